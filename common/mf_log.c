@@ -1,0 +1,46 @@
+/*  mf_log: see mf_log.h. One write(2) per line so that lines of the master
+    and its forked workers do not interleave mid-line.
+*/
+#include "mf_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int mf_log_level = MF_LOG_INFO;
+static char s_program [64] = "mandelfarm";
+
+void
+mf_log_init (const char *program)
+{
+    const char *slash = strrchr (program, '/');
+    snprintf (s_program, sizeof s_program, "%s", slash? slash + 1: program);
+}
+
+const char *
+mf_log_program (void)
+{
+    return s_program;
+}
+
+void
+mf_log_write (mf_log_level_t level, const char *format, ...)
+{
+    static const char *names [] = { "error", "warning", "info", "debug" };
+    char line [1024];
+    int len = snprintf (line, sizeof line, "%s[%d]: %s: ",
+                        s_program, (int) getpid (), names [level]);
+    va_list args;
+    va_start (args, format);
+    int more = vsnprintf (line + len, sizeof line - (size_t) len - 1, format, args);
+    va_end (args);
+    if (more < 0)
+        more = 0;
+    len += more;
+    if (len > (int) sizeof line - 2)
+        len = (int) sizeof line - 2;
+    line [len++] = '\n';
+    ssize_t rc = write (STDERR_FILENO, line, (size_t) len);
+    (void) rc;   //  nowhere to report a failure to write to stderr
+}

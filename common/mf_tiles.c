@@ -1,0 +1,103 @@
+/*  mf_tiles: see mf_tiles.h. */
+#include "mf_tiles.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+struct _mf_tiles_t {
+    uint32_t width;                 //  image width, pixels
+    uint32_t height;                //  image height, pixels
+    uint32_t edge;                  //  tile edge, pixels
+    uint32_t cols;                  //  tiles per row
+    uint32_t rows;                  //  tiles per column
+    uint32_t count;                 //  cols * rows
+    uint32_t *order;                //  tile ids in dispatch order
+};
+
+typedef struct {
+    int64_t distance;               //  squared distance to the center, doubled units
+    uint32_t id;
+} s_sort_key_t;
+
+static int
+s_compare (const void *a, const void *b)
+{
+    const s_sort_key_t *ka = a, *kb = b;
+    if (ka->distance != kb->distance)
+        return ka->distance < kb->distance? -1: 1;
+    return ka->id < kb->id? -1: ka->id > kb->id;
+}
+
+mf_tiles_t *
+mf_tiles_new (uint32_t width, uint32_t height, uint32_t edge)
+{
+    if (!width || !height || !edge)
+        return NULL;
+    mf_tiles_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->width = width;
+    self->height = height;
+    self->edge = edge;
+    self->cols = (width + edge - 1) / edge;
+    self->rows = (height + edge - 1) / edge;
+    uint64_t count = (uint64_t) self->cols * self->rows;
+    self->count = (uint32_t) count;
+    self->order = malloc (count * sizeof *self->order);
+    s_sort_key_t *keys = malloc (count * sizeof *keys);
+    if (!self->order || !keys) {
+        free (keys);
+        mf_tiles_destroy (&self);
+        return NULL;
+    }
+    //  Distances in units of half a pixel keep the arithmetic integral.
+    for (uint32_t id = 0; id < self->count; id++) {
+        mf_rect_t r = mf_tiles_rect (self, id);
+        int64_t dx = 2 * (int64_t) r.x + r.w - width;
+        int64_t dy = 2 * (int64_t) r.y + r.h - height;
+        keys [id].distance = dx * dx + dy * dy;
+        keys [id].id = id;
+    }
+    qsort (keys, count, sizeof *keys, s_compare);
+    for (uint32_t position = 0; position < self->count; position++)
+        self->order [position] = keys [position].id;
+    free (keys);
+    return self;
+}
+
+void
+mf_tiles_destroy (mf_tiles_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        free ((*self_p)->order);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+uint32_t
+mf_tiles_count (const mf_tiles_t *self)
+{
+    return self->count;
+}
+
+mf_rect_t
+mf_tiles_rect (const mf_tiles_t *self, uint32_t id)
+{
+    assert (id < self->count);
+    uint32_t col = id % self->cols, row = id / self->cols;
+    mf_rect_t r;
+    r.x = col * self->edge;
+    r.y = row * self->edge;
+    r.w = r.x + self->edge > self->width? self->width - r.x: self->edge;
+    r.h = r.y + self->edge > self->height? self->height - r.y: self->edge;
+    return r;
+}
+
+uint32_t
+mf_tiles_order (const mf_tiles_t *self, uint32_t position)
+{
+    assert (position < self->count);
+    return self->order [position];
+}

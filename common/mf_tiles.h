@@ -1,0 +1,42 @@
+/*  mf_tiles: cuts an image into a grid of tiles and orders them for
+    dispatch, center first, so that the interesting middle of a view
+    arrives before its edges.
+
+    A tile's id is its row-major index in the grid; it never depends on
+    the dispatch order. Every pixel belongs to exactly one tile.
+*/
+#ifndef MF_TILES_H
+#define MF_TILES_H
+
+#include <stdint.h>
+
+#define MF_TILE_MIN_EDGE 8          //  smallest --tile, pixels
+#define MF_TILE_MAX_EDGE 1024       //  largest --tile, pixels
+#define MF_TILE_DEFAULT_EDGE 64     //  default --tile, pixels
+
+typedef struct {
+    uint32_t x;                     //  left column, pixels
+    uint32_t y;                     //  top row, pixels
+    uint32_t w;                     //  width, pixels (edge, or less on the right)
+    uint32_t h;                     //  height, pixels (edge, or less at the bottom)
+} mf_rect_t;
+
+typedef struct _mf_tiles_t mf_tiles_t;
+
+//  Creates the grid of an image of width x height pixels with square tiles
+//  of edge pixels. Returns NULL when out of memory or a size is zero.
+mf_tiles_t *mf_tiles_new (uint32_t width, uint32_t height, uint32_t edge);
+
+//  Destroys the grid; safe twice, nulls the caller's pointer.
+void mf_tiles_destroy (mf_tiles_t **self_p);
+
+//  Number of tiles.
+uint32_t mf_tiles_count (const mf_tiles_t *self);
+
+//  The rectangle of tile id (id < count).
+mf_rect_t mf_tiles_rect (const mf_tiles_t *self, uint32_t id);
+
+//  The id of the position-th tile to dispatch (position < count).
+uint32_t mf_tiles_order (const mf_tiles_t *self, uint32_t position);
+
+#endif
