@@ -1,0 +1,123 @@
+/*  mandelfarm-worker: computes tiles for a mandelfarm master.
+
+    Start one on every machine of the farm; it keeps serving render after
+    render, and waits for the master (and reconnects) when it is away.
+*/
+#include "worker.h"
+#include "mf_kernel.h"
+#include "mf_proto.h"
+#include "mf_log.h"
+#include "mf_util.h"
+#include "mf_version.h"
+
+#include <czmq.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void
+s_on_signal (int signum)
+{
+    (void) signum;
+    s_stop = 1;
+}
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: mandelfarm-worker --connect ENDPOINT [options]\n"
+        "Computes Mandelbrot tiles for a mandelfarm master.\n"
+        "\n"
+        "  -c, --connect ENDPOINT  the master's endpoint, e.g. tcp://192.0.2.10:5555\n"
+        "  -t, --threads N         compute threads (default: %d, the online CPUs)\n"
+        "      --kernel NAME       force a kernel variant (available here: %s)\n"
+        "      --name NAME         name shown by the master (default: host name)\n"
+        "  -v, --verbose           log more\n"
+        "  -q, --quiet             log only errors\n"
+        "  -h, --help              this help\n"
+        "  -V, --version           print the version\n",
+        mf_online_cpus (), mf_kernel_names ());
+}
+
+static int
+s_usage_error (const char *format, const char *arg, const char *allowed)
+{
+    fprintf (stderr, "mandelfarm-worker: ");
+    fprintf (stderr, format, arg);
+    fprintf (stderr, "; %s\n", allowed);
+    return 2;
+}
+
+int
+main (int argc, char *argv [])
+{
+    mf_log_init ("mandelfarm-worker");
+    mf_worker_opts_t opts = { .threads = mf_online_cpus (), .stop = &s_stop };
+    static const struct option longopts [] = {
+        { "connect", required_argument, NULL, 'c' },
+        { "threads", required_argument, NULL, 't' },
+        { "kernel", required_argument, NULL, 'k' },
+        { "name", required_argument, NULL, 'n' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 }
+    };
+    int opt;
+    long value;
+    opterr = 0;
+    while ((opt = getopt_long (argc, argv, ":c:t:vqhV", longopts, NULL)) != -1) {
+        switch (opt) {
+            case 'c': opts.endpoint = optarg; break;
+            case 't':
+                if (mf_parse_long (optarg, 1, MF_PROTO_MAX_THREADS - 1, &value))
+                    return s_usage_error ("--threads: '%s' is not allowed", optarg,
+                                          "use a whole number from 1 to 4095");
+                opts.threads = (int) value;
+                break;
+            case 'k':
+                if (!mf_kernel_find (optarg))
+                    return s_usage_error ("--kernel: '%s' is not available on this machine",
+                                          optarg, mf_kernel_names ());
+                opts.kernel = optarg;
+                break;
+            case 'n': opts.name = optarg; break;
+            case 'v': mf_log_level = MF_LOG_DEBUG; break;
+            case 'q': mf_log_level = MF_LOG_ERROR; break;
+            case 'h': s_usage (stdout); return 0;
+            case 'V': printf ("mandelfarm-worker %s\n", MF_VERSION); return 0;
+            case ':':
+                return s_usage_error ("%s needs a value", argv [optind - 1], "see --help");
+            default:
+                return s_usage_error ("unknown option '%s'", argv [optind - 1], "see --help");
+        }
+    }
+    if (optind < argc)
+        return s_usage_error ("unexpected argument '%s'", argv [optind], "see --help");
+    if (!opts.endpoint)
+        return s_usage_error ("%s", "--connect ENDPOINT is required",
+                              "e.g. --connect tcp://master-host:5555");
+    if (strncmp (opts.endpoint, "tcp://", 6) && strncmp (opts.endpoint, "ipc://", 6))
+        return s_usage_error ("--connect: '%s' is not an endpoint", opts.endpoint,
+                              "use tcp://HOST:PORT or ipc://PATH");
+
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    zsys_handler_set (NULL);        //  keep our handlers; CZMQ must not install its own
+
+    mf_info ("connecting to %s with %d threads, %s kernel",
+             opts.endpoint, opts.threads, mf_kernel_find (opts.kernel)->name);
+    int rc = mf_worker_run (&opts);
+    zsys_shutdown ();
+    return rc == 0? 0: 1;
+}

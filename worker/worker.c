@@ -1,0 +1,307 @@
+/*  mf_worker: see worker.h. */
+#include "worker.h"
+#include "pool.h"
+#include "mf_kernel.h"
+#include "mf_log.h"
+#include "mf_proto.h"
+#include "mf_util.h"
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define CANCELLED_MAX 64                //  cancelled job ids remembered
+#define POLL_SLICE 200                  //  msecs, longest wait before rechecking stop
+
+typedef struct {
+    const mf_worker_opts_t *opts;
+    zsock_t *dealer;                    //  to the master; NULL while disconnected
+    zsock_t *results;                   //  PULL from the compute threads
+    mf_pool_t *pool;                    //  compute threads
+    const mf_kernel_t *kernel;          //  variant in use
+    uint32_t capacity;                  //  tiles we hold at most: threads + 1
+    uint32_t epoch;                     //  bumped on every (re)registration
+    uint64_t uid;                       //  random id of this process
+    int heartbeat;                      //  msecs, from WELCOME
+    bool registered;                    //  WELCOME received on this connection
+    uint32_t session;                   //  master session of the last WELCOME
+    int64_t last_heard;                 //  msecs, last message from the master
+    int64_t last_sent;                  //  msecs, last message to the master
+    uint32_t cancelled [CANCELLED_MAX]; //  ring of recently cancelled jobs
+    size_t cancelled_next;              //  next slot in that ring
+    uint64_t tiles_done;                //  results sent, for the exit line
+} s_worker_t;
+
+static int
+s_send (s_worker_t *self, const uint8_t *data, size_t size)
+{
+    if (!self->dealer)
+        return -1;
+    int rc = zmq_send (zsock_resolve (self->dealer), data, size, ZMQ_DONTWAIT);
+    if (rc >= 0)
+        self->last_sent = mf_clock_ms ();
+    return rc < 0? -1: 0;
+}
+
+static void
+s_send_ready (s_worker_t *self, size_t credit)
+{
+    while (credit > 0) {
+        uint32_t chunk = credit > MF_PROTO_MAX_CREDIT? MF_PROTO_MAX_CREDIT: (uint32_t) credit;
+        uint8_t buf [MF_SIZE_READY];
+        s_send (self, buf, mf_proto_encode_ready (buf, sizeof buf, chunk));
+        credit -= chunk;
+    }
+}
+
+static void
+s_send_empty (s_worker_t *self, mf_msg_type_t type)
+{
+    uint8_t buf [MF_SIZE_EMPTY];
+    s_send (self, buf, mf_proto_encode_empty (buf, sizeof buf, type));
+}
+
+//  Registers (again) with the master: every queued tile is dropped, since
+//  the master re-issues whatever it had leased to us.
+static void
+s_send_hello (s_worker_t *self)
+{
+    mf_pool_clear (self->pool);
+    self->epoch++;
+    self->registered = false;
+    size_t running = mf_pool_running (self->pool);
+    mf_hello_t hello = {
+        .credit = running >= self->capacity? 0: self->capacity - (uint32_t) running,
+        .threads = (uint32_t) self->opts->threads,
+        .pid = (uint32_t) getpid (),
+        .uid = self->uid
+    };
+    snprintf (hello.kernel, sizeof hello.kernel, "%s", self->kernel->name);
+    if (self->opts->name)
+        snprintf (hello.host, sizeof hello.host, "%s", self->opts->name);
+    else
+    if (gethostname (hello.host, sizeof hello.host - 1) != 0)
+        snprintf (hello.host, sizeof hello.host, "unknown");
+    uint8_t buf [MF_SIZE_HELLO];
+    s_send (self, buf, mf_proto_encode_hello (buf, sizeof buf, &hello));
+}
+
+static int
+s_connect (s_worker_t *self)
+{
+    self->dealer = zsock_new (ZMQ_DEALER);
+    if (!self->dealer)
+        return -1;
+    zsock_set_linger (self->dealer, 0);
+    //  Only small messages ever come from a master.
+    zsock_set_maxmsgsize (self->dealer, 4096);
+    zsock_set_reconnect_ivl (self->dealer, 100);
+    zsock_set_reconnect_ivl_max (self->dealer, MF_WORKER_BACKOFF_MAX);
+    if (zsock_connect (self->dealer, "%s", self->opts->endpoint)) {
+        mf_error ("cannot connect to '%s'", self->opts->endpoint);
+        zsock_destroy (&self->dealer);
+        return -1;
+    }
+    int64_t now = mf_clock_ms ();
+    self->last_heard = now;
+    self->last_sent = now;
+    self->heartbeat = MF_WORKER_HEARTBEAT;
+    s_send_hello (self);
+    return 0;
+}
+
+static bool
+s_is_cancelled (s_worker_t *self, uint32_t job)
+{
+    for (size_t index = 0; index < CANCELLED_MAX; index++)
+        if (self->cancelled [index] == job)
+            return true;
+    return false;
+}
+
+static void
+s_on_master (s_worker_t *self)
+{
+    zframe_t *frame = zframe_recv (self->dealer);
+    if (!frame)
+        return;
+    self->last_heard = mf_clock_ms ();
+    mf_msg_t msg;
+    mf_proto_error_t why;
+    if (mf_proto_decode (zframe_data (frame), zframe_size (frame), &msg, &why)) {
+        mf_warn ("dropped a malformed message from the master (%s)", mf_proto_error_name (why));
+        zframe_destroy (&frame);
+        return;
+    }
+    zframe_destroy (&frame);
+    switch (msg.type) {
+        case MF_MSG_WELCOME:
+            if (!self->registered || msg.u.welcome.session != self->session)
+                mf_info ("registered with %s (%s kernel, %d threads)",
+                         self->opts->endpoint, self->kernel->name, self->opts->threads);
+            self->registered = true;
+            self->session = msg.u.welcome.session;
+            self->heartbeat = (int) msg.u.welcome.heartbeat_ms;
+            break;
+        case MF_MSG_TILE:
+            if (s_is_cancelled (self, msg.u.tile.job))
+                s_send_ready (self, 1);
+            else
+            if (mf_pool_submit (self->pool, &msg.u.tile, self->epoch))
+                mf_error ("out of memory queueing a tile");
+            break;
+        case MF_MSG_CANCEL: {
+            self->cancelled [self->cancelled_next] = msg.u.job;
+            self->cancelled_next = (self->cancelled_next + 1) % CANCELLED_MAX;
+            s_send_ready (self, mf_pool_cancel (self->pool, msg.u.job));
+            break;
+        }
+        case MF_MSG_REGISTER:
+            mf_info ("the master does not know us (it restarted?); registering again");
+            s_send_hello (self);
+            break;
+        case MF_MSG_HEARTBEAT:
+            break;
+        default:
+            mf_warn ("dropped a message of type %d the master should not send", msg.type);
+    }
+}
+
+//  A compute thread finished a tile: send it on unless it belongs to an
+//  earlier registration or a cancelled job; either way a slot is free.
+static void
+s_on_result (s_worker_t *self)
+{
+    zframe_t *tag = zframe_recv (self->results);
+    zframe_t *frame = tag && zframe_more (tag)? zframe_recv (self->results): NULL;
+    if (frame) {
+        uint32_t epoch;
+        memcpy (&epoch, zframe_data (tag), sizeof epoch);
+        mf_msg_t msg;
+        bool keep = epoch == self->epoch && self->dealer
+                 && mf_proto_decode (zframe_data (frame), zframe_size (frame), &msg, NULL) == 0
+                 && !s_is_cancelled (self, msg.u.result.job);
+        if (keep) {
+            if (zframe_send (&frame, zsock_resolve (self->dealer), ZFRAME_DONTWAIT) == 0) {
+                self->last_sent = mf_clock_ms ();
+                self->tiles_done++;
+            }
+        }
+        if (self->dealer)
+            s_send_ready (self, 1);
+    }
+    zframe_destroy (&frame);
+    zframe_destroy (&tag);
+}
+
+//  Sleeps msecs in slices, returning early when asked to stop.
+static void
+s_sleep (s_worker_t *self, int msecs)
+{
+    int64_t until = mf_clock_ms () + msecs;
+    while (!*self->opts->stop && mf_clock_ms () < until)
+        zclock_sleep (POLL_SLICE < msecs? POLL_SLICE: msecs);
+}
+
+static bool
+s_orphaned (const mf_worker_opts_t *opts)
+{
+    return opts->parent && getppid () != opts->parent;
+}
+
+int
+mf_worker_run (const mf_worker_opts_t *opts)
+{
+    s_worker_t self_data = { .opts = opts };
+    s_worker_t *self = &self_data;
+    self->kernel = mf_kernel_find (opts->kernel);
+    if (!self->kernel) {
+        mf_error ("kernel '%s' is not available here (available: %s)",
+                  opts->kernel, mf_kernel_names ());
+        return -1;
+    }
+    self->capacity = (uint32_t) opts->threads + 1;
+    if (getrandom (&self->uid, sizeof self->uid, 0) != sizeof self->uid)
+        self->uid = (uint64_t) getpid () << 32 ^ (uint64_t) mf_clock_us ();
+
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://mf-results-%p", (void *) self);
+    self->results = zsock_new_pull (NULL);
+    if (!self->results || zsock_bind (self->results, "%s", endpoint)) {
+        mf_error ("cannot set up the result channel");
+        zsock_destroy (&self->results);
+        return -1;
+    }
+    self->pool = mf_pool_new (opts->threads, self->kernel, endpoint);
+    if (!self->pool) {
+        mf_error ("cannot start %d compute threads", opts->threads);
+        zsock_destroy (&self->results);
+        return -1;
+    }
+    int backoff = MF_WORKER_BACKOFF_MIN;
+    bool waiting_logged = false;
+    while (!*opts->stop && !s_orphaned (opts)) {
+        if (s_connect (self)) {
+            s_sleep (self, backoff);
+            continue;
+        }
+        while (!*opts->stop && !s_orphaned (opts)) {
+            int64_t now = mf_clock_ms ();
+            int64_t heartbeat_due = self->last_sent + self->heartbeat;
+            int64_t deadline = self->last_heard + (int64_t) MF_WORKER_LIVENESS * self->heartbeat;
+            if (now >= deadline)
+                break;
+            if (now >= heartbeat_due) {
+                s_send_empty (self, MF_MSG_HEARTBEAT);
+                heartbeat_due = now + self->heartbeat;
+            }
+            int64_t wait = (heartbeat_due < deadline? heartbeat_due: deadline) - now;
+            if (wait > POLL_SLICE)
+                wait = POLL_SLICE;
+            zmq_pollitem_t items [] = {
+                { zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0 },
+                { zsock_resolve (self->results), 0, ZMQ_POLLIN, 0 }
+            };
+            if (zmq_poll (items, 2, wait < 1? 1: (long) wait) < 0)
+                continue;           //  EINTR: a signal; the loop rechecks stop
+            if (items [0].revents & ZMQ_POLLIN)
+                s_on_master (self);
+            if (items [1].revents & ZMQ_POLLIN)
+                s_on_result (self);
+            if (self->registered) {
+                backoff = MF_WORKER_BACKOFF_MIN;
+                waiting_logged = false;
+            }
+        }
+        if (*opts->stop || s_orphaned (opts))
+            break;
+        //  The master fell silent: start over on a fresh socket.
+        if (self->registered)
+            mf_warn ("master at %s silent for %d ms; reconnecting",
+                     opts->endpoint, MF_WORKER_LIVENESS * self->heartbeat);
+        else
+        if (!waiting_logged) {
+            mf_info ("waiting for a master at %s", opts->endpoint);
+            waiting_logged = true;
+        }
+        zsock_destroy (&self->dealer);
+        self->registered = false;
+        mf_pool_clear (self->pool);
+        s_sleep (self, backoff);
+        backoff = backoff * 2 > MF_WORKER_BACKOFF_MAX? MF_WORKER_BACKOFF_MAX: backoff * 2;
+    }
+    if (self->dealer) {
+        //  Give our tiles back: the master re-issues them at once.
+        mf_pool_clear (self->pool);
+        s_send_empty (self, MF_MSG_BYE);
+        zsock_set_linger (self->dealer, 500);
+        zsock_destroy (&self->dealer);
+    }
+    mf_pool_destroy (&self->pool);
+    zsock_destroy (&self->results);
+    mf_debug ("worker done: %llu tiles", (unsigned long long) self->tiles_done);
+    return 0;
+}

@@ -1,0 +1,37 @@
+/*  mf_worker: one worker process's network loop, used by the
+    mandelfarm-worker program and by the master's forked local workers.
+
+    It holds one DEALER to the master (the load-balancing pattern of the
+    ZeroMQ guide: the worker says how many tiles it can take, the master
+    sends no more), a pool of compute threads, and Paranoid Pirate
+    liveness: heartbeats both ways, and when the master falls silent for
+    three intervals the worker drops its socket and reconnects with capped
+    exponential backoff, without exiting and without spinning.
+*/
+#ifndef MF_WORKER_H
+#define MF_WORKER_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MF_WORKER_HEARTBEAT 1000        //  msecs between heartbeats before WELCOME
+#define MF_WORKER_LIVENESS 3            //  silent intervals before the master is lost
+#define MF_WORKER_BACKOFF_MIN 250       //  msecs before the first reconnect
+#define MF_WORKER_BACKOFF_MAX 4000      //  msecs, cap of the exponential backoff
+
+typedef struct {
+    const char *endpoint;               //  master's endpoint, e.g. tcp://host:5555
+    int threads;                        //  compute threads, >= 1
+    const char *kernel;                 //  kernel variant name, or NULL for the best
+    pid_t parent;                       //  if nonzero, exit when this parent is gone
+    volatile sig_atomic_t *stop;        //  the loop ends soon after *stop is set
+    const char *name;                   //  name to report instead of the host name
+} mf_worker_opts_t;
+
+//  Serves tiles until *opts->stop is set (or the parent is gone), then
+//  says BYE so the master re-issues its tiles. Returns 0, or -1 if it
+//  could not start (the reason is logged).
+int mf_worker_run (const mf_worker_opts_t *opts);
+
+#endif
