@@ -1,0 +1,529 @@
+/*  mf_engine: see engine.h.
+
+    A peer is one connection (a socket and a routing id) that said HELLO;
+    its slot number is the same in the peer table here and in mf_sched.
+    A record is one worker process (by the random uid in its HELLO), kept
+    after it leaves so the summary can say who did what.
+*/
+#include "engine.h"
+#include "mf_log.h"
+#include "mf_proto.h"
+#include "mf_util.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define MAX_LINKS 2                     //  local and remote sockets
+#define MAX_ID 256                      //  bytes of a ZeroMQ routing id
+#define RCVHWM 64                       //  messages queued per peer before TCP pushes back
+#define DRAIN_MAX 256                   //  messages handled per socket per poll
+#define LOG_FIRST 10                    //  rejected messages logged before going quiet
+
+typedef struct {
+    bool used;                          //  slot in use
+    int link;                           //  index of the socket it came on
+    uint8_t id [MAX_ID];                //  its routing id
+    size_t id_size;                     //  bytes of id
+    int64_t last_seen;                  //  msecs, last message from it
+    int64_t last_sent;                  //  msecs, last message to it
+    size_t record;                      //  index in records
+} s_peer_t;
+
+typedef struct {
+    mf_worker_info_t info;              //  what the summary shows
+    uint64_t uid;                       //  the worker's random id
+} s_record_t;
+
+struct _mf_engine_t {
+    zsock_t *links [MAX_LINKS];         //  ROUTER sockets
+    int link_count;                     //  sockets in use
+    mf_sched_t *sched;                  //  who computes what
+    s_peer_t *peers;                    //  by sched slot
+    int peer_capacity;                  //  size of peers
+    s_record_t *records;                //  every worker seen
+    size_t record_count;                //  entries in records
+    int heartbeat;                      //  msecs
+    uint32_t session;                   //  random id of this run
+    mf_engine_tile_fn *on_tile;         //  caller's tile handler
+    void *on_tile_arg;                  //  its argument
+    float *scratch;                     //  tile buffer when a job has none
+    mf_engine_stats_t stats;            //  counters (workers filled on demand)
+    uint64_t reject_logged;             //  rejected messages logged so far
+};
+
+static int
+s_bind (mf_engine_t *self, const char *endpoint, char *err, size_t errlen)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    if (!router) {
+        snprintf (err, errlen, "cannot create a socket: %s", zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    zsock_set_linger (router, 0);
+    zsock_set_router_mandatory (router, 1);
+    zsock_set_maxmsgsize (router, (int) MF_PROTO_MAX_MESSAGE);
+    zsock_set_rcvhwm (router, RCVHWM);
+    //  ZMTP heartbeats close dead TCP links underneath our own liveness.
+    zsock_set_heartbeat_ivl (router, self->heartbeat);
+    zsock_set_heartbeat_timeout (router, MF_ENGINE_LIVENESS * self->heartbeat);
+    zsock_set_heartbeat_ttl (router, MF_ENGINE_LIVENESS * self->heartbeat);
+    zsock_set_handshake_ivl (router, 5000);
+    if (zsock_bind (router, "%s", endpoint) < 0) {
+        snprintf (err, errlen, "cannot bind '%s': %s", endpoint, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&router);
+        return -1;
+    }
+    self->links [self->link_count++] = router;
+    return 0;
+}
+
+mf_engine_t *
+mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
+{
+    mf_engine_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    self->heartbeat = opts->heartbeat_ms > 0? opts->heartbeat_ms: MF_ENGINE_HEARTBEAT;
+    self->sched = mf_sched_new ();
+    self->scratch = malloc ((size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (float));
+    if (!self->sched || !self->scratch) {
+        snprintf (err, errlen, "out of memory");
+        mf_engine_destroy (&self);
+        return NULL;
+    }
+    if (getrandom (&self->session, sizeof self->session, 0) != sizeof self->session)
+        self->session = (uint32_t) mf_clock_us ();
+    if ((opts->local_endpoint && s_bind (self, opts->local_endpoint, err, errlen))
+    ||  (opts->listen_endpoint && s_bind (self, opts->listen_endpoint, err, errlen))) {
+        mf_engine_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+mf_engine_destroy (mf_engine_t **self_p)
+{
+    assert (self_p);
+    mf_engine_t *self = *self_p;
+    if (!self)
+        return;
+    for (int link = 0; link < self->link_count; link++)
+        zsock_destroy (&self->links [link]);
+    mf_sched_destroy (&self->sched);
+    free (self->peers);
+    free (self->records);
+    free (self->scratch);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+mf_engine_on_tile (mf_engine_t *self, mf_engine_tile_fn *fn, void *arg)
+{
+    self->on_tile = fn;
+    self->on_tile_arg = arg;
+}
+
+static int
+s_send (mf_engine_t *self, int slot, const uint8_t *data, size_t size)
+{
+    s_peer_t *peer = &self->peers [slot];
+    void *socket = zsock_resolve (self->links [peer->link]);
+    if (zmq_send (socket, peer->id, peer->id_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -1;
+    if (zmq_send (socket, data, size, ZMQ_DONTWAIT) < 0)
+        return -1;
+    peer->last_sent = mf_clock_ms ();
+    return 0;
+}
+
+//  Sends to a routing id that is not (or no longer) a peer.
+static void
+s_send_to (mf_engine_t *self, int link, const uint8_t *id, size_t id_size,
+           const uint8_t *data, size_t size)
+{
+    void *socket = zsock_resolve (self->links [link]);
+    if (zmq_send (socket, id, id_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+        zmq_send (socket, data, size, ZMQ_DONTWAIT);
+}
+
+static void
+s_reject (mf_engine_t *self, const char *who, const char *why)
+{
+    self->stats.rejected++;
+    if (self->reject_logged < LOG_FIRST || self->stats.rejected % 1000 == 0) {
+        self->reject_logged++;
+        mf_warn ("dropped a message from %s: %s (%llu dropped so far)",
+                 who, why, (unsigned long long) self->stats.rejected);
+    }
+}
+
+static void
+s_evict (mf_engine_t *self, int slot, const char *why)
+{
+    s_peer_t *peer = &self->peers [slot];
+    uint32_t voided = mf_sched_worker_remove (self->sched, slot);
+    s_record_t *record = &self->records [peer->record];
+    record->info.connected = false;
+    mf_warn ("worker %s %s; %u tile%s handed out again", record->info.name, why,
+             voided, voided == 1? "": "s");
+    peer->used = false;
+}
+
+static int
+s_find_peer (mf_engine_t *self, int link, const uint8_t *id, size_t id_size)
+{
+    for (int slot = 0; slot < self->peer_capacity; slot++) {
+        s_peer_t *peer = &self->peers [slot];
+        if (peer->used && peer->link == link && peer->id_size == id_size
+        &&  memcmp (peer->id, id, id_size) == 0)
+            return slot;
+    }
+    return -1;
+}
+
+static size_t
+s_record_for (mf_engine_t *self, const mf_hello_t *hello)
+{
+    for (size_t index = 0; index < self->record_count; index++)
+        if (self->records [index].uid == hello->uid)
+            return index;
+    s_record_t *records = realloc (self->records, (self->record_count + 1) * sizeof *records);
+    if (!records)
+        return SIZE_MAX;
+    self->records = records;
+    s_record_t *record = &records [self->record_count];
+    memset (record, 0, sizeof *record);
+    record->uid = hello->uid;
+    snprintf (record->info.name, sizeof record->info.name, "%s:%u", hello->host, hello->pid);
+    snprintf (record->info.kernel, sizeof record->info.kernel, "%s", hello->kernel);
+    record->info.threads = hello->threads;
+    return self->record_count++;
+}
+
+static void
+s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_size,
+            const mf_hello_t *hello)
+{
+    if (slot >= 0) {
+        //  Registered again on the same connection: its old leases are void.
+        mf_sched_worker_reset (self->sched, slot, hello->credit);
+    }
+    else {
+        size_t record = s_record_for (self, hello);
+        slot = record == SIZE_MAX? -1: mf_sched_worker_add (self->sched, hello->credit);
+        if (slot < 0) {
+            mf_error ("out of memory registering a worker");
+            return;
+        }
+        if (slot >= self->peer_capacity) {
+            int capacity = self->peer_capacity? self->peer_capacity * 2: 16;
+            while (capacity <= slot)
+                capacity *= 2;
+            s_peer_t *peers = realloc (self->peers, (size_t) capacity * sizeof *peers);
+            if (!peers) {
+                mf_sched_worker_remove (self->sched, slot);
+                mf_error ("out of memory registering a worker");
+                return;
+            }
+            memset (peers + self->peer_capacity, 0,
+                    (size_t) (capacity - self->peer_capacity) * sizeof *peers);
+            self->peers = peers;
+            self->peer_capacity = capacity;
+        }
+        s_peer_t *peer = &self->peers [slot];
+        peer->used = true;
+        peer->link = link;
+        memcpy (peer->id, id, id_size);
+        peer->id_size = id_size;
+        peer->record = record;
+        self->records [record].info.connected = true;
+        self->stats.workers_seen++;
+        mf_info ("worker %s joined (%u thread%s, %s kernel)",
+                 self->records [record].info.name, hello->threads,
+                 hello->threads == 1? "": "s", hello->kernel);
+    }
+    self->peers [slot].last_seen = mf_clock_ms ();
+    mf_welcome_t welcome = { (uint32_t) self->heartbeat, self->session };
+    uint8_t buf [MF_SIZE_WELCOME];
+    s_send (self, slot, buf, mf_proto_encode_welcome (buf, sizeof buf, &welcome));
+}
+
+static void
+s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
+{
+    const char *who = self->records [self->peers [slot].record].info.name;
+    uint32_t maxiter = 0;
+    mf_verdict_t verdict = mf_sched_check (self->sched, slot, result->job, result->tile,
+                                           result->lease, &result->rect, &maxiter);
+    switch (verdict) {
+        case MF_VERDICT_LATE:
+            self->stats.late++;
+            return;
+        case MF_VERDICT_DUPLICATE:
+            self->stats.duplicates++;
+            return;
+        case MF_VERDICT_FOREIGN:
+            s_reject (self, who, "result for a tile it was not given");
+            return;
+        case MF_VERDICT_MISMATCH:
+            s_reject (self, who, "result of the wrong size or place");
+            mf_sched_revoke (self->sched, slot, result->lease);
+            return;
+        case MF_VERDICT_ACCEPT:
+            break;
+    }
+    size_t pixels = (size_t) result->rect.w * result->rect.h;
+    if (mf_proto_check_mu (result->mu, pixels, maxiter)) {
+        s_reject (self, who, "mu values that cannot occur");
+        mf_sched_revoke (self->sched, slot, result->lease);
+        return;
+    }
+    const mf_job_spec_t *spec = mf_sched_job_spec (self->sched, result->job);
+    float *image = mf_sched_job_user (self->sched, result->job);
+    const float *tile_mu;
+    size_t stride;
+    if (image) {
+        stride = spec->view.pixel_w;
+        float *dst = image + (size_t) result->rect.y * stride + result->rect.x;
+        for (uint32_t row = 0; row < result->rect.h; row++)
+            mf_proto_get_mu (dst + row * stride, result->mu + (size_t) row * result->rect.w * 4,
+                             result->rect.w);
+        tile_mu = dst;
+    }
+    else {
+        stride = result->rect.w;
+        mf_proto_get_mu (self->scratch, result->mu, pixels);
+        tile_mu = self->scratch;
+    }
+    mf_sched_accept (self->sched, slot, result->job, result->tile, result->lease);
+    s_record_t *record = &self->records [self->peers [slot].record];
+    record->info.tiles++;
+    record->info.pixels += pixels;
+    self->stats.tiles++;
+    self->stats.pixels += pixels;
+    self->stats.iterations += result->iterations;
+    if (self->on_tile)
+        self->on_tile (self->on_tile_arg, result->job, &result->rect, tile_mu, stride, slot);
+}
+
+static void
+s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
+{
+    const uint8_t *id_data = zmq_msg_data (id);
+    size_t id_size = zmq_msg_size (id);
+    int slot = s_find_peer (self, link, id_data, id_size);
+    const char *who = slot >= 0? self->records [self->peers [slot].record].info.name
+                               : "an unregistered peer";
+    mf_msg_t msg;
+    mf_proto_error_t why;
+    if (mf_proto_decode (zmq_msg_data (body), zmq_msg_size (body), &msg, &why)) {
+        char reason [64];
+        snprintf (reason, sizeof reason, "malformed (%s)", mf_proto_error_name (why));
+        s_reject (self, who, reason);
+        return;
+    }
+    if (slot >= 0)
+        self->peers [slot].last_seen = mf_clock_ms ();
+    if (msg.type == MF_MSG_HELLO) {
+        s_on_hello (self, slot, link, id_data, id_size, &msg.u.hello);
+        return;
+    }
+    if (slot < 0) {
+        //  A worker we evicted, or one from before a restart: ask it to
+        //  register. Its results are late: their leases are gone.
+        if (msg.type == MF_MSG_RESULT)
+            self->stats.late++;
+        if (msg.type == MF_MSG_RESULT || msg.type == MF_MSG_READY
+        ||  msg.type == MF_MSG_HEARTBEAT) {
+            uint8_t buf [MF_SIZE_EMPTY];
+            s_send_to (self, link, id_data, id_size, buf,
+                       mf_proto_encode_empty (buf, sizeof buf, MF_MSG_REGISTER));
+        }
+        else
+        if (msg.type != MF_MSG_BYE)
+            s_reject (self, who, "a master's message type");
+        return;
+    }
+    switch (msg.type) {
+        case MF_MSG_READY:
+            mf_sched_worker_credit (self->sched, slot, msg.u.credit);
+            break;
+        case MF_MSG_RESULT:
+            s_on_result (self, slot, &msg.u.result);
+            break;
+        case MF_MSG_HEARTBEAT:
+            break;
+        case MF_MSG_BYE:
+            s_evict (self, slot, "left");
+            break;
+        default:
+            s_reject (self, who, "a master's message type");
+    }
+}
+
+//  Reads every waiting message of one socket, up to DRAIN_MAX.
+static void
+s_drain (mf_engine_t *self, int link)
+{
+    void *socket = zsock_resolve (self->links [link]);
+    for (int count = 0; count < DRAIN_MAX; count++) {
+        zmq_msg_t id, body;
+        zmq_msg_init (&id);
+        if (zmq_msg_recv (&id, socket, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&id);
+            return;
+        }
+        zmq_msg_init (&body);
+        bool ok = zmq_msg_more (&id) && zmq_msg_recv (&body, socket, ZMQ_DONTWAIT) >= 0;
+        if (ok && zmq_msg_more (&body)) {
+            //  Our messages are one frame: swallow the rest and drop it.
+            zmq_msg_t rest;
+            zmq_msg_init (&rest);
+            while (zmq_msg_more (&body) && zmq_msg_recv (&rest, socket, ZMQ_DONTWAIT) >= 0)
+                zmq_msg_move (&body, &rest);
+            zmq_msg_close (&rest);
+            s_reject (self, "a peer", "more than one frame");
+        }
+        else
+        if (ok)
+            s_on_message (self, link, &id, &body);
+        else
+            s_reject (self, "a peer", "no message after its routing id");
+        zmq_msg_close (&body);
+        zmq_msg_close (&id);
+    }
+}
+
+static void
+s_dispatch (mf_engine_t *self)
+{
+    mf_assign_t assign;
+    while (mf_sched_next (self->sched, mf_clock_ms (), &assign) == 0) {
+        mf_tile_msg_t tile = { assign.job, assign.tile, assign.lease, assign.task };
+        uint8_t buf [MF_SIZE_TILE];
+        size_t size = mf_proto_encode_tile (buf, sizeof buf, &tile);
+        if (s_send (self, assign.worker, buf, size)) {
+            int error = zmq_errno ();
+            mf_sched_revoke (self->sched, assign.worker, assign.lease);
+            if (error == EHOSTUNREACH)
+                s_evict (self, assign.worker, "is unreachable");
+            //  EAGAIN: its queue is full; it gets more when it reads.
+            break;
+        }
+    }
+}
+
+static void
+s_keepalive (mf_engine_t *self, int64_t now)
+{
+    uint8_t buf [MF_SIZE_EMPTY];
+    size_t size = mf_proto_encode_empty (buf, sizeof buf, MF_MSG_HEARTBEAT);
+    for (int slot = 0; slot < self->peer_capacity; slot++) {
+        s_peer_t *peer = &self->peers [slot];
+        if (!peer->used)
+            continue;
+        if (now - peer->last_seen > (int64_t) MF_ENGINE_LIVENESS * self->heartbeat) {
+            self->stats.evicted++;
+            s_evict (self, slot, "fell silent");
+        }
+        else
+        if (now - peer->last_sent >= self->heartbeat)
+            s_send (self, slot, buf, size);
+    }
+}
+
+int
+mf_engine_poll (mf_engine_t *self, int timeout, void *extra)
+{
+    s_dispatch (self);
+    zmq_pollitem_t items [MAX_LINKS + 1];
+    int count = 0;
+    for (int link = 0; link < self->link_count; link++)
+        items [count++] = (zmq_pollitem_t) { zsock_resolve (self->links [link]), 0, ZMQ_POLLIN, 0 };
+    if (extra)
+        items [count++] = (zmq_pollitem_t) { zsock_resolve (extra), 0, ZMQ_POLLIN, 0 };
+    //  Wake for heartbeats at least once an interval.
+    int wait = timeout < self->heartbeat / 2? timeout: self->heartbeat / 2;
+    int rc = zmq_poll (items, count, wait < 0? 0: wait);
+    if (rc < 0 && zmq_errno () == EINTR)
+        return -1;
+    for (int link = 0; link < self->link_count; link++)
+        if (items [link].revents & ZMQ_POLLIN)
+            s_drain (self, link);
+    s_keepalive (self, mf_clock_ms ());
+    s_dispatch (self);
+    return extra && (items [count - 1].revents & ZMQ_POLLIN)? 1: 0;
+}
+
+uint32_t
+mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *mu)
+{
+    uint32_t job = mf_sched_job_add (self->sched, spec, mu);
+    if (job)
+        s_dispatch (self);
+    return job;
+}
+
+int
+mf_engine_cancel (mf_engine_t *self, uint32_t job)
+{
+    if (!mf_sched_job_exists (self->sched, job))
+        return -1;
+    uint8_t buf [MF_SIZE_CANCEL];
+    size_t size = mf_proto_encode_cancel (buf, sizeof buf, job);
+    for (int slot = 0; slot < self->peer_capacity; slot++) {
+        uint32_t jobs [64];
+        if (!self->peers [slot].used)
+            continue;
+        uint32_t count = mf_sched_worker_jobs (self->sched, slot, jobs, 64);
+        for (uint32_t index = 0; index < count; index++)
+            if (jobs [index] == job) {
+                s_send (self, slot, buf, size);
+                break;
+            }
+    }
+    return mf_sched_job_remove (self->sched, job);
+}
+
+int
+mf_engine_progress (mf_engine_t *self, uint32_t job, uint32_t *done, uint32_t *total)
+{
+    return mf_sched_job_progress (self->sched, job, done, total);
+}
+
+int
+mf_engine_release (mf_engine_t *self, uint32_t job)
+{
+    return mf_engine_cancel (self, job);
+}
+
+void
+mf_engine_stats (mf_engine_t *self, mf_engine_stats_t *out)
+{
+    mf_sched_counters_t counters;
+    mf_sched_counters (self->sched, &counters);
+    *out = self->stats;
+    out->assigned = counters.assigned;
+    out->reissued = counters.reissued;
+    out->backups = counters.backups;
+    out->workers = 0;
+    for (int slot = 0; slot < self->peer_capacity; slot++)
+        out->workers += self->peers [slot].used;
+}
+
+size_t
+mf_engine_workers (mf_engine_t *self, mf_worker_info_t *out, size_t max)
+{
+    size_t count = self->record_count < max? self->record_count: max;
+    for (size_t index = 0; index < count; index++)
+        out [index] = self->records [index].info;
+    return count;
+}

@@ -1,0 +1,99 @@
+/*  mf_engine: the master's engine, shared by the headless export and the
+    live viewer. It owns the ROUTER sockets workers connect to, knows each
+    worker (liveness, credit, leases through mf_sched), checks every
+    message before use, and assembles accepted tiles into the jobs'
+    buffers.
+
+    The engine is single-threaded: every call comes from the thread that
+    created it. A caller drives it by calling mf_engine_poll in a loop;
+    the viewer runs that loop on its own thread and passes its command
+    pipe as the extra socket, so one poll waits on both.
+*/
+#ifndef MF_ENGINE_H
+#define MF_ENGINE_H
+
+#include "sched.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MF_ENGINE_HEARTBEAT 1000        //  msecs, default interval both ways
+#define MF_ENGINE_LIVENESS 3            //  silent intervals before a worker is evicted
+#define MF_ENGINE_NAME_LEN 80           //  bytes of a worker's display name
+
+typedef struct _mf_engine_t mf_engine_t;
+
+typedef struct {
+    const char *local_endpoint;         //  bound for forked local workers, or NULL
+    const char *listen_endpoint;        //  bound for remote workers, or NULL
+    int heartbeat_ms;                   //  heartbeat interval, msecs (0: default)
+} mf_engine_opts_t;
+
+//  Called for every accepted tile, on the engine's thread. mu points at
+//  the tile's first pixel; rows are stride floats apart.
+typedef void (mf_engine_tile_fn) (void *arg, uint32_t job, const mf_rect_t *rect,
+                                  const float *mu, size_t stride, int worker);
+
+typedef struct {
+    uint32_t workers;                   //  connected now
+    uint64_t workers_seen;              //  registrations since start
+    uint64_t tiles;                     //  results accepted
+    uint64_t assigned;                  //  leases handed out
+    uint64_t reissued;                  //  tiles handed out again after a lost lease
+    uint64_t backups;                   //  backup leases near the end of a job
+    uint64_t duplicates;                //  results for tiles already done
+    uint64_t late;                      //  results of void leases
+    uint64_t rejected;                  //  malformed, foreign or impossible messages
+    uint64_t evicted;                   //  workers declared dead
+    uint64_t pixels;                    //  pixels accepted
+    uint64_t iterations;                //  iterations reported with accepted tiles
+} mf_engine_stats_t;
+
+typedef struct {
+    char name [MF_ENGINE_NAME_LEN];     //  host:pid as the worker reported it
+    char kernel [24];                   //  its kernel variant
+    uint32_t threads;                   //  its compute threads
+    bool connected;                     //  still connected
+    uint64_t tiles;                     //  results accepted from it
+    uint64_t pixels;                    //  pixels accepted from it
+} mf_worker_info_t;
+
+//  Binds the endpoints. Returns NULL with the reason in err, naming the
+//  endpoint that could not be bound.
+mf_engine_t *mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen);
+
+//  Closes the sockets; safe twice, nulls the pointer.
+void mf_engine_destroy (mf_engine_t **self_p);
+
+//  Sets the function called for every accepted tile (or NULL).
+void mf_engine_on_tile (mf_engine_t *self, mf_engine_tile_fn *fn, void *arg);
+
+//  Starts a job. mu, if not NULL, receives the assembled image (pixel_w *
+//  pixel_h floats, the caller's, alive until the job is done or cancelled).
+//  Returns the job id, or 0 when out of memory.
+uint32_t mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *mu);
+
+//  Cancels a job: workers holding its tiles are told to drop them, and
+//  results still arriving for it are dropped. Returns 0 or -1 (no such job).
+int mf_engine_cancel (mf_engine_t *self, uint32_t job);
+
+//  Tiles done and in all for a job; -1 if no such job.
+int mf_engine_progress (mf_engine_t *self, uint32_t job, uint32_t *done, uint32_t *total);
+
+//  Forgets a finished job (its buffer is no longer touched). Returns 0 or -1.
+int mf_engine_release (mf_engine_t *self, uint32_t job);
+
+//  Waits up to timeout msecs for messages, handles them, keeps heartbeats
+//  and liveness, and hands out tiles. If extra (a zsock_t or raw socket)
+//  is not NULL it is polled too. Returns 1 if extra is readable, 0
+//  otherwise, -1 if interrupted by a signal.
+int mf_engine_poll (mf_engine_t *self, int timeout, void *extra);
+
+//  Counters and the number of workers now.
+void mf_engine_stats (mf_engine_t *self, mf_engine_stats_t *out);
+
+//  Every worker seen, connected or not, up to max. Returns how many.
+size_t mf_engine_workers (mf_engine_t *self, mf_worker_info_t *out, size_t max);
+
+#endif

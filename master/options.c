@@ -1,0 +1,242 @@
+/*  mf_options: see options.h. */
+#include "options.h"
+#include "engine.h"
+#include "mf_kernel.h"
+#include "mf_proto.h"
+#include "mf_tiles.h"
+#include "mf_util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+enum {
+    OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
+    OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT
+};
+
+void
+mf_options_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: mandelfarm-master [options]\n"
+        "Renders a region of the Mandelbrot set on a farm of workers: local ones it\n"
+        "forks, and remote mandelfarm-worker processes that connect to --listen.\n"
+        "\n"
+        "Region:\n"
+        "      --size WxH             image size in pixels (default 1920x1080)\n"
+        "      --center RE,IM         center of the view (default -0.75,0)\n"
+        "      --width W              width of the view in the complex plane (default 3.5);\n"
+        "                             the height follows from --size (square pixels)\n"
+        "      --region XMIN,XMAX,YMIN,YMAX\n"
+        "                             the view as a rectangle, instead of --center/--width\n"
+        "      --iter N               maximum iterations (default 1000)\n"
+        "\n"
+        "Farm:\n"
+        "  -j, --local-workers N      local workers to fork (default %d, the online CPUs;\n"
+        "                             0: none, only remote workers)\n"
+        "      --listen ENDPOINT      also accept remote workers, e.g. tcp://*:5555\n"
+        "      --tile N               tile edge in pixels, %d to %d (default %d)\n"
+        "      --heartbeat MS         heartbeat interval; silent workers are dropped\n"
+        "                             after 3 intervals (default %d)\n"
+        "      --kernel NAME          kernel of the local workers (here: %s)\n"
+        "\n"
+        "Output:\n"
+        "  -o FILE                    PNG to write (default mandelbrot.png)\n"
+        "      --raw FILE.npy         also write mu as a float32 NumPy array\n"
+        "      --palette NAME         %s (default classic)\n"
+        "  -q, --quiet                no progress bar, no summary\n"
+        "  -v, --verbose              log workers joining and leaving\n"
+        "  -h, --help                 this help\n"
+        "  -V, --version              print the version\n"
+        "\n"
+        "Exit status: 0 on success, 2 on a usage error, 1 on any other failure.\n",
+        mf_online_cpus (), MF_TILE_MIN_EDGE, MF_TILE_MAX_EDGE, MF_TILE_DEFAULT_EDGE,
+        MF_ENGINE_HEARTBEAT, mf_kernel_names (), mf_palette_names ());
+}
+
+static int
+s_fail (char *err, size_t errlen, const char *flag, const char *value, const char *allowed)
+{
+    snprintf (err, errlen, "%s: '%s' is not allowed; %s", flag, value, allowed);
+    return -1;
+}
+
+int
+mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
+{
+    memset (opts, 0, sizeof *opts);
+    opts->view.pixel_w = MF_DEFAULT_WIDTH_PX;
+    opts->view.pixel_h = MF_DEFAULT_HEIGHT_PX;
+    opts->view.center_re = MF_DEFAULT_CENTER_RE;
+    opts->view.center_im = MF_DEFAULT_CENTER_IM;
+    opts->view.width = MF_DEFAULT_VIEW_WIDTH;
+    opts->maxiter = MF_DEFAULT_ITER;
+    opts->local_workers = mf_online_cpus ();
+    opts->output = "mandelbrot.png";
+    opts->tile = MF_TILE_DEFAULT_EDGE;
+    opts->palette = mf_palette_find ("classic");
+    opts->heartbeat_ms = MF_ENGINE_HEARTBEAT;
+
+    static const struct option longopts [] = {
+        { "size", required_argument, NULL, OPT_SIZE },
+        { "center", required_argument, NULL, OPT_CENTER },
+        { "width", required_argument, NULL, OPT_WIDTH },
+        { "region", required_argument, NULL, OPT_REGION },
+        { "iter", required_argument, NULL, OPT_ITER },
+        { "local-workers", required_argument, NULL, 'j' },
+        { "listen", required_argument, NULL, OPT_LISTEN },
+        { "output", required_argument, NULL, 'o' },
+        { "raw", required_argument, NULL, OPT_RAW },
+        { "tile", required_argument, NULL, OPT_TILE },
+        { "palette", required_argument, NULL, OPT_PALETTE },
+        { "kernel", required_argument, NULL, OPT_KERNEL },
+        { "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 }
+    };
+    bool have_center = false, have_width = false, have_region = false;
+    double region [4];
+    long value;
+    int opt;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long (argc, argv, ":j:o:qvhV", longopts, NULL)) != -1) {
+        switch (opt) {
+            case OPT_SIZE:
+                if (mf_parse_size (optarg, &opts->view.pixel_w, &opts->view.pixel_h))
+                    return s_fail (err, errlen, "--size", optarg,
+                                   "use WxH with W and H from 1 to 65536, e.g. 1920x1080");
+                break;
+            case OPT_CENTER: {
+                double point [2];
+                if (mf_parse_doubles (optarg, ',', point, 2))
+                    return s_fail (err, errlen, "--center", optarg,
+                                   "use RE,IM with two finite numbers, e.g. -0.75,0");
+                opts->view.center_re = point [0];
+                opts->view.center_im = point [1];
+                have_center = true;
+                break;
+            }
+            case OPT_WIDTH:
+                if (mf_parse_double (optarg, &opts->view.width) || !(opts->view.width > 0))
+                    return s_fail (err, errlen, "--width", optarg,
+                                   "use a finite number above 0, e.g. 3.5");
+                have_width = true;
+                break;
+            case OPT_REGION:
+                if (mf_parse_doubles (optarg, ',', region, 4))
+                    return s_fail (err, errlen, "--region", optarg,
+                                   "use XMIN,XMAX,YMIN,YMAX with four finite numbers, "
+                                   "e.g. -2.5,1,-0.984375,0.984375");
+                have_region = true;
+                break;
+            case OPT_ITER:
+                if (mf_parse_long (optarg, 1, MF_MAX_ITER, &value))
+                    return s_fail (err, errlen, "--iter", optarg,
+                                   "use a whole number from 1 to 1000000000");
+                opts->maxiter = (uint32_t) value;
+                break;
+            case 'j':
+                if (mf_parse_long (optarg, 0, MF_MAX_LOCAL_WORKERS, &value))
+                    return s_fail (err, errlen, "--local-workers", optarg,
+                                   "use a whole number from 0 to 1024");
+                opts->local_workers = (int) value;
+                break;
+            case OPT_LISTEN:
+                if (strncmp (optarg, "tcp://", 6) && strncmp (optarg, "ipc://", 6))
+                    return s_fail (err, errlen, "--listen", optarg,
+                                   "use tcp://ADDRESS:PORT (e.g. tcp://*:5555) or ipc://PATH");
+                opts->listen = optarg;
+                break;
+            case 'o':
+                if (!*optarg)
+                    return s_fail (err, errlen, "-o", optarg, "give a file name");
+                opts->output = optarg;
+                break;
+            case OPT_RAW:
+                if (!*optarg)
+                    return s_fail (err, errlen, "--raw", optarg, "give a file name");
+                opts->raw = optarg;
+                break;
+            case OPT_TILE:
+                if (mf_parse_long (optarg, MF_TILE_MIN_EDGE, MF_TILE_MAX_EDGE, &value))
+                    return s_fail (err, errlen, "--tile", optarg,
+                                   "use a whole number of pixels from 8 to 1024");
+                opts->tile = (uint32_t) value;
+                break;
+            case OPT_PALETTE:
+                opts->palette = mf_palette_find (optarg);
+                if (!opts->palette) {
+                    char allowed [160];
+                    snprintf (allowed, sizeof allowed, "use one of: %s", mf_palette_names ());
+                    return s_fail (err, errlen, "--palette", optarg, allowed);
+                }
+                break;
+            case OPT_KERNEL:
+                if (!mf_kernel_find (optarg)) {
+                    char allowed [160];
+                    snprintf (allowed, sizeof allowed, "this machine runs: auto, %s",
+                              mf_kernel_names ());
+                    return s_fail (err, errlen, "--kernel", optarg, allowed);
+                }
+                opts->kernel = optarg;
+                break;
+            case OPT_HEARTBEAT:
+                if (mf_parse_long (optarg, MF_PROTO_HB_MIN, MF_PROTO_HB_MAX, &value))
+                    return s_fail (err, errlen, "--heartbeat", optarg,
+                                   "use a whole number of msecs from 10 to 60000");
+                opts->heartbeat_ms = (int) value;
+                break;
+            case 'q': opts->quiet = true; break;
+            case 'v': opts->verbose = true; break;
+            case 'h': opts->help = true; return 0;
+            case 'V': opts->version = true; return 0;
+            case ':':
+                snprintf (err, errlen, "%s needs a value; see --help", argv [optind - 1]);
+                return -1;
+            default:
+                snprintf (err, errlen, "unknown option '%s'; see --help", argv [optind - 1]);
+                return -1;
+        }
+    }
+    if (optind < argc) {
+        snprintf (err, errlen, "unexpected argument '%s'; see --help", argv [optind]);
+        return -1;
+    }
+    if (have_region && (have_center || have_width)) {
+        snprintf (err, errlen, "--region cannot be combined with --center or --width; "
+                  "use one or the other");
+        return -1;
+    }
+    if (have_region
+    &&  mf_view_from_region (region, opts->view.pixel_w, opts->view.pixel_h,
+                             &opts->view, err, errlen))
+        return -1;
+    if (!have_region && mf_check_width (opts->view.width, opts->view.pixel_w)) {
+        char text [32];
+        mf_format_exact (opts->view.width, text, sizeof text);
+        return s_fail (err, errlen, "--width", text,
+                       "use a finite number above 0 that leaves a nonzero pixel size");
+    }
+    if ((uint64_t) opts->view.pixel_w * opts->view.pixel_h > MF_MAX_PIXELS) {
+        char text [32];
+        snprintf (text, sizeof text, "%ux%u", opts->view.pixel_w, opts->view.pixel_h);
+        return s_fail (err, errlen, "--size", text,
+                       "the image may have at most 1073741824 pixels (2^30)");
+    }
+    if (opts->local_workers == 0 && !opts->listen) {
+        snprintf (err, errlen, "-j 0 needs --listen ENDPOINT: with no local workers, "
+                  "only remote workers can render");
+        return -1;
+    }
+    if (opts->raw && strcmp (opts->raw, opts->output) == 0) {
+        snprintf (err, errlen, "--raw: '%s' is also the PNG output (-o); use another name",
+                  opts->raw);
+        return -1;
+    }
+    return 0;
+}

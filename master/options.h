@@ -1,0 +1,49 @@
+/*  mf_options: the master's command line, parsed and checked in one place.
+    Every refusal is one line naming the flag, what was given and what is
+    allowed; main prints it and exits with status 2.
+*/
+#ifndef MF_OPTIONS_H
+#define MF_OPTIONS_H
+
+#include "mf_palette.h"
+#include "mf_region.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MF_DEFAULT_WIDTH_PX 1920
+#define MF_DEFAULT_HEIGHT_PX 1080
+#define MF_DEFAULT_CENTER_RE (-0.75)
+#define MF_DEFAULT_CENTER_IM 0.0
+#define MF_DEFAULT_VIEW_WIDTH 3.5
+#define MF_DEFAULT_ITER 1000
+#define MF_MAX_ITER 1000000000u         //  largest --iter
+#define MF_MAX_LOCAL_WORKERS 1024       //  largest -j
+#define MF_MAX_PIXELS (1u << 30)        //  largest W*H: 4 GiB of mu
+
+typedef struct {
+    mf_view_t view;                     //  the region and size to render
+    uint32_t maxiter;                   //  --iter
+    int local_workers;                  //  -j
+    const char *listen;                 //  --listen endpoint, or NULL
+    const char *output;                 //  -o, the PNG
+    const char *raw;                    //  --raw, the .npy, or NULL
+    uint32_t tile;                      //  --tile edge, pixels
+    const mf_palette_t *palette;        //  --palette
+    const char *kernel;                 //  --kernel for local workers, or NULL
+    int heartbeat_ms;                   //  --heartbeat
+    bool quiet;                         //  --quiet
+    bool verbose;                       //  --verbose
+    bool help;                          //  --help was given
+    bool version;                       //  --version was given
+} mf_options_t;
+
+//  Parses argv into opts. Returns 0, or -1 with one line in err.
+int mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen);
+
+//  Writes the --help text.
+void mf_options_usage (FILE *out);
+
+#endif

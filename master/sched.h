@@ -1,0 +1,128 @@
+/*  mf_sched: decides who computes what. Pure state, no sockets and no
+    clock of its own (the caller passes the time), so every rule here is
+    unit-tested directly.
+
+    Jobs are renders in flight (a view at a size); each is cut into tiles
+    dispatched center first. Workers are slots with credit (tiles they
+    asked for) and leases (tiles handed to them). Every hand-out is a lease
+    with an id unique in this run; a result counts only if it carries a
+    live lease of the worker that sends it, for a tile not yet done. A
+    worker that leaves or is evicted voids its leases and its tiles go
+    back to the front of the queue. When nothing is left to hand out, an
+    idle worker may take a backup lease on the oldest tile still out with
+    one other worker, so the end of a render never waits on a slow machine.
+*/
+#ifndef MF_SCHED_H
+#define MF_SCHED_H
+
+#include "mf_kernel.h"
+#include "mf_region.h"
+#include "mf_tiles.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct _mf_sched_t mf_sched_t;
+
+typedef struct {
+    mf_view_t view;                 //  region and size
+    uint32_t maxiter;               //  maximum iterations
+    uint32_t tile_edge;             //  tile edge, pixels
+} mf_job_spec_t;
+
+typedef struct {
+    int worker;                     //  slot of the worker that gets the tile
+    uint32_t job;                   //  job id
+    uint32_t tile;                  //  tile id
+    uint32_t lease;                 //  lease id
+    bool backup;                    //  a second lease on a tile already out
+    mf_task_t task;                 //  what to compute
+} mf_assign_t;
+
+typedef enum {
+    MF_VERDICT_ACCEPT,              //  a live lease: use the result
+    MF_VERDICT_LATE,                //  lease void (job cancelled, worker evicted)
+    MF_VERDICT_DUPLICATE,           //  the tile is already done
+    MF_VERDICT_FOREIGN,             //  no such lease of this worker, or wrong tile
+    MF_VERDICT_MISMATCH             //  the result's rectangle is not the tile's
+} mf_verdict_t;
+
+//  Creates an empty scheduler; NULL when out of memory.
+mf_sched_t *mf_sched_new (void);
+
+//  Destroys it; safe twice, nulls the pointer.
+void mf_sched_destroy (mf_sched_t **self_p);
+
+//  Adds a job; user is the caller's, returned by mf_sched_job_user. Returns
+//  the job id (never 0), or 0 when out of memory.
+uint32_t mf_sched_job_add (mf_sched_t *self, const mf_job_spec_t *spec, void *user);
+
+//  Removes a job: its leases become void, its results are dropped as late.
+//  Returns 0, or -1 if there is no such job.
+int mf_sched_job_remove (mf_sched_t *self, uint32_t job);
+
+//  Whether the job exists.
+bool mf_sched_job_exists (mf_sched_t *self, uint32_t job);
+
+//  Tiles done and in all; 0 and -1 return when there is no such job.
+int mf_sched_job_progress (mf_sched_t *self, uint32_t job, uint32_t *done, uint32_t *total);
+
+//  The job's spec, mapping, tile grid and user pointer (NULL if no job).
+const mf_job_spec_t *mf_sched_job_spec (mf_sched_t *self, uint32_t job);
+const mf_mapping_t *mf_sched_job_mapping (mf_sched_t *self, uint32_t job);
+const mf_tiles_t *mf_sched_job_tiles (mf_sched_t *self, uint32_t job);
+void *mf_sched_job_user (mf_sched_t *self, uint32_t job);
+
+//  Marks a tile done without any worker (its result came from elsewhere,
+//  e.g. a checkpoint). Returns 0, or -1 if no such pending tile.
+int mf_sched_tile_preset (mf_sched_t *self, uint32_t job, uint32_t tile);
+
+//  Adds a worker with initial credit. Returns its slot, or -1.
+int mf_sched_worker_add (mf_sched_t *self, uint32_t credit);
+
+//  Adds credit to a worker.
+void mf_sched_worker_credit (mf_sched_t *self, int worker, uint32_t credit);
+
+//  A worker registered again: its leases are void, its credit is reset.
+//  Returns the number of leases voided.
+uint32_t mf_sched_worker_reset (mf_sched_t *self, int worker, uint32_t credit);
+
+//  Removes a worker; its leases are void and their tiles are pending again
+//  unless another lease covers them. Returns the number of leases voided.
+uint32_t mf_sched_worker_remove (mf_sched_t *self, int worker);
+
+//  Number of leases a worker holds.
+uint32_t mf_sched_worker_leases (mf_sched_t *self, int worker);
+
+//  Jobs in which a worker holds leases; fills up to max ids, returns count.
+uint32_t mf_sched_worker_jobs (mf_sched_t *self, int worker, uint32_t *jobs, uint32_t max);
+
+//  Hands out the next tile, if some worker has credit and some tile is
+//  waiting (or, failing that, a backup lease is worth taking). Returns 0
+//  with *out filled, or -1 when there is nothing to do.
+int mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out);
+
+//  Voids one lease (e.g. the message could not be sent) so its tile is
+//  handed out again. Returns 0, or -1 if no such lease.
+int mf_sched_revoke (mf_sched_t *self, int worker, uint32_t lease);
+
+//  Judges a result; see mf_verdict_t. On ACCEPT, *maxiter is the job's.
+mf_verdict_t mf_sched_check (mf_sched_t *self, int worker, uint32_t job, uint32_t tile,
+                             uint32_t lease, const mf_rect_t *rect, uint32_t *maxiter);
+
+//  Records an accepted result: the tile is done, every lease on it ends.
+//  Call only after mf_sched_check said ACCEPT.
+void mf_sched_accept (mf_sched_t *self, int worker, uint32_t job, uint32_t tile,
+                      uint32_t lease);
+
+//  Counters since creation.
+typedef struct {
+    uint64_t assigned;              //  leases handed out
+    uint64_t reissued;              //  tiles put back in the queue after a lost lease
+    uint64_t backups;               //  backup leases
+    uint64_t accepted;              //  results accepted
+} mf_sched_counters_t;
+
+void mf_sched_counters (mf_sched_t *self, mf_sched_counters_t *out);
+
+#endif

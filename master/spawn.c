@@ -1,0 +1,123 @@
+/*  mf_spawn: see spawn.h. */
+#include "spawn.h"
+#include "worker.h"
+#include "mf_log.h"
+#include "mf_util.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GRACE_MS 1000                   //  msecs children get to leave before SIGKILL
+
+struct _mf_spawn_t {
+    pid_t *pids;                        //  children still to reap (0: reaped)
+    int count;                          //  entries in pids
+};
+
+static volatile sig_atomic_t s_child_stop = 0;
+
+static void
+s_child_signal (int signum)
+{
+    (void) signum;
+    s_child_stop = 1;
+}
+
+static void
+s_child (const char *endpoint, const char *kernel, pid_t parent)
+{
+    //  Die with the master, whatever kills it.
+    prctl (PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid () != parent)
+        _exit (0);
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_child_signal;
+    sigaction (SIGTERM, &sa, NULL);
+    sigaction (SIGINT, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    mf_log_init ("mandelfarm-worker");
+    zsys_handler_set (NULL);
+    mf_worker_opts_t opts = {
+        .endpoint = endpoint, .threads = 1, .kernel = kernel,
+        .parent = parent, .stop = &s_child_stop
+    };
+    int rc = mf_worker_run (&opts);
+    zsys_shutdown ();
+    _exit (rc == 0? 0: 1);
+}
+
+mf_spawn_t *
+mf_spawn_new (int count, const char *endpoint, const char *kernel,
+              char *err, size_t errlen)
+{
+    mf_spawn_t *self = calloc (1, sizeof *self);
+    if (!self || !(self->pids = calloc ((size_t) count + 1, sizeof *self->pids))) {
+        free (self);
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    pid_t parent = getpid ();
+    fflush (stdout);
+    fflush (stderr);
+    for (int index = 0; index < count; index++) {
+        pid_t pid = fork ();
+        if (pid < 0) {
+            snprintf (err, errlen, "cannot fork local worker %d: %s",
+                      index + 1, strerror (errno));
+            mf_spawn_destroy (&self);
+            return NULL;
+        }
+        if (pid == 0)
+            s_child (endpoint, kernel, parent);
+        self->pids [self->count++] = pid;
+    }
+    return self;
+}
+
+void
+mf_spawn_destroy (mf_spawn_t **self_p)
+{
+    assert (self_p);
+    mf_spawn_t *self = *self_p;
+    if (!self)
+        return;
+    for (int index = 0; index < self->count; index++)
+        kill (self->pids [index], SIGTERM);
+    int64_t deadline = mf_clock_ms () + GRACE_MS;
+    int left = self->count;
+    while (left > 0) {
+        left = 0;
+        for (int index = 0; index < self->count; index++) {
+            if (!self->pids [index])
+                continue;
+            pid_t rc = waitpid (self->pids [index], NULL, WNOHANG);
+            if (rc == self->pids [index] || (rc < 0 && errno == ECHILD))
+                self->pids [index] = 0;
+            else
+                left++;
+        }
+        if (left == 0)
+            break;
+        if (mf_clock_ms () > deadline) {
+            for (int index = 0; index < self->count; index++)
+                if (self->pids [index]) {
+                    kill (self->pids [index], SIGKILL);
+                    waitpid (self->pids [index], NULL, 0);
+                    self->pids [index] = 0;
+                }
+            break;
+        }
+        usleep (5000);
+    }
+    free (self->pids);
+    free (self);
+    *self_p = NULL;
+}

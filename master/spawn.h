@@ -1,0 +1,23 @@
+/*  mf_spawn: the master's local workers, forked before any ZeroMQ context
+    exists (a forked child must never use its parent's context). Each child
+    runs the worker loop with one compute thread, connects to the master's
+    local endpoint, and exits when asked or when the master is gone.
+*/
+#ifndef MF_SPAWN_H
+#define MF_SPAWN_H
+
+#include <stddef.h>
+
+typedef struct _mf_spawn_t mf_spawn_t;
+
+//  Forks count workers connecting to endpoint with the given kernel (NULL:
+//  the best). Returns NULL with the reason in err if a fork failed (the
+//  children already started are stopped).
+mf_spawn_t *mf_spawn_new (int count, const char *endpoint, const char *kernel,
+                          char *err, size_t errlen);
+
+//  Stops the children (SIGTERM, then SIGKILL after a grace period), reaps
+//  them; safe twice, nulls the pointer.
+void mf_spawn_destroy (mf_spawn_t **self_p);
+
+#endif
