@@ -1,0 +1,269 @@
+/*  Test helpers: see helpers.h. */
+#include "helpers.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <png.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *
+th_bin (const char *program)
+{
+    static char paths [8][512];
+    static int next = 0;
+    const char *dir = getenv ("MF_BIN");
+    char *path = paths [next++ % 8];
+    snprintf (path, 512, "%s/%s", dir? dir: "bin", program);
+    return path;
+}
+
+char *
+th_tmpdir (void)
+{
+    char *path = strdup ("/tmp/mf-test-XXXXXX");
+    if (!path || !mkdtemp (path)) {
+        free (path);
+        return NULL;
+    }
+    return path;
+}
+
+void
+th_rmdir (const char *path)
+{
+    if (!path || strncmp (path, "/tmp/mf-test-", 13))
+        return;             //  only ever remove what th_tmpdir made
+    DIR *dir = opendir (path);
+    if (dir) {
+        struct dirent *entry;
+        while ((entry = readdir (dir))) {
+            if (!strcmp (entry->d_name, ".") || !strcmp (entry->d_name, ".."))
+                continue;
+            char child [1024];
+            snprintf (child, sizeof child, "%s/%s", path, entry->d_name);
+            unlink (child);
+        }
+        closedir (dir);
+    }
+    rmdir (path);
+}
+
+pid_t
+th_spawn (char *const argv [], const char *log)
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int fd = open (log? log: "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int null = open ("/dev/null", O_RDONLY);
+        if (fd >= 0) {
+            dup2 (fd, 1);
+            dup2 (fd, 2);
+        }
+        if (null >= 0)
+            dup2 (null, 0);
+        //  A new process group: signals to the test never reach it by accident.
+        setpgid (0, 0);
+        execv (argv [0], argv);
+        _exit (127);
+    }
+    return pid;
+}
+
+int
+th_wait (pid_t pid, int timeout)
+{
+    int64_t deadline = s_now_ms () + timeout;
+    while (true) {
+        int status;
+        pid_t rc = waitpid (pid, &status, WNOHANG);
+        if (rc == pid)
+            return WIFEXITED (status)? WEXITSTATUS (status): 128 + WTERMSIG (status);
+        if (rc < 0)
+            return -1;
+        if (s_now_ms () > deadline) {
+            th_kill (pid);
+            return -1;
+        }
+        usleep (5000);
+    }
+}
+
+void
+th_kill (pid_t pid)
+{
+    if (pid > 0) {
+        kill (pid, SIGKILL);
+        waitpid (pid, NULL, 0);
+    }
+}
+
+int
+th_run (char *const argv [], int timeout, char *output, size_t size)
+{
+    char log [] = "/tmp/mf-test-log-XXXXXX";
+    int fd = mkstemp (log);
+    if (fd < 0)
+        return -1;
+    close (fd);
+    int rc = th_wait (th_spawn (argv, log), timeout);
+    if (output && size) {
+        FILE *file = fopen (log, "r");
+        size_t got = file? fread (output, 1, size - 1, file): 0;
+        output [got] = 0;
+        if (file)
+            fclose (file);
+    }
+    unlink (log);
+    return rc;
+}
+
+int
+th_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr)
+    ||  getsockname (fd, (struct sockaddr *) &addr, &len)) {
+        if (fd >= 0)
+            close (fd);
+        return -1;
+    }
+    close (fd);
+    return ntohs (addr.sin_port);
+}
+
+uint8_t *
+th_slurp (const char *path, size_t *size)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return NULL;
+    fseek (file, 0, SEEK_END);
+    long len = ftell (file);
+    fseek (file, 0, SEEK_SET);
+    uint8_t *data = malloc (len > 0? (size_t) len: 1);
+    if (data && fread (data, 1, (size_t) len, file) != (size_t) len) {
+        free (data);
+        data = NULL;
+    }
+    fclose (file);
+    if (data)
+        *size = (size_t) len;
+    return data;
+}
+
+bool
+th_same_file (const char *a, const char *b)
+{
+    size_t size_a, size_b;
+    uint8_t *data_a = th_slurp (a, &size_a);
+    uint8_t *data_b = th_slurp (b, &size_b);
+    bool same = data_a && data_b && size_a == size_b && memcmp (data_a, data_b, size_a) == 0;
+    free (data_a);
+    free (data_b);
+    return same;
+}
+
+bool
+th_exists (const char *path)
+{
+    struct stat st;
+    return stat (path, &st) == 0;
+}
+
+int
+th_count_entries (const char *path)
+{
+    DIR *dir = opendir (path);
+    if (!dir)
+        return -1;
+    int count = 0;
+    struct dirent *entry;
+    while ((entry = readdir (dir)))
+        if (strcmp (entry->d_name, ".") && strcmp (entry->d_name, ".."))
+            count++;
+    closedir (dir);
+    return count;
+}
+
+int
+th_png_read (const char *path, uint32_t *w, uint32_t *h, uint8_t **rgb,
+             const char *key, char *value, size_t size)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return -1;
+    png_structp png = png_create_read_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct (png): NULL;
+    //  Assigned after setjmp, so volatile: they must survive a longjmp.
+    uint8_t *volatile pixels = NULL;
+    png_bytep *volatile rows = NULL;
+    if (!png || !info || setjmp (png_jmpbuf (png))) {
+        png_destroy_read_struct (&png, &info, NULL);
+        free (pixels);
+        free (rows);
+        fclose (file);
+        return -1;
+    }
+    png_init_io (png, file);
+    png_read_info (png, info);
+    if (png_get_color_type (png, info) != PNG_COLOR_TYPE_RGB
+    ||  png_get_bit_depth (png, info) != 8)
+        png_error (png, "not 8-bit RGB");
+    *w = png_get_image_width (png, info);
+    *h = png_get_image_height (png, info);
+    pixels = malloc ((size_t) *w * *h * 3);
+    rows = malloc (*h * sizeof *rows);
+    if (!pixels || !rows)
+        png_error (png, "out of memory");
+    for (uint32_t row = 0; row < *h; row++)
+        rows [row] = pixels + (size_t) row * *w * 3;
+    png_read_image (png, rows);
+    png_read_end (png, info);
+    if (value && size) {
+        value [0] = 0;
+        png_textp text;
+        int count = 0;
+        png_get_text (png, info, &text, &count);
+        for (int index = 0; index < count; index++)
+            if (key && strcmp (text [index].key, key) == 0)
+                snprintf (value, size, "%s", text [index].text);
+    }
+    png_destroy_read_struct (&png, &info, NULL);
+    free (rows);
+    fclose (file);
+    *rgb = pixels;
+    return 0;
+}
+
+int
+th_run_suite (Suite *suite)
+{
+    SRunner *runner = srunner_create (suite);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed? 1: 0;
+}

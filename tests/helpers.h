@@ -1,0 +1,62 @@
+/*  Test helpers: start and end real processes by pid, bounded in time;
+    temporary directories; free loopback ports; reading PNGs back.
+*/
+#ifndef MF_TEST_HELPERS_H
+#define MF_TEST_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+//  Path of a program in bin/ (MF_BIN set by the Makefile, else ./bin).
+const char *th_bin (const char *program);
+
+//  Creates a fresh temporary directory; returns its path (static buffer
+//  per call is not kept: the caller frees).
+char *th_tmpdir (void);
+
+//  Removes a directory tree made by th_tmpdir.
+void th_rmdir (const char *path);
+
+//  Starts argv (NULL-terminated) with stdout and stderr appended to log
+//  (or /dev/null when log is NULL). Returns its pid.
+pid_t th_spawn (char *const argv [], const char *log);
+
+//  Waits up to timeout msecs for pid to exit. Returns its exit status,
+//  128 + signal if killed by one, or -1 on timeout (it is then killed).
+int th_wait (pid_t pid, int timeout);
+
+//  Sends SIGKILL to pid and reaps it.
+void th_kill (pid_t pid);
+
+//  Runs argv to completion within timeout msecs, stderr and stdout into
+//  output (NUL-terminated, truncated to size). Returns as th_wait.
+int th_run (char *const argv [], int timeout, char *output, size_t size);
+
+//  A TCP port on 127.0.0.1 that was free a moment ago.
+int th_free_port (void);
+
+//  Whether two files exist and have the same bytes.
+bool th_same_file (const char *a, const char *b);
+
+//  Whether a path exists.
+bool th_exists (const char *path);
+
+//  Number of entries in a directory (excluding . and ..).
+int th_count_entries (const char *dir);
+
+//  Reads an 8-bit RGB PNG: size, pixels (caller frees) and the value of
+//  the tEXt key (or empty) into value. Returns 0 or -1.
+int th_png_read (const char *path, uint32_t *w, uint32_t *h, uint8_t **rgb,
+                 const char *key, char *value, size_t size);
+
+//  Reads a whole file into memory (caller frees). Returns NULL on failure.
+uint8_t *th_slurp (const char *path, size_t *size);
+
+#include <check.h>
+
+//  Runs a suite, printing Check's summary. Returns the exit status.
+int th_run_suite (Suite *suite);
+
+#endif

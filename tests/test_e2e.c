@@ -1,0 +1,388 @@
+/*  End to end: real masters and real workers over loopback TCP. The
+    image and the .npy must be byte-identical whatever the farm; bad input
+    is refused with status 2 and leaves no file; an interrupted render
+    leaves nothing behind. Every process is ended by its pid.
+*/
+#include "helpers.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define RENDER_MS 60000                 //  msecs any one render may take at most
+#define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
+             "--iter", "1500", "--quiet"
+
+static char *dir;
+
+static void
+s_setup (void)
+{
+    dir = th_tmpdir ();
+    ck_assert_ptr_nonnull (dir);
+}
+
+static void
+s_teardown (void)
+{
+    th_rmdir (dir);
+    free (dir);
+}
+
+static char *
+s_file (const char *name)
+{
+    char *path = malloc (600);
+    snprintf (path, 600, "%s/%s", dir, name);
+    return path;
+}
+
+static pid_t
+s_worker (const char *endpoint, const char *threads)
+{
+    char *argv [] = { (char *) th_bin ("mandelfarm-worker"), "--connect", (char *) endpoint,
+                      "--threads", (char *) threads, "--quiet", NULL };
+    return th_spawn (argv, NULL);
+}
+
+static void
+s_stop (pid_t pid)
+{
+    kill (pid, SIGTERM);
+    if (th_wait (pid, 5000) < 0)
+        th_kill (pid);
+}
+
+//  The reference: one local worker.
+static void
+s_reference (char *png, char *npy)
+{
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "1",
+                      "-o", png, "--raw", npy, NULL };
+    char out [2048];
+    ck_assert_int_eq (th_run (argv, RENDER_MS, out, sizeof out), 0);
+    ck_assert (th_exists (png) && th_exists (npy));
+}
+
+START_TEST (remote_workers_match_local)
+{
+    char *ref_png = s_file ("ref.png"), *ref_npy = s_file ("ref.npy");
+    s_reference (ref_png, ref_npy);
+    char endpoint [64], listen [64];
+    int port = th_free_port ();
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    snprintf (listen, sizeof listen, "tcp://127.0.0.1:%d", port);
+    //  Two real worker processes, started before the master: they wait.
+    pid_t w1 = s_worker (endpoint, "1"), w2 = s_worker (endpoint, "2");
+    char *png = s_file ("farm.png"), *npy = s_file ("farm.npy");
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0",
+                      "--listen", listen, "--tile", "16", "-o", png, "--raw", npy, NULL };
+    char out [2048];
+    int rc = th_run (argv, RENDER_MS, out, sizeof out);
+    ck_assert_msg (rc == 0, "master: %d: %s", rc, out);
+    ck_assert_msg (th_same_file (png, ref_png), "PNG differs from the -j 1 render");
+    ck_assert_msg (th_same_file (npy, ref_npy), ".npy differs from the -j 1 render");
+
+    //  The same workers serve a second render (a new master on the same
+    //  port), with another tile size and local workers joining in.
+    char *png2 = s_file ("farm2.png"), *npy2 = s_file ("farm2.npy");
+    char *argv2 [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "1",
+                       "--listen", listen, "--tile", "23", "-o", png2, "--raw", npy2, NULL };
+    rc = th_run (argv2, RENDER_MS, out, sizeof out);
+    ck_assert_msg (rc == 0, "second master: %d: %s", rc, out);
+    ck_assert (th_same_file (png2, ref_png));
+    ck_assert (th_same_file (npy2, ref_npy));
+    //  The workers are still alive: they never exit on their own.
+    ck_assert_int_eq (kill (w1, 0), 0);
+    ck_assert_int_eq (kill (w2, 0), 0);
+    s_stop (w1);
+    s_stop (w2);
+    free (ref_png); free (ref_npy); free (png); free (npy); free (png2); free (npy2);
+}
+END_TEST
+
+START_TEST (local_splits_match)
+{
+    char *ref_png = s_file ("ref.png"), *ref_npy = s_file ("ref.npy");
+    s_reference (ref_png, ref_npy);
+    const char *splits [][2] = { { "2", "8" }, { "3", "23" }, { "2", "1024" } };
+    for (int index = 0; index < 3; index++) {
+        char *png = s_file ("s.png"), *npy = s_file ("s.npy");
+        char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW,
+                          "-j", (char *) splits [index][0], "--tile", (char *) splits [index][1],
+                          "-o", png, "--raw", npy, NULL };
+        ck_assert_int_eq (th_run (argv, RENDER_MS, NULL, 0), 0);
+        ck_assert_msg (th_same_file (png, ref_png), "-j %s --tile %s: PNG differs",
+                       splits [index][0], splits [index][1]);
+        ck_assert_msg (th_same_file (npy, ref_npy), "-j %s --tile %s: .npy differs",
+                       splits [index][0], splits [index][1]);
+        free (png);
+        free (npy);
+    }
+    free (ref_png);
+    free (ref_npy);
+}
+END_TEST
+
+START_TEST (metadata_reproduces_the_image)
+{
+    //  Render from a region, read Center and Width back from the PNG,
+    //  render again from those: the same bytes.
+    char *a = s_file ("a.png");
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "200x100",
+                      "--region", "-1.9,-1.1,-0.2,0.2", "--iter", "700", "-j", "2",
+                      "--quiet", "-o", a, NULL };
+    ck_assert_int_eq (th_run (argv, RENDER_MS, NULL, 0), 0);
+    uint32_t w, h;
+    uint8_t *rgb;
+    char center [128], width [64];
+    ck_assert_int_eq (th_png_read (a, &w, &h, &rgb, "Center", center, sizeof center), 0);
+    free (rgb);
+    ck_assert_int_eq (th_png_read (a, &w, &h, &rgb, "Width", width, sizeof width), 0);
+    free (rgb);
+    char *b = s_file ("b.png");
+    char *again [] = { (char *) th_bin ("mandelfarm-master"), "--size", "200x100",
+                       "--center", center, "--width", width, "--iter", "700", "-j", "1",
+                       "--quiet", "-o", b, NULL };
+    ck_assert_int_eq (th_run (again, RENDER_MS, NULL, 0), 0);
+    ck_assert (th_same_file (a, b));
+    free (a);
+    free (b);
+}
+END_TEST
+
+//  Runs the master with bad arguments: status 2, one line on stderr
+//  naming the flag, and no file left in the output directory (an existing
+//  file keeps its bytes).
+static void
+s_refused (const char *flag, char *const extra [])
+{
+    char *out_png = s_file ("out.png");
+    FILE *old = fopen (out_png, "w");
+    fputs ("old bytes", old);
+    fclose (old);
+    char *argv [32] = { (char *) th_bin ("mandelfarm-master") };
+    int argc = 1;
+    for (int index = 0; extra [index]; index++)
+        argv [argc++] = extra [index];
+    char *tail [] = { "--size", "64x48", "-o", out_png, "--raw", NULL };
+    for (int index = 0; tail [index]; index++)
+        argv [argc++] = tail [index];
+    char *npy = s_file ("out.npy");
+    argv [argc++] = npy;
+    argv [argc] = NULL;
+    char out [2048];
+    int rc = th_run (argv, RENDER_MS, out, sizeof out);
+    ck_assert_msg (rc == 2, "%s: status %d (%s)", flag, rc, out);
+    ck_assert_msg (strstr (out, flag), "%s: message '%s' does not name it", flag, out);
+    char *newline = strchr (out, '\n');
+    ck_assert_msg (newline && newline [1] == 0, "%s: not one line: '%s'", flag, out);
+    ck_assert_int_eq (th_count_entries (dir), 1);
+    size_t size;
+    uint8_t *data = th_slurp (out_png, &size);
+    ck_assert (size == 9 && memcmp (data, "old bytes", 9) == 0);
+    free (data);
+    free (out_png);
+    free (npy);
+}
+
+START_TEST (bad_input_refused)
+{
+    s_refused ("--iter", (char *[]) { "--iter", "0", NULL });
+    s_refused ("--width", (char *[]) { "--width", "-1", NULL });
+    s_refused ("--width", (char *[]) { "--width", "0", NULL });
+    s_refused ("--center", (char *[]) { "--center", "1;2", NULL });
+    s_refused ("--region", (char *[]) { "--region", "-2,1,-1", NULL });
+    s_refused ("--palette", (char *[]) { "--palette", "nope", NULL });
+    s_refused ("--tile", (char *[]) { "--tile", "0", NULL });
+    s_refused ("-j 0", (char *[]) { "-j", "0", NULL });
+    //  An output directory that does not exist.
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "8x8", "-j", "1",
+                      "-o", "/nonexistent-dir/x.png", NULL };
+    char out [1024];
+    ck_assert_int_eq (th_run (argv, RENDER_MS, out, sizeof out), 2);
+    ck_assert_ptr_nonnull (strstr (out, "-o"));
+    char *raw [] = { (char *) th_bin ("mandelfarm-master"), "--size", "8x8", "-j", "1",
+                     "-o", s_file ("ok.png"), "--raw", "/nonexistent-dir/x.npy", NULL };
+    ck_assert_int_eq (th_run (raw, RENDER_MS, out, sizeof out), 2);
+    ck_assert_ptr_nonnull (strstr (out, "--raw"));
+    ck_assert (!th_exists (raw [6]));
+    free (raw [6]);
+}
+END_TEST
+
+START_TEST (busy_endpoint_refused)
+{
+    //  Hold a port, then ask the master to listen on it.
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ck_assert_int_eq (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
+    ck_assert_int_eq (listen (fd, 1), 0);
+    getsockname (fd, (struct sockaddr *) &addr, &len);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", ntohs (addr.sin_port));
+    s_refused ("--listen", (char *[]) { "-j", "1", "--listen", endpoint, NULL });
+    close (fd);
+}
+END_TEST
+
+START_TEST (unallocatable_size_refused)
+{
+#if defined (__SANITIZE_ADDRESS__)
+    //  AddressSanitizer reserves terabytes of address space up front, so an
+    //  address-space limit cannot stand in for a small machine here.
+    return;
+#else
+    //  Pretend the machine is small: 1 GiB of address space, 1.6 GB image.
+    char *png = s_file ("big.png");
+    pid_t pid = fork ();
+    if (pid == 0) {
+        struct rlimit limit = { 1u << 30, 1u << 30 };
+        setrlimit (RLIMIT_AS, &limit);
+        char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "20000x20000",
+                          "-j", "1", "-o", png, NULL };
+        int null = open ("/dev/null", 1);
+        dup2 (null, 2);
+        execv (argv [0], argv);
+        _exit (127);
+    }
+    ck_assert_int_eq (th_wait (pid, RENDER_MS), 2);
+    ck_assert_int_eq (th_count_entries (dir), 0);
+    free (png);
+#endif
+}
+END_TEST
+
+START_TEST (interrupt_leaves_nothing)
+{
+    char *png = s_file ("slow.png"), *npy = s_file ("slow.npy");
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "1920x1080",
+                      "--center", "-0.743643887,0.131825904", "--width", "1e-6",
+                      "--iter", "200000", "-j", "1", "--quiet", "-o", png, "--raw", npy, NULL };
+    char *log = s_file ("log");
+    pid_t pid = th_spawn (argv, log);
+    usleep (700 * 1000);
+    kill (pid, SIGINT);
+    ck_assert_int_eq (th_wait (pid, 10000), 1);
+    unlink (log);
+    //  Neither the outputs nor any temporary file.
+    ck_assert_int_eq (th_count_entries (dir), 0);
+    free (png);
+    free (npy);
+    free (log);
+}
+END_TEST
+
+START_TEST (garbage_on_the_port)
+{
+    char *ref_png = s_file ("ref.png"), *ref_npy = s_file ("ref.npy");
+    s_reference (ref_png, ref_npy);
+    int port = th_free_port ();
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    char *png = s_file ("g.png"), *npy = s_file ("g.npy");
+    //  Not --quiet: the summary line reports what was dropped.
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "240x160",
+                      "--center", "-0.7436,0.1318", "--width", "0.02", "--iter", "1500",
+                      "-j", "0", "--listen", endpoint, "-o", png, "--raw", npy, NULL };
+    char *log = s_file ("master.log");
+    pid_t master = th_spawn (argv, log);
+    //  A peer that speaks ZeroMQ but sends nonsense: garbage, a forged
+    //  result for a lease it was never given, a wrong version.
+    void *context = zmq_ctx_new ();
+    void *dealer = zmq_socket (context, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt (dealer, ZMQ_LINGER, &linger, sizeof linger);
+    ck_assert_int_eq (zmq_connect (dealer, endpoint), 0);
+    uint8_t junk [64];
+    for (int index = 0; index < 64; index++)
+        junk [index] = (uint8_t) (index * 37);
+    uint8_t forged [44 + 16 * 16 * 4] = { 'M', 'F', 1, 5, 1, 0, 0, 0, 0, 0, 0, 0, 1 };
+    forged [24] = 16;
+    forged [28] = 16;
+    for (int round = 0; round < 50; round++) {
+        zmq_send (dealer, junk, 1 + round % 64, ZMQ_DONTWAIT);
+        zmq_send (dealer, forged, sizeof forged, ZMQ_DONTWAIT);
+        zmq_send (dealer, "MF\x07\x03", 4, ZMQ_DONTWAIT);       //  wrong version
+        usleep (2000);
+    }
+    //  And raw bytes that are not ZeroMQ at all.
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0) {
+        ssize_t sent = write (fd, "GET / HTTP/1.0\r\n\r\n\xff\xff\xff\xff", 22);
+        (void) sent;
+    }
+    //  Only now a real worker: the master cannot finish before the
+    //  garbage has reached it.
+    usleep (300 * 1000);
+    pid_t worker = s_worker (endpoint, "2");
+    int rc = th_wait (master, RENDER_MS);
+    s_stop (worker);
+    close (fd);
+    zmq_close (dealer);
+    zmq_ctx_term (context);
+    size_t size;
+    char *text = (char *) th_slurp (log, &size);
+    ck_assert_ptr_nonnull (text);
+    text [size - 1] = 0;
+    ck_assert_msg (rc == 0, "master: %d: %s", rc, text);
+    ck_assert_msg (strstr (text, "rejected"), "nothing was rejected: %s", text);
+    ck_assert (th_same_file (png, ref_png));
+    ck_assert (th_same_file (npy, ref_npy));
+    free (text);
+    free (log);
+    free (ref_png); free (ref_npy); free (png); free (npy);
+}
+END_TEST
+
+START_TEST (help_and_version)
+{
+    char out [8192];
+    char *help [] = { (char *) th_bin ("mandelfarm-master"), "--help", NULL };
+    ck_assert_int_eq (th_run (help, 10000, out, sizeof out), 0);
+    ck_assert_ptr_nonnull (strstr (out, "--listen"));
+    ck_assert_ptr_nonnull (strstr (out, "--region"));
+    char *version [] = { (char *) th_bin ("mandelfarm-master"), "--version", NULL };
+    ck_assert_int_eq (th_run (version, 10000, out, sizeof out), 0);
+    ck_assert_ptr_nonnull (strstr (out, "mandelfarm-master "));
+    char *worker [] = { (char *) th_bin ("mandelfarm-worker"), "--threads", "0", NULL };
+    ck_assert_int_eq (th_run (worker, 10000, out, sizeof out), 2);
+    ck_assert_ptr_nonnull (strstr (out, "--threads"));
+    char *noconnect [] = { (char *) th_bin ("mandelfarm-worker"), NULL };
+    ck_assert_int_eq (th_run (noconnect, 10000, out, sizeof out), 2);
+    ck_assert_ptr_nonnull (strstr (out, "--connect"));
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("e2e");
+    TCase *tc = tcase_create ("farm");
+    tcase_set_timeout (tc, 120);
+    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_test (tc, remote_workers_match_local);
+    tcase_add_test (tc, local_splits_match);
+    tcase_add_test (tc, metadata_reproduces_the_image);
+    tcase_add_test (tc, bad_input_refused);
+    tcase_add_test (tc, busy_endpoint_refused);
+    tcase_add_test (tc, unallocatable_size_refused);
+    tcase_add_test (tc, interrupt_leaves_nothing);
+    tcase_add_test (tc, garbage_on_the_port);
+    tcase_add_test (tc, help_and_version);
+    suite_add_tcase (suite, tc);
+    return th_run_suite (suite);
+}

@@ -1,0 +1,210 @@
+/*  Outputs: the PNG read back with libpng, metadata included; the .npy
+    header and data; files that appear only when complete. */
+#include "helpers.h"
+#include "mf_npy.h"
+#include "mf_outfile.h"
+#include "mf_palette.h"
+#include "mf_png.h"
+#include "render.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *dir;
+static char path [600];
+
+static void
+s_setup (void)
+{
+    dir = th_tmpdir ();
+    ck_assert_ptr_nonnull (dir);
+}
+
+static void
+s_teardown (void)
+{
+    th_rmdir (dir);
+    free (dir);
+}
+
+static const char *
+s_path (const char *name)
+{
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    return path;
+}
+
+START_TEST (png_round_trip)
+{
+    uint32_t w = 37, h = 21;
+    uint8_t *rgb = malloc (w * h * 3);
+    for (uint32_t index = 0; index < w * h * 3; index++)
+        rgb [index] = (uint8_t) (index * 7 + index / 3);
+    mf_png_text_t texts [] = { { "Title", "round trip" }, { "Width", "3.5" } };
+    char err [256];
+    mf_outfile_t *out = mf_outfile_open (s_path ("a.png"), err, sizeof err);
+    ck_assert_ptr_nonnull (out);
+    mf_png_t *png = mf_png_new (mf_outfile_stream (out), w, h, texts, 2, 6, err, sizeof err);
+    ck_assert_ptr_nonnull (png);
+    ck_assert_int_eq (mf_png_write_rows (png, rgb, 5), 0);
+    ck_assert_int_eq (mf_png_write_rows (png, rgb + 5 * w * 3, h - 5), 0);
+    ck_assert_int_eq (mf_png_write_rows (png, rgb, 1), -1);      //  one row too many
+    ck_assert_int_eq (mf_png_finish (&png), 0);
+    ck_assert_ptr_null (png);
+    ck_assert_int_eq (mf_outfile_commit (&out, err, sizeof err), 0);
+
+    uint32_t rw, rh;
+    uint8_t *back;
+    char value [64];
+    ck_assert_int_eq (th_png_read (s_path ("a.png"), &rw, &rh, &back, "Title", value, sizeof value), 0);
+    ck_assert (rw == w && rh == h);
+    ck_assert (memcmp (back, rgb, w * h * 3) == 0);
+    ck_assert_str_eq (value, "round trip");
+    free (back);
+    free (rgb);
+}
+END_TEST
+
+START_TEST (png_missing_rows_fails)
+{
+    char err [256];
+    FILE *file = fopen (s_path ("short.png"), "wb");
+    mf_png_t *png = mf_png_new (file, 4, 4, NULL, 0, 1, err, sizeof err);
+    uint8_t row [12] = { 0 };
+    ck_assert_int_eq (mf_png_write_rows (png, row, 1), 0);
+    ck_assert_int_eq (mf_png_finish (&png), -1);
+    fclose (file);
+}
+END_TEST
+
+START_TEST (render_png_metadata)
+{
+    //  The image the master writes: colored by the palette, with the
+    //  parameters that make it again, at 17 significant digits.
+    mf_view_t view = { -0.7436438870371587, 0.1318259042053119, 1e-10 / 3, 8, 6 };
+    float mu [48];
+    for (int index = 0; index < 48; index++)
+        mu [index] = index % 7 == 0? -1.0f: (float) index;
+    const mf_palette_t *palette = mf_palette_find ("fire");
+    char err [256];
+    ck_assert_int_eq (mf_render_write_png (s_path ("m.png"), &view, 5000, palette, mu,
+                                           err, sizeof err), 0);
+    uint32_t w, h;
+    uint8_t *rgb;
+    char value [128];
+    ck_assert_int_eq (th_png_read (s_path ("m.png"), &w, &h, &rgb, "Center", value, sizeof value), 0);
+    ck_assert (w == 8 && h == 6);
+    //  printf's %.17g: 17 significant digits, trailing zeros dropped.
+    ck_assert_str_eq (value, "-0.74364388703715867,0.1318259042053119");
+    double re, im;
+    ck_assert_int_eq (sscanf (value, "%lf,%lf", &re, &im), 2);
+    ck_assert (re == view.center_re && im == view.center_im);
+    uint8_t want [48 * 3];
+    mf_palette_color (palette, mu, 48, want);
+    ck_assert (memcmp (rgb, want, sizeof want) == 0);
+    ck_assert (rgb [0] == 0 && rgb [1] == 0 && rgb [2] == 0);     //  interior is black
+    free (rgb);
+    struct { const char *key, *value; } expect [] = {
+        { "Width", "3.3333333333333335e-11" }, { "Size", "8x6" }, { "Iterations", "5000" },
+        { "Palette", "fire" }, { "Software", "mandelfarm " MF_VERSION }
+    };
+    for (size_t index = 0; index < sizeof expect / sizeof expect [0]; index++) {
+        ck_assert_int_eq (th_png_read (s_path ("m.png"), &w, &h, &rgb, expect [index].key,
+                                       value, sizeof value), 0);
+        ck_assert_str_eq (value, expect [index].value);
+        free (rgb);
+    }
+}
+END_TEST
+
+START_TEST (npy_layout)
+{
+    float mu [3 * 5];
+    for (int index = 0; index < 15; index++)
+        mu [index] = index - 1.0f;
+    char err [256];
+    ck_assert_int_eq (mf_render_write_npy (s_path ("a.npy"), 5, 3, mu, err, sizeof err), 0);
+    size_t size;
+    uint8_t *data = th_slurp (s_path ("a.npy"), &size);
+    ck_assert_ptr_nonnull (data);
+    ck_assert (memcmp (data, "\x93NUMPY\x01\x00", 8) == 0);
+    size_t header = 10 + (size_t) (data [8] | data [9] << 8);
+    ck_assert_uint_eq (header % 64, 0);
+    ck_assert_uint_eq (size, header + sizeof mu);
+    ck_assert (data [header - 1] == '\n');
+    char dict [128] = { 0 };
+    memcpy (dict, data + 10, header - 10 < 127? header - 10: 127);
+    ck_assert_ptr_nonnull (strstr (dict, "'descr': '<f4'"));
+    ck_assert_ptr_nonnull (strstr (dict, "'fortran_order': False"));
+    ck_assert_ptr_nonnull (strstr (dict, "'shape': (3, 5)"));
+    ck_assert (memcmp (data + header, mu, sizeof mu) == 0);
+    free (data);
+}
+END_TEST
+
+START_TEST (outfile_atomic)
+{
+    char err [256];
+    //  An old file stays intact until the new one is complete.
+    FILE *old = fopen (s_path ("x.png"), "w");
+    fputs ("old", old);
+    fclose (old);
+    mf_outfile_t *out = mf_outfile_open (s_path ("x.png"), err, sizeof err);
+    ck_assert_ptr_nonnull (out);
+    fputs ("new and longer", mf_outfile_stream (out));
+    fflush (mf_outfile_stream (out));
+    size_t size;
+    uint8_t *data = th_slurp (s_path ("x.png"), &size);
+    ck_assert (size == 3 && memcmp (data, "old", 3) == 0);
+    free (data);
+    ck_assert_int_eq (th_count_entries (dir), 2);       //  x.png and its temporary
+    mf_outfile_abort (&out);
+    ck_assert_ptr_null (out);
+    mf_outfile_abort (&out);                            //  safe twice
+    ck_assert_int_eq (th_count_entries (dir), 1);
+    data = th_slurp (s_path ("x.png"), &size);
+    ck_assert (size == 3);
+    free (data);
+    //  Committed, it replaces the old one and leaves nothing else.
+    out = mf_outfile_open (s_path ("x.png"), err, sizeof err);
+    fputs ("new", mf_outfile_stream (out));
+    ck_assert_int_eq (mf_outfile_commit (&out, err, sizeof err), 0);
+    ck_assert_int_eq (th_count_entries (dir), 1);
+    struct stat st;
+    ck_assert_int_eq (stat (s_path ("x.png"), &st), 0);
+    ck_assert (st.st_mode & S_IRUSR);
+}
+END_TEST
+
+START_TEST (outfile_refusals)
+{
+    char err [256];
+    ck_assert_int_eq (mf_outfile_check (s_path ("fine.png"), err, sizeof err), 0);
+    ck_assert (!th_exists (s_path ("fine.png")));
+    ck_assert_int_eq (th_count_entries (dir), 0);
+    ck_assert_int_eq (mf_outfile_check (s_path ("no/such/dir.png"), err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "cannot write"));
+    ck_assert_int_eq (mf_outfile_check (dir, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "directory"));
+    ck_assert_int_eq (mf_outfile_check ("", err, sizeof err), -1);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("output");
+    TCase *tc = tcase_create ("core");
+    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_test (tc, png_round_trip);
+    tcase_add_test (tc, png_missing_rows_fails);
+    tcase_add_test (tc, render_png_metadata);
+    tcase_add_test (tc, npy_layout);
+    tcase_add_test (tc, outfile_atomic);
+    tcase_add_test (tc, outfile_refusals);
+    suite_add_tcase (suite, tc);
+    return th_run_suite (suite);
+}

@@ -1,0 +1,98 @@
+/*  The tile grid: every pixel exactly once, center first. */
+#include "mf_tiles.h"
+
+#include "helpers.h"
+
+#include <check.h>
+#include <stdlib.h>
+
+static void
+s_check_cover (uint32_t width, uint32_t height, uint32_t edge)
+{
+    mf_tiles_t *tiles = mf_tiles_new (width, height, edge);
+    ck_assert_ptr_nonnull (tiles);
+    uint8_t *hits = calloc ((size_t) width * height, 1);
+    uint8_t *seen = calloc (mf_tiles_count (tiles), 1);
+    for (uint32_t position = 0; position < mf_tiles_count (tiles); position++) {
+        uint32_t id = mf_tiles_order (tiles, position);
+        ck_assert_uint_lt (id, mf_tiles_count (tiles));
+        ck_assert_msg (!seen [id], "tile %u ordered twice", id);
+        seen [id] = 1;
+        mf_rect_t r = mf_tiles_rect (tiles, id);
+        ck_assert (r.w >= 1 && r.w <= edge && r.h >= 1 && r.h <= edge);
+        ck_assert (r.x + r.w <= width && r.y + r.h <= height);
+        for (uint32_t y = r.y; y < r.y + r.h; y++)
+            for (uint32_t x = r.x; x < r.x + r.w; x++)
+                hits [(size_t) y * width + x]++;
+    }
+    //  One assertion for the whole image: Check records every assertion.
+    size_t wrong = 0, first_wrong = 0;
+    for (size_t index = 0; index < (size_t) width * height; index++)
+        if (hits [index] != 1 && !wrong++)
+            first_wrong = index;
+    ck_assert_msg (wrong == 0, "%ux%u/%u: %zu pixels not covered once, first %zu (%d times)",
+                   width, height, edge, wrong, first_wrong, hits [first_wrong]);
+    free (hits);
+    free (seen);
+    mf_tiles_destroy (&tiles);
+    ck_assert_ptr_null (tiles);
+    mf_tiles_destroy (&tiles);      //  safe twice
+}
+
+START_TEST (cover_exactly_once)
+{
+    s_check_cover (1920, 1080, 64);
+    s_check_cover (200, 150, 23);
+    s_check_cover (1, 1, 8);
+    s_check_cover (7, 300, 8);
+    s_check_cover (1000, 3, 1024);
+    s_check_cover (1025, 1025, 1024);
+}
+END_TEST
+
+START_TEST (center_first)
+{
+    mf_tiles_t *tiles = mf_tiles_new (1920, 1080, 64);
+    //  The first tile touches the image's center point (960, 540).
+    mf_rect_t first = mf_tiles_rect (tiles, mf_tiles_order (tiles, 0));
+    ck_assert (first.x <= 960 && 960 <= first.x + first.w);
+    ck_assert (first.y <= 540 && 540 <= first.y + first.h);
+    //  A corner tile comes last among the four corners' distance class.
+    mf_rect_t last = mf_tiles_rect (tiles, mf_tiles_order (tiles, mf_tiles_count (tiles) - 1));
+    ck_assert ((last.x == 0 || last.x + last.w == 1920) && (last.y == 0 || last.y + last.h == 1080));
+    //  Distances never decrease along the order.
+    int64_t previous = -1;
+    for (uint32_t position = 0; position < mf_tiles_count (tiles); position++) {
+        mf_rect_t r = mf_tiles_rect (tiles, mf_tiles_order (tiles, position));
+        int64_t dx = 2 * (int64_t) r.x + r.w - 1920, dy = 2 * (int64_t) r.y + r.h - 1080;
+        ck_assert (dx * dx + dy * dy >= previous);
+        previous = dx * dx + dy * dy;
+    }
+    mf_tiles_destroy (&tiles);
+}
+END_TEST
+
+START_TEST (grid_shape)
+{
+    mf_tiles_t *tiles = mf_tiles_new (1920, 1080, 64);
+    ck_assert_uint_eq (mf_tiles_count (tiles), 30 * 17);
+    mf_rect_t bottom = mf_tiles_rect (tiles, 30 * 16);
+    ck_assert_uint_eq (bottom.y, 1024);
+    ck_assert_uint_eq (bottom.h, 56);
+    mf_tiles_destroy (&tiles);
+    ck_assert_ptr_null (mf_tiles_new (0, 10, 8));
+    ck_assert_ptr_null (mf_tiles_new (10, 10, 0));
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("tiles");
+    TCase *tc = tcase_create ("core");
+    tcase_add_test (tc, cover_exactly_once);
+    tcase_add_test (tc, center_first);
+    tcase_add_test (tc, grid_shape);
+    suite_add_tcase (suite, tc);
+    return th_run_suite (suite);
+}
