@@ -11,11 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LEASES_PER_TILE 2       //  a tile is out at most twice (one backup)
-
 typedef enum {
     TILE_PENDING = 0,               //  waiting to be handed out
     TILE_LEASED,                    //  out with one or two workers
+    TILE_CHECKING,                  //  first of two opinions in, waiting for the second
     TILE_DONE                       //  result accepted
 } s_tile_state_t;
 
@@ -23,6 +22,9 @@ typedef struct {
     uint8_t state;                  //  s_tile_state_t
     uint8_t leases;                 //  live leases on this tile
     uint8_t queued;                 //  1 while on the job's requeue stack
+    uint8_t verify;                 //  1 if it needs two opinions
+    uint8_t listed;                 //  1 while on the job's second-opinion list
+    int first_ident;                //  CHECKING: who gave the first opinion
 } s_tile_t;
 
 typedef struct _s_job_t {
@@ -34,6 +36,8 @@ typedef struct _s_job_t {
     uint32_t cursor;                //  next position in the dispatch order
     uint32_t *requeue;              //  tiles handed out again first (a stack)
     uint32_t requeued;              //  entries on that stack
+    uint32_t *second;               //  CHECKING tiles waiting for a second lease
+    uint32_t seconds;               //  entries in second
     uint32_t done;                  //  tiles accepted
     uint32_t total;                 //  tiles in all
     void *user;                     //  caller's pointer
@@ -49,6 +53,7 @@ typedef struct {
 
 typedef struct {
     bool used;                      //  slot in use
+    int ident;                      //  who it is, for second opinions
     uint32_t credit;                //  tiles the worker can still take
     s_lease_t *leases;              //  its live leases
     uint32_t lease_count;           //  entries in leases
@@ -77,6 +82,7 @@ s_job_free (s_job_t *job)
     mf_tiles_destroy (&job->tiles);
     free (job->tile);
     free (job->requeue);
+    free (job->second);
     free (job);
 }
 
@@ -129,10 +135,18 @@ mf_sched_job_add (mf_sched_t *self, const mf_job_spec_t *spec, void *user)
         job->total = mf_tiles_count (job->tiles);
         job->tile = calloc (job->total, sizeof *job->tile);
         job->requeue = malloc (job->total * sizeof *job->requeue);
+        job->second = malloc (job->total * sizeof *job->second);
     }
-    if (!job->tiles || !job->tile || !job->requeue) {
+    if (!job->tiles || !job->tile || !job->requeue || !job->second) {
         s_job_free (job);
         return 0;
+    }
+    //  Which tiles are verified depends only on the tile id: a resumed or
+    //  repeated render checks the same ones.
+    for (uint32_t tile = 0; tile < job->total; tile++) {
+        job->tile [tile].first_ident = -1;
+        uint32_t hash = (tile + 1) * 2654435761u;
+        job->tile [tile].verify = (hash >> 16) % 100 < spec->verify_percent;
     }
     if (++self->next_job == 0)
         self->next_job = 1;
@@ -151,19 +165,44 @@ s_drop_lease (s_worker_t *worker, uint32_t index)
     worker->leases [index] = worker->leases [--worker->lease_count];
 }
 
-//  A tile lost a lease: with none left and not done, it waits again.
+static void
+s_requeue (s_job_t *job, uint32_t tile_id)
+{
+    s_tile_t *tile = &job->tile [tile_id];
+    if (!tile->queued) {
+        tile->queued = 1;
+        job->requeue [job->requeued++] = tile_id;
+    }
+}
+
+static void
+s_list_second (s_job_t *job, uint32_t tile_id)
+{
+    s_tile_t *tile = &job->tile [tile_id];
+    if (!tile->listed) {
+        tile->listed = 1;
+        job->second [job->seconds++] = tile_id;
+    }
+}
+
+//  A tile lost a lease: with none left, it waits again (for a first
+//  result, or for a second opinion).
 static void
 s_lease_lost (mf_sched_t *self, s_job_t *job, uint32_t tile_id)
 {
     s_tile_t *tile = &job->tile [tile_id];
     assert (tile->leases > 0);
     tile->leases--;
-    if (tile->state == TILE_LEASED && tile->leases == 0) {
+    if (tile->leases > 0)
+        return;
+    if (tile->state == TILE_LEASED) {
         tile->state = TILE_PENDING;
-        if (!tile->queued) {
-            tile->queued = 1;
-            job->requeue [job->requeued++] = tile_id;
-        }
+        s_requeue (job, tile_id);
+        self->counters.reissued++;
+    }
+    else
+    if (tile->state == TILE_CHECKING) {
+        s_list_second (job, tile_id);
         self->counters.reissued++;
     }
 }
@@ -247,7 +286,7 @@ mf_sched_tile_preset (mf_sched_t *self, uint32_t id, uint32_t tile)
 }
 
 int
-mf_sched_worker_add (mf_sched_t *self, uint32_t credit)
+mf_sched_worker_add (mf_sched_t *self, uint32_t credit, int ident)
 {
     int slot = 0;
     while (slot < self->worker_capacity && self->workers [slot].used)
@@ -264,9 +303,16 @@ mf_sched_worker_add (mf_sched_t *self, uint32_t credit)
     }
     s_worker_t *worker = &self->workers [slot];
     worker->used = true;
+    worker->ident = ident;
     worker->credit = credit;
     worker->lease_count = 0;
     return slot;
+}
+
+int
+mf_sched_worker_ident (mf_sched_t *self, int slot)
+{
+    return s_worker (self, slot)->ident;
 }
 
 void
@@ -332,11 +378,42 @@ mf_sched_worker_jobs (mf_sched_t *self, int slot, uint32_t *jobs, uint32_t max)
     return count;
 }
 
-//  The next pending tile of any job, oldest job first; 0 when found.
+//  A tile of job waiting for a second opinion that ident may give; it is
+//  taken off the list. 0 when found.
 static int
-s_pending (mf_sched_t *self, s_job_t **job_out, uint32_t *tile_out)
+s_second (s_job_t *job, int ident, uint32_t *tile_out)
+{
+    for (uint32_t index = 0; index < job->seconds; ) {
+        uint32_t tile = job->second [index];
+        s_tile_t *t = &job->tile [tile];
+        if (t->state != TILE_CHECKING || t->leases > 0) {
+            //  Stale entry: settled, reopened, or leased meanwhile.
+            t->listed = 0;
+            job->second [index] = job->second [--job->seconds];
+            continue;
+        }
+        if (t->first_ident != ident) {
+            t->listed = 0;
+            job->second [index] = job->second [--job->seconds];
+            *tile_out = tile;
+            return 0;
+        }
+        index++;
+    }
+    return -1;
+}
+
+//  The next tile of any job for a worker, oldest job first: second
+//  opinions, then tiles that came back, then the dispatch order. 0 when
+//  found.
+static int
+s_pending (mf_sched_t *self, int ident, s_job_t **job_out, uint32_t *tile_out)
 {
     for (s_job_t *job = self->jobs; job; job = job->next) {
+        if (s_second (job, ident, tile_out) == 0) {
+            *job_out = job;
+            return 0;
+        }
         while (job->requeued) {
             uint32_t tile = job->requeue [--job->requeued];
             job->tile [tile].queued = 0;
@@ -417,7 +494,7 @@ mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out)
         s_job_t *job;
         uint32_t tile;
         bool backup = false;
-        if (s_pending (self, &job, &tile)) {
+        if (s_pending (self, worker->ident, &job, &tile)) {
             if (s_backup (self, slot, &job, &tile))
                 continue;
             backup = true;
@@ -427,13 +504,15 @@ mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out)
         s_lease_t lease = { self->next_lease, job->id, tile, now };
         if (s_add_lease (worker, &lease)) {
             //  Out of memory: put the tile back and give up for now.
-            if (!backup) {
-                job->tile [tile].queued = 1;
-                job->requeue [job->requeued++] = tile;
-            }
+            if (job->tile [tile].state == TILE_CHECKING)
+                s_list_second (job, tile);
+            else
+            if (!backup)
+                s_requeue (job, tile);
             return -1;
         }
-        job->tile [tile].state = TILE_LEASED;
+        if (job->tile [tile].state == TILE_PENDING)
+            job->tile [tile].state = TILE_LEASED;
         job->tile [tile].leases++;
         worker->credit--;
         self->counters.assigned++;
@@ -506,37 +585,127 @@ mf_sched_check (mf_sched_t *self, int slot, uint32_t job_id, uint32_t tile,
         return MF_VERDICT_MISMATCH;
     if (job->tile [tile].state == TILE_DONE)
         return MF_VERDICT_DUPLICATE;
+    if (job->tile [tile].state == TILE_CHECKING && job->tile [tile].first_ident == worker->ident)
+        return MF_VERDICT_DUPLICATE;
     *maxiter = job->spec.maxiter;
     return MF_VERDICT_ACCEPT;
 }
 
-void
-mf_sched_accept (mf_sched_t *self, int slot, uint32_t job_id, uint32_t tile_id,
-                 uint32_t lease)
+//  Ends every lease on a tile (a backup elsewhere ends too; its result
+//  will be a duplicate).
+static void
+s_end_leases (mf_sched_t *self, s_job_t *job, uint32_t tile_id)
 {
-    s_job_t *job = s_job (self, job_id);
-    assert (job && tile_id < job->total);
     s_tile_t *tile = &job->tile [tile_id];
-    assert (tile->state == TILE_LEASED);
-    s_worker_t *worker = s_worker (self, slot);
-    int index = s_find_lease (worker, lease);
-    assert (index >= 0);
-    s_drop_lease (worker, (uint32_t) index);
-    tile->leases--;
-    //  A backup lease elsewhere ends too; its result will be a duplicate.
     for (int other = 0; tile->leases && other < self->worker_capacity; other++) {
         s_worker_t *peer = &self->workers [other];
         for (uint32_t k = 0; k < peer->lease_count; )
-            if (peer->leases [k].job == job_id && peer->leases [k].tile == tile_id) {
+            if (peer->leases [k].job == job->id && peer->leases [k].tile == tile_id) {
                 s_drop_lease (peer, k);
                 tile->leases--;
             }
             else
                 k++;
     }
+}
+
+mf_accepted_t
+mf_sched_accept (mf_sched_t *self, int slot, uint32_t job_id, uint32_t tile_id,
+                 uint32_t lease)
+{
+    s_job_t *job = s_job (self, job_id);
+    assert (job && tile_id < job->total);
+    s_tile_t *tile = &job->tile [tile_id];
+    assert (tile->state == TILE_LEASED || tile->state == TILE_CHECKING);
+    s_worker_t *worker = s_worker (self, slot);
+    int index = s_find_lease (worker, lease);
+    assert (index >= 0);
+    s_drop_lease (worker, (uint32_t) index);
+    tile->leases--;
+    if (tile->state == TILE_CHECKING)
+        return MF_ACCEPTED_SECOND;
+    if (tile->verify) {
+        //  First opinion: a backup lease elsewhere may give the second.
+        tile->state = TILE_CHECKING;
+        tile->first_ident = worker->ident;
+        if (tile->leases == 0)
+            s_list_second (job, tile_id);
+        return MF_ACCEPTED_FIRST;
+    }
+    s_end_leases (self, job, tile_id);
     tile->state = TILE_DONE;
     job->done++;
     self->counters.accepted++;
+    return MF_ACCEPTED_DONE;
+}
+
+void
+mf_sched_settle (mf_sched_t *self, uint32_t job_id, uint32_t tile_id)
+{
+    s_job_t *job = s_job (self, job_id);
+    assert (job && tile_id < job->total);
+    s_tile_t *tile = &job->tile [tile_id];
+    assert (tile->state == TILE_CHECKING);
+    s_end_leases (self, job, tile_id);
+    tile->state = TILE_DONE;
+    tile->first_ident = -1;
+    job->done++;
+    self->counters.accepted++;
+    self->counters.verified++;
+}
+
+int
+mf_sched_reopen (mf_sched_t *self, uint32_t job_id, uint32_t tile_id)
+{
+    s_job_t *job = s_job (self, job_id);
+    if (!job || tile_id >= job->total)
+        return -1;
+    s_tile_t *tile = &job->tile [tile_id];
+    if (tile->state != TILE_DONE && tile->state != TILE_CHECKING)
+        return -1;
+    if (tile->state == TILE_DONE)
+        job->done--;
+    tile->first_ident = -1;
+    //  A second-opinion lease still out now counts as a first one.
+    if (tile->leases > 0)
+        tile->state = TILE_LEASED;
+    else {
+        tile->state = TILE_PENDING;
+        s_requeue (job, tile_id);
+    }
+    self->counters.reissued++;
+    return 0;
+}
+
+int
+mf_sched_first_ident (mf_sched_t *self, uint32_t job_id, uint32_t tile_id)
+{
+    s_job_t *job = s_job (self, job_id);
+    if (!job || tile_id >= job->total || job->tile [tile_id].state != TILE_CHECKING)
+        return -1;
+    return job->tile [tile_id].first_ident;
+}
+
+int
+mf_sched_unverifiable (mf_sched_t *self, uint32_t *job_out, uint32_t *tile_out)
+{
+    for (s_job_t *job = self->jobs; job; job = job->next)
+        for (uint32_t index = 0; index < job->seconds; index++) {
+            uint32_t tile = job->second [index];
+            const s_tile_t *t = &job->tile [tile];
+            if (t->state != TILE_CHECKING || t->leases > 0)
+                continue;
+            bool someone = false;
+            for (int slot = 0; slot < self->worker_capacity && !someone; slot++)
+                someone = self->workers [slot].used
+                       && self->workers [slot].ident != t->first_ident;
+            if (!someone) {
+                *job_out = job->id;
+                *tile_out = tile;
+                return 0;
+            }
+        }
+    return -1;
 }
 
 void

@@ -11,6 +11,12 @@
     back to the front of the queue. When nothing is left to hand out, an
     idle worker may take a backup lease on the oldest tile still out with
     one other worker, so the end of a render never waits on a slow machine.
+
+    Verification (--verify P): a deterministic P % of each job's tiles need
+    two results from two different workers (by ident: the same process
+    reconnecting is the same worker). The first result is held by the
+    caller; the tile then waits for a second opinion from anyone else; the
+    caller compares the two and settles the tile.
 */
 #ifndef MF_SCHED_H
 #define MF_SCHED_H
@@ -28,6 +34,7 @@ typedef struct {
     mf_view_t view;                 //  region and size
     uint32_t maxiter;               //  maximum iterations
     uint32_t tile_edge;             //  tile edge, pixels
+    uint32_t verify_percent;        //  share of tiles computed twice, 0..100
 } mf_job_spec_t;
 
 typedef struct {
@@ -42,7 +49,8 @@ typedef struct {
 typedef enum {
     MF_VERDICT_ACCEPT,              //  a live lease: use the result
     MF_VERDICT_LATE,                //  lease void (job cancelled, worker evicted)
-    MF_VERDICT_DUPLICATE,           //  the tile is already done
+    MF_VERDICT_DUPLICATE,           //  the tile is already done (or this worker
+                                    //  already gave the first of two opinions)
     MF_VERDICT_FOREIGN,             //  no such lease of this worker, or wrong tile
     MF_VERDICT_MISMATCH             //  the result's rectangle is not the tile's
 } mf_verdict_t;
@@ -77,8 +85,13 @@ void *mf_sched_job_user (mf_sched_t *self, uint32_t job);
 //  e.g. a checkpoint). Returns 0, or -1 if no such pending tile.
 int mf_sched_tile_preset (mf_sched_t *self, uint32_t job, uint32_t tile);
 
-//  Adds a worker with initial credit. Returns its slot, or -1.
-int mf_sched_worker_add (mf_sched_t *self, uint32_t credit);
+//  Adds a worker with initial credit; ident says who it is (the same for a
+//  process that reconnects), so that a tile's second opinion comes from
+//  someone else. Returns its slot, or -1.
+int mf_sched_worker_add (mf_sched_t *self, uint32_t credit, int ident);
+
+//  The ident a worker was added with.
+int mf_sched_worker_ident (mf_sched_t *self, int worker);
 
 //  Adds credit to a worker.
 void mf_sched_worker_credit (mf_sched_t *self, int worker, uint32_t credit);
@@ -110,17 +123,41 @@ int mf_sched_revoke (mf_sched_t *self, int worker, uint32_t lease);
 mf_verdict_t mf_sched_check (mf_sched_t *self, int worker, uint32_t job, uint32_t tile,
                              uint32_t lease, const mf_rect_t *rect, uint32_t *maxiter);
 
-//  Records an accepted result: the tile is done, every lease on it ends.
-//  Call only after mf_sched_check said ACCEPT.
-void mf_sched_accept (mf_sched_t *self, int worker, uint32_t job, uint32_t tile,
-                      uint32_t lease);
+typedef enum {
+    MF_ACCEPTED_DONE,               //  the tile is done: use the result
+    MF_ACCEPTED_FIRST,              //  first of two opinions: keep the result
+    MF_ACCEPTED_SECOND              //  second opinion: compare, then settle
+} mf_accepted_t;
+
+//  Records an accepted result; call only after mf_sched_check said ACCEPT.
+//  Without verification the tile is done and every lease on it ends.
+mf_accepted_t mf_sched_accept (mf_sched_t *self, int worker, uint32_t job, uint32_t tile,
+                               uint32_t lease);
+
+//  Ends the verification of a tile: it is done, every lease on it ends.
+void mf_sched_settle (mf_sched_t *self, uint32_t job, uint32_t tile);
+
+//  Puts a done or half-verified tile back in the queue (its result was
+//  withdrawn: its worker was found faulty). Returns 0, or -1 if the tile
+//  is neither.
+int mf_sched_reopen (mf_sched_t *self, uint32_t job, uint32_t tile);
+
+//  The ident of the worker that gave the first opinion on a tile waiting
+//  for its second, or -1.
+int mf_sched_first_ident (mf_sched_t *self, uint32_t job, uint32_t tile);
+
+//  A tile waiting for a second opinion that no connected worker may give
+//  (none but its first worker is there). Returns 0 with job and tile set,
+//  or -1. The caller computes the second opinion itself.
+int mf_sched_unverifiable (mf_sched_t *self, uint32_t *job, uint32_t *tile);
 
 //  Counters since creation.
 typedef struct {
     uint64_t assigned;              //  leases handed out
     uint64_t reissued;              //  tiles put back in the queue after a lost lease
     uint64_t backups;               //  backup leases
-    uint64_t accepted;              //  results accepted
+    uint64_t accepted;              //  tiles done by a worker's result
+    uint64_t verified;              //  tiles settled after two opinions
 } mf_sched_counters_t;
 
 void mf_sched_counters (mf_sched_t *self, mf_sched_counters_t *out);
