@@ -1,0 +1,83 @@
+/*  mf_journal: the checkpoint of a render (--checkpoint FILE).
+
+    An append-only file: a header naming the render it belongs to (view,
+    size, iterations, tile edge), then one record per event: a tile
+    handed out (L), a tile done with its mu (D), a tile whose result was
+    withdrawn because its worker was found faulty (X). Every record has a
+    CRC-32. A master killed at any moment and started again with the same
+    arguments replays the journal, computes only what is missing, and
+    says how many tiles were in flight (handed out, not done) and so are
+    computed again. A torn or corrupt record ends the replay: it and
+    anything after it are cut off and recomputed.
+*/
+#ifndef MF_JOURNAL_H
+#define MF_JOURNAL_H
+
+#include "sched.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MF_JOURNAL_HEADER 64            //  bytes of the file header
+#define MF_JOURNAL_RECORD_HEAD 12       //  bytes before a record's payload
+#define MF_JOURNAL_RECORD_TAIL 4        //  bytes after it (CRC-32)
+
+typedef enum {
+    MF_JOURNAL_LEASED = 'L',            //  tile handed out
+    MF_JOURNAL_DONE = 'D',              //  tile done; payload: owner uid, then its mu
+    MF_JOURNAL_WITHDRAWN = 'X'          //  tile's result withdrawn (faulty worker)
+} mf_journal_type_t;
+
+typedef struct {
+    mf_journal_type_t type;
+    uint32_t tile;                      //  tile id
+    uint32_t payload_size;              //  bytes of payload
+    const uint8_t *payload;             //  DONE: u64 owner, then f32 mu, little-endian
+} mf_journal_record_t;
+
+typedef struct _mf_journal_t mf_journal_t;
+
+//  Called for every DONE tile still valid at the end of the replay, with
+//  the tile id, the uid of the worker whose result it is alone (0: verified
+//  by two, or computed by the master) and its mu (rect.w * rect.h
+//  little-endian floats).
+typedef void (mf_journal_tile_fn) (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu);
+
+typedef struct {
+    uint32_t done;                      //  tiles done in the journal
+    uint32_t in_flight;                 //  tiles handed out but not done
+    uint64_t records;                   //  valid records read
+    uint64_t cut_bytes;                 //  bytes of torn or corrupt tail cut off
+    bool created;                       //  the file did not exist before
+} mf_journal_info_t;
+
+//  Opens the journal at path for the render spec, creating it if absent.
+//  If it exists it must belong to the same render (else -1 and a message
+//  naming the difference); its valid tiles are passed to fn. Returns NULL
+//  with the reason in err.
+mf_journal_t *mf_journal_open (const char *path, const mf_job_spec_t *spec,
+                               mf_journal_tile_fn *fn, void *arg,
+                               mf_journal_info_t *info, char *err, size_t errlen);
+
+//  Appends a record. Returns 0 or -1 (the journal then stops writing and
+//  the render goes on: a checkpoint is a convenience, not the output).
+int mf_journal_leased (mf_journal_t *self, uint32_t tile);
+int mf_journal_done (mf_journal_t *self, uint32_t tile, uint64_t owner,
+                     const float *mu, size_t count);
+int mf_journal_withdrawn (mf_journal_t *self, uint32_t tile);
+
+//  Closes the journal; if remove is true, deletes the file (the render is
+//  complete). Safe twice, nulls the pointer.
+void mf_journal_destroy (mf_journal_t **self_p, bool remove);
+
+//  Decodes one record at the start of data. Returns the record's whole
+//  size, or 0 if data holds no complete, valid record (torn, corrupt CRC,
+//  unknown type, impossible size). Pure: the fuzzer drives it.
+size_t mf_journal_decode (const uint8_t *data, size_t size, mf_journal_record_t *record);
+
+//  Encodes a record's bytes into buf (capacity bytes). Returns its size
+//  or 0 when it does not fit.
+size_t mf_journal_encode (uint8_t *buf, size_t capacity, mf_journal_type_t type,
+                          uint32_t tile, const uint8_t *payload, uint32_t payload_size);
+
+#endif
