@@ -3,9 +3,17 @@
     A peer is one connection (a socket and a routing id) that said HELLO;
     its slot number is the same in the peer table here and in mf_sched.
     A record is one worker process (by the random uid in its HELLO), kept
-    after it leaves so the summary can say who did what.
+    after it leaves so the summary can say who did what; its index is the
+    worker's ident in mf_sched.
+
+    Verification: a tile that needs two opinions keeps the first result
+    here (an opinion) until a second worker's arrives. Equal, the tile is
+    done. Different, the master computes the tile itself, trusts only its
+    own result, and quarantines whoever disagreed: it is evicted, never
+    registered again, and every tile it alone computed is computed again.
 */
 #include "engine.h"
+#include "mf_kernel.h"
 #include "mf_log.h"
 #include "mf_proto.h"
 #include "mf_util.h"
@@ -34,9 +42,25 @@ typedef struct {
 } s_peer_t;
 
 typedef struct {
+    uint32_t job;
+    uint32_t tile;
+} s_tile_ref_t;
+
+typedef struct {
     mf_worker_info_t info;              //  what the summary shows
     uint64_t uid;                       //  the worker's random id
+    s_tile_ref_t *done;                 //  tiles whose result is its alone
+    size_t done_count;                  //  entries in done
+    size_t done_capacity;               //  size of done
 } s_record_t;
+
+typedef struct {
+    uint32_t job;
+    uint32_t tile;
+    int ident;                          //  record that gave it
+    int64_t stored_at;                  //  msecs
+    float *mu;                          //  its values, w * h
+} s_opinion_t;
 
 struct _mf_engine_t {
     zsock_t *links [MAX_LINKS];         //  ROUTER sockets
@@ -50,7 +74,14 @@ struct _mf_engine_t {
     uint32_t session;                   //  random id of this run
     mf_engine_tile_fn *on_tile;         //  caller's tile handler
     void *on_tile_arg;                  //  its argument
+    mf_engine_event_fn *on_leased;      //  caller's lease handler
+    mf_engine_event_fn *on_withdrawn;   //  caller's withdrawal handler
+    void *event_arg;                    //  their argument
     float *scratch;                     //  tile buffer when a job has none
+    float *truth;                       //  the master's own computation of a tile
+    s_opinion_t *opinions;              //  first opinions waiting for a second
+    size_t opinion_count;               //  entries in opinions
+    size_t opinion_capacity;            //  size of opinions
     mf_engine_stats_t stats;            //  counters (workers filled on demand)
     uint64_t reject_logged;             //  rejected messages logged so far
 };
@@ -92,7 +123,8 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
     self->heartbeat = opts->heartbeat_ms > 0? opts->heartbeat_ms: MF_ENGINE_HEARTBEAT;
     self->sched = mf_sched_new ();
     self->scratch = malloc ((size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (float));
-    if (!self->sched || !self->scratch) {
+    self->truth = aligned_alloc (64, (size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (float));
+    if (!self->sched || !self->scratch || !self->truth) {
         snprintf (err, errlen, "out of memory");
         mf_engine_destroy (&self);
         return NULL;
@@ -118,8 +150,14 @@ mf_engine_destroy (mf_engine_t **self_p)
         zsock_destroy (&self->links [link]);
     mf_sched_destroy (&self->sched);
     free (self->peers);
+    for (size_t index = 0; index < self->record_count; index++)
+        free (self->records [index].done);
     free (self->records);
+    for (size_t index = 0; index < self->opinion_count; index++)
+        free (self->opinions [index].mu);
+    free (self->opinions);
     free (self->scratch);
+    free (self->truth);
     free (self);
     *self_p = NULL;
 }
@@ -129,6 +167,15 @@ mf_engine_on_tile (mf_engine_t *self, mf_engine_tile_fn *fn, void *arg)
 {
     self->on_tile = fn;
     self->on_tile_arg = arg;
+}
+
+void
+mf_engine_on_events (mf_engine_t *self, mf_engine_event_fn *leased,
+                     mf_engine_event_fn *withdrawn, void *arg)
+{
+    self->on_leased = leased;
+    self->on_withdrawn = withdrawn;
+    self->event_arg = arg;
 }
 
 static int
@@ -189,11 +236,12 @@ s_find_peer (mf_engine_t *self, int link, const uint8_t *id, size_t id_size)
     return -1;
 }
 
+//  The record of a worker uid, made if new (SIZE_MAX when out of memory).
 static size_t
-s_record_for (mf_engine_t *self, const mf_hello_t *hello)
+s_record_of (mf_engine_t *self, uint64_t uid)
 {
     for (size_t index = 0; index < self->record_count; index++)
-        if (self->records [index].uid == hello->uid)
+        if (self->records [index].uid == uid)
             return index;
     s_record_t *records = realloc (self->records, (self->record_count + 1) * sizeof *records);
     if (!records)
@@ -201,11 +249,24 @@ s_record_for (mf_engine_t *self, const mf_hello_t *hello)
     self->records = records;
     s_record_t *record = &records [self->record_count];
     memset (record, 0, sizeof *record);
-    record->uid = hello->uid;
-    snprintf (record->info.name, sizeof record->info.name, "%s:%u", hello->host, hello->pid);
-    snprintf (record->info.kernel, sizeof record->info.kernel, "%s", hello->kernel);
-    record->info.threads = hello->threads;
+    record->uid = uid;
+    //  Known only from a checkpoint until it says HELLO.
+    snprintf (record->info.name, sizeof record->info.name, "worker %016llx",
+              (unsigned long long) uid);
     return self->record_count++;
+}
+
+static size_t
+s_record_for (mf_engine_t *self, const mf_hello_t *hello)
+{
+    size_t index = s_record_of (self, hello->uid);
+    if (index != SIZE_MAX) {
+        s_record_t *record = &self->records [index];
+        snprintf (record->info.name, sizeof record->info.name, "%s:%u", hello->host, hello->pid);
+        snprintf (record->info.kernel, sizeof record->info.kernel, "%s", hello->kernel);
+        record->info.threads = hello->threads;
+    }
+    return index;
 }
 
 static void
@@ -218,7 +279,13 @@ s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_
     }
     else {
         size_t record = s_record_for (self, hello);
-        slot = record == SIZE_MAX? -1: mf_sched_worker_add (self->sched, hello->credit);
+        if (record != SIZE_MAX && self->records [record].info.quarantined) {
+            s_reject (self, self->records [record].info.name,
+                      "HELLO from a quarantined worker");
+            return;
+        }
+        slot = record == SIZE_MAX? -1
+             : mf_sched_worker_add (self->sched, hello->credit, (int) record);
         if (slot < 0) {
             mf_error ("out of memory registering a worker");
             return;
@@ -256,6 +323,170 @@ s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_
     s_send (self, slot, buf, mf_proto_encode_welcome (buf, sizeof buf, &welcome));
 }
 
+//  A tile is done with these values (floats): into the image, to the caller.
+static void
+s_finish (mf_engine_t *self, uint32_t job, const mf_rect_t *rect, const float *mu,
+          int slot)
+{
+    const mf_job_spec_t *spec = mf_sched_job_spec (self->sched, job);
+    float *image = mf_sched_job_user (self->sched, job);
+    const float *tile_mu = mu;
+    size_t stride = rect->w;
+    if (image) {
+        stride = spec->view.pixel_w;
+        float *dst = image + (size_t) rect->y * stride + rect->x;
+        if (dst != mu)
+            for (uint32_t row = 0; row < rect->h; row++)
+                memcpy (dst + row * stride, mu + (size_t) row * rect->w, rect->w * sizeof *mu);
+        tile_mu = dst;
+    }
+    self->stats.tiles++;
+    self->stats.pixels += (uint64_t) rect->w * rect->h;
+    if (self->on_tile)
+        self->on_tile (self->on_tile_arg, job, rect, tile_mu, stride, slot);
+}
+
+//  The master computes a tile itself into self->truth.
+static void
+s_compute (mf_engine_t *self, uint32_t job, uint32_t tile, mf_rect_t *rect)
+{
+    mf_task_t task;
+    task.map = *mf_sched_job_mapping (self->sched, job);
+    task.maxiter = mf_sched_job_spec (self->sched, job)->maxiter;
+    task.rect = mf_tiles_rect (mf_sched_job_tiles (self->sched, job), tile);
+    mf_kernel_best ()->fn (&task, self->truth);
+    *rect = task.rect;
+    self->stats.local++;
+}
+
+static s_opinion_t *
+s_opinion (mf_engine_t *self, uint32_t job, uint32_t tile)
+{
+    for (size_t index = 0; index < self->opinion_count; index++)
+        if (self->opinions [index].job == job && self->opinions [index].tile == tile)
+            return &self->opinions [index];
+    return NULL;
+}
+
+static void
+s_drop_opinion (mf_engine_t *self, s_opinion_t *opinion)
+{
+    free (opinion->mu);
+    *opinion = self->opinions [--self->opinion_count];
+}
+
+static int
+s_keep_opinion (mf_engine_t *self, uint32_t job, uint32_t tile, int ident,
+                const float *mu, size_t pixels)
+{
+    if (self->opinion_count == self->opinion_capacity) {
+        size_t capacity = self->opinion_capacity? self->opinion_capacity * 2: 16;
+        s_opinion_t *opinions = realloc (self->opinions, capacity * sizeof *opinions);
+        if (!opinions)
+            return -1;
+        self->opinions = opinions;
+        self->opinion_capacity = capacity;
+    }
+    float *copy = malloc (pixels * sizeof *copy);
+    if (!copy)
+        return -1;
+    memcpy (copy, mu, pixels * sizeof *copy);
+    self->opinions [self->opinion_count++] = (s_opinion_t) {
+        job, tile, ident, mf_clock_ms (), copy
+    };
+    return 0;
+}
+
+static void
+s_remember_done (s_record_t *record, uint32_t job, uint32_t tile)
+{
+    if (record->done_count == record->done_capacity) {
+        size_t capacity = record->done_capacity? record->done_capacity * 2: 64;
+        s_tile_ref_t *done = realloc (record->done, capacity * sizeof *done);
+        if (!done)
+            return;         //  only quarantine needs it; the render goes on
+        record->done = done;
+        record->done_capacity = capacity;
+    }
+    record->done [record->done_count++] = (s_tile_ref_t) { job, tile };
+}
+
+//  A worker returned wrong results: evict it for good and compute again
+//  every tile that only it computed.
+static void
+s_quarantine (mf_engine_t *self, int ident, uint32_t job, uint32_t tile)
+{
+    s_record_t *record = &self->records [ident];
+    if (record->info.quarantined)
+        return;
+    record->info.quarantined = true;
+    record->info.connected = false;
+    self->stats.quarantined++;
+    for (int slot = 0; slot < self->peer_capacity; slot++)
+        if (self->peers [slot].used && self->peers [slot].record == (size_t) ident) {
+            mf_sched_worker_remove (self->sched, slot);
+            self->peers [slot].used = false;
+        }
+    uint64_t withdrawn = 0;
+    for (size_t index = 0; index < record->done_count; index++) {
+        s_tile_ref_t *ref = &record->done [index];
+        if (mf_sched_reopen (self->sched, ref->job, ref->tile) == 0) {
+            withdrawn++;
+            if (self->on_withdrawn)
+                self->on_withdrawn (self->event_arg, ref->job, ref->tile);
+        }
+    }
+    record->done_count = 0;
+    for (size_t index = 0; index < self->opinion_count; )
+        if (self->opinions [index].ident == ident) {
+            mf_sched_reopen (self->sched, self->opinions [index].job, self->opinions [index].tile);
+            s_drop_opinion (self, &self->opinions [index]);
+        }
+        else
+            index++;
+    self->stats.withdrawn += withdrawn;
+    mf_warn ("worker %s returned wrong values for tile %u of job %u; quarantined, "
+             "%llu of its tiles are computed again", record->info.name, tile, job,
+             (unsigned long long) withdrawn);
+}
+
+//  The second opinion on a tile (or, with slot -1, the master's own when no
+//  other worker could give one): settle the tile and quarantine whoever
+//  disagrees with the master's computation.
+static void
+s_settle (mf_engine_t *self, uint32_t job, uint32_t tile, const mf_rect_t *rect,
+          const float *second, int slot)
+{
+    size_t pixels = (size_t) rect->w * rect->h;
+    s_opinion_t *first = s_opinion (self, job, tile);
+    int first_ident = first? first->ident: -1;
+    bool first_right = first && memcmp (first->mu, second, pixels * sizeof (float)) == 0;
+    const float *final = second;
+    int second_ident = slot >= 0? (int) self->peers [slot].record: -1;
+    bool second_wrong = false;
+    if (first_right)
+        self->stats.verified++;
+    else {
+        self->stats.mismatches++;
+        mf_rect_t check;
+        if (slot >= 0) {
+            s_compute (self, job, tile, &check);
+            second_wrong = memcmp (self->truth, second, pixels * sizeof (float)) != 0;
+            first_right = first && memcmp (first->mu, self->truth, pixels * sizeof (float)) == 0;
+        }
+        final = slot >= 0? self->truth: second;
+    }
+    if (first)
+        s_drop_opinion (self, first);
+    mf_sched_settle (self->sched, job, tile);
+    //  Two opinions, or the master's own: no single worker owns the result.
+    s_finish (self, job, rect, final, -1);
+    if (!first_right && first_ident >= 0)
+        s_quarantine (self, first_ident, job, tile);
+    if (second_wrong && second_ident >= 0)
+        s_quarantine (self, second_ident, job, tile);
+}
+
 static void
 s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
 {
@@ -286,32 +517,59 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
         mf_sched_revoke (self->sched, slot, result->lease);
         return;
     }
+    //  Decode straight into the image when the tile is done at once.
+    mf_accepted_t accepted = mf_sched_accept (self->sched, slot, result->job, result->tile,
+                                              result->lease);
+    s_record_t *record = &self->records [self->peers [slot].record];
+    record->info.tiles++;
+    record->info.pixels += pixels;
+    self->stats.iterations += result->iterations;
     const mf_job_spec_t *spec = mf_sched_job_spec (self->sched, result->job);
     float *image = mf_sched_job_user (self->sched, result->job);
-    const float *tile_mu;
-    size_t stride;
-    if (image) {
-        stride = spec->view.pixel_w;
+    if (accepted == MF_ACCEPTED_DONE && image) {
+        size_t stride = spec->view.pixel_w;
         float *dst = image + (size_t) result->rect.y * stride + result->rect.x;
         for (uint32_t row = 0; row < result->rect.h; row++)
             mf_proto_get_mu (dst + row * stride, result->mu + (size_t) row * result->rect.w * 4,
                              result->rect.w);
-        tile_mu = dst;
+        s_remember_done (record, result->job, result->tile);
+        s_finish (self, result->job, &result->rect, dst, slot);
+        return;
     }
-    else {
-        stride = result->rect.w;
-        mf_proto_get_mu (self->scratch, result->mu, pixels);
-        tile_mu = self->scratch;
+    mf_proto_get_mu (self->scratch, result->mu, pixels);
+    if (accepted == MF_ACCEPTED_DONE) {
+        s_remember_done (record, result->job, result->tile);
+        s_finish (self, result->job, &result->rect, self->scratch, slot);
     }
-    mf_sched_accept (self->sched, slot, result->job, result->tile, result->lease);
-    s_record_t *record = &self->records [self->peers [slot].record];
-    record->info.tiles++;
-    record->info.pixels += pixels;
-    self->stats.tiles++;
-    self->stats.pixels += pixels;
-    self->stats.iterations += result->iterations;
-    if (self->on_tile)
-        self->on_tile (self->on_tile_arg, result->job, &result->rect, tile_mu, stride, slot);
+    else
+    if (accepted == MF_ACCEPTED_FIRST) {
+        if (s_keep_opinion (self, result->job, result->tile, (int) self->peers [slot].record,
+                            self->scratch, pixels)) {
+            //  Cannot keep it: take it as the answer rather than lose it.
+            mf_error ("out of memory keeping a result for verification");
+            mf_sched_settle (self->sched, result->job, result->tile);
+            s_finish (self, result->job, &result->rect, self->scratch, slot);
+        }
+    }
+    else
+        s_settle (self, result->job, result->tile, &result->rect, self->scratch, slot);
+}
+
+//  Tiles waiting for a second opinion that no other worker can give: the
+//  master gives it, after one heartbeat interval of grace for a worker to
+//  come.
+static void
+s_verify_locally (mf_engine_t *self)
+{
+    uint32_t job, tile;
+    for (int count = 0; count < 4 && mf_sched_unverifiable (self->sched, &job, &tile) == 0; count++) {
+        s_opinion_t *first = s_opinion (self, job, tile);
+        if (first && mf_clock_ms () - first->stored_at < self->heartbeat)
+            break;
+        mf_rect_t rect;
+        s_compute (self, job, tile, &rect);
+        s_settle (self, job, tile, &rect, self->truth, -1);
+    }
 }
 
 static void
@@ -418,6 +676,8 @@ s_dispatch (mf_engine_t *self)
             //  EAGAIN: its queue is full; it gets more when it reads.
             break;
         }
+        if (self->on_leased)
+            self->on_leased (self->event_arg, assign.job, assign.tile);
     }
 }
 
@@ -459,6 +719,7 @@ mf_engine_poll (mf_engine_t *self, int timeout, void *extra)
         if (items [link].revents & ZMQ_POLLIN)
             s_drain (self, link);
     s_keepalive (self, mf_clock_ms ());
+    s_verify_locally (self);
     s_dispatch (self);
     return extra && (items [count - 1].revents & ZMQ_POLLIN)? 1: 0;
 }
@@ -466,10 +727,37 @@ mf_engine_poll (mf_engine_t *self, int timeout, void *extra)
 uint32_t
 mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *mu)
 {
-    uint32_t job = mf_sched_job_add (self->sched, spec, mu);
-    if (job)
-        s_dispatch (self);
-    return job;
+    return mf_sched_job_add (self->sched, spec, mu);
+}
+
+uint64_t
+mf_engine_worker_uid (mf_engine_t *self, int slot)
+{
+    if (slot < 0 || slot >= self->peer_capacity)
+        return 0;
+    return self->records [self->peers [slot].record].uid;
+}
+
+int
+mf_engine_preset (mf_engine_t *self, uint32_t job, uint32_t tile, const uint8_t *mu,
+                  uint64_t owner)
+{
+    if (mf_sched_tile_preset (self->sched, job, tile))
+        return -1;
+    if (owner) {
+        size_t record = s_record_of (self, owner);
+        if (record != SIZE_MAX)
+            s_remember_done (&self->records [record], job, tile);
+    }
+    float *image = mf_sched_job_user (self->sched, job);
+    if (image && mu) {
+        size_t stride = mf_sched_job_spec (self->sched, job)->view.pixel_w;
+        mf_rect_t r = mf_tiles_rect (mf_sched_job_tiles (self->sched, job), tile);
+        for (uint32_t row = 0; row < r.h; row++)
+            mf_proto_get_mu (image + (size_t) (r.y + row) * stride + r.x,
+                             mu + (size_t) row * r.w * 4, r.w);
+    }
+    return 0;
 }
 
 int

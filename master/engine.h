@@ -30,10 +30,17 @@ typedef struct {
     int heartbeat_ms;                   //  heartbeat interval, msecs (0: default)
 } mf_engine_opts_t;
 
-//  Called for every accepted tile, on the engine's thread. mu points at
-//  the tile's first pixel; rows are stride floats apart.
+//  Called for every tile done (accepted, or verified), on the engine's
+//  thread. mu points at the tile's first pixel; rows are stride floats
+//  apart. worker is the slot of the worker whose result it is alone, or -1
+//  when it is no one worker's (two agreeing opinions, or the master's own
+//  computation).
 typedef void (mf_engine_tile_fn) (void *arg, uint32_t job, const mf_rect_t *rect,
                                   const float *mu, size_t stride, int worker);
+
+//  Called when a tile is handed out, and when a done tile's result is
+//  withdrawn (its worker was found faulty and it is computed again).
+typedef void (mf_engine_event_fn) (void *arg, uint32_t job, uint32_t tile);
 
 typedef struct {
     uint32_t workers;                   //  connected now
@@ -48,6 +55,11 @@ typedef struct {
     uint64_t evicted;                   //  workers declared dead
     uint64_t pixels;                    //  pixels accepted
     uint64_t iterations;                //  iterations reported with accepted tiles
+    uint64_t verified;                  //  tiles settled by two agreeing opinions
+    uint64_t mismatches;                //  tiles whose two opinions differed
+    uint64_t local;                     //  tiles the master computed itself (arbiter)
+    uint64_t quarantined;               //  workers caught returning wrong results
+    uint64_t withdrawn;                 //  done tiles computed again after a quarantine
 } mf_engine_stats_t;
 
 typedef struct {
@@ -55,6 +67,7 @@ typedef struct {
     char kernel [24];                   //  its kernel variant
     uint32_t threads;                   //  its compute threads
     bool connected;                     //  still connected
+    bool quarantined;                   //  caught returning wrong results
     uint64_t tiles;                     //  results accepted from it
     uint64_t pixels;                    //  pixels accepted from it
 } mf_worker_info_t;
@@ -66,13 +79,31 @@ mf_engine_t *mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errl
 //  Closes the sockets; safe twice, nulls the pointer.
 void mf_engine_destroy (mf_engine_t **self_p);
 
-//  Sets the function called for every accepted tile (or NULL).
+//  Sets the function called for every tile done (or NULL).
 void mf_engine_on_tile (mf_engine_t *self, mf_engine_tile_fn *fn, void *arg);
 
-//  Starts a job. mu, if not NULL, receives the assembled image (pixel_w *
-//  pixel_h floats, the caller's, alive until the job is done or cancelled).
-//  Returns the job id, or 0 when out of memory.
+//  Sets the functions called when a tile is handed out and when a done
+//  tile is withdrawn (either may be NULL); they share arg.
+void mf_engine_on_events (mf_engine_t *self, mf_engine_event_fn *leased,
+                          mf_engine_event_fn *withdrawn, void *arg);
+
+//  Starts a job; its tiles go out at the next poll. mu, if not NULL,
+//  receives the assembled image (pixel_w * pixel_h floats, the caller's,
+//  alive until the job is done or cancelled). Returns the job id, or 0
+//  when out of memory.
 uint32_t mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *mu);
+
+//  Marks a tile of a job done with the given mu (little-endian floats, as
+//  on the wire; NULL when the job's image already holds them), e.g. from
+//  a checkpoint; call before the next poll. owner is the uid of the
+//  worker whose result it was alone (0: none), so that a worker found
+//  faulty later has this tile computed again too. Returns 0, or -1 if
+//  there is no such pending tile.
+int mf_engine_preset (mf_engine_t *self, uint32_t job, uint32_t tile, const uint8_t *mu,
+                      uint64_t owner);
+
+//  The uid of the worker at a slot (as the tile function gets it), or 0.
+uint64_t mf_engine_worker_uid (mf_engine_t *self, int worker);
 
 //  Cancels a job: workers holding its tiles are told to drop them, and
 //  results still arriving for it are dropped. Returns 0 or -1 (no such job).
