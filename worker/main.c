@@ -40,7 +40,11 @@ s_usage (FILE *out)
         "  -v, --verbose           log more\n"
         "  -q, --quiet             log only errors\n"
         "  -h, --help              this help\n"
-        "  -V, --version           print the version\n",
+        "  -V, --version           print the version\n"
+        "\n"
+        "Testing only (they make a worker slow or wrong on purpose):\n"
+        "      --test-delay MS     sleep MS before each tile\n"
+        "      --test-corrupt N    corrupt every Nth result (plausible but wrong values)\n",
         mf_online_cpus (), mf_kernel_names ());
 }
 
@@ -67,6 +71,8 @@ main (int argc, char *argv [])
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
+        { "test-delay", required_argument, NULL, 'D' },
+        { "test-corrupt", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 }
     };
     int opt;
@@ -88,6 +94,18 @@ main (int argc, char *argv [])
                 opts.kernel = optarg;
                 break;
             case 'n': opts.name = optarg; break;
+            case 'D':
+                if (mf_parse_long (optarg, 0, 60000, &value))
+                    return s_usage_error ("--test-delay: '%s' is not allowed", optarg,
+                                          "use a whole number of msecs from 0 to 60000");
+                opts.test_delay_ms = (int) value;
+                break;
+            case 'C':
+                if (mf_parse_long (optarg, 1, 1000000, &value))
+                    return s_usage_error ("--test-corrupt: '%s' is not allowed", optarg,
+                                          "use a whole number from 1 to 1000000");
+                opts.test_corrupt_every = (int) value;
+                break;
             case 'v': mf_log_level = MF_LOG_DEBUG; break;
             case 'q': mf_log_level = MF_LOG_ERROR; break;
             case 'h': s_usage (stdout); return 0;

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 typedef struct {
     mf_tile_msg_t tile;                 //  what to compute
@@ -30,7 +31,20 @@ struct _mf_pool_t {
     int thread_count;                   //  how many were started
     const mf_kernel_t *kernel;          //  the variant to run
     char endpoint [128];                //  inproc endpoint for results
+    int delay_ms;                       //  test fault: msecs of sleep per tile
+    int corrupt_every;                  //  test fault: corrupt every Nth result
+    uint64_t computed;                  //  tiles computed, guarded by lock
 };
+
+//  Changes one value so the tile is wrong but every value still possible.
+static void
+s_corrupt (float *mu)
+{
+    if (mu [0] < 0)
+        mu [0] = 0.0f;
+    else
+        mu [0] = mu [0] >= 0.5f? mu [0] - 0.5f: mu [0] + 0.5f;
+}
 
 static int
 s_grow (mf_pool_t *self)
@@ -71,7 +85,12 @@ s_thread (void *arg)
         self->head = (self->head + 1) % self->capacity;
         self->count--;
         self->running++;
+        uint64_t serial = ++self->computed;
+        int delay_ms = self->delay_ms;
+        bool corrupt = self->corrupt_every && serial % (uint64_t) self->corrupt_every == 0;
         pthread_mutex_unlock (&self->lock);
+        if (delay_ms)
+            usleep ((useconds_t) delay_ms * 1000);
 
         const mf_rect_t *r = &item.tile.task.rect;
         size_t pixels = (size_t) r->w * r->h;
@@ -89,6 +108,8 @@ s_thread (void *arg)
                 .rect = *r
             };
             result.iterations = self->kernel->fn (&item.tile.task, buffer);
+            if (corrupt)
+                s_corrupt (buffer);
             int64_t took = mf_clock_us () - start;
             result.compute_us = took > UINT32_MAX? UINT32_MAX: (uint32_t) took;
             uint8_t *data = zframe_data (frame);
@@ -134,6 +155,15 @@ mf_pool_new (int threads, const mf_kernel_t *kernel, const char *endpoint)
         self->thread_count++;
     }
     return self;
+}
+
+void
+mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every)
+{
+    pthread_mutex_lock (&self->lock);
+    self->delay_ms = delay_ms;
+    self->corrupt_every = corrupt_every;
+    pthread_mutex_unlock (&self->lock);
 }
 
 void

@@ -24,6 +24,11 @@ typedef struct _mf_pool_t mf_pool_t;
 //  Returns NULL on failure.
 mf_pool_t *mf_pool_new (int threads, const mf_kernel_t *kernel, const char *endpoint);
 
+//  Test-only faults: sleep delay_ms before each tile, and corrupt every
+//  corrupt_every-th result (0: never) with values that still look valid,
+//  so that only verification can catch it.
+void mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every);
+
 //  Stops and joins the threads, drops queued tiles; safe twice.
 void mf_pool_destroy (mf_pool_t **self_p);
 

@@ -241,6 +241,7 @@ mf_worker_run (const mf_worker_opts_t *opts)
         zsock_destroy (&self->results);
         return -1;
     }
+    mf_pool_set_faults (self->pool, opts->test_delay_ms, opts->test_corrupt_every);
     int backoff = MF_WORKER_BACKOFF_MIN;
     bool waiting_logged = false;
     while (!*opts->stop && !s_orphaned (opts)) {
@@ -252,8 +253,6 @@ mf_worker_run (const mf_worker_opts_t *opts)
             int64_t now = mf_clock_ms ();
             int64_t heartbeat_due = self->last_sent + self->heartbeat;
             int64_t deadline = self->last_heard + (int64_t) MF_WORKER_LIVENESS * self->heartbeat;
-            if (now >= deadline)
-                break;
             if (now >= heartbeat_due) {
                 s_send_empty (self, MF_MSG_HEARTBEAT);
                 heartbeat_due = now + self->heartbeat;
@@ -261,11 +260,13 @@ mf_worker_run (const mf_worker_opts_t *opts)
             int64_t wait = (heartbeat_due < deadline? heartbeat_due: deadline) - now;
             if (wait > POLL_SLICE)
                 wait = POLL_SLICE;
+            //  Poll before judging the master: a worker that was suspended
+            //  (SIGSTOP, a sleeping laptop) first reads what arrived meanwhile.
             zmq_pollitem_t items [] = {
                 { zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0 },
                 { zsock_resolve (self->results), 0, ZMQ_POLLIN, 0 }
             };
-            if (zmq_poll (items, 2, wait < 1? 1: (long) wait) < 0)
+            if (zmq_poll (items, 2, wait < 0? 0: (long) wait) < 0)
                 continue;           //  EINTR: a signal; the loop rechecks stop
             if (items [0].revents & ZMQ_POLLIN)
                 s_on_master (self);
@@ -275,6 +276,9 @@ mf_worker_run (const mf_worker_opts_t *opts)
                 backoff = MF_WORKER_BACKOFF_MIN;
                 waiting_logged = false;
             }
+            if (!(items [0].revents & ZMQ_POLLIN)
+            &&  mf_clock_ms () >= self->last_heard + (int64_t) MF_WORKER_LIVENESS * self->heartbeat)
+                break;
         }
         if (*opts->stop || s_orphaned (opts))
             break;

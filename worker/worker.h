@@ -27,6 +27,8 @@ typedef struct {
     pid_t parent;                       //  if nonzero, exit when this parent is gone
     volatile sig_atomic_t *stop;        //  the loop ends soon after *stop is set
     const char *name;                   //  name to report instead of the host name
+    int test_delay_ms;                  //  testing: msecs of sleep before each tile
+    int test_corrupt_every;             //  testing: corrupt every Nth result (0: never)
 } mf_worker_opts_t;
 
 //  Serves tiles until *opts->stop is set (or the parent is gone), then
