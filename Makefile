@@ -3,6 +3,7 @@
 #   make                  build bin/mandelfarm-master and bin/mandelfarm-worker
 #   make run              install missing packages, build, render mandelbrot.png
 #   make test             install missing packages, build, run every test
+#   make test-chaos       a soak of random faults, a few minutes (not part of test)
 #   make bench            measure kernels and whole renders (not part of test)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined test
@@ -47,8 +48,8 @@ ifneq ($(filter-out $(NODEPS_GOALS) run test,$(or $(MAKECMDGOALS),all)),)
   ifneq ($(strip $(MISSING)),)
     $(error missing build dependencies: $(strip $(MISSING)). Install them with: sudo apt-get install $(strip $(MISSING)) (or run scripts/install-deps.sh; `make run` and `make test` do it for you))
   endif
-  PKG_CFLAGS := $(shell pkg-config --cflags libczmq libzmq libpng)
-  PKG_LIBS   := $(shell pkg-config --libs libczmq libzmq libpng) -lm
+  PKG_CFLAGS := $(shell pkg-config --cflags libczmq libzmq libpng zlib)
+  PKG_LIBS   := $(shell pkg-config --libs libczmq libzmq libpng zlib) -lm
   SDL_CFLAGS := $(shell pkg-config --cflags sdl2)
   SDL_LIBS   := $(shell pkg-config --libs sdl2)
   CHECK_CFLAGS := $(shell pkg-config --cflags check)
@@ -82,7 +83,7 @@ endif
 # ---- sources -----------------------------------------------------------
 COMMON_SRC := $(filter-out common/mf_kernel_avx2.c common/mf_kernel_avx512.c,$(wildcard common/*.c))
 WORKER_LIB := worker/pool.c worker/worker.c
-MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c \
+MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c master/journal.c \
               master/progress.c master/render.c
 LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB)
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
@@ -96,7 +97,7 @@ UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(O)/tests/%)
 TEST_HELPERS := $(O)/tests/helpers.o
 
-.PHONY: all run test check bench install uninstall clean distclean deps help
+.PHONY: all run test check test-chaos bench install uninstall clean distclean deps help
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -132,6 +133,11 @@ check: $(PROGRAMS) $(UNIT_BIN)
 	done; \
 	if [ $$failed -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; \
 	echo "make test: all suites passed"
+
+# The soak: minutes of random kills, stops and master restarts (not in test).
+test-chaos: deps
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(O)/tests/chaos
+	MF_BIN=$(CURDIR)/bin $(O)/tests/chaos
 
 # ---- the two commands --------------------------------------------------
 deps:

@@ -12,7 +12,8 @@
 
 enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
-    OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT
+    OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT, OPT_CHECKPOINT,
+    OPT_STATS, OPT_DEADLINE, OPT_VERIFY
 };
 
 void
@@ -40,6 +41,16 @@ mf_options_usage (FILE *out)
         "      --heartbeat MS         heartbeat interval; silent workers are dropped\n"
         "                             after 3 intervals (default %d)\n"
         "      --kernel NAME          kernel of the local workers (here: %s)\n"
+        "\n"
+        "Faults:\n"
+        "      --checkpoint FILE      journal finished tiles to FILE; run the same command\n"
+        "                             again after a crash to compute only what is missing\n"
+        "                             (FILE is removed when the render completes)\n"
+        "      --verify P             compute P %% of the tiles twice, on two different\n"
+        "                             workers; a worker caught disagreeing with the\n"
+        "                             master's own computation is quarantined\n"
+        "      --deadline SECONDS     give up (status 1) if not done by then\n"
+        "      --stats FILE           write the master's counters as JSON at exit\n"
         "\n"
         "Output:\n"
         "  -o FILE                    PNG to write (default mandelbrot.png)\n"
@@ -92,6 +103,10 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         { "palette", required_argument, NULL, OPT_PALETTE },
         { "kernel", required_argument, NULL, OPT_KERNEL },
         { "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
+        { "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+        { "stats", required_argument, NULL, OPT_STATS },
+        { "deadline", required_argument, NULL, OPT_DEADLINE },
+        { "verify", required_argument, NULL, OPT_VERIFY },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -191,6 +206,27 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                                    "use a whole number of msecs from 10 to 60000");
                 opts->heartbeat_ms = (int) value;
                 break;
+            case OPT_CHECKPOINT:
+                if (!*optarg)
+                    return s_fail (err, errlen, "--checkpoint", optarg, "give a file name");
+                opts->checkpoint = optarg;
+                break;
+            case OPT_STATS:
+                if (!*optarg)
+                    return s_fail (err, errlen, "--stats", optarg, "give a file name");
+                opts->stats = optarg;
+                break;
+            case OPT_DEADLINE:
+                if (mf_parse_double (optarg, &opts->deadline) || !(opts->deadline > 0))
+                    return s_fail (err, errlen, "--deadline", optarg,
+                                   "use a number of seconds above 0, e.g. 600");
+                break;
+            case OPT_VERIFY:
+                if (mf_parse_long (optarg, 0, 100, &value))
+                    return s_fail (err, errlen, "--verify", optarg,
+                                   "use a whole percentage from 0 to 100");
+                opts->verify_percent = (uint32_t) value;
+                break;
             case 'q': opts->quiet = true; break;
             case 'v': opts->verbose = true; break;
             case 'h': opts->help = true; return 0;
@@ -233,10 +269,14 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                   "only remote workers can render");
         return -1;
     }
-    if (opts->raw && strcmp (opts->raw, opts->output) == 0) {
-        snprintf (err, errlen, "--raw: '%s' is also the PNG output (-o); use another name",
-                  opts->raw);
-        return -1;
-    }
+    const char *files [] = { opts->output, opts->raw, opts->checkpoint, opts->stats };
+    const char *flags [] = { "-o", "--raw", "--checkpoint", "--stats" };
+    for (int a = 1; a < 4; a++)
+        for (int b = 0; b < a; b++)
+            if (files [a] && files [b] && strcmp (files [a], files [b]) == 0) {
+                snprintf (err, errlen, "%s: '%s' is also the %s file; use another name",
+                          flags [a], files [a], flags [b]);
+                return -1;
+            }
     return 0;
 }

@@ -34,6 +34,10 @@ typedef struct {
     const mf_palette_t *palette;        //  --palette
     const char *kernel;                 //  --kernel for local workers, or NULL
     int heartbeat_ms;                   //  --heartbeat
+    const char *checkpoint;             //  --checkpoint journal, or NULL
+    const char *stats;                  //  --stats JSON file, or NULL
+    double deadline;                    //  --deadline seconds, 0: none
+    uint32_t verify_percent;            //  --verify share of tiles, 0..100
     bool quiet;                         //  --quiet
     bool verbose;                       //  --verbose
     bool help;                          //  --help was given

@@ -3,7 +3,9 @@
 #include "engine.h"
 #include "progress.h"
 #include "spawn.h"
+#include "journal.h"
 #include "mf_log.h"
+#include "mf_proto.h"
 #include "mf_npy.h"
 #include "mf_outfile.h"
 #include "mf_png.h"
@@ -84,6 +86,66 @@ mf_render_write_npy (const char *path, uint32_t width, uint32_t height,
     return mf_outfile_commit (&out, err, errlen);
 }
 
+//  What the loop needs while it renders.
+typedef struct {
+    const mf_options_t *opts;
+    mf_journal_t *journal;              //  --checkpoint, or NULL
+    float *mu;                          //  the image
+    mf_tiles_t *tiles;                  //  the job's grid (ids as in the engine)
+    uint8_t *restored;                  //  tiles restored from the journal, by id
+    uint64_t *owners;                   //  their owners (uid, 0: none), by id
+    float *rows;                        //  one tile's rows, contiguous, for the journal
+    mf_engine_t *engine;                //  to name a tile's owner
+} s_render_t;
+
+//  Tile id of a rectangle of the grid.
+static uint32_t
+s_tile_id (const s_render_t *self, const mf_rect_t *rect)
+{
+    uint32_t edge = self->opts->tile;
+    uint32_t cols = (self->opts->view.pixel_w + edge - 1) / edge;
+    return rect->y / edge * cols + rect->x / edge;
+}
+
+static void
+s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
+{
+    s_render_t *self = arg;
+    uint32_t width = self->opts->view.pixel_w;
+    mf_rect_t r = mf_tiles_rect (self->tiles, tile);
+    for (uint32_t row = 0; row < r.h; row++)
+        mf_proto_get_mu (self->mu + (size_t) (r.y + row) * width + r.x,
+                         mu + (size_t) row * r.w * 4, r.w);
+    self->restored [tile] = 1;
+    self->owners [tile] = owner;
+}
+
+static void
+s_on_tile (void *arg, uint32_t job, const mf_rect_t *rect, const float *mu,
+           size_t stride, int worker)
+{
+    s_render_t *self = arg;
+    for (uint32_t row = 0; row < rect->h; row++)
+        memcpy (self->rows + (size_t) row * rect->w, mu + row * stride, rect->w * sizeof *mu);
+    mf_journal_done (self->journal, s_tile_id (self, rect),
+                     mf_engine_worker_uid (self->engine, worker), self->rows,
+                     (size_t) rect->w * rect->h);
+}
+
+static void
+s_on_leased (void *arg, uint32_t job, uint32_t tile)
+{
+    s_render_t *self = arg;
+    mf_journal_leased (self->journal, tile);
+}
+
+static void
+s_on_withdrawn (void *arg, uint32_t job, uint32_t tile)
+{
+    s_render_t *self = arg;
+    mf_journal_withdrawn (self->journal, tile);
+}
+
 static void
 s_summary (mf_engine_t *engine, const mf_options_t *opts, double seconds)
 {
@@ -101,12 +163,86 @@ s_summary (mf_engine_t *engine, const mf_options_t *opts, double seconds)
         len += snprintf (line + len, sizeof line - (size_t) len, "%s %s %llu",
                          index? ",": "", workers [index].name,
                          (unsigned long long) workers [index].tiles);
-    if (stats.reissued || stats.evicted || stats.rejected)
+    if (stats.reissued || stats.evicted || stats.rejected || stats.quarantined)
         snprintf (line + len, sizeof line - (size_t) len,
-                  "; %llu reissued, %llu evicted, %llu rejected",
+                  "; %llu reissued, %llu evicted, %llu rejected, %llu quarantined",
                   (unsigned long long) stats.reissued, (unsigned long long) stats.evicted,
-                  (unsigned long long) stats.rejected);
+                  (unsigned long long) stats.rejected, (unsigned long long) stats.quarantined);
     fprintf (stderr, "mandelfarm-master: %s\n", line);
+}
+
+//  Writes the counters as JSON (atomically). Returns 0 or -1.
+static int
+s_write_stats (const char *path, mf_engine_t *engine, const char *status,
+               uint32_t total, uint32_t restored, double seconds)
+{
+    char err [256];
+    mf_outfile_t *out = mf_outfile_open (path, err, sizeof err);
+    if (!out) {
+        fprintf (stderr, "mandelfarm-master: --stats: %s\n", err);
+        return -1;
+    }
+    FILE *f = mf_outfile_stream (out);
+    mf_engine_stats_t st;
+    mf_engine_stats (engine, &st);
+    fprintf (f, "{\n  \"status\": \"%s\",\n  \"seconds\": %.3f,\n", status, seconds);
+    fprintf (f, "  \"tiles_total\": %u,\n  \"restored\": %u,\n", total, restored);
+    struct { const char *name; uint64_t value; } counters [] = {
+        { "tiles", st.tiles }, { "assigned", st.assigned }, { "reissued", st.reissued },
+        { "backups", st.backups }, { "duplicates", st.duplicates }, { "late", st.late },
+        { "rejected", st.rejected }, { "evicted", st.evicted },
+        { "workers_seen", st.workers_seen }, { "workers_connected", st.workers },
+        { "verified", st.verified }, { "mismatches", st.mismatches }, { "local", st.local },
+        { "quarantined", st.quarantined }, { "withdrawn", st.withdrawn },
+        { "pixels", st.pixels }, { "iterations", st.iterations }
+    };
+    for (size_t index = 0; index < sizeof counters / sizeof counters [0]; index++)
+        fprintf (f, "  \"%s\": %llu,\n", counters [index].name,
+                 (unsigned long long) counters [index].value);
+    mf_worker_info_t workers [256];
+    size_t count = mf_engine_workers (engine, workers, 256);
+    fprintf (f, "  \"workers\": [");
+    for (size_t index = 0; index < count; index++) {
+        //  Names are printable ASCII (the decoder keeps nothing else); escape
+        //  the two characters JSON cares about.
+        char name [2 * MF_ENGINE_NAME_LEN];
+        size_t len = 0;
+        for (const char *c = workers [index].name; *c && len < sizeof name - 2; c++) {
+            if (*c == '"' || *c == '\\')
+                name [len++] = '\\';
+            name [len++] = *c;
+        }
+        name [len] = 0;
+        fprintf (f, "%s\n    { \"name\": \"%s\", \"kernel\": \"%s\", \"threads\": %u, "
+                 "\"tiles\": %llu, \"pixels\": %llu, \"quarantined\": %s }",
+                 index? ",": "", name, workers [index].kernel, workers [index].threads,
+                 (unsigned long long) workers [index].tiles,
+                 (unsigned long long) workers [index].pixels,
+                 workers [index].quarantined? "true": "false");
+    }
+    fprintf (f, "%s]\n}\n", count? "\n  ": "");
+    if (mf_outfile_commit (&out, err, sizeof err)) {
+        fprintf (stderr, "mandelfarm-master: --stats: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+//  Checks every output path up front. Returns 0, or -1 having said why.
+static int
+s_check_outputs (const mf_options_t *opts)
+{
+    const char *paths [] = { opts->output, opts->raw, opts->stats };
+    const char *flags [] = { "-o", "--raw", "--stats" };
+    for (int index = 0; index < 3; index++) {
+        char err [512];
+        if (paths [index] && mf_outfile_check (paths [index], err, sizeof err)) {
+            fprintf (stderr, "mandelfarm-master: %s: %s; give a path in a writable "
+                     "directory\n", flags [index], err);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int
@@ -114,31 +250,56 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
 {
     char err [512];
     const mf_view_t *view = &opts->view;
+    s_render_t render = { .opts = opts };
     //  Refuse what cannot work before any worker starts or file appears.
-    if (mf_outfile_check (opts->output, err, sizeof err)) {
-        fprintf (stderr, "mandelfarm-master: -o: %s; give a path in a writable directory\n", err);
+    if (s_check_outputs (opts))
         return 2;
-    }
-    if (opts->raw && mf_outfile_check (opts->raw, err, sizeof err)) {
-        fprintf (stderr, "mandelfarm-master: --raw: %s; give a path in a writable directory\n", err);
-        return 2;
-    }
     size_t pixels = (size_t) view->pixel_w * view->pixel_h;
     uint64_t memory = mf_physical_memory ();
-    float *mu = NULL;
     if (!memory || pixels * sizeof (float) <= memory / 2)
-        mu = malloc (pixels * sizeof (float));
-    if (!mu) {
+        render.mu = malloc (pixels * sizeof (float));
+    if (!render.mu) {
         fprintf (stderr, "mandelfarm-master: --size %ux%u: cannot allocate its %.1f MiB image "
                  "buffer; use a smaller size\n", view->pixel_w, view->pixel_h,
                  pixels * 4.0 / 1048576);
         return 2;
     }
+    render.tiles = mf_tiles_new (view->pixel_w, view->pixel_h, opts->tile);
+    uint32_t total = render.tiles? mf_tiles_count (render.tiles): 0;
+    render.restored = render.tiles? calloc (total, 1): NULL;
+    render.owners = render.tiles? calloc (total, sizeof *render.owners): NULL;
+    render.rows = malloc ((size_t) opts->tile * opts->tile * sizeof (float));
+    if (!render.tiles || !render.restored || !render.owners || !render.rows) {
+        fprintf (stderr, "mandelfarm-master: out of memory\n");
+        mf_tiles_destroy (&render.tiles);
+        free (render.restored);
+        free (render.owners);
+        free (render.rows);
+        free (render.mu);
+        return 1;
+    }
+    mf_job_spec_t spec = { *view, opts->maxiter, opts->tile, opts->verify_percent };
+    mf_journal_info_t journal = { 0 };
+    int rc = 0;
+    if (opts->checkpoint) {
+        render.journal = mf_journal_open (opts->checkpoint, &spec, s_restore_tile, &render,
+                                          &journal, err, sizeof err);
+        if (!render.journal) {
+            fprintf (stderr, "mandelfarm-master: --checkpoint: %s\n", err);
+            rc = 2;
+        }
+        else
+        if (journal.done && !opts->quiet)
+            fprintf (stderr, "mandelfarm-master: resuming from %s: %u of %u tiles done; "
+                     "%u were in flight and are computed again%s\n", opts->checkpoint,
+                     journal.done, total, journal.in_flight,
+                     journal.cut_bytes? " (a torn last record was cut off)": "");
+    }
 
     //  Fork first: no ZeroMQ context may exist yet.
     char local [96] = "";
     mf_spawn_t *spawn = NULL;
-    if (opts->local_workers > 0) {
+    if (rc == 0 && opts->local_workers > 0) {
         uint32_t nonce;
         if (getrandom (&nonce, sizeof nonce, 0) != sizeof nonce)
             nonce = (uint32_t) mf_clock_us ();
@@ -146,63 +307,117 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         spawn = mf_spawn_new (opts->local_workers, local, opts->kernel, err, sizeof err);
         if (!spawn) {
             fprintf (stderr, "mandelfarm-master: %s\n", err);
-            free (mu);
-            return 1;
+            rc = 1;
         }
     }
-    mf_engine_opts_t engine_opts = {
-        .local_endpoint = spawn? local: NULL,
-        .listen_endpoint = opts->listen,
-        .heartbeat_ms = opts->heartbeat_ms
-    };
-    mf_engine_t *engine = mf_engine_new (&engine_opts, err, sizeof err);
-    if (!engine) {
-        fprintf (stderr, "mandelfarm-master: --listen: %s; use a free port on a local "
-                 "address, e.g. tcp://*:5555\n", err);
-        mf_spawn_destroy (&spawn);
-        free (mu);
-        return 2;
+    mf_engine_t *engine = NULL;
+    if (rc == 0) {
+        mf_engine_opts_t engine_opts = {
+            .local_endpoint = spawn? local: NULL,
+            .listen_endpoint = opts->listen,
+            .heartbeat_ms = opts->heartbeat_ms
+        };
+        engine = mf_engine_new (&engine_opts, err, sizeof err);
+        if (!engine) {
+            fprintf (stderr, "mandelfarm-master: --listen: %s; use a free port on a local "
+                     "address, e.g. tcp://*:5555\n", err);
+            rc = 2;
+        }
     }
-    mf_job_spec_t spec = { *view, opts->maxiter, opts->tile };
+    uint32_t job = 0, done = 0;
     int64_t start = mf_clock_us ();
-    uint32_t job = mf_engine_submit (engine, &spec, mu);
+    const char *status = "failed";
+    if (rc == 0) {
+        render.engine = engine;
+        mf_engine_on_tile (engine, render.journal? s_on_tile: NULL, &render);
+        if (render.journal)
+            mf_engine_on_events (engine, s_on_leased, s_on_withdrawn, &render);
+        job = mf_engine_submit (engine, &spec, render.mu);
+        for (uint32_t tile = 0; job && tile < total; tile++)
+            if (render.restored [tile]
+            &&  mf_engine_preset (engine, job, tile, NULL, render.owners [tile]))
+                job = 0;
+        if (!job) {
+            fprintf (stderr, "mandelfarm-master: out of memory\n");
+            rc = 1;
+        }
+    }
     mf_progress_t *progress = mf_progress_new (!opts->quiet);
-    uint32_t done = 0, total = 1;
-    int rc = job? 0: 1;
-    while (rc == 0 && !*stop) {
+    int64_t alone_since = 0;            //  msecs since when no worker is connected
+    bool alone_said = false;
+    while (rc == 0) {
         mf_engine_progress (engine, job, &done, &total);
         mf_engine_stats_t stats;
         mf_engine_stats (engine, &stats);
         mf_progress_update (progress, done, total, stats.pixels, stats.workers);
-        if (done == total)
+        if (done == total) {
+            status = "done";
             break;
+        }
+        double elapsed = (mf_clock_us () - start) / 1e6;
+        if (*stop || (opts->deadline > 0 && elapsed > opts->deadline)) {
+            mf_progress_clear (progress);
+            status = *stop? "interrupted": "deadline";
+            if (*stop)
+                fprintf (stderr, "mandelfarm-master: interrupted at %u of %u tiles; "
+                         "nothing written\n", done, total);
+            else
+                fprintf (stderr, "mandelfarm-master: gave up after the --deadline of %g s "
+                         "with %u of %u tiles done and %u workers connected; nothing "
+                         "written\n", opts->deadline, done, total, stats.workers);
+            rc = 1;
+            break;
+        }
+        //  With every worker gone the loop only waits in poll: say so once.
+        int64_t now = mf_clock_ms ();
+        if (stats.workers > 0)
+            alone_since = 0, alone_said = false;
+        else
+        if (!alone_since)
+            alone_since = now;
+        else
+        if (!alone_said && now - alone_since > 3000) {
+            mf_progress_clear (progress);
+            mf_warn ("no worker is connected; waiting for one (%u of %u tiles done)%s",
+                     done, total, opts->deadline > 0? "": "; --deadline gives up");
+            alone_said = true;
+        }
         mf_engine_poll (engine, POLL_MS, NULL);
     }
     mf_progress_destroy (&progress);
     double seconds = (mf_clock_us () - start) / 1e6;
     mf_spawn_destroy (&spawn);
-    if (*stop) {
-        fprintf (stderr, "mandelfarm-master: interrupted at %u of %u tiles; nothing written\n",
-                 done, total);
-        rc = 1;
-    }
     if (rc == 0 && opts->raw
-    &&  mf_render_write_npy (opts->raw, view->pixel_w, view->pixel_h, mu, err, sizeof err)) {
+    &&  mf_render_write_npy (opts->raw, view->pixel_w, view->pixel_h, render.mu, err, sizeof err)) {
         fprintf (stderr, "mandelfarm-master: %s\n", err);
         rc = 1;
     }
     if (rc == 0
-    &&  mf_render_write_png (opts->output, view, opts->maxiter, opts->palette, mu,
+    &&  mf_render_write_png (opts->output, view, opts->maxiter, opts->palette, render.mu,
                              err, sizeof err)) {
         fprintf (stderr, "mandelfarm-master: %s\n", err);
         rc = 1;
     }
+    if (engine && opts->stats
+    &&  s_write_stats (opts->stats, engine, rc == 0? "done": status, total,
+                       journal.done, seconds) && rc == 0)
+        rc = 1;
     if (rc == 0 && !opts->quiet) {
         s_summary (engine, opts, seconds);
         fprintf (stderr, "mandelfarm-master: wrote %s%s%s\n", opts->output,
                  opts->raw? " and ": "", opts->raw? opts->raw: "");
     }
+    if (render.journal && rc == 1 && engine)
+        fprintf (stderr, "mandelfarm-master: the checkpoint %s keeps the %u tiles done; run "
+                 "the same command again to resume\n", opts->checkpoint, done);
+    //  A complete render needs its checkpoint no more, nor does one refused
+    //  at the start (bad input must leave nothing behind).
+    mf_journal_destroy (&render.journal, rc == 0 || (rc == 2 && journal.created));
     mf_engine_destroy (&engine);
-    free (mu);
+    mf_tiles_destroy (&render.tiles);
+    free (render.restored);
+    free (render.owners);
+    free (render.rows);
+    free (render.mu);
     return rc;
 }
