@@ -29,12 +29,18 @@ s_now_ms (void)
 const char *
 th_bin (const char *program)
 {
-    static char paths [8][512];
-    static int next = 0;
+    //  One stable buffer per program name: a path handed out stays valid.
+    static char names [8][64], paths [8][512];
     const char *dir = getenv ("MF_BIN");
-    char *path = paths [next++ % 8];
-    snprintf (path, 512, "%s/%s", dir? dir: "bin", program);
-    return path;
+    for (int index = 0; index < 8; index++) {
+        if (!names [index][0]) {
+            snprintf (names [index], sizeof names [index], "%s", program);
+            snprintf (paths [index], sizeof paths [index], "%s/%s", dir? dir: "bin", program);
+        }
+        if (strcmp (names [index], program) == 0)
+            return paths [index];
+    }
+    abort ();               //  more than 8 programs: a bug in the tests
 }
 
 char *
@@ -256,6 +262,79 @@ th_png_read (const char *path, uint32_t *w, uint32_t *h, uint8_t **rgb,
     fclose (file);
     *rgb = pixels;
     return 0;
+}
+
+pid_t
+th_worker (const char *endpoint, const char *threads, char *const extra [])
+{
+    char *argv [32] = { (char *) th_bin ("mandelfarm-worker"), "--connect", (char *) endpoint,
+                        "--threads", (char *) threads, "--quiet" };
+    int argc = 6;
+    for (int index = 0; extra && extra [index] && argc < 31; index++)
+        argv [argc++] = extra [index];
+    argv [argc] = NULL;
+    return th_spawn (argv, NULL);
+}
+
+void
+th_stop (pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill (pid, SIGCONT);
+    kill (pid, SIGTERM);
+    if (th_wait (pid, 5000) < 0)
+        th_kill (pid);
+}
+
+int
+th_wait_for_text (const char *path, const char *text, int timeout)
+{
+    for (int slept = 0; slept <= timeout; slept += 20) {
+        size_t size;
+        char *data = (char *) th_slurp (path, &size);
+        int found = data && memmem (data, size, text, strlen (text)) != NULL;
+        free (data);
+        if (found)
+            return 1;
+        usleep (20 * 1000);
+    }
+    return 0;
+}
+
+long long
+th_json_counter (const char *path, const char *name)
+{
+    size_t size;
+    char *text = (char *) th_slurp (path, &size);
+    if (!text)
+        return -1;
+    char key [64];
+    snprintf (key, sizeof key, "\"%s\": ", name);
+    char *at = memmem (text, size, key, strlen (key));
+    long long value = at? strtoll (at + strlen (key), NULL, 10): -1;
+    free (text);
+    return value;
+}
+
+long
+th_cpu_ticks (pid_t pid)
+{
+    char path [64], text [1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return -1;
+    size_t got = fread (text, 1, sizeof text - 1, file);
+    fclose (file);
+    text [got] = 0;
+    //  The fields after the command name, which ends with the last ')'.
+    char *cursor = strrchr (text, ')');
+    long utime = 0, stime = 0;
+    if (!cursor || sscanf (cursor + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld",
+                           &utime, &stime) != 2)
+        return -1;
+    return utime + stime;
 }
 
 int

@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-//  Path of a program in bin/ (MF_BIN set by the Makefile, else ./bin).
+//  Path of a program in bin/ (MF_BIN set by the Makefile, else ./bin); the
+//  string stays valid for the whole run.
 const char *th_bin (const char *program);
 
 //  Creates a fresh temporary directory; returns its path (static buffer
@@ -53,6 +54,25 @@ int th_png_read (const char *path, uint32_t *w, uint32_t *h, uint8_t **rgb,
 
 //  Reads a whole file into memory (caller frees). Returns NULL on failure.
 uint8_t *th_slurp (const char *path, size_t *size);
+
+//  Starts a mandelfarm-worker connected to endpoint with threads compute
+//  threads, quiet, plus extra arguments (NULL-terminated list, may be
+//  NULL). Returns its pid.
+pid_t th_worker (const char *endpoint, const char *threads, char *const extra []);
+
+//  Ends a process started by the test: SIGCONT, SIGTERM, then SIGKILL
+//  after 5 s.
+void th_stop (pid_t pid);
+
+//  Waits up to timeout msecs for text to appear in a file. Returns 1 or 0.
+int th_wait_for_text (const char *path, const char *text, int timeout);
+
+//  A counter ("name": value) from a JSON file such as --stats writes, or
+//  -1 if absent.
+long long th_json_counter (const char *path, const char *name);
+
+//  CPU time (user + system, clock ticks) a process has used, or -1.
+long th_cpu_ticks (pid_t pid);
 
 #include <check.h>
 

@@ -46,22 +46,6 @@ s_file (const char *name)
     return path;
 }
 
-static pid_t
-s_worker (const char *endpoint, const char *threads)
-{
-    char *argv [] = { (char *) th_bin ("mandelfarm-worker"), "--connect", (char *) endpoint,
-                      "--threads", (char *) threads, "--quiet", NULL };
-    return th_spawn (argv, NULL);
-}
-
-static void
-s_stop (pid_t pid)
-{
-    kill (pid, SIGTERM);
-    if (th_wait (pid, 5000) < 0)
-        th_kill (pid);
-}
-
 //  The reference: one local worker.
 static void
 s_reference (char *png, char *npy)
@@ -82,7 +66,7 @@ START_TEST (remote_workers_match_local)
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
     snprintf (listen, sizeof listen, "tcp://127.0.0.1:%d", port);
     //  Two real worker processes, started before the master: they wait.
-    pid_t w1 = s_worker (endpoint, "1"), w2 = s_worker (endpoint, "2");
+    pid_t w1 = th_worker (endpoint, "1", NULL), w2 = th_worker (endpoint, "2", NULL);
     char *png = s_file ("farm.png"), *npy = s_file ("farm.npy");
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0",
                       "--listen", listen, "--tile", "16", "-o", png, "--raw", npy, NULL };
@@ -104,8 +88,8 @@ START_TEST (remote_workers_match_local)
     //  The workers are still alive: they never exit on their own.
     ck_assert_int_eq (kill (w1, 0), 0);
     ck_assert_int_eq (kill (w2, 0), 0);
-    s_stop (w1);
-    s_stop (w2);
+    th_stop (w1);
+    th_stop (w2);
     free (ref_png); free (ref_npy); free (png); free (npy); free (png2); free (npy2);
 }
 END_TEST
@@ -328,9 +312,9 @@ START_TEST (garbage_on_the_port)
     //  Only now a real worker: the master cannot finish before the
     //  garbage has reached it.
     usleep (300 * 1000);
-    pid_t worker = s_worker (endpoint, "2");
+    pid_t worker = th_worker (endpoint, "2", NULL);
     int rc = th_wait (master, RENDER_MS);
-    s_stop (worker);
+    th_stop (worker);
     close (fd);
     zmq_close (dealer);
     zmq_ctx_term (context);

@@ -1,0 +1,461 @@
+/*  Faults, with real processes on loopback (and one private network
+    namespace): workers stopped, killed, cut off, lying or leaving; the
+    master killed and resumed; no worker at all. The render finishes
+    byte-identical to a quiet one, or gives up as asked. Every process is
+    ended by its pid; every wait is bounded.
+*/
+#include "helpers.h"
+#include "mf_proto.h"
+
+#include <check.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define RENDER_MS 90000                 //  msecs any one render may take at most
+#define HB "200"                        //  msecs: heartbeat of the fault tests
+#define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
+             "--iter", "1500"
+
+static char *dir;
+static char ref_png [600], ref_npy [600];
+
+static char *
+s_file (const char *name)
+{
+    char *path = malloc (600);
+    snprintf (path, 600, "%s/%s", dir, name);
+    return path;
+}
+
+static void
+s_setup (void)
+{
+    dir = th_tmpdir ();
+    ck_assert_ptr_nonnull (dir);
+    snprintf (ref_png, sizeof ref_png, "%s/ref.png", dir);
+    snprintf (ref_npy, sizeof ref_npy, "%s/ref.npy", dir);
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "1", "--quiet",
+                      "-o", ref_png, "--raw", ref_npy, NULL };
+    ck_assert_int_eq (th_run (argv, RENDER_MS, NULL, 0), 0);
+}
+
+static void
+s_teardown (void)
+{
+    th_rmdir (dir);
+    free (dir);
+}
+
+static void
+s_endpoint (char *endpoint, size_t size)
+{
+    snprintf (endpoint, size, "tcp://127.0.0.1:%d", th_free_port ());
+}
+
+//  The master, -j 0 on endpoint, heartbeat HB, with stats and outputs in
+//  the test directory, plus extra flags. Its stderr goes to log.
+static pid_t
+s_master (const char *endpoint, const char *log, char *const extra [])
+{
+    static char png [600], npy [600], stats [600];
+    snprintf (png, sizeof png, "%s/out.png", dir);
+    snprintf (npy, sizeof npy, "%s/out.npy", dir);
+    snprintf (stats, sizeof stats, "%s/stats.json", dir);
+    char *argv [40] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0",
+                        "--listen", (char *) endpoint, "--heartbeat", HB, "--tile", "16",
+                        "-o", png, "--raw", npy, "--stats", stats };
+    int argc = 0;
+    while (argv [argc])
+        argc++;
+    for (int index = 0; extra && extra [index]; index++)
+        argv [argc++] = extra [index];
+    argv [argc] = NULL;
+    return th_spawn (argv, log);
+}
+
+//  A counter from the master's --stats JSON.
+static long long
+s_stat (const char *name)
+{
+    char *path = s_file ("stats.json");
+    long long value = th_json_counter (path, name);
+    free (path);
+    ck_assert_msg (value >= 0, "no counter '%s' in the stats", name);
+    return value;
+}
+
+static void
+s_expect_identical (void)
+{
+    char *png = s_file ("out.png"), *npy = s_file ("out.npy");
+    ck_assert_msg (th_same_file (png, ref_png), "the PNG differs from a quiet render");
+    ck_assert_msg (th_same_file (npy, ref_npy), "the .npy differs from a quiet render");
+    free (png);
+    free (npy);
+}
+
+START_TEST (stopped_worker_evicted)
+{
+    char endpoint [64];
+    s_endpoint (endpoint, sizeof endpoint);
+    char *log = s_file ("master.log");
+    pid_t master = s_master (endpoint, log, (char *[]) { "-v", NULL });
+    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", "--name", "steady", NULL });
+    pid_t b = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", "--name", "sleeper", NULL });
+    ck_assert (th_wait_for_text (log, "sleeper", 10000));
+    usleep (300 * 1000);
+    //  Past the heartbeat timeout (3 x 200 ms), then back.
+    kill (b, SIGSTOP);
+    ck_assert_msg (th_wait_for_text (log, "fell silent", 10000), "the stopped worker was not evicted");
+    usleep (200 * 1000);
+    kill (b, SIGCONT);
+    int rc = th_wait (master, RENDER_MS);
+    th_stop (a);
+    th_stop (b);
+    ck_assert_int_eq (rc, 0);
+    s_expect_identical ();
+    ck_assert_int_ge (s_stat ("evicted"), 1);
+    ck_assert_int_ge (s_stat ("reissued"), 1);
+    free (log);
+}
+END_TEST
+
+START_TEST (late_result_dropped)
+{
+    //  A worker takes a lease, falls silent past the timeout, and only then
+    //  sends a result with wrong values. If the master took it, the image
+    //  would differ.
+    char endpoint [64];
+    s_endpoint (endpoint, sizeof endpoint);
+    char *log = s_file ("master.log");
+    pid_t master = s_master (endpoint, log, (char *[]) { "-v", NULL });
+    void *context = zmq_ctx_new ();
+    void *dealer = zmq_socket (context, ZMQ_DEALER);
+    int linger = 0, timeout = 200;
+    zmq_setsockopt (dealer, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt (dealer, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    ck_assert_int_eq (zmq_connect (dealer, endpoint), 0);
+    mf_hello_t hello = { .credit = 1, .threads = 1, .pid = 1, .uid = 0xfeedULL };
+    strcpy (hello.kernel, "scalar");
+    strcpy (hello.host, "napper");
+    uint8_t buf [MF_SIZE_HELLO];
+    zmq_send (dealer, buf, mf_proto_encode_hello (buf, sizeof buf, &hello), 0);
+    mf_tile_msg_t lease = { .lease = 0 };
+    for (int round = 0; round < 50 && lease.lease == 0; round++) {
+        uint8_t in [256];
+        int size = zmq_recv (dealer, in, sizeof in, 0);
+        mf_msg_t msg;
+        if (size > 0 && mf_proto_decode (in, (size_t) size, &msg, NULL) == 0
+        &&  msg.type == MF_MSG_TILE)
+            lease = msg.u.tile;
+    }
+    ck_assert_msg (lease.lease != 0, "the fake worker got no tile");
+    //  Only now a real worker, and a nap for the fake one.
+    pid_t worker = th_worker (endpoint, "1", (char *[]) { "--test-delay", "10", NULL });
+    ck_assert (th_wait_for_text (log, "napper", 5000));
+    ck_assert_msg (th_wait_for_text (log, "fell silent", 10000), "the silent fake was not evicted");
+    size_t pixels = (size_t) lease.task.rect.w * lease.task.rect.h;
+    size_t size = mf_proto_result_size (lease.task.rect.w, lease.task.rect.h);
+    uint8_t *result = calloc (1, size);
+    mf_result_t head = { .job = lease.job, .tile = lease.tile, .lease = lease.lease,
+                         .rect = lease.task.rect };
+    mf_proto_encode_result_head (result, size, &head);
+    float *zeros = calloc (pixels, sizeof *zeros);
+    mf_proto_put_mu (result + MF_SIZE_RESULT_HEAD, zeros, pixels);
+    zmq_send (dealer, result, size, 0);
+    int rc = th_wait (master, RENDER_MS);
+    th_stop (worker);
+    zmq_close (dealer);
+    zmq_ctx_term (context);
+    free (result);
+    free (zeros);
+    ck_assert_int_eq (rc, 0);
+    s_expect_identical ();
+    ck_assert_int_ge (s_stat ("late"), 1);
+    ck_assert_int_ge (s_stat ("evicted"), 1);
+    free (log);
+}
+END_TEST
+
+START_TEST (terminated_worker_gives_tiles_back)
+{
+    //  A slow liveness (10 s heartbeats) so only BYE can explain a quick
+    //  re-issue.
+    char endpoint [64];
+    s_endpoint (endpoint, sizeof endpoint);
+    char *log = s_file ("master.log");
+    pid_t master = s_master (endpoint, log, (char *[]) { "--heartbeat", "10000", "-v", NULL });
+    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "10", NULL });
+    pid_t b = th_worker (endpoint, "2", (char *[]) { "--test-delay", "300", "--name", "leaver", NULL });
+    ck_assert (th_wait_for_text (log, "leaver", 10000));
+    usleep (200 * 1000);
+    kill (b, SIGTERM);
+    ck_assert_int_eq (th_wait (b, 5000), 0);
+    ck_assert_msg (th_wait_for_text (log, "left; ", 3000), "no BYE seen");
+    int rc = th_wait (master, RENDER_MS);
+    th_stop (a);
+    ck_assert_int_eq (rc, 0);
+    s_expect_identical ();
+    ck_assert_int_ge (s_stat ("reissued"), 1);
+    ck_assert_int_eq (s_stat ("evicted"), 0);
+    free (log);
+}
+END_TEST
+
+START_TEST (all_workers_gone_then_back)
+{
+    char endpoint [64];
+    s_endpoint (endpoint, sizeof endpoint);
+    char *log = s_file ("master.log");
+    pid_t master = s_master (endpoint, log, (char *[]) { "-v", NULL });
+    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "20", "--name", "first", NULL });
+    ck_assert (th_wait_for_text (log, "first", 10000));
+    usleep (300 * 1000);
+    th_kill (a);
+    ck_assert (th_wait_for_text (log, "fell silent", 10000));
+    //  Alone, the master waits in poll: over a second it uses a few clock
+    //  ticks at most, where a busy loop would use about a hundred.
+    long before = th_cpu_ticks (master);
+    usleep (1000 * 1000);
+    long after = th_cpu_ticks (master);
+    ck_assert (before >= 0 && after >= before);
+    ck_assert_msg (after - before <= 15, "the master used %ld ticks in 1 s alone", after - before);
+    ck_assert_int_eq (kill (master, 0), 0);         //  still waiting
+    pid_t b = th_worker (endpoint, "2", NULL);
+    int rc = th_wait (master, RENDER_MS);
+    th_stop (b);
+    ck_assert_int_eq (rc, 0);
+    s_expect_identical ();
+    free (log);
+}
+END_TEST
+
+START_TEST (deadline_gives_up)
+{
+    char endpoint [64];
+    s_endpoint (endpoint, sizeof endpoint);
+    char *log = s_file ("master.log");
+    pid_t master = s_master (endpoint, log, (char *[]) { "--deadline", "1", NULL });
+    ck_assert_int_eq (th_wait (master, 20000), 1);
+    ck_assert (th_wait_for_text (log, "--deadline", 1000));
+    char *png = s_file ("out.png");
+    ck_assert (!th_exists (png));
+    ck_assert_int_eq (s_stat ("tiles"), 0);
+    char *stats = s_file ("stats.json");
+    ck_assert (th_wait_for_text (stats, "\"status\": \"deadline\"", 100));
+    free (png);
+    free (stats);
+    free (log);
+}
+END_TEST
+
+START_TEST (master_killed_and_resumed)
+{
+    char endpoint [64];
+    s_endpoint (endpoint, sizeof endpoint);
+    char *journal = s_file ("ck"), *log = s_file ("master.log"), *log2 = s_file ("master2.log");
+    //  Two workers, 1 and 2 threads: at most 2 + 3 tiles in flight.
+    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", NULL });
+    pid_t b = th_worker (endpoint, "2", (char *[]) { "--test-delay", "15", NULL });
+    pid_t master = s_master (endpoint, log, (char *[]) { "--checkpoint", journal, NULL });
+    //  Kill it about half way: when the journal holds ~75 tiles.
+    struct stat st;
+    for (int round = 0; round < 500; round++) {
+        if (stat (journal, &st) == 0 && st.st_size > 75 * (16 + 1024))
+            break;
+        usleep (10 * 1000);
+    }
+    th_kill (master);
+    //  Tear the last record, as a kill in the middle of a write would.
+    ck_assert_int_eq (stat (journal, &st), 0);
+    ck_assert_int_eq (truncate (journal, st.st_size - 5), 0);
+    master = s_master (endpoint, log2, (char *[]) { "--checkpoint", journal, NULL });
+    int rc = th_wait (master, RENDER_MS);
+    th_stop (a);
+    th_stop (b);
+    ck_assert_int_eq (rc, 0);
+    s_expect_identical ();
+    size_t size;
+    char *text = (char *) th_slurp (log2, &size);
+    unsigned done = 0, total = 0, in_flight = 99;
+    char *line = text? strstr (text, "resuming from"): NULL;
+    ck_assert_msg (line, "no resume line: %s", text? text: "");
+    ck_assert_int_eq (sscanf (strstr (line, ": ") + 2, "%u of %u tiles done; %u were in flight",
+                              &done, &total, &in_flight), 3);
+    ck_assert_ptr_nonnull (strstr (line, "torn last record"));
+    ck_assert_uint_eq (total, 150);
+    ck_assert_uint_ge (done, 30);
+    ck_assert_uint_lt (done, 150);
+    //  Recomputed tiles: those in flight at the kill, bounded by the credit.
+    ck_assert_uint_le (in_flight, 2 + 3 + 1);
+    ck_assert_int_eq (s_stat ("restored"), done);
+    ck_assert_int_eq (s_stat ("tiles"), 150 - done);
+    ck_assert_msg (!th_exists (journal), "a complete render keeps its checkpoint");
+    free (text);
+    free (journal);
+    free (log);
+    free (log2);
+}
+END_TEST
+
+START_TEST (checkpoint_of_another_render_refused)
+{
+    char *journal = s_file ("ck");
+    char *png = s_file ("a.png");
+    char endpoint [64];
+    s_endpoint (endpoint, sizeof endpoint);
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0", "--quiet",
+                      "--listen", endpoint, "--deadline", "0.3", "--checkpoint", journal,
+                      "-o", png, NULL };
+    //  No worker: the deadline leaves a journal behind, as a crash would.
+    ck_assert_int_eq (th_run (argv, RENDER_MS, NULL, 0), 1);
+    ck_assert (th_exists (journal));
+    struct stat before, after;
+    stat (journal, &before);
+    char out [1024];
+    char *other [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "--iter", "900", "-j", "1",
+                       "--checkpoint", journal, "-o", png, NULL };
+    ck_assert_int_eq (th_run (other, RENDER_MS, out, sizeof out), 2);
+    ck_assert_ptr_nonnull (strstr (out, "--checkpoint"));
+    ck_assert_ptr_nonnull (strstr (out, "another render"));
+    ck_assert_ptr_nonnull (strstr (out, "--iter 1500"));
+    stat (journal, &after);
+    ck_assert_int_eq (after.st_size, before.st_size);
+    ck_assert (!th_exists (png));
+    free (journal);
+    free (png);
+}
+END_TEST
+
+START_TEST (lying_worker_quarantined)
+{
+    char endpoint [64];
+    s_endpoint (endpoint, sizeof endpoint);
+    char *log = s_file ("master.log");
+    pid_t a = th_worker (endpoint, "1", NULL);
+    pid_t b = th_worker (endpoint, "1", NULL);
+    pid_t liar = th_worker (endpoint, "1", (char *[]) { "--test-corrupt", "3", "--name", "liar", NULL });
+    pid_t master = s_master (endpoint, log, (char *[]) { "--verify", "50", NULL });
+    int rc = th_wait (master, RENDER_MS);
+    th_stop (a);
+    th_stop (b);
+    th_stop (liar);
+    ck_assert_int_eq (rc, 0);
+    s_expect_identical ();
+    ck_assert_int_eq (s_stat ("quarantined"), 1);
+    ck_assert_int_ge (s_stat ("mismatches"), 1);
+    ck_assert_int_ge (s_stat ("verified"), 30);
+    char *stats = s_file ("stats.json");
+    ck_assert (th_wait_for_text (stats, "\"quarantined\": true", 100));
+    ck_assert (th_wait_for_text (log, "liar", 100));
+    free (stats);
+    free (log);
+}
+END_TEST
+
+START_TEST (workers_killed_at_random)
+{
+    char endpoint [64];
+    s_endpoint (endpoint, sizeof endpoint);
+    char *log = s_file ("master.log");
+    unsigned seed = (unsigned) time (NULL);
+    srand (seed);
+    pid_t workers [4];
+    for (int index = 0; index < 4; index++)
+        workers [index] = th_worker (endpoint, "1", (char *[]) { "--test-delay", "40", NULL });
+    pid_t master = s_master (endpoint, log, NULL);
+    int kills = 0, rc = -1;
+    //  Kill one at random every 300-600 ms and start another in its place.
+    for (int round = 0; round < 12; round++) {
+        usleep ((useconds_t) (300 + rand () % 300) * 1000);
+        if (waitpid (master, &rc, WNOHANG) == master) {
+            rc = WIFEXITED (rc)? WEXITSTATUS (rc): 128;
+            master = 0;
+            break;
+        }
+        int victim = rand () % 4;
+        th_kill (workers [victim]);
+        kills++;
+        workers [victim] = th_worker (endpoint, "1", (char *[]) { "--test-delay", "40", NULL });
+    }
+    if (master)
+        rc = th_wait (master, RENDER_MS);
+    for (int index = 0; index < 4; index++)
+        th_stop (workers [index]);
+    ck_assert_msg (rc == 0, "master %d (seed %u)", rc, seed);
+    ck_assert_msg (kills >= 3, "only %d kills before the end (seed %u)", kills, seed);
+    s_expect_identical ();
+    ck_assert_int_ge (s_stat ("workers_seen"), 4 + 2);
+    free (log);
+}
+END_TEST
+
+START_TEST (worker_cut_off_by_the_network)
+{
+    //  A private network namespace: only this test's processes live in it,
+    //  with their own loopback. One worker talks from 127.0.0.2; an nft
+    //  rule then drops everything to and from that address.
+    if (unshare (CLONE_NEWNET) != 0) {
+        fprintf (stderr, "SKIP worker_cut_off_by_the_network: cannot make a network "
+                 "namespace here (unshare: not root?)\n");
+        return;
+    }
+    if (system ("ip link set lo up") != 0 || system ("nft --version >/dev/null 2>&1") != 0) {
+        fprintf (stderr, "SKIP worker_cut_off_by_the_network: needs ip and nft "
+                 "(iproute2, nftables)\n");
+        return;
+    }
+    char endpoint [64], source [96];
+    s_endpoint (endpoint, sizeof endpoint);
+    snprintf (source, sizeof source, "tcp://127.0.0.2:0;%s", endpoint + 6);
+    char *log = s_file ("master.log");
+    pid_t master = s_master (endpoint, log, (char *[]) { "-v", NULL });
+    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", NULL });
+    pid_t b = th_worker (source, "1", (char *[]) { "--test-delay", "15", "--name", "faraway", NULL });
+    ck_assert_msg (th_wait_for_text (log, "faraway", 10000), "the far worker never joined");
+    usleep (300 * 1000);
+    int rc = system ("nft add table inet mftest"
+                     " && nft add chain inet mftest out '{ type filter hook output priority 0; }'"
+                     " && nft add rule inet mftest out ip saddr 127.0.0.2 drop"
+                     " && nft add rule inet mftest out ip daddr 127.0.0.2 drop");
+    ck_assert_int_eq (rc, 0);
+    ck_assert_msg (th_wait_for_text (log, "faraway", 100) && th_wait_for_text (log, "fell silent", 10000),
+                   "the cut-off worker was not evicted");
+    rc = th_wait (master, RENDER_MS);
+    th_stop (a);
+    th_stop (b);
+    ck_assert_int_eq (rc, 0);
+    s_expect_identical ();
+    ck_assert_int_ge (s_stat ("evicted"), 1);
+    free (log);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("faults");
+    TCase *tc = tcase_create ("faults");
+    tcase_set_timeout (tc, 180);
+    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_test (tc, stopped_worker_evicted);
+    tcase_add_test (tc, late_result_dropped);
+    tcase_add_test (tc, terminated_worker_gives_tiles_back);
+    tcase_add_test (tc, all_workers_gone_then_back);
+    tcase_add_test (tc, deadline_gives_up);
+    tcase_add_test (tc, master_killed_and_resumed);
+    tcase_add_test (tc, checkpoint_of_another_render_refused);
+    tcase_add_test (tc, lying_worker_quarantined);
+    tcase_add_test (tc, workers_killed_at_random);
+    tcase_add_test (tc, worker_cut_off_by_the_network);
+    suite_add_tcase (suite, tc);
+    return th_run_suite (suite);
+}
