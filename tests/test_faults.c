@@ -108,10 +108,14 @@ START_TEST (stopped_worker_evicted)
     s_endpoint (endpoint, sizeof endpoint);
     char *log = s_file ("master.log");
     pid_t master = s_master (endpoint, log, (char *[]) { "-v", NULL });
-    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", "--name", "steady", NULL });
+    //  The worker under test first, so that it surely holds tiles while
+    //  the other still has plenty to do (else backups could end the
+    //  render before any eviction).
     pid_t b = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", "--name", "sleeper", NULL });
     ck_assert (th_wait_for_text (log, "sleeper", 10000));
-    usleep (300 * 1000);
+    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", "--name", "steady", NULL });
+    ck_assert (th_wait_for_text (log, "steady", 10000));
+    usleep (200 * 1000);
     //  Past the heartbeat timeout (3 x 200 ms), then back.
     kill (b, SIGSTOP);
     ck_assert_msg (th_wait_for_text (log, "fell silent", 10000), "the stopped worker was not evicted");
@@ -193,10 +197,11 @@ START_TEST (terminated_worker_gives_tiles_back)
     s_endpoint (endpoint, sizeof endpoint);
     char *log = s_file ("master.log");
     pid_t master = s_master (endpoint, log, (char *[]) { "--heartbeat", "10000", "-v", NULL });
-    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "10", NULL });
     pid_t b = th_worker (endpoint, "2", (char *[]) { "--test-delay", "300", "--name", "leaver", NULL });
     ck_assert (th_wait_for_text (log, "leaver", 10000));
-    usleep (200 * 1000);
+    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "10", "--name", "stayer", NULL });
+    ck_assert (th_wait_for_text (log, "stayer", 10000));
+    usleep (100 * 1000);
     kill (b, SIGTERM);
     ck_assert_int_eq (th_wait (b, 5000), 0);
     ck_assert_msg (th_wait_for_text (log, "left; ", 3000), "no BYE seen");
@@ -340,10 +345,14 @@ START_TEST (lying_worker_quarantined)
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
     char *log = s_file ("master.log");
-    pid_t a = th_worker (endpoint, "1", NULL);
-    pid_t b = th_worker (endpoint, "1", NULL);
-    pid_t liar = th_worker (endpoint, "1", (char *[]) { "--test-corrupt", "3", "--name", "liar", NULL });
-    pid_t master = s_master (endpoint, log, (char *[]) { "--verify", "50", NULL });
+    pid_t master = s_master (endpoint, log, (char *[]) { "--verify", "50", "-v", NULL });
+    //  The liar first, so it surely computes a share of the tiles.
+    char *delay [] = { "--test-delay", "5", NULL };
+    pid_t liar = th_worker (endpoint, "1", (char *[]) { "--test-corrupt", "3", "--name", "liar",
+                                                        "--test-delay", "5", NULL });
+    ck_assert (th_wait_for_text (log, "liar", 10000));
+    pid_t a = th_worker (endpoint, "1", delay);
+    pid_t b = th_worker (endpoint, "1", delay);
     int rc = th_wait (master, RENDER_MS);
     th_stop (a);
     th_stop (b);
@@ -418,10 +427,11 @@ START_TEST (worker_cut_off_by_the_network)
     snprintf (source, sizeof source, "tcp://127.0.0.2:0;%s", endpoint + 6);
     char *log = s_file ("master.log");
     pid_t master = s_master (endpoint, log, (char *[]) { "-v", NULL });
-    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", NULL });
     pid_t b = th_worker (source, "1", (char *[]) { "--test-delay", "15", "--name", "faraway", NULL });
     ck_assert_msg (th_wait_for_text (log, "faraway", 10000), "the far worker never joined");
-    usleep (300 * 1000);
+    pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", "--name", "near", NULL });
+    ck_assert (th_wait_for_text (log, "near", 10000));
+    usleep (100 * 1000);
     int rc = system ("nft add table inet mftest"
                      " && nft add chain inet mftest out '{ type filter hook output priority 0; }'"
                      " && nft add rule inet mftest out ip saddr 127.0.0.2 drop"
