@@ -351,6 +351,59 @@ START_TEST (help_and_version)
 }
 END_TEST
 
+START_TEST (progress_bar_on_a_terminal)
+{
+    //  script(1) gives the master a pseudo-terminal: the progress bar and
+    //  the summary show there; --quiet silences both; a pipe gets no bar.
+    char *png = s_file ("p.png");
+    char command [1024], out [8192];
+    snprintf (command, sizeof command, "%s --size 400x300 --iter 3000 -j 2 --tile 16 -o %s",
+              th_bin ("mandelfarm-master"), png);
+    char *tty [] = { "/usr/bin/script", "-qec", command, "/dev/null", NULL };
+    ck_assert_int_eq (th_run (tty, RENDER_MS, out, sizeof out), 0);
+    ck_assert_msg (strstr (out, "tiles") && strstr (out, "%") && strstr (out, "Mpixel/s")
+                   && strstr (out, "workers") && strstr (out, "\r["), "no progress bar: %s", out);
+    ck_assert_ptr_nonnull (strstr (out, "tiles per worker"));
+    strncat (command, " --quiet", sizeof command - strlen (command) - 1);
+    char *quiet [] = { "/usr/bin/script", "-qec", command, "/dev/null", NULL };
+    ck_assert_int_eq (th_run (quiet, RENDER_MS, out, sizeof out), 0);
+    ck_assert_msg (!strstr (out, "tiles"), "--quiet printed: %s", out);
+    char *pipe [] = { (char *) th_bin ("mandelfarm-master"), "--size", "400x300", "-j", "2",
+                      "-o", png, NULL };
+    ck_assert_int_eq (th_run (pipe, RENDER_MS, out, sizeof out), 0);
+    ck_assert_msg (!strstr (out, "\r["), "a bar on a pipe: %s", out);
+    ck_assert_ptr_nonnull (strstr (out, "tiles per worker"));
+    free (png);
+}
+END_TEST
+
+START_TEST (install_and_missing_packages)
+{
+    //  make install honours DESTDIR and PREFIX.
+    char root [700], command [1024], out [4096];
+    snprintf (root, sizeof root, "%s/root", dir);
+    snprintf (command, sizeof command, "make --no-print-directory install DESTDIR=%s PREFIX=/opt/mf", root);
+    char *install [] = { "/bin/sh", "-c", command, NULL };
+    ck_assert_int_eq (th_run (install, RENDER_MS, out, sizeof out), 0);
+    char path [800];
+    snprintf (path, sizeof path, "%s/opt/mf/bin/mandelfarm-master", root);
+    char *version [] = { path, "--version", NULL };
+    ck_assert_int_eq (th_run (version, 10000, out, sizeof out), 0);
+    ck_assert_ptr_nonnull (strstr (out, "mandelfarm-master"));
+    snprintf (path, sizeof path, "%s/opt/mf/bin/mandelfarm-worker", root);
+    ck_assert (th_exists (path));
+    snprintf (command, sizeof command, "rm -rf %s", root);
+    ck_assert_int_eq (system (command), 0);
+    //  With no library found, plain make names the Debian packages.
+    char *missing [] = { "/bin/sh", "-c",
+                         "PKG_CONFIG_LIBDIR=/nonexistent make --no-print-directory -n all", NULL };
+    ck_assert_int_ne (th_run (missing, RENDER_MS, out, sizeof out), 0);
+    ck_assert_msg (strstr (out, "libczmq-dev") && strstr (out, "libzmq3-dev")
+                   && strstr (out, "libpng-dev") && strstr (out, "scripts/install-deps.sh"),
+                   "make said: %s", out);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -367,6 +420,8 @@ main (void)
     tcase_add_test (tc, interrupt_leaves_nothing);
     tcase_add_test (tc, garbage_on_the_port);
     tcase_add_test (tc, help_and_version);
+    tcase_add_test (tc, progress_bar_on_a_terminal);
+    tcase_add_test (tc, install_and_missing_packages);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }
