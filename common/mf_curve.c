@@ -1,0 +1,336 @@
+/*  mf_curve: see mf_curve.h. */
+#include "mf_curve.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+//  Stable in libzmq 4.3, but zmq.h declares it only with the draft API.
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#   define ZMQ_ZAP_ENFORCE_DOMAIN 93
+#endif
+
+#define KEY_NAME_MAX 32                 //  bytes of the longest option name we look at
+
+static const char s_z85 [] =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+bool
+mf_curve_available (void)
+{
+    return zmq_has ("curve") != 0;
+}
+
+int
+mf_curve_z85_key (const char *text, unsigned char *bin)
+{
+    if (!text || strlen (text) != MF_CURVE_KEY_TXT)
+        return -1;
+    for (size_t group = 0; group < MF_CURVE_KEY_TXT / 5; group++) {
+        uint64_t value = 0;
+        for (size_t index = 0; index < 5; index++) {
+            const char *hit = strchr (s_z85, text [group * 5 + index]);
+            if (!hit || !*hit)
+                return -1;
+            value = value * 85 + (uint64_t) (hit - s_z85);
+        }
+        //  Five characters can say more than four bytes hold.
+        if (value > UINT32_MAX)
+            return -1;
+        if (bin)
+            for (size_t index = 0; index < 4; index++)
+                bin [group * 4 + index] = (unsigned char) (value >> (24 - 8 * index));
+    }
+    return 0;
+}
+
+static int
+s_fail (char *err, size_t errlen, const char *reason)
+{
+    snprintf (err, errlen, "%s", reason);
+    return -1;
+}
+
+//  Reads "name = value" of one indented line into name and value (both
+//  NUL-terminated, truncated to their sizes). Returns 0, or -1 if the line
+//  is not of that form.
+static int
+s_option (const char *line, size_t len, char *name, size_t name_size,
+          char *value, size_t value_size)
+{
+    size_t at = 0;
+    while (at < len && (line [at] == ' ' || line [at] == '\t'))
+        at++;
+    size_t start = at;
+    while (at < len && line [at] != ' ' && line [at] != '\t' && line [at] != '=')
+        at++;
+    size_t name_len = at - start;
+    if (name_len == 0 || name_len >= name_size)
+        return -1;
+    memcpy (name, line + start, name_len);
+    name [name_len] = 0;
+    while (at < len && (line [at] == ' ' || line [at] == '\t'))
+        at++;
+    if (at >= len || line [at] != '=')
+        return -1;
+    at++;
+    while (at < len && (line [at] == ' ' || line [at] == '\t'))
+        at++;
+    size_t value_start, value_end;
+    if (at < len && (line [at] == '"' || line [at] == '\'')) {
+        char quote = line [at++];
+        value_start = at;
+        while (at < len && line [at] != quote)
+            at++;
+        if (at >= len)
+            return -1;              //  no closing quote
+        value_end = at++;
+    }
+    else {
+        value_start = at;
+        while (at < len && line [at] != ' ' && line [at] != '\t')
+            at++;
+        value_end = at;
+    }
+    //  Only blanks or a comment may follow.
+    while (at < len && (line [at] == ' ' || line [at] == '\t'))
+        at++;
+    if (at < len && line [at] != '#')
+        return -1;
+    size_t value_len = value_end - value_start;
+    if (value_len >= value_size)
+        value_len = value_size - 1;
+    memcpy (value, line + value_start, value_len);
+    value [value_len] = 0;
+    return 0;
+}
+
+int
+mf_curve_parse (const char *text, size_t size, mf_curve_keys_t *keys,
+                char *err, size_t errlen)
+{
+    memset (keys, 0, sizeof *keys);
+    if (size > MF_CURVE_FILE_MAX)
+        return s_fail (err, errlen, "not a certificate (too large)");
+    if (memchr (text, 0, size))
+        return s_fail (err, errlen, "not a certificate (binary data)");
+    bool in_curve = false, have_public = false, have_secret = false;
+    size_t at = 0;
+    while (at < size) {
+        const char *line = text + at;
+        const char *newline = memchr (line, '\n', size - at);
+        size_t len = newline? (size_t) (newline - line): size - at;
+        at += len + (newline? 1: 0);
+        if (len > 0 && line [len - 1] == '\r')
+            len--;
+        size_t first = 0;
+        while (first < len && (line [first] == ' ' || line [first] == '\t'))
+            first++;
+        if (first == len || line [first] == '#')
+            continue;               //  blank or comment
+        if (first == 0) {
+            //  A section at the top level: "curve" is the one we read.
+            size_t word = 0;
+            while (word < len && line [word] != ' ' && line [word] != '\t'
+                   && line [word] != '=' && line [word] != '#')
+                word++;
+            in_curve = word == 5 && memcmp (line, "curve", 5) == 0;
+            continue;
+        }
+        if (!in_curve)
+            continue;
+        char name [KEY_NAME_MAX], value [MF_CURVE_KEY_TXT + 2];
+        if (s_option (line, len, name, sizeof name, value, sizeof value)) {
+            memset (value, 0, sizeof value);
+            return s_fail (err, errlen, "not a certificate (a curve line is not NAME = VALUE)");
+        }
+        char *slot = NULL;
+        bool *seen = NULL;
+        if (strcmp (name, "public-key") == 0) {
+            slot = keys->public_txt;
+            seen = &have_public;
+        }
+        else
+        if (strcmp (name, "secret-key") == 0) {
+            slot = keys->secret_txt;
+            seen = &have_secret;
+        }
+        if (slot) {
+            int bad = *seen? 1: mf_curve_z85_key (value, NULL)? 2: 0;
+            if (!bad)
+                memcpy (slot, value, MF_CURVE_KEY_TXT + 1);
+            memset (value, 0, sizeof value);
+            if (bad) {
+                mf_curve_wipe (keys);
+                return s_fail (err, errlen, bad == 1? "not a certificate (a key is given twice)"
+                                                    : "not a certificate (a key is not 40 characters of Z85)");
+            }
+            *seen = true;
+        }
+    }
+    if (!have_public) {
+        mf_curve_wipe (keys);
+        return s_fail (err, errlen, "not a certificate (no public-key in a curve section)");
+    }
+    return 0;
+}
+
+int
+mf_curve_load (const char *path, bool secret, mf_curve_keys_t *keys,
+               char *err, size_t errlen)
+{
+    memset (keys, 0, sizeof *keys);
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf (err, errlen, "cannot read '%s': %s", path, strerror (errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat (fd, &st) || !S_ISREG (st.st_mode)) {
+        snprintf (err, errlen, "'%s' is not a file", path);
+        close (fd);
+        return -1;
+    }
+    if (secret && (st.st_mode & 077)) {
+        snprintf (err, errlen, "'%s' holds a secret key but other users may read or write it "
+                  "(mode %04o); make it private with: chmod 600 '%s'",
+                  path, (unsigned) (st.st_mode & 07777), path);
+        close (fd);
+        return -1;
+    }
+    //  One byte more than a certificate may have, to see a file too large.
+    char *text = st.st_size > MF_CURVE_FILE_MAX? NULL: malloc (MF_CURVE_FILE_MAX + 1);
+    size_t got = 0;
+    ssize_t rc_read = 1;
+    while (text && got <= MF_CURVE_FILE_MAX && rc_read > 0) {
+        rc_read = read (fd, text + got, MF_CURVE_FILE_MAX + 1 - got);
+        if (rc_read > 0)
+            got += (size_t) rc_read;
+    }
+    close (fd);
+    if (!text || rc_read < 0) {
+        snprintf (err, errlen, "cannot read '%s': %s", path,
+                  text? strerror (errno): "larger than a certificate");
+        free (text);
+        return -1;
+    }
+    char why [96];
+    int rc = mf_curve_parse (text, got, keys, why, sizeof why);
+    explicit_bzero (text, got);
+    free (text);
+    if (rc) {
+        snprintf (err, errlen, "'%s' is %s; make one with mandelfarm-keygen", path, why);
+        return -1;
+    }
+    bool had_secret = keys->secret_txt [0] != 0;
+    if (!secret) {
+        mf_curve_wipe (keys);
+        return had_secret? 1: 0;
+    }
+    if (!had_secret) {
+        snprintf (err, errlen, "'%s' holds no secret key; give the secret certificate "
+                  "(the file ending in _secret that mandelfarm-keygen wrote)", path);
+        return -1;
+    }
+    char derived [MF_CURVE_KEY_TXT + 1];
+    if (zmq_curve_public (derived, keys->secret_txt) != 0
+    ||  strcmp (derived, keys->public_txt)) {
+        mf_curve_wipe (keys);
+        snprintf (err, errlen, "'%s' is damaged: its secret key does not match its public key; "
+                  "make a new pair with mandelfarm-keygen", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_set (void *socket, int option, const void *value, size_t size, const char *name,
+       char *err, size_t errlen)
+{
+    if (zmq_setsockopt (socket, option, value, size) == 0)
+        return 0;
+    snprintf (err, errlen, "cannot set %s: %s", name, zmq_strerror (zmq_errno ()));
+    return -1;
+}
+
+static int
+s_get_int (void *socket, int option)
+{
+    int value = -1;
+    size_t size = sizeof value;
+    return zmq_getsockopt (socket, option, &value, &size) == 0? value: -1;
+}
+
+int
+mf_curve_server (void *socket, const mf_curve_keys_t *keys, char *err, size_t errlen)
+{
+    void *raw = zsock_resolve (socket);
+    unsigned char public_bin [MF_CURVE_KEY_BIN], secret_bin [MF_CURVE_KEY_BIN];
+    if (!mf_curve_available ())
+        return s_fail (err, errlen, "this libzmq has no CURVE security");
+    if (mf_curve_z85_key (keys->public_txt, public_bin)
+    ||  mf_curve_z85_key (keys->secret_txt, secret_bin))
+        return s_fail (err, errlen, "the server needs a valid key pair");
+    int on = 1;
+    int rc = s_set (raw, ZMQ_CURVE_SERVER, &on, sizeof on, "ZMQ_CURVE_SERVER", err, errlen)
+          || s_set (raw, ZMQ_CURVE_PUBLICKEY, public_bin, sizeof public_bin,
+                    "ZMQ_CURVE_PUBLICKEY", err, errlen)
+          || s_set (raw, ZMQ_CURVE_SECRETKEY, secret_bin, sizeof secret_bin,
+                    "ZMQ_CURVE_SECRETKEY", err, errlen)
+          || s_set (raw, ZMQ_ZAP_DOMAIN, MF_CURVE_DOMAIN, strlen (MF_CURVE_DOMAIN),
+                    "ZMQ_ZAP_DOMAIN", err, errlen)
+          || s_set (raw, ZMQ_ZAP_ENFORCE_DOMAIN, &on, sizeof on,
+                    "ZMQ_ZAP_ENFORCE_DOMAIN", err, errlen);
+    memset (secret_bin, 0, sizeof secret_bin);
+    if (rc)
+        return -1;
+    //  Read everything back: a setter that did nothing must not pass.
+    char domain [64] = "";
+    size_t size = sizeof domain - 1;
+    if (zmq_getsockopt (raw, ZMQ_ZAP_DOMAIN, domain, &size) || strcmp (domain, MF_CURVE_DOMAIN))
+        return s_fail (err, errlen, "the ZAP domain did not take effect");
+    if (s_get_int (raw, ZMQ_MECHANISM) != ZMQ_CURVE || s_get_int (raw, ZMQ_CURVE_SERVER) != 1)
+        return s_fail (err, errlen, "the socket did not become a CURVE server");
+    if (s_get_int (raw, ZMQ_ZAP_ENFORCE_DOMAIN) != 1)
+        return s_fail (err, errlen, "ZMQ_ZAP_ENFORCE_DOMAIN did not take effect "
+                       "(libzmq older than 4.3?)");
+    return 0;
+}
+
+int
+mf_curve_client (void *socket, const mf_curve_keys_t *keys, const char *server_txt,
+                 char *err, size_t errlen)
+{
+    void *raw = zsock_resolve (socket);
+    unsigned char public_bin [MF_CURVE_KEY_BIN], secret_bin [MF_CURVE_KEY_BIN],
+                  server_bin [MF_CURVE_KEY_BIN];
+    if (!mf_curve_available ())
+        return s_fail (err, errlen, "this libzmq has no CURVE security");
+    if (mf_curve_z85_key (keys->public_txt, public_bin)
+    ||  mf_curve_z85_key (keys->secret_txt, secret_bin)
+    ||  mf_curve_z85_key (server_txt, server_bin))
+        return s_fail (err, errlen, "the client needs a valid key pair and server key");
+    int rc = s_set (raw, ZMQ_CURVE_SERVERKEY, server_bin, sizeof server_bin,
+                    "ZMQ_CURVE_SERVERKEY", err, errlen)
+          || s_set (raw, ZMQ_CURVE_PUBLICKEY, public_bin, sizeof public_bin,
+                    "ZMQ_CURVE_PUBLICKEY", err, errlen)
+          || s_set (raw, ZMQ_CURVE_SECRETKEY, secret_bin, sizeof secret_bin,
+                    "ZMQ_CURVE_SECRETKEY", err, errlen);
+    memset (secret_bin, 0, sizeof secret_bin);
+    if (rc)
+        return -1;
+    if (s_get_int (raw, ZMQ_MECHANISM) != ZMQ_CURVE || s_get_int (raw, ZMQ_CURVE_SERVER) != 0)
+        return s_fail (err, errlen, "the socket did not become a CURVE client");
+    return 0;
+}
+
+void
+mf_curve_wipe (mf_curve_keys_t *keys)
+{
+    explicit_bzero (keys->secret_txt, sizeof keys->secret_txt);
+}
