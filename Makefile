@@ -1,6 +1,6 @@
 # mandelfarm: one non-recursive Makefile for every program, test and tool.
 #
-#   make                  build bin/mandelfarm-master and bin/mandelfarm-worker
+#   make                  build bin/mandelfarm-master, -worker and -keygen
 #   make run              install missing packages, build, render mandelbrot.png
 #   make test             install missing packages, build, run every test
 #   make bench            measure kernels and whole renders (not part of test)
@@ -83,14 +83,15 @@ endif
 COMMON_SRC := $(filter-out common/mf_kernel_avx2.c common/mf_kernel_avx512.c,$(wildcard common/*.c))
 WORKER_LIB := worker/pool.c worker/worker.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c \
-              master/progress.c master/render.c
+              master/progress.c master/render.c master/auth.c
 LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB)
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
 LIB        := $(O)/libmandelfarm.a
 
 MASTER_OBJ := $(O)/master/main.o
 WORKER_OBJ := $(O)/worker/main.o
-PROGRAMS   := bin/mandelfarm-master bin/mandelfarm-worker
+KEYGEN_OBJ := $(O)/keygen/main.o
+PROGRAMS   := bin/mandelfarm-master bin/mandelfarm-worker bin/mandelfarm-keygen
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(O)/tests/%)
@@ -116,6 +117,10 @@ bin/mandelfarm-master: $(MASTER_OBJ) $(LIB) $(FLAGS_STAMP)
 bin/mandelfarm-worker: $(WORKER_OBJ) $(LIB) $(FLAGS_STAMP)
 	@mkdir -p bin
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(WORKER_OBJ) $(LIB) $(PKG_LIBS)
+
+bin/mandelfarm-keygen: $(KEYGEN_OBJ) $(LIB) $(FLAGS_STAMP)
+	@mkdir -p bin
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(KEYGEN_OBJ) $(LIB) $(PKG_LIBS)
 
 # ---- tests -------------------------------------------------------------
 $(O)/tests/%: $(O)/tests/%.o $(TEST_HELPERS) $(LIB) $(FLAGS_STAMP)

@@ -55,8 +55,10 @@ struct _mf_engine_t {
     uint64_t reject_logged;             //  rejected messages logged so far
 };
 
+//  Binds a ROUTER on endpoint; with auth, a CURVE server set up before
+//  the bind, so no peer ever meets it unguarded.
 static int
-s_bind (mf_engine_t *self, const char *endpoint, char *err, size_t errlen)
+s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, char *err, size_t errlen)
 {
     zsock_t *router = zsock_new (ZMQ_ROUTER);
     if (!router) {
@@ -72,6 +74,10 @@ s_bind (mf_engine_t *self, const char *endpoint, char *err, size_t errlen)
     zsock_set_heartbeat_timeout (router, MF_ENGINE_LIVENESS * self->heartbeat);
     zsock_set_heartbeat_ttl (router, MF_ENGINE_LIVENESS * self->heartbeat);
     zsock_set_handshake_ivl (router, 5000);
+    if (auth && mf_auth_server (auth, router, err, errlen)) {
+        zsock_destroy (&router);
+        return -1;
+    }
     if (zsock_bind (router, "%s", endpoint) < 0) {
         snprintf (err, errlen, "cannot bind '%s': %s", endpoint, zmq_strerror (zmq_errno ()));
         zsock_destroy (&router);
@@ -99,8 +105,9 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
     }
     if (getrandom (&self->session, sizeof self->session, 0) != sizeof self->session)
         self->session = (uint32_t) mf_clock_us ();
-    if ((opts->local_endpoint && s_bind (self, opts->local_endpoint, err, errlen))
-    ||  (opts->listen_endpoint && s_bind (self, opts->listen_endpoint, err, errlen))) {
+    if ((opts->local_endpoint && s_bind (self, opts->local_endpoint, NULL, err, errlen))
+    ||  (opts->listen_endpoint
+         && s_bind (self, opts->listen_endpoint, opts->auth, err, errlen))) {
         mf_engine_destroy (&self);
         return NULL;
     }

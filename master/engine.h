@@ -12,6 +12,7 @@
 #ifndef MF_ENGINE_H
 #define MF_ENGINE_H
 
+#include "auth.h"
 #include "sched.h"
 
 #include <stdbool.h>
@@ -28,6 +29,9 @@ typedef struct {
     const char *local_endpoint;         //  bound for forked local workers, or NULL
     const char *listen_endpoint;        //  bound for remote workers, or NULL
     int heartbeat_ms;                   //  heartbeat interval, msecs (0: default)
+    mf_auth_t *auth;                    //  if not NULL, listen_endpoint is a CURVE server
+                                        //  that admits only the workers auth allows; the
+                                        //  caller's, alive until the engine is destroyed
 } mf_engine_opts_t;
 
 //  Called for every accepted tile, on the engine's thread. mu points at

@@ -1,8 +1,11 @@
 /*  mf_render: see render.h. */
 #include "render.h"
+#include "auth.h"
 #include "engine.h"
 #include "progress.h"
 #include "spawn.h"
+#include "mf_curve.h"
+#include "mf_endpoint.h"
 #include "mf_log.h"
 #include "mf_npy.h"
 #include "mf_outfile.h"
@@ -123,6 +126,25 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         fprintf (stderr, "mandelfarm-master: --raw: %s; give a path in a writable directory\n", err);
         return 2;
     }
+    //  Keys too, before any worker starts (reading files needs no ZeroMQ).
+    mf_curve_keys_t keys;
+    if (opts->cert && mf_curve_load (opts->cert, true, &keys, err, sizeof err)) {
+        fprintf (stderr, "mandelfarm-master: --cert: %s\n", err);
+        return 2;
+    }
+    int allowed = opts->allow? mf_auth_check_dir (opts->allow, err, sizeof err): 0;
+    if (allowed < 0) {
+        fprintf (stderr, "mandelfarm-master: %s\n", err);
+        mf_curve_wipe (&keys);
+        return 2;
+    }
+    if (opts->allow && allowed == 0)
+        mf_warn ("--allow: no public certificate in '%s' yet: no remote worker can join "
+                 "until one is copied there", opts->allow);
+    if (opts->listen && !opts->cert && !mf_endpoint_is_loopback (opts->listen))
+        mf_warn ("--listen %s takes workers from the network with no keys: anyone "
+                 "who reaches it can take tiles and send pixels, in the clear; use --cert and "
+                 "--allow (README: \"Running a secure LAN farm\")", opts->listen);
     size_t pixels = (size_t) view->pixel_w * view->pixel_h;
     uint64_t memory = mf_physical_memory ();
     float *mu = NULL;
@@ -132,6 +154,7 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         fprintf (stderr, "mandelfarm-master: --size %ux%u: cannot allocate its %.1f MiB image "
                  "buffer; use a smaller size\n", view->pixel_w, view->pixel_h,
                  pixels * 4.0 / 1048576);
+        mf_curve_wipe (&keys);
         return 2;
     }
 
@@ -146,6 +169,19 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         spawn = mf_spawn_new (opts->local_workers, local, opts->kernel, err, sizeof err);
         if (!spawn) {
             fprintf (stderr, "mandelfarm-master: %s\n", err);
+            mf_curve_wipe (&keys);
+            free (mu);
+            return 1;
+        }
+    }
+    //  Fail closed: no CURVE listener unless the authenticator answers.
+    mf_auth_t *auth = NULL;
+    if (opts->cert) {
+        auth = mf_auth_new (&keys, opts->allow, err, sizeof err);
+        mf_curve_wipe (&keys);
+        if (!auth) {
+            fprintf (stderr, "mandelfarm-master: %s\n", err);
+            mf_spawn_destroy (&spawn);
             free (mu);
             return 1;
         }
@@ -153,13 +189,15 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_engine_opts_t engine_opts = {
         .local_endpoint = spawn? local: NULL,
         .listen_endpoint = opts->listen,
-        .heartbeat_ms = opts->heartbeat_ms
+        .heartbeat_ms = opts->heartbeat_ms,
+        .auth = auth
     };
     mf_engine_t *engine = mf_engine_new (&engine_opts, err, sizeof err);
     if (!engine) {
         fprintf (stderr, "mandelfarm-master: --listen: %s; use a free port on a local "
                  "address, e.g. tcp://*:5555\n", err);
         mf_spawn_destroy (&spawn);
+        mf_auth_destroy (&auth);
         free (mu);
         return 2;
     }
@@ -203,6 +241,7 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
                  opts->raw? " and ": "", opts->raw? opts->raw: "");
     }
     mf_engine_destroy (&engine);
+    mf_auth_destroy (&auth);
     free (mu);
     return rc;
 }
