@@ -11,6 +11,8 @@
 #ifndef MF_WORKER_H
 #define MF_WORKER_H
 
+#include "mf_curve.h"
+
 #include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,6 +29,9 @@ typedef struct {
     pid_t parent;                       //  if nonzero, exit when this parent is gone
     volatile sig_atomic_t *stop;        //  the loop ends soon after *stop is set
     const char *name;                   //  name to report instead of the host name
+    const mf_curve_keys_t *curve;       //  our key pair for a CURVE link, or NULL: plain
+    const char *master_key;             //  with curve: the only master public key (Z85)
+                                        //  we talk to
 } mf_worker_opts_t;
 
 //  Serves tiles until *opts->stop is set (or the parent is gone), then
