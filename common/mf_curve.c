@@ -196,13 +196,6 @@ mf_curve_load (const char *path, bool secret, mf_curve_keys_t *keys,
         close (fd);
         return -1;
     }
-    if (secret && (st.st_mode & 077)) {
-        snprintf (err, errlen, "'%s' holds a secret key but other users may read or write it "
-                  "(mode %04o); make it private with: chmod 600 '%s'",
-                  path, (unsigned) (st.st_mode & 07777), path);
-        close (fd);
-        return -1;
-    }
     //  One byte more than a certificate may have, to see a file too large.
     char *text = st.st_size > MF_CURVE_FILE_MAX? NULL: malloc (MF_CURVE_FILE_MAX + 1);
     size_t got = 0;
@@ -235,6 +228,13 @@ mf_curve_load (const char *path, bool secret, mf_curve_keys_t *keys,
     if (!had_secret) {
         snprintf (err, errlen, "'%s' holds no secret key; give the secret certificate "
                   "(the file ending in _secret that mandelfarm-keygen wrote)", path);
+        return -1;
+    }
+    if (st.st_mode & 077) {
+        mf_curve_wipe (keys);
+        snprintf (err, errlen, "'%s' holds a secret key but other users may read or write it "
+                  "(mode %04o); make it private with: chmod 600 '%s'",
+                  path, (unsigned) (st.st_mode & 07777), path);
         return -1;
     }
     char derived [MF_CURVE_KEY_TXT + 1];
