@@ -110,15 +110,24 @@ s_option (const char *line, size_t len, char *name, size_t name_size,
     return 0;
 }
 
+//  Refuses a certificate: no key read so far survives.
+static int
+s_refuse (mf_curve_keys_t *keys, char *err, size_t errlen, const char *reason)
+{
+    mf_curve_wipe (keys);
+    keys->public_txt [0] = 0;
+    return s_fail (err, errlen, reason);
+}
+
 int
 mf_curve_parse (const char *text, size_t size, mf_curve_keys_t *keys,
                 char *err, size_t errlen)
 {
     memset (keys, 0, sizeof *keys);
     if (size > MF_CURVE_FILE_MAX)
-        return s_fail (err, errlen, "not a certificate (too large)");
+        return s_refuse (keys, err, errlen, "not a certificate (too large)");
     if (memchr (text, 0, size))
-        return s_fail (err, errlen, "not a certificate (binary data)");
+        return s_refuse (keys, err, errlen, "not a certificate (binary data)");
     bool in_curve = false, have_public = false, have_secret = false;
     size_t at = 0;
     while (at < size) {
@@ -145,38 +154,33 @@ mf_curve_parse (const char *text, size_t size, mf_curve_keys_t *keys,
         if (!in_curve)
             continue;
         char name [KEY_NAME_MAX], value [MF_CURVE_KEY_TXT + 2];
-        if (s_option (line, len, name, sizeof name, value, sizeof value)) {
-            memset (value, 0, sizeof value);
-            return s_fail (err, errlen, "not a certificate (a curve line is not NAME = VALUE)");
-        }
+        int rc = s_option (line, len, name, sizeof name, value, sizeof value);
         char *slot = NULL;
         bool *seen = NULL;
-        if (strcmp (name, "public-key") == 0) {
+        if (rc == 0 && strcmp (name, "public-key") == 0) {
             slot = keys->public_txt;
             seen = &have_public;
         }
         else
-        if (strcmp (name, "secret-key") == 0) {
+        if (rc == 0 && strcmp (name, "secret-key") == 0) {
             slot = keys->secret_txt;
             seen = &have_secret;
         }
-        if (slot) {
-            int bad = *seen? 1: mf_curve_z85_key (value, NULL)? 2: 0;
-            if (!bad)
-                memcpy (slot, value, MF_CURVE_KEY_TXT + 1);
-            memset (value, 0, sizeof value);
-            if (bad) {
-                mf_curve_wipe (keys);
-                return s_fail (err, errlen, bad == 1? "not a certificate (a key is given twice)"
-                                                    : "not a certificate (a key is not 40 characters of Z85)");
-            }
+        const char *why = rc? "not a certificate (a curve line is not NAME = VALUE)"
+                        : slot && *seen? "not a certificate (a key is given twice)"
+                        : slot && mf_curve_z85_key (value, NULL)?
+                              "not a certificate (a key is not 40 characters of Z85)"
+                        : NULL;
+        if (!why && slot) {
+            memcpy (slot, value, MF_CURVE_KEY_TXT + 1);
             *seen = true;
         }
+        explicit_bzero (value, sizeof value);
+        if (why)
+            return s_refuse (keys, err, errlen, why);
     }
-    if (!have_public) {
-        mf_curve_wipe (keys);
-        return s_fail (err, errlen, "not a certificate (no public-key in a curve section)");
-    }
+    if (!have_public)
+        return s_refuse (keys, err, errlen, "not a certificate (no public-key in a curve section)");
     return 0;
 }
 
