@@ -26,7 +26,8 @@
 typedef struct _mf_engine_t mf_engine_t;
 
 typedef struct {
-    const char *local_endpoint;         //  bound for forked local workers, or NULL
+    const char *local_endpoint;         //  bound for forked local workers, or NULL;
+                                        //  only our own user's processes may connect
     const char *listen_endpoint;        //  bound for remote workers, or NULL
     int heartbeat_ms;                   //  heartbeat interval, msecs (0: default)
     mf_auth_t *auth;                    //  if not NULL, listen_endpoint is a CURVE server

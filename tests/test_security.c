@@ -10,6 +10,7 @@
 #include "mf_curve.h"
 #include "mf_endpoint.h"
 #include "mf_log.h"
+#include "mf_proto.h"
 
 #include <check.h>
 #include <czmq.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <zmq.h>
 #include <unistd.h>
 
 #define RENDER_MS 60000                 //  msecs any one render may take at most
@@ -763,6 +765,79 @@ START_TEST (open_listen_warns)
 }
 END_TEST
 
+//  Whether a process of user uid (or ours, if uid < 0) that says HELLO on
+//  endpoint is welcomed within msecs. Runs in a child: exit status 0
+//  welcomed, 1 not, 77 could not switch user.
+static int
+s_probe_local (const char *endpoint, int uid, int msecs)
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        if (uid >= 0 && (setgid ((gid_t) uid) || setuid ((uid_t) uid)))
+            _exit (77);
+        void *context = zmq_ctx_new ();
+        void *dealer = zmq_socket (context, ZMQ_DEALER);
+        int linger = 0;
+        zmq_setsockopt (dealer, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_connect (dealer, endpoint);
+        mf_hello_t hello = { .credit = 0, .threads = 1, .pid = (uint32_t) getpid (), .uid = 7 };
+        strcpy (hello.host, "intruder");
+        uint8_t buf [MF_SIZE_HELLO];
+        zmq_send (dealer, buf, mf_proto_encode_hello (buf, sizeof buf, &hello), 0);
+        zmq_pollitem_t item = { dealer, 0, ZMQ_POLLIN, 0 };
+        int welcomed = zmq_poll (&item, 1, msecs) == 1;
+        zmq_close (dealer);
+        zmq_ctx_term (context);
+        _exit (welcomed? 0: 1);
+    }
+    return th_wait (pid, msecs + 5000);
+}
+
+//  The local link has no keys, and its abstract name is in /proc/net/unix
+//  for every user to read: only the master's own user may connect.
+START_TEST (local_link_owner_only)
+{
+    if (getuid () != 0) {
+        fprintf (stderr, "local_link_owner_only: skipped, needs root to act as another user\n");
+        return;
+    }
+    char png [600];
+    snprintf (png, sizeof png, "%s", s_file ("slow.png"));
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "1920x1080",
+                      "--center", "-0.743643887,0.131825904", "--width", "1e-6",
+                      "--iter", "200000", "-j", "1", "--quiet", "-o", png, NULL };
+    pid_t master = th_spawn (argv, NULL);
+    //  Find the master's local endpoint as any user could.
+    char prefix [64], endpoint [128] = "";
+    snprintf (prefix, sizeof prefix, "@mandelfarm-%d-", (int) master);
+    for (int round = 0; round < 100 && !endpoint [0]; round++) {
+        FILE *file = fopen ("/proc/net/unix", "r");
+        char line [512];
+        while (file && fgets (line, sizeof line, file)) {
+            char *at = strstr (line, prefix);
+            if (at) {
+                at [strcspn (at, " \n")] = 0;
+                snprintf (endpoint, sizeof endpoint, "ipc://%s", at);
+                break;
+            }
+        }
+        if (file)
+            fclose (file);
+        if (!endpoint [0])
+            usleep (50 * 1000);
+    }
+    ck_assert_msg (endpoint [0], "the master's local endpoint is not in /proc/net/unix");
+    int stranger = s_probe_local (endpoint, 65534, 1500);
+    int owner = s_probe_local (endpoint, -1, 3000);
+    kill (master, SIGTERM);
+    ck_assert_int_eq (th_wait (master, 10000), 1);             //  interrupted, as asked
+    ck_assert_msg (stranger != 77, "could not switch to user 65534");
+    ck_assert_msg (stranger == 1, "another user joined the local link (%d)", stranger);
+    ck_assert_msg (owner == 0, "the control failed: our own user was not welcomed (%d)", owner);
+    ck_assert (!th_exists (png));
+}
+END_TEST
+
 int
 main (void)
 {
@@ -786,6 +861,7 @@ main (void)
     tcase_add_test (farm, local_workers_need_no_keys);
     tcase_add_test (farm, bad_keys_refused);
     tcase_add_test (farm, open_listen_warns);
+    tcase_add_test (farm, local_link_owner_only);
     suite_add_tcase (suite, farm);
     return th_run_suite (suite);
 }
