@@ -189,7 +189,8 @@ mf_curve_load (const char *path, bool secret, mf_curve_keys_t *keys,
                char *err, size_t errlen)
 {
     memset (keys, 0, sizeof *keys);
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    //  O_NONBLOCK: a FIFO given by mistake must not hang us in open().
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         snprintf (err, errlen, "cannot read '%s': %s", path, strerror (errno));
         return -1;

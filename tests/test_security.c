@@ -205,8 +205,11 @@ START_TEST (cert_load)
     ck_assert_int_eq (mf_curve_load (s_file ("mixed_secret"), true, &keys, err, sizeof err), -1);
     ck_assert_ptr_nonnull (strstr (err, "does not match"));
     ck_assert_str_eq (keys.secret_txt, "");
-    //  Not a file, no file, a PNG.
+    //  Not a file (a directory, a FIFO that must not block us), no file, a PNG.
     ck_assert_int_eq (mf_curve_load (dir, false, &keys, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "not a file"));
+    ck_assert_int_eq (mkfifo (s_file ("fifo"), 0600), 0);
+    ck_assert_int_eq (mf_curve_load (s_file ("fifo"), true, &keys, err, sizeof err), -1);
     ck_assert_ptr_nonnull (strstr (err, "not a file"));
     ck_assert_int_eq (mf_curve_load (s_file ("none"), false, &keys, err, sizeof err), -1);
     ck_assert_ptr_nonnull (strstr (err, "cannot read"));
