@@ -15,7 +15,7 @@
 #   define ZMQ_ZAP_ENFORCE_DOMAIN 93
 #endif
 
-#define KEY_NAME_MAX 32                 //  bytes of the longest option name we look at
+#define ZPL_LINE_MAX 1024               //  bytes of a line zconfig reads whole
 
 static const char s_z85 [] =
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
@@ -56,57 +56,97 @@ s_fail (char *err, size_t errlen, const char *reason)
     return -1;
 }
 
-//  Reads "name = value" of one indented line into name and value (both
-//  NUL-terminated, truncated to their sizes). Returns 0, or -1 if the line
-//  is not of that form.
+//  ZPL as CZMQ's zconfig reads it (zconfig_chunk_load), since zauth reads
+//  the allow directory with it: what we accept, it must read the same.
+
+static bool
+s_space (char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static bool
+s_namechar (char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || c == '$' || c == '-' || c == '_' || c == '@' || c == '.' || c == '&'
+        || c == '+' || c == '/';
+}
+
+//  Only blanks, then nothing or a comment, from at to len.
+static bool
+s_end_of_line (const char *line, size_t at, size_t len)
+{
+    while (at < len && s_space (line [at]))
+        at++;
+    return at == len || line [at] == '#';
+}
+
+//  One line, trimmed: its level, and its name and value if it has a name
+//  (name_len 0 for a blank or comment line). Returns 0, or -1 with why.
 static int
-s_option (const char *line, size_t len, char *name, size_t name_size,
-          char *value, size_t value_size)
+s_zpl_line (const char *line, size_t len, int *level, const char **name, size_t *name_len,
+            const char **value, size_t *value_len, const char **why)
 {
     size_t at = 0;
-    while (at < len && (line [at] == ' ' || line [at] == '\t'))
+    while (at < len && line [at] == ' ')
         at++;
-    size_t start = at;
-    while (at < len && line [at] != ' ' && line [at] != '\t' && line [at] != '=')
-        at++;
-    size_t name_len = at - start;
-    if (name_len == 0 || name_len >= name_size)
+    if (at % 4) {
+        *why = "not a certificate (indentation is not 4 spaces a level)";
         return -1;
-    memcpy (name, line + start, name_len);
-    name [name_len] = 0;
-    while (at < len && (line [at] == ' ' || line [at] == '\t'))
+    }
+    *level = (int) (at / 4);
+    *name = line + at;
+    while (at < len && s_namechar (line [at]))
         at++;
-    if (at >= len || line [at] != '=')
+    *name_len = (size_t) (line + at - *name);
+    *value = "";
+    *value_len = 0;
+    if (*name_len == 0) {
+        if (!s_end_of_line (line, at, len)) {
+            *why = "not a certificate (a line is not NAME = VALUE)";
+            return -1;
+        }
+        return 0;
+    }
+    if ((*name) [0] == '/' || (*name) [*name_len - 1] == '/') {
+        *why = "not a certificate (a name starts or ends with '/')";
         return -1;
+    }
+    while (at < len && s_space (line [at]))
+        at++;
+    if (at == len || line [at] != '=') {
+        if (!s_end_of_line (line, at, len)) {
+            *why = "not a certificate (a line is not NAME = VALUE)";
+            return -1;
+        }
+        return 0;
+    }
     at++;
-    while (at < len && (line [at] == ' ' || line [at] == '\t'))
+    while (at < len && s_space (line [at]))
         at++;
-    size_t value_start, value_end;
     if (at < len && (line [at] == '"' || line [at] == '\'')) {
-        char quote = line [at++];
-        value_start = at;
-        while (at < len && line [at] != quote)
-            at++;
-        if (at >= len)
-            return -1;              //  no closing quote
-        value_end = at++;
+        const char *close = memchr (line + at + 1, line [at], len - at - 1);
+        if (!close || !s_end_of_line (line, (size_t) (close - line) + 1, len)) {
+            *why = "not a certificate (a quoted value is not closed, or junk follows it)";
+            return -1;
+        }
+        *value = line + at + 1;
+        *value_len = (size_t) (close - *value);
+        return 0;
     }
-    else {
-        value_start = at;
-        while (at < len && line [at] != ' ' && line [at] != '\t')
-            at++;
-        value_end = at;
-    }
-    //  Only blanks or a comment may follow.
-    while (at < len && (line [at] == ' ' || line [at] == '\t'))
-        at++;
-    if (at < len && line [at] != '#')
+    //  Unquoted: up to a comment, blanks before it trimmed. zconfig reads
+    //  a value that starts with '#' oddly; we refuse to guess.
+    if (at < len && line [at] == '#') {
+        *why = "not a certificate (a value starts with '#'; quote it)";
         return -1;
-    size_t value_len = value_end - value_start;
-    if (value_len >= value_size)
-        value_len = value_size - 1;
-    memcpy (value, line + value_start, value_len);
-    value [value_len] = 0;
+    }
+    const char *hash = memchr (line + at, '#', len - at);
+    size_t end = hash? (size_t) (hash - line): len;
+    while (end > at && s_space (line [end - 1]))
+        end--;
+    *value = line + at;
+    *value_len = end - at;
     return 0;
 }
 
@@ -128,56 +168,66 @@ mf_curve_parse (const char *text, size_t size, mf_curve_keys_t *keys,
         return s_refuse (keys, err, errlen, "not a certificate (too large)");
     if (memchr (text, 0, size))
         return s_refuse (keys, err, errlen, "not a certificate (binary data)");
-    bool in_curve = false, have_public = false, have_secret = false;
+    bool in_curve = false, seen_curve = false, have_public = false, have_secret = false;
+    int depth = -1;                 //  level of the last named line
     size_t at = 0;
     while (at < size) {
         const char *line = text + at;
         const char *newline = memchr (line, '\n', size - at);
         size_t len = newline? (size_t) (newline - line): size - at;
         at += len + (newline? 1: 0);
-        if (len > 0 && line [len - 1] == '\r')
+        //  zconfig cuts longer lines silently: ambiguous, so refused.
+        if (len > ZPL_LINE_MAX)
+            return s_refuse (keys, err, errlen, "not a certificate (a line is too long)");
+        while (len > 0 && s_space (line [len - 1]))
             len--;
-        size_t first = 0;
-        while (first < len && (line [first] == ' ' || line [first] == '\t'))
-            first++;
-        if (first == len || line [first] == '#')
+        int level;
+        const char *name, *value, *why;
+        size_t name_len, value_len;
+        if (s_zpl_line (line, len, &level, &name, &name_len, &value, &value_len, &why))
+            return s_refuse (keys, err, errlen, why);
+        if (name_len == 0)
             continue;               //  blank or comment
-        if (first == 0) {
-            //  A section at the top level: "curve" is the one we read.
-            size_t word = 0;
-            while (word < len && line [word] != ' ' && line [word] != '\t'
-                   && line [word] != '=' && line [word] != '#')
-                word++;
-            in_curve = word == 5 && memcmp (line, "curve", 5) == 0;
+        if (level > depth + 1)
+            return s_refuse (keys, err, errlen, "not a certificate (indentation is not "
+                             "4 spaces a level)");
+        depth = level;
+        if (level == 0) {
+            in_curve = name_len == 5 && memcmp (name, "curve", 5) == 0;
+            //  zconfig would read only the first; two are a doubt.
+            if (in_curve && seen_curve)
+                return s_refuse (keys, err, errlen, "not a certificate (two curve sections)");
+            seen_curve |= in_curve;
             continue;
         }
-        if (!in_curve)
+        if (!in_curve || level != 1)
             continue;
-        char name [KEY_NAME_MAX], value [MF_CURVE_KEY_TXT + 2];
-        int rc = s_option (line, len, name, sizeof name, value, sizeof value);
         char *slot = NULL;
         bool *seen = NULL;
-        if (rc == 0 && strcmp (name, "public-key") == 0) {
+        if (name_len == 10 && memcmp (name, "public-key", 10) == 0) {
             slot = keys->public_txt;
             seen = &have_public;
         }
         else
-        if (rc == 0 && strcmp (name, "secret-key") == 0) {
+        if (name_len == 10 && memcmp (name, "secret-key", 10) == 0) {
             slot = keys->secret_txt;
             seen = &have_secret;
         }
-        const char *why = rc? "not a certificate (a curve line is not NAME = VALUE)"
-                        : slot && *seen? "not a certificate (a key is given twice)"
-                        : slot && mf_curve_z85_key (value, NULL)?
-                              "not a certificate (a key is not 40 characters of Z85)"
-                        : NULL;
-        if (!why && slot) {
-            memcpy (slot, value, MF_CURVE_KEY_TXT + 1);
-            *seen = true;
-        }
-        explicit_bzero (value, sizeof value);
-        if (why)
-            return s_refuse (keys, err, errlen, why);
+        if (!slot)
+            continue;
+        if (*seen)
+            return s_refuse (keys, err, errlen, "not a certificate (a key is given twice)");
+        char key [MF_CURVE_KEY_TXT + 1] = "";
+        if (value_len == MF_CURVE_KEY_TXT)
+            memcpy (key, value, MF_CURVE_KEY_TXT);
+        bool valid = mf_curve_z85_key (key, NULL) == 0;
+        if (valid)
+            memcpy (slot, key, sizeof key);
+        explicit_bzero (key, sizeof key);
+        if (!valid)
+            return s_refuse (keys, err, errlen,
+                             "not a certificate (a key is not 40 characters of Z85)");
+        *seen = true;
     }
     if (!have_public)
         return s_refuse (keys, err, errlen, "not a certificate (no public-key in a curve section)");

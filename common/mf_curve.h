@@ -3,10 +3,15 @@
     zcert format), checks them, and turns a ZeroMQ socket into a CURVE
     server or client.
 
-    Certificates are read by a small strict reader of our own instead of
-    zconfig_load, which prints a file's bytes to stderr when it cannot
-    parse them and "loads" a directory without complaint. Every key is
-    checked as Z85 before libzmq sees it, so no setter can fail on it.
+    Certificates are read by a reader of our own instead of zconfig_load,
+    which prints a file's bytes to stderr when it cannot parse them and
+    "loads" a directory without complaint. It follows zconfig's grammar
+    (ZPL as zconfig_chunk_load reads it), because zauth reads the allow
+    directory with zconfig: a certificate we accept, zauth reads with the
+    same keys (fuzz/fuzz_cert.c checks exactly that against libczmq), and
+    what is ambiguous there (two curve sections, a key twice, a line too
+    long) is refused here. Every key is checked as Z85 before libzmq sees
+    it, so no setter can fail on it.
 
     A CURVE server authenticates nobody by itself: libzmq lets any client
     in when no ZAP handler answers, unless the socket has a ZAP domain and
@@ -39,8 +44,10 @@ bool mf_curve_available (void);
 int mf_curve_z85_key (const char *text, unsigned char *bin);
 
 //  Reads a certificate from size bytes of text (not NUL-terminated): the
-//  "curve" section's public-key and, if present, secret-key. Returns 0,
-//  or -1 with the reason in err. Pure: no file, no socket.
+//  "curve" section's public-key and, if present, secret-key; any line
+//  zconfig would refuse spoils the whole text, as it does there. Returns
+//  0, or -1 with the reason in err (and no key in keys). Pure: no file,
+//  no socket.
 int mf_curve_parse (const char *text, size_t size, mf_curve_keys_t *keys,
                     char *err, size_t errlen);
 

@@ -1,14 +1,16 @@
 /*  Fuzzes the certificate reader, mf_curve_parse: the files given to
     --cert, --master-key and kept in --allow. Accepted: a public key that
     is exactly a Z85 key, which encodes back to the same text (so libzmq
-    reads the same 32 bytes), and a secret key likewise or none. Refused:
-    one line of reason, and no secret left in the result.
+    reads the same 32 bytes), and a secret key likewise or none; and CZMQ's
+    zconfig, which zauth uses on the allow directory, must read the same
+    keys from the same text, so a certificate we count as allowed is one
+    zauth allows. Refused: one line of reason, and no secret left behind.
 */
 #include "fuzz.h"
 #include "mf_curve.h"
 
+#include <czmq.h>
 #include <string.h>
-#include <zmq.h>
 
 static void
 s_canonical (const char *text)
@@ -37,5 +39,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     s_canonical (keys.public_txt);
     if (keys.secret_txt [0])
         s_canonical (keys.secret_txt);
+    char *text = malloc (size + 1);
+    FUZZ_CHECK (text);
+    memcpy (text, data, size);
+    text [size] = 0;
+    zconfig_t *root = zconfig_str_load (text);
+    FUZZ_CHECK (root);
+    FUZZ_CHECK (strcmp (zconfig_get (root, "curve/public-key", ""), keys.public_txt) == 0);
+    FUZZ_CHECK (strcmp (zconfig_get (root, "curve/secret-key", ""), keys.secret_txt) == 0);
+    zconfig_destroy (&root);
+    free (text);
     return 0;
 }

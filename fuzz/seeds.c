@@ -163,6 +163,15 @@ s_cert (void)
             "curve\r\n    public-key = 'Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[' # note\r\n");
     s_text ("cert", "bad-z85", -1,
             "curve\n    public-key = \"#####$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n");
+    //  zconfig refuses the whole file for one bad line anywhere (found by
+    //  the differential check in fuzz_cert.c).
+    s_text ("cert", "bad-line-elsewhere", -1,
+            "metadata\n    n\"render-07\"\ncurve\n"
+            "    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n");
+    s_text ("cert", "zpl-odd-but-valid", -1,
+            "#comment\nmetadata = x\n    name = render 07   # unquoted, with a space\n"
+            "        # a deeper comment\ncurve\n    public-key=\"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n"
+            "        note = 'deeper, not a key'\n");
     s_text ("cert", "twice", -1,
             "curve\n    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n"
             "    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n");

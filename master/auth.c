@@ -134,10 +134,14 @@ s_probe (const char *key_txt, const char *status, char *err, size_t errlen)
     char *code = reply? zmsg_popstr (reply): NULL;
     bool ok = version && sequence && code && streq (version, "1.0")
            && streq (sequence, PROBE_SEQUENCE) && streq (code, status);
+    const char *whose = streq (status, "200")? "an allowed": "a stranger's";
+    if (!ok && !reply)
+        snprintf (err, errlen, "the authenticator did not answer a probe for %s key "
+                  "within %d ms", whose, MF_AUTH_PROBE_MS);
+    else
     if (!ok)
-        snprintf (err, errlen, "the authenticator %s%s a probe for a %s key",
-                  !reply? "did not answer": "answered ", !reply? "": code? code: "nothing to",
-                  streq (status, "200")? "known": "stranger's");
+        snprintf (err, errlen, "the authenticator answered '%s' instead of '%s' to a probe "
+                  "for %s key", code? code: "", status, whose);
     zstr_free (&version);
     zstr_free (&sequence);
     zstr_free (&code);

@@ -141,8 +141,10 @@ START_TEST (cert_parse)
                                &keys, err), 0);
     ck_assert_str_eq (keys.public_txt, KEY_A);
     ck_assert_str_eq (keys.secret_txt, "");
-    //  Unquoted, and a key outside the curve section does not count.
-    ck_assert_int_eq (s_parse ("curve\n    public-key = " KEY_A "\n", &keys, err), 0);
+    //  Unquoted; a deeper level under a key is not the key.
+    ck_assert_int_eq (s_parse ("curve\n    public-key = " KEY_A "\n"
+                               "        public-key = \"" KEY_C "\"\n", &keys, err), 0);
+    ck_assert_str_eq (keys.public_txt, KEY_A);
     struct { const char *text, *why; } bad [] = {
         { "", "no public-key" },
         { "metadata\n    public-key = \"" KEY_A "\"\n", "no public-key" },
@@ -150,12 +152,25 @@ START_TEST (cert_parse)
         { "curve\n    public-key = \"" KEY_A "x\"\n", "Z85" },
         { "curve\n    public-key = \"short\"\n", "Z85" },
         //  '"' is not Z85, and "#####" says more than four bytes hold.
-        { "curve\n    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F\"\"\n", "NAME = VALUE" },
+        { "curve\n    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F\"\"\n", "junk follows" },
         { "curve\n    public-key = \"#####$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n", "Z85" },
         { "curve\n    public-key = \"" KEY_A "\"\n    public-key = \"" KEY_B "\"\n", "twice" },
-        { "curve\n    public-key = \"" KEY_A "\n", "NAME = VALUE" },
+        { "curve\n    public-key = \"" KEY_A "\n", "not closed" },
         { "curve\n    public-key \"" KEY_A "\"\n", "NAME = VALUE" },
-        { "curve\n    public-key = \"" KEY_A "\" junk\n", "NAME = VALUE" },
+        { "curve\n    public-key = \"" KEY_A "\" junk\n", "junk follows" },
+        //  A bad line anywhere spoils the file, as it does for zconfig.
+        { "metadata\n    n\"x\"\ncurve\n    public-key = \"" KEY_A "\"\n", "NAME = VALUE" },
+        { "curve junk\n    public-key = \"" KEY_A "\"\n", "NAME = VALUE" },
+        { "curve\n    public-key = \"" KEY_A "\"\ncurve\n", "two curve sections" },
+        { "curve\n    public-key = #" KEY_A "\n", "starts with '#'" },
+        //  Only what zconfig (so zauth) reads the same way: 4 spaces a level.
+        { "curve\n\tpublic-key = \"" KEY_A "\"\n", "NAME = VALUE" },
+        { "curve\n  public-key = \"" KEY_A "\"\n", "indentation" },
+        { "curve\n        public-key = \"" KEY_A "\"\n", "indentation" },
+        { "    curve\n    public-key = \"" KEY_A "\"\n", "indentation" },
+        //  Unquoted, '#' starts a comment (though it is a Z85 character).
+        { "curve\n    public-key = Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F#\n", "Z85" },
+        { "curve\n    public-key = Z{tD){hAU$i:l1Z]}C1b jNA>dt67qO+KzOd*T4F[\n", "Z85" },
     };
     for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
         ck_assert_msg (s_parse (bad [index].text, &keys, err) == -1, "case %zu accepted", index);
