@@ -1,10 +1,11 @@
 # mandelfarm: one non-recursive Makefile for every program, test and tool.
 #
-#   make                  build bin/mandelfarm-master and bin/mandelfarm-worker
+#   make                  build bin/mandelfarm-master, -worker and -keygen
 #   make run              install missing packages, build, render mandelbrot.png
 #   make test             install missing packages, build, run every test
 #   make test-chaos       a soak of random faults, a few minutes (not part of test)
 #   make bench            measure kernels and whole renders (not part of test)
+#   make fuzz             fuzz every decoder with clang + libFuzzer (FUZZ_SECONDS each)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined test
 #
@@ -84,20 +85,31 @@ endif
 COMMON_SRC := $(filter-out common/mf_kernel_avx2.c common/mf_kernel_avx512.c,$(wildcard common/*.c))
 WORKER_LIB := worker/pool.c worker/worker.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c master/journal.c \
-              master/progress.c master/render.c
+              master/progress.c master/render.c master/auth.c
 LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB)
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
 LIB        := $(O)/libmandelfarm.a
 
 MASTER_OBJ := $(O)/master/main.o
 WORKER_OBJ := $(O)/worker/main.o
-PROGRAMS   := bin/mandelfarm-master bin/mandelfarm-worker
+KEYGEN_OBJ := $(O)/keygen/main.o
+PROGRAMS   := bin/mandelfarm-master bin/mandelfarm-worker bin/mandelfarm-keygen
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(O)/tests/%)
 TEST_HELPERS := $(O)/tests/helpers.o
 
-.PHONY: all run test check test-chaos bench install uninstall clean distclean deps help
+# A fuzzing harness is fuzz/fuzz_NAME.c with its seeds in fuzz/corpus/NAME/
+# (fuzz/fuzz.h): found here by name, nothing else to add. `make test`
+# replays each seed corpus through a gcc build (fuzz/replay.c as main).
+FUZZ_NAMES  := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
+UNIT_BIN    += $(FUZZ_REPLAY)
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_O       := $(O)/clang-fuzz
+
+.PHONY: all run test check test-chaos bench install uninstall clean distclean deps help fuzz fuzz-run fuzz-seeds
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -118,6 +130,10 @@ bin/mandelfarm-worker: $(WORKER_OBJ) $(LIB) $(FLAGS_STAMP)
 	@mkdir -p bin
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(WORKER_OBJ) $(LIB) $(PKG_LIBS)
 
+bin/mandelfarm-keygen: $(KEYGEN_OBJ) $(LIB) $(FLAGS_STAMP)
+	@mkdir -p bin
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(KEYGEN_OBJ) $(LIB) $(PKG_LIBS)
+
 # ---- tests -------------------------------------------------------------
 $(O)/tests/%: $(O)/tests/%.o $(TEST_HELPERS) $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELPERS) $(LIB) $(CHECK_LIBS) $(PKG_LIBS)
@@ -125,6 +141,40 @@ $(O)/tests/%: $(O)/tests/%.o $(TEST_HELPERS) $(LIB) $(FLAGS_STAMP)
 $(O)/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+
+$(O)/fuzz/replay_%: $(O)/fuzz/fuzz_%.o $(O)/fuzz/replay.o $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/fuzz/replay.o $(LIB) $(PKG_LIBS)
+
+$(O)/fuzz/replay.o: ALL_CFLAGS += -DMF_FUZZ_CORPUS='"$(CURDIR)/fuzz/corpus"'
+.SECONDARY: $(FUZZ_NAMES:%=$(O)/fuzz/fuzz_%.o) $(O)/fuzz/replay.o $(O)/fuzz/seeds.o
+
+# ---- fuzzing: clang, libFuzzer, ASan and UBSan, in a build of its own ----
+# New inputs go to fuzz/corpus-new/NAME (not committed), crashes to
+# $(FUZZ_O)/crashes/; reproduce one with $(O)/fuzz/replay_NAME FILE.
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=$(FUZZ_CC) \
+	    SANITIZE=fuzzer-no-link,address,undefined fuzz-run
+
+fuzz-run: $(FUZZ_NAMES:%=$(O)/fuzz/fuzz_%)
+	@mkdir -p $(O)/crashes
+	@for name in $(FUZZ_NAMES); do \
+	    mkdir -p fuzz/corpus-new/$$name; \
+	    echo "== fuzz $$name for $(FUZZ_SECONDS) s"; \
+	    $(O)/fuzz/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	        -print_final_stats=1 -artifact_prefix=$(O)/crashes/$$name- \
+	        fuzz/corpus-new/$$name fuzz/corpus/$$name || exit 1; \
+	done; echo "make fuzz: no harness found a problem"
+
+# Rewrites the committed seed corpora from the real encoders (fuzz/seeds.c).
+fuzz-seeds: $(O)/fuzz/seeds
+	$(O)/fuzz/seeds fuzz/corpus
+
+$(O)/fuzz/seeds: $(O)/fuzz/seeds.o $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(O)/fuzz/fuzz_%: $(O)/fuzz/fuzz_%.o $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(PKG_LIBS)
 
 # Every suite runs even if one fails; the exit status says whether all passed.
 check: $(PROGRAMS) $(UNIT_BIN)

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #define MAX_LINKS 2                     //  local and remote sockets
 #define MAX_ID 256                      //  bytes of a ZeroMQ routing id
@@ -86,8 +87,14 @@ struct _mf_engine_t {
     uint64_t reject_logged;             //  rejected messages logged so far
 };
 
+//  Binds a ROUTER on endpoint; with auth, a CURVE server set up before
+//  the bind, so no peer ever meets it unguarded. With owner_only (the
+//  local ipc link, which has no keys), only processes of our own user
+//  may connect: an abstract socket's name is visible to every user in
+//  /proc/net/unix.
 static int
-s_bind (mf_engine_t *self, const char *endpoint, char *err, size_t errlen)
+s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, bool owner_only,
+        char *err, size_t errlen)
 {
     zsock_t *router = zsock_new (ZMQ_ROUTER);
     if (!router) {
@@ -103,6 +110,18 @@ s_bind (mf_engine_t *self, const char *endpoint, char *err, size_t errlen)
     zsock_set_heartbeat_timeout (router, MF_ENGINE_LIVENESS * self->heartbeat);
     zsock_set_heartbeat_ttl (router, MF_ENGINE_LIVENESS * self->heartbeat);
     zsock_set_handshake_ivl (router, 5000);
+    if (auth && mf_auth_server (auth, router, err, errlen)) {
+        zsock_destroy (&router);
+        return -1;
+    }
+    int uid = (int) getuid ();
+    if (owner_only
+    &&  zmq_setsockopt (zsock_resolve (router), ZMQ_IPC_FILTER_UID, &uid, sizeof uid)) {
+        snprintf (err, errlen, "cannot restrict '%s' to our user: %s", endpoint,
+                  zmq_strerror (zmq_errno ()));
+        zsock_destroy (&router);
+        return -1;
+    }
     if (zsock_bind (router, "%s", endpoint) < 0) {
         snprintf (err, errlen, "cannot bind '%s': %s", endpoint, zmq_strerror (zmq_errno ()));
         zsock_destroy (&router);
@@ -131,8 +150,9 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
     }
     if (getrandom (&self->session, sizeof self->session, 0) != sizeof self->session)
         self->session = (uint32_t) mf_clock_us ();
-    if ((opts->local_endpoint && s_bind (self, opts->local_endpoint, err, errlen))
-    ||  (opts->listen_endpoint && s_bind (self, opts->listen_endpoint, err, errlen))) {
+    if ((opts->local_endpoint && s_bind (self, opts->local_endpoint, NULL, true, err, errlen))
+    ||  (opts->listen_endpoint
+         && s_bind (self, opts->listen_endpoint, opts->auth, false, err, errlen))) {
         mf_engine_destroy (&self);
         return NULL;
     }

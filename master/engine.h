@@ -12,6 +12,7 @@
 #ifndef MF_ENGINE_H
 #define MF_ENGINE_H
 
+#include "auth.h"
 #include "sched.h"
 
 #include <stdbool.h>
@@ -25,9 +26,13 @@
 typedef struct _mf_engine_t mf_engine_t;
 
 typedef struct {
-    const char *local_endpoint;         //  bound for forked local workers, or NULL
+    const char *local_endpoint;         //  bound for forked local workers, or NULL;
+                                        //  only our own user's processes may connect
     const char *listen_endpoint;        //  bound for remote workers, or NULL
     int heartbeat_ms;                   //  heartbeat interval, msecs (0: default)
+    mf_auth_t *auth;                    //  if not NULL, listen_endpoint is a CURVE server
+                                        //  that admits only the workers auth allows; the
+                                        //  caller's, alive until the engine is destroyed
 } mf_engine_opts_t;
 
 //  Called for every tile done (accepted, or verified), on the engine's

@@ -13,7 +13,7 @@
 enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
     OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT, OPT_CHECKPOINT,
-    OPT_STATS, OPT_DEADLINE, OPT_VERIFY
+    OPT_STATS, OPT_DEADLINE, OPT_VERIFY, OPT_CERT, OPT_ALLOW
 };
 
 void
@@ -37,6 +37,10 @@ mf_options_usage (FILE *out)
         "  -j, --local-workers N      local workers to fork (default %d, the online CPUs;\n"
         "                             0: none, only remote workers)\n"
         "      --listen ENDPOINT      also accept remote workers, e.g. tcp://*:5555\n"
+        "      --cert FILE_secret     encrypt the --listen link with CURVE, as this master\n"
+        "                             (a secret certificate from mandelfarm-keygen)\n"
+        "      --allow DIR            with --cert: admit only workers whose public\n"
+        "                             certificate is in DIR\n"
         "      --tile N               tile edge in pixels, %d to %d (default %d)\n"
         "      --heartbeat MS         heartbeat interval; silent workers are dropped\n"
         "                             after 3 intervals (default %d)\n"
@@ -107,6 +111,8 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         { "stats", required_argument, NULL, OPT_STATS },
         { "deadline", required_argument, NULL, OPT_DEADLINE },
         { "verify", required_argument, NULL, OPT_VERIFY },
+        { "cert", required_argument, NULL, OPT_CERT },
+        { "allow", required_argument, NULL, OPT_ALLOW },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -227,6 +233,18 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                                    "use a whole percentage from 0 to 100");
                 opts->verify_percent = (uint32_t) value;
                 break;
+            case OPT_CERT:
+                if (!*optarg)
+                    return s_fail (err, errlen, "--cert", optarg,
+                                   "give the master's secret certificate (mandelfarm-keygen)");
+                opts->cert = optarg;
+                break;
+            case OPT_ALLOW:
+                if (!*optarg)
+                    return s_fail (err, errlen, "--allow", optarg,
+                                   "give a directory of workers' public certificates");
+                opts->allow = optarg;
+                break;
             case 'q': opts->quiet = true; break;
             case 'v': opts->verbose = true; break;
             case 'h': opts->help = true; return 0;
@@ -278,5 +296,20 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                           flags [a], files [a], flags [b]);
                 return -1;
             }
+    if (opts->cert && !opts->allow) {
+        snprintf (err, errlen, "--cert needs --allow DIR: a CURVE master must know which "
+                  "workers' public certificates to admit");
+        return -1;
+    }
+    if (opts->allow && !opts->cert) {
+        snprintf (err, errlen, "--allow needs --cert FILE_secret: workers are admitted by "
+                  "key only on a CURVE link (make keys with mandelfarm-keygen)");
+        return -1;
+    }
+    if (opts->cert && !opts->listen) {
+        snprintf (err, errlen, "--cert and --allow secure the remote link: give --listen "
+                  "ENDPOINT too (local workers need no keys)");
+        return -1;
+    }
     return 0;
 }

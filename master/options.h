@@ -28,6 +28,8 @@ typedef struct {
     uint32_t maxiter;                   //  --iter
     int local_workers;                  //  -j
     const char *listen;                 //  --listen endpoint, or NULL
+    const char *cert;                   //  --cert, the master's secret certificate, or NULL
+    const char *allow;                  //  --allow, directory of workers' public certificates
     const char *output;                 //  -o, the PNG
     const char *raw;                    //  --raw, the .npy, or NULL
     uint32_t tile;                      //  --tile edge, pixels

@@ -1,9 +1,12 @@
 /*  mf_render: see render.h. */
 #include "render.h"
+#include "auth.h"
 #include "engine.h"
 #include "progress.h"
 #include "spawn.h"
 #include "journal.h"
+#include "mf_curve.h"
+#include "mf_endpoint.h"
 #include "mf_log.h"
 #include "mf_proto.h"
 #include "mf_npy.h"
@@ -254,6 +257,25 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     //  Refuse what cannot work before any worker starts or file appears.
     if (s_check_outputs (opts))
         return 2;
+    //  Keys too, before any worker starts (reading files needs no ZeroMQ).
+    mf_curve_keys_t keys = { "", "" };
+    if (opts->cert && mf_curve_load (opts->cert, true, &keys, err, sizeof err)) {
+        fprintf (stderr, "mandelfarm-master: --cert: %s\n", err);
+        return 2;
+    }
+    int allowed = opts->allow? mf_auth_check_dir (opts->allow, err, sizeof err): 0;
+    if (allowed < 0) {
+        fprintf (stderr, "mandelfarm-master: %s\n", err);
+        mf_curve_wipe (&keys);
+        return 2;
+    }
+    if (opts->allow && allowed == 0)
+        mf_warn ("--allow: no public certificate in '%s' yet: no remote worker can join "
+                 "until one is copied there", opts->allow);
+    if (opts->listen && !opts->cert && !mf_endpoint_is_loopback (opts->listen))
+        mf_warn ("--listen %s takes workers from the network with no keys: anyone "
+                 "who reaches it can take tiles and send pixels, in the clear; use --cert and "
+                 "--allow (README: \"Running a secure LAN farm\")", opts->listen);
     size_t pixels = (size_t) view->pixel_w * view->pixel_h;
     uint64_t memory = mf_physical_memory ();
     if (!memory || pixels * sizeof (float) <= memory / 2)
@@ -262,6 +284,7 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         fprintf (stderr, "mandelfarm-master: --size %ux%u: cannot allocate its %.1f MiB image "
                  "buffer; use a smaller size\n", view->pixel_w, view->pixel_h,
                  pixels * 4.0 / 1048576);
+        mf_curve_wipe (&keys);
         return 2;
     }
     render.tiles = mf_tiles_new (view->pixel_w, view->pixel_h, opts->tile);
@@ -271,6 +294,7 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     render.rows = malloc ((size_t) opts->tile * opts->tile * sizeof (float));
     if (!render.tiles || !render.restored || !render.owners || !render.rows) {
         fprintf (stderr, "mandelfarm-master: out of memory\n");
+        mf_curve_wipe (&keys);
         mf_tiles_destroy (&render.tiles);
         free (render.restored);
         free (render.owners);
@@ -310,12 +334,24 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             rc = 1;
         }
     }
+    //  Fail closed: no CURVE listener unless the authenticator answers.
+    mf_auth_t *auth = NULL;
+    if (rc == 0 && opts->cert) {
+        auth = mf_auth_new (&keys, opts->allow, err, sizeof err);
+        if (!auth) {
+            fprintf (stderr, "mandelfarm-master: %s\n", err);
+            rc = 1;
+        }
+    }
+    //  The authenticator holds what it needs; no copy of the secret stays here.
+    mf_curve_wipe (&keys);
     mf_engine_t *engine = NULL;
     if (rc == 0) {
         mf_engine_opts_t engine_opts = {
             .local_endpoint = spawn? local: NULL,
             .listen_endpoint = opts->listen,
-            .heartbeat_ms = opts->heartbeat_ms
+            .heartbeat_ms = opts->heartbeat_ms,
+            .auth = auth
         };
         engine = mf_engine_new (&engine_opts, err, sizeof err);
         if (!engine) {
@@ -414,6 +450,7 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     //  at the start (bad input must leave nothing behind).
     mf_journal_destroy (&render.journal, rc == 0 || (rc == 2 && journal.created));
     mf_engine_destroy (&engine);
+    mf_auth_destroy (&auth);
     mf_tiles_destroy (&render.tiles);
     free (render.restored);
     free (render.owners);

@@ -5,6 +5,7 @@
 #
 #   scripts/install-deps.sh            build + test + viewer dependencies
 #   scripts/install-deps.sh --bench    also the tools `make bench` compares against
+#   scripts/install-deps.sh --fuzz     also clang and libFuzzer, for `make fuzz`
 #   scripts/install-deps.sh --print    only print what is missing
 set -eu
 
@@ -13,14 +14,16 @@ set -eu
 PKGS="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libpng-dev zlib1g-dev \
 libsdl2-dev check iproute2 nftables"
 BENCH_PKGS="xaos hyperfine valgrind"
+FUZZ_PKGS="clang libclang-rt-14-dev"
 
 print_only=0
 for arg in "$@"; do
     case "$arg" in
         --bench) PKGS="$PKGS $BENCH_PKGS" ;;
+        --fuzz) PKGS="$PKGS $FUZZ_PKGS" ;;
         --print) print_only=1 ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-        *) echo "install-deps.sh: unknown option '$arg' (allowed: --bench, --print, --help)" >&2; exit 2 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        *) echo "install-deps.sh: unknown option '$arg' (allowed: --bench, --fuzz, --print, --help)" >&2; exit 2 ;;
     esac
 done
 

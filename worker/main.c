@@ -37,6 +37,11 @@ s_usage (FILE *out)
         "  -t, --threads N         compute threads (default: %d, the online CPUs)\n"
         "      --kernel NAME       force a kernel variant (available here: %s)\n"
         "      --name NAME         name shown by the master (default: host name)\n"
+        "      --cert FILE_secret  talk CURVE, as this worker (a secret certificate\n"
+        "                          from mandelfarm-keygen; its public half goes into\n"
+        "                          the master's --allow directory)\n"
+        "      --master-key FILE   with --cert: the master's public certificate; no\n"
+        "                          other master gets our work or our tiles\n"
         "  -v, --verbose           log more\n"
         "  -q, --quiet             log only errors\n"
         "  -h, --help              this help\n"
@@ -67,14 +72,17 @@ main (int argc, char *argv [])
         { "threads", required_argument, NULL, 't' },
         { "kernel", required_argument, NULL, 'k' },
         { "name", required_argument, NULL, 'n' },
+        { "cert", required_argument, NULL, 'C' },
+        { "master-key", required_argument, NULL, 'M' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { "test-delay", required_argument, NULL, 'D' },
-        { "test-corrupt", required_argument, NULL, 'C' },
+        { "test-corrupt", required_argument, NULL, 'X' },
         { NULL, 0, NULL, 0 }
     };
+    const char *cert = NULL, *master_key = NULL;
     int opt;
     long value;
     opterr = 0;
@@ -100,12 +108,14 @@ main (int argc, char *argv [])
                                           "use a whole number of msecs from 0 to 60000");
                 opts.test_delay_ms = (int) value;
                 break;
-            case 'C':
+            case 'X':
                 if (mf_parse_long (optarg, 1, 1000000, &value))
                     return s_usage_error ("--test-corrupt: '%s' is not allowed", optarg,
                                           "use a whole number from 1 to 1000000");
                 opts.test_corrupt_every = (int) value;
                 break;
+            case 'C': cert = optarg; break;
+            case 'M': master_key = optarg; break;
             case 'v': mf_log_level = MF_LOG_DEBUG; break;
             case 'q': mf_log_level = MF_LOG_ERROR; break;
             case 'h': s_usage (stdout); return 0;
@@ -125,6 +135,34 @@ main (int argc, char *argv [])
         return s_usage_error ("--connect: '%s' is not an endpoint", opts.endpoint,
                               "use tcp://HOST:PORT or ipc://PATH");
 
+    if (!cert != !master_key)
+        return s_usage_error ("%s", cert? "--cert needs --master-key FILE"
+                                         : "--master-key needs --cert FILE_secret",
+                              "a CURVE worker needs its own secret certificate and the "
+                              "master's public one");
+    //  Keys are read once, here: a bad file is a usage error, not a retry.
+    mf_curve_keys_t keys, master;
+    char err [512];
+    if (cert) {
+        if (!mf_curve_available ())
+            return s_usage_error ("%s", "--cert: this libzmq has no CURVE security",
+                                  "install Debian's libzmq5 (built with libsodium)");
+        if (mf_curve_load (cert, true, &keys, err, sizeof err))
+            return s_usage_error ("--cert: %s", err, "see mandelfarm-keygen --help");
+        int rc = mf_curve_load (master_key, false, &master, err, sizeof err);
+        if (rc < 0) {
+            mf_curve_wipe (&keys);
+            return s_usage_error ("--master-key: %s", err,
+                                  "give the master's public certificate");
+        }
+        if (rc == 1)
+            mf_warn ("--master-key: '%s' holds the master's secret key too; a worker needs "
+                     "only the public certificate (the secret should stay on the master)",
+                     master_key);
+        opts.curve = &keys;
+        opts.master_key = master.public_txt;
+    }
+
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;
@@ -133,9 +171,12 @@ main (int argc, char *argv [])
     signal (SIGPIPE, SIG_IGN);
     zsys_handler_set (NULL);        //  keep our handlers; CZMQ must not install its own
 
-    mf_info ("connecting to %s with %d threads, %s kernel",
-             opts.endpoint, opts.threads, mf_kernel_find (opts.kernel)->name);
+    mf_info ("connecting to %s with %d threads, %s kernel%s",
+             opts.endpoint, opts.threads, mf_kernel_find (opts.kernel)->name,
+             opts.curve? ", CURVE": "");
     int rc = mf_worker_run (&opts);
+    if (opts.curve)
+        mf_curve_wipe (&keys);
     zsys_shutdown ();
     return rc == 0? 0: 1;
 }

@@ -100,6 +100,16 @@ s_connect (s_worker_t *self)
     zsock_set_maxmsgsize (self->dealer, 4096);
     zsock_set_reconnect_ivl (self->dealer, 100);
     zsock_set_reconnect_ivl_max (self->dealer, MF_WORKER_BACKOFF_MAX);
+    //  CURVE: the handshake fails unless the master holds master_key's
+    //  secret key, so nothing goes to, or comes from, anyone else.
+    char err [256];
+    if (self->opts->curve
+    &&  mf_curve_client (self->dealer, self->opts->curve, self->opts->master_key,
+                         err, sizeof err)) {
+        mf_error ("cannot secure the link to '%s': %s", self->opts->endpoint, err);
+        zsock_destroy (&self->dealer);
+        return -1;
+    }
     if (zsock_connect (self->dealer, "%s", self->opts->endpoint)) {
         mf_error ("cannot connect to '%s'", self->opts->endpoint);
         zsock_destroy (&self->dealer);

@@ -11,6 +11,8 @@
 #ifndef MF_WORKER_H
 #define MF_WORKER_H
 
+#include "mf_curve.h"
+
 #include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -29,6 +31,9 @@ typedef struct {
     const char *name;                   //  name to report instead of the host name
     int test_delay_ms;                  //  testing: msecs of sleep before each tile
     int test_corrupt_every;             //  testing: corrupt every Nth result (0: never)
+    const mf_curve_keys_t *curve;       //  our key pair for a CURVE link, or NULL: plain
+    const char *master_key;             //  with curve: the only master public key (Z85)
+                                        //  we talk to
 } mf_worker_opts_t;
 
 //  Serves tiles until *opts->stop is set (or the parent is gone), then

@@ -1,0 +1,197 @@
+/*  seeds: writes the committed seed corpora, fuzz/corpus/NAME/, from
+    the real encoders, so the seeds stay valid when the wire changes:
+    `make fuzz-seeds` rewrites them. Each corpus holds valid inputs of
+    every kind a harness reads and a few near misses.
+*/
+#include "mf_kernel.h"
+#include "mf_proto.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *s_root;
+
+static void
+s_write (const char *harness, const char *name, const void *data, size_t size)
+{
+    char path [1024];
+    snprintf (path, sizeof path, "%s/%s", s_root, harness);
+    if (mkdir (path, 0755) && errno != EEXIST) {
+        perror (path);
+        exit (1);
+    }
+    snprintf (path, sizeof path, "%s/%s/%s", s_root, harness, name);
+    FILE *file = fopen (path, "wb");
+    if (!file || fwrite (data, 1, size, file) != size || fclose (file)) {
+        perror (path);
+        exit (1);
+    }
+}
+
+//  The parse harness reads a selector byte, then the text.
+static void
+s_text (const char *harness, const char *name, int selector, const char *text)
+{
+    char buf [600];
+    size_t len = 0;
+    if (selector >= 0)
+        buf [len++] = (char) selector;
+    memcpy (buf + len, text, strlen (text));
+    s_write (harness, name, buf, len + strlen (text));
+}
+
+static void
+s_proto (void)
+{
+    uint8_t buf [MF_SIZE_RESULT_HEAD + 4 * 8 * 8];
+    mf_hello_t hello = { .credit = 3, .threads = 2, .pid = 4242, .uid = 0x0123456789abcdefULL };
+    strcpy (hello.kernel, "avx512");
+    strcpy (hello.host, "render-07");
+    s_write ("proto", "hello", buf, mf_proto_encode_hello (buf, sizeof buf, &hello));
+    mf_welcome_t welcome = { 1000, 0xdeadbeef };
+    s_write ("proto", "welcome", buf, mf_proto_encode_welcome (buf, sizeof buf, &welcome));
+    s_write ("proto", "ready", buf, mf_proto_encode_ready (buf, sizeof buf, 5));
+    mf_tile_msg_t tile = { 1, 17, 99, { { -2.5, 0.984375, 3.5 / 1920 }, 1000, { 64, 128, 64, 64 } } };
+    s_write ("proto", "tile", buf, mf_proto_encode_tile (buf, sizeof buf, &tile));
+    s_write ("proto", "cancel", buf, mf_proto_encode_cancel (buf, sizeof buf, 3));
+    s_write ("proto", "heartbeat", buf, mf_proto_encode_empty (buf, sizeof buf, MF_MSG_HEARTBEAT));
+    s_write ("proto", "bye", buf, mf_proto_encode_empty (buf, sizeof buf, MF_MSG_BYE));
+    s_write ("proto", "register", buf, mf_proto_encode_empty (buf, sizeof buf, MF_MSG_REGISTER));
+    //  RESULTs: a real 8x8 tile, a 1x1 interior pixel, and impossible mu.
+    mf_task_t task = { { -0.7436 - 0.01, 0.1318 + 0.01, 0.02 / 240 }, 1500, { 120, 80, 8, 8 } };
+    float mu [64];
+    mf_kernel_reference (&task, mu);
+    mf_result_t result = { 1, 5, 7, task.rect, 12, 64000, NULL };
+    size_t head = mf_proto_encode_result_head (buf, sizeof buf, &result);
+    mf_proto_put_mu (buf + head, mu, 64);
+    s_write ("proto", "result-8x8", buf, mf_proto_result_size (8, 8));
+    result.rect = (mf_rect_t) { 0, 0, 1, 1 };
+    head = mf_proto_encode_result_head (buf, sizeof buf, &result);
+    const float samples [] = { -1.0f, NAN, INFINITY, -0.5f, 1e9f, 0.0f };
+    const char *names [] = { "result-1x1", "result-nan", "result-inf", "result-negative",
+                             "result-huge", "result-zero" };
+    for (int index = 0; index < 6; index++) {
+        mf_proto_put_mu (buf + head, &samples [index], 1);
+        s_write ("proto", names [index], buf, mf_proto_result_size (1, 1));
+    }
+    //  Near misses: wrong version, bad magic, unknown type, short, a
+    //  truncated RESULT, a field out of range.
+    size_t size = mf_proto_encode_ready (buf, sizeof buf, 5);
+    buf [2] = 2;
+    s_write ("proto", "bad-version", buf, size);
+    buf [2] = MF_PROTO_VERSION;
+    buf [0] = 'X';
+    s_write ("proto", "bad-magic", buf, size);
+    buf [0] = 'M';
+    buf [3] = 42;
+    s_write ("proto", "bad-type", buf, size);
+    s_write ("proto", "short", "MF\x01", 3);
+    size = mf_proto_encode_result_head (buf, sizeof buf, &result);
+    s_write ("proto", "result-truncated", buf, size + 2);
+    hello.threads = 0;
+    s_write ("proto", "hello-no-threads", buf, mf_proto_encode_hello (buf, sizeof buf, &hello));
+}
+
+static void
+s_parse (void)
+{
+    //  Selector % 6: 0 long, 1 double, 2 doubles, 3 size, 4 region, 5 width.
+    s_text ("parse", "long-iter", 6 * 1, "1000");
+    s_text ("parse", "long-negative", 6 * 6, "-5");
+    s_text ("parse", "long-huge", 6 * 5, "9223372036854775807");
+    s_text ("parse", "long-plus", 0, "+7");
+    s_text ("parse", "double", 1, "-0.7436438870371587");
+    s_text ("parse", "double-exp", 1, "1e-300");
+    s_text ("parse", "double-hex", 1, "0x1.8p1");
+    s_text ("parse", "double-inf", 1, "inf");
+    s_text ("parse", "doubles-center", 2 + 6 * 1, "-0.75,0");
+    s_text ("parse", "doubles-region", 2 + 6 * 3, "-2.5,1,-0.984375,0.984375");
+    s_text ("parse", "size", 3, "1920x1080");
+    s_text ("parse", "size-max", 3, "65536x65536");
+    s_text ("parse", "size-bad", 3, "0x10");
+    s_text ("parse", "region", 4 + 6 * 0, "-2.5,1,-0.984375,0.984375");
+    s_text ("parse", "region-tiny", 4 + 6 * 7, "-1e-300,1e-300,-1e-300,1e-300");
+    s_text ("parse", "width", 5, "3.5");
+    s_text ("parse", "width-subnormal", 5, "1e-310");
+}
+
+static void
+s_endpoint (void)
+{
+    const char *seeds [][2] = {
+        { "loopback-v4", "tcp://127.0.0.1:5555" }, { "loopback-v6", "tcp://[::1]:5555" },
+        { "localhost", "tcp://localhost:5555" }, { "lo", "tcp://lo:5555" },
+        { "ephemeral", "tcp://127.0.0.1:*" }, { "mapped", "tcp://[::ffff:127.0.0.1]:5555" },
+        { "ipc", "ipc://@mandelfarm-1-00000000" }, { "inproc", "inproc://farm" },
+        { "wildcard", "tcp://*:5555" }, { "any", "tcp://0.0.0.0:5555" },
+        { "lan", "tcp://192.168.1.10:5555" }, { "source", "tcp://127.0.0.1;10.0.0.1:5555" },
+        { "no-port", "tcp://127.0.0.1" }, { "bare-v6", "tcp://::1:5555" }
+    };
+    for (size_t index = 0; index < sizeof seeds / sizeof seeds [0]; index++)
+        s_text ("endpoint", seeds [index][0], -1, seeds [index][1]);
+}
+
+static void
+s_cert (void)
+{
+    //  A key pair from mandelfarm-keygen, written out as it writes it.
+    const char *secret =
+        "#   ****  Generated on 2026-01-01 00:00:00 by CZMQ  ****\n"
+        "#   ZeroMQ CURVE **Secret** Certificate\n"
+        "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.\n"
+        "\n"
+        "metadata\n"
+        "    name = \"render-07\"\n"
+        "    created-by = \"mandelfarm-keygen 0.1.0\"\n"
+        "curve\n"
+        "    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n"
+        "    secret-key = \"H5d&zs<.Y<!WL)QgqUtw1g0W2{91.K[TaUtyzPqN\"\n";
+    const char *public =
+        "#   ZeroMQ CURVE Public Certificate\n"
+        "\n"
+        "metadata\n"
+        "    name = \"render-07\"\n"
+        "curve\n"
+        "    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n";
+    s_text ("cert", "secret", -1, secret);
+    s_text ("cert", "public", -1, public);
+    s_text ("cert", "crlf-quotes", -1,
+            "curve\r\n    public-key = 'Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[' # note\r\n");
+    s_text ("cert", "bad-z85", -1,
+            "curve\n    public-key = \"#####$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n");
+    //  zconfig refuses the whole file for one bad line anywhere (found by
+    //  the differential check in fuzz_cert.c).
+    s_text ("cert", "bad-line-elsewhere", -1,
+            "metadata\n    n\"render-07\"\ncurve\n"
+            "    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n");
+    s_text ("cert", "zpl-odd-but-valid", -1,
+            "#comment\nmetadata = x\n    name = render 07   # unquoted, with a space\n"
+            "        # a deeper comment\ncurve\n    public-key=\"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n"
+            "        note = 'deeper, not a key'\n");
+    s_text ("cert", "twice", -1,
+            "curve\n    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n"
+            "    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    if (argc != 2) {
+        fprintf (stderr, "usage: seeds DIR (the corpus root, e.g. fuzz/corpus)\n");
+        return 2;
+    }
+    s_root = argv [1];
+    if (mkdir (s_root, 0755) && errno != EEXIST) {
+        perror (s_root);
+        return 1;
+    }
+    s_proto ();
+    s_parse ();
+    s_endpoint ();
+    s_cert ();
+    return 0;
+}

@@ -1,0 +1,298 @@
+/*  mf_auth: see auth.h.
+
+    Two threads besides the caller's: CZMQ's zauth actor (the ZAP handler)
+    and a monitor actor that reads the guarded socket's handshake failures
+    and logs them, so an operator sees a stranger being turned away (and
+    why) instead of a worker that silently never joins.
+*/
+#include "auth.h"
+#include "mf_log.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"   //  RFC 27: the one ZAP handler of a context
+#define PROBE_SEQUENCE "mf-probe"               //  request id of our probes
+#define LOG_FIRST 10                            //  refusals logged one by one, then 1 in LOG_EVERY
+#define LOG_EVERY 100
+
+struct _mf_auth_t {
+    zactor_t *zauth;                    //  CZMQ's ZAP handler, CURVE policy on dir
+    zactor_t *monitor;                  //  logs refused handshakes, or NULL
+    char monitor_endpoint [64];         //  where libzmq publishes those events
+    mf_curve_keys_t keys;               //  the master's key pair
+    char dir [PATH_MAX];                //  the allow directory, absolute
+    atomic_ulong refused;               //  handshakes refused so far
+};
+
+static bool
+s_ends_with (const char *text, const char *suffix)
+{
+    size_t len = strlen (text), suffix_len = strlen (suffix);
+    return len >= suffix_len && strcmp (text + len - suffix_len, suffix) == 0;
+}
+
+//  Reads dir like zauth's certificate store does (every file not ending
+//  in _secret is a certificate). Returns the number of public
+//  certificates, with the first one's key in first; -1 if dir cannot be
+//  read. With warn, logs what an operator should know about the others.
+static int
+s_scan (const char *dir, bool warn, char *first, char *err, size_t errlen)
+{
+    DIR *handle = opendir (dir);
+    if (!handle) {
+        snprintf (err, errlen, "--allow: cannot read the directory '%s': %s; give a directory "
+                  "of workers' public certificates", dir, strerror (errno));
+        return -1;
+    }
+    int count = 0;
+    struct dirent *entry;
+    while ((entry = readdir (handle))) {
+        if (strcmp (entry->d_name, ".") == 0 || strcmp (entry->d_name, "..") == 0)
+            continue;
+        char path [PATH_MAX + 256];
+        snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
+        struct stat st;
+        if (stat (path, &st) || !S_ISREG (st.st_mode))
+            continue;
+        if (s_ends_with (entry->d_name, "_secret")) {
+            if (warn)
+                mf_warn ("--allow: '%s' is a secret certificate, which is ignored; the allow "
+                         "directory needs only workers' public certificates", path);
+            continue;
+        }
+        mf_curve_keys_t keys;
+        char why [PATH_MAX + 256];
+        int rc = mf_curve_load (path, false, &keys, why, sizeof why);
+        if (rc < 0) {
+            if (warn)
+                mf_warn ("--allow: %s; keep only public certificates in '%s'", why, dir);
+            continue;
+        }
+        if (rc == 1 && warn)
+            mf_warn ("--allow: '%s' also holds a secret key; a worker's secret key should "
+                     "never leave its machine (copy only the public certificate)", path);
+        if (count++ == 0 && first)
+            memcpy (first, keys.public_txt, sizeof keys.public_txt);
+    }
+    closedir (handle);
+    return count;
+}
+
+int
+mf_auth_check_dir (const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat (dir, &st) || !S_ISDIR (st.st_mode)) {
+        snprintf (err, errlen, "--allow: '%s' is not a directory; give a directory of "
+                  "workers' public certificates", dir);
+        return -1;
+    }
+    return s_scan (dir, true, NULL, err, errlen);
+}
+
+//  Asks the ZAP handler about a CURVE client key, as libzmq would.
+//  Returns 0 if it answered status (e.g. "400"), or -1 with the reason.
+static int
+s_probe (const char *key_txt, const char *status, char *err, size_t errlen)
+{
+    unsigned char key [MF_CURVE_KEY_BIN];
+    if (mf_curve_z85_key (key_txt, key)) {
+        snprintf (err, errlen, "cannot probe the authenticator: bad key");
+        return -1;
+    }
+    zsock_t *req = zsock_new (ZMQ_REQ);
+    if (!req) {
+        snprintf (err, errlen, "cannot probe the authenticator: no socket");
+        return -1;
+    }
+    zsock_set_linger (req, 0);
+    zsock_set_rcvtimeo (req, MF_AUTH_PROBE_MS);
+    zsock_set_sndtimeo (req, MF_AUTH_PROBE_MS);
+    zmsg_t *request = zmsg_new ();
+    zmsg_addstr (request, "1.0");
+    zmsg_addstr (request, PROBE_SEQUENCE);
+    zmsg_addstr (request, MF_CURVE_DOMAIN);
+    zmsg_addstr (request, "127.0.0.1");
+    zmsg_addstr (request, "");
+    zmsg_addstr (request, "CURVE");
+    zmsg_addmem (request, key, sizeof key);
+    zmsg_t *reply = NULL;
+    if (zsock_connect (req, ZAP_ENDPOINT) == 0 && zmsg_send (&request, req) == 0)
+        reply = zmsg_recv (req);
+    zmsg_destroy (&request);
+    zsock_destroy (&req);
+    char *version = reply? zmsg_popstr (reply): NULL;
+    char *sequence = reply? zmsg_popstr (reply): NULL;
+    char *code = reply? zmsg_popstr (reply): NULL;
+    bool ok = version && sequence && code && streq (version, "1.0")
+           && streq (sequence, PROBE_SEQUENCE) && streq (code, status);
+    const char *whose = streq (status, "200")? "an allowed": "a stranger's";
+    if (!ok && !reply)
+        snprintf (err, errlen, "the authenticator did not answer a probe for %s key "
+                  "within %d ms", whose, MF_AUTH_PROBE_MS);
+    else
+    if (!ok)
+        snprintf (err, errlen, "the authenticator answered '%s' instead of '%s' to a probe "
+                  "for %s key", code? code: "", status, whose);
+    zstr_free (&version);
+    zstr_free (&sequence);
+    zstr_free (&code);
+    zmsg_destroy (&reply);
+    return ok? 0: -1;
+}
+
+mf_auth_t *
+mf_auth_new (const mf_curve_keys_t *keys, const char *allow_dir, char *err, size_t errlen)
+{
+    if (!mf_curve_available ()) {
+        snprintf (err, errlen, "--cert: this libzmq was built without CURVE security; "
+                  "install Debian's libzmq5 (built with libsodium)");
+        return NULL;
+    }
+    mf_auth_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    self->keys = *keys;
+    //  An absolute path: zauth takes "*" to mean "allow any key", and the
+    //  working directory must not matter.
+    struct stat st;
+    if (!realpath (allow_dir, self->dir) || stat (self->dir, &st) || !S_ISDIR (st.st_mode)) {
+        snprintf (err, errlen, "--allow: '%s' is not a directory; give a directory of "
+                  "workers' public certificates", allow_dir);
+        mf_auth_destroy (&self);
+        return NULL;
+    }
+    char known [MF_CURVE_KEY_TXT + 1] = "";
+    if (s_scan (self->dir, false, known, err, errlen) < 0) {
+        mf_auth_destroy (&self);
+        return NULL;
+    }
+    //  zauth asserts when the ZAP endpoint is taken: find out first.
+    zsock_t *taken = zsock_new (ZMQ_REP);
+    if (!taken || zsock_bind (taken, ZAP_ENDPOINT) != 0) {
+        snprintf (err, errlen, "cannot start the authenticator: another ZAP handler "
+                  "runs in this process");
+        zsock_destroy (&taken);
+        mf_auth_destroy (&self);
+        return NULL;
+    }
+    zsock_unbind (taken, ZAP_ENDPOINT);
+    zsock_destroy (&taken);
+    self->zauth = zactor_new (zauth, NULL);
+    if (!self->zauth) {
+        snprintf (err, errlen, "cannot start the authenticator (CZMQ zauth)");
+        mf_auth_destroy (&self);
+        return NULL;
+    }
+    char stranger_public [MF_CURVE_KEY_TXT + 1], stranger_secret [MF_CURVE_KEY_TXT + 1];
+    char why [256] = "";
+    bool ok = zstr_sendx (self->zauth, "CURVE", self->dir, NULL) == 0
+           && zsock_wait (self->zauth) == 0
+           && zmq_curve_keypair (stranger_public, stranger_secret) == 0
+           && s_probe (stranger_public, "400", why, sizeof why) == 0
+           && (!known [0] || s_probe (known, "200", why, sizeof why) == 0);
+    explicit_bzero (stranger_secret, sizeof stranger_secret);
+    if (!ok) {
+        snprintf (err, errlen, "cannot start the authenticator: %s; refusing to listen "
+                  "without it", why [0]? why: "it did not take the CURVE policy");
+        mf_auth_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+//  The monitor actor: reads handshake failures of the guarded socket.
+static void
+s_monitor (zsock_t *pipe, void *arg)
+{
+    mf_auth_t *self = (mf_auth_t *) arg;
+    zsock_t *events = zsock_new (ZMQ_PAIR);
+    if (!events || zsock_connect (events, "%s", self->monitor_endpoint)) {
+        zsock_destroy (&events);
+        zsock_signal (pipe, 1);
+        return;
+    }
+    zsock_signal (pipe, 0);
+    zpoller_t *poller = zpoller_new (pipe, events, NULL);
+    while (poller) {
+        void *which = zpoller_wait (poller, -1);
+        if (which == pipe || (!which && zpoller_terminated (poller)))
+            break;              //  $TERM, or the context is going away
+        if (which != events)
+            continue;           //  a signal interrupted the wait
+        zmsg_t *event = zmsg_recv (events);
+        zframe_t *head = event? zmsg_first (event): NULL;
+        if (!head || zframe_size (head) != 6) {
+            zmsg_destroy (&event);
+            continue;
+        }
+        uint16_t id;
+        uint32_t value;
+        memcpy (&id, zframe_data (head), 2);
+        memcpy (&value, zframe_data (head) + 2, 4);
+        zmsg_destroy (&event);
+        const char *why =
+            id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH?
+                "its key is not in the allow directory"
+          : id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+            && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH?
+                "it does not use CURVE (a worker without --cert?)"
+          : id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+            && value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC?
+                "its CURVE handshake does not decrypt (a worker with another --master-key?)"
+          :     "its handshake failed";
+        unsigned long count = atomic_fetch_add (&self->refused, 1) + 1;
+        if (count <= LOG_FIRST || count % LOG_EVERY == 0)
+            mf_warn ("refused a connection: %s (%lu refused so far)", why, count);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&events);
+}
+
+int
+mf_auth_server (mf_auth_t *self, void *socket, char *err, size_t errlen)
+{
+    assert (self && self->zauth);
+    if (mf_curve_server (socket, &self->keys, err, errlen))
+        return -1;
+    if (self->monitor)
+        return 0;               //  one socket is watched; others are guarded all the same
+    snprintf (self->monitor_endpoint, sizeof self->monitor_endpoint,
+              "inproc://mf-auth-monitor-%p", (void *) self);
+    int events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+               | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+    //  Logging refusals is a courtesy: without it the socket is as safe.
+    if (zmq_socket_monitor (zsock_resolve (socket), self->monitor_endpoint, events) == 0)
+        self->monitor = zactor_new (s_monitor, self);
+    return 0;
+}
+
+unsigned long
+mf_auth_refused (mf_auth_t *self)
+{
+    return atomic_load (&self->refused);
+}
+
+void
+mf_auth_destroy (mf_auth_t **self_p)
+{
+    assert (self_p);
+    mf_auth_t *self = *self_p;
+    if (!self)
+        return;
+    zactor_destroy (&self->monitor);
+    zactor_destroy (&self->zauth);
+    mf_curve_wipe (&self->keys);
+    free (self);
+    *self_p = NULL;
+}
