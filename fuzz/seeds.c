@@ -3,6 +3,7 @@
     `make fuzz-seeds` rewrites them. Each corpus holds valid inputs of
     every kind a harness reads and a few near misses.
 */
+#include "journal.h"
 #include "mf_kernel.h"
 #include "mf_proto.h"
 
@@ -177,6 +178,54 @@ s_cert (void)
             "    public-key = \"Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[\"\n");
 }
 
+//  The journal harness reads records as they follow a journal's header,
+//  for a 40x30 render in tiles of 16 (tiles 0-1 16x16, tile 5 8x14).
+static size_t
+s_record (uint8_t *buf, char type, uint32_t tile, uint32_t pixels, float value)
+{
+    static uint8_t payload [8 + 4 * 256];
+    memset (payload, 0, 8);
+    payload [0] = 0x2a;                             //  an owner uid
+    float mu [256];
+    for (uint32_t index = 0; index < pixels && index < 256; index++)
+        mu [index] = value + (float) index / 100.0f;
+    mf_proto_put_mu (payload + 8, mu, pixels);
+    return mf_journal_encode (buf, 8192, (mf_journal_type_t) type, tile, payload,
+                              type == 'D'? 8 + 4 * pixels: 0);
+}
+
+static void
+s_journal (void)
+{
+    static uint8_t buf [8192], all [65536];
+    size_t size = s_record (buf, 'L', 0, 0, 0);
+    s_write ("journal", "lease", buf, size);
+    size = s_record (buf, 'D', 0, 256, 1.0f);
+    s_write ("journal", "done", buf, size);
+    s_write ("journal", "done-torn", buf, size - 3);
+    buf [40] ^= 0x10;
+    s_write ("journal", "done-bad-crc", buf, size);
+    size = s_record (buf, 'D', 5, 256, 1.0f);       //  tile 5 holds 112 pixels
+    s_write ("journal", "done-wrong-size", buf, size);
+    size = s_record (buf, 'D', 0, 256, NAN);
+    s_write ("journal", "done-impossible-mu", buf, size);
+    size = s_record (buf, 'L', 6, 0, 0);            //  beyond the grid
+    s_write ("journal", "tile-out-of-range", buf, size);
+    //  A whole life: leases, results, a withdrawal, a torn end.
+    size_t total = 0;
+    total += s_record (all + total, 'L', 0, 0, 0);
+    total += s_record (all + total, 'L', 5, 0, 0);
+    total += s_record (all + total, 'D', 0, 256, 3.0f);
+    total += s_record (all + total, 'D', 5, 112, 4.0f);
+    total += s_record (all + total, 'L', 1, 0, 0);
+    total += s_record (all + total, 'D', 1, 256, 5.0f);
+    total += s_record (all + total, 'X', 1, 0, 0);
+    total += s_record (all + total, 'L', 3, 0, 0);
+    s_write ("journal", "life", all, total);
+    total += s_record (all + total, 'D', 3, 256, 6.0f);
+    s_write ("journal", "life-torn", all, total - 100);
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -193,5 +242,6 @@ main (int argc, char *argv [])
     s_parse ();
     s_endpoint ();
     s_cert ();
+    s_journal ();
     return 0;
 }

@@ -203,9 +203,8 @@ s_replay (mf_journal_t *self, const mf_job_spec_t *spec, off_t file_size,
         ||  s_read_at (self->fd, head, sizeof head, offset))
             break;
         uint32_t payload = s_get_u32 (head + 8);
-        size_t size = MF_JOURNAL_RECORD_HEAD + (size_t) (payload > MAX_PAYLOAD? 0: payload)
-                    + MF_JOURNAL_RECORD_TAIL;
-        if (payload > MAX_PAYLOAD || (off_t) size > file_size - offset
+        size_t size = MF_JOURNAL_RECORD_HEAD + (size_t) payload + MF_JOURNAL_RECORD_TAIL;
+        if (size > self->capacity || (off_t) size > file_size - offset
         ||  s_read_at (self->fd, self->buffer, size, offset))
             break;
         mf_journal_record_t record;
@@ -265,7 +264,9 @@ mf_journal_open (const char *path, const mf_job_spec_t *spec,
     mf_journal_t *self = calloc (1, sizeof *self);
     if (self) {
         self->path = strdup (path);
-        self->capacity = MF_JOURNAL_RECORD_HEAD + MAX_PAYLOAD + MF_JOURNAL_RECORD_TAIL;
+        //  No valid record of this render is bigger than one of its tiles.
+        self->capacity = MF_JOURNAL_RECORD_HEAD + OWNER
+                       + 4 * (size_t) spec->tile_edge * spec->tile_edge + MF_JOURNAL_RECORD_TAIL;
         self->buffer = malloc (self->capacity);
     }
     if (!self || !self->path || !self->buffer) {
@@ -361,7 +362,7 @@ int
 mf_journal_done (mf_journal_t *self, uint32_t tile, uint64_t owner,
                  const float *mu, size_t count)
 {
-    if (OWNER + count * 4 > MAX_PAYLOAD)
+    if (MF_JOURNAL_RECORD_HEAD + OWNER + count * 4 + MF_JOURNAL_RECORD_TAIL > self->capacity)
         return -1;
     //  The payload is little-endian on disk, as on the wire.
     uint8_t *bytes = self->buffer + MF_JOURNAL_RECORD_HEAD;
