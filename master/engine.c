@@ -29,6 +29,9 @@
 #define MAX_LINKS 2                     //  local and remote sockets
 #define MAX_ID 256                      //  bytes of a ZeroMQ routing id
 #define RCVHWM 64                       //  messages queued per peer before TCP pushes back
+#define MAXMSG_MARGIN 256               //  bytes of framing allowed beyond the largest result
+#define MAX_PEERS 4096                  //  registered connections at once
+#define MAX_RECORDS 4096                //  worker records kept before recycling idle ones
 #define DRAIN_MAX 256                   //  messages handled per socket per poll
 #define LOG_FIRST 10                    //  rejected messages logged before going quiet
 
@@ -72,6 +75,7 @@ struct _mf_engine_t {
     s_record_t *records;                //  every worker seen
     size_t record_count;                //  entries in records
     int heartbeat;                      //  msecs
+    uint32_t max_tile_edge;             //  pixels: jobs' tiles are no bigger
     uint32_t session;                   //  random id of this run
     mf_engine_tile_fn *on_tile;         //  caller's tile handler
     void *on_tile_arg;                  //  its argument
@@ -103,7 +107,14 @@ s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, bool owner_onl
     }
     zsock_set_linger (router, 0);
     zsock_set_router_mandatory (router, 1);
-    zsock_set_maxmsgsize (router, (int) MF_PROTO_MAX_MESSAGE);
+    //  The largest message we ever want is a result of the largest tile:
+    //  with 64 queued per peer, that bounds what one connection can hold.
+    //  libzmq checks the limit on the frame as it arrives, so on a CURVE
+    //  link the box around the message (command name, nonce, MAC: 33
+    //  bytes) counts too; the margin covers it.
+    zsock_set_maxmsgsize (router, (int) (mf_proto_result_size (self->max_tile_edge,
+                                                               self->max_tile_edge)
+                                         + MAXMSG_MARGIN));
     zsock_set_rcvhwm (router, RCVHWM);
     //  ZMTP heartbeats close dead TCP links underneath our own liveness.
     zsock_set_heartbeat_ivl (router, self->heartbeat);
@@ -140,6 +151,8 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
         return NULL;
     }
     self->heartbeat = opts->heartbeat_ms > 0? opts->heartbeat_ms: MF_ENGINE_HEARTBEAT;
+    self->max_tile_edge = opts->max_tile_edge > 0 && opts->max_tile_edge <= MF_TILE_MAX_EDGE
+                        ? opts->max_tile_edge: MF_TILE_MAX_EDGE;
     self->sched = mf_sched_new ();
     self->scratch = malloc ((size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (float));
     self->truth = aligned_alloc (64, (size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (float));
@@ -256,24 +269,55 @@ s_find_peer (mf_engine_t *self, int link, const uint8_t *id, size_t id_size)
     return -1;
 }
 
-//  The record of a worker uid, made if new (SIZE_MAX when out of memory).
+//  A record nobody needs: not connected, never did a tile, not quarantined.
+static size_t
+s_idle_record (mf_engine_t *self)
+{
+    for (size_t index = 0; index < self->record_count; index++) {
+        s_record_t *record = &self->records [index];
+        if (record->info.connected || record->info.tiles || record->info.quarantined
+        ||  record->done_count)
+            continue;
+        bool used = false;
+        for (int slot = 0; slot < self->peer_capacity && !used; slot++)
+            used = self->peers [slot].used && self->peers [slot].record == index;
+        if (!used)
+            return index;
+    }
+    return SIZE_MAX;
+}
+
+//  The record of a worker uid, made if new. SIZE_MAX when out of memory,
+//  or when MAX_RECORDS are all in use (a flood of fresh uids cannot grow
+//  the table without bound: idle records are recycled first).
 static size_t
 s_record_of (mf_engine_t *self, uint64_t uid)
 {
     for (size_t index = 0; index < self->record_count; index++)
         if (self->records [index].uid == uid)
             return index;
-    s_record_t *records = realloc (self->records, (self->record_count + 1) * sizeof *records);
-    if (!records)
-        return SIZE_MAX;
-    self->records = records;
-    s_record_t *record = &records [self->record_count];
+    s_record_t *record;
+    size_t index = self->record_count < MAX_RECORDS? SIZE_MAX: s_idle_record (self);
+    if (index != SIZE_MAX) {
+        record = &self->records [index];
+        free (record->done);
+    }
+    else {
+        if (self->record_count >= MAX_RECORDS)
+            return SIZE_MAX;
+        s_record_t *records = realloc (self->records, (self->record_count + 1) * sizeof *records);
+        if (!records)
+            return SIZE_MAX;
+        self->records = records;
+        index = self->record_count++;
+        record = &records [index];
+    }
     memset (record, 0, sizeof *record);
     record->uid = uid;
     //  Known only from a checkpoint until it says HELLO.
     snprintf (record->info.name, sizeof record->info.name, "worker %016llx",
               (unsigned long long) uid);
-    return self->record_count++;
+    return index;
 }
 
 static size_t
@@ -298,8 +342,19 @@ s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_
         mf_sched_worker_reset (self->sched, slot, hello->credit);
     }
     else {
+        int connected = 0;
+        for (int other = 0; other < self->peer_capacity; other++)
+            connected += self->peers [other].used;
+        if (connected >= MAX_PEERS) {
+            s_reject (self, "a peer", "HELLO beyond the most workers at once");
+            return;
+        }
         size_t record = s_record_for (self, hello);
-        if (record != SIZE_MAX && self->records [record].info.quarantined) {
+        if (record == SIZE_MAX) {
+            s_reject (self, "a peer", "HELLO beyond the most workers kept");
+            return;
+        }
+        if (self->records [record].info.quarantined) {
             s_reject (self, self->records [record].info.name,
                       "HELLO from a quarantined worker");
             return;
@@ -747,6 +802,8 @@ mf_engine_poll (mf_engine_t *self, int timeout, void *extra)
 uint32_t
 mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *mu)
 {
+    //  A bigger tile's results could never come in (ZMQ_MAXMSGSIZE).
+    assert (spec->tile_edge <= self->max_tile_edge);
     return mf_sched_job_add (self->sched, spec, mu);
 }
 

@@ -33,6 +33,8 @@ typedef struct {
     mf_auth_t *auth;                    //  if not NULL, listen_endpoint is a CURVE server
                                         //  that admits only the workers auth allows; the
                                         //  caller's, alive until the engine is destroyed
+    uint32_t max_tile_edge;             //  largest tile edge of any job (0: the largest
+                                        //  allowed); bigger messages never get in
 } mf_engine_opts_t;
 
 //  Called for every tile done (accepted, or verified), on the engine's
@@ -92,7 +94,8 @@ void mf_engine_on_tile (mf_engine_t *self, mf_engine_tile_fn *fn, void *arg);
 void mf_engine_on_events (mf_engine_t *self, mf_engine_event_fn *leased,
                           mf_engine_event_fn *withdrawn, void *arg);
 
-//  Starts a job; its tiles go out at the next poll. mu, if not NULL,
+//  Starts a job (its tile edge at most the engine's max_tile_edge); its
+//  tiles go out at the next poll. mu, if not NULL,
 //  receives the assembled image (pixel_w * pixel_h floats, the caller's,
 //  alive until the job is done or cancelled). Returns the job id, or 0
 //  when out of memory.

@@ -351,7 +351,8 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             .local_endpoint = spawn? local: NULL,
             .listen_endpoint = opts->listen,
             .heartbeat_ms = opts->heartbeat_ms,
-            .auth = auth
+            .auth = auth,
+            .max_tile_edge = opts->tile
         };
         engine = mf_engine_new (&engine_opts, err, sizeof err);
         if (!engine) {
