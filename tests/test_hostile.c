@@ -172,7 +172,7 @@ START_TEST (hostile_peer_changes_nothing)
     int port = th_free_port ();
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-    mf_engine_opts_t engine_opts = { .listen_endpoint = endpoint };
+    mf_engine_opts_t engine_opts = { .listen_endpoint = endpoint, .max_tile_edge = opts.tile };
     mf_engine_t *engine = mf_engine_new (&engine_opts, err, sizeof err);
     ck_assert_msg (engine != NULL, "%s", err);
     size_t pixels = (size_t) opts.view.pixel_w * opts.view.pixel_h;
@@ -288,7 +288,8 @@ START_TEST (hostile_peer_changes_nothing)
     void *monitor = zmq_socket (context, ZMQ_PAIR);
     ck_assert_int_eq (zmq_connect (monitor, "inproc://big-monitor"), 0);
     ck_assert_int_eq (zmq_connect (big, endpoint), 0);
-    size_t huge = MF_PROTO_MAX_MESSAGE + 1;
+    //  Twice a whole result of the job's tile edge: far beyond the limit.
+    size_t huge = 2 * mf_proto_result_size (opts.tile, opts.tile) + 4096;
     uint8_t *oversized = calloc (huge, 1);
     memcpy (oversized, "MF\x01\x05", 4);
     ck_assert_int_eq (zmq_send (big, oversized, huge, 0), (int) huge);
