@@ -84,7 +84,9 @@ COMMON_SRC := $(filter-out common/mf_kernel_avx2.c common/mf_kernel_avx512.c,$(w
 WORKER_LIB := worker/pool.c worker/worker.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c \
               master/progress.c master/render.c
-LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB)
+VIEWER_LIB := viewer/view.c viewer/script.c viewer/frame.c viewer/farm.c viewer/save.c \
+              viewer/font.c viewer/viewer.c
+LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB) $(VIEWER_LIB)
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
 LIB        := $(O)/libmandelfarm.a
 

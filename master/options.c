@@ -12,7 +12,7 @@
 
 enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
-    OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT
+    OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT, OPT_VIEW, OPT_SCRIPT
 };
 
 void
@@ -45,6 +45,12 @@ mf_options_usage (FILE *out)
         "  -o FILE                    PNG to write (default mandelbrot.png)\n"
         "      --raw FILE.npy         also write mu as a float32 NumPy array\n"
         "      --palette NAME         %s (default classic)\n"
+        "\n"
+        "Viewer:\n"
+        "      --view                 open a window instead of writing a PNG: watch the\n"
+        "                             tiles arrive, explore with the mouse (h: the keys)\n"
+        "      --script FILE          play the viewer actions in FILE (implies --view)\n"
+        "\n"
         "  -q, --quiet                no progress bar, no summary\n"
         "  -v, --verbose              log workers joining and leaving\n"
         "  -h, --help                 this help\n"
@@ -92,13 +98,15 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         { "palette", required_argument, NULL, OPT_PALETTE },
         { "kernel", required_argument, NULL, OPT_KERNEL },
         { "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
+        { "view", no_argument, NULL, OPT_VIEW },
+        { "script", required_argument, NULL, OPT_SCRIPT },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
     };
-    bool have_center = false, have_width = false, have_region = false;
+    bool have_center = false, have_width = false, have_region = false, have_output = false;
     double region [4];
     long value;
     int opt;
@@ -156,6 +164,7 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                 if (!*optarg)
                     return s_fail (err, errlen, "-o", optarg, "give a file name");
                 opts->output = optarg;
+                have_output = true;
                 break;
             case OPT_RAW:
                 if (!*optarg)
@@ -190,6 +199,15 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                     return s_fail (err, errlen, "--heartbeat", optarg,
                                    "use a whole number of msecs from 10 to 60000");
                 opts->heartbeat_ms = (int) value;
+                break;
+            case OPT_VIEW:
+                opts->live = true;
+                break;
+            case OPT_SCRIPT:
+                if (!*optarg)
+                    return s_fail (err, errlen, "--script", optarg, "give a script file");
+                opts->script = optarg;
+                opts->live = true;
                 break;
             case 'q': opts->quiet = true; break;
             case 'v': opts->verbose = true; break;
@@ -231,6 +249,11 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
     if (opts->local_workers == 0 && !opts->listen) {
         snprintf (err, errlen, "-j 0 needs --listen ENDPOINT: with no local workers, "
                   "only remote workers can render");
+        return -1;
+    }
+    if (opts->live && (have_output || opts->raw)) {
+        snprintf (err, errlen, "%s writes a headless render and cannot be combined with "
+                  "--view; in the viewer, s saves the view as a PNG", have_output? "-o": "--raw");
         return -1;
     }
     if (opts->raw && strcmp (opts->raw, opts->output) == 0) {

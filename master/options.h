@@ -34,6 +34,8 @@ typedef struct {
     const mf_palette_t *palette;        //  --palette
     const char *kernel;                 //  --kernel for local workers, or NULL
     int heartbeat_ms;                   //  --heartbeat
+    bool live;                          //  --view: the live viewer instead of a PNG
+    const char *script;                 //  --script FILE for the viewer, or NULL
     bool quiet;                         //  --quiet
     bool verbose;                       //  --verbose
     bool help;                          //  --help was given
