@@ -98,7 +98,8 @@ UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(O)/tests/%)
 TEST_HELPERS := $(O)/tests/helpers.o
 
-.PHONY: all run test check bench install uninstall clean distclean deps help
+.PHONY: all run test check bench install uninstall clean distclean deps help \
+        bench-viewer screenshot
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -146,6 +147,15 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory check
+
+# ---- viewer ------------------------------------------------------------
+# Times of the live viewer (not part of test); make screenshot regenerates
+# docs/screenshot.png with scripts/screenshot.script.
+bench-viewer: $(PROGRAMS)
+	scripts/bench-viewer.sh
+
+screenshot: $(PROGRAMS)
+	scripts/screenshot.sh
 
 # ---- install -----------------------------------------------------------
 install: $(PROGRAMS)

@@ -1,7 +1,9 @@
 /*  --script files: every action parses to exact values; every bad line
     is refused with one message naming the file, the line, what is wrong
-    and what is allowed. */
+    and what is allowed. And the master's viewer flags, --view and
+    --script. */
 #include "helpers.h"
+#include "options.h"
 #include "script.h"
 
 #include <check.h>
@@ -143,6 +145,32 @@ START_TEST (files)
 }
 END_TEST
 
+START_TEST (viewer_flags)
+{
+    mf_options_t opts;
+    char err [512];
+    char *plain [] = { "mandelfarm-master", NULL };
+    ck_assert_int_eq (mf_options_parse (1, plain, &opts, err, sizeof err), 0);
+    ck_assert (!opts.live && opts.script == NULL);
+    char *view [] = { "mandelfarm-master", "--view", "--size", "320x200", "-j", "2", NULL };
+    ck_assert_int_eq (mf_options_parse (6, view, &opts, err, sizeof err), 0);
+    ck_assert (opts.live && opts.view.pixel_w == 320 && opts.local_workers == 2);
+    char *script [] = { "mandelfarm-master", "--script", "s.txt", NULL };
+    ck_assert_int_eq (mf_options_parse (3, script, &opts, err, sizeof err), 0);
+    ck_assert (opts.live);                      //  --script implies --view
+    ck_assert_str_eq (opts.script, "s.txt");
+    char *with_o [] = { "mandelfarm-master", "--view", "-o", "a.png", NULL };
+    ck_assert_int_eq (mf_options_parse (4, with_o, &opts, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "-o") && strstr (err, "--view"), "%s", err);
+    char *with_raw [] = { "mandelfarm-master", "--raw", "a.npy", "--script", "s.txt", NULL };
+    ck_assert_int_eq (mf_options_parse (5, with_raw, &opts, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "--raw"), "%s", err);
+    char *empty [] = { "mandelfarm-master", "--script", "", NULL };
+    ck_assert_int_eq (mf_options_parse (3, empty, &opts, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "--script"), "%s", err);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -152,6 +180,7 @@ main (void)
     tcase_add_test (tc, key_names);
     tcase_add_test (tc, bad_lines_refused);
     tcase_add_test (tc, files);
+    tcase_add_test (tc, viewer_flags);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

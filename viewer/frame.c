@@ -32,13 +32,16 @@ mf_frame_new (uint32_t w, uint32_t h, const mf_palette_t *palette)
     self->h = h;
     self->palette = palette;
     self->mu = malloc (pixels * sizeof *self->mu);
-    self->worker = calloc (pixels, sizeof *self->worker);
-    self->level = calloc (pixels, 1);
+    self->worker = malloc (pixels * sizeof *self->worker);
+    self->level = malloc (pixels);
     self->rgb = malloc (pixels * 3);
     if (!self->mu || !self->worker || !self->level || !self->rgb) {
         mf_frame_destroy (&self);
         return NULL;
     }
+    //  Written now, so no page is first touched while a view changes.
+    memset (self->worker, 0, pixels * sizeof *self->worker);
+    memset (self->level, MF_LEVEL_EMPTY, pixels);
     for (size_t index = 0; index < pixels; index++)
         self->mu [index] = -1.0f;
     memset (self->rgb, MF_FRAME_BACKGROUND, pixels * 3);
@@ -134,6 +137,9 @@ void
 mf_frame_warp (mf_frame_t *self, const mf_view_t *view,
                const mf_frame_t *old, const mf_view_t *old_view)
 {
+    //  The old frame's colors are this one's: copy them, do not recolor.
+    self->palette = old->palette;
+    self->tint = old->tint;
     mf_mapping_t m, om;
     mf_view_mapping (view, &m);
     mf_view_mapping (old_view, &om);
@@ -157,23 +163,26 @@ mf_frame_warp (mf_frame_t *self, const mf_view_t *view,
     }
     for (uint32_t j = 0; j < self->h; j++) {
         size_t base = (size_t) j * self->w;
+        size_t from_row = rows [j] < 0? 0: (size_t) rows [j] * old->w;
         for (uint32_t i = 0; i < self->w; i++) {
             size_t index = base + i;
             if (rows [j] < 0 || cols [i] < 0) {
                 self->level [index] = MF_LEVEL_EMPTY;
                 self->mu [index] = -1.0f;
                 self->worker [index] = 0;
+                memset (self->rgb + 3 * index, MF_FRAME_BACKGROUND, 3);
                 continue;
             }
-            size_t from = (size_t) rows [j] * old->w + (size_t) cols [i];
+            size_t from = from_row + (size_t) cols [i];
             self->level [index] = old->level [from] == MF_LEVEL_EMPTY
                                 ? MF_LEVEL_EMPTY: MF_LEVEL_PLACEHOLDER;
             self->mu [index] = old->mu [from];
             self->worker [index] = old->worker [from];
+            memcpy (self->rgb + 3 * index, old->rgb + 3 * from, 3);
         }
     }
     free (cols);
-    s_recolor (self);
+    s_mark (self, 0, 0, self->w, self->h);
 }
 
 void

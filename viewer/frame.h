@@ -51,6 +51,7 @@ uint32_t mf_frame_height (const mf_frame_t *self);
 //  Makes every pixel a placeholder taken from old (which showed
 //  old_view) at the same point of the plane, or empty where old_view did
 //  not reach; view is this frame's view. Nearest-pixel, no filtering.
+//  The frame takes old's palette and tint, and copies its colors.
 void mf_frame_warp (mf_frame_t *self, const mf_view_t *view,
                     const mf_frame_t *old, const mf_view_t *old_view);
 

@@ -55,6 +55,7 @@
 #define MIN_WINDOW_H 48
 #define OVERLAY_ALPHA 190               //  opacity of the help box, 0..255
 #define PATH_LEN 4200                   //  bytes of a path
+#define SCREENSHOT_LEVEL 9              //  zlib level of screenshots: rare, and kept
 
 typedef enum { DRAG_NONE, DRAG_PAN, DRAG_BOX } s_drag_t;
 
@@ -131,6 +132,7 @@ typedef struct {
 
     //  Drawing.
     bool redraw;                        //  the window needs drawing
+    bool redraw_now;                    //  ... at once: the view changed
     bool backlog;                       //  tiles left in the queue
     int64_t last_present;               //  msecs
     int64_t last_title;                 //  msecs
@@ -247,7 +249,7 @@ s_status_line (s_viewer_t *self, char *line, size_t size)
     int len = snprintf (line, size, "center %.*f %c %.*fi  width %.3g (zoom %.3gx)  iter %u  %s",
                         decimals, view->center_re, view->center_im < 0? '-': '+',
                         decimals, fabs (view->center_im), view->width,
-                        mf_view_zoom (view, self->opts->view.width), self->maxiter, progress);
+                        mf_view_zoom (view, MF_DEFAULT_VIEW_WIDTH), self->maxiter, progress);
     if (len > 0 && (size_t) len < size && self->big.token)
         len += snprintf (line + len, size - (size_t) len, "  4x save %u/%u",
                          self->big.done, self->big.total);
@@ -284,6 +286,17 @@ s_text (s_viewer_t *self, int x, int y, const char *text)
     }
 }
 
+//  The shortest decimal that reads back as value (what --center takes).
+static void
+s_shortest (double value, char *text, size_t size)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf (text, size, "%.*g", digits, value);
+        if (strtod (text, NULL) == value)
+            return;
+    }
+}
+
 static void
 s_draw_help (s_viewer_t *self)
 {
@@ -306,11 +319,14 @@ s_draw_help (s_viewer_t *self)
         "q  Esc        quit",
         ""
     };
-    char center [96], width [64], iter [128], tiles [128], farm [128];
+    char center [96], width [64], iter [128], tiles [128], farm [128], re [32], im [32], w [32];
     const mf_view_t *view = &self->view;
-    snprintf (center, sizeof center, "center  %.17g %+.17gi", view->center_re, view->center_im);
-    snprintf (width, sizeof width, "width   %.17g (zoom %.4gx)", view->width,
-              mf_view_zoom (view, self->opts->view.width));
+    s_shortest (view->center_re, re, sizeof re);
+    s_shortest (fabs (view->center_im), im, sizeof im);
+    s_shortest (view->width, w, sizeof w);
+    snprintf (center, sizeof center, "center  %s %c %si", re, view->center_im < 0? '-': '+', im);
+    snprintf (width, sizeof width, "width   %s (zoom %.4gx)", w,
+              mf_view_zoom (view, MF_DEFAULT_VIEW_WIDTH));
     snprintf (iter, sizeof iter, "size    %ux%u  iter %u  palette %s%s", view->pixel_w,
               view->pixel_h, self->maxiter, mf_palette_name (s_palette (self)),
               self->tint? "  (worker tint)": "");
@@ -342,18 +358,36 @@ s_draw_help (s_viewer_t *self)
 // ---------------------------------------------------------------------
 //  Drawing.
 
+//  Copies a rectangle of the frame into the texture. The texture is
+//  XRGB8888, the format renderers and screens use natively, so that
+//  drawing it is a plain copy; the conversion from the frame's RGB is
+//  done here, once per changed pixel.
+static void
+s_upload (s_viewer_t *self, const mf_rect_t *dirty)
+{
+    uint32_t w = mf_frame_width (self->frame);
+    SDL_Rect rect = { (int) dirty->x, (int) dirty->y, (int) dirty->w, (int) dirty->h };
+    void *pixels;
+    int pitch;
+    if (SDL_LockTexture (self->texture, &rect, &pixels, &pitch))
+        return;
+    for (uint32_t row = 0; row < dirty->h; row++) {
+        const uint8_t *rgb = mf_frame_rgb (self->frame) + ((size_t) (dirty->y + row) * w + dirty->x) * 3;
+        uint32_t *out = (uint32_t *) ((uint8_t *) pixels + (size_t) row * (size_t) pitch);
+        for (uint32_t col = 0; col < dirty->w; col++, rgb += 3)
+            out [col] = (uint32_t) rgb [0] << 16 | (uint32_t) rgb [1] << 8 | rgb [2];
+    }
+    SDL_UnlockTexture (self->texture);
+}
+
 //  Draws the frame, the drag feedback and the overlay into the renderer
 //  (without presenting).
 static void
 s_draw (s_viewer_t *self)
 {
     mf_rect_t dirty;
-    if (mf_frame_take_dirty (self->frame, &dirty) == 0 && dirty.w && dirty.h) {
-        uint32_t w = mf_frame_width (self->frame);
-        SDL_Rect rect = { (int) dirty.x, (int) dirty.y, (int) dirty.w, (int) dirty.h };
-        const uint8_t *rgb = mf_frame_rgb (self->frame) + ((size_t) dirty.y * w + dirty.x) * 3;
-        SDL_UpdateTexture (self->texture, &rect, rgb, (int) w * 3);
-    }
+    if (mf_frame_take_dirty (self->frame, &dirty) == 0 && dirty.w && dirty.h)
+        s_upload (self, &dirty);
     SDL_SetRenderDrawBlendMode (self->renderer, SDL_BLENDMODE_NONE);
     SDL_SetRenderDrawColor (self->renderer, MF_FRAME_BACKGROUND, MF_FRAME_BACKGROUND,
                             MF_FRAME_BACKGROUND, 255);
@@ -385,6 +419,7 @@ s_present (s_viewer_t *self)
     s_draw (self);
     SDL_RenderPresent (self->renderer);
     self->redraw = false;
+    self->redraw_now = false;
     self->last_present = mf_clock_ms ();
     s_trace (self, "present %u %u %u", self->gen, self->full_done, self->preview_done);
 }
@@ -417,7 +452,7 @@ s_screenshot (s_viewer_t *self, const char *path, char *err, size_t errlen)
     mf_png_text_t texts [] = { { "Software", software } };
     mf_outfile_t *out = mf_outfile_open (path, err, errlen);
     mf_png_t *png = out? mf_png_new (mf_outfile_stream (out), (uint32_t) w, (uint32_t) h,
-                                     texts, 1, MF_PNG_DEFAULT_LEVEL, err, errlen): NULL;
+                                     texts, 1, SCREENSHOT_LEVEL, err, errlen): NULL;
     rc = png? mf_png_write_rows (png, rgb, (uint32_t) h): -1;
     if (png && (mf_png_finish (&png) || rc)) {
         snprintf (err, errlen, "cannot write the PNG '%s'", path);
@@ -477,12 +512,11 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
         s_fatal (self, "out of memory for a %ux%u frame", view->pixel_w, view->pixel_h);
         return;
     }
+    if (self->frame)
+        mf_frame_warp (frame, view, self->frame, &self->view);
+    else
     if (mf_frame_tint (frame) != self->tint)
         mf_frame_set_tint (frame, self->tint);
-    if (self->frame) {
-        mf_frame_set_palette (frame, s_palette (self));
-        mf_frame_warp (frame, view, self->frame, &self->view);
-    }
     bool resized = !self->frame || view->pixel_w != self->view.pixel_w
                 || view->pixel_h != self->view.pixel_h;
     self->spare = self->frame;
@@ -490,7 +524,7 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
     if (resized) {
         if (self->texture)
             SDL_DestroyTexture (self->texture);
-        self->texture = SDL_CreateTexture (self->renderer, SDL_PIXELFORMAT_RGB24,
+        self->texture = SDL_CreateTexture (self->renderer, SDL_PIXELFORMAT_RGB888,
                                            SDL_TEXTUREACCESS_STREAMING,
                                            (int) view->pixel_w, (int) view->pixel_h);
         if (!self->texture) {
@@ -524,6 +558,7 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
              view->center_im, view->width, view->pixel_w, view->pixel_h, maxiter,
              self->preview_token, self->full_token);
     self->redraw = true;
+    self->redraw_now = true;
     s_update_title (self, true);
 }
 
@@ -1180,7 +1215,7 @@ s_loop (s_viewer_t *self)
         if (!self->running)
             break;
         now = mf_clock_ms ();
-        if (self->redraw && now - self->last_present >= FRAME_MS)
+        if (self->redraw && (self->redraw_now || now - self->last_present >= FRAME_MS))
             s_present (self);
         s_update_title (self, false);
     }
@@ -1260,6 +1295,8 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     }
     self->status = 0;
     s_set_view (self, &view, opts->maxiter, true);
+    //  The frame the next view will use, ready before it is needed.
+    self->spare = mf_frame_new (view.pixel_w, view.pixel_h, s_palette (self));
     s_loop (self);
 done:
     if (self->big.token) {
