@@ -12,10 +12,11 @@
 
         wait for an event (or the next redraw, or a script deadline)
         handle every pending event     (navigation only records a target)
-        take delivered tiles           (at most DRAIN_MS of work)
-        print finished saves, play the script
         apply the target view          (cancel old jobs, submit new ones)
-        redraw, at most every FRAME_MS
+        take delivered tiles           (at most DRAIN_MS of work)
+        print finished saves, play the script (its input goes through
+                                        SDL's event queue like a person's)
+        redraw, at most every FRAME_MS (at once after a view change)
 */
 #include "viewer.h"
 #include "farm.h"
@@ -998,6 +999,91 @@ s_on_event (s_viewer_t *self, const SDL_Event *event)
 // ---------------------------------------------------------------------
 //  Script playback.
 
+//  Script input goes through SDL's event queue, as a person's does, so
+//  the same handlers see it. Coordinates are frame pixels.
+static void
+s_to_window (s_viewer_t *self, int px, int py, int *x, int *y)
+{
+    int ww, wh, ow, oh;
+    SDL_GetWindowSize (self->window, &ww, &wh);
+    if (SDL_GetRendererOutputSize (self->renderer, &ow, &oh) || ow <= 0 || oh <= 0) {
+        *x = px;
+        *y = py;
+        return;
+    }
+    *x = (int) ((int64_t) px * ww / ow);
+    *y = (int) ((int64_t) py * wh / oh);
+}
+
+static void
+s_push_wheel (s_viewer_t *self, int px, int py, int steps)
+{
+    SDL_Event event;
+    SDL_zero (event);
+    event.type = SDL_MOUSEWHEEL;
+    event.wheel.windowID = SDL_GetWindowID (self->window);
+    event.wheel.y = steps;
+    event.wheel.preciseY = (float) steps;
+    event.wheel.direction = SDL_MOUSEWHEEL_NORMAL;
+    s_to_window (self, px, py, &event.wheel.mouseX, &event.wheel.mouseY);
+    SDL_PushEvent (&event);
+}
+
+static void
+s_push_drag (s_viewer_t *self, Uint8 button, int px0, int py0, int px1, int py1)
+{
+    int x0, y0, x1, y1;
+    s_to_window (self, px0, py0, &x0, &y0);
+    s_to_window (self, px1, py1, &x1, &y1);
+    Uint32 window = SDL_GetWindowID (self->window);
+    SDL_Event event;
+    SDL_zero (event);
+    event.type = SDL_MOUSEBUTTONDOWN;
+    event.button = (SDL_MouseButtonEvent) { SDL_MOUSEBUTTONDOWN, 0, window, 0, button,
+                                            SDL_PRESSED, 1, 0, x0, y0 };
+    SDL_PushEvent (&event);
+    SDL_zero (event);
+    event.motion = (SDL_MouseMotionEvent) { SDL_MOUSEMOTION, 0, window, 0, SDL_BUTTON (button),
+                                            x1, y1, x1 - x0, y1 - y0 };
+    SDL_PushEvent (&event);
+    SDL_zero (event);
+    event.button = (SDL_MouseButtonEvent) { SDL_MOUSEBUTTONUP, 0, window, 0, button,
+                                            SDL_RELEASED, 1, 0, x1, y1 };
+    SDL_PushEvent (&event);
+}
+
+static void
+s_push_key (s_viewer_t *self, mf_key_t key)
+{
+    static const struct { mf_key_t key; SDL_Keycode sym; Uint16 mod; } keys [] = {
+        { MF_KEY_ITER_UP, SDLK_PLUS, 0 }, { MF_KEY_ITER_DOWN, SDLK_MINUS, 0 },
+        { MF_KEY_PALETTE, SDLK_p, 0 }, { MF_KEY_TINT, SDLK_w, 0 },
+        { MF_KEY_SAVE, SDLK_s, 0 }, { MF_KEY_SAVE_BIG, SDLK_s, KMOD_LSHIFT },
+        { MF_KEY_RESET, SDLK_r, 0 }, { MF_KEY_BACK, SDLK_BACKSPACE, 0 },
+        { MF_KEY_FULLSCREEN, SDLK_f, 0 }, { MF_KEY_HELP, SDLK_h, 0 },
+        { MF_KEY_QUIT, SDLK_ESCAPE, 0 }, { MF_KEY_LEFT, SDLK_LEFT, 0 },
+        { MF_KEY_RIGHT, SDLK_RIGHT, 0 }, { MF_KEY_UP, SDLK_UP, 0 },
+        { MF_KEY_DOWN, SDLK_DOWN, 0 }
+    };
+    for (size_t index = 0; index < sizeof keys / sizeof keys [0]; index++) {
+        if (keys [index].key != key)
+            continue;
+        SDL_Event event;
+        SDL_zero (event);
+        event.type = SDL_KEYDOWN;
+        event.key.windowID = SDL_GetWindowID (self->window);
+        event.key.state = SDL_PRESSED;
+        event.key.keysym.sym = keys [index].sym;
+        event.key.keysym.scancode = SDL_GetScancodeFromKey (keys [index].sym);
+        event.key.keysym.mod = keys [index].mod;
+        SDL_PushEvent (&event);
+        event.type = SDL_KEYUP;
+        event.key.state = SDL_RELEASED;
+        SDL_PushEvent (&event);
+        return;
+    }
+}
+
 //  Whether the view is finished: its frame complete, no change waiting,
 //  every save rendered and written.
 static bool
@@ -1045,17 +1131,21 @@ s_script (s_viewer_t *self)
         }
         switch (action->kind) {
             case MF_ACT_ZOOM:
-                s_zoom (self, (int) action->args [0], (int) action->args [1], (int) action->args [2]);
+                s_push_wheel (self, (int) action->args [0], (int) action->args [1],
+                              (int) action->args [2]);
                 break;
-            case MF_ACT_PAN:
-                s_pan (self, (int) action->args [0], (int) action->args [1]);
+            case MF_ACT_PAN: {
+                int x = (int) self->view.pixel_w / 2, y = (int) self->view.pixel_h / 2;
+                s_push_drag (self, SDL_BUTTON_LEFT, x, y,
+                             x + (int) action->args [0], y + (int) action->args [1]);
                 break;
+            }
             case MF_ACT_BOX:
-                s_box (self, (int) action->args [0], (int) action->args [1],
-                       (int) action->args [2], (int) action->args [3]);
+                s_push_drag (self, SDL_BUTTON_RIGHT, (int) action->args [0], (int) action->args [1],
+                             (int) action->args [2], (int) action->args [3]);
                 break;
             case MF_ACT_KEY:
-                s_on_key (self, action->key);
+                s_push_key (self, action->key);
                 break;
             case MF_ACT_RESIZE:
                 SDL_SetWindowSize (self->window, (int) action->args [0], (int) action->args [1]);
@@ -1104,8 +1194,10 @@ s_script (s_viewer_t *self)
         }
         self->step++;
         self->step_started = false;
-        //  Let the loop apply a view change before the next action.
-        if (self->change)
+        //  Let the loop handle the input just pushed, and apply a view
+        //  change, before the next action.
+        if (self->change || action->kind == MF_ACT_ZOOM || action->kind == MF_ACT_PAN
+        ||  action->kind == MF_ACT_BOX || action->kind == MF_ACT_KEY)
             return 0;
     }
     return -1;
@@ -1208,6 +1300,9 @@ s_loop (s_viewer_t *self)
             self->status = 1;
             break;
         }
+        //  A new view first: tiles still queued for the old one are then
+        //  dropped, not drawn a moment before they are replaced.
+        s_apply (self);
         s_drain (self);
         s_reports (self);
         wait = s_script (self);
