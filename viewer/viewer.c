@@ -35,6 +35,7 @@
 #include <SDL.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@
 #define TITLE_MS 250                    //  msecs between title updates while rendering
 #define NOTE_MS 2500                    //  msecs a note stays in the status
 #define HISTORY_MAX 256                 //  views Backspace can go back through
+#define PREVIEW_TILE_PARTS 4             //  preview tiles have a quarter of --tile's edge
 #define BIG_FACTOR 4                    //  S renders this many times the window, each way
 #define PAN_KEY_PARTS 8                 //  arrow keys pan by 1/8 of the window
 #define MAX_WINDOW_DIM 8192             //  pixels, largest window side on a virtual screen
@@ -94,6 +96,11 @@ typedef struct {
     bool tint;                          //  worker tint (w)
     mf_frame_t *frame;                  //  its pixels
     mf_frame_t *spare;                  //  the previous frame, reused when sizes match
+    pthread_t spare_thread;             //  prepares a spare frame after a resize
+    bool spare_running;                 //  spare_thread is to be joined
+    uint32_t spare_w, spare_h;          //  the size it prepares
+    pthread_mutex_t spare_lock;         //  guards spare_made
+    mf_frame_t *spare_made;             //  what it prepared, NULL until then
     uint32_t gen;                       //  view generation, +1 per change
     uint32_t next_token;                //  next job token to hand out
     uint32_t preview_token;             //  this view's preview job (0: none)
@@ -470,6 +477,16 @@ s_screenshot (s_viewer_t *self, const char *path, char *err, size_t errlen)
 // ---------------------------------------------------------------------
 //  Views and jobs.
 
+//  The preview's tile edge: a quarter of --tile, so that its first tiles
+//  come back four times sooner than a full tile would, and each covers
+//  twice a full tile's edge on screen.
+static uint32_t
+s_preview_tile (s_viewer_t *self)
+{
+    uint32_t edge = self->opts->tile / PREVIEW_TILE_PARTS;
+    return edge < MF_TILE_MIN_EDGE? MF_TILE_MIN_EDGE: edge;
+}
+
 static void
 s_cancel_jobs (s_viewer_t *self)
 {
@@ -480,9 +497,10 @@ s_cancel_jobs (s_viewer_t *self)
 }
 
 static int
-s_submit (s_viewer_t *self, uint32_t token, const mf_view_t *view, uint32_t maxiter)
+s_submit (s_viewer_t *self, uint32_t token, const mf_view_t *view, uint32_t maxiter,
+          uint32_t tile)
 {
-    mf_job_spec_t spec = { *view, maxiter, self->opts->tile };
+    mf_job_spec_t spec = { *view, maxiter, tile };
     if (mf_farm_submit (self->farm, token, &spec)) {
         s_fatal (self, "cannot hand a job to the engine thread");
         return -1;
@@ -490,8 +508,69 @@ s_submit (s_viewer_t *self, uint32_t token, const mf_view_t *view, uint32_t maxi
     return 0;
 }
 
-//  Makes view the one on screen: cancels the old jobs, carries the old
-//  picture over as a placeholder, submits the new jobs.
+//  Prepares the spare frame on a thread of its own: a large frame's first
+//  touch of its pages costs tens of milliseconds, which the event loop
+//  should not wait for.
+static void *
+s_spare_run (void *arg)
+{
+    s_viewer_t *self = arg;
+    //  Any palette: a warp gives the frame the old frame's colors.
+    mf_frame_t *frame = mf_frame_new (self->spare_w, self->spare_h, mf_palette_at (0));
+    pthread_mutex_lock (&self->spare_lock);
+    self->spare_made = frame;
+    pthread_mutex_unlock (&self->spare_lock);
+    return NULL;
+}
+
+static void
+s_spare_start (s_viewer_t *self)
+{
+    if (self->spare || self->spare_running)
+        return;
+    self->spare_w = self->view.pixel_w;
+    self->spare_h = self->view.pixel_h;
+    self->spare_running = pthread_create (&self->spare_thread, NULL, s_spare_run, self) == 0;
+}
+
+//  Collects the prepared frame, waiting for it if wait. Returns it (the
+//  caller's), or NULL.
+static mf_frame_t *
+s_spare_collect (s_viewer_t *self, bool wait)
+{
+    if (!self->spare_running)
+        return NULL;
+    pthread_mutex_lock (&self->spare_lock);
+    bool ready = self->spare_made != NULL;
+    pthread_mutex_unlock (&self->spare_lock);
+    if (!ready && !wait)
+        return NULL;
+    pthread_join (self->spare_thread, NULL);
+    self->spare_running = false;
+    mf_frame_t *frame = self->spare_made;
+    self->spare_made = NULL;
+    return frame;
+}
+
+//  A frame of view's size for the next view: the spare if it fits.
+static mf_frame_t *
+s_take_spare (s_viewer_t *self, const mf_view_t *view)
+{
+    if (!self->spare)
+        self->spare = s_spare_collect (self, true);
+    mf_frame_t *frame = self->spare;
+    self->spare = NULL;
+    if (frame && (mf_frame_width (frame) != view->pixel_w
+              ||  mf_frame_height (frame) != view->pixel_h))
+        mf_frame_destroy (&frame);
+    if (!frame)
+        frame = mf_frame_new (view->pixel_w, view->pixel_h, s_palette (self));
+    return frame;
+}
+
+//  Makes view the one on screen: cancels the old jobs, submits the new
+//  ones (first, so the farm works while the frame is prepared), carries
+//  the old picture over as a placeholder.
 static void
 s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool preview)
 {
@@ -502,13 +581,30 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
         fprintf (stderr, "mandelfarm-master: save cancelled: the view changed before "
                  "it was complete\n");
     }
-    mf_frame_t *frame = self->spare;
-    self->spare = NULL;
-    if (frame && (mf_frame_width (frame) != view->pixel_w
-              ||  mf_frame_height (frame) != view->pixel_h))
-        mf_frame_destroy (&frame);
-    if (!frame)
-        frame = mf_frame_new (view->pixel_w, view->pixel_h, s_palette (self));
+    self->gen++;
+    self->preview_token = 0;
+    self->preview_done = self->preview_total = 0;
+    if (preview) {
+        mf_view_t small;
+        mf_view_preview (view, MF_VIEW_PREVIEW, &small);
+        self->preview_token = self->next_token++;
+        self->preview_total = s_tile_count (&small, s_preview_tile (self));
+        if (s_submit (self, self->preview_token, &small, maxiter, s_preview_tile (self)))
+            return;
+    }
+    self->full_token = self->next_token++;
+    self->full_total = s_tile_count (view, self->opts->tile);
+    self->full_done = 0;
+    self->full_pixels = 0;
+    self->submit_us = mf_clock_us ();
+    self->complete_us = 0;
+    if (s_submit (self, self->full_token, view, maxiter, self->opts->tile))
+        return;
+    s_trace (self, "view %u %.17g %.17g %.17g %ux%u %u %u %u", self->gen, view->center_re,
+             view->center_im, view->width, view->pixel_w, view->pixel_h, maxiter,
+             self->preview_token, self->full_token);
+
+    mf_frame_t *frame = s_take_spare (self, view);
     if (!frame) {
         s_fatal (self, "out of memory for a %ux%u frame", view->pixel_w, view->pixel_h);
         return;
@@ -522,7 +618,10 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
                 || view->pixel_h != self->view.pixel_h;
     self->spare = self->frame;
     self->frame = frame;
+    self->view = *view;
+    self->maxiter = maxiter;
     if (resized) {
+        mf_frame_destroy (&self->spare);
         if (self->texture)
             SDL_DestroyTexture (self->texture);
         self->texture = SDL_CreateTexture (self->renderer, SDL_PIXELFORMAT_RGB888,
@@ -533,31 +632,8 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
                      SDL_GetError ());
             return;
         }
+        s_spare_start (self);
     }
-    self->view = *view;
-    self->maxiter = maxiter;
-    self->gen++;
-    self->preview_token = 0;
-    self->preview_done = self->preview_total = 0;
-    if (preview) {
-        mf_view_t small;
-        mf_view_preview (view, MF_VIEW_PREVIEW, &small);
-        self->preview_token = self->next_token++;
-        self->preview_total = s_tile_count (&small, self->opts->tile);
-        if (s_submit (self, self->preview_token, &small, maxiter))
-            return;
-    }
-    self->full_token = self->next_token++;
-    self->full_total = s_tile_count (view, self->opts->tile);
-    self->full_done = 0;
-    self->full_pixels = 0;
-    self->submit_us = mf_clock_us ();
-    self->complete_us = 0;
-    if (s_submit (self, self->full_token, view, maxiter))
-        return;
-    s_trace (self, "view %u %.17g %.17g %.17g %ux%u %u %u %u", self->gen, view->center_re,
-             view->center_im, view->width, view->pixel_w, view->pixel_h, maxiter,
-             self->preview_token, self->full_token);
     self->redraw = true;
     self->redraw_now = true;
     s_update_title (self, true);
@@ -708,7 +784,7 @@ s_start_big (s_viewer_t *self)
     };
     s_trace (self, "big %u %ux%u", self->big.token, big.pixel_w, big.pixel_h);
     s_note (self, "rendering %ux%u to save it", big.pixel_w, big.pixel_h);
-    s_submit (self, self->big.token, &big, self->maxiter);
+    s_submit (self, self->big.token, &big, self->maxiter, self->opts->tile);
 }
 
 static void
@@ -814,7 +890,10 @@ s_drain (s_viewer_t *self)
             break;
         }
     }
+    uint32_t workers = self->farm_status.workers;
     mf_farm_status (self->farm, &self->farm_status);
+    if (self->farm_status.workers != workers)
+        s_trace (self, "workers %u", self->farm_status.workers);
 }
 
 // ---------------------------------------------------------------------
@@ -1319,7 +1398,8 @@ s_loop (s_viewer_t *self)
 int
 mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
 {
-    s_viewer_t self_data = { .opts = opts, .stop = stop, .running = true, .next_token = 1 };
+    s_viewer_t self_data = { .opts = opts, .stop = stop, .running = true, .next_token = 1,
+                             .spare_lock = PTHREAD_MUTEX_INITIALIZER };
     s_viewer_t *self = &self_data;
     self->t0 = mf_clock_us ();
     char err [512];
@@ -1390,8 +1470,6 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     }
     self->status = 0;
     s_set_view (self, &view, opts->maxiter, true);
-    //  The frame the next view will use, ready before it is needed.
-    self->spare = mf_frame_new (view.pixel_w, view.pixel_h, s_palette (self));
     s_loop (self);
 done:
     if (self->big.token) {
@@ -1409,8 +1487,11 @@ done:
         s_reports (self);
         mf_saver_destroy (&self->saver);
     }
+    mf_frame_t *made = s_spare_collect (self, true);
+    mf_frame_destroy (&made);
     mf_frame_destroy (&self->frame);
     mf_frame_destroy (&self->spare);
+    pthread_mutex_destroy (&self->spare_lock);
     mf_history_destroy (&self->history);
     mf_script_destroy (&self->script);
     if (self->trace) {
