@@ -498,6 +498,17 @@ START_TEST (bad_input_refused)
     s_refused ("-o", "--view", "-o", "x.png", NULL);
     s_refused ("--raw", "--view", "--raw", "x.npy", NULL);
     s_refused ("--script", "--script", "", NULL);
+    //  No display and no script: a clear refusal, not an invisible window
+    //  (checked only where this test itself has no display).
+    if (!getenv ("DISPLAY") && !getenv ("WAYLAND_DISPLAY")) {
+        char *driver = strdup (getenv ("SDL_VIDEODRIVER"));
+        unsetenv ("SDL_VIDEODRIVER");
+        char out [2048];
+        int rc = s_master (out, sizeof out, "--view", "--size", "64x48", "-j", "1", NULL);
+        setenv ("SDL_VIDEODRIVER", driver, 1);
+        free (driver);
+        ck_assert_msg (rc == 1 && strstr (out, "no display"), "status %d: %s", rc, out);
+    }
     //  A screenshot that cannot be written fails the run (status 1), by line.
     free (script);
     script = s_script ("wait\nscreenshot /nonexistent/dir/x.png\nquit\n");

@@ -49,7 +49,7 @@
 #define TITLE_MS 250                    //  msecs between title updates while rendering
 #define NOTE_MS 2500                    //  msecs a note stays in the status
 #define HISTORY_MAX 256                 //  views Backspace can go back through
-#define PREVIEW_TILE_PARTS 4             //  preview tiles have a quarter of --tile's edge
+#define PREVIEW_TILE_PARTS 4            //  preview tiles have a quarter of --tile's edge
 #define BIG_FACTOR 4                    //  S renders this many times the window, each way
 #define PAN_KEY_PARTS 8                 //  arrow keys pan by 1/8 of the window
 #define MAX_WINDOW_DIM 8192             //  pixels, largest window side on a virtual screen
@@ -112,7 +112,7 @@ typedef struct {
     int64_t complete_us;                //  when its last full tile came (0: not yet)
     uint64_t dropped;                   //  tiles of old jobs dropped here
 
-    //  The target of navigation this turn, applied once at its end.
+    //  The target of navigation, applied once the turn's events are handled.
     bool change;                        //  a target is set
     mf_view_t next;                     //  target view
     uint32_t next_maxiter;              //  target iterations
@@ -1317,6 +1317,16 @@ s_open_window (s_viewer_t *self)
         fprintf (stderr, "mandelfarm-master: --view: cannot open a window: %s; run it in a "
                  "desktop session, or set SDL_VIDEODRIVER=offscreen to run without a display\n",
                  SDL_GetError ());
+        return -1;
+    }
+    //  With no display SDL falls back to a driver that shows nothing: fine
+    //  for a script or when asked for, not for a person waiting for a window.
+    const char *driver = SDL_GetCurrentVideoDriver ();
+    if (driver && (!strcmp (driver, "offscreen") || !strcmp (driver, "dummy"))
+    &&  !self->opts->script && !getenv ("SDL_VIDEODRIVER")) {
+        fprintf (stderr, "mandelfarm-master: --view: no display to open a window on (DISPLAY "
+                 "and WAYLAND_DISPLAY are unset); run it in a desktop session, or give "
+                 "--script to run without one\n");
         return -1;
     }
     self->wake_event = SDL_RegisterEvents (1);
