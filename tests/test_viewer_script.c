@@ -28,13 +28,14 @@ START_TEST (every_action)
         "wait-tiles 12\n"
         "sleep 250\n"
         "stall 0\n"
+        "stall-tiles 7\n"
         "screenshot out dir/a b.png  \n"
         "trace t.log\n"
         "quit\n";
     char err [512];
     mf_script_t *script = mf_script_parse (text, "s.txt", err, sizeof err);
     ck_assert_msg (script != NULL, "%s", err);
-    ck_assert_uint_eq (mf_script_count (script), 15);
+    ck_assert_uint_eq (mf_script_count (script), 16);
     const mf_action_t *a = mf_script_at (script, 0);
     ck_assert (a->kind == MF_ACT_ZOOM && a->line == 3);
     ck_assert (a->args [0] == 100 && a->args [1] == 80 && a->args [2] == 1);
@@ -55,11 +56,13 @@ START_TEST (every_action)
     ck_assert_int_eq (mf_script_at (script, 9)->args [0], 12);
     ck_assert (mf_script_at (script, 10)->kind == MF_ACT_SLEEP);
     ck_assert (mf_script_at (script, 11)->kind == MF_ACT_STALL);
-    a = mf_script_at (script, 12);
-    ck_assert (a->kind == MF_ACT_SCREENSHOT && a->line == 15);
+    ck_assert (mf_script_at (script, 12)->kind == MF_ACT_STALL_TILES);
+    ck_assert_int_eq (mf_script_at (script, 12)->args [0], 7);
+    a = mf_script_at (script, 13);
+    ck_assert (a->kind == MF_ACT_SCREENSHOT && a->line == 16);
     ck_assert_str_eq (a->path, "out dir/a b.png");
-    ck_assert_str_eq (mf_script_at (script, 13)->path, "t.log");
-    ck_assert (mf_script_at (script, 14)->kind == MF_ACT_QUIT);
+    ck_assert_str_eq (mf_script_at (script, 14)->path, "t.log");
+    ck_assert (mf_script_at (script, 15)->kind == MF_ACT_QUIT);
     mf_script_destroy (&script);
     ck_assert_ptr_null (script);
     mf_script_destroy (&script);

@@ -354,6 +354,15 @@ mf_farm_take (mf_farm_t *self)
     return tile;
 }
 
+size_t
+mf_farm_queued (mf_farm_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    size_t count = self->queue_count;
+    pthread_mutex_unlock (&self->lock);
+    return count;
+}
+
 void
 mf_farm_status (mf_farm_t *self, mf_farm_status_t *out)
 {

@@ -73,6 +73,9 @@ void mf_farm_pause (mf_farm_t *self);
 //  The oldest delivered tile, or NULL; the caller frees it with free().
 mf_farm_tile_t *mf_farm_take (mf_farm_t *self);
 
+//  Tiles delivered and not taken yet.
+size_t mf_farm_queued (mf_farm_t *self);
+
 //  The latest counters.
 void mf_farm_status (mf_farm_t *self, mf_farm_status_t *out);
 

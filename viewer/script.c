@@ -63,6 +63,7 @@ static const struct {
     { "wait-tiles", MF_ACT_WAIT_TILES, 1, 1, false, false, "wait-tiles N" },
     { "sleep", MF_ACT_SLEEP, 1, 1, false, false, "sleep MS" },
     { "stall", MF_ACT_STALL, 1, 1, false, false, "stall MS" },
+    { "stall-tiles", MF_ACT_STALL_TILES, 1, 1, false, false, "stall-tiles N" },
     { "screenshot", MF_ACT_SCREENSHOT, 0, 0, true, false, "screenshot FILE" },
     { "trace", MF_ACT_TRACE, 0, 0, true, false, "trace FILE" },
     { "quit", MF_ACT_QUIT, 0, 0, false, false, "quit" }
@@ -97,6 +98,7 @@ s_range (mf_action_kind_t kind, int index, long *min, long *max)
             *max = MF_SCRIPT_MAX_WAIT;
             break;
         case MF_ACT_WAIT_TILES:
+        case MF_ACT_STALL_TILES:
             *min = 1;
             *max = 1L << 30;
             break;
@@ -138,7 +140,7 @@ s_parse_line (char *text, const char *name, int line, mf_action_t *action,
     if (index == ACTION_COUNT)
         return s_fail (err, errlen, name, line, copy,
                        "unknown action; use one of: zoom, pan, box, key, resize, wait, "
-                       "wait-tiles, sleep, stall, screenshot, trace, quit");
+                       "wait-tiles, sleep, stall, stall-tiles, screenshot, trace, quit");
     memset (action, 0, sizeof *action);
     action->kind = s_actions [index].kind;
     action->line = line;

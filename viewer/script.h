@@ -14,6 +14,8 @@
         sleep MS             keep running for MS msecs
         stall MS             block the event loop for MS msecs (a test aid:
                              results pile up as behind a busy window)
+        stall-tiles N        block the event loop until N tiles wait to be
+                             drawn (a test aid; failing after 60 s)
         screenshot FILE      write what the window shows as a PNG
         trace FILE           log views, drawn and dropped tiles to FILE
         quit                 quit (exit status 0)
@@ -68,6 +70,7 @@ typedef enum {
     MF_ACT_WAIT_TILES,                  //  args: tiles
     MF_ACT_SLEEP,                       //  args: msecs
     MF_ACT_STALL,                       //  args: msecs
+    MF_ACT_STALL_TILES,                 //  args: tiles
     MF_ACT_SCREENSHOT,                  //  path
     MF_ACT_TRACE,                       //  path
     MF_ACT_QUIT

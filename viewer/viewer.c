@@ -1255,6 +1255,20 @@ s_script (s_viewer_t *self)
                 s_trace (self, "stall %ld", action->args [0]);
                 SDL_Delay ((Uint32) action->args [0]);
                 break;
+            case MF_ACT_STALL_TILES: {
+                //  Blocks here, events and tiles unhandled, like a busy loop.
+                s_trace (self, "stall-tiles %ld", action->args [0]);
+                while (mf_farm_queued (self->farm) < (size_t) action->args [0]
+                   &&  mf_clock_ms () < self->step_until && !*self->stop)
+                    SDL_Delay (1);
+                if (mf_farm_queued (self->farm) < (size_t) action->args [0]) {
+                    snprintf (what, sizeof what, "fewer than %ld tiles came within %d s",
+                              action->args [0], MF_SCRIPT_DEFAULT_WAIT);
+                    s_script_fail (self, action, what);
+                    return -1;
+                }
+                break;
+            }
             case MF_ACT_SCREENSHOT:
                 if (s_screenshot (self, action->path, err, sizeof err)) {
                     snprintf (what, sizeof what, "screenshot %s: %s", action->path, err);
