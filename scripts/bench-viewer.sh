@@ -40,7 +40,8 @@ while [ "$run" -le "$runs" ]; do
         echo "bench-viewer: the viewer failed:" >&2; cat "$tmp/err" >&2; exit 1; }
     # One line of figures per run, msecs.
     awk '
-        $2 == "view" && $3 == 1 { size = $7 }
+        $2 == "window" { renderer = $4 }
+        $2 == "view" && $3 == 1 { size = $7 "/" renderer }
         $2 == "present" && $3 == 1 && ($4 > 0 || $5 > 0) && !first1 { first1 = $1 }
         $2 == "preview-complete" && $3 == 1 { prev1 = $1 }
         $2 == "complete" && $3 == 1 { done1 = $1 }
@@ -56,8 +57,9 @@ while [ "$run" -le "$runs" ]; do
     run=$((run + 1))
 done
 
-size=$(awk 'NR == 1 { print $1 }' "$tmp/figures")
-echo "viewer, default view at $size, $runs runs ($(nproc) CPUs, driver ${SDL_VIDEODRIVER:-default}); msecs, min / median"
+size=$(awk 'NR == 1 { split ($1, a, "/"); print a[1] }' "$tmp/figures")
+renderer=$(awk 'NR == 1 { split ($1, a, "/"); print a[2] }' "$tmp/figures")
+echo "viewer, default view at $size, $runs runs ($(nproc) CPUs, video ${SDL_VIDEODRIVER:-default}, renderer $renderer); msecs, min / median"
 for column in 2 3 4 5 6 7 8; do
     case $column in
         2) label="start -> first pixels shown" ;;

@@ -59,6 +59,7 @@
 #define OVERLAY_ALPHA 190               //  opacity of the help box, 0..255
 #define PATH_LEN 4200                   //  bytes of a path
 #define SCREENSHOT_LEVEL 9              //  zlib level of screenshots: rare, and kept
+#define GL_RENDERER_NAME 0x1F01         //  GL_RENDERER, for glGetString
 
 typedef enum { DRAG_NONE, DRAG_PAN, DRAG_BOX } s_drag_t;
 
@@ -1321,6 +1322,24 @@ s_fit (uint32_t *w, uint32_t *h)
     }
 }
 
+//  Whether the renderer is OpenGL running on Mesa's software rasterizer,
+//  as on a machine without a GPU. Drawing a large window through it costs
+//  far more CPU (taken from the local workers) than SDL's own software
+//  renderer, so the viewer uses that one instead, unless SDL_RENDER_DRIVER
+//  says otherwise.
+static bool
+s_software_gl (SDL_Renderer *renderer)
+{
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo (renderer, &info) || !strstr (info.name, "opengl"))
+        return false;
+    typedef const unsigned char *(s_get_string_fn) (unsigned int name);
+    s_get_string_fn *get_string = (s_get_string_fn *) SDL_GL_GetProcAddress ("glGetString");
+    const char *name = get_string? (const char *) get_string (GL_RENDERER_NAME): NULL;
+    return name && (strstr (name, "llvmpipe") || strstr (name, "softpipe")
+                ||  strstr (name, "Software Rasterizer"));
+}
+
 static int
 s_open_window (s_viewer_t *self)
 {
@@ -1350,6 +1369,10 @@ s_open_window (s_viewer_t *self)
                                      (int) w, (int) h, SDL_WINDOW_RESIZABLE);
     if (self->window) {
         self->renderer = SDL_CreateRenderer (self->window, -1, SDL_RENDERER_ACCELERATED);
+        if (self->renderer && s_software_gl (self->renderer) && !getenv ("SDL_RENDER_DRIVER")) {
+            SDL_DestroyRenderer (self->renderer);
+            self->renderer = NULL;
+        }
         if (!self->renderer)
             self->renderer = SDL_CreateRenderer (self->window, -1, SDL_RENDERER_SOFTWARE);
     }
@@ -1484,6 +1507,9 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
        &&  mf_script_at (self->script, self->step)->kind == MF_ACT_TRACE)
         if (s_open_trace (self, mf_script_at (self->script, self->step++)))
             goto done;
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo (self->renderer, &info) == 0)
+        s_trace (self, "window %s %s", SDL_GetCurrentVideoDriver (), info.name);
     int w, h;
     mf_view_t view;
     if (SDL_GetRendererOutputSize (self->renderer, &w, &h) || w <= 0 || h <= 0
