@@ -150,7 +150,7 @@ test: deps
 
 # ---- viewer ------------------------------------------------------------
 # Times of the live viewer (not part of test); make screenshot regenerates
-# docs/screenshot.png with scripts/screenshot.script.
+# docs/screenshot.png through the viewer's --script (scripts/screenshot.sh).
 bench-viewer: $(PROGRAMS)
 	scripts/bench-viewer.sh
 
