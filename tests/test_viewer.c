@@ -228,6 +228,8 @@ START_TEST (finished_view_equals_headless)
         "screenshot tint.png\n"
         "key w\n"
         "screenshot untint.png\n"
+        "key h\n"
+        "screenshot help.png\n"
         "quit\n");
     char out [4096];
     int rc = s_master (out, sizeof out, VIEW, "--script", script, NULL);
@@ -247,6 +249,17 @@ START_TEST (finished_view_equals_headless)
     s_expect_view (fire, &s_start, "500", "fire");
     ck_assert (!s_same_pixels (tint, fire, why, sizeof why));
     ck_assert_msg (s_same_pixels (untint, fire, why, sizeof why), "%s", why);
+    //  h draws the help box over the picture (larger than this small window).
+    char *help = s_file ("help.png");
+    uint32_t w, h, hw, hh;
+    uint8_t *plain, *boxed;
+    ck_assert (th_png_read (fire, &w, &h, &plain, NULL, NULL, 0) == 0);
+    ck_assert (th_png_read (help, &hw, &hh, &boxed, NULL, NULL, 0) == 0);
+    ck_assert (w == hw && h == hh);
+    ck_assert (memcmp (plain + (20 * w + 20) * 3, boxed + (20 * w + 20) * 3, 3) != 0);
+    free (plain);
+    free (boxed);
+    free (help);
     free (a); free (fire); free (tint); free (untint); free (saved); free (ref); free (script);
 }
 END_TEST
@@ -306,6 +319,9 @@ START_TEST (every_move_reaches_an_exact_view)
         "key r\n"
         "wait\n"
         "screenshot reset.png\n"
+        "key f\n"
+        "wait\n"
+        "screenshot full.png\n"
         "quit\n");
     char out [4096];
     int rc = s_master (out, sizeof out, VIEW, "--script", script, NULL);
@@ -331,6 +347,18 @@ START_TEST (every_move_reaches_an_exact_view)
         s_expect_view (shot, cases [index].view, cases [index].iter, "classic");
         free (shot);
     }
+    //  f: fullscreen is the driver's desktop size; same center and width there.
+    char *shot = s_file ("full.png");
+    uint32_t w, h;
+    uint8_t *rgb;
+    ck_assert (th_png_read (shot, &w, &h, &rgb, NULL, NULL, 0) == 0);
+    free (rgb);
+    ck_assert_msg (w != 240 || h != 160, "f did not change the window's size");
+    s_view_t full = s_start;
+    full.w = (int) w;
+    full.h = (int) h;
+    s_expect_view (shot, &full, "500", "classic");
+    free (shot);
     free (script);
 }
 END_TEST
@@ -426,7 +454,7 @@ START_TEST (big_save_matches_headless)
     FILE *file = fopen (taken, "w");
     fputs ("mine", file);
     fclose (file);
-    char *script = s_script ("wait\nkey S\nwait\nquit\n");
+    char *script = s_script ("wait\nkey S\nwait\nkey q\n");
     char out [4096];
     int rc = s_master (out, sizeof out, "--size", "160x100", "--center", "-0.75,0.1",
                        "--width", "2.5", "--iter", "300", "-j", "2", "--palette", "ocean",
