@@ -86,7 +86,9 @@ COMMON_SRC := $(filter-out common/mf_kernel_avx2.c common/mf_kernel_avx512.c,$(w
 WORKER_LIB := worker/pool.c worker/worker.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c master/journal.c \
               master/progress.c master/render.c master/auth.c
-LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB)
+VIEWER_LIB := viewer/view.c viewer/script.c viewer/frame.c viewer/farm.c viewer/save.c \
+              viewer/font.c viewer/viewer.c
+LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB) $(VIEWER_LIB)
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
 LIB        := $(O)/libmandelfarm.a
 
@@ -109,7 +111,8 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_O       := $(O)/clang-fuzz
 
-.PHONY: all run test check test-chaos bench install uninstall clean distclean deps help fuzz fuzz-run fuzz-seeds
+.PHONY: all run test check test-chaos bench install uninstall clean distclean deps help \
+        fuzz fuzz-run fuzz-seeds bench-viewer screenshot
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -200,6 +203,15 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory check
+
+# ---- viewer ------------------------------------------------------------
+# Times of the live viewer (not part of test); make screenshot regenerates
+# docs/screenshot.png through the viewer's --script (scripts/screenshot.sh).
+bench-viewer: $(PROGRAMS)
+	scripts/bench-viewer.sh
+
+screenshot: $(PROGRAMS)
+	scripts/screenshot.sh
 
 # ---- install -----------------------------------------------------------
 install: $(PROGRAMS)

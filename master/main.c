@@ -1,9 +1,11 @@
 /*  mandelfarm-master: renders a Mandelbrot view on a farm of workers.
 
-    Parses the command line, then hands over to the headless renderer.
+    Parses the command line, then hands over to the headless renderer, or
+    to the live viewer with --view.
 */
 #include "options.h"
 #include "render.h"
+#include "viewer.h"
 #include "mf_log.h"
 #include "mf_version.h"
 
@@ -49,7 +51,7 @@ main (int argc, char *argv [])
     signal (SIGPIPE, SIG_IGN);
     zsys_handler_set (NULL);        //  CZMQ must not install its own handlers
 
-    int rc = mf_render_run (&opts, &s_stop);
+    int rc = opts.live? mf_viewer_run (&opts, &s_stop): mf_render_run (&opts, &s_stop);
     zsys_shutdown ();
     return rc;
 }

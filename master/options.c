@@ -13,7 +13,7 @@
 enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
     OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT, OPT_CHECKPOINT,
-    OPT_STATS, OPT_DEADLINE, OPT_VERIFY, OPT_CERT, OPT_ALLOW
+    OPT_STATS, OPT_DEADLINE, OPT_VERIFY, OPT_CERT, OPT_ALLOW, OPT_VIEW, OPT_SCRIPT
 };
 
 void
@@ -60,6 +60,12 @@ mf_options_usage (FILE *out)
         "  -o FILE                    PNG to write (default mandelbrot.png)\n"
         "      --raw FILE.npy         also write mu as a float32 NumPy array\n"
         "      --palette NAME         %s (default classic)\n"
+        "\n"
+        "Viewer:\n"
+        "      --view                 open a window instead of writing a PNG: watch the\n"
+        "                             tiles arrive, explore with the mouse (h: the keys)\n"
+        "      --script FILE          play the viewer actions in FILE (implies --view)\n"
+        "\n"
         "  -q, --quiet                no progress bar, no summary\n"
         "  -v, --verbose              log workers joining and leaving\n"
         "  -h, --help                 this help\n"
@@ -113,13 +119,15 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         { "verify", required_argument, NULL, OPT_VERIFY },
         { "cert", required_argument, NULL, OPT_CERT },
         { "allow", required_argument, NULL, OPT_ALLOW },
+        { "view", no_argument, NULL, OPT_VIEW },
+        { "script", required_argument, NULL, OPT_SCRIPT },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
     };
-    bool have_center = false, have_width = false, have_region = false;
+    bool have_center = false, have_width = false, have_region = false, have_output = false;
     double region [4];
     long value;
     int opt;
@@ -177,6 +185,7 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                 if (!*optarg)
                     return s_fail (err, errlen, "-o", optarg, "give a file name");
                 opts->output = optarg;
+                have_output = true;
                 break;
             case OPT_RAW:
                 if (!*optarg)
@@ -245,6 +254,15 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                                    "give a directory of workers' public certificates");
                 opts->allow = optarg;
                 break;
+            case OPT_VIEW:
+                opts->live = true;
+                break;
+            case OPT_SCRIPT:
+                if (!*optarg)
+                    return s_fail (err, errlen, "--script", optarg, "give a script file");
+                opts->script = optarg;
+                opts->live = true;
+                break;
             case 'q': opts->quiet = true; break;
             case 'v': opts->verbose = true; break;
             case 'h': opts->help = true; return 0;
@@ -309,6 +327,16 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
     if (opts->cert && !opts->listen) {
         snprintf (err, errlen, "--cert and --allow secure the remote link: give --listen "
                   "ENDPOINT too (local workers need no keys)");
+        return -1;
+    }
+    if (opts->live && (opts->checkpoint || opts->stats || opts->deadline > 0)) {
+        snprintf (err, errlen, "%s belongs to a headless render and cannot be combined with "
+                  "--view", opts->checkpoint? "--checkpoint": opts->stats? "--stats": "--deadline");
+        return -1;
+    }
+    if (opts->live && (have_output || opts->raw)) {
+        snprintf (err, errlen, "%s writes a headless render and cannot be combined with "
+                  "--view; in the viewer, s saves the view as a PNG", have_output? "-o": "--raw");
         return -1;
     }
     return 0;

@@ -40,6 +40,8 @@ typedef struct {
     const char *stats;                  //  --stats JSON file, or NULL
     double deadline;                    //  --deadline seconds, 0: none
     uint32_t verify_percent;            //  --verify share of tiles, 0..100
+    bool live;                          //  --view: the live viewer instead of a PNG
+    const char *script;                 //  --script FILE for the viewer, or NULL
     bool quiet;                         //  --quiet
     bool verbose;                       //  --verbose
     bool help;                          //  --help was given

@@ -249,6 +249,49 @@ s_check_outputs (const mf_options_t *opts)
 }
 
 int
+mf_render_check_keys (const mf_options_t *opts, mf_curve_keys_t *keys)
+{
+    char err [512];
+    if (opts->cert && mf_curve_load (opts->cert, true, keys, err, sizeof err)) {
+        fprintf (stderr, "mandelfarm-master: --cert: %s\n", err);
+        return 2;
+    }
+    int allowed = opts->allow? mf_auth_check_dir (opts->allow, err, sizeof err): 0;
+    if (allowed < 0) {
+        fprintf (stderr, "mandelfarm-master: %s\n", err);
+        mf_curve_wipe (keys);
+        return 2;
+    }
+    if (opts->allow && allowed == 0)
+        mf_warn ("--allow: no public certificate in '%s' yet: no remote worker can join "
+                 "until one is copied there", opts->allow);
+    if (opts->listen && !opts->cert && !mf_endpoint_is_loopback (opts->listen))
+        mf_warn ("--listen %s takes workers from the network with no keys: anyone "
+                 "who reaches it can take tiles and send pixels, in the clear; use --cert and "
+                 "--allow (README: \"Running a secure LAN farm\")", opts->listen);
+    return 0;
+}
+
+int
+mf_render_start_auth (const mf_options_t *opts, mf_curve_keys_t *keys, mf_auth_t **auth)
+{
+    //  Fail closed: no CURVE listener unless the authenticator answers.
+    *auth = NULL;
+    if (opts->cert) {
+        char err [512];
+        *auth = mf_auth_new (keys, opts->allow, err, sizeof err);
+        if (!*auth) {
+            fprintf (stderr, "mandelfarm-master: %s\n", err);
+            mf_curve_wipe (keys);
+            return 1;
+        }
+    }
+    //  The authenticator holds what it needs; no copy of the secret stays.
+    mf_curve_wipe (keys);
+    return 0;
+}
+
+int
 mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
 {
     char err [512];
@@ -259,23 +302,8 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         return 2;
     //  Keys too, before any worker starts (reading files needs no ZeroMQ).
     mf_curve_keys_t keys = { "", "" };
-    if (opts->cert && mf_curve_load (opts->cert, true, &keys, err, sizeof err)) {
-        fprintf (stderr, "mandelfarm-master: --cert: %s\n", err);
+    if (mf_render_check_keys (opts, &keys))
         return 2;
-    }
-    int allowed = opts->allow? mf_auth_check_dir (opts->allow, err, sizeof err): 0;
-    if (allowed < 0) {
-        fprintf (stderr, "mandelfarm-master: %s\n", err);
-        mf_curve_wipe (&keys);
-        return 2;
-    }
-    if (opts->allow && allowed == 0)
-        mf_warn ("--allow: no public certificate in '%s' yet: no remote worker can join "
-                 "until one is copied there", opts->allow);
-    if (opts->listen && !opts->cert && !mf_endpoint_is_loopback (opts->listen))
-        mf_warn ("--listen %s takes workers from the network with no keys: anyone "
-                 "who reaches it can take tiles and send pixels, in the clear; use --cert and "
-                 "--allow (README: \"Running a secure LAN farm\")", opts->listen);
     size_t pixels = (size_t) view->pixel_w * view->pixel_h;
     uint64_t memory = mf_physical_memory ();
     if (!memory || pixels * sizeof (float) <= memory / 2)
@@ -334,16 +362,9 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             rc = 1;
         }
     }
-    //  Fail closed: no CURVE listener unless the authenticator answers.
     mf_auth_t *auth = NULL;
-    if (rc == 0 && opts->cert) {
-        auth = mf_auth_new (&keys, opts->allow, err, sizeof err);
-        if (!auth) {
-            fprintf (stderr, "mandelfarm-master: %s\n", err);
-            rc = 1;
-        }
-    }
-    //  The authenticator holds what it needs; no copy of the secret stays here.
+    if (rc == 0 && mf_render_start_auth (opts, &keys, &auth))
+        rc = 1;
     mf_curve_wipe (&keys);
     mf_engine_t *engine = NULL;
     if (rc == 0) {

@@ -5,6 +5,8 @@
 #ifndef MF_RENDER_H
 #define MF_RENDER_H
 
+#include "auth.h"
+#include "mf_curve.h"
 #include "options.h"
 
 #include <signal.h>
@@ -14,6 +16,17 @@
 //  cannot be written, a size that cannot be allocated, an endpoint that
 //  cannot be bound). Prints one line on any failure.
 int mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop);
+
+//  Checks --cert and --allow before anything starts: loads the master's
+//  keys into keys, checks the allow directory, and warns when --listen
+//  takes key-less workers off loopback. Returns 0, or 2 having printed one
+//  line. Shared by the headless render and the viewer.
+int mf_render_check_keys (const mf_options_t *opts, mf_curve_keys_t *keys);
+
+//  Starts the authenticator for --cert (after the fork; *auth is NULL
+//  without --cert) and wipes keys either way. Returns 0, or 1 having
+//  printed one line: then no secure listener may start.
+int mf_render_start_auth (const mf_options_t *opts, mf_curve_keys_t *keys, mf_auth_t **auth);
 
 //  Writes the PNG of a finished image with the render's tEXt metadata.
 //  Returns 0, or -1 with the reason in err (nothing is left under path).

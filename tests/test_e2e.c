@@ -204,6 +204,25 @@ START_TEST (bad_input_refused)
 }
 END_TEST
 
+START_TEST (viewer_checks_keys_too)
+{
+    //  The live viewer goes through the same key checks as a headless
+    //  render, before any window, worker or socket exists.
+    char *script = s_file ("quit.txt");
+    FILE *file = fopen (script, "w");
+    fputs ("quit\n", file);
+    fclose (file);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--script", script, "-j", "1",
+                      "--listen", endpoint, "--cert", "/nonexistent_secret", "--allow", dir, NULL };
+    char out [2048];
+    ck_assert_int_eq (th_run (argv, RENDER_MS, out, sizeof out), 2);
+    ck_assert_msg (strstr (out, "--cert"), "%s", out);
+    free (script);
+}
+END_TEST
+
 START_TEST (busy_endpoint_refused)
 {
     //  Hold a port, then ask the master to listen on it.
@@ -416,6 +435,7 @@ main (void)
     tcase_add_test (tc, metadata_reproduces_the_image);
     tcase_add_test (tc, bad_input_refused);
     tcase_add_test (tc, busy_endpoint_refused);
+    tcase_add_test (tc, viewer_checks_keys_too);
     tcase_add_test (tc, unallocatable_size_refused);
     tcase_add_test (tc, interrupt_leaves_nothing);
     tcase_add_test (tc, garbage_on_the_port);

@@ -88,6 +88,8 @@ START_TEST (refused_values)
         { "--bogus", NULL, NULL, NULL, "--bogus", "--help" },
         { "--iter", NULL, NULL, NULL, "--iter", "needs a value" },
         { "stray", NULL, NULL, NULL, "stray", "--help" },
+        { "--view", "--checkpoint", "ck", NULL, "--checkpoint", "headless" },
+        { "--view", "--deadline", "9", NULL, "--deadline", "headless" },
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
         mf_options_t opts;

@@ -1,0 +1,75 @@
+#!/bin/sh
+# Measures the live viewer (issue 3): for the default view at 1920x1080,
+#   start -> first pixels, complete preview, complete frame;
+#   wheel zoom -> first frame shown (the old picture, moved), first new
+#   pixels, complete preview, complete frame.
+# Times come from the viewer's own trace (msecs since mf_viewer_run began,
+# so process start-up before main is not counted); each figure is the
+# minimum (and the median) over RUNS runs, since other work shares the CPU.
+#
+#   scripts/bench-viewer.sh [RUNS] [extra master options...]
+#   make bench-viewer
+#
+# Without a display it uses SDL's offscreen driver (no window is shown,
+# everything else is the same).
+set -eu
+runs=${1:-5}
+[ $# -gt 0 ] && shift
+here=$(cd "$(dirname "$0")/.." && pwd)
+master="$here/bin/mandelfarm-master"
+[ -x "$master" ] || { echo "bench-viewer: build first (make)" >&2; exit 2; }
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${SDL_VIDEODRIVER:-}" ]; then
+    export SDL_VIDEODRIVER=offscreen
+fi
+tmp=$(mktemp -d /tmp/mf-bench-viewer-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# Zoom at the pixel of -0.75+0.1i in the default view, the seahorse valley.
+cat > "$tmp/script" <<SCRIPT
+trace $tmp/trace
+wait
+sleep 300
+zoom 960 485
+wait
+quit
+SCRIPT
+
+run=1
+while [ "$run" -le "$runs" ]; do
+    "$master" --size 1920x1080 --script "$tmp/script" "$@" >/dev/null 2>"$tmp/err" || {
+        echo "bench-viewer: the viewer failed:" >&2; cat "$tmp/err" >&2; exit 1; }
+    # One line of figures per run, msecs.
+    awk '
+        $2 == "window" { renderer = $4 }
+        $2 == "view" && $3 == 1 { size = $7 "/" renderer }
+        $2 == "present" && $3 == 1 && ($4 > 0 || $5 > 0) && !first1 { first1 = $1 }
+        $2 == "preview-complete" && $3 == 1 { prev1 = $1 }
+        $2 == "complete" && $3 == 1 { done1 = $1 }
+        $2 == "input" && $3 == "zoom" { zoom = $1 }
+        $2 == "present" && $3 == 2 && !shown2 { shown2 = $1 }
+        $2 == "present" && $3 == 2 && ($4 > 0 || $5 > 0) && !first2 { first2 = $1 }
+        $2 == "preview-complete" && $3 == 2 { prev2 = $1 }
+        $2 == "complete" && $3 == 2 { done2 = $1 }
+        END {
+            printf "%s %.1f %.1f %.1f %.1f %.1f %.1f %.1f\n", size, first1, prev1, done1,
+                   shown2 - zoom, first2 - zoom, prev2 - zoom, done2 - zoom
+        }' "$tmp/trace" >> "$tmp/figures"
+    run=$((run + 1))
+done
+
+size=$(awk 'NR == 1 { split ($1, a, "/"); print a[1] }' "$tmp/figures")
+renderer=$(awk 'NR == 1 { split ($1, a, "/"); print a[2] }' "$tmp/figures")
+echo "viewer, default view at $size, $runs runs ($(nproc) CPUs, video ${SDL_VIDEODRIVER:-default}, renderer $renderer); msecs, min / median"
+for column in 2 3 4 5 6 7 8; do
+    case $column in
+        2) label="start -> first pixels shown" ;;
+        3) label="start -> preview complete" ;;
+        4) label="start -> frame complete" ;;
+        5) label="wheel zoom -> first frame shown (old picture moved)" ;;
+        6) label="wheel zoom -> first new pixels shown" ;;
+        7) label="wheel zoom -> preview complete" ;;
+        8) label="wheel zoom -> frame complete" ;;
+    esac
+    cut -d' ' -f$column "$tmp/figures" | sort -n | awk -v label="$label" '
+        { v[NR] = $1 } END { printf "  %-52s %8.1f / %8.1f\n", label, v[1], v[int((NR + 1) / 2)] }'
+done
