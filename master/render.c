@@ -376,7 +376,9 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             .max_tile_edge = opts->tile
         };
         engine = mf_engine_new (&engine_opts, err, sizeof err);
-        if (!engine) {
+        if (engine)
+            mf_spawn_go (spawn);
+        else {
             fprintf (stderr, "mandelfarm-master: --listen: %s; use a free port on a local "
                      "address, e.g. tcp://*:5555\n", err);
             rc = 2;

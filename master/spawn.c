@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <czmq.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 struct _mf_spawn_t {
     pid_t *pids;                        //  children still to reap (0: reaped)
     int count;                          //  entries in pids
+    int go;                             //  write end of the start pipe, or -1
 };
 
 static volatile sig_atomic_t s_child_stop = 0;
@@ -31,12 +33,17 @@ s_child_signal (int signum)
 }
 
 static void
-s_child (const char *endpoint, const char *kernel, pid_t parent)
+s_child (const char *endpoint, const char *kernel, pid_t parent, int wait_fd)
 {
     //  Die with the master, whatever kills it.
     prctl (PR_SET_PDEATHSIG, SIGTERM);
     if (getppid () != parent)
         _exit (0);
+    //  Wait until the master has bound the endpoint (EOF on the pipe).
+    char byte;
+    while (read (wait_fd, &byte, 1) < 0 && errno == EINTR)
+        ;
+    close (wait_fd);
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);
     sa.sa_handler = s_child_signal;
@@ -64,6 +71,14 @@ mf_spawn_new (int count, const char *endpoint, const char *kernel,
         snprintf (err, errlen, "out of memory");
         return NULL;
     }
+    int start [2];
+    if (pipe2 (start, O_CLOEXEC)) {
+        free (self->pids);
+        free (self);
+        snprintf (err, errlen, "cannot make a pipe: %s", strerror (errno));
+        return NULL;
+    }
+    self->go = start [1];
     pid_t parent = getpid ();
     fflush (stdout);
     fflush (stderr);
@@ -72,14 +87,27 @@ mf_spawn_new (int count, const char *endpoint, const char *kernel,
         if (pid < 0) {
             snprintf (err, errlen, "cannot fork local worker %d: %s",
                       index + 1, strerror (errno));
+            close (start [0]);
             mf_spawn_destroy (&self);
             return NULL;
         }
-        if (pid == 0)
-            s_child (endpoint, kernel, parent);
+        if (pid == 0) {
+            close (start [1]);
+            s_child (endpoint, kernel, parent, start [0]);
+        }
         self->pids [self->count++] = pid;
     }
+    close (start [0]);
     return self;
+}
+
+void
+mf_spawn_go (mf_spawn_t *self)
+{
+    if (self && self->go >= 0) {
+        close (self->go);
+        self->go = -1;
+    }
 }
 
 void
@@ -89,6 +117,7 @@ mf_spawn_destroy (mf_spawn_t **self_p)
     mf_spawn_t *self = *self_p;
     if (!self)
         return;
+    mf_spawn_go (self);
     for (int index = 0; index < self->count; index++)
         kill (self->pids [index], SIGTERM);
     int64_t deadline = mf_clock_ms () + GRACE_MS;

@@ -16,6 +16,11 @@ typedef struct _mf_spawn_t mf_spawn_t;
 mf_spawn_t *mf_spawn_new (int count, const char *endpoint, const char *kernel,
                           char *err, size_t errlen);
 
+//  Lets the children connect: call once the master has bound the endpoint.
+//  Until then they wait, so that none meets a closed socket and loses
+//  ZeroMQ's reconnect interval.
+void mf_spawn_go (mf_spawn_t *self);
+
 //  Stops the children (SIGTERM, then SIGKILL after a grace period), reaps
 //  them; safe twice, nulls the pointer.
 void mf_spawn_destroy (mf_spawn_t **self_p);

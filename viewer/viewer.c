@@ -1505,6 +1505,8 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     //  The engine binds before the window opens, so that the workers
     //  connect while SDL starts.
     self->farm = mf_farm_new (&engine_opts, s_wake, self, err, sizeof err);
+    if (self->farm)
+        mf_spawn_go (spawn);
     if (!self->farm) {
         fprintf (stderr, "mandelfarm-master: --listen: %s; use a free port on a local "
                  "address, e.g. tcp://*:5555\n", err);
