@@ -80,7 +80,18 @@ ifneq ($(filter-out $(NODEPS_GOALS) run test,$(or $(MAKECMDGOALS),all)),)
 endif
 
 # ---- sources -----------------------------------------------------------
-COMMON_SRC := $(filter-out common/mf_kernel_avx2.c common/mf_kernel_avx512.c,$(wildcard common/*.c))
+# The kernel variants for wider instruction sets get their own flags (the
+# rest of the program stays baseline x86-64, so one binary runs on every
+# machine of a LAN; mf_kernel.c picks the variant from CPU detection).
+# Elsewhere than x86 they compile to nothing and the portable one is used.
+KERNEL_ISA_SRC := common/mf_kernel_avx2.c common/mf_kernel_avx512.c
+COMMON_SRC := $(filter-out $(KERNEL_ISA_SRC),$(wildcard common/*.c))
+TARGET_MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
+ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
+  COMMON_SRC += $(KERNEL_ISA_SRC)
+  $(O)/common/mf_kernel_avx2.o:   ISA_CFLAGS := -mavx2 -mfma
+  $(O)/common/mf_kernel_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma
+endif
 WORKER_LIB := worker/pool.c worker/worker.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c \
               master/progress.c master/render.c
@@ -103,7 +114,7 @@ all: $(PROGRAMS)
 
 $(O)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(ISA_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
