@@ -47,8 +47,8 @@ ifneq ($(filter-out $(NODEPS_GOALS) run test,$(or $(MAKECMDGOALS),all)),)
   ifneq ($(strip $(MISSING)),)
     $(error missing build dependencies: $(strip $(MISSING)). Install them with: sudo apt-get install $(strip $(MISSING)) (or run scripts/install-deps.sh; `make run` and `make test` do it for you))
   endif
-  PKG_CFLAGS := $(shell pkg-config --cflags libczmq libzmq libpng)
-  PKG_LIBS   := $(shell pkg-config --libs libczmq libzmq libpng) -lm
+  PKG_CFLAGS := $(shell pkg-config --cflags libczmq libzmq libpng zlib)
+  PKG_LIBS   := $(shell pkg-config --libs libczmq libzmq libpng zlib) -lm
   SDL_CFLAGS := $(shell pkg-config --cflags sdl2)
   SDL_LIBS   := $(shell pkg-config --libs sdl2)
   CHECK_CFLAGS := $(shell pkg-config --cflags check)

@@ -148,8 +148,9 @@ typedef struct {
     double row_ci;                                 //  c.im of the queued row
     uint32_t next_row;                             //  next row to prefilter
 
-    const mf_task_t *task;
-    float *mu;                                     //  the tile's output
+    const mf_task_t *task;                         //  the tile, or a band of it
+    float *mu;                                     //  the output of its top left pixel
+    size_t stride;                                 //  floats from one row of mu to the next
     double maxiter;                                //  task->maxiter
     uint64_t iterations;                           //  counted as the header says
 } s_state_t;
@@ -289,7 +290,7 @@ s_next_row (s_state_t *st)
         vd ci2 = vmul (vci, vci);
         vd cis = vmul (vci, vset1 (CARDIOID_SCALE));
         vd cis2 = vmul (cis, cis);
-        float *out = st->mu + (size_t) row * r->w;
+        float *out = st->mu + row * st->stride;
         for (uint32_t col = 0; col < r->w; col += SIMD_PV * SIMD_W)
             s_prepass_group (st, col, steps, vci);
         for (uint32_t col = 0; col < r->w; col += SIMD_W) {
@@ -348,7 +349,7 @@ s_refill (s_state_t *st, int v, int lane)
     if (!(st->occupied [v] & bit))
         st->lanes_busy++;
     st->occupied [v] |= bit;
-    st->pixel [v][lane] = (st->next_row - 1) * st->task->rect.w + col;
+    st->pixel [v][lane] = (uint32_t) ((st->next_row - 1) * st->stride + col);
     st->cr [v][lane] = st->row_cr [col];
     st->ci [v][lane] = st->row_ci;
     st->x [v][lane] = st->row_x [col];
@@ -529,19 +530,34 @@ s_finish (s_state_t *st)
     }
 }
 
+//  Computes a band of at most MF_TILE_MAX_EDGE columns: task->rect, whose
+//  top left pixel goes to mu, rows stride floats apart.
 static uint64_t
-s_kernel (const mf_task_t *task, float *mu)
+s_band (const mf_task_t *task, float *mu, size_t stride)
 {
-    s_state_t *st = &(s_state_t) { .task = task, .mu = mu };
+    //  Not zeroed: every array is written before it is read (lanes by
+    //  s_refill, block starts by the blocks, rows by the pre-pass).
+    s_state_t state;
+    s_state_t *st = &state;
+    st->task = task;
+    st->mu = mu;
+    st->stride = stride;
     st->maxiter = task->maxiter;
+    st->iterations = 0;
+    st->rec_count = 0;
+    st->queue_next = st->queue_count = 0;
+    st->next_row = 0;
+    st->lanes_busy = 0;
     const mf_rect_t *r = &task->rect;
     for (uint32_t col = 0; col < r->w; col++)
         st->row_cr [col] = mf_pixel_re (&task->map, r->x + col);
     for (uint32_t col = r->w; col < SIMD_ROW_MAX; col++)
         st->row_cr [col] = 0.0;
-    for (int v = 0; v < SIMD_V; v++)
+    for (int v = 0; v < SIMD_V; v++) {
+        st->occupied [v] = 0;
         for (int lane = 0; lane < SIMD_W; lane++)
             s_refill (st, v, lane);
+    }
     //  history bit i: the block i blocks ago had an escape.
     unsigned history = 0;
     unsigned blocks = 0;
@@ -569,6 +585,21 @@ s_kernel (const mf_task_t *task, float *mu)
     }
     s_flush_records (st);
     return st->iterations;
+}
+
+//  The kernel: any tile, cut in bands of at most MF_TILE_MAX_EDGE columns
+//  (the protocol's tiles are never wider; a caller's image may be).
+static uint64_t
+s_kernel (const mf_task_t *task, float *mu)
+{
+    uint64_t iterations = 0;
+    for (uint32_t col = 0; col < task->rect.w; col += MF_TILE_MAX_EDGE) {
+        mf_task_t band = *task;
+        band.rect.x += col;
+        band.rect.w = task->rect.w - col < MF_TILE_MAX_EDGE? task->rect.w - col: MF_TILE_MAX_EDGE;
+        iterations += s_band (&band, mu + col, task->rect.w);
+    }
+    return iterations;
 }
 
 #endif
