@@ -37,7 +37,7 @@ PKG_MODULES  := libzmq libczmq libpng check sdl2
 
 # Goals that need no libraries (and must work before they are installed).
 NODEPS_GOALS := clean distclean deps help
-ifneq ($(filter-out $(NODEPS_GOALS) run test,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out $(NODEPS_GOALS) run test bench,$(or $(MAKECMDGOALS),all)),)
   HAVE_PKGCONFIG := $(shell command -v pkg-config >/dev/null 2>&1 && echo yes)
   ifeq ($(HAVE_PKGCONFIG),yes)
     MISSING := $(foreach m,$(PKG_MODULES),$(if $(shell pkg-config --exists $(m) && echo ok),,$(DEB_$(m))))
@@ -75,7 +75,7 @@ ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 # Rebuild everything when the compiler or flags change.
 FLAGS_STAMP := $(O)/.flags
 FLAGS_NOW   := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
-ifneq ($(filter-out $(NODEPS_GOALS) run test,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out $(NODEPS_GOALS) run test bench,$(or $(MAKECMDGOALS),all)),)
   $(shell mkdir -p $(O); echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
 endif
 
@@ -107,7 +107,7 @@ UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(O)/tests/%)
 TEST_HELPERS := $(O)/tests/helpers.o
 
-.PHONY: all run test check bench install uninstall clean distclean deps help
+.PHONY: all run test check bench bench-kernel bench-render install uninstall clean distclean deps help
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -143,6 +143,27 @@ check: $(PROGRAMS) $(UNIT_BIN)
 	done; \
 	if [ $$failed -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; \
 	echo "make test: all suites passed"
+
+# ---- benchmarks (never part of test) ---------------------------------------
+# Each part writes bench-results/PART.json; `make bench` installs the tools
+# it compares against, runs every part of BENCHES, and merges the parts
+# into bench-results/bench.json. A new benchmark is a target that writes
+# its own part, added to BENCHES.
+BENCHES := bench-kernel bench-render
+
+$(O)/bench/bench_kernel: $(O)/bench/bench_kernel.o $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+bench:
+	@scripts/install-deps.sh --bench
+	@$(MAKE) --no-print-directory $(BENCHES)
+	@scripts/bench.sh merge
+
+bench-kernel: $(PROGRAMS) $(O)/bench/bench_kernel
+	@scripts/bench.sh kernel
+
+bench-render: $(PROGRAMS)
+	@scripts/bench.sh render
 
 # ---- the two commands --------------------------------------------------
 deps:

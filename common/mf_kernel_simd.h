@@ -88,6 +88,9 @@
 #define SIMD_RECORDS 256                //  escaped pixels whose mu is computed together
 #define SIMD_ROW_MAX (MF_TILE_MAX_EDGE + SIMD_LANES + SIMD_PV * SIMD_W)  //  padded row of sample points
 #define SIMD_PRE 16                     //  iterations of the row pre-pass
+#ifndef SIMD_KE
+#define SIMD_KE SIMD_K                  //  steps of an exact block while escapes are frequent
+#endif
 #ifndef SIMD_PV
 #define SIMD_PV 4                       //  vectors in flight in the pre-pass
 #endif
@@ -439,7 +442,7 @@ s_run_fast (s_state_t *st, unsigned *blocks)
 //  whose bit is set in which: lanes that escape keep their exact n and
 //  z_n. Sets escaped[] for those vectors.
 static void
-s_block_exact (s_state_t *st, unsigned which)
+s_block_exact (s_state_t *st, unsigned which, int steps)
 {
     vd x [SIMD_V], y [SIMD_V], yy [SIMD_V], xe [SIMD_V], ye [SIMD_V];
     vd cr [SIMD_V], ci [SIMD_V], n [SIMD_V];
@@ -456,7 +459,7 @@ s_block_exact (s_state_t *st, unsigned which)
         ye [v] = y [v];
         alive [v] = vmall ();
     }
-    for (int k = 0; k < SIMD_K; k++)
+    for (int k = 0; k < steps; k++)
         S_UNROLL
         for (int v = 0; v < SIMD_V; v++)
             if (which >> v & 1)
@@ -569,12 +572,12 @@ s_band (const mf_task_t *task, float *mu, size_t stride)
             for (int v = 0; v < SIMD_V; v++)
                 which |= (st->escaped [v] != 0) << v;
             if (which)
-                s_block_exact (st, which);
+                s_block_exact (st, which, SIMD_K);
             history = run >= MODE_HISTORY? 0: history << run;
         }
         else {
             s_block_start (st);
-            s_block_exact (st, all);
+            s_block_exact (st, all, SIMD_KE);
             for (int v = 0; v < SIMD_V; v++)
                 which |= (st->escaped [v] != 0) << v;
             s_checks (st, ++blocks % CYCLE_EVERY == 0);
