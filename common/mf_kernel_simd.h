@@ -140,14 +140,13 @@ typedef struct {
     //  Pixels still to start: what the pre-pass left of one row, with z
     //  after SIMD_PRE iterations.
     _Alignas (64) double row_cr [SIMD_ROW_MAX];   //  c.re of each column, padded
-    _Alignas (64) double row_x [SIMD_ROW_MAX];    //  pre-pass results, per column
+    _Alignas (64) double row_x [SIMD_ROW_MAX];    //  z and n after the pre-pass, per column
     _Alignas (64) double row_y [SIMD_ROW_MAX];
     _Alignas (64) double row_n [SIMD_ROW_MAX];
-    _Alignas (64) float row_mu [SIMD_ROW_MAX];
-    uint32_t row_escaped [SIMD_ROW_MAX / SIMD_W];  //  escaped lanes, per vector of the row
     uint32_t queue [MF_TILE_MAX_EDGE];             //  columns of this row to iterate
     size_t queue_next;                             //  next entry to hand out
     size_t queue_count;                            //  entries in queue
+    _Alignas (64) double lane_index [SIMD_W];     //  0, 1, ... SIMD_W - 1
     double row_ci;                                 //  c.im of the queued row
     uint32_t next_row;                             //  next row to prefilter
 
@@ -234,50 +233,98 @@ s_flush_records (s_state_t *st)
     alive [v] = vandnot (alive [v], vesc (mag_)); \
 } while (0)
 
-//  The pre-pass of one group of SIMD_V vectors of a row, from column
-//  col: up to `steps` exact iterations, stopping early once every lane
-//  escaped. Leaves n, z, the escaped lanes and their mu in the row arrays.
+//  Interior of the main cardioid or of the period-2 bulb, shrunk by
+//  their margins (see the top of this file), for a vector of points.
+static inline vm
+s_inside (vd cr, vd ci)
+{
+    //  Main cardioid, on the scaled point: q (q + a) < ci^2 / 4.
+    vd cis = vmul (ci, vset1 (CARDIOID_SCALE));
+    vd cis2 = vmul (cis, cis);
+    vd a = vsub (vmul (cr, vset1 (CARDIOID_SCALE)), vset1 (0.25));
+    vd q = vadd (vmul (a, a), cis2);
+    vm inside = vlt (vmul (q, vadd (q, a)), vmul (vset1 (0.25), cis2));
+    //  Period-2 bulb: |c + 1| < 0.999 / 4.
+    vd b = vadd (cr, vset1 (1.0));
+    return vor (inside, vlt (vadd (vmul (b, b), vmul (ci, ci)),
+                             vset1 (0.25 * BULB_MARGIN * 0.25 * BULB_MARGIN)));
+}
+
+//  The pre-pass of SIMD_PV vectors of the current row, from column col:
+//  cardioid and bulb pixels are done at once; the others iterate up to
+//  `steps` exact steps (all of them stop early once every lane is done).
+//  Escaped pixels get their mu, those out of iterations -1, and the rest
+//  are queued for the lanes, with their z.
 static void
-s_prepass_group (s_state_t *st, uint32_t col, int steps, vd ci)
+s_prepass_group (s_state_t *st, uint32_t col, int steps, vd ci, float *out)
 {
     vd x [SIMD_PV], y [SIMD_PV], yy [SIMD_PV], xe [SIMD_PV], ye [SIMD_PV];
     vd cr [SIMD_PV], n [SIMD_PV];
-    vm alive [SIMD_PV];
+    vm alive [SIMD_PV], start [SIMD_PV];
+    unsigned any = 0;
+    vd width = vset1 (st->task->rect.w);
     S_UNROLL
     for (int v = 0; v < SIMD_PV; v++) {
         cr [v] = vload (st->row_cr + col + v * SIMD_W);
         x [v] = y [v] = yy [v] = xe [v] = ye [v] = n [v] = vset1 (0.0);
-        alive [v] = vmall ();
+        //  Lanes past the end of the row never iterate.
+        vd column = vadd (vset1 (col + v * SIMD_W), vload (st->lane_index));
+        start [v] = alive [v] = vandnot (vlt (column, width), s_inside (cr [v], ci));
+        any |= vbits (alive [v]);
     }
-    for (int k = 0; k < steps; k += 4) {
+    for (int k = 0; any && k < steps; k += 4) {
         for (int j = 0; j < 4 && k + j < steps; j++)
             S_UNROLL
             for (int v = 0; v < SIMD_PV; v++)
                 S_EXACT_STEP (v, ci);
-        unsigned any = 0;
+        any = 0;
         S_UNROLL
         for (int v = 0; v < SIMD_PV; v++)
             any |= vbits (alive [v]);
-        if (!any)
-            break;
     }
+    const mf_rect_t *r = &st->task->rect;
+    vd maxiter = vset1 (st->maxiter), counted = vset1 (0.0);
     S_UNROLL
     for (int v = 0; v < SIMD_PV; v++) {
         uint32_t at = col + (uint32_t) v * SIMD_W;
-        unsigned escaped = ~vbits (alive [v]) & ((1u << SIMD_W) - 1);
-        st->row_escaped [at / SIMD_W] = escaped;
-        vstore (st->row_x + at, xe [v]);
-        vstore (st->row_y + at, ye [v]);
-        vstore (st->row_n + at, n [v]);
-        if (escaped)
-            vtofloat (s_mu (n [v], xe [v], ye [v]), st->row_mu + at);
+        if (at >= r->w)
+            break;
+        vm escaped = vandnot (start [v], alive [v]);
+        vm over = vand (alive [v], vge (n [v], maxiter));
+        unsigned queued = vbits (vandnot (alive [v], over));
+        //  -1 for the interior; queued pixels are written when they end.
+        vd mu = vset1 (MF_MU_INTERIOR);
+        if (vbits (escaped))
+            mu = vsel (escaped, s_mu (n [v], xe [v], ye [v]), mu);
+        counted = vadd (counted, vadd (vsel (escaped, n [v], vset1 (0.0)),
+                                       vsel (over, maxiter, vset1 (0.0))));
+        if (r->w - at >= SIMD_W)
+            vtofloat (mu, out + at);
+        else {
+            float part [SIMD_W];
+            vtofloat (mu, part);
+            memcpy (out + at, part, (r->w - at) * sizeof (float));
+            queued &= (1u << (r->w - at)) - 1;
+        }
+        if (queued) {
+            vstore (st->row_x + at, xe [v]);
+            vstore (st->row_y + at, ye [v]);
+            vstore (st->row_n + at, n [v]);
+            while (queued) {
+                uint32_t lane = (uint32_t) __builtin_ctz (queued);
+                queued &= queued - 1;
+                st->queue [st->queue_count++] = at + lane;
+            }
+        }
     }
+    double sum [SIMD_W];
+    vstore (sum, counted);
+    for (int lane = 0; lane < SIMD_W; lane++)
+        st->iterations += (uint64_t) sum [lane];
 }
 
-//  Takes the next row of the tile: pixels inside the cardioid or the
-//  bulb get mu = -1 at once; the others run the pre-pass, and those it
-//  does not finish are queued with their z. Returns 0, or -1 when no
-//  row is left.
+//  Takes the next row of the tile through the pre-pass. Returns 0 when
+//  pixels are queued, -1 when no row is left.
 static int
 s_next_row (s_state_t *st)
 {
@@ -289,44 +336,9 @@ s_next_row (s_state_t *st)
         st->row_ci = ci;
         st->queue_next = 0;
         st->queue_count = 0;
-        vd vci = vset1 (ci);
-        vd ci2 = vmul (vci, vci);
-        vd cis = vmul (vci, vset1 (CARDIOID_SCALE));
-        vd cis2 = vmul (cis, cis);
         float *out = st->mu + row * st->stride;
         for (uint32_t col = 0; col < r->w; col += SIMD_PV * SIMD_W)
-            s_prepass_group (st, col, steps, vci);
-        for (uint32_t col = 0; col < r->w; col += SIMD_W) {
-            vd cr = vload (st->row_cr + col);
-            //  Main cardioid, on the scaled point: q (q + a) < ci^2 / 4.
-            vd a = vsub (vmul (cr, vset1 (CARDIOID_SCALE)), vset1 (0.25));
-            vd q = vadd (vmul (a, a), cis2);
-            vm inside = vlt (vmul (q, vadd (q, a)), vmul (vset1 (0.25), cis2));
-            //  Period-2 bulb: |c + 1| < 0.999 / 4.
-            vd b = vadd (cr, vset1 (1.0));
-            inside = vor (inside, vlt (vadd (vmul (b, b), ci2),
-                                       vset1 (0.25 * BULB_MARGIN * 0.25 * BULB_MARGIN)));
-            unsigned escaped = st->row_escaped [col / SIMD_W];
-            unsigned interior = vbits (inside);
-            uint32_t lanes = r->w - col < SIMD_W? r->w - col: SIMD_W;
-            for (uint32_t lane = 0; lane < lanes; lane++) {
-                uint32_t at = col + lane;
-                if (escaped >> lane & 1) {
-                    out [at] = st->row_mu [at];
-                    st->iterations += (uint64_t) st->row_n [at];
-                }
-                else
-                if (interior >> lane & 1)
-                    out [at] = MF_MU_INTERIOR;
-                else
-                if (st->row_n [at] >= st->maxiter) {
-                    out [at] = MF_MU_INTERIOR;
-                    st->iterations += (uint64_t) st->maxiter;
-                }
-                else
-                    st->queue [st->queue_count++] = at;
-            }
-        }
+            s_prepass_group (st, col, steps, vset1 (ci), out);
         if (st->queue_count)
             return 0;
     }
@@ -552,6 +564,8 @@ s_band (const mf_task_t *task, float *mu, size_t stride)
     st->next_row = 0;
     st->lanes_busy = 0;
     const mf_rect_t *r = &task->rect;
+    for (int lane = 0; lane < SIMD_W; lane++)
+        st->lane_index [lane] = lane;
     for (uint32_t col = 0; col < r->w; col++)
         st->row_cr [col] = mf_pixel_re (&task->map, r->x + col);
     for (uint32_t col = r->w; col < SIMD_ROW_MAX; col++)
