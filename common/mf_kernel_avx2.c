@@ -30,7 +30,6 @@ static inline vd vmul (vd a, vd b) { return _mm256_mul_pd (a, b); }
 static inline vd vdiv (vd a, vd b) { return _mm256_div_pd (a, b); }
 static inline vd vfma (vd a, vd b, vd c) { return _mm256_fmadd_pd (a, b, c); }
 static inline vd vsel (vm m, vd a, vd b) { return _mm256_blendv_pd (b, a, m); }
-static inline vd vfma_keep (vm m, vd a, vd b, vd c) { return vsel (m, _mm256_fmadd_pd (a, b, c), a); }
 static inline vd vinc (vm m, vd n) { return _mm256_add_pd (n, _mm256_and_pd (m, _mm256_set1_pd (1.0))); }
 static inline vm vesc (vd mag) { return _mm256_cmp_pd (mag, _mm256_set1_pd (MF_BAILOUT_SQ), _CMP_NLE_UQ); }
 static inline vm vsame (vd a, vd b)
@@ -38,7 +37,6 @@ static inline vm vsame (vd a, vd b)
     return _mm256_castsi256_pd (_mm256_cmpeq_epi64 (_mm256_castpd_si256 (a),
                                                     _mm256_castpd_si256 (b)));
 }
-static inline vm veq (vd a, vd b) { return _mm256_cmp_pd (a, b, _CMP_EQ_OQ); }
 static inline vm vge (vd a, vd b) { return _mm256_cmp_pd (a, b, _CMP_GE_OQ); }
 static inline vm vgt (vd a, vd b) { return _mm256_cmp_pd (a, b, _CMP_GT_OQ); }
 static inline vm vlt (vd a, vd b) { return _mm256_cmp_pd (a, b, _CMP_LT_OQ); }

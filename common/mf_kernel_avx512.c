@@ -29,7 +29,6 @@ static inline vd vsub (vd a, vd b) { return _mm512_sub_pd (a, b); }
 static inline vd vmul (vd a, vd b) { return _mm512_mul_pd (a, b); }
 static inline vd vdiv (vd a, vd b) { return _mm512_div_pd (a, b); }
 static inline vd vfma (vd a, vd b, vd c) { return _mm512_fmadd_pd (a, b, c); }
-static inline vd vfma_keep (vm m, vd a, vd b, vd c) { return _mm512_mask_fmadd_pd (a, m, b, c); }
 static inline vd vsel (vm m, vd a, vd b) { return _mm512_mask_blend_pd (m, b, a); }
 static inline vd vinc (vm m, vd n) { return _mm512_mask_add_pd (n, m, n, _mm512_set1_pd (1.0)); }
 static inline vm vesc (vd mag) { return _mm512_cmp_pd_mask (mag, _mm512_set1_pd (MF_BAILOUT_SQ), _CMP_NLE_UQ); }
@@ -37,7 +36,6 @@ static inline vm vsame (vd a, vd b)
 {
     return _mm512_cmpeq_epi64_mask (_mm512_castpd_si512 (a), _mm512_castpd_si512 (b));
 }
-static inline vm veq (vd a, vd b) { return _mm512_cmp_pd_mask (a, b, _CMP_EQ_OQ); }
 static inline vm vge (vd a, vd b) { return _mm512_cmp_pd_mask (a, b, _CMP_GE_OQ); }
 static inline vm vgt (vd a, vd b) { return _mm512_cmp_pd_mask (a, b, _CMP_NLE_UQ); }
 static inline vm vlt (vd a, vd b) { return _mm512_cmp_pd_mask (a, b, _CMP_LT_OQ); }

@@ -31,7 +31,6 @@ static inline vd vsub (vd a, vd b) { return a - b; }
 static inline vd vmul (vd a, vd b) { return a * b; }
 static inline vd vdiv (vd a, vd b) { return a / b; }
 static inline vd vfma (vd a, vd b, vd c) { return fma (a, b, c); }
-static inline vd vfma_keep (vm m, vd a, vd b, vd c) { return m? fma (a, b, c): a; }
 static inline vd vsel (vm m, vd a, vd b) { return m? a: b; }
 static inline vd vinc (vm m, vd n) { return m? n + 1.0: n; }
 static inline vm vesc (vd mag) { return !(mag <= MF_BAILOUT_SQ); }
@@ -42,7 +41,6 @@ static inline vm vsame (vd a, vd b)
     memcpy (&ub, &b, sizeof ub);
     return ua == ub;
 }
-static inline vm veq (vd a, vd b) { return a == b; }
 static inline vm vge (vd a, vd b) { return a >= b; }
 static inline vm vgt (vd a, vd b) { return a > b; }
 static inline vm vlt (vd a, vd b) { return a < b; }

@@ -10,12 +10,11 @@
         vset1 vload vstore  broadcast, aligned load and store
         vadd vsub vmul vdiv separately rounded, as IEEE says
         vfma (a, b, c)      fma: a * b + c, rounded once
-        vfma_keep (m, a, b, c)   m? fma (a, b, c): a
         vsel (m, a, b)      m? a: b
         vinc (m, n)         m? n + 1: n
         vesc (mag)          !(mag <= MF_BAILOUT_SQ): escaped, NaN included
         vsame (a, b)        bit patterns equal (so -0 != +0, NaN == same NaN)
-        veq vge vgt vlt     ordered comparisons
+        vge vgt vlt         ordered comparisons
         vfinite (a)         a is finite
         vand vor vandnot    mask logic; vandnot (a, b) = a & ~b
         vmall ()            every lane set
