@@ -316,7 +316,7 @@ s_prepass_group (s_state_t *st, uint32_t col, int steps, vd ci, float *out)
             }
         }
     }
-    double sum [SIMD_W];
+    _Alignas (64) double sum [SIMD_W];
     vstore (sum, counted);
     for (int lane = 0; lane < SIMD_W; lane++)
         st->iterations += (uint64_t) sum [lane];
