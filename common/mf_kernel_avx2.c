@@ -14,6 +14,7 @@
 #ifndef SIMD_V                          //  (-D for tuning experiments)
 #define SIMD_V 6                        //  vectors in flight (16 registers: more would spill)
 #endif
+#define SIMD_CAPTURE_ALWAYS 0                 //  captures behind a branch (see S_EXACT_STEP)
 #ifndef SIMD_K
 #define SIMD_K 32                       //  iterations per block (fewer tests, longer replays)
 #endif

@@ -14,6 +14,7 @@
 #ifndef SIMD_V                          //  (-D for tuning experiments)
 #define SIMD_V 8                        //  vectors in flight: FMA latency 4 x two FMA pipes, and some slack
 #endif
+#define SIMD_CAPTURE_ALWAYS 1                 //  merge-masked captures cost next to nothing
 #ifndef SIMD_K
 #define SIMD_K 32                       //  iterations per block (fewer tests, longer replays)
 #endif

@@ -16,6 +16,7 @@
 #ifndef SIMD_V                          //  (-D for tuning experiments)
 #define SIMD_V 4                        //  pixels in flight, to hide the fma latency
 #endif
+#define SIMD_CAPTURE_ALWAYS 0                 //  captures behind a branch (see S_EXACT_STEP)
 #ifndef SIMD_K
 #define SIMD_K 16                       //  iterations per block (fewer tests, longer replays)
 #endif

@@ -12,6 +12,7 @@
         vfma (a, b, c)      fma: a * b + c, rounded once
         vsel (m, a, b)      m? a: b
         vinc (m, n)         m? n + 1: n
+        SIMD_CAPTURE_ALWAYS 1 or 0: see S_EXACT_STEP
         vesc (mag)          !(mag <= MF_BAILOUT_SQ): escaped, NaN included
         vsame (a, b)        bit patterns equal (so -0 != +0, NaN == same NaN)
         vge vgt vlt         ordered comparisons
@@ -216,11 +217,17 @@ s_flush_records (s_state_t *st)
     st->rec_count = 0;
 }
 
-//  One exact step of vector v: z advances in every lane (escaped lanes
-//  run on into inf and NaN, harmlessly); lanes still alive before the
-//  step capture the new z in (xe, ye) and count it in n, then leave
-//  alive if it escaped. The masks stay off the z dependency chain.
-#define S_EXACT_STEP(v, ci_v) do { \
+//  One exact step (the k-th of its block, from 0) of vector v: z advances
+//  in every lane (escaped lanes run on into inf and NaN, harmlessly).
+//  A lane still alive whose new z escapes is hit: it leaves alive, and
+//  (xe, ye) and n hold its z_n and k + 1 from then on. The masks stay off
+//  the z dependency chain. Two ways to capture, chosen by the layer:
+//  with SIMD_CAPTURE_ALWAYS, (xe, ye, n) follow every alive lane at every
+//  step (AVX-512: merge-masked, nearly free); otherwise hits, which are
+//  rare, are captured behind a branch (cheaper where a blend costs a
+//  full operation, as in AVX2).
+#if SIMD_CAPTURE_ALWAYS
+#define S_EXACT_STEP(v, ci_v, k) do { \
     vd x2_ = vadd (x [v], x [v]); \
     x [v] = vfma (x [v], x [v], vsub (cr [v], yy [v])); \
     y [v] = vfma (x2_, y [v], ci_v); \
@@ -230,7 +237,23 @@ s_flush_records (s_state_t *st)
     ye [v] = vsel (alive [v], y [v], ye [v]); \
     n [v] = vinc (alive [v], n [v]); \
     alive [v] = vandnot (alive [v], vesc (mag_)); \
+    (void) (k); \
 } while (0)
+#else
+#define S_EXACT_STEP(v, ci_v, k) do { \
+    vd x2_ = vadd (x [v], x [v]); \
+    x [v] = vfma (x [v], x [v], vsub (cr [v], yy [v])); \
+    y [v] = vfma (x2_, y [v], ci_v); \
+    yy [v] = vmul (y [v], y [v]); \
+    vm hit_ = vand (alive [v], vesc (vfma (x [v], x [v], yy [v]))); \
+    if (vbits (hit_)) { \
+        xe [v] = vsel (hit_, x [v], xe [v]); \
+        ye [v] = vsel (hit_, y [v], ye [v]); \
+        n [v] = vsel (hit_, vset1 ((double) (k) + 1.0), n [v]); \
+        alive [v] = vandnot (alive [v], hit_); \
+    } \
+} while (0)
+#endif
 
 //  Interior of the main cardioid or of the period-2 bulb, shrunk by
 //  their margins (see the top of this file), for a vector of points.
@@ -271,11 +294,13 @@ s_prepass_group (s_state_t *st, uint32_t col, int steps, vd ci, float *out)
         start [v] = alive [v] = vandnot (vlt (column, width), s_inside (cr [v], ci));
         any |= vbits (alive [v]);
     }
+    int done = 0;
     for (int k = 0; any && k < steps; k += 4) {
         for (int j = 0; j < 4 && k + j < steps; j++)
             S_UNROLL
             for (int v = 0; v < SIMD_PV; v++)
-                S_EXACT_STEP (v, ci);
+                S_EXACT_STEP (v, ci, k + j);
+        done = k + 4 < steps? k + 4: steps;
         any = 0;
         S_UNROLL
         for (int v = 0; v < SIMD_PV; v++)
@@ -288,6 +313,10 @@ s_prepass_group (s_state_t *st, uint32_t col, int steps, vd ci, float *out)
         uint32_t at = col + (uint32_t) v * SIMD_W;
         if (at >= r->w)
             break;
+        //  Lanes still alive did every step, and end where z is now.
+        n [v] = vsel (alive [v], vset1 (done), n [v]);
+        xe [v] = vsel (alive [v], x [v], xe [v]);
+        ye [v] = vsel (alive [v], y [v], ye [v]);
         vm escaped = vandnot (start [v], alive [v]);
         vm over = vand (alive [v], vge (n [v], maxiter));
         unsigned queued = vbits (vandnot (alive [v], over));
@@ -462,7 +491,7 @@ s_block_exact (s_state_t *st, unsigned which, int steps)
     for (int v = 0; v < SIMD_V; v++) {
         x [v] = vload (st->x0 [v]);
         y [v] = vload (st->y0 [v]);
-        n [v] = vload (st->n0 [v]);
+        n [v] = vset1 (0.0);
         cr [v] = vload (st->cr [v]);
         ci [v] = vload (st->ci [v]);
         yy [v] = vmul (y [v], y [v]);
@@ -474,14 +503,15 @@ s_block_exact (s_state_t *st, unsigned which, int steps)
         S_UNROLL
         for (int v = 0; v < SIMD_V; v++)
             if (which >> v & 1)
-                S_EXACT_STEP (v, ci [v]);
+                S_EXACT_STEP (v, ci [v], k);
     S_UNROLL
     for (int v = 0; v < SIMD_V; v++)
         if (which >> v & 1) {
             //  Lanes still alive hold the block's end, the others z_n.
-            vstore (st->x [v], xe [v]);
-            vstore (st->y [v], ye [v]);
-            vstore (st->n [v], n [v]);
+            vd n0 = vload (st->n0 [v]);
+            vstore (st->x [v], vsel (alive [v], x [v], xe [v]));
+            vstore (st->y [v], vsel (alive [v], y [v], ye [v]));
+            vstore (st->n [v], vadd (n0, vsel (alive [v], vset1 (steps), n [v])));
             st->escaped [v] = ~vbits (alive [v]) & st->occupied [v];
         }
 }
