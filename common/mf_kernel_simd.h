@@ -88,6 +88,9 @@
 #define SIMD_RECORDS 256                //  escaped pixels whose mu is computed together
 #define SIMD_ROW_MAX (MF_TILE_MAX_EDGE + SIMD_LANES + SIMD_PV * SIMD_W)  //  padded row of sample points
 #define SIMD_PRE 16                     //  iterations of the row pre-pass
+#ifndef SIMD_RV
+#define SIMD_RV 4                       //  vectors replayed together, at most
+#endif
 #ifndef SIMD_KE
 #define SIMD_KE SIMD_K                  //  steps of an exact block while escapes are frequent
 #endif
@@ -99,8 +102,10 @@
 #endif
 #define CARDIOID_SCALE 1.001            //  c is tested as c * this: a 0.1 % margin
 #define BULB_MARGIN 0.999               //  radius of the period-2 bulb tested, in 1/4s
-#define MODE_HISTORY 16                 //  recent blocks that choose fast or exact
-#define MODE_FAST_MAX 3                 //  escapes among them that still allow fast blocks
+#ifndef MODE_SHARE_NUM
+#define MODE_SHARE_NUM 1                //  exact blocks once more than this share of
+#define MODE_SHARE_DEN 2                //  the vectors had an escape, in recent blocks
+#endif
 
 //  The vectors of a block live in registers only if the loops over them
 //  are unrolled: say so (GCC and clang both read this pragma).
@@ -516,6 +521,69 @@ s_block_exact (s_state_t *st, unsigned which, int steps)
         }
 }
 
+//  After a fast block: replays, from the block's start, up to SIMD_RV of
+//  the vectors (their indices in list), with a test at every step, until
+//  each lane of escaped[] has met its escape; those lanes get their exact
+//  n and z_n, the others keep the block's end. Only the replayed vectors
+//  are held in registers: a replay is short and latency-bound, and should
+//  not spill.
+static void
+s_replay_group (s_state_t *st, const int *list, int count)
+{
+    vd x [SIMD_RV], y [SIMD_RV], yy [SIMD_RV], xe [SIMD_RV], ye [SIMD_RV];
+    vd cr [SIMD_RV], ci [SIMD_RV], n [SIMD_RV];
+    vm alive [SIMD_RV];
+    S_UNROLL
+    for (int r = 0; r < SIMD_RV; r++) {
+        int v = list [r < count? r: 0];
+        x [r] = vload (st->x0 [v]);
+        y [r] = vload (st->y0 [v]);
+        n [r] = vset1 (0.0);
+        cr [r] = vload (st->cr [v]);
+        ci [r] = vload (st->ci [v]);
+        yy [r] = vmul (y [r], y [r]);
+        xe [r] = x [r];
+        ye [r] = y [r];
+        alive [r] = vmall ();
+    }
+    for (int k = 0; k < SIMD_K; k += 4) {
+        for (int j = 0; j < 4; j++)
+            S_UNROLL
+            for (int r = 0; r < SIMD_RV; r++)
+                if (r < count)
+                    S_EXACT_STEP (r, ci [r], k + j);
+        unsigned pending = 0;
+        S_UNROLL
+        for (int r = 0; r < SIMD_RV; r++)
+            if (r < count)
+                pending |= st->escaped [list [r]] & vbits (alive [r]);
+        if (!pending)
+            break;
+    }
+    S_UNROLL
+    for (int r = 0; r < SIMD_RV; r++)
+        if (r < count) {
+            int v = list [r];
+            vm dead = vandnot (vmall (), alive [r]);
+            vd n0 = vload (st->n0 [v]);
+            vstore (st->x [v], vsel (dead, xe [r], vload (st->x [v])));
+            vstore (st->y [v], vsel (dead, ye [r], vload (st->y [v])));
+            vstore (st->n [v], vsel (dead, vadd (n0, n [r]), vload (st->n [v])));
+        }
+}
+
+//  Replays the vectors whose bit is set in which, SIMD_RV at a time.
+static void
+s_replay (s_state_t *st, unsigned which)
+{
+    int list [SIMD_V], count = 0;
+    for (int v = 0; v < SIMD_V; v++)
+        if (which >> v & 1)
+            list [count++] = v;
+    for (int at = 0; at < count; at += SIMD_RV)
+        s_replay_group (st, list + at, count - at < SIMD_RV? count - at: SIMD_RV);
+}
+
 //  Makes the current state the start of the next block.
 static void
 s_block_start (s_state_t *st)
@@ -604,19 +672,22 @@ s_band (const mf_task_t *task, float *mu, size_t stride)
         for (int lane = 0; lane < SIMD_W; lane++)
             s_refill (st, v, lane);
     }
-    //  history bit i: the block i blocks ago had an escape.
-    unsigned history = 0;
+    //  Vectors that had an escape, in each of the last 8 blocks, one byte
+    //  a block: while they are many, exact blocks are cheaper than fast
+    //  blocks and replays.
+    uint64_t history = 0;
     unsigned blocks = 0;
     const unsigned all = (1u << SIMD_V) - 1;
     while (st->lanes_busy) {
         unsigned which = 0;
-        if (__builtin_popcount (history) <= MODE_FAST_MAX) {
+        unsigned recent = (unsigned) ((history * 0x0101010101010101ULL) >> 56);
+        if (recent * MODE_SHARE_DEN <= 8 * SIMD_V * MODE_SHARE_NUM) {
             unsigned run = s_run_fast (st, &blocks);
             for (int v = 0; v < SIMD_V; v++)
                 which |= (st->escaped [v] != 0) << v;
             if (which)
-                s_block_exact (st, which, SIMD_K);
-            history = run >= MODE_HISTORY? 0: history << run;
+                s_replay (st, which);
+            history = run >= 8? 0: history << (8 * run);
         }
         else {
             s_block_start (st);
@@ -624,9 +695,9 @@ s_band (const mf_task_t *task, float *mu, size_t stride)
             for (int v = 0; v < SIMD_V; v++)
                 which |= (st->escaped [v] != 0) << v;
             s_checks (st, ++blocks % CYCLE_EVERY == 0);
-            history <<= 1;
+            history <<= 8;
         }
-        history = (history | (which != 0)) & ((1u << MODE_HISTORY) - 1);
+        history |= (uint64_t) __builtin_popcount (which);
         s_finish (st);
     }
     s_flush_records (st);
