@@ -15,6 +15,8 @@
 #define SIMD_V 6                        //  vectors in flight (16 registers: more would spill)
 #endif
 #define SIMD_CAPTURE_ALWAYS 0                 //  captures behind a branch (see S_EXACT_STEP)
+#define PENDING_NUM 1                   //  escaped lanes wait for their replay until
+#define PENDING_DEN 2                   //  half the (fewer) lanes do: measured best
 #ifndef SIMD_K
 #define SIMD_K 32                       //  iterations per block (fewer tests, longer replays)
 #endif
@@ -51,6 +53,12 @@ static inline vm vand (vm a, vm b) { return _mm256_and_pd (a, b); }
 static inline vm vor (vm a, vm b) { return _mm256_or_pd (a, b); }
 static inline vm vandnot (vm a, vm b) { return _mm256_andnot_pd (b, a); }
 static inline vm vmall (void) { return _mm256_castsi256_pd (_mm256_set1_epi64x (-1)); }
+static inline vm vmask (unsigned bits)
+{
+    __m256i lanes = _mm256_setr_epi64x (1, 2, 4, 8);
+    __m256i set = _mm256_and_si256 (_mm256_set1_epi64x (bits), lanes);
+    return _mm256_castsi256_pd (_mm256_cmpeq_epi64 (set, lanes));
+}
 static inline unsigned vbits (vm m) { return (unsigned) _mm256_movemask_pd (m); }
 static inline vd vfrexp (vd x, vd *e)
 {

@@ -50,6 +50,7 @@ static inline vm vand (vm a, vm b) { return (vm) (a & b); }
 static inline vm vor (vm a, vm b) { return (vm) (a | b); }
 static inline vm vandnot (vm a, vm b) { return (vm) (a & ~b); }
 static inline vm vmall (void) { return (vm) 0xff; }
+static inline vm vmask (unsigned bits) { return (vm) bits; }
 static inline unsigned vbits (vm m) { return m; }
 static inline vd vfrexp (vd x, vd *e)
 {

@@ -50,6 +50,7 @@ static inline vm vand (vm a, vm b) { return a & b; }
 static inline vm vor (vm a, vm b) { return a | b; }
 static inline vm vandnot (vm a, vm b) { return a & !b; }
 static inline vm vmall (void) { return 1; }
+static inline vm vmask (unsigned bits) { return (vm) (bits & 1); }
 static inline unsigned vbits (vm m) { return (unsigned) m; }
 static inline vd vfrexp (vd x, vd *e)
 {

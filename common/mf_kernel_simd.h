@@ -19,6 +19,7 @@
         vfinite (a)         a is finite
         vand vor vandnot    mask logic; vandnot (a, b) = a & ~b
         vmall ()            every lane set
+        vmask (bits)        the mask with lane l set where bit l is
         vbits (m)           lane l set -> bit l
         vfrexp (x, &e)      frexp for positive normal x: m in [0.5, 1), e as double
         vtofloat (a, out)   store W floats, each (float) a[l]
@@ -43,11 +44,13 @@
     until it overflows; an infinite or NaN component then keeps one
     component infinite or NaN forever (inf - inf and 0 * inf are NaN,
     NaN propagates, a finite fma needs finite inputs), and !(mag <= 65536)
-    holds for those. When a fast block reports an escape, the block is
-    replayed from its saved starting state as an exact block, which tests
-    every step and freezes a lane at its first escape, so n and z_n are
-    exactly the reference's. Exact blocks are also used directly while
-    escapes are frequent (short orbits), where replays would cost more.
+    holds for those. A lane found escaped keeps the start of that block
+    and waits, running on harmlessly, until a quarter of the lanes wait
+    (or something else must be handled); then the vectors holding waiting
+    lanes are replayed, a few at a time, from those starts with a test at
+    every step, which gives each one's exact n and z_n. While escapes are
+    very frequent (short orbits), exact blocks, which test every step,
+    are used instead.
 
     Interior tests. A pixel whose c, scaled up by CARDIOID_SCALE, still
     passes the main cardioid test, or that lies inside the period-2 bulb
@@ -88,6 +91,10 @@
 #define SIMD_RECORDS 256                //  escaped pixels whose mu is computed together
 #define SIMD_ROW_MAX (MF_TILE_MAX_EDGE + SIMD_LANES + SIMD_PV * SIMD_W)  //  padded row of sample points
 #define SIMD_PRE 16                     //  iterations of the row pre-pass
+#ifndef PENDING_NUM
+#define PENDING_NUM 1                   //  escaped lanes may wait for their replay
+#define PENDING_DEN 4                   //  until they are this share of the lanes
+#endif
 #ifndef SIMD_RV
 #define SIMD_RV 4                       //  vectors replayed together, at most
 #endif
@@ -131,6 +138,11 @@ typedef struct {
     _Alignas (64) double ys [SIMD_V][SIMD_W];
     uint32_t pixel [SIMD_V][SIMD_W];               //  tile index of the lane's pixel
     unsigned occupied [SIMD_V];                    //  bit l: lane l holds a pixel
+    _Alignas (64) double px0 [SIMD_V][SIMD_W];     //  start of the block in which a
+    _Alignas (64) double py0 [SIMD_V][SIMD_W];     //  pending lane escaped
+    _Alignas (64) double pn0 [SIMD_V][SIMD_W];
+    unsigned pending [SIMD_V];                     //  bit l: lane l escaped, not replayed yet
+    unsigned pending_count;                        //  pending lanes, in all
     unsigned escaped [SIMD_V];                     //  bit l: lane l escaped in the last block
     unsigned done [SIMD_V];                        //  bit l: lane l is finished
     unsigned lanes_busy;                           //  lanes holding a pixel, in all
@@ -461,18 +473,28 @@ s_run_fast (s_state_t *st, unsigned *blocks)
         for (int v = 0; v < SIMD_V; v++) {
             vd n0 = vload (st->n [v]);
             vd n = vadd (n0, vset1 (SIMD_K));
-            vstore (st->n0 [v], n0);
             vstore (st->n [v], n);
             vd mag = vfma (x [v], x [v], vmul (y [v], y [v]));
-            unsigned escaped = vbits (vesc (mag)) & st->occupied [v];
-            unsigned done = escaped | vbits (vge (n, maxiter));
+            //  A lane that escaped in this block keeps the block's start
+            //  for its replay, and runs on (into inf and NaN) until enough
+            //  lanes wait to make the replays worth their cost.
+            unsigned fresh = vbits (vesc (mag)) & st->occupied [v] & ~st->pending [v];
+            if (fresh) {
+                vm m = vmask (fresh);
+                vstore (st->px0 [v], vsel (m, vload (st->x0 [v]), vload (st->px0 [v])));
+                vstore (st->py0 [v], vsel (m, vload (st->y0 [v]), vload (st->py0 [v])));
+                vstore (st->pn0 [v], vsel (m, n0, vload (st->pn0 [v])));
+                st->pending [v] |= fresh;
+                st->pending_count += (unsigned) __builtin_popcount (fresh);
+            }
+            unsigned done = vbits (vge (n, maxiter));
             if (cycle_test)
                 done |= s_cycle_test (st, v, x [v], y [v], n);
-            st->escaped [v] = escaped;
-            st->done [v] = done & st->occupied [v];
+            st->done [v] = done & st->occupied [v] & ~st->pending [v];
             any |= st->done [v];
         }
-        if (any)
+        if (any || st->pending_count * PENDING_DEN >= SIMD_LANES * PENDING_NUM
+        ||  st->pending_count >= st->lanes_busy)
             break;
     }
     S_UNROLL
@@ -521,10 +543,11 @@ s_block_exact (s_state_t *st, unsigned which, int steps)
         }
 }
 
-//  After a fast block: replays, from the block's start, up to SIMD_RV of
-//  the vectors (their indices in list), with a test at every step, until
-//  each lane of escaped[] has met its escape; those lanes get their exact
-//  n and z_n, the others keep the block's end. Only the replayed vectors
+//  After fast blocks: replays up to SIMD_RV of the vectors (their indices
+//  in list), each pending lane from the start of the block in which it
+//  escaped, with a test at every step, until every pending lane has met
+//  its escape; those lanes get their exact n and z_n, the others keep
+//  their state. Only the replayed vectors
 //  are held in registers: a replay is short and latency-bound, and should
 //  not spill.
 static void
@@ -536,8 +559,8 @@ s_replay_group (s_state_t *st, const int *list, int count)
     S_UNROLL
     for (int r = 0; r < SIMD_RV; r++) {
         int v = list [r < count? r: 0];
-        x [r] = vload (st->x0 [v]);
-        y [r] = vload (st->y0 [v]);
+        x [r] = vload (st->px0 [v]);
+        y [r] = vload (st->py0 [v]);
         n [r] = vset1 (0.0);
         cr [r] = vload (st->cr [v]);
         ci [r] = vload (st->ci [v]);
@@ -556,7 +579,7 @@ s_replay_group (s_state_t *st, const int *list, int count)
         S_UNROLL
         for (int r = 0; r < SIMD_RV; r++)
             if (r < count)
-                pending |= st->escaped [list [r]] & vbits (alive [r]);
+                pending |= st->pending [list [r]] & vbits (alive [r]);
         if (!pending)
             break;
     }
@@ -564,8 +587,8 @@ s_replay_group (s_state_t *st, const int *list, int count)
     for (int r = 0; r < SIMD_RV; r++)
         if (r < count) {
             int v = list [r];
-            vm dead = vandnot (vmall (), alive [r]);
-            vd n0 = vload (st->n0 [v]);
+            vm dead = vandnot (vmask (st->pending [v]), alive [r]);
+            vd n0 = vload (st->pn0 [v]);
             vstore (st->x [v], vsel (dead, xe [r], vload (st->x [v])));
             vstore (st->y [v], vsel (dead, ye [r], vload (st->y [v])));
             vstore (st->n [v], vsel (dead, vadd (n0, n [r]), vload (st->n [v])));
@@ -667,7 +690,11 @@ s_band (const mf_task_t *task, float *mu, size_t stride)
         st->row_cr [col] = mf_pixel_re (&task->map, r->x + col);
     for (uint32_t col = r->w; col < SIMD_ROW_MAX; col++)
         st->row_cr [col] = 0.0;
+    st->pending_count = 0;
     for (int v = 0; v < SIMD_V; v++) {
+        st->pending [v] = 0;
+        for (int lane = 0; lane < SIMD_W; lane++)
+            st->px0 [v][lane] = st->py0 [v][lane] = st->pn0 [v][lane] = 0.0;
         st->occupied [v] = 0;
         for (int lane = 0; lane < SIMD_W; lane++)
             s_refill (st, v, lane);
@@ -684,9 +711,15 @@ s_band (const mf_task_t *task, float *mu, size_t stride)
         if (recent * MODE_SHARE_DEN <= 8 * SIMD_V * MODE_SHARE_NUM) {
             unsigned run = s_run_fast (st, &blocks);
             for (int v = 0; v < SIMD_V; v++)
-                which |= (st->escaped [v] != 0) << v;
+                which |= (st->pending [v] != 0) << v;
             if (which)
                 s_replay (st, which);
+            for (int v = 0; v < SIMD_V; v++) {
+                st->escaped [v] = st->pending [v];
+                st->done [v] |= st->pending [v];
+                st->pending [v] = 0;
+            }
+            st->pending_count = 0;
             history = run >= 8? 0: history << (8 * run);
         }
         else {
