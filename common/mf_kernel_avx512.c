@@ -16,7 +16,7 @@
 #endif
 #define SIMD_CAPTURE_ALWAYS 1                 //  merge-masked captures cost next to nothing
 #ifndef SIMD_K
-#define SIMD_K 32                       //  iterations per block (fewer tests, longer replays)
+#define SIMD_K 64                       //  iterations per block (fewer tests, longer replays)
 #endif
 
 typedef __m512d vd;

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define RUN_MS 30000                    //  msecs a program run may take at most
-#define BLOCK_MAX 32                    //  the largest SIMD_K of the variants
+#define BLOCK_MAX 64                    //  the largest SIMD_K of the variants
 
 typedef struct {
     const char *name;
@@ -157,10 +157,10 @@ END_TEST
 
 START_TEST (iteration_limits_around_the_blocks)
 {
-    //  maxiter below, at and around the pre-pass (16) and block (8, 16,
-    //  32) boundaries, on a view with every kind of pixel.
+    //  maxiter below, at and around the pre-pass (16) and block (16, 32,
+    //  64) boundaries, on a view with every kind of pixel.
     static const uint32_t limits [] = { 1, 2, 3, 5, 15, 16, 17, 24, 31, 32, 33, 47, 48, 49,
-                                        63, 64, 65, 80, 81, 100 };
+                                        63, 64, 65, 80, 81, 100, 127, 128, 129, 144, 145 };
     const s_region_t region = { "around the blocks", -0.6, 0.3, 1.6, 48, 36, 0 };
     float *reference = malloc ((size_t) region.w * region.h * sizeof (float));
     ck_assert_ptr_nonnull (reference);
