@@ -34,6 +34,12 @@
     the FMA latency (4 cycles, ~7.5 per iteration along the x-y chain) is
     hidden behind the other vectors' work.
 
+    Row pre-pass. Before its pixels take lanes, each row of the tile runs
+    up to SIMD_PRE exact steps (below) on all its pixels, SIMD_PV vectors
+    at a time, with no lane bookkeeping; the short orbits of a wide view
+    end there, with their mu computed in the same vectors, and only the
+    others are queued for the lanes, with their z.
+
     Blocks. Lanes advance SIMD_K iterations per block. A fast block does
     no escape test inside; at its end, lanes whose |z|^2 is not <= 65536
     escaped somewhere inside the block. That test at the end is enough
@@ -60,13 +66,13 @@
     rounding errors (1e-16 a step) are contracted, not amplified. Pixels
     near the boundaries are left to the iteration and to the cycle test.
 
-    Cycle test (Brent). At some block ends a lane saves z; at every later
-    block end it compares z with the saved value, bit for bit. Equal bits
+    Cycle test (Brent). Every CYCLE_EVERY block ends, a lane compares z
+    with a saved value, bit for bit, and saves z when a save is due. Equal bits
     mean the floating-point orbit is exactly periodic from there on; since
     z is not escaped at that block end, no iterate in between escaped
     (escape is sticky), so the pixel never escapes: interior. The save
-    points double (after 1, 2, 4, ... blocks), which catches any period
-    once the interval exceeds it.
+    points double (n at the next save is twice n at this one), which
+    catches any period once the interval exceeds it.
 
     mu. Escaped pixels are recorded (n, z_n) and their mu computed in
     vectors by the same operations as mf_mu, in the same order.
