@@ -33,7 +33,6 @@ static inline vd vmul (vd a, vd b) { return _mm256_mul_pd (a, b); }
 static inline vd vdiv (vd a, vd b) { return _mm256_div_pd (a, b); }
 static inline vd vfma (vd a, vd b, vd c) { return _mm256_fmadd_pd (a, b, c); }
 static inline vd vsel (vm m, vd a, vd b) { return _mm256_blendv_pd (b, a, m); }
-static inline vd vinc (vm m, vd n) { return _mm256_add_pd (n, _mm256_and_pd (m, _mm256_set1_pd (1.0))); }
 static inline vm vesc (vd mag) { return _mm256_cmp_pd (mag, _mm256_set1_pd (MF_BAILOUT_SQ), _CMP_NLE_UQ); }
 static inline vm vsame (vd a, vd b)
 {

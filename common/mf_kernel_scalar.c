@@ -33,7 +33,6 @@ static inline vd vmul (vd a, vd b) { return a * b; }
 static inline vd vdiv (vd a, vd b) { return a / b; }
 static inline vd vfma (vd a, vd b, vd c) { return fma (a, b, c); }
 static inline vd vsel (vm m, vd a, vd b) { return m? a: b; }
-static inline vd vinc (vm m, vd n) { return m? n + 1.0: n; }
 static inline vm vesc (vd mag) { return !(mag <= MF_BAILOUT_SQ); }
 static inline vm vsame (vd a, vd b)
 {

@@ -11,7 +11,7 @@
         vadd vsub vmul vdiv separately rounded, as IEEE says
         vfma (a, b, c)      fma: a * b + c, rounded once
         vsel (m, a, b)      m? a: b
-        vinc (m, n)         m? n + 1: n
+        vinc (m, n)         m? n + 1: n (only with SIMD_CAPTURE_ALWAYS)
         SIMD_CAPTURE_ALWAYS 1 or 0: see S_EXACT_STEP
         vesc (mag)          !(mag <= MF_BAILOUT_SQ): escaped, NaN included
         vsame (a, b)        bit patterns equal (so -0 != +0, NaN == same NaN)
