@@ -39,7 +39,7 @@ PKG_MODULES  := libzmq libczmq libpng check sdl2
 
 # Goals that need no libraries (and must work before they are installed).
 NODEPS_GOALS := clean distclean deps help
-ifneq ($(filter-out $(NODEPS_GOALS) run test,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out $(NODEPS_GOALS) run test bench,$(or $(MAKECMDGOALS),all)),)
   HAVE_PKGCONFIG := $(shell command -v pkg-config >/dev/null 2>&1 && echo yes)
   ifeq ($(HAVE_PKGCONFIG),yes)
     MISSING := $(foreach m,$(PKG_MODULES),$(if $(shell pkg-config --exists $(m) && echo ok),,$(DEB_$(m))))
@@ -77,12 +77,23 @@ ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 # Rebuild everything when the compiler or flags change.
 FLAGS_STAMP := $(O)/.flags
 FLAGS_NOW   := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
-ifneq ($(filter-out $(NODEPS_GOALS) run test,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out $(NODEPS_GOALS) run test bench,$(or $(MAKECMDGOALS),all)),)
   $(shell mkdir -p $(O); echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
 endif
 
 # ---- sources -----------------------------------------------------------
-COMMON_SRC := $(filter-out common/mf_kernel_avx2.c common/mf_kernel_avx512.c,$(wildcard common/*.c))
+# The kernel variants for wider instruction sets get their own flags (the
+# rest of the program stays baseline x86-64, so one binary runs on every
+# machine of a LAN; mf_kernel.c picks the variant from CPU detection).
+# Elsewhere than x86 they compile to nothing and the portable one is used.
+KERNEL_ISA_SRC := common/mf_kernel_avx2.c common/mf_kernel_avx512.c
+COMMON_SRC := $(filter-out $(KERNEL_ISA_SRC),$(wildcard common/*.c))
+TARGET_MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
+ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
+  COMMON_SRC += $(KERNEL_ISA_SRC)
+  $(O)/common/mf_kernel_avx2.o:   ISA_CFLAGS := -mavx2 -mfma
+  $(O)/common/mf_kernel_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma
+endif
 WORKER_LIB := worker/pool.c worker/worker.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c master/journal.c \
               master/progress.c master/render.c master/auth.c
@@ -111,15 +122,15 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_O       := $(O)/clang-fuzz
 
-.PHONY: all run test check test-chaos bench install uninstall clean distclean deps help \
-        fuzz fuzz-run fuzz-seeds bench-viewer screenshot
+.PHONY: all run test check test-chaos bench bench-kernel bench-render install uninstall \
+        clean distclean deps help fuzz fuzz-run fuzz-seeds bench-viewer screenshot
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
 
 $(O)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(ISA_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -191,6 +202,27 @@ check: $(PROGRAMS) $(UNIT_BIN)
 test-chaos: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(O)/tests/chaos
 	MF_BIN=$(CURDIR)/bin $(O)/tests/chaos
+
+# ---- benchmarks (never part of test) ---------------------------------------
+# Each part writes bench-results/PART.json; `make bench` installs the tools
+# it compares against, runs every part of BENCHES, and merges the parts
+# into bench-results/bench.json. A new benchmark is a target that writes
+# its own part, added to BENCHES.
+BENCHES := bench-kernel bench-render bench-viewer
+
+$(O)/bench/bench_kernel: $(O)/bench/bench_kernel.o $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+bench:
+	@scripts/install-deps.sh --bench
+	@$(MAKE) --no-print-directory $(BENCHES)
+	@scripts/bench.sh merge
+
+bench-kernel: $(PROGRAMS) $(O)/bench/bench_kernel
+	@scripts/bench.sh kernel
+
+bench-render: $(PROGRAMS)
+	@scripts/bench.sh render
 
 # ---- the two commands --------------------------------------------------
 deps:

@@ -34,24 +34,44 @@ typedef uint64_t (*mf_kernel_fn) (const mf_task_t *task, float *mu);
 typedef struct {
     const char *name;           //  what --kernel takes and workers report
     mf_kernel_fn fn;            //  the tile function
-    int (*supported) (void);    //  1 if this CPU can run it
+    int (*supported) (void);    //  1 if this CPU can run it (ignores MF_KERNEL_DISABLE)
 } mf_kernel_t;
+
+//  Environment variable: a comma-separated list of variant names to treat
+//  as unsupported by this CPU, e.g. MF_KERNEL_DISABLE=avx512 to run and
+//  test what an AVX2-only machine of the farm would.
+#define MF_KERNEL_DISABLE_ENV "MF_KERNEL_DISABLE"
 
 //  The plain scalar loop every variant must match bit for bit.
 uint64_t mf_kernel_reference (const mf_task_t *task, float *mu);
 
-//  All compiled variants, fastest first; count receives their number.
+//  The variants (mf_kernel_simd.h says how they work): portable C, and on
+//  x86 AVX2+FMA and AVX-512 (call those only where supported).
+uint64_t mf_kernel_scalar (const mf_task_t *task, float *mu);
+#if defined (__x86_64__) || defined (__i386__)
+uint64_t mf_kernel_avx2 (const mf_task_t *task, float *mu);
+int mf_kernel_avx2_supported (void);
+uint64_t mf_kernel_avx512 (const mf_task_t *task, float *mu);
+int mf_kernel_avx512_supported (void);
+#endif
+
+//  All compiled variants, fastest first, "reference" last; count receives
+//  their number.
 const mf_kernel_t *mf_kernel_list (size_t *count);
 
-//  The fastest variant this CPU supports.
+//  1 if this machine may run the variant: the CPU supports it and
+//  MF_KERNEL_DISABLE does not name it.
+int mf_kernel_usable (const mf_kernel_t *kernel);
+
+//  The fastest usable variant.
 const mf_kernel_t *mf_kernel_best (void);
 
-//  The variant named name ("auto" means the best), or NULL when no such
-//  variant exists or this CPU cannot run it.
+//  The variant named name ("auto" or NULL mean the best), or NULL when no
+//  such variant is compiled in or it is not usable here.
 const mf_kernel_t *mf_kernel_find (const char *name);
 
-//  A comma-separated list of the variant names this CPU supports, for
-//  messages; the string is static.
+//  A comma-separated list of the usable variant names, for messages; the
+//  string is static, rebuilt at each call (not thread-safe).
 const char *mf_kernel_names (void);
 
 #endif

@@ -139,7 +139,11 @@ mf_palette_color (const mf_palette_t *self, const float *mu, size_t count,
             continue;
         }
         double t = self->scale * sqrt ((double) m) + self->phase;
-        t -= floor (t);
+        //  floor (t), exactly, without a libm call (|t| is far below 2^63).
+        double whole = (double) (int64_t) t;
+        if (whole > t)
+            whole -= 1.0;
+        t -= whole;
         int entry = (int) (t * LUT_SIZE);
         if (entry >= LUT_SIZE)
             entry = LUT_SIZE - 1;

@@ -21,8 +21,22 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#define COLOR_ROWS 64                   //  rows colored per PNG write
 #define POLL_MS 50                      //  msecs per engine poll while rendering
+
+//  Colors rows of the image for the PNG writer (from its threads).
+typedef struct {
+    const mf_palette_t *palette;
+    const float *mu;                    //  the image
+    uint32_t width;                     //  pixels
+} s_colorer_t;
+
+static void
+s_color_rows (void *arg, uint32_t y, uint32_t count, uint8_t *rgb)
+{
+    const s_colorer_t *self = arg;
+    mf_palette_color (self->palette, self->mu + (size_t) y * self->width,
+                      (size_t) count * self->width, rgb);
+}
 
 int
 mf_render_write_png (const char *path, const mf_view_t *view, uint32_t maxiter,
@@ -42,30 +56,17 @@ mf_render_write_png (const char *path, const mf_view_t *view, uint32_t maxiter,
         { "Iterations", iter }, { "Palette", mf_palette_name (palette) },
         { "Software", software }
     };
-    uint32_t w = view->pixel_w, h = view->pixel_h;
-    uint8_t *rgb = malloc ((size_t) w * 3 * COLOR_ROWS);
-    mf_outfile_t *out = rgb? mf_outfile_open (path, err, errlen): NULL;
-    if (!out) {
-        if (!rgb)
-            snprintf (err, errlen, "out of memory");
-        free (rgb);
+    mf_outfile_t *out = mf_outfile_open (path, err, errlen);
+    if (!out)
         return -1;
-    }
-    mf_png_t *png = mf_png_new (mf_outfile_stream (out), w, h, texts,
-                                sizeof texts / sizeof texts [0], MF_PNG_DEFAULT_LEVEL,
-                                err, errlen);
-    int rc = png? 0: -1;
-    for (uint32_t row = 0; rc == 0 && row < h; row += COLOR_ROWS) {
-        uint32_t rows = h - row < COLOR_ROWS? h - row: COLOR_ROWS;
-        mf_palette_color (palette, mu + (size_t) row * w, (size_t) rows * w, rgb);
-        rc = mf_png_write_rows (png, rgb, rows);
-    }
-    if (png && (mf_png_finish (&png) || rc)) {
-        snprintf (err, errlen, "cannot write the PNG '%s'", path);
-        rc = -1;
-    }
-    free (rgb);
-    if (rc) {
+    //  Coloring and compression run in bands on every CPU: the workers
+    //  are done by now. The bytes do not depend on the number of threads.
+    s_colorer_t colorer = { palette, mu, view->pixel_w };
+    char why [256];
+    if (mf_png_write_image (mf_outfile_stream (out), view->pixel_w, view->pixel_h, texts,
+                            sizeof texts / sizeof texts [0], MF_PNG_DEFAULT_LEVEL,
+                            s_color_rows, &colorer, mf_online_cpus (), why, sizeof why)) {
+        snprintf (err, errlen, "cannot write the PNG '%s': %s", path, why);
         mf_outfile_abort (&out);
         return -1;
     }

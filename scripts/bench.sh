@@ -1,0 +1,169 @@
+#!/bin/sh
+# The benchmarks of `make bench` (never part of `make test`). Each part
+# writes bench-results/PART.json; `merge` gathers every part there, with
+# the machine, into bench-results/bench.json.
+#
+#   scripts/bench.sh kernel     kernel variants: Giter/s per core, cycles/iteration,
+#                               and the master's coloring + PNG (bin/bench_kernel)
+#   scripts/bench.sh render     whole renders at 1920x1080 with -j 1 and -j 2, and
+#                               XaoS on the same views when it is installed
+#   scripts/bench.sh merge      bench-results/bench.json from the parts
+#
+# BENCH_RUNS=N sets the runs per measurement (default 5; the minimum is
+# kept, since other processes only ever add time). Times are wall-clock
+# times of whole processes, start to exit, as a user would see them.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN="$ROOT/bin"
+OUT="$ROOT/bench-results"
+RUNS=${BENCH_RUNS:-5}
+SIZE_W=1920
+SIZE_H=1080
+mkdir -p "$OUT"
+
+# The views: name, center, width, iterations. Depths from the whole set to
+# a minibrot 2e-10 wide; iterations from 1000 to 20000; one full of
+# interior (the cardioid), where shortcuts matter most.
+VIEWS="default -0.75,0 3.5 1000
+seahorse -0.7453,0.1127 0.01 2000
+spiral -0.7436438870371587,0.1318259042053119 1e-4 5000
+elephant 0.2925,0.0149 0.008 3000
+cardioid -0.5,0 2.5 20000
+minibrot -0.7437911560181347,0.1316612922633015 4e-10 20000"
+
+now_ns () {
+    date +%s%N
+}
+
+# min_time COMMAND...: the shortest of $RUNS runs, in seconds; the output
+# of that run is left in $MIN_OUT when set.
+min_time () {
+    best=""
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        start=$(now_ns)
+        "$@" >"${MIN_OUT:-/dev/null}.run" 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
+        end=$(now_ns)
+        t=$(( end - start ))
+        if [ -z "$best" ] || [ $t -lt "$best" ]; then
+            best=$t
+            [ -z "${MIN_OUT:-}" ] || mv "$MIN_OUT.run" "$MIN_OUT"
+        fi
+        i=$(( i + 1 ))
+    done
+    rm -f "${MIN_OUT:-/nonexistent}.run"
+    awk -v t="$best" 'BEGIN { printf "%.4f", t / 1e9 }'
+}
+
+part_kernel () {
+    echo "== kernels"
+    "$ROOT/build/bench/bench_kernel" --json "$OUT/kernel.json" | tee "$OUT/kernel.txt"
+}
+
+part_render () {
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    have_xaos=0
+    if command -v xaos >/dev/null 2>&1; then
+        # One tiny render first: XaoS needs Qt's offscreen platform plugin.
+        printf '(initstate)\n(formula \047mandel)\n(view -0.75 0 3.5 3.5)\n' > "$tmp/probe.xaf"
+        if QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$tmp" xaos -render "$tmp/probe.xaf" \
+               -size 16x16 -alwaysrecalc -basename "$tmp/probe" >/dev/null 2>&1; then
+            have_xaos=1
+        else
+            echo "(xaos is installed but does not render headless here: skipped)"
+        fi
+    fi
+    echo "== whole renders, ${SIZE_W}x${SIZE_H}, wall time of the process, min of $RUNS runs"
+    echo "(tiles: the master's own render time, job submitted to last tile in, of the"
+    echo " fastest -j 2 run; the rest of -j 2 is start-up, stopping workers, PNG, exit)"
+    printf '%-9s %6s %11s %9s %9s %9s %9s %9s  %s\n' view iter width "-j 1 s" "-j 2 s" "tiles s" \
+        "xaos s" "xaos/-j2" "exact"
+    json="$OUT/render.json"
+    printf '{\n  "size": "%sx%s", "runs": %s, "views": [' "$SIZE_W" "$SIZE_H" "$RUNS" > "$json"
+    sep=""
+    echo "$VIEWS" | while read -r name center width iter; do
+        common="--size ${SIZE_W}x${SIZE_H} --center $center --width $width --iter $iter"
+        # shellcheck disable=SC2086
+        j1=$(min_time "$BIN/mandelfarm-master" $common -j 1 -o "$tmp/$name-j1.png")
+        # shellcheck disable=SC2086
+        j2=$(MIN_OUT="$tmp/summary" min_time "$BIN/mandelfarm-master" $common -j 2 \
+             -o "$tmp/$name-j2.png")
+        tiles=$(sed -n 's/.* in \([0-9.]*\) s:.*/\1/p' "$tmp/summary" | head -1)
+        # Exact: the same bytes whatever the workers and kernels (the
+        # bit-identity of every kernel with the reference is `make test`).
+        exact=true
+        cmp -s "$tmp/$name-j1.png" "$tmp/$name-j2.png" || exact=false
+        for kernel in avx2 scalar; do
+            if "$BIN/mandelfarm-master" --kernel "$kernel" --help >/dev/null 2>&1 \
+            && [ "$kernel" != scalar -o "$iter" -le 2000 ]; then
+                # shellcheck disable=SC2086
+                "$BIN/mandelfarm-master" $common -j 2 --kernel "$kernel" -o "$tmp/$name-k.png" \
+                    >/dev/null 2>&1 && cmp -s "$tmp/$name-j1.png" "$tmp/$name-k.png" || exact=false
+            fi
+        done
+        xaos=""
+        ratio=""
+        if [ $have_xaos -eq 1 ]; then
+            re=${center%,*}
+            im=${center#*,}
+            height=$(awk -v w="$width" -v W="$SIZE_W" -v H="$SIZE_H" 'BEGIN { printf "%.17g", w * H / W }')
+            printf '(initstate)\n(formula \047mandel)\n(maxiter %s)\n(view %s %s %s %s)\n' \
+                "$iter" "$re" "$im" "$width" "$height" > "$tmp/$name.xaf"
+            xaos=$(QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$tmp" min_time xaos -render \
+                   "$tmp/$name.xaf" -size "${SIZE_W}x${SIZE_H}" -alwaysrecalc -threads 2 \
+                   -basename "$tmp/xaos-$name")
+            ratio=$(awk -v x="$xaos" -v m="$j2" 'BEGIN { printf "%.2f", x / m }')
+        fi
+        printf '%-9s %6s %11s %9s %9s %9s %9s %9s  %s\n' "$name" "$iter" "$width" "$j1" "$j2" \
+            "${tiles:--}" "${xaos:--}" "${ratio:--}" "$exact"
+        printf '%s\n    { "view": "%s", "center": "%s", "width": "%s", "maxiter": %s, "j1_s": %s, "j2_s": %s, "j2_tiles_s": %s, "xaos_s": %s, "xaos_over_j2": %s, "exact": %s }' \
+            "$sep" "$name" "$center" "$width" "$iter" "$j1" "$j2" "${tiles:-null}" "${xaos:-null}" \
+            "${ratio:-null}" "$exact" >> "$json"
+        sep=","
+    done
+    printf '\n  ]\n}\n' >> "$json"
+    if ! command -v xaos >/dev/null 2>&1; then
+        echo "(xaos is not installed: scripts/install-deps.sh --bench installs it)"
+    fi
+    # Outside the workers: coloring and PNG (measured by bench_kernel)
+    # against the whole -j 2 render of the default view.
+    if [ -f "$OUT/kernel.txt" ]; then
+        output_ms=$(sed -n 's/^OUTPUT_MS=//p' "$OUT/kernel.txt")
+        default_j2=$(awk '/"view": "default"/ { sub(/.*"j2_s": /, ""); sub(/,.*/, ""); print }' "$json")
+        if [ -n "$output_ms" ] && [ -n "$default_j2" ]; then
+            awk -v o="$output_ms" -v w="$default_j2" 'BEGIN {
+                printf "coloring + PNG of the default view: %.1f ms, %.1f %% of its -j 2 wall time\n",
+                       o, 100 * o / 1000 / w }'
+        fi
+    fi
+}
+
+part_merge () {
+    cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+    {
+        printf '{\n  "machine": { "cpu": "%s", "cpus": %s, "kernel": "%s", "compiler": "%s" },\n' \
+            "${cpu:-unknown}" "$(getconf _NPROCESSORS_ONLN)" "$(uname -sr)" \
+            "$(${CC:-cc} --version 2>/dev/null | head -1)"
+        printf '  "commit": "%s",\n  "date": "%s"' \
+            "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+            "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        for part in "$OUT"/*.json; do
+            name=$(basename "$part" .json)
+            [ "$name" = bench ] && continue
+            printf ',\n  "%s": ' "$name"
+            cat "$part"
+        done
+        printf '}\n'
+    } > "$OUT/bench.json.tmp"
+    mv "$OUT/bench.json.tmp" "$OUT/bench.json"
+    echo "== results in $OUT/bench.json"
+}
+
+case "${1:-}" in
+    kernel) part_kernel ;;
+    render) part_render ;;
+    merge) part_merge ;;
+    *) echo "bench.sh: unknown part '${1:-}' (allowed: kernel, render, merge)" >&2; exit 2 ;;
+esac

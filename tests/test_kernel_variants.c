@@ -1,0 +1,379 @@
+/*  Every kernel variant this machine can run against mf_kernel_reference,
+    bit for bit, over fixed regions chosen to go through every path of
+    mf_kernel_simd.h: short orbits that end in the row pre-pass, long ones
+    that take lanes from a refill queue and escape at every position of a
+    block, the cardioid and bulb tests, the cycle test, orbits that
+    overflow, iteration limits around the block sizes, and tiles of every
+    shape, odd widths below a vector's included. Then the registry: what
+    this CPU cannot run is refused, by the library and by both programs,
+    with status 2 and one line.
+*/
+#include "helpers.h"
+#include "mf_kernel.h"
+#include "mf_mu.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RUN_MS 30000                    //  msecs a program run may take at most
+#define BLOCK_MAX 64                    //  the largest SIMD_K of the variants
+
+typedef struct {
+    const char *name;
+    double re, im, width;               //  the view
+    uint32_t w, h, maxiter;
+} s_region_t;
+
+static const s_region_t s_regions [] = {
+    { "full view", -0.75, 0.0, 3.5, 160, 90, 1000 },
+    { "seahorse valley", -0.7453, 0.1127, 6.5e-3, 160, 120, 5000 },
+    //  A period-69 minibrot about 2e-10 wide, found by Newton's method.
+    { "minibrot at width 4e-10", -0.7437911560181347, 0.1316612922633015, 4e-10, 64, 48, 20000 },
+    //  Interior-heavy, at the edges of the shortcuts: the cusp, the
+    //  valley between cardioid and bulb, a period-3 bulb (only the cycle
+    //  test can end those), the period-2 bulb's edge.
+    { "cardioid cusp", 0.2501, 0.0, 0.002, 64, 48, 20000 },
+    { "valley at -0.75", -0.75, 0.01, 1e-3, 64, 48, 20000 },
+    { "period-3 bulb", -0.1225, 0.7449, 0.2, 64, 48, 20000 },
+    { "period-2 bulb edge", -1.25, 0.0, 0.01, 64, 48, 20000 },
+    //  Far out: |c| up to 1e6, and orbits that overflow to inf and NaN.
+    { "far out", 1e5, 1e5, 1e6, 40, 30, 100 },
+    { "overflow", 0.0, 0.0, 1e300, 24, 18, 50 },
+    { "near overflow", 1e153, -1e153, 3e153, 24, 18, 50 },
+};
+
+#define REGION_COUNT (sizeof s_regions / sizeof s_regions [0])
+
+//  Tile shapes each variant is run with, as (w, h); 0 means the whole
+//  region. Odd widths below 4 and 8 leave vectors partly empty.
+static const uint32_t s_tilings [][2] = { { 0, 0 }, { 64, 64 }, { 13, 7 }, { 3, 5 }, { 1, 1 } };
+#define TILING_COUNT (sizeof s_tilings / sizeof s_tilings [0])
+
+static void
+s_task (const s_region_t *region, uint32_t maxiter, mf_task_t *task)
+{
+    mf_view_t view = { region->re, region->im, region->width, region->w, region->h };
+    memset (task, 0, sizeof *task);
+    mf_view_mapping (&view, &task->map);
+    task->maxiter = maxiter;
+    task->rect = (mf_rect_t) { 0, 0, region->w, region->h };
+}
+
+//  Runs kernel over the region cut in tiles of tw x th (0: one tile) into
+//  mu (w * h, row-major). Returns the iterations it reports.
+static uint64_t
+s_render (const mf_kernel_t *kernel, const mf_task_t *whole, uint32_t tw, uint32_t th,
+          float *mu)
+{
+    uint32_t w = whole->rect.w, h = whole->rect.h;
+    if (!tw) {
+        tw = w;
+        th = h;
+    }
+    float *tile = malloc ((size_t) tw * th * sizeof (float));
+    ck_assert_ptr_nonnull (tile);
+    uint64_t iterations = 0;
+    for (uint32_t y = 0; y < h; y += th)
+        for (uint32_t x = 0; x < w; x += tw) {
+            mf_task_t task = *whole;
+            task.rect = (mf_rect_t) { x, y, w - x < tw? w - x: tw, h - y < th? h - y: th };
+            //  Poison, so a pixel the kernel forgets shows.
+            memset (tile, 0x7f, (size_t) task.rect.w * task.rect.h * sizeof (float));
+            iterations += kernel->fn (&task, tile);
+            for (uint32_t row = 0; row < task.rect.h; row++)
+                memcpy (mu + (size_t) (y + row) * w + x, tile + (size_t) row * task.rect.w,
+                        task.rect.w * sizeof (float));
+        }
+    free (tile);
+    return iterations;
+}
+
+//  The variants this machine runs, reference excluded.
+static size_t
+s_variants (const mf_kernel_t **out, size_t max)
+{
+    size_t count, found = 0;
+    const mf_kernel_t *list = mf_kernel_list (&count);
+    for (size_t index = 0; index < count && found < max; index++)
+        if (list [index].fn != mf_kernel_reference && mf_kernel_usable (&list [index]))
+            out [found++] = &list [index];
+    return found;
+}
+
+//  Compares every variant, every tiling, with the reference over one
+//  region at maxiter; returns the reference's iteration count.
+static uint64_t
+s_compare (const s_region_t *region, uint32_t maxiter, float *reference)
+{
+    mf_task_t whole;
+    s_task (region, maxiter, &whole);
+    size_t pixels = (size_t) region->w * region->h;
+    float *mu = malloc (pixels * sizeof (float));
+    ck_assert_ptr_nonnull (mu);
+    uint64_t expected = mf_kernel_reference (&whole, reference);
+    bool interior = false;
+    for (size_t index = 0; index < pixels; index++)
+        interior |= reference [index] == MF_MU_INTERIOR;
+
+    const mf_kernel_t *variants [8];
+    size_t count = s_variants (variants, 8);
+    ck_assert (count >= 1);
+    for (size_t v = 0; v < count; v++)
+        for (size_t t = 0; t < TILING_COUNT; t++) {
+            uint32_t tw = s_tilings [t][0], th = s_tilings [t][1];
+            //  1x1 tiles only where they stay cheap.
+            if (tw == 1 && pixels * maxiter > 10000000)
+                continue;
+            uint64_t got = s_render (variants [v], &whole, tw, th, mu);
+            for (size_t index = 0; index < pixels; index++)
+                ck_assert_msg (memcmp (&mu [index], &reference [index], sizeof (float)) == 0,
+                               "%s, maxiter %u, %s kernel, tiles %ux%u: pixel (%zu,%zu) "
+                               "is %.9g, the reference says %.9g", region->name, maxiter,
+                               variants [v]->name, tw, th, index % region->w,
+                               index / region->w, mu [index], reference [index]);
+            //  Shortcuts only ever save iterations; without interior
+            //  pixels there is nothing to save.
+            ck_assert_msg (interior? got <= expected: got == expected,
+                           "%s, %s kernel: %llu iterations, the reference %llu",
+                           region->name, variants [v]->name,
+                           (unsigned long long) got, (unsigned long long) expected);
+        }
+    free (mu);
+    return expected;
+}
+
+START_TEST (regions_match_the_reference)
+{
+    const s_region_t *region = &s_regions [_i];
+    float *reference = malloc ((size_t) region->w * region->h * sizeof (float));
+    ck_assert_ptr_nonnull (reference);
+    s_compare (region, region->maxiter, reference);
+    free (reference);
+}
+END_TEST
+
+START_TEST (iteration_limits_around_the_blocks)
+{
+    //  maxiter below, at and around the pre-pass (16) and block (16, 32,
+    //  64) boundaries, on a view with every kind of pixel.
+    static const uint32_t limits [] = { 1, 2, 3, 5, 15, 16, 17, 24, 31, 32, 33, 47, 48, 49,
+                                        63, 64, 65, 80, 81, 100, 127, 128, 129, 144, 145 };
+    const s_region_t region = { "around the blocks", -0.6, 0.3, 1.6, 48, 36, 0 };
+    float *reference = malloc ((size_t) region.w * region.h * sizeof (float));
+    ck_assert_ptr_nonnull (reference);
+    for (size_t index = 0; index < sizeof limits / sizeof limits [0]; index++)
+        s_compare (&region, limits [index], reference);
+    free (reference);
+}
+END_TEST
+
+START_TEST (regions_go_through_every_path)
+{
+    //  The regions above are only worth their time if they hold what the
+    //  paths need: escapes at every position of a block, after the
+    //  pre-pass; and interior pixels. (n is recovered from mu in [n-1, n].)
+    bool seen [BLOCK_MAX] = { false };
+    size_t interior = 0, long_orbits = 0;
+    for (size_t r = 0; r < REGION_COUNT; r++) {
+        const s_region_t *region = &s_regions [r];
+        mf_task_t task;
+        s_task (region, region->maxiter, &task);
+        size_t pixels = (size_t) region->w * region->h;
+        float *mu = malloc (pixels * sizeof (float));
+        ck_assert_ptr_nonnull (mu);
+        //  Any usable variant is the reference here (the test above).
+        mf_kernel_best ()->fn (&task, mu);
+        for (size_t index = 0; index < pixels; index++) {
+            if (mu [index] == MF_MU_INTERIOR) {
+                interior++;
+                continue;
+            }
+            uint32_t n = (uint32_t) floorf (mu [index]) + 1;
+            if (n > 16 + BLOCK_MAX) {
+                long_orbits++;
+                seen [(n - 16) % BLOCK_MAX] = true;
+            }
+        }
+        free (mu);
+    }
+    for (int position = 0; position < BLOCK_MAX; position++)
+        ck_assert_msg (seen [position], "no escape at position %d of a block", position);
+    ck_assert (long_orbits > 10000);
+    ck_assert (interior > 10000);
+}
+END_TEST
+
+START_TEST (shortcuts_are_taken)
+{
+    //  Inside the main cardioid and inside the period-2 bulb no variant
+    //  iterates; inside a period-3 bulb the cycle test ends the orbits
+    //  long before maxiter. The results are still the reference's.
+    static const s_region_t inside [] = {
+        { "inside the cardioid", -0.2, 0.1, 0.05, 16, 12, 20000 },
+        { "inside the period-2 bulb", -1.0, 0.05, 0.05, 16, 12, 20000 },
+        { "inside a period-3 bulb", -0.1225, 0.7449, 0.02, 16, 12, 20000 },
+    };
+    float reference [16 * 12], mu [16 * 12];
+    for (size_t r = 0; r < 3; r++) {
+        uint64_t expected = s_compare (&inside [r], inside [r].maxiter, reference);
+        ck_assert_uint_eq (expected, 16 * 12 * 20000);
+        mf_task_t task;
+        s_task (&inside [r], inside [r].maxiter, &task);
+        const mf_kernel_t *variants [8];
+        size_t count = s_variants (variants, 8);
+        for (size_t v = 0; v < count; v++) {
+            uint64_t got = variants [v]->fn (&task, mu);
+            if (r < 2)
+                ck_assert_msg (got == 0, "%s: %s kernel iterated %llu times", inside [r].name,
+                               variants [v]->name, (unsigned long long) got);
+            else
+                ck_assert_msg (got < expected / 10, "%s: %s kernel iterated %llu times",
+                               inside [r].name, variants [v]->name, (unsigned long long) got);
+        }
+    }
+}
+END_TEST
+
+START_TEST (largest_tile)
+{
+    //  A 1024-pixel row (the widest tile) and a 1024-pixel column.
+    const s_region_t wide = { "1024x2", -0.75, 0.1, 3.5, 1024, 2, 500 };
+    const s_region_t tall = { "1x1024", -0.7, 0.0, 0.002, 1, 1024, 500 };
+    float *reference = malloc (2048 * sizeof (float));
+    ck_assert_ptr_nonnull (reference);
+    s_compare (&wide, wide.maxiter, reference);
+    s_compare (&tall, tall.maxiter, reference);
+    free (reference);
+}
+END_TEST
+
+START_TEST (registry_respects_the_cpu)
+{
+    unsetenv (MF_KERNEL_DISABLE_ENV);
+    size_t count;
+    const mf_kernel_t *list = mf_kernel_list (&count);
+    ck_assert_str_eq (list [count - 1].name, "reference");
+    for (size_t index = 0; index < count; index++) {
+        const mf_kernel_t *found = mf_kernel_find (list [index].name);
+        ck_assert (found == (list [index].supported ()? &list [index]: NULL));
+        ck_assert (!found == !strstr (mf_kernel_names (), list [index].name));
+    }
+    //  The best is the first usable one; disabling it falls to the next.
+    const mf_kernel_t *best = mf_kernel_best ();
+    ck_assert (best->supported ());
+    ck_assert_ptr_eq (mf_kernel_find ("auto"), best);
+    ck_assert_int_eq (setenv (MF_KERNEL_DISABLE_ENV, best->name, 1), 0);
+    ck_assert_ptr_null (mf_kernel_find (best->name));
+    ck_assert_ptr_ne (mf_kernel_best (), best);
+    ck_assert (!strstr (mf_kernel_names (), best->name) || strcmp (best->name, "scalar") == 0);
+    //  A list: every vector variant off leaves the portable ones.
+    ck_assert_int_eq (setenv (MF_KERNEL_DISABLE_ENV, "avx512,avx2,neon", 1), 0);
+    ck_assert_str_eq (mf_kernel_best ()->name, "scalar");
+    ck_assert_str_eq (mf_kernel_names (), "scalar, reference");
+    unsetenv (MF_KERNEL_DISABLE_ENV);
+    ck_assert_ptr_null (mf_kernel_find ("no-such-kernel"));
+    ck_assert_ptr_null (mf_kernel_find (""));
+}
+END_TEST
+
+//  Whether text is exactly one line.
+static bool
+s_one_line (const char *text)
+{
+    const char *end = strchr (text, '\n');
+    return end && end [1] == 0;
+}
+
+//  Runs argv with MF_KERNEL_DISABLE set to disabled; returns the status
+//  and the output.
+static int
+s_run_with (const char *disabled, char *const argv [], char *out, size_t size)
+{
+    if (disabled)
+        ck_assert_int_eq (setenv (MF_KERNEL_DISABLE_ENV, disabled, 1), 0);
+    int rc = th_run (argv, RUN_MS, out, size);
+    unsetenv (MF_KERNEL_DISABLE_ENV);
+    return rc;
+}
+
+START_TEST (programs_refuse_what_the_cpu_cannot_run)
+{
+    char *dir = th_tmpdir ();
+    ck_assert_ptr_nonnull (dir);
+    char png [600], out [2048];
+    snprintf (png, sizeof png, "%s/k.png", dir);
+    //  The best variant here, as if this CPU lacked it; and a variant of
+    //  another architecture, compiled in nowhere on this one.
+    const char *best = mf_kernel_best ()->name;
+    const char *cases [][2] = { { best, best }, { NULL, "neon" }, { NULL, "avx1024" } };
+    for (size_t index = 0; index < 3; index++) {
+        const char *name = cases [index][1];
+        char *master [] = { (char *) th_bin ("mandelfarm-master"), "--size", "16x16",
+                            "-j", "1", "--kernel", (char *) name, "-o", png, NULL };
+        ck_assert_int_eq (s_run_with (cases [index][0], master, out, sizeof out), 2);
+        ck_assert_msg (strstr (out, "--kernel") && strstr (out, name) && strstr (out, "reference")
+                       && s_one_line (out), "master said: %s", out);
+        ck_assert (!th_exists (png));
+        char *worker [] = { (char *) th_bin ("mandelfarm-worker"), "--connect",
+                            "ipc://@mandelfarm-test-nobody", "--kernel", (char *) name, NULL };
+        ck_assert_int_eq (s_run_with (cases [index][0], worker, out, sizeof out), 2);
+        ck_assert_msg (strstr (out, "--kernel") && strstr (out, name) && s_one_line (out),
+                       "worker said: %s", out);
+    }
+    th_rmdir (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (workers_report_their_kernel)
+{
+    //  A local worker forced to each usable variant says so in its HELLO,
+    //  and the image is the same bytes whatever the variant.
+    char *dir = th_tmpdir ();
+    ck_assert_ptr_nonnull (dir);
+    size_t count;
+    const mf_kernel_t *list = mf_kernel_list (&count);
+    char first [600] = "";
+    for (size_t index = 0; index < count; index++) {
+        if (!mf_kernel_usable (&list [index]))
+            continue;
+        char png [600], out [4096];
+        snprintf (png, sizeof png, "%s/%s.png", dir, list [index].name);
+        char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "96x64",
+                          "--center", "-0.7436,0.1318", "--width", "0.02", "--iter", "2000",
+                          "-j", "1", "--kernel", (char *) list [index].name, "-v",
+                          "-o", png, NULL };
+        ck_assert_int_eq (th_run (argv, RUN_MS, out, sizeof out), 0);
+        char said [64];
+        snprintf (said, sizeof said, "%s kernel", list [index].name);
+        ck_assert_msg (strstr (out, said), "no '%s' in: %s", said, out);
+        if (!first [0])
+            snprintf (first, sizeof first, "%s", png);
+        else
+            ck_assert_msg (th_same_file (first, png), "%s differs from %s", png, first);
+    }
+    th_rmdir (dir);
+    free (dir);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("kernel_variants");
+    TCase *tc = tcase_create ("core");
+    tcase_set_timeout (tc, 120);
+    tcase_add_loop_test (tc, regions_match_the_reference, 0, REGION_COUNT);
+    tcase_add_test (tc, iteration_limits_around_the_blocks);
+    tcase_add_test (tc, regions_go_through_every_path);
+    tcase_add_test (tc, shortcuts_are_taken);
+    tcase_add_test (tc, largest_tile);
+    tcase_add_test (tc, registry_respects_the_cpu);
+    tcase_add_test (tc, programs_refuse_what_the_cpu_cannot_run);
+    tcase_add_test (tc, workers_report_their_kernel);
+    suite_add_tcase (suite, tc);
+    return th_run_suite (suite);
+}

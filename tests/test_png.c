@@ -1,0 +1,232 @@
+/*  The PNG encoder: every kind of image decodes to its pixels (libpng
+    reads it back; zlib inflates the stream and checks its Adler-32), and
+    the bytes are the same whether rows come one band at a time or bands
+    are compressed by any number of threads.
+*/
+#include "helpers.h"
+#include "mf_png.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static char *dir;
+
+static void
+s_setup (void)
+{
+    dir = th_tmpdir ();
+    ck_assert_ptr_nonnull (dir);
+}
+
+static void
+s_teardown (void)
+{
+    th_rmdir (dir);
+    free (dir);
+}
+
+//  Test images: each exercises a path of the encoder.
+typedef enum { FLAT, NOISE, BANDS, GRADIENT, RUNS } s_kind_t;
+
+static uint8_t *
+s_image (s_kind_t kind, uint32_t w, uint32_t h)
+{
+    uint8_t *rgb = malloc ((size_t) w * h * 3 + 1);
+    ck_assert_ptr_nonnull (rgb);
+    uint32_t seed = 12345;
+    for (size_t index = 0; index < (size_t) w * h * 3; index++) {
+        size_t pixel = index / 3, x = pixel % w, y = pixel / w;
+        seed = seed * 1103515245 + 12345;
+        switch (kind) {
+            case FLAT:     rgb [index] = 7; break;                       //  one long run
+            case NOISE:    rgb [index] = (uint8_t) (seed >> 16); break;  //  stored blocks
+            case BANDS:    rgb [index] = (uint8_t) ((y / 5) * 40 + index % 3); break;
+            case GRADIENT: rgb [index] = (uint8_t) (x * 3 + y * 5 + index % 3); break;
+            //  Runs of every length around the match limits, then noise.
+            case RUNS:     rgb [index] = !index || (seed >> 24) < 24? (uint8_t) (seed >> 16)
+                                                                    : rgb [index - 1]; break;
+        }
+    }
+    return rgb;
+}
+
+static char *
+s_file (const char *name)
+{
+    char *path = malloc (600);
+    snprintf (path, 600, "%s/%s", dir, name);
+    return path;
+}
+
+//  Writes rgb row by row (in uneven pieces) to path.
+static void
+s_write_rows (const char *path, const uint8_t *rgb, uint32_t w, uint32_t h, int level)
+{
+    FILE *file = fopen (path, "wb");
+    ck_assert_ptr_nonnull (file);
+    char err [256];
+    mf_png_text_t text [] = { { "Comment", "test" } };
+    mf_png_t *png = mf_png_new (file, w, h, text, 1, level, err, sizeof err);
+    ck_assert_ptr_nonnull (png);
+    for (uint32_t row = 0; row < h; ) {
+        uint32_t rows = row % 3 + 1 < h - row? row % 3 + 1: h - row;
+        ck_assert_int_eq (mf_png_write_rows (png, rgb + (size_t) row * w * 3, rows), 0);
+        row += rows;
+    }
+    ck_assert_int_eq (mf_png_finish (&png), 0);
+    ck_assert_int_eq (fclose (file), 0);
+}
+
+typedef struct {
+    const uint8_t *rgb;
+    uint32_t w;
+} s_source_t;
+
+static void
+s_rows (void *arg, uint32_t y, uint32_t count, uint8_t *rgb)
+{
+    const s_source_t *source = arg;
+    memcpy (rgb, source->rgb + (size_t) y * source->w * 3, (size_t) count * source->w * 3);
+}
+
+static void
+s_write_image (const char *path, const uint8_t *rgb, uint32_t w, uint32_t h, int level,
+               int threads)
+{
+    FILE *file = fopen (path, "wb");
+    ck_assert_ptr_nonnull (file);
+    char err [256];
+    mf_png_text_t text [] = { { "Comment", "test" } };
+    s_source_t source = { rgb, w };
+    ck_assert_int_eq (mf_png_write_image (file, w, h, text, 1, level, s_rows, &source,
+                                          threads, err, sizeof err), 0);
+    ck_assert_int_eq (fclose (file), 0);
+}
+
+//  Inflates the IDAT data of a PNG with zlib (which checks the Adler-32)
+//  and checks that it holds h filtered rows.
+static void
+s_check_stream (const char *path, uint32_t w, uint32_t h)
+{
+    size_t size;
+    uint8_t *data = th_slurp (path, &size);
+    ck_assert_ptr_nonnull (data);
+    uint8_t *idat = malloc (size);
+    size_t idat_size = 0;
+    for (size_t at = 8; at + 12 <= size; ) {
+        uint32_t length = (uint32_t) data [at] << 24 | data [at + 1] << 16
+                        | data [at + 2] << 8 | data [at + 3];
+        ck_assert (at + 12 + length <= size);
+        //  Every chunk's CRC.
+        uLong crc = crc32 (crc32 (0, NULL, 0), data + at + 4, length + 4);
+        const uint8_t *stored = data + at + 8 + length;
+        ck_assert_uint_eq (crc, (uLong) stored [0] << 24 | stored [1] << 16
+                                | stored [2] << 8 | stored [3]);
+        if (memcmp (data + at + 4, "IDAT", 4) == 0) {
+            memcpy (idat + idat_size, data + at + 8, length);
+            idat_size += length;
+        }
+        at += 12 + length;
+    }
+    uLongf raw_size = (uLongf) h * (3 * w + 1) + 16;
+    uint8_t *raw = malloc (raw_size);
+    ck_assert_int_eq (uncompress (raw, &raw_size, idat, idat_size), Z_OK);
+    ck_assert_uint_eq (raw_size, (uLongf) h * (3 * w + 1));
+    free (raw);
+    free (idat);
+    free (data);
+}
+
+static void
+s_check_pixels (const char *path, const uint8_t *rgb, uint32_t w, uint32_t h)
+{
+    uint32_t rw, rh;
+    uint8_t *back;
+    char value [32];
+    ck_assert_int_eq (th_png_read (path, &rw, &rh, &back, "Comment", value, sizeof value), 0);
+    ck_assert (rw == w && rh == h);
+    ck_assert_msg (memcmp (back, rgb, (size_t) w * h * 3) == 0, "%s: pixels differ", path);
+    ck_assert_str_eq (value, "test");
+    free (back);
+}
+
+START_TEST (every_image_decodes_the_same_whoever_writes_it)
+{
+    //  Heights around the band size, widths from one pixel.
+    static const uint32_t sizes [][2] = {
+        { 1, 1 }, { 1, 70 }, { 5, 31 }, { 17, 32 }, { 64, 33 }, { 300, 65 }, { 1000, 97 }
+    };
+    for (int kind = FLAT; kind <= RUNS; kind++)
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes [0]; s++)
+            for (int level = 0; level <= 1; level++) {
+                uint32_t w = sizes [s][0], h = sizes [s][1];
+                uint8_t *rgb = s_image ((s_kind_t) kind, w, h);
+                char *rows = s_file ("rows.png");
+                s_write_rows (rows, rgb, w, h, level);
+                s_check_stream (rows, w, h);
+                s_check_pixels (rows, rgb, w, h);
+                static const int threads [] = { 1, 2, 3, 8 };
+                for (int t = 0; t < 4; t++) {
+                    char *image = s_file ("image.png");
+                    s_write_image (image, rgb, w, h, level, threads [t]);
+                    ck_assert_msg (th_same_file (rows, image),
+                                   "kind %d, %ux%u, level %d, %d threads: bytes differ",
+                                   kind, w, h, level, threads [t]);
+                    free (image);
+                }
+                free (rows);
+                free (rgb);
+            }
+}
+END_TEST
+
+START_TEST (compression_pays)
+{
+    //  Flat and banded images shrink a lot; noise is stored, barely larger.
+    uint32_t w = 640, h = 200;
+    for (int kind = FLAT; kind <= BANDS; kind++) {
+        uint8_t *rgb = s_image ((s_kind_t) kind, w, h);
+        char *path = s_file ("c.png");
+        s_write_image (path, rgb, w, h, MF_PNG_DEFAULT_LEVEL, 2);
+        size_t size;
+        uint8_t *data = th_slurp (path, &size);
+        size_t raw = (size_t) h * (3 * w + 1);
+        if (kind == NOISE)
+            ck_assert_msg (size < raw + raw / 100 + 200, "noise: %zu bytes", size);
+        else
+            ck_assert_msg (size < raw / 20, "kind %d: %zu bytes of %zu", kind, size, raw);
+        free (data);
+        free (path);
+        free (rgb);
+    }
+}
+END_TEST
+
+START_TEST (bad_text_refused)
+{
+    char *path = s_file ("t.png");
+    FILE *file = fopen (path, "wb");
+    char err [256];
+    mf_png_text_t text [] = { { "", "empty keyword" } };
+    ck_assert_ptr_null (mf_png_new (file, 4, 4, text, 1, 1, err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "keyword"));
+    fclose (file);
+    free (path);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("png");
+    TCase *tc = tcase_create ("core");
+    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_set_timeout (tc, 60);
+    tcase_add_test (tc, every_image_decodes_the_same_whoever_writes_it);
+    tcase_add_test (tc, compression_pays);
+    tcase_add_test (tc, bad_text_refused);
+    suite_add_tcase (suite, tc);
+    return th_run_suite (suite);
+}
