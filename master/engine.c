@@ -562,7 +562,8 @@ s_settle (mf_engine_t *self, uint32_t job, uint32_t tile, const mf_rect_t *rect,
         s_quarantine (self, second_ident, job, tile);
 }
 
-static void
+//  Handles a RESULT; returns the verdict on it.
+static mf_verdict_t
 s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
 {
     const char *who = self->records [self->peers [slot].record].info.name;
@@ -572,17 +573,17 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
     switch (verdict) {
         case MF_VERDICT_LATE:
             self->stats.late++;
-            return;
+            return verdict;
         case MF_VERDICT_DUPLICATE:
             self->stats.duplicates++;
-            return;
+            return verdict;
         case MF_VERDICT_FOREIGN:
             s_reject (self, who, "result for a tile it was not given");
-            return;
+            return verdict;
         case MF_VERDICT_MISMATCH:
             s_reject (self, who, "result of the wrong size or place");
             mf_sched_revoke (self->sched, slot, result->lease);
-            return;
+            return verdict;
         case MF_VERDICT_ACCEPT:
             break;
     }
@@ -590,7 +591,7 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
     if (mf_proto_check_mu (result->mu, pixels, maxiter)) {
         s_reject (self, who, "mu values that cannot occur");
         mf_sched_revoke (self->sched, slot, result->lease);
-        return;
+        return verdict;
     }
     //  Decode straight into the image when the tile is done at once.
     mf_accepted_t accepted = mf_sched_accept (self->sched, slot, result->job, result->tile,
@@ -609,7 +610,7 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
                              result->rect.w);
         s_remember_done (record, result->job, result->tile);
         s_finish (self, result->job, &result->rect, dst, slot);
-        return;
+        return verdict;
     }
     mf_proto_get_mu (self->scratch, result->mu, pixels);
     if (accepted == MF_ACCEPTED_DONE) {
@@ -628,6 +629,7 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
     }
     else
         s_settle (self, result->job, result->tile, &result->rect, self->scratch, slot);
+    return verdict;
 }
 
 //  Tiles waiting for a second opinion that no other worker can give: the
@@ -690,7 +692,11 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
             mf_sched_worker_credit (self->sched, slot, msg.u.credit);
             break;
         case MF_MSG_RESULT:
-            s_on_result (self, slot, &msg.u.result);
+            //  A result gives back the credit its tile took, whatever
+            //  becomes of it, unless the tile was never this worker's.
+            if (s_on_result (self, slot, &msg.u.result) != MF_VERDICT_FOREIGN
+            &&  self->peers [slot].used)
+                mf_sched_worker_credit (self->sched, slot, 1);
             break;
         case MF_MSG_HEARTBEAT:
             break;

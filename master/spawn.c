@@ -23,14 +23,6 @@ struct _mf_spawn_t {
     int go;                             //  write end of the start pipe, or -1
 };
 
-static volatile sig_atomic_t s_child_stop = 0;
-
-static void
-s_child_signal (int signum)
-{
-    (void) signum;
-    s_child_stop = 1;
-}
 
 static void
 s_child (const char *endpoint, const char *kernel, pid_t parent, int wait_fd)
@@ -39,23 +31,22 @@ s_child (const char *endpoint, const char *kernel, pid_t parent, int wait_fd)
     prctl (PR_SET_PDEATHSIG, SIGTERM);
     if (getppid () != parent)
         _exit (0);
-    //  Wait until the master has bound the endpoint (EOF on the pipe).
-    char byte;
-    while (read (wait_fd, &byte, 1) < 0 && errno == EINTR)
-        ;
-    close (wait_fd);
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_child_signal;
-    sigaction (SIGTERM, &sa, NULL);
-    sigaction (SIGINT, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
     mf_log_init ("mandelfarm-worker");
     zsys_handler_set (NULL);
     mf_worker_opts_t opts = {
-        .endpoint = endpoint, .threads = 1, .kernel = kernel,
-        .parent = parent, .stop = &s_child_stop
+        .endpoint = endpoint, .threads = 1, .kernel = kernel, .parent = parent, .stop_fd = -1
     };
+    if (mf_worker_catch_signals (&opts))
+        _exit (1);
+    //  Wait until the master has bound the endpoint (EOF on the pipe); a
+    //  signal meanwhile means the master is stopping already.
+    char byte;
+    while (read (wait_fd, &byte, 1) < 0 && errno == EINTR && !*opts.stop)
+        ;
+    close (wait_fd);
+    if (*opts.stop)
+        _exit (0);
     int rc = mf_worker_run (&opts);
     zsys_shutdown ();
     _exit (rc == 0? 0: 1);
@@ -144,7 +135,7 @@ mf_spawn_destroy (mf_spawn_t **self_p)
                 }
             break;
         }
-        usleep (5000);
+        usleep (1000);              //  children leave within a few msecs of SIGTERM
     }
     free (self->pids);
     free (self);

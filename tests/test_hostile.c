@@ -35,8 +35,9 @@
 #define SETTLE_MS 5000                  //  msecs for the engine to handle what was sent
 #define HANDSHAKE_MS 5000               //  the master's ZMQ_HANDSHAKE_IVL
 #define FAKE_CREDIT 8                   //  tiles the fake worker asks for
+#define FAKE_TILES_MAX 256              //  leases it may receive in all
 #define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
-             "--iter", "1500"
+             "--iter", "1500", "--tile", "32"
 
 static char *dir;
 
@@ -65,7 +66,7 @@ s_now (void)
 //  The fake worker: a bare libzmq DEALER and the leases it was given.
 typedef struct {
     void *socket;
-    mf_tile_msg_t tiles [FAKE_CREDIT];
+    mf_tile_msg_t tiles [FAKE_TILES_MAX];
     int tile_count;
     bool welcomed;
 } s_fake_t;
@@ -89,7 +90,9 @@ s_fake_read (s_fake_t *fake)
             fake->welcomed = true;
         else
         if (msg.type == MF_MSG_TILE) {
-            ck_assert_int_lt (fake->tile_count, FAKE_CREDIT);
+            //  Each result it sends gives a credit back, so leases keep
+            //  coming while it misbehaves; only the first ones are used.
+            ck_assert_int_lt (fake->tile_count, FAKE_TILES_MAX);
             fake->tiles [fake->tile_count++] = msg.u.tile;
         }
     }
@@ -168,7 +171,7 @@ START_TEST (hostile_peer_changes_nothing)
     char *view_argv [] = { "mandelfarm-master", VIEW, NULL };
     mf_options_t opts;
     char err [512];
-    ck_assert_int_eq (mf_options_parse (9, view_argv, &opts, err, sizeof err), 0);
+    ck_assert_int_eq (mf_options_parse (11, view_argv, &opts, err, sizeof err), 0);
     int port = th_free_port ();
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
@@ -200,7 +203,7 @@ START_TEST (hostile_peer_changes_nothing)
         s_fake_read (&fake);
     }
     ck_assert (fake.welcomed);
-    ck_assert_int_eq (fake.tile_count, FAKE_CREDIT);
+    ck_assert_int_ge (fake.tile_count, FAKE_CREDIT);
     const mf_tile_msg_t *t = fake.tiles;
     ck_assert_uint_ge (t [0].task.rect.w, 2);
 

@@ -135,6 +135,9 @@ START_TEST (cancel_drops_by_job_id)
     s_expect_tile (farm, 7, &first, mu);
     free (mu);
     ck_assert_int_ge (atomic_load (&s_notified), 1);
+    //  The result gave its credit back: a third tile comes.
+    s_recv (worker, &msg, MF_MSG_TILE);
+    ck_assert_uint_eq (msg.u.tile.job, first.job);
 
     //  Cancel: the worker is told, for that job.
     ck_assert_int_eq (mf_farm_cancel (farm, 7), 0);
@@ -153,9 +156,11 @@ START_TEST (cancel_drops_by_job_id)
     } while (status.late == late && mf_clock_ms () < until);
     ck_assert_uint_eq (status.late, late + 1);
     ck_assert_ptr_null (mf_farm_take (farm));
-    s_ready (worker, 2);
+    //  The third tile, dropped for the cancel, gives its credit back too.
+    s_ready (worker, 1);
 
     //  The next job: served, delivered under its own token, released.
+    //  Each result brings the next tile.
     ck_assert_int_eq (mf_farm_submit (farm, 8, &spec), 0);
     for (int round = 0; round < 2; round++) {
         mf_tile_msg_t tiles [2];
@@ -169,7 +174,6 @@ START_TEST (cancel_drops_by_job_id)
             s_expect_tile (farm, 8, &tiles [index], mu);
             free (mu);
         }
-        s_ready (worker, 2);
     }
     until = mf_clock_ms () + WAIT_MS;
     do {

@@ -11,20 +11,13 @@
 #include "mf_version.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal (int signum)
-{
-    (void) signum;
-    s_stop = 1;
-}
 
 static void
 s_usage (FILE *out)
@@ -66,7 +59,7 @@ int
 main (int argc, char *argv [])
 {
     mf_log_init ("mandelfarm-worker");
-    mf_worker_opts_t opts = { .threads = mf_online_cpus (), .stop = &s_stop };
+    mf_worker_opts_t opts = { .threads = mf_online_cpus (), .stop_fd = -1 };
     static const struct option longopts [] = {
         { "connect", required_argument, NULL, 'c' },
         { "threads", required_argument, NULL, 't' },
@@ -163,11 +156,10 @@ main (int argc, char *argv [])
         opts.master_key = master.public_txt;
     }
 
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
+    if (mf_worker_catch_signals (&opts)) {
+        fprintf (stderr, "mandelfarm-worker: cannot make a pipe: %s\n", strerror (errno));
+        return 1;
+    }
     signal (SIGPIPE, SIG_IGN);
     zsys_handler_set (NULL);        //  keep our handlers; CZMQ must not install its own
 

@@ -7,6 +7,9 @@
 #include "mf_util.h"
 
 #include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,9 @@
 #include <unistd.h>
 
 #define CANCELLED_MAX 64                //  cancelled job ids remembered
+
+static volatile sig_atomic_t s_signalled = 0;
+static int s_wake [2] = { -1, -1 };     //  self-pipe written by the signal handler
 #define POLL_SLICE 200                  //  msecs, longest wait before rechecking stop
 
 typedef struct {
@@ -181,7 +187,8 @@ s_on_master (s_worker_t *self)
 }
 
 //  A compute thread finished a tile: send it on unless it belongs to an
-//  earlier registration or a cancelled job; either way a slot is free.
+//  earlier registration or a cancelled job. Either way a slot is free: a
+//  RESULT gives its credit back by itself; a dropped tile needs a READY.
 static void
 s_on_result (s_worker_t *self)
 {
@@ -194,28 +201,63 @@ s_on_result (s_worker_t *self)
         bool keep = epoch == self->epoch && self->dealer
                  && mf_proto_decode (zframe_data (frame), zframe_size (frame), &msg, NULL) == 0
                  && !s_is_cancelled (self, msg.u.result.job);
-        if (keep) {
-            if (zframe_send (&frame, zsock_resolve (self->dealer), ZFRAME_DONTWAIT) == 0) {
-                self->last_sent = mf_clock_ms ();
-                self->tiles_done++;
-            }
+        bool sent = false;
+        if (keep && zframe_send (&frame, zsock_resolve (self->dealer), ZFRAME_DONTWAIT) == 0) {
+            self->last_sent = mf_clock_ms ();
+            self->tiles_done++;
+            sent = true;
         }
-        if (self->dealer)
+        if (self->dealer && !sent)
             s_send_ready (self, 1);
     }
     zframe_destroy (&frame);
     zframe_destroy (&tag);
 }
 
-//  Sleeps msecs in slices, returning early when asked to stop.
+static void
+s_on_signal (int signum)
+{
+    (void) signum;
+    int saved = errno;
+    s_signalled = 1;
+    ssize_t rc = write (s_wake [1], "", 1);
+    (void) rc;          //  a full pipe already wakes the poll
+    errno = saved;
+}
+
+int
+mf_worker_catch_signals (mf_worker_opts_t *opts)
+{
+    if (s_wake [0] < 0 && pipe2 (s_wake, O_NONBLOCK | O_CLOEXEC))
+        return -1;
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    opts->stop = &s_signalled;
+    opts->stop_fd = s_wake [0];
+    return 0;
+}
+
+//  Sleeps msecs, returning early when asked to stop.
 static void
 s_sleep (s_worker_t *self, int msecs)
 {
     int64_t until = mf_clock_ms () + msecs;
-    while (!*self->opts->stop && mf_clock_ms () < until)
-        zclock_sleep (POLL_SLICE < msecs? POLL_SLICE: msecs);
+    while (!*self->opts->stop && mf_clock_ms () < until) {
+        int64_t left = until - mf_clock_ms ();
+        if (self->opts->stop_fd >= 0) {
+            struct pollfd wake = { self->opts->stop_fd, POLLIN, 0 };
+            poll (&wake, 1, left > 0? (int) left: 0);
+        }
+        else
+            zclock_sleep (POLL_SLICE < left? POLL_SLICE: (int) left);
+    }
 }
 
+//  Whether the master that forked us is gone. PR_SET_PDEATHSIG normally
+//  ends us first; this is the fallback, checked when the loop is idle.
 static bool
 s_orphaned (const mf_worker_opts_t *opts)
 {
@@ -259,7 +301,8 @@ mf_worker_run (const mf_worker_opts_t *opts)
             s_sleep (self, backoff);
             continue;
         }
-        while (!*opts->stop && !s_orphaned (opts)) {
+        bool orphaned = false;
+        while (!*opts->stop && !orphaned) {
             int64_t now = mf_clock_ms ();
             int64_t heartbeat_due = self->last_sent + self->heartbeat;
             int64_t deadline = self->last_heard + (int64_t) MF_WORKER_LIVENESS * self->heartbeat;
@@ -274,10 +317,14 @@ mf_worker_run (const mf_worker_opts_t *opts)
             //  (SIGSTOP, a sleeping laptop) first reads what arrived meanwhile.
             zmq_pollitem_t items [] = {
                 { zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0 },
-                { zsock_resolve (self->results), 0, ZMQ_POLLIN, 0 }
+                { zsock_resolve (self->results), 0, ZMQ_POLLIN, 0 },
+                { NULL, opts->stop_fd, ZMQ_POLLIN, 0 }
             };
-            if (zmq_poll (items, 2, wait < 0? 0: (long) wait) < 0)
+            int ready = zmq_poll (items, opts->stop_fd >= 0? 3: 2, wait < 0? 0: (long) wait);
+            if (ready < 0)
                 continue;           //  EINTR: a signal; the loop rechecks stop
+            if (ready == 0)
+                orphaned = s_orphaned (opts);
             if (items [0].revents & ZMQ_POLLIN)
                 s_on_master (self);
             if (items [1].revents & ZMQ_POLLIN)

@@ -28,6 +28,8 @@ typedef struct {
     const char *kernel;                 //  kernel variant name, or NULL for the best
     pid_t parent;                       //  if nonzero, exit when this parent is gone
     volatile sig_atomic_t *stop;        //  the loop ends soon after *stop is set
+    int stop_fd;                        //  readable once *stop is set (wakes the
+                                        //  poll at once), or -1: then within 200 ms
     const char *name;                   //  name to report instead of the host name
     int test_delay_ms;                  //  testing: msecs of sleep before each tile
     int test_corrupt_every;             //  testing: corrupt every Nth result (0: never)
@@ -35,6 +37,12 @@ typedef struct {
     const char *master_key;             //  with curve: the only master public key (Z85)
                                         //  we talk to
 } mf_worker_opts_t;
+
+//  Makes SIGINT and SIGTERM stop mf_worker_run at once: sets opts->stop
+//  and opts->stop_fd to a flag the handler sets and a self-pipe it writes,
+//  so a signal that lands just before the loop's poll still wakes it.
+//  Returns 0, or -1 if no pipe could be made.
+int mf_worker_catch_signals (mf_worker_opts_t *opts);
 
 //  Serves tiles until *opts->stop is set (or the parent is gone), then
 //  says BYE so the master re-issues its tiles. Returns 0, or -1 if it
