@@ -99,14 +99,20 @@ MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c mas
               master/progress.c master/render.c master/auth.c
 VIEWER_LIB := viewer/view.c viewer/script.c viewer/frame.c viewer/farm.c viewer/save.c \
               viewer/font.c viewer/viewer.c
-LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB) $(VIEWER_LIB)
+LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB)
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
 LIB        := $(O)/libmandelfarm.a
+# The viewer, and SDL2 with it, only go into mandelfarm-viewer: the
+# headless master starts faster without them (master/main.c says why).
+VIEWER_OBJ := $(VIEWER_LIB:%.c=$(O)/%.o)
+VIEWER_A   := $(O)/libmandelfarm-viewer.a
 
 MASTER_OBJ := $(O)/master/main.o
+VIEWER_MAIN_OBJ := $(O)/master/main-viewer.o
 WORKER_OBJ := $(O)/worker/main.o
 KEYGEN_OBJ := $(O)/keygen/main.o
-PROGRAMS   := bin/mandelfarm-master bin/mandelfarm-worker bin/mandelfarm-keygen
+PROGRAMS   := bin/mandelfarm-master bin/mandelfarm-viewer bin/mandelfarm-worker \
+              bin/mandelfarm-keygen
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(O)/tests/%)
@@ -136,9 +142,22 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(call say,AR,$@)ar rcs $@ $^
 
+$(VIEWER_A): $(VIEWER_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)ar rcs $@ $^
+
+$(VIEWER_MAIN_OBJ): master/main.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -DMF_VIEWER -c $< -o $@
+
 bin/mandelfarm-master: $(MASTER_OBJ) $(LIB) $(FLAGS_STAMP)
 	@mkdir -p bin
-	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(MASTER_OBJ) $(LIB) $(PKG_LIBS) $(SDL_LIBS)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(MASTER_OBJ) $(LIB) $(PKG_LIBS)
+
+bin/mandelfarm-viewer: $(VIEWER_MAIN_OBJ) $(VIEWER_A) $(LIB) $(FLAGS_STAMP)
+	@mkdir -p bin
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(VIEWER_MAIN_OBJ) $(VIEWER_A) $(LIB) \
+	    $(PKG_LIBS) $(SDL_LIBS)
 
 bin/mandelfarm-worker: $(WORKER_OBJ) $(LIB) $(FLAGS_STAMP)
 	@mkdir -p bin
@@ -149,8 +168,9 @@ bin/mandelfarm-keygen: $(KEYGEN_OBJ) $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(KEYGEN_OBJ) $(LIB) $(PKG_LIBS)
 
 # ---- tests -------------------------------------------------------------
-$(O)/tests/%: $(O)/tests/%.o $(TEST_HELPERS) $(LIB) $(FLAGS_STAMP)
-	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELPERS) $(LIB) $(CHECK_LIBS) $(PKG_LIBS)
+$(O)/tests/%: $(O)/tests/%.o $(TEST_HELPERS) $(VIEWER_A) $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELPERS) $(VIEWER_A) $(LIB) \
+	    $(CHECK_LIBS) $(PKG_LIBS) $(SDL_LIBS)
 
 $(O)/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
