@@ -12,7 +12,7 @@
 
 #define MF_TILE_MIN_EDGE 8          //  smallest --tile, pixels
 #define MF_TILE_MAX_EDGE 1024       //  largest --tile, pixels
-#define MF_TILE_DEFAULT_EDGE 64     //  default --tile, pixels
+#define MF_TILE_DEFAULT_EDGE 128    //  default --tile, pixels: see docs/PERFORMANCE.md
 
 typedef struct {
     uint32_t x;                     //  left column, pixels

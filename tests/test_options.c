@@ -2,6 +2,7 @@
     value it refuses, naming the flag and what is allowed. */
 #include "helpers.h"
 #include "options.h"
+#include "mf_tiles.h"
 
 #include <check.h>
 #include <string.h>
@@ -32,7 +33,7 @@ START_TEST (defaults)
     ck_assert_ptr_null (opts.raw);
     ck_assert_ptr_null (opts.listen);
     ck_assert_str_eq (mf_palette_name (opts.palette), "classic");
-    ck_assert_uint_eq (opts.tile, 64);
+    ck_assert_uint_eq (opts.tile, MF_TILE_DEFAULT_EDGE);
 }
 END_TEST
 
