@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -89,6 +90,11 @@ th_spawn (char *const argv [], const char *log)
             dup2 (null, 0);
         //  A new process group: signals to the test never reach it by accident.
         setpgid (0, 0);
+        //  It dies with the test, even one that fails before its cleanup
+        //  (the setting survives exec).
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid () == 1)
+            _exit (127);
         execv (argv [0], argv);
         _exit (127);
     }

@@ -21,7 +21,8 @@ char *th_tmpdir (void);
 void th_rmdir (const char *path);
 
 //  Starts argv (NULL-terminated) with stdout and stderr appended to log
-//  (or /dev/null when log is NULL). Returns its pid.
+//  (or /dev/null when log is NULL). Returns its pid. The process is killed
+//  if the test process dies first, so a failed test leaves nothing behind.
 pid_t th_spawn (char *const argv [], const char *log);
 
 //  Waits up to timeout msecs for pid to exit. Returns its exit status,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -251,6 +252,7 @@ START_TEST (unallocatable_size_refused)
     char *png = s_file ("big.png");
     pid_t pid = fork ();
     if (pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL);     //  dies with a failed test
         struct rlimit limit = { 1u << 30, 1u << 30 };
         setrlimit (RLIMIT_AS, &limit);
         char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "20000x20000",

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <zmq.h>
@@ -752,6 +753,7 @@ START_TEST (open_listen_warns)
     snprintf (endpoint, sizeof endpoint, "tcp://*:%d", th_free_port ());
     pid_t pid = fork ();
     if (pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL);     //  dies with a failed test
         if (unshare (CLONE_NEWNET))
             _exit (77);
         int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0644);

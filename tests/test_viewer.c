@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +84,7 @@ s_master (char *out, size_t size, const char *first, ...)
             _exit (127);
         dup2 (fd, 1);
         dup2 (fd, 2);
+        prctl (PR_SET_PDEATHSIG, SIGKILL);     //  dies with a failed test
         setpgid (0, 0);
         execv (argv [0], argv);
         _exit (127);
