@@ -60,16 +60,27 @@ done
 size=$(awk 'NR == 1 { split ($1, a, "/"); print a[1] }' "$tmp/figures")
 renderer=$(awk 'NR == 1 { split ($1, a, "/"); print a[2] }' "$tmp/figures")
 echo "viewer, default view at $size, $runs runs ($(nproc) CPUs, video ${SDL_VIDEODRIVER:-default}, renderer $renderer); msecs, min / median"
+out="$here/bench-results"
+mkdir -p "$out"
+json="$out/viewer.json.tmp"
+printf '{ "size": "%s", "runs": %s, "video": "%s", "renderer": "%s"' \
+    "$size" "$runs" "${SDL_VIDEODRIVER:-default}" "$renderer" > "$json"
 for column in 2 3 4 5 6 7 8; do
     case $column in
-        2) label="start -> first pixels shown" ;;
-        3) label="start -> preview complete" ;;
-        4) label="start -> frame complete" ;;
-        5) label="wheel zoom -> first frame shown (old picture moved)" ;;
-        6) label="wheel zoom -> first new pixels shown" ;;
-        7) label="wheel zoom -> preview complete" ;;
-        8) label="wheel zoom -> frame complete" ;;
+        2) label="start -> first pixels shown"; key=start_first_pixels ;;
+        3) label="start -> preview complete"; key=start_preview_complete ;;
+        4) label="start -> frame complete"; key=start_frame_complete ;;
+        5) label="wheel zoom -> first frame shown (old picture moved)"; key=zoom_first_frame ;;
+        6) label="wheel zoom -> first new pixels shown"; key=zoom_first_new_pixels ;;
+        7) label="wheel zoom -> preview complete"; key=zoom_preview_complete ;;
+        8) label="wheel zoom -> frame complete"; key=zoom_frame_complete ;;
     esac
-    cut -d' ' -f$column "$tmp/figures" | sort -n | awk -v label="$label" '
-        { v[NR] = $1 } END { printf "  %-52s %8.1f / %8.1f\n", label, v[1], v[int((NR + 1) / 2)] }'
+    figures=$(cut -d' ' -f$column "$tmp/figures" | sort -n | awk '
+        { v[NR] = $1 } END { printf "%.1f %.1f", v[1], v[int((NR + 1) / 2)] }')
+    min=${figures% *}
+    median=${figures#* }
+    printf "  %-52s %8s / %8s\n" "$label" "$min" "$median"
+    printf ', "%s_ms": { "min": %s, "median": %s }' "$key" "$min" "$median" >> "$json"
 done
+printf ' }\n' >> "$json"
+mv "$json" "$out/viewer.json"
