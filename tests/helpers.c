@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <png.h>
 #include <setjmp.h>
@@ -55,24 +56,22 @@ th_tmpdir (void)
     return path;
 }
 
+static int
+s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st;
+    (void) flag;
+    (void) ftw;
+    return remove (path) == 0 || errno == ENOENT? 0: -1;
+}
+
 void
 th_rmdir (const char *path)
 {
     if (!path || strncmp (path, "/tmp/mf-test-", 13))
         return;             //  only ever remove what th_tmpdir made
-    DIR *dir = opendir (path);
-    if (dir) {
-        struct dirent *entry;
-        while ((entry = readdir (dir))) {
-            if (!strcmp (entry->d_name, ".") || !strcmp (entry->d_name, ".."))
-                continue;
-            char child [1024];
-            snprintf (child, sizeof child, "%s/%s", path, entry->d_name);
-            unlink (child);
-        }
-        closedir (dir);
-    }
-    rmdir (path);
+    //  Depth first, without following links: files, then the folders.
+    nftw (path, s_remove, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 pid_t

@@ -386,10 +386,19 @@ START_TEST (view_change_never_draws_old_tiles)
         "wait\n"
         "screenshot c.png\n"
         "quit\n");
+    //  Workers slowed down on purpose: with fast kernels the whole view
+    //  could otherwise be drawn before the stall begins, and the stall
+    //  would wait in vain.
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    char *slow [] = { "--test-delay", "20", NULL };
+    pid_t workers [2] = { th_worker (endpoint, "1", slow), th_worker (endpoint, "1", slow) };
     char out [4096];
     int rc = s_master (out, sizeof out, "--size", "320x200", "--center", "-0.75,0",
-                       "--width", "3", "--iter", "20000", "--tile", "16", "-j", "2",
-                       "--script", script, NULL);
+                       "--width", "3", "--iter", "20000", "--tile", "16", "-j", "0",
+                       "--listen", endpoint, "--script", script, NULL);
+    th_stop (workers [0]);
+    th_stop (workers [1]);
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
     char *trace = s_file ("t.log");
     FILE *file = fopen (trace, "r");
