@@ -129,7 +129,7 @@ s_endpoint (void)
         { "ephemeral", "tcp://127.0.0.1:*" }, { "mapped", "tcp://[::ffff:127.0.0.1]:5555" },
         { "ipc", "ipc://@mandelfarm-1-00000000" }, { "inproc", "inproc://farm" },
         { "wildcard", "tcp://*:5555" }, { "any", "tcp://0.0.0.0:5555" },
-        { "lan", "tcp://192.168.1.10:5555" }, { "source", "tcp://127.0.0.1;10.0.0.1:5555" },
+        { "lan", "tcp://192.0.2.10:5555" }, { "source", "tcp://127.0.0.1;198.51.100.1:5555" },
         { "no-port", "tcp://127.0.0.1" }, { "bare-v6", "tcp://::1:5555" }
     };
     for (size_t index = 0; index < sizeof seeds / sizeof seeds [0]; index++)

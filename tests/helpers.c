@@ -74,6 +74,33 @@ th_rmdir (const char *path)
     nftw (path, s_remove, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+char *th_dir = NULL;
+
+void
+th_dir_setup (void)
+{
+    th_dir = th_tmpdir ();
+    ck_assert_ptr_nonnull (th_dir);
+}
+
+void
+th_dir_teardown (void)
+{
+    th_rmdir (th_dir);
+    free (th_dir);
+    th_dir = NULL;
+}
+
+char *
+th_path (const char *name)
+{
+    size_t size = strlen (th_dir) + strlen (name) + 2;
+    char *path = malloc (size);
+    ck_assert_ptr_nonnull (path);
+    snprintf (path, size, "%s/%s", th_dir, name);
+    return path;
+}
+
 pid_t
 th_spawn (char *const argv [], const char *log)
 {

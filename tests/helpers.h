@@ -20,6 +20,14 @@ char *th_tmpdir (void);
 //  Removes a directory tree made by th_tmpdir.
 void th_rmdir (const char *path);
 
+//  Each test's own temporary folder, as a Check fixture: th_dir_setup
+//  makes it (th_dir is its path), th_dir_teardown removes it; th_path
+//  gives a path inside it (caller frees).
+extern char *th_dir;
+void th_dir_setup (void);
+void th_dir_teardown (void);
+char *th_path (const char *name);
+
 //  Starts argv (NULL-terminated) with stdout and stderr appended to log
 //  (or /dev/null when log is NULL). Returns its pid. The process is killed
 //  if the test process dies first, so a failed test leaves nothing behind.

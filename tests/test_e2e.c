@@ -23,29 +23,6 @@
 #define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
              "--iter", "1500", "--quiet"
 
-static char *dir;
-
-static void
-s_setup (void)
-{
-    dir = th_tmpdir ();
-    ck_assert_ptr_nonnull (dir);
-}
-
-static void
-s_teardown (void)
-{
-    th_rmdir (dir);
-    free (dir);
-}
-
-static char *
-s_file (const char *name)
-{
-    char *path = malloc (600);
-    snprintf (path, 600, "%s/%s", dir, name);
-    return path;
-}
 
 //  The reference: one local worker.
 static void
@@ -60,7 +37,7 @@ s_reference (char *png, char *npy)
 
 START_TEST (remote_workers_match_local)
 {
-    char *ref_png = s_file ("ref.png"), *ref_npy = s_file ("ref.npy");
+    char *ref_png = th_path ("ref.png"), *ref_npy = th_path ("ref.npy");
     s_reference (ref_png, ref_npy);
     char endpoint [64], listen [64];
     int port = th_free_port ();
@@ -68,7 +45,7 @@ START_TEST (remote_workers_match_local)
     snprintf (listen, sizeof listen, "tcp://127.0.0.1:%d", port);
     //  Two real worker processes, started before the master: they wait.
     pid_t w1 = th_worker (endpoint, "1", NULL), w2 = th_worker (endpoint, "2", NULL);
-    char *png = s_file ("farm.png"), *npy = s_file ("farm.npy");
+    char *png = th_path ("farm.png"), *npy = th_path ("farm.npy");
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0",
                       "--listen", listen, "--tile", "16", "-o", png, "--raw", npy, NULL };
     char out [2048];
@@ -79,7 +56,7 @@ START_TEST (remote_workers_match_local)
 
     //  The same workers serve a second render (a new master on the same
     //  port), with another tile size and local workers joining in.
-    char *png2 = s_file ("farm2.png"), *npy2 = s_file ("farm2.npy");
+    char *png2 = th_path ("farm2.png"), *npy2 = th_path ("farm2.npy");
     char *argv2 [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "1",
                        "--listen", listen, "--tile", "23", "-o", png2, "--raw", npy2, NULL };
     rc = th_run (argv2, RENDER_MS, out, sizeof out);
@@ -97,11 +74,11 @@ END_TEST
 
 START_TEST (local_splits_match)
 {
-    char *ref_png = s_file ("ref.png"), *ref_npy = s_file ("ref.npy");
+    char *ref_png = th_path ("ref.png"), *ref_npy = th_path ("ref.npy");
     s_reference (ref_png, ref_npy);
     const char *splits [][2] = { { "2", "8" }, { "3", "23" }, { "2", "1024" } };
     for (int index = 0; index < 3; index++) {
-        char *png = s_file ("s.png"), *npy = s_file ("s.npy");
+        char *png = th_path ("s.png"), *npy = th_path ("s.npy");
         char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW,
                           "-j", (char *) splits [index][0], "--tile", (char *) splits [index][1],
                           "-o", png, "--raw", npy, NULL };
@@ -122,7 +99,7 @@ START_TEST (metadata_reproduces_the_image)
 {
     //  Render from a region, read Center and Width back from the PNG,
     //  render again from those: the same bytes.
-    char *a = s_file ("a.png");
+    char *a = th_path ("a.png");
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "200x100",
                       "--region", "-1.9,-1.1,-0.2,0.2", "--iter", "700", "-j", "2",
                       "--quiet", "-o", a, NULL };
@@ -134,7 +111,7 @@ START_TEST (metadata_reproduces_the_image)
     free (rgb);
     ck_assert_int_eq (th_png_read (a, &w, &h, &rgb, "Width", width, sizeof width), 0);
     free (rgb);
-    char *b = s_file ("b.png");
+    char *b = th_path ("b.png");
     char *again [] = { (char *) th_bin ("mandelfarm-master"), "--size", "200x100",
                        "--center", center, "--width", width, "--iter", "700", "-j", "1",
                        "--quiet", "-o", b, NULL };
@@ -151,7 +128,7 @@ END_TEST
 static void
 s_refused (const char *flag, char *const extra [])
 {
-    char *out_png = s_file ("out.png");
+    char *out_png = th_path ("out.png");
     FILE *old = fopen (out_png, "w");
     fputs ("old bytes", old);
     fclose (old);
@@ -162,7 +139,7 @@ s_refused (const char *flag, char *const extra [])
     char *tail [] = { "--size", "64x48", "-o", out_png, "--raw", NULL };
     for (int index = 0; tail [index]; index++)
         argv [argc++] = tail [index];
-    char *npy = s_file ("out.npy");
+    char *npy = th_path ("out.npy");
     argv [argc++] = npy;
     argv [argc] = NULL;
     char out [2048];
@@ -171,7 +148,7 @@ s_refused (const char *flag, char *const extra [])
     ck_assert_msg (strstr (out, flag), "%s: message '%s' does not name it", flag, out);
     char *newline = strchr (out, '\n');
     ck_assert_msg (newline && newline [1] == 0, "%s: not one line: '%s'", flag, out);
-    ck_assert_int_eq (th_count_entries (dir), 1);
+    ck_assert_int_eq (th_count_entries (th_dir), 1);
     size_t size;
     uint8_t *data = th_slurp (out_png, &size);
     ck_assert (size == 9 && memcmp (data, "old bytes", 9) == 0);
@@ -197,7 +174,7 @@ START_TEST (bad_input_refused)
     ck_assert_int_eq (th_run (argv, RENDER_MS, out, sizeof out), 2);
     ck_assert_ptr_nonnull (strstr (out, "-o"));
     char *raw [] = { (char *) th_bin ("mandelfarm-master"), "--size", "8x8", "-j", "1",
-                     "-o", s_file ("ok.png"), "--raw", "/nonexistent-dir/x.npy", NULL };
+                     "-o", th_path ("ok.png"), "--raw", "/nonexistent-dir/x.npy", NULL };
     ck_assert_int_eq (th_run (raw, RENDER_MS, out, sizeof out), 2);
     ck_assert_ptr_nonnull (strstr (out, "--raw"));
     ck_assert (!th_exists (raw [6]));
@@ -209,14 +186,14 @@ START_TEST (viewer_checks_keys_too)
 {
     //  The live viewer goes through the same key checks as a headless
     //  render, before any window, worker or socket exists.
-    char *script = s_file ("quit.txt");
+    char *script = th_path ("quit.txt");
     FILE *file = fopen (script, "w");
     fputs ("quit\n", file);
     fclose (file);
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--script", script, "-j", "1",
-                      "--listen", endpoint, "--cert", "/nonexistent_secret", "--allow", dir, NULL };
+                      "--listen", endpoint, "--cert", "/nonexistent_secret", "--allow", th_dir, NULL };
     char out [2048];
     ck_assert_int_eq (th_run (argv, RENDER_MS, out, sizeof out), 2);
     ck_assert_msg (strstr (out, "--cert"), "%s", out);
@@ -249,7 +226,7 @@ START_TEST (unallocatable_size_refused)
     return;
 #else
     //  Pretend the machine is small: 1 GiB of address space, 1.6 GB image.
-    char *png = s_file ("big.png");
+    char *png = th_path ("big.png");
     pid_t pid = fork ();
     if (pid == 0) {
         prctl (PR_SET_PDEATHSIG, SIGKILL);     //  dies with a failed test
@@ -263,7 +240,7 @@ START_TEST (unallocatable_size_refused)
         _exit (127);
     }
     ck_assert_int_eq (th_wait (pid, RENDER_MS), 2);
-    ck_assert_int_eq (th_count_entries (dir), 0);
+    ck_assert_int_eq (th_count_entries (th_dir), 0);
     free (png);
 #endif
 }
@@ -271,18 +248,18 @@ END_TEST
 
 START_TEST (interrupt_leaves_nothing)
 {
-    char *png = s_file ("slow.png"), *npy = s_file ("slow.npy");
+    char *png = th_path ("slow.png"), *npy = th_path ("slow.npy");
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "1920x1080",
                       "--center", "-0.743643887,0.131825904", "--width", "1e-6",
                       "--iter", "200000", "-j", "1", "--quiet", "-o", png, "--raw", npy, NULL };
-    char *log = s_file ("log");
+    char *log = th_path ("log");
     pid_t pid = th_spawn (argv, log);
     usleep (700 * 1000);
     kill (pid, SIGINT);
     ck_assert_int_eq (th_wait (pid, 10000), 1);
     unlink (log);
     //  Neither the outputs nor any temporary file.
-    ck_assert_int_eq (th_count_entries (dir), 0);
+    ck_assert_int_eq (th_count_entries (th_dir), 0);
     free (png);
     free (npy);
     free (log);
@@ -291,17 +268,17 @@ END_TEST
 
 START_TEST (garbage_on_the_port)
 {
-    char *ref_png = s_file ("ref.png"), *ref_npy = s_file ("ref.npy");
+    char *ref_png = th_path ("ref.png"), *ref_npy = th_path ("ref.npy");
     s_reference (ref_png, ref_npy);
     int port = th_free_port ();
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-    char *png = s_file ("g.png"), *npy = s_file ("g.npy");
+    char *png = th_path ("g.png"), *npy = th_path ("g.npy");
     //  Not --quiet: the summary line reports what was dropped.
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "240x160",
                       "--center", "-0.7436,0.1318", "--width", "0.02", "--iter", "1500",
                       "-j", "0", "--listen", endpoint, "-o", png, "--raw", npy, NULL };
-    char *log = s_file ("master.log");
+    char *log = th_path ("master.log");
     pid_t master = th_spawn (argv, log);
     //  A peer that speaks ZeroMQ but sends nonsense: garbage, a forged
     //  result for a lease it was never given, a wrong version.
@@ -376,7 +353,7 @@ START_TEST (progress_bar_on_a_terminal)
 {
     //  script(1) gives the master a pseudo-terminal: the progress bar and
     //  the summary show there; --quiet silences both; a pipe gets no bar.
-    char *png = s_file ("p.png");
+    char *png = th_path ("p.png");
     char command [1024], out [8192];
     snprintf (command, sizeof command, "%s --size 400x300 --iter 3000 -j 2 --tile 16 -o %s",
               th_bin ("mandelfarm-master"), png);
@@ -402,7 +379,7 @@ START_TEST (install_and_missing_packages)
 {
     //  make install honours DESTDIR and PREFIX.
     char root [700], command [1024], out [4096];
-    snprintf (root, sizeof root, "%s/root", dir);
+    snprintf (root, sizeof root, "%s/root", th_dir);
     snprintf (command, sizeof command, "make --no-print-directory install DESTDIR=%s PREFIX=/opt/mf", root);
     char *install [] = { "/bin/sh", "-c", command, NULL };
     ck_assert_int_eq (th_run (install, RENDER_MS, out, sizeof out), 0);
@@ -431,7 +408,7 @@ main (void)
     Suite *suite = suite_create ("e2e");
     TCase *tc = tcase_create ("farm");
     tcase_set_timeout (tc, 120);
-    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_checked_fixture (tc, th_dir_setup, th_dir_teardown);
     tcase_add_test (tc, remote_workers_match_local);
     tcase_add_test (tc, local_splits_match);
     tcase_add_test (tc, metadata_reproduces_the_image);

@@ -24,34 +24,17 @@
 #define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
              "--iter", "1500"
 
-static char *dir;
 static char ref_png [600], ref_npy [600];
-
-static char *
-s_file (const char *name)
-{
-    char *path = malloc (600);
-    snprintf (path, 600, "%s/%s", dir, name);
-    return path;
-}
 
 static void
 s_setup (void)
 {
-    dir = th_tmpdir ();
-    ck_assert_ptr_nonnull (dir);
-    snprintf (ref_png, sizeof ref_png, "%s/ref.png", dir);
-    snprintf (ref_npy, sizeof ref_npy, "%s/ref.npy", dir);
+    th_dir_setup ();
+    snprintf (ref_png, sizeof ref_png, "%s/ref.png", th_dir);
+    snprintf (ref_npy, sizeof ref_npy, "%s/ref.npy", th_dir);
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "1", "--quiet",
                       "-o", ref_png, "--raw", ref_npy, NULL };
     ck_assert_int_eq (th_run (argv, RENDER_MS, NULL, 0), 0);
-}
-
-static void
-s_teardown (void)
-{
-    th_rmdir (dir);
-    free (dir);
 }
 
 static void
@@ -66,9 +49,9 @@ static pid_t
 s_master (const char *endpoint, const char *log, char *const extra [])
 {
     static char png [600], npy [600], stats [600];
-    snprintf (png, sizeof png, "%s/out.png", dir);
-    snprintf (npy, sizeof npy, "%s/out.npy", dir);
-    snprintf (stats, sizeof stats, "%s/stats.json", dir);
+    snprintf (png, sizeof png, "%s/out.png", th_dir);
+    snprintf (npy, sizeof npy, "%s/out.npy", th_dir);
+    snprintf (stats, sizeof stats, "%s/stats.json", th_dir);
     char *argv [40] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0",
                         "--listen", (char *) endpoint, "--heartbeat", HB, "--tile", "16",
                         "-o", png, "--raw", npy, "--stats", stats };
@@ -85,7 +68,7 @@ s_master (const char *endpoint, const char *log, char *const extra [])
 static long long
 s_stat (const char *name)
 {
-    char *path = s_file ("stats.json");
+    char *path = th_path ("stats.json");
     long long value = th_json_counter (path, name);
     free (path);
     ck_assert_msg (value >= 0, "no counter '%s' in the stats", name);
@@ -95,7 +78,7 @@ s_stat (const char *name)
 static void
 s_expect_identical (void)
 {
-    char *png = s_file ("out.png"), *npy = s_file ("out.npy");
+    char *png = th_path ("out.png"), *npy = th_path ("out.npy");
     ck_assert_msg (th_same_file (png, ref_png), "the PNG differs from a quiet render");
     ck_assert_msg (th_same_file (npy, ref_npy), "the .npy differs from a quiet render");
     free (png);
@@ -106,7 +89,7 @@ START_TEST (stopped_worker_evicted)
 {
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
-    char *log = s_file ("master.log");
+    char *log = th_path ("master.log");
     pid_t master = s_master (endpoint, log, (char *[]) { "-v", NULL });
     //  The worker under test first, so that it surely holds tiles while
     //  the other still has plenty to do (else backups could end the
@@ -139,7 +122,7 @@ START_TEST (late_result_dropped)
     //  would differ.
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
-    char *log = s_file ("master.log");
+    char *log = th_path ("master.log");
     pid_t master = s_master (endpoint, log, (char *[]) { "-v", NULL });
     void *context = zmq_ctx_new ();
     void *dealer = zmq_socket (context, ZMQ_DEALER);
@@ -195,7 +178,7 @@ START_TEST (terminated_worker_gives_tiles_back)
     //  re-issue.
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
-    char *log = s_file ("master.log");
+    char *log = th_path ("master.log");
     pid_t master = s_master (endpoint, log, (char *[]) { "--heartbeat", "10000", "-v", NULL });
     pid_t b = th_worker (endpoint, "2", (char *[]) { "--test-delay", "300", "--name", "leaver", NULL });
     ck_assert (th_wait_for_text (log, "leaver", 10000));
@@ -219,7 +202,7 @@ START_TEST (all_workers_gone_then_back)
 {
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
-    char *log = s_file ("master.log");
+    char *log = th_path ("master.log");
     pid_t master = s_master (endpoint, log, (char *[]) { "-v", NULL });
     pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "20", "--name", "first", NULL });
     ck_assert (th_wait_for_text (log, "first", 10000));
@@ -247,14 +230,14 @@ START_TEST (deadline_gives_up)
 {
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
-    char *log = s_file ("master.log");
+    char *log = th_path ("master.log");
     pid_t master = s_master (endpoint, log, (char *[]) { "--deadline", "1", NULL });
     ck_assert_int_eq (th_wait (master, 20000), 1);
     ck_assert (th_wait_for_text (log, "--deadline", 1000));
-    char *png = s_file ("out.png");
+    char *png = th_path ("out.png");
     ck_assert (!th_exists (png));
     ck_assert_int_eq (s_stat ("tiles"), 0);
-    char *stats = s_file ("stats.json");
+    char *stats = th_path ("stats.json");
     ck_assert (th_wait_for_text (stats, "\"status\": \"deadline\"", 100));
     free (png);
     free (stats);
@@ -266,7 +249,7 @@ START_TEST (master_killed_and_resumed)
 {
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
-    char *journal = s_file ("ck"), *log = s_file ("master.log"), *log2 = s_file ("master2.log");
+    char *journal = th_path ("ck"), *log = th_path ("master.log"), *log2 = th_path ("master2.log");
     //  Two workers, 1 and 2 threads: at most 2 + 3 tiles in flight.
     pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", NULL });
     pid_t b = th_worker (endpoint, "2", (char *[]) { "--test-delay", "15", NULL });
@@ -313,8 +296,8 @@ END_TEST
 
 START_TEST (checkpoint_of_another_render_refused)
 {
-    char *journal = s_file ("ck");
-    char *png = s_file ("a.png");
+    char *journal = th_path ("ck");
+    char *png = th_path ("a.png");
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0", "--quiet",
@@ -344,7 +327,7 @@ START_TEST (lying_worker_quarantined)
 {
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
-    char *log = s_file ("master.log");
+    char *log = th_path ("master.log");
     pid_t master = s_master (endpoint, log, (char *[]) { "--verify", "50", "-v", NULL });
     //  The liar first, so it surely computes a share of the tiles.
     char *delay [] = { "--test-delay", "5", NULL };
@@ -362,7 +345,7 @@ START_TEST (lying_worker_quarantined)
     ck_assert_int_eq (s_stat ("quarantined"), 1);
     ck_assert_int_ge (s_stat ("mismatches"), 1);
     ck_assert_int_ge (s_stat ("verified"), 30);
-    char *stats = s_file ("stats.json");
+    char *stats = th_path ("stats.json");
     ck_assert (th_wait_for_text (stats, "\"quarantined\": true", 100));
     ck_assert (th_wait_for_text (log, "liar", 100));
     free (stats);
@@ -374,7 +357,7 @@ START_TEST (workers_killed_at_random)
 {
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
-    char *log = s_file ("master.log");
+    char *log = th_path ("master.log");
     unsigned seed = (unsigned) time (NULL);
     srand (seed);
     pid_t workers [4];
@@ -425,7 +408,7 @@ START_TEST (worker_cut_off_by_the_network)
     char endpoint [64], source [96];
     s_endpoint (endpoint, sizeof endpoint);
     snprintf (source, sizeof source, "tcp://127.0.0.2:0;%s", endpoint + 6);
-    char *log = s_file ("master.log");
+    char *log = th_path ("master.log");
     pid_t master = s_master (endpoint, log, (char *[]) { "-v", NULL });
     pid_t b = th_worker (source, "1", (char *[]) { "--test-delay", "15", "--name", "faraway", NULL });
     ck_assert_msg (th_wait_for_text (log, "faraway", 10000), "the far worker never joined");
@@ -455,7 +438,7 @@ main (void)
     Suite *suite = suite_create ("faults");
     TCase *tc = tcase_create ("faults");
     tcase_set_timeout (tc, 180);
-    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_checked_fixture (tc, s_setup, th_dir_teardown);
     tcase_add_test (tc, stopped_worker_evicted);
     tcase_add_test (tc, late_result_dropped);
     tcase_add_test (tc, terminated_worker_gives_tiles_back);

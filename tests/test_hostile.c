@@ -39,21 +39,6 @@
 #define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
              "--iter", "1500", "--tile", "32"
 
-static char *dir;
-
-static void
-s_setup (void)
-{
-    dir = th_tmpdir ();
-    ck_assert_ptr_nonnull (dir);
-}
-
-static void
-s_teardown (void)
-{
-    th_rmdir (dir);
-    free (dir);
-}
 
 static int64_t
 s_now (void)
@@ -159,10 +144,10 @@ START_TEST (hostile_peer_changes_nothing)
 {
     //  The reference: the real master with one local worker.
     char ref_png [600], ref_npy [600], png [600], npy [600];
-    snprintf (ref_png, sizeof ref_png, "%s/ref.png", dir);
-    snprintf (ref_npy, sizeof ref_npy, "%s/ref.npy", dir);
-    snprintf (png, sizeof png, "%s/hostile.png", dir);
-    snprintf (npy, sizeof npy, "%s/hostile.npy", dir);
+    snprintf (ref_png, sizeof ref_png, "%s/ref.png", th_dir);
+    snprintf (ref_npy, sizeof ref_npy, "%s/ref.npy", th_dir);
+    snprintf (png, sizeof png, "%s/hostile.png", th_dir);
+    snprintf (npy, sizeof npy, "%s/hostile.npy", th_dir);
     char *ref_argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "--quiet", "-j", "1",
                           "-o", ref_png, "--raw", ref_npy, NULL };
     ck_assert_int_eq (th_run (ref_argv, RENDER_MS, NULL, 0), 0);
@@ -384,7 +369,7 @@ main (void)
     Suite *suite = suite_create ("hostile");
     TCase *tc = tcase_create ("peer");
     tcase_set_timeout (tc, 120);
-    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_checked_fixture (tc, th_dir_setup, th_dir_teardown);
     tcase_add_test (tc, hostile_peer_changes_nothing);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);

@@ -12,21 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *dir;
 static char path [600];
 
 static void
 s_setup (void)
 {
-    dir = th_tmpdir ();
-    snprintf (path, sizeof path, "%s/ck", dir);
-}
-
-static void
-s_teardown (void)
-{
-    th_rmdir (dir);
-    free (dir);
+    th_dir_setup ();
+    snprintf (path, sizeof path, "%s/ck", th_dir);
 }
 
 static mf_job_spec_t
@@ -260,7 +252,7 @@ main (void)
 {
     Suite *suite = suite_create ("journal");
     TCase *tc = tcase_create ("core");
-    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_checked_fixture (tc, s_setup, th_dir_teardown);
     tcase_add_test (tc, record_round_trip);
     tcase_add_test (tc, replay_restores_done_tiles);
     tcase_add_test (tc, torn_tail_is_cut);

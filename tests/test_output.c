@@ -13,27 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *dir;
 static char path [600];
-
-static void
-s_setup (void)
-{
-    dir = th_tmpdir ();
-    ck_assert_ptr_nonnull (dir);
-}
-
-static void
-s_teardown (void)
-{
-    th_rmdir (dir);
-    free (dir);
-}
 
 static const char *
 s_path (const char *name)
 {
-    snprintf (path, sizeof path, "%s/%s", dir, name);
+    snprintf (path, sizeof path, "%s/%s", th_dir, name);
     return path;
 }
 
@@ -160,11 +145,11 @@ START_TEST (outfile_atomic)
     uint8_t *data = th_slurp (s_path ("x.png"), &size);
     ck_assert (size == 3 && memcmp (data, "old", 3) == 0);
     free (data);
-    ck_assert_int_eq (th_count_entries (dir), 2);       //  x.png and its temporary
+    ck_assert_int_eq (th_count_entries (th_dir), 2);       //  x.png and its temporary
     mf_outfile_abort (&out);
     ck_assert_ptr_null (out);
     mf_outfile_abort (&out);                            //  safe twice
-    ck_assert_int_eq (th_count_entries (dir), 1);
+    ck_assert_int_eq (th_count_entries (th_dir), 1);
     data = th_slurp (s_path ("x.png"), &size);
     ck_assert (size == 3);
     free (data);
@@ -172,7 +157,7 @@ START_TEST (outfile_atomic)
     out = mf_outfile_open (s_path ("x.png"), err, sizeof err);
     fputs ("new", mf_outfile_stream (out));
     ck_assert_int_eq (mf_outfile_commit (&out, err, sizeof err), 0);
-    ck_assert_int_eq (th_count_entries (dir), 1);
+    ck_assert_int_eq (th_count_entries (th_dir), 1);
     struct stat st;
     ck_assert_int_eq (stat (s_path ("x.png"), &st), 0);
     ck_assert (st.st_mode & S_IRUSR);
@@ -184,10 +169,10 @@ START_TEST (outfile_refusals)
     char err [256];
     ck_assert_int_eq (mf_outfile_check (s_path ("fine.png"), err, sizeof err), 0);
     ck_assert (!th_exists (s_path ("fine.png")));
-    ck_assert_int_eq (th_count_entries (dir), 0);
+    ck_assert_int_eq (th_count_entries (th_dir), 0);
     ck_assert_int_eq (mf_outfile_check (s_path ("no/such/dir.png"), err, sizeof err), -1);
     ck_assert_ptr_nonnull (strstr (err, "cannot write"));
-    ck_assert_int_eq (mf_outfile_check (dir, err, sizeof err), -1);
+    ck_assert_int_eq (mf_outfile_check (th_dir, err, sizeof err), -1);
     ck_assert_ptr_nonnull (strstr (err, "directory"));
     ck_assert_int_eq (mf_outfile_check ("", err, sizeof err), -1);
 }
@@ -198,7 +183,7 @@ main (void)
 {
     Suite *suite = suite_create ("output");
     TCase *tc = tcase_create ("core");
-    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_checked_fixture (tc, th_dir_setup, th_dir_teardown);
     tcase_add_test (tc, png_round_trip);
     tcase_add_test (tc, png_missing_rows_fails);
     tcase_add_test (tc, render_png_metadata);

@@ -11,21 +11,6 @@
 #include <string.h>
 #include <zlib.h>
 
-static char *dir;
-
-static void
-s_setup (void)
-{
-    dir = th_tmpdir ();
-    ck_assert_ptr_nonnull (dir);
-}
-
-static void
-s_teardown (void)
-{
-    th_rmdir (dir);
-    free (dir);
-}
 
 //  Test images: each exercises a path of the encoder.
 typedef enum { FLAT, NOISE, BANDS, GRADIENT, RUNS } s_kind_t;
@@ -50,14 +35,6 @@ s_image (s_kind_t kind, uint32_t w, uint32_t h)
         }
     }
     return rgb;
-}
-
-static char *
-s_file (const char *name)
-{
-    char *path = malloc (600);
-    snprintf (path, 600, "%s/%s", dir, name);
-    return path;
 }
 
 //  Writes rgb row by row (in uneven pieces) to path.
@@ -163,13 +140,13 @@ START_TEST (every_image_decodes_the_same_whoever_writes_it)
             for (int level = 0; level <= 1; level++) {
                 uint32_t w = sizes [s][0], h = sizes [s][1];
                 uint8_t *rgb = s_image ((s_kind_t) kind, w, h);
-                char *rows = s_file ("rows.png");
+                char *rows = th_path ("rows.png");
                 s_write_rows (rows, rgb, w, h, level);
                 s_check_stream (rows, w, h);
                 s_check_pixels (rows, rgb, w, h);
                 static const int threads [] = { 1, 2, 3, 8 };
                 for (int t = 0; t < 4; t++) {
-                    char *image = s_file ("image.png");
+                    char *image = th_path ("image.png");
                     s_write_image (image, rgb, w, h, level, threads [t]);
                     ck_assert_msg (th_same_file (rows, image),
                                    "kind %d, %ux%u, level %d, %d threads: bytes differ",
@@ -188,7 +165,7 @@ START_TEST (compression_pays)
     uint32_t w = 640, h = 200;
     for (int kind = FLAT; kind <= BANDS; kind++) {
         uint8_t *rgb = s_image ((s_kind_t) kind, w, h);
-        char *path = s_file ("c.png");
+        char *path = th_path ("c.png");
         s_write_image (path, rgb, w, h, MF_PNG_DEFAULT_LEVEL, 2);
         size_t size;
         uint8_t *data = th_slurp (path, &size);
@@ -206,7 +183,7 @@ END_TEST
 
 START_TEST (bad_text_refused)
 {
-    char *path = s_file ("t.png");
+    char *path = th_path ("t.png");
     FILE *file = fopen (path, "wb");
     char err [256];
     mf_png_text_t text [] = { { "", "empty keyword" } };
@@ -222,7 +199,7 @@ main (void)
 {
     Suite *suite = suite_create ("png");
     TCase *tc = tcase_create ("core");
-    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_checked_fixture (tc, th_dir_setup, th_dir_teardown);
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, every_image_decodes_the_same_whoever_writes_it);
     tcase_add_test (tc, compression_pays);

@@ -14,7 +14,6 @@
 
 #include <check.h>
 #include <czmq.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,36 +33,6 @@
 #define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
              "--iter", "1500"
 
-static char *dir;
-
-static void
-s_setup (void)
-{
-    dir = th_tmpdir ();
-    ck_assert_ptr_nonnull (dir);
-}
-
-static void
-s_teardown (void)
-{
-    //  Keys live in a subdirectory; th_rmdir removes one level.
-    char allow [600];
-    snprintf (allow, sizeof allow, "%s/allow", dir);
-    DIR *handle = opendir (allow);
-    if (handle) {
-        struct dirent *entry;
-        while ((entry = readdir (handle))) {
-            char path [1200];
-            snprintf (path, sizeof path, "%s/%s", allow, entry->d_name);
-            if (entry->d_name [0] != '.')
-                unlink (path);
-        }
-        closedir (handle);
-        rmdir (allow);
-    }
-    th_rmdir (dir);
-    free (dir);
-}
 
 //  A path in the test's directory (a static buffer of 8 in rotation).
 static char *
@@ -72,7 +41,7 @@ s_file (const char *name)
     static char paths [8][600];
     static int next = 0;
     char *path = paths [next++ % 8];
-    snprintf (path, 600, "%s/%s", dir, name);
+    snprintf (path, 600, "%s/%s", th_dir, name);
     return path;
 }
 
@@ -97,11 +66,11 @@ START_TEST (endpoint_loopback)
         "inproc://farm"
     };
     const char *open_to_all [] = {
-        "tcp://*:5555", "tcp://0.0.0.0:5555", "tcp://[::]:5555", "tcp://192.168.1.10:5555",
-        "tcp://10.0.0.1:5555", "tcp://eth0:5555", "tcp://farm.example.org:5555",
+        "tcp://*:5555", "tcp://0.0.0.0:5555", "tcp://[::]:5555", "tcp://192.0.2.10:5555",
+        "tcp://198.51.100.1:5555", "tcp://eth0:5555", "tcp://farm.example.org:5555",
         "tcp://128.0.0.1:5555", "tcp://::1:5555", "tcp://127.0.0.1", "tcp://127.0.0.1:",
         "tcp://127.0.0.1:0", "tcp://127.0.0.1:65536", "tcp://127.0.0.1:55x",
-        "tcp://127.1:5555", "tcp://127.0.0.1;192.168.1.1:5555", "tcp://[::1:5555",
+        "tcp://127.1:5555", "tcp://127.0.0.1;192.0.2.1:5555", "tcp://[::1:5555",
         "tcp://:5555", "udp://127.0.0.1:5555", "ipc://", "127.0.0.1:5555", "", NULL
     };
     for (size_t index = 0; index < sizeof loopback / sizeof loopback [0]; index++)
@@ -222,7 +191,7 @@ START_TEST (cert_load)
     ck_assert_ptr_nonnull (strstr (err, "does not match"));
     ck_assert_str_eq (keys.secret_txt, "");
     //  Not a file (a directory, a FIFO that must not block us), no file, a PNG.
-    ck_assert_int_eq (mf_curve_load (dir, false, &keys, err, sizeof err), -1);
+    ck_assert_int_eq (mf_curve_load (th_dir, false, &keys, err, sizeof err), -1);
     ck_assert_ptr_nonnull (strstr (err, "not a file"));
     ck_assert_int_eq (mkfifo (s_file ("fifo"), 0600), 0);
     ck_assert_int_eq (mf_curve_load (s_file ("fifo"), true, &keys, err, sizeof err), -1);
@@ -375,7 +344,7 @@ START_TEST (auth_refuses_to_start_badly)
     ck_assert_int_eq (mf_auth_check_dir (s_file ("none"), err, sizeof err), -1);
     //  A directory named "*", zauth's word for "any key", is a directory.
     ck_assert_int_eq (mkdir (s_file ("*"), 0755), 0);
-    ck_assert_int_eq (chdir (dir), 0);
+    ck_assert_int_eq (chdir (th_dir), 0);
     mf_auth_t *auth = mf_auth_new (&master, "*", err, sizeof err);
     ck_assert_msg (auth != NULL, "%s", err);
     zsock_t *server = zsock_new (ZMQ_ROUTER);
@@ -466,7 +435,7 @@ START_TEST (keygen_round_trip)
     char *none [] = { (char *) th_bin ("mandelfarm-keygen"), NULL };
     ck_assert_int_eq (th_run (none, 10000, out, sizeof out), 2);
     ck_assert_ptr_nonnull (strstr (out, "PATH"));
-    ck_assert_int_eq (th_count_entries (dir), 3);        //  node.cert, node.cert_secret, lonely.cert_secret
+    ck_assert_int_eq (th_count_entries (th_dir), 3);        //  node.cert, node.cert_secret, lonely.cert_secret
     zcert_destroy (&again);
     zcert_destroy (&public_cert);
     zcert_destroy (&secret_cert);
@@ -487,8 +456,8 @@ typedef struct {
 static void
 s_make_pair (s_pair_t *pair, const char *name)
 {
-    snprintf (pair->pub, sizeof pair->pub, "%s/%s.cert", dir, name);
-    snprintf (pair->sec, sizeof pair->sec, "%s/%s.cert_secret", dir, name);
+    snprintf (pair->pub, sizeof pair->pub, "%s/%s.cert", th_dir, name);
+    snprintf (pair->sec, sizeof pair->sec, "%s/%s.cert_secret", th_dir, name);
     char out [1024];
     ck_assert_int_eq (s_keygen (pair->pub, false, out, sizeof out), 0);
 }
@@ -603,7 +572,7 @@ START_TEST (strangers_get_no_tile)
     char logs [4][600];
     const char *names [4] = { "stranger-key", "no-key", "wrong-master-key", "to-impostor" };
     for (int index = 0; index < 4; index++)
-        snprintf (logs [index], sizeof logs [index], "%s/%s.log", dir, names [index]);
+        snprintf (logs [index], sizeof logs [index], "%s/%s.log", th_dir, names [index]);
     pid_t strangers [4] = {
         s_worker (endpoint, names [0], stranger.sec, master.pub, logs [0]),
         s_worker (endpoint, names [1], NULL, NULL, logs [1]),
@@ -691,7 +660,7 @@ END_TEST
 static void
 s_refused (char *const argv [], const char *flag, const char *hint)
 {
-    int before = th_count_entries (dir);
+    int before = th_count_entries (th_dir);
     char out [4096];
     int rc = th_run (argv, RENDER_MS, out, sizeof out);
     ck_assert_msg (rc == 2, "%s: status %d: %s", flag, rc, out);
@@ -699,7 +668,7 @@ s_refused (char *const argv [], const char *flag, const char *hint)
     ck_assert_msg (!hint || strstr (out, hint), "%s: '%s' lacks '%s'", flag, out, hint);
     ck_assert_msg (strchr (out, '\n') && strchr (out, '\n') [1] == 0,
                    "%s: not one line: '%s'", flag, out);
-    ck_assert_int_eq (th_count_entries (dir), before);
+    ck_assert_int_eq (th_count_entries (th_dir), before);
 }
 
 START_TEST (bad_keys_refused)
@@ -735,7 +704,7 @@ START_TEST (bad_keys_refused)
     s_refused (WORKER ("--cert", worker.pub, "--master-key", master.pub), "--cert", "no secret key");
     s_refused (WORKER ("--cert", worker.sec, "--master-key", s_file ("none")), "--master-key",
                "cannot read");
-    s_refused (WORKER ("--cert", worker.sec, "--master-key", dir), "--master-key", "not a file");
+    s_refused (WORKER ("--cert", worker.sec, "--master-key", th_dir), "--master-key", "not a file");
 #undef MASTER
 #undef WORKER
 }
@@ -865,7 +834,7 @@ main (void)
     mf_log_level = MF_LOG_ERROR;
     Suite *suite = suite_create ("security");
     TCase *unit = tcase_create ("unit");
-    tcase_add_checked_fixture (unit, s_setup, s_teardown);
+    tcase_add_checked_fixture (unit, th_dir_setup, th_dir_teardown);
     tcase_add_test (unit, endpoint_loopback);
     tcase_add_test (unit, cert_parse);
     tcase_add_test (unit, cert_load);
@@ -875,7 +844,7 @@ main (void)
     suite_add_tcase (suite, unit);
     TCase *farm = tcase_create ("farm");
     tcase_set_timeout (farm, 120);
-    tcase_add_checked_fixture (farm, s_setup, s_teardown);
+    tcase_add_checked_fixture (farm, th_dir_setup, th_dir_teardown);
     tcase_add_test (farm, keygen_round_trip);
     tcase_add_test (farm, strangers_get_no_tile);
     tcase_add_test (farm, local_workers_need_no_keys);

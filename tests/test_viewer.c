@@ -26,13 +26,11 @@
 #define RUN_MS 60000                    //  msecs any one viewer or render may take at most
 #define MAX_ARGS 48                     //  arguments of one command line
 
-static char *dir;
 
 static void
 s_setup (void)
 {
-    dir = th_tmpdir ();
-    ck_assert_ptr_nonnull (dir);
+    th_dir_setup ();
     //  No display needed: SDL draws into memory, through its software
     //  renderer (the viewer prefers it to OpenGL on Mesa's software
     //  rasterizer). finished_view_equals_headless also draws through
@@ -45,21 +43,6 @@ s_setup (void)
     setenv ("SDL_VIDEODRIVER", "offscreen", 1);
 #endif
     unsetenv ("SDL_RENDER_DRIVER");
-}
-
-static void
-s_teardown (void)
-{
-    th_rmdir (dir);
-    free (dir);
-}
-
-static char *
-s_file (const char *name)
-{
-    char *path = malloc (600);
-    snprintf (path, 600, "%s/%s", dir, name);
-    return path;
 }
 
 //  Runs the master in dir (the viewer saves into its current directory)
@@ -76,11 +59,11 @@ s_master (char *out, size_t size, const char *first, ...)
         argv [argc++] = (char *) arg;
     va_end (args);
     argv [argc] = NULL;
-    char *log = s_file ("master.log");
+    char *log = th_path ("master.log");
     pid_t pid = fork ();
     if (pid == 0) {
         int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0 || chdir (dir))
+        if (fd < 0 || chdir (th_dir))
             _exit (127);
         dup2 (fd, 1);
         dup2 (fd, 2);
@@ -108,7 +91,7 @@ s_master (char *out, size_t size, const char *first, ...)
 static char *
 s_script (const char *text)
 {
-    char *path = s_file ("script.txt");
+    char *path = th_path ("script.txt");
     FILE *file = fopen (path, "w");
     ck_assert_ptr_nonnull (file);
     fputs (text, file);
@@ -159,7 +142,7 @@ s_headless (const s_view_t *view, const char *iter, const char *palette, const c
 static void
 s_expect_view (const char *shot, const s_view_t *view, const char *iter, const char *palette)
 {
-    char *ref = s_file ("ref.png"), why [256];
+    char *ref = th_path ("ref.png"), why [256];
     s_headless (view, iter, palette, ref);
     ck_assert_msg (s_same_pixels (shot, ref, why, sizeof why),
                    "%s is not the headless render of %.17g,%.17g width %.17g: %s",
@@ -237,12 +220,12 @@ START_TEST (finished_view_equals_headless)
     int rc = s_master (out, sizeof out, VIEW, "--script", script, NULL);
     unsetenv ("SDL_RENDER_DRIVER");
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
-    char *a = s_file ("a.png"), *fire = s_file ("fire.png"), *tint = s_file ("tint.png");
-    char *untint = s_file ("untint.png"), *saved = s_file ("mandelfarm-0001.png");
+    char *a = th_path ("a.png"), *fire = th_path ("fire.png"), *tint = th_path ("tint.png");
+    char *untint = th_path ("untint.png"), *saved = th_path ("mandelfarm-0001.png");
     char why [256];
     s_expect_view (a, &s_start, "500", "classic");
     //  s: the same bytes as headless, tEXt included; its path on stdout.
-    char *ref = s_file ("headless.png");
+    char *ref = th_path ("headless.png");
     s_headless (&s_start, "500", "classic", ref);
     ck_assert_msg (th_same_file (saved, ref), "mandelfarm-0001.png differs from the headless PNG");
     ck_assert_msg (strstr (out, saved), "the saved path is not printed: '%s'", out);
@@ -252,7 +235,7 @@ START_TEST (finished_view_equals_headless)
     ck_assert (!s_same_pixels (tint, fire, why, sizeof why));
     ck_assert_msg (s_same_pixels (untint, fire, why, sizeof why), "%s", why);
     //  h draws the help box over the picture (larger than this small window).
-    char *help = s_file ("help.png");
+    char *help = th_path ("help.png");
     uint32_t w, h, hw, hh;
     uint8_t *plain, *boxed;
     ck_assert (th_png_read (fire, &w, &h, &plain, NULL, NULL, 0) == 0);
@@ -286,13 +269,13 @@ START_TEST (wheel_zoom_shows_the_rule_region)
     s_view_t in = s_rule_zoom (s_start, 77, 61, 2.0);
     s_view_t back = s_rule_zoom (in, 250, 30, 0.5);
     s_view_t twice = s_rule_zoom (s_rule_zoom (back, 300, 180, 2.0), 300, 180, 2.0);
-    char *shot = s_file ("in.png");
+    char *shot = th_path ("in.png");
     s_expect_view (shot, &in, "500", "classic");
     free (shot);
-    shot = s_file ("out.png");
+    shot = th_path ("out.png");
     s_expect_view (shot, &back, "500", "classic");
     free (shot);
-    shot = s_file ("twice.png");
+    shot = th_path ("twice.png");
     s_expect_view (shot, &twice, "500", "classic");
     free (shot);
     free (script);
@@ -345,12 +328,12 @@ START_TEST (every_move_reaches_an_exact_view)
         { "reset.png", &reset, "500" }
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
-        char *shot = s_file (cases [index].shot);
+        char *shot = th_path (cases [index].shot);
         s_expect_view (shot, cases [index].view, cases [index].iter, "classic");
         free (shot);
     }
     //  f: fullscreen is the driver's desktop size; same center and width there.
-    char *shot = s_file ("full.png");
+    char *shot = th_path ("full.png");
     uint32_t w, h;
     uint8_t *rgb;
     ck_assert (th_png_read (shot, &w, &h, &rgb, NULL, NULL, 0) == 0);
@@ -400,7 +383,7 @@ START_TEST (view_change_never_draws_old_tiles)
     th_stop (workers [0]);
     th_stop (workers [1]);
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
-    char *trace = s_file ("t.log");
+    char *trace = th_path ("t.log");
     FILE *file = fopen (trace, "r");
     ck_assert_ptr_nonnull (file);
     char line [512];
@@ -450,7 +433,7 @@ START_TEST (view_change_never_draws_old_tiles)
     //  And the finished new view is exactly its headless render.
     s_view_t start = { -0.75, 0.0, 3.0, 320, 200 };
     s_view_t zoomed = s_rule_zoom (start, 20, 20, 2.0);
-    char *shot = s_file ("c.png");
+    char *shot = th_path ("c.png");
     s_expect_view (shot, &zoomed, "20000", "classic");
     free (shot);
     free (trace);
@@ -461,7 +444,7 @@ END_TEST
 START_TEST (big_save_matches_headless)
 {
     //  An existing mandelfarm-0001.png is left alone: the save takes 0002.
-    char *taken = s_file ("mandelfarm-0001.png");
+    char *taken = th_path ("mandelfarm-0001.png");
     FILE *file = fopen (taken, "w");
     fputs ("mine", file);
     fclose (file);
@@ -471,7 +454,7 @@ START_TEST (big_save_matches_headless)
                        "--width", "2.5", "--iter", "300", "-j", "2", "--palette", "ocean",
                        "--script", script, NULL);
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
-    char *saved = s_file ("mandelfarm-0002.png"), *ref = s_file ("ref.png");
+    char *saved = th_path ("mandelfarm-0002.png"), *ref = th_path ("ref.png");
     s_view_t big = { -0.75, 0.1, 2.5, 640, 400 };
     s_headless (&big, "300", "ocean", ref);
     ck_assert_msg (th_same_file (saved, ref), "the 4x save differs from the headless 640x400");
@@ -507,7 +490,7 @@ START_TEST (remote_workers_and_no_workers)
     if (th_wait (worker, 5000) < 0)
         th_kill (worker);
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
-    char *shot = s_file ("r.png");
+    char *shot = th_path ("r.png");
     s_expect_view (shot, &s_start, "500", "classic");
     free (shot);
     free (script);
@@ -526,7 +509,7 @@ s_refused (const char *says, const char *first, ...)
         argv [argc++] = (char *) arg;
     va_end (args);
     argv [argc] = NULL;
-    int before = th_count_entries (dir);
+    int before = th_count_entries (th_dir);
     char out [2048];
     int rc = s_master (out, sizeof out, argv [0], argc > 1? argv [1]: NULL, argc > 2? argv [2]: NULL,
                        argc > 3? argv [3]: NULL, argc > 4? argv [4]: NULL, NULL);
@@ -534,7 +517,7 @@ s_refused (const char *says, const char *first, ...)
     ck_assert_msg (strstr (out, says), "'%s' does not say '%s'", out, says);
     char *newline = strchr (out, '\n');
     ck_assert_msg (newline && newline [1] == 0, "not one line: '%s'", out);
-    ck_assert_int_eq (th_count_entries (dir), before);
+    ck_assert_int_eq (th_count_entries (th_dir), before);
 }
 
 START_TEST (bad_input_refused)
@@ -572,7 +555,7 @@ main (void)
 {
     Suite *suite = suite_create ("viewer");
     TCase *tc = tcase_create ("e2e");
-    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_checked_fixture (tc, s_setup, th_dir_teardown);
     tcase_set_timeout (tc, 120);
     tcase_add_test (tc, finished_view_equals_headless);
     tcase_add_test (tc, wheel_zoom_shows_the_rule_region);
