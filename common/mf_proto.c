@@ -3,55 +3,10 @@
     buffer, so the code is the same on every host and alignment.
 */
 #include "mf_proto.h"
+#include "mf_le.h"
 
 #include <math.h>
 #include <string.h>
-
-static void
-s_put_u32 (uint8_t *p, uint32_t v)
-{
-    p [0] = (uint8_t) v;
-    p [1] = (uint8_t) (v >> 8);
-    p [2] = (uint8_t) (v >> 16);
-    p [3] = (uint8_t) (v >> 24);
-}
-
-static uint32_t
-s_get_u32 (const uint8_t *p)
-{
-    return (uint32_t) p [0] | (uint32_t) p [1] << 8
-         | (uint32_t) p [2] << 16 | (uint32_t) p [3] << 24;
-}
-
-static void
-s_put_u64 (uint8_t *p, uint64_t v)
-{
-    s_put_u32 (p, (uint32_t) v);
-    s_put_u32 (p + 4, (uint32_t) (v >> 32));
-}
-
-static uint64_t
-s_get_u64 (const uint8_t *p)
-{
-    return (uint64_t) s_get_u32 (p) | (uint64_t) s_get_u32 (p + 4) << 32;
-}
-
-static void
-s_put_f64 (uint8_t *p, double v)
-{
-    uint64_t bits;
-    memcpy (&bits, &v, sizeof bits);
-    s_put_u64 (p, bits);
-}
-
-static double
-s_get_f64 (const uint8_t *p)
-{
-    uint64_t bits = s_get_u64 (p);
-    double v;
-    memcpy (&v, &bits, sizeof v);
-    return v;
-}
 
 static void
 s_put_header (uint8_t *p, mf_msg_type_t type)
@@ -88,10 +43,10 @@ mf_proto_encode_hello (uint8_t *buf, size_t capacity, const mf_hello_t *hello)
     if (capacity < MF_SIZE_HELLO)
         return 0;
     s_put_header (buf, MF_MSG_HELLO);
-    s_put_u32 (buf + 4, hello->credit);
-    s_put_u32 (buf + 8, hello->threads);
-    s_put_u32 (buf + 12, hello->pid);
-    s_put_u64 (buf + 16, hello->uid);
+    mf_le_put_u32 (buf + 4, hello->credit);
+    mf_le_put_u32 (buf + 8, hello->threads);
+    mf_le_put_u32 (buf + 12, hello->pid);
+    mf_le_put_u64 (buf + 16, hello->uid);
     s_put_text (buf + 24, hello->kernel, MF_PROTO_KERNEL_LEN);
     s_put_text (buf + 24 + MF_PROTO_KERNEL_LEN, hello->host, MF_PROTO_HOST_LEN);
     return MF_SIZE_HELLO;
@@ -103,8 +58,8 @@ mf_proto_encode_welcome (uint8_t *buf, size_t capacity, const mf_welcome_t *welc
     if (capacity < MF_SIZE_WELCOME)
         return 0;
     s_put_header (buf, MF_MSG_WELCOME);
-    s_put_u32 (buf + 4, welcome->heartbeat_ms);
-    s_put_u32 (buf + 8, welcome->session);
+    mf_le_put_u32 (buf + 4, welcome->heartbeat_ms);
+    mf_le_put_u32 (buf + 8, welcome->session);
     return MF_SIZE_WELCOME;
 }
 
@@ -114,7 +69,7 @@ mf_proto_encode_ready (uint8_t *buf, size_t capacity, uint32_t credit)
     if (capacity < MF_SIZE_READY)
         return 0;
     s_put_header (buf, MF_MSG_READY);
-    s_put_u32 (buf + 4, credit);
+    mf_le_put_u32 (buf + 4, credit);
     return MF_SIZE_READY;
 }
 
@@ -124,17 +79,17 @@ mf_proto_encode_tile (uint8_t *buf, size_t capacity, const mf_tile_msg_t *tile)
     if (capacity < MF_SIZE_TILE)
         return 0;
     s_put_header (buf, MF_MSG_TILE);
-    s_put_u32 (buf + 4, tile->job);
-    s_put_u32 (buf + 8, tile->tile);
-    s_put_u32 (buf + 12, tile->lease);
-    s_put_u32 (buf + 16, tile->task.maxiter);
-    s_put_f64 (buf + 20, tile->task.map.xmin);
-    s_put_f64 (buf + 28, tile->task.map.ymax);
-    s_put_f64 (buf + 36, tile->task.map.d);
-    s_put_u32 (buf + 44, tile->task.rect.x);
-    s_put_u32 (buf + 48, tile->task.rect.y);
-    s_put_u32 (buf + 52, tile->task.rect.w);
-    s_put_u32 (buf + 56, tile->task.rect.h);
+    mf_le_put_u32 (buf + 4, tile->job);
+    mf_le_put_u32 (buf + 8, tile->tile);
+    mf_le_put_u32 (buf + 12, tile->lease);
+    mf_le_put_u32 (buf + 16, tile->task.maxiter);
+    mf_le_put_f64 (buf + 20, tile->task.map.xmin);
+    mf_le_put_f64 (buf + 28, tile->task.map.ymax);
+    mf_le_put_f64 (buf + 36, tile->task.map.d);
+    mf_le_put_u32 (buf + 44, tile->task.rect.x);
+    mf_le_put_u32 (buf + 48, tile->task.rect.y);
+    mf_le_put_u32 (buf + 52, tile->task.rect.w);
+    mf_le_put_u32 (buf + 56, tile->task.rect.h);
     return MF_SIZE_TILE;
 }
 
@@ -144,7 +99,7 @@ mf_proto_encode_cancel (uint8_t *buf, size_t capacity, uint32_t job)
     if (capacity < MF_SIZE_CANCEL)
         return 0;
     s_put_header (buf, MF_MSG_CANCEL);
-    s_put_u32 (buf + 4, job);
+    mf_le_put_u32 (buf + 4, job);
     return MF_SIZE_CANCEL;
 }
 
@@ -169,15 +124,15 @@ mf_proto_encode_result_head (uint8_t *buf, size_t capacity, const mf_result_t *r
     if (capacity < MF_SIZE_RESULT_HEAD)
         return 0;
     s_put_header (buf, MF_MSG_RESULT);
-    s_put_u32 (buf + 4, result->job);
-    s_put_u32 (buf + 8, result->tile);
-    s_put_u32 (buf + 12, result->lease);
-    s_put_u32 (buf + 16, result->rect.x);
-    s_put_u32 (buf + 20, result->rect.y);
-    s_put_u32 (buf + 24, result->rect.w);
-    s_put_u32 (buf + 28, result->rect.h);
-    s_put_u32 (buf + 32, result->compute_us);
-    s_put_u64 (buf + 36, result->iterations);
+    mf_le_put_u32 (buf + 4, result->job);
+    mf_le_put_u32 (buf + 8, result->tile);
+    mf_le_put_u32 (buf + 12, result->lease);
+    mf_le_put_u32 (buf + 16, result->rect.x);
+    mf_le_put_u32 (buf + 20, result->rect.y);
+    mf_le_put_u32 (buf + 24, result->rect.w);
+    mf_le_put_u32 (buf + 28, result->rect.h);
+    mf_le_put_u32 (buf + 32, result->compute_us);
+    mf_le_put_u64 (buf + 36, result->iterations);
     return MF_SIZE_RESULT_HEAD;
 }
 
@@ -191,7 +146,7 @@ mf_proto_put_mu (uint8_t *dst, const float *src, size_t count)
     for (size_t index = 0; index < count; index++) {
         uint32_t bits;
         memcpy (&bits, &src [index], 4);
-        s_put_u32 (dst + 4 * index, bits);
+        mf_le_put_u32 (dst + 4 * index, bits);
     }
 #endif
 }
@@ -203,7 +158,7 @@ mf_proto_get_mu (float *dst, const uint8_t *src, size_t count)
     memcpy (dst, src, count * 4);
 #else
     for (size_t index = 0; index < count; index++) {
-        uint32_t bits = s_get_u32 (src + 4 * index);
+        uint32_t bits = mf_le_get_u32 (src + 4 * index);
         memcpy (&dst [index], &bits, 4);
     }
 #endif
@@ -214,7 +169,7 @@ mf_proto_check_mu (const uint8_t *src, size_t count, uint32_t maxiter)
 {
     float top = (float) maxiter;
     for (size_t index = 0; index < count; index++) {
-        uint32_t bits = s_get_u32 (src + 4 * index);
+        uint32_t bits = mf_le_get_u32 (src + 4 * index);
         float value;
         memcpy (&value, &bits, 4);
         //  Written so that NaN fails both range tests.
@@ -272,10 +227,10 @@ mf_proto_decode (const uint8_t *data, size_t size, mf_msg_t *msg,
             if (size != MF_SIZE_HELLO)
                 return s_fail (why, MF_PROTO_E_SIZE);
             mf_hello_t *hello = &msg->u.hello;
-            hello->credit = s_get_u32 (data + 4);
-            hello->threads = s_get_u32 (data + 8);
-            hello->pid = s_get_u32 (data + 12);
-            hello->uid = s_get_u64 (data + 16);
+            hello->credit = mf_le_get_u32 (data + 4);
+            hello->threads = mf_le_get_u32 (data + 8);
+            hello->pid = mf_le_get_u32 (data + 12);
+            hello->uid = mf_le_get_u64 (data + 16);
             s_get_text (hello->kernel, data + 24, MF_PROTO_KERNEL_LEN);
             s_get_text (hello->host, data + 24 + MF_PROTO_KERNEL_LEN, MF_PROTO_HOST_LEN);
             if (hello->credit > MF_PROTO_MAX_CREDIT
@@ -286,8 +241,8 @@ mf_proto_decode (const uint8_t *data, size_t size, mf_msg_t *msg,
         case MF_MSG_WELCOME:
             if (size != MF_SIZE_WELCOME)
                 return s_fail (why, MF_PROTO_E_SIZE);
-            msg->u.welcome.heartbeat_ms = s_get_u32 (data + 4);
-            msg->u.welcome.session = s_get_u32 (data + 8);
+            msg->u.welcome.heartbeat_ms = mf_le_get_u32 (data + 4);
+            msg->u.welcome.session = mf_le_get_u32 (data + 8);
             if (msg->u.welcome.heartbeat_ms < MF_PROTO_HB_MIN
             ||  msg->u.welcome.heartbeat_ms > MF_PROTO_HB_MAX)
                 return s_fail (why, MF_PROTO_E_FIELD);
@@ -295,7 +250,7 @@ mf_proto_decode (const uint8_t *data, size_t size, mf_msg_t *msg,
         case MF_MSG_READY:
             if (size != MF_SIZE_READY)
                 return s_fail (why, MF_PROTO_E_SIZE);
-            msg->u.credit = s_get_u32 (data + 4);
+            msg->u.credit = mf_le_get_u32 (data + 4);
             if (msg->u.credit < 1 || msg->u.credit > MF_PROTO_MAX_CREDIT)
                 return s_fail (why, MF_PROTO_E_FIELD);
             break;
@@ -303,17 +258,17 @@ mf_proto_decode (const uint8_t *data, size_t size, mf_msg_t *msg,
             if (size != MF_SIZE_TILE)
                 return s_fail (why, MF_PROTO_E_SIZE);
             mf_tile_msg_t *tile = &msg->u.tile;
-            tile->job = s_get_u32 (data + 4);
-            tile->tile = s_get_u32 (data + 8);
-            tile->lease = s_get_u32 (data + 12);
-            tile->task.maxiter = s_get_u32 (data + 16);
-            tile->task.map.xmin = s_get_f64 (data + 20);
-            tile->task.map.ymax = s_get_f64 (data + 28);
-            tile->task.map.d = s_get_f64 (data + 36);
-            tile->task.rect.x = s_get_u32 (data + 44);
-            tile->task.rect.y = s_get_u32 (data + 48);
-            tile->task.rect.w = s_get_u32 (data + 52);
-            tile->task.rect.h = s_get_u32 (data + 56);
+            tile->job = mf_le_get_u32 (data + 4);
+            tile->tile = mf_le_get_u32 (data + 8);
+            tile->lease = mf_le_get_u32 (data + 12);
+            tile->task.maxiter = mf_le_get_u32 (data + 16);
+            tile->task.map.xmin = mf_le_get_f64 (data + 20);
+            tile->task.map.ymax = mf_le_get_f64 (data + 28);
+            tile->task.map.d = mf_le_get_f64 (data + 36);
+            tile->task.rect.x = mf_le_get_u32 (data + 44);
+            tile->task.rect.y = mf_le_get_u32 (data + 48);
+            tile->task.rect.w = mf_le_get_u32 (data + 52);
+            tile->task.rect.h = mf_le_get_u32 (data + 56);
             if (!s_task_ok (&tile->task))
                 return s_fail (why, MF_PROTO_E_FIELD);
             break;
@@ -322,15 +277,15 @@ mf_proto_decode (const uint8_t *data, size_t size, mf_msg_t *msg,
             if (size < MF_SIZE_RESULT_HEAD)
                 return s_fail (why, MF_PROTO_E_SIZE);
             mf_result_t *result = &msg->u.result;
-            result->job = s_get_u32 (data + 4);
-            result->tile = s_get_u32 (data + 8);
-            result->lease = s_get_u32 (data + 12);
-            result->rect.x = s_get_u32 (data + 16);
-            result->rect.y = s_get_u32 (data + 20);
-            result->rect.w = s_get_u32 (data + 24);
-            result->rect.h = s_get_u32 (data + 28);
-            result->compute_us = s_get_u32 (data + 32);
-            result->iterations = s_get_u64 (data + 36);
+            result->job = mf_le_get_u32 (data + 4);
+            result->tile = mf_le_get_u32 (data + 8);
+            result->lease = mf_le_get_u32 (data + 12);
+            result->rect.x = mf_le_get_u32 (data + 16);
+            result->rect.y = mf_le_get_u32 (data + 20);
+            result->rect.w = mf_le_get_u32 (data + 24);
+            result->rect.h = mf_le_get_u32 (data + 28);
+            result->compute_us = mf_le_get_u32 (data + 32);
+            result->iterations = mf_le_get_u64 (data + 36);
             if (result->rect.w < 1 || result->rect.w > MF_TILE_MAX_EDGE
             ||  result->rect.h < 1 || result->rect.h > MF_TILE_MAX_EDGE)
                 return s_fail (why, MF_PROTO_E_FIELD);
@@ -348,7 +303,7 @@ mf_proto_decode (const uint8_t *data, size_t size, mf_msg_t *msg,
         case MF_MSG_CANCEL:
             if (size != MF_SIZE_CANCEL)
                 return s_fail (why, MF_PROTO_E_SIZE);
-            msg->u.job = s_get_u32 (data + 4);
+            msg->u.job = mf_le_get_u32 (data + 4);
             break;
         default:
             return s_fail (why, MF_PROTO_E_TYPE);

@@ -24,6 +24,7 @@
     kill leaves at most the last record torn; the CRC finds it.
 */
 #include "journal.h"
+#include "mf_le.h"
 #include "mf_log.h"
 #include "mf_proto.h"
 
@@ -47,31 +48,6 @@ struct _mf_journal_t {
     size_t capacity;                    //  bytes of buffer
 };
 
-static void
-s_put_u32 (uint8_t *p, uint32_t v)
-{
-    p [0] = (uint8_t) v;
-    p [1] = (uint8_t) (v >> 8);
-    p [2] = (uint8_t) (v >> 16);
-    p [3] = (uint8_t) (v >> 24);
-}
-
-static uint32_t
-s_get_u32 (const uint8_t *p)
-{
-    return (uint32_t) p [0] | (uint32_t) p [1] << 8
-         | (uint32_t) p [2] << 16 | (uint32_t) p [3] << 24;
-}
-
-static void
-s_put_f64 (uint8_t *p, double v)
-{
-    uint64_t bits;
-    memcpy (&bits, &v, 8);
-    s_put_u32 (p, (uint32_t) bits);
-    s_put_u32 (p + 4, (uint32_t) (bits >> 32));
-}
-
 static uint32_t
 s_crc (const uint8_t *data, size_t size)
 {
@@ -83,15 +59,15 @@ s_header (uint8_t *h, const mf_job_spec_t *spec)
 {
     memset (h, 0, MF_JOURNAL_HEADER);
     memcpy (h, "MFJ1", 4);
-    s_put_u32 (h + 4, 1);
-    s_put_f64 (h + 8, spec->view.center_re);
-    s_put_f64 (h + 16, spec->view.center_im);
-    s_put_f64 (h + 24, spec->view.width);
-    s_put_u32 (h + 32, spec->view.pixel_w);
-    s_put_u32 (h + 36, spec->view.pixel_h);
-    s_put_u32 (h + 40, spec->maxiter);
-    s_put_u32 (h + 44, spec->tile_edge);
-    s_put_u32 (h + 48, s_crc (h, 48));
+    mf_le_put_u32 (h + 4, 1);
+    mf_le_put_f64 (h + 8, spec->view.center_re);
+    mf_le_put_f64 (h + 16, spec->view.center_im);
+    mf_le_put_f64 (h + 24, spec->view.width);
+    mf_le_put_u32 (h + 32, spec->view.pixel_w);
+    mf_le_put_u32 (h + 36, spec->view.pixel_h);
+    mf_le_put_u32 (h + 40, spec->maxiter);
+    mf_le_put_u32 (h + 44, spec->tile_edge);
+    mf_le_put_u32 (h + 48, s_crc (h, 48));
 }
 
 size_t
@@ -103,13 +79,13 @@ mf_journal_encode (uint8_t *buf, size_t capacity, mf_journal_type_t type,
         return 0;
     memset (buf, 0, 4);
     buf [0] = (uint8_t) type;
-    s_put_u32 (buf + 4, tile);
-    s_put_u32 (buf + 8, payload_size);
+    mf_le_put_u32 (buf + 4, tile);
+    mf_le_put_u32 (buf + 8, payload_size);
     //  mf_journal_done builds the payload in place: no copy then.
     if (payload_size && payload != buf + MF_JOURNAL_RECORD_HEAD)
         memcpy (buf + MF_JOURNAL_RECORD_HEAD, payload, payload_size);
     size_t body = MF_JOURNAL_RECORD_HEAD + payload_size;
-    s_put_u32 (buf + body, s_crc (buf, body));
+    mf_le_put_u32 (buf + body, s_crc (buf, body));
     return size;
 }
 
@@ -122,7 +98,7 @@ mf_journal_decode (const uint8_t *data, size_t size, mf_journal_record_t *record
     if ((type != MF_JOURNAL_LEASED && type != MF_JOURNAL_DONE && type != MF_JOURNAL_WITHDRAWN)
     ||  data [1] || data [2] || data [3])
         return 0;
-    uint32_t payload = s_get_u32 (data + 8);
+    uint32_t payload = mf_le_get_u32 (data + 8);
     //  Only DONE carries a payload: an owner and whole floats, no more than
     //  a tile holds.
     if (type == MF_JOURNAL_DONE? (payload < OWNER + 4 || payload % 4 || payload > MAX_PAYLOAD)
@@ -131,10 +107,10 @@ mf_journal_decode (const uint8_t *data, size_t size, mf_journal_record_t *record
     size_t body = MF_JOURNAL_RECORD_HEAD + (size_t) payload;
     if (size < body + MF_JOURNAL_RECORD_TAIL)
         return 0;
-    if (s_get_u32 (data + body) != s_crc (data, body))
+    if (mf_le_get_u32 (data + body) != s_crc (data, body))
         return 0;
     record->type = (mf_journal_type_t) type;
-    record->tile = s_get_u32 (data + 4);
+    record->tile = mf_le_get_u32 (data + 4);
     record->payload_size = payload;
     record->payload = data + MF_JOURNAL_RECORD_HEAD;
     return body + MF_JOURNAL_RECORD_TAIL;
@@ -168,12 +144,12 @@ s_describe_mismatch (const uint8_t *have, const mf_job_spec_t *spec, char *what,
         snprintf (what, size, "another region (--center/--width/--region)");
     else
     if (memcmp (have + 32, want + 32, 8))
-        snprintf (what, size, "--size %ux%u", s_get_u32 (have + 32), s_get_u32 (have + 36));
+        snprintf (what, size, "--size %ux%u", mf_le_get_u32 (have + 32), mf_le_get_u32 (have + 36));
     else
     if (memcmp (have + 40, want + 40, 4))
-        snprintf (what, size, "--iter %u", s_get_u32 (have + 40));
+        snprintf (what, size, "--iter %u", mf_le_get_u32 (have + 40));
     else
-        snprintf (what, size, "--tile %u", s_get_u32 (have + 44));
+        snprintf (what, size, "--tile %u", mf_le_get_u32 (have + 44));
 }
 
 //  Replays the records after the header. Returns 0, or -1 on a read error.
@@ -202,7 +178,7 @@ s_replay (mf_journal_t *self, const mf_job_spec_t *spec, off_t file_size,
         if (file_size - offset < (off_t) (MF_JOURNAL_RECORD_HEAD + MF_JOURNAL_RECORD_TAIL)
         ||  s_read_at (self->fd, head, sizeof head, offset))
             break;
-        uint32_t payload = s_get_u32 (head + 8);
+        uint32_t payload = mf_le_get_u32 (head + 8);
         size_t size = MF_JOURNAL_RECORD_HEAD + (size_t) payload + MF_JOURNAL_RECORD_TAIL;
         if (size > self->capacity || (off_t) size > file_size - offset
         ||  s_read_at (self->fd, self->buffer, size, offset))
@@ -239,8 +215,8 @@ s_replay (mf_journal_t *self, const mf_job_spec_t *spec, off_t file_size,
             rc = s_read_at (self->fd, self->buffer, size,
                             done_at [tile] + MF_JOURNAL_RECORD_HEAD);
             if (rc == 0) {
-                uint64_t owner = (uint64_t) s_get_u32 (self->buffer)
-                               | (uint64_t) s_get_u32 (self->buffer + 4) << 32;
+                uint64_t owner = (uint64_t) mf_le_get_u32 (self->buffer)
+                               | (uint64_t) mf_le_get_u32 (self->buffer + 4) << 32;
                 fn (arg, tile, owner, self->buffer + OWNER);
                 info->done++;
             }
@@ -294,8 +270,8 @@ mf_journal_open (const char *path, const mf_job_spec_t *spec,
     else {
         if (st.st_size < MF_JOURNAL_HEADER
         ||  s_read_at (self->fd, header, sizeof header, 0)
-        ||  memcmp (header, "MFJ1", 4) || s_get_u32 (header + 4) != 1
-        ||  s_get_u32 (header + 48) != s_crc (header, 48)) {
+        ||  memcmp (header, "MFJ1", 4) || mf_le_get_u32 (header + 4) != 1
+        ||  mf_le_get_u32 (header + 48) != s_crc (header, 48)) {
             snprintf (err, errlen, "'%s' is not a mandelfarm checkpoint (or its header is "
                       "damaged); give another file, or delete it to start over", path);
             mf_journal_destroy (&self, false);
@@ -366,8 +342,8 @@ mf_journal_done (mf_journal_t *self, uint32_t tile, uint64_t owner,
         return -1;
     //  The payload is little-endian on disk, as on the wire.
     uint8_t *bytes = self->buffer + MF_JOURNAL_RECORD_HEAD;
-    s_put_u32 (bytes, (uint32_t) owner);
-    s_put_u32 (bytes + 4, (uint32_t) (owner >> 32));
+    mf_le_put_u32 (bytes, (uint32_t) owner);
+    mf_le_put_u32 (bytes + 4, (uint32_t) (owner >> 32));
     mf_proto_put_mu (bytes + OWNER, mu, count);
     return s_append (self, MF_JOURNAL_DONE, tile, bytes, (uint32_t) (OWNER + count * 4));
 }
