@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #define POLL_MS 50                      //  msecs per engine poll while rendering
@@ -263,6 +262,17 @@ s_image_destroy (float **image_p, size_t pixels)
     }
 }
 
+//  Frees what the render loop held (the journal is closed apart).
+static void
+s_render_free (s_render_t *render, size_t pixels)
+{
+    mf_tiles_destroy (&render->tiles);
+    free (render->restored);
+    free (render->owners);
+    free (render->rows);
+    s_image_destroy (&render->mu, pixels);
+}
+
 //  Checks every output path up front. Returns 0, or -1 having said why.
 static int
 s_check_outputs (const mf_options_t *opts)
@@ -355,11 +365,7 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     if (!render.tiles || !render.restored || !render.owners || !render.rows) {
         fprintf (stderr, "mandelfarm-master: out of memory\n");
         mf_curve_wipe (&keys);
-        mf_tiles_destroy (&render.tiles);
-        free (render.restored);
-        free (render.owners);
-        free (render.rows);
-        s_image_destroy (&render.mu, pixels);
+        s_render_free (&render, pixels);
         return 1;
     }
     mf_job_spec_t spec = { *view, opts->maxiter, opts->tile, opts->verify_percent };
@@ -381,14 +387,9 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     }
 
     //  Fork first: no ZeroMQ context may exist yet.
-    char local [96] = "";
     mf_spawn_t *spawn = NULL;
     if (rc == 0 && opts->local_workers > 0) {
-        uint32_t nonce;
-        if (getrandom (&nonce, sizeof nonce, 0) != sizeof nonce)
-            nonce = (uint32_t) mf_clock_us ();
-        snprintf (local, sizeof local, "ipc://@mandelfarm-%d-%08x", (int) getpid (), nonce);
-        spawn = mf_spawn_new (opts->local_workers, local, opts->kernel, err, sizeof err);
+        spawn = mf_spawn_new (opts->local_workers, opts->kernel, err, sizeof err);
         if (!spawn) {
             fprintf (stderr, "mandelfarm-master: %s\n", err);
             rc = 1;
@@ -401,7 +402,7 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_engine_t *engine = NULL;
     if (rc == 0) {
         mf_engine_opts_t engine_opts = {
-            .local_endpoint = spawn? local: NULL,
+            .local_endpoint = spawn? mf_spawn_endpoint (spawn): NULL,
             .listen_endpoint = opts->listen,
             .heartbeat_ms = opts->heartbeat_ms,
             .auth = auth,
@@ -510,10 +511,6 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_journal_destroy (&render.journal, rc == 0 || (rc == 2 && journal.created));
     mf_engine_destroy (&engine);
     mf_auth_destroy (&auth);
-    mf_tiles_destroy (&render.tiles);
-    free (render.restored);
-    free (render.owners);
-    free (render.rows);
-    s_image_destroy (&render.mu, pixels);
+    s_render_free (&render, pixels);
     return rc;
 }

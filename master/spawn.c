@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@ struct _mf_spawn_t {
     pid_t *pids;                        //  children still to reap (0: reaped)
     int count;                          //  entries in pids
     int go;                             //  write end of the start pipe, or -1
+    char endpoint [96];                 //  where the children connect
 };
 
 
@@ -53,8 +55,7 @@ s_child (const char *endpoint, const char *kernel, pid_t parent, int wait_fd)
 }
 
 mf_spawn_t *
-mf_spawn_new (int count, const char *endpoint, const char *kernel,
-              char *err, size_t errlen)
+mf_spawn_new (int count, const char *kernel, char *err, size_t errlen)
 {
     mf_spawn_t *self = calloc (1, sizeof *self);
     if (!self || !(self->pids = calloc ((size_t) count + 1, sizeof *self->pids))) {
@@ -71,6 +72,11 @@ mf_spawn_new (int count, const char *endpoint, const char *kernel,
     }
     self->go = start [1];
     pid_t parent = getpid ();
+    uint32_t nonce;
+    if (getrandom (&nonce, sizeof nonce, 0) != sizeof nonce)
+        nonce = (uint32_t) mf_clock_us ();
+    snprintf (self->endpoint, sizeof self->endpoint, "ipc://@mandelfarm-%d-%08x",
+              (int) parent, nonce);
     fflush (stdout);
     fflush (stderr);
     for (int index = 0; index < count; index++) {
@@ -84,12 +90,18 @@ mf_spawn_new (int count, const char *endpoint, const char *kernel,
         }
         if (pid == 0) {
             close (start [1]);
-            s_child (endpoint, kernel, parent, start [0]);
+            s_child (self->endpoint, kernel, parent, start [0]);
         }
         self->pids [self->count++] = pid;
     }
     close (start [0]);
     return self;
+}
+
+const char *
+mf_spawn_endpoint (mf_spawn_t *self)
+{
+    return self->endpoint;
 }
 
 void

@@ -10,11 +10,14 @@
 
 typedef struct _mf_spawn_t mf_spawn_t;
 
-//  Forks count workers connecting to endpoint with the given kernel (NULL:
-//  the best). Returns NULL with the reason in err if a fork failed (the
-//  children already started are stopped).
-mf_spawn_t *mf_spawn_new (int count, const char *endpoint, const char *kernel,
-                          char *err, size_t errlen);
+//  Forks count workers with the given kernel (NULL: the best), connecting
+//  to a fresh local endpoint (an abstract ipc:// name with our pid and a
+//  random nonce, see mf_spawn_endpoint). Returns NULL with the reason in
+//  err if a fork failed (the children already started are stopped).
+mf_spawn_t *mf_spawn_new (int count, const char *kernel, char *err, size_t errlen);
+
+//  The endpoint the children connect to, for the master to bind.
+const char *mf_spawn_endpoint (mf_spawn_t *self);
 
 //  Lets the children connect: call once the master has bound the endpoint.
 //  Until then they wait, so that none meets a closed socket and loses

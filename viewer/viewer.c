@@ -41,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #define FRAME_MS 16                     //  msecs between redraws while tiles stream in
@@ -1465,14 +1464,9 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         return 2;
     }
     //  Fork first: no ZeroMQ context and no SDL thread may exist yet.
-    char local [96] = "";
     mf_spawn_t *spawn = NULL;
     if (opts->local_workers > 0) {
-        uint32_t nonce;
-        if (getrandom (&nonce, sizeof nonce, 0) != sizeof nonce)
-            nonce = (uint32_t) mf_clock_us ();
-        snprintf (local, sizeof local, "ipc://@mandelfarm-%d-%08x", (int) getpid (), nonce);
-        spawn = mf_spawn_new (opts->local_workers, local, opts->kernel, err, sizeof err);
+        spawn = mf_spawn_new (opts->local_workers, opts->kernel, err, sizeof err);
         if (!spawn) {
             fprintf (stderr, "mandelfarm-master: %s\n", err);
             mf_curve_wipe (&keys);
@@ -1487,7 +1481,7 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         return 1;
     }
     mf_engine_opts_t engine_opts = {
-        .local_endpoint = spawn? local: NULL,
+        .local_endpoint = spawn? mf_spawn_endpoint (spawn): NULL,
         .listen_endpoint = opts->listen,
         .heartbeat_ms = opts->heartbeat_ms,
         .auth = auth,
