@@ -441,6 +441,34 @@ START_TEST (view_change_never_draws_old_tiles)
 }
 END_TEST
 
+START_TEST (worker_serves_the_next_master_after_a_cancel)
+{
+    //  A worker remembers the jobs a master cancelled; job ids start over
+    //  with every master run, so the next master's job 1 or 2 must not be
+    //  taken for one of them (it once was: that worker then dropped every
+    //  tile it was given, and the render never finished).
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    char *slow [] = { "--test-delay", "50", NULL };
+    pid_t worker = th_worker (endpoint, "1", slow);
+    char *script = s_script ("wait-tiles 1\nzoom 10 10\nsleep 300\nquit\n");
+    char out [4096];
+    int rc = s_master (out, sizeof out, "--size", "160x100", "--tile", "16", "-j", "0",
+                       "--listen", endpoint, "--script", script, NULL);
+    ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
+    //  The zoom cancelled the first view's full job, job 2, on that worker.
+    //  A second viewer, alone with the same worker, has a job 2 of its own
+    //  (its first view's full job): it must complete.
+    char *next = s_script ("wait 20\nquit\n");
+    rc = s_master (out, sizeof out, "--size", "64x48", "--tile", "16", "-j", "0",
+                   "--listen", endpoint, "--script", next, NULL);
+    th_stop (worker);
+    ck_assert_msg (rc == 0, "the next master: %d: %s", rc, out);
+    free (next);
+    free (script);
+}
+END_TEST
+
 START_TEST (big_save_matches_headless)
 {
     //  An existing mandelfarm-0001.png is left alone: the save takes 0002.
@@ -560,6 +588,7 @@ main (void)
     tcase_add_test (tc, finished_view_equals_headless);
     tcase_add_test (tc, wheel_zoom_shows_the_rule_region);
     tcase_add_test (tc, every_move_reaches_an_exact_view);
+    tcase_add_test (tc, worker_serves_the_next_master_after_a_cancel);
     tcase_add_test (tc, view_change_never_draws_old_tiles);
     tcase_add_test (tc, big_save_matches_headless);
     tcase_add_test (tc, remote_workers_and_no_workers);

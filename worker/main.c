@@ -83,9 +83,9 @@ main (int argc, char *argv [])
         switch (opt) {
             case 'c': opts.endpoint = optarg; break;
             case 't':
-                if (mf_parse_long (optarg, 1, MF_PROTO_MAX_THREADS - 1, &value))
+                if (mf_parse_long (optarg, 1, MF_WORKER_MAX_THREADS, &value))
                     return s_usage_error ("--threads: '%s' is not allowed", optarg,
-                                          "use a whole number from 1 to 4095");
+                                          "use a whole number from 1 to 1000");
                 opts.threads = (int) value;
                 break;
             case 'k':

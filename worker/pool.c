@@ -119,12 +119,11 @@ s_thread (void *arg)
             zframe_send (&tag, push, ZFRAME_MORE);
             zframe_send (&frame, push, 0);
         }
-        else
+        else {
+            //  Nothing will reach the network thread: the slot is free now.
             mf_error ("out of memory for a %ux%u tile", r->w, r->h);
-
-        pthread_mutex_lock (&self->lock);
-        self->running--;
-        pthread_mutex_unlock (&self->lock);
+            mf_pool_done (self);
+        }
     }
     free (buffer);
     zsock_destroy (&push);
@@ -235,13 +234,13 @@ mf_pool_clear (mf_pool_t *self)
     return s_filter (self, true, 0);
 }
 
-size_t
-mf_pool_load (mf_pool_t *self)
+void
+mf_pool_done (mf_pool_t *self)
 {
     pthread_mutex_lock (&self->lock);
-    size_t load = self->count + self->running;
+    assert (self->running > 0);
+    self->running--;
     pthread_mutex_unlock (&self->lock);
-    return load;
 }
 
 size_t

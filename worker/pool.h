@@ -6,7 +6,9 @@
     tile was submitted with (4 bytes) and the RESULT itself, ready to go on
     the wire. Queued tiles of a cancelled job are removed without being
     computed; a tile already being computed finishes (within one tile's
-    time) and the network thread drops its result by job id.
+    time) and the network thread drops its result by job id. A tile counts
+    as running from when a compute thread takes it until the network
+    thread reads its result (mf_pool_done).
 */
 #ifndef MF_POOL_H
 #define MF_POOL_H
@@ -41,10 +43,11 @@ size_t mf_pool_cancel (mf_pool_t *self, uint32_t job);
 //  Removes every queued tile; returns how many.
 size_t mf_pool_clear (mf_pool_t *self);
 
-//  Tiles queued plus tiles being computed.
-size_t mf_pool_load (mf_pool_t *self);
-
-//  Tiles being computed right now.
+//  Tiles taken by a compute thread whose result the network thread has
+//  not read yet.
 size_t mf_pool_running (mf_pool_t *self);
+
+//  The network thread read a result (or a tile failed): one slot is free.
+void mf_pool_done (mf_pool_t *self);
 
 #endif

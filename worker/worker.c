@@ -155,6 +155,12 @@ s_on_master (s_worker_t *self)
     zframe_destroy (&frame);
     switch (msg.type) {
         case MF_MSG_WELCOME:
+            if (msg.u.welcome.session != self->session) {
+                //  Another master run: its job ids start over, so the jobs
+                //  the last one cancelled say nothing about its jobs.
+                memset (self->cancelled, 0, sizeof self->cancelled);
+                self->cancelled_next = 0;
+            }
             if (!self->registered || msg.u.welcome.session != self->session)
                 mf_info ("registered with %s (%s kernel, %d threads)",
                          self->opts->endpoint, self->kernel->name, self->opts->threads);
@@ -195,6 +201,9 @@ s_on_result (s_worker_t *self)
     zframe_t *tag = zframe_recv (self->results);
     zframe_t *frame = tag && zframe_more (tag)? zframe_recv (self->results): NULL;
     if (frame) {
+        //  Only now is its slot free: until read here it still counts as
+        //  running, so a HELLO in between does not offer it twice.
+        mf_pool_done (self->pool);
         uint32_t epoch;
         memcpy (&epoch, zframe_data (tag), sizeof epoch);
         mf_msg_t msg;

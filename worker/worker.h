@@ -21,6 +21,8 @@
 #define MF_WORKER_LIVENESS 3            //  silent intervals before the master is lost
 #define MF_WORKER_BACKOFF_MIN 250       //  msecs before the first reconnect
 #define MF_WORKER_BACKOFF_MAX 4000      //  msecs, cap of the exponential backoff
+#define MF_WORKER_MAX_THREADS 1000      //  compute threads: each holds a socket (CZMQ
+                                        //  allows 1023) and HELLO's credit is <= 1024
 
 typedef struct {
     const char *endpoint;               //  master's endpoint, e.g. tcp://host:5555
