@@ -31,6 +31,8 @@
 #define RCVHWM 64                       //  messages queued per peer before TCP pushes back
 #define MAXMSG_MARGIN 256               //  bytes of framing allowed beyond the largest result
 #define MAX_PEERS 4096                  //  registered connections at once
+#define HANDSHAKE_IVL 5000              //  msecs a connection may take to finish its handshake
+#define BANNED_MAX 64                   //  refused connections remembered (and ignored)
 #define MAX_RECORDS 4096                //  worker records kept before recycling idle ones
 #define DRAIN_MAX 256                   //  messages handled per socket per poll
 #define LOG_FIRST 10                    //  rejected messages logged before going quiet
@@ -87,6 +89,12 @@ struct _mf_engine_t {
     s_opinion_t *opinions;              //  first opinions waiting for a second
     size_t opinion_count;               //  entries in opinions
     size_t opinion_capacity;            //  size of opinions
+    struct {
+        int link;
+        uint8_t id [MAX_ID];
+        size_t id_size;
+    } banned [BANNED_MAX];              //  connections of quarantined workers
+    size_t banned_next;                 //  next slot in banned (a ring)
     mf_engine_stats_t stats;            //  counters (workers filled on demand)
     uint64_t reject_logged;             //  rejected messages logged so far
 };
@@ -120,7 +128,7 @@ s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, bool owner_onl
     zsock_set_heartbeat_ivl (router, self->heartbeat);
     zsock_set_heartbeat_timeout (router, MF_ENGINE_LIVENESS * self->heartbeat);
     zsock_set_heartbeat_ttl (router, MF_ENGINE_LIVENESS * self->heartbeat);
-    zsock_set_handshake_ivl (router, 5000);
+    zsock_set_handshake_ivl (router, HANDSHAKE_IVL);
     if (auth && mf_auth_server (auth, router, err, errlen)) {
         zsock_destroy (&router);
         return -1;
@@ -245,10 +253,35 @@ s_reject (mf_engine_t *self, const char *who, const char *why)
     }
 }
 
+//  Remembers a connection to ignore: a quarantined worker's. It is not
+//  told (it may not even know it is wrong), so without this each of its
+//  heartbeats would draw a REGISTER and each HELLO a refusal, forever.
 static void
-s_evict (mf_engine_t *self, int slot, const char *why)
+s_ban (mf_engine_t *self, int link, const uint8_t *id, size_t id_size)
+{
+    size_t slot = self->banned_next++ % BANNED_MAX;
+    self->banned [slot].link = link;
+    memcpy (self->banned [slot].id, id, id_size);
+    self->banned [slot].id_size = id_size;
+}
+
+static bool
+s_is_banned (mf_engine_t *self, int link, const uint8_t *id, size_t id_size)
+{
+    for (size_t slot = 0; slot < BANNED_MAX; slot++)
+        if (self->banned [slot].id_size == id_size && self->banned [slot].link == link
+        &&  memcmp (self->banned [slot].id, id, id_size) == 0)
+            return true;
+    return false;
+}
+
+//  Ends a peer: its leases are void. dead: it did not leave by itself
+//  (counted as evicted).
+static void
+s_evict (mf_engine_t *self, int slot, const char *why, bool dead)
 {
     s_peer_t *peer = &self->peers [slot];
+    self->stats.evicted += dead;
     uint32_t voided = mf_sched_worker_remove (self->sched, slot);
     s_record_t *record = &self->records [peer->record];
     record->info.connected = false;
@@ -357,6 +390,7 @@ s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_
         if (self->records [record].info.quarantined) {
             s_reject (self, self->records [record].info.name,
                       "HELLO from a quarantined worker");
+            s_ban (self, link, id, id_size);
             return;
         }
         slot = record == SIZE_MAX? -1
@@ -421,10 +455,17 @@ s_finish (mf_engine_t *self, uint32_t job, const mf_rect_t *rect, const float *m
         self->on_tile (self->on_tile_arg, job, rect, tile_mu, stride, slot);
 }
 
-//  The master computes a tile itself into self->truth.
+//  The master computes a tile itself into self->truth. That holds this
+//  loop for the tile's time, so every worker first hears from us: it then
+//  has three heartbeat intervals before it would take us for gone.
 static void
 s_compute (mf_engine_t *self, uint32_t job, uint32_t tile, mf_rect_t *rect)
 {
+    uint8_t beat [MF_SIZE_EMPTY];
+    size_t size = mf_proto_encode_empty (beat, sizeof beat, MF_MSG_HEARTBEAT);
+    for (int slot = 0; slot < self->peer_capacity; slot++)
+        if (self->peers [slot].used)
+            s_send (self, slot, beat, size);
     mf_task_t task;
     task.map = *mf_sched_job_mapping (self->sched, job);
     task.maxiter = mf_sched_job_spec (self->sched, job)->maxiter;
@@ -500,6 +541,8 @@ s_quarantine (mf_engine_t *self, int ident, uint32_t job, uint32_t tile)
     for (int slot = 0; slot < self->peer_capacity; slot++)
         if (self->peers [slot].used && self->peers [slot].record == (size_t) ident) {
             mf_sched_worker_remove (self->sched, slot);
+            s_ban (self, self->peers [slot].link, self->peers [slot].id,
+                   self->peers [slot].id_size);
             self->peers [slot].used = false;
         }
     uint64_t withdrawn = 0;
@@ -639,10 +682,11 @@ static void
 s_verify_locally (mf_engine_t *self)
 {
     uint32_t job, tile;
-    for (int count = 0; count < 4 && mf_sched_unverifiable (self->sched, &job, &tile) == 0; count++) {
+    //  One a poll: messages and heartbeats are handled between them.
+    if (mf_sched_unverifiable (self->sched, &job, &tile) == 0) {
         s_opinion_t *first = s_opinion (self, job, tile);
         if (first && mf_clock_ms () - first->stored_at < self->heartbeat)
-            break;
+            return;
         mf_rect_t rect;
         s_compute (self, job, tile, &rect);
         s_settle (self, job, tile, &rect, self->truth, -1);
@@ -655,6 +699,8 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
     const uint8_t *id_data = zmq_msg_data (id);
     size_t id_size = zmq_msg_size (id);
     int slot = s_find_peer (self, link, id_data, id_size);
+    if (slot < 0 && s_is_banned (self, link, id_data, id_size))
+        return;
     const char *who = slot >= 0? self->records [self->peers [slot].record].info.name
                                : "an unregistered peer";
     mf_msg_t msg;
@@ -701,7 +747,7 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
         case MF_MSG_HEARTBEAT:
             break;
         case MF_MSG_BYE:
-            s_evict (self, slot, "left");
+            s_evict (self, slot, "left", false);
             break;
         default:
             s_reject (self, who, "a master's message type");
@@ -753,8 +799,9 @@ s_dispatch (mf_engine_t *self)
             int error = zmq_errno ();
             mf_sched_revoke (self->sched, assign.worker, assign.lease);
             if (error == EHOSTUNREACH)
-                s_evict (self, assign.worker, "is unreachable");
-            //  EAGAIN: its queue is full; it gets more when it reads.
+                s_evict (self, assign.worker, "is unreachable", true);
+            else    //  EAGAIN: its queue is full; the tile goes out later
+                mf_sched_worker_credit (self->sched, assign.worker, 1);
             break;
         }
         if (self->on_leased)
@@ -771,10 +818,8 @@ s_keepalive (mf_engine_t *self, int64_t now)
         s_peer_t *peer = &self->peers [slot];
         if (!peer->used)
             continue;
-        if (now - peer->last_seen > (int64_t) MF_ENGINE_LIVENESS * self->heartbeat) {
-            self->stats.evicted++;
-            s_evict (self, slot, "fell silent");
-        }
+        if (now - peer->last_seen > (int64_t) MF_ENGINE_LIVENESS * self->heartbeat)
+            s_evict (self, slot, "fell silent", true);
         else
         if (now - peer->last_sent >= self->heartbeat)
             s_send (self, slot, buf, size);
@@ -791,9 +836,10 @@ mf_engine_poll (mf_engine_t *self, int timeout, void *extra)
         items [count++] = (zmq_pollitem_t) { zsock_resolve (self->links [link]), 0, ZMQ_POLLIN, 0 };
     if (extra)
         items [count++] = (zmq_pollitem_t) { zsock_resolve (extra), 0, ZMQ_POLLIN, 0 };
-    //  Wake for heartbeats at least once an interval.
-    int wait = timeout < self->heartbeat / 2? timeout: self->heartbeat / 2;
-    int rc = zmq_poll (items, count, wait < 0? 0: wait);
+    //  Wake for heartbeats at least twice an interval; a negative timeout
+    //  waits that long at most too.
+    int wait = timeout >= 0 && timeout < self->heartbeat / 2? timeout: self->heartbeat / 2;
+    int rc = zmq_poll (items, count, wait);
     if (rc < 0 && zmq_errno () == EINTR)
         return -1;
     for (int link = 0; link < self->link_count; link++)
@@ -850,16 +896,23 @@ mf_engine_cancel (mf_engine_t *self, uint32_t job)
         return -1;
     uint8_t buf [MF_SIZE_CANCEL];
     size_t size = mf_proto_encode_cancel (buf, sizeof buf, job);
-    for (int slot = 0; slot < self->peer_capacity; slot++) {
-        uint32_t jobs [64];
-        if (!self->peers [slot].used)
-            continue;
-        uint32_t count = mf_sched_worker_jobs (self->sched, slot, jobs, 64);
-        for (uint32_t index = 0; index < count; index++)
-            if (jobs [index] == job) {
-                s_send (self, slot, buf, size);
-                break;
-            }
+    for (int slot = 0; slot < self->peer_capacity; slot++)
+        if (self->peers [slot].used && mf_sched_worker_holds (self->sched, slot, job))
+            s_send (self, slot, buf, size);
+    //  What was kept about the job's tiles goes with it: a long viewer
+    //  session cancels thousands of jobs.
+    for (size_t index = 0; index < self->opinion_count; )
+        if (self->opinions [index].job == job)
+            s_drop_opinion (self, &self->opinions [index]);
+        else
+            index++;
+    for (size_t index = 0; index < self->record_count; index++) {
+        s_record_t *record = &self->records [index];
+        size_t kept = 0;
+        for (size_t k = 0; k < record->done_count; k++)
+            if (record->done [k].job != job)
+                record->done [kept++] = record->done [k];
+        record->done_count = kept;
     }
     return mf_sched_job_remove (self->sched, job);
 }

@@ -59,7 +59,7 @@ typedef struct {
     uint64_t duplicates;                //  results for tiles already done
     uint64_t late;                      //  results of void leases
     uint64_t rejected;                  //  malformed, foreign or impossible messages
-    uint64_t evicted;                   //  workers declared dead
+    uint64_t evicted;                   //  workers declared dead: silent, or unreachable
     uint64_t pixels;                    //  pixels accepted
     uint64_t iterations;                //  iterations reported with accepted tiles
     uint64_t verified;                  //  tiles settled by two agreeing opinions
@@ -123,10 +123,12 @@ int mf_engine_progress (mf_engine_t *self, uint32_t job, uint32_t *done, uint32_
 //  Forgets a finished job (its buffer is no longer touched). Returns 0 or -1.
 int mf_engine_release (mf_engine_t *self, uint32_t job);
 
-//  Waits up to timeout msecs for messages, handles them, keeps heartbeats
-//  and liveness, and hands out tiles. If extra (a zsock_t or raw socket)
-//  is not NULL it is polled too. Returns 1 if extra is readable, 0
-//  otherwise, -1 if interrupted by a signal.
+//  Waits up to timeout msecs (never more than half a heartbeat interval;
+//  a negative timeout waits that long) for messages, handles them, keeps
+//  heartbeats and liveness, and hands out tiles. A tile the master must
+//  verify itself is computed here, one a call. If extra (a zsock_t or raw
+//  socket) is not NULL it is polled too. Returns 1 if extra is readable,
+//  0 otherwise, -1 if interrupted by a signal.
 int mf_engine_poll (mf_engine_t *self, int timeout, void *extra);
 
 //  Counters and the number of workers now.

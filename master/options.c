@@ -329,9 +329,11 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                   "ENDPOINT too (local workers need no keys)");
         return -1;
     }
-    if (opts->live && (opts->checkpoint || opts->stats || opts->deadline > 0)) {
+    if (opts->live && (opts->checkpoint || opts->stats || opts->deadline > 0
+                       || opts->verify_percent)) {
         snprintf (err, errlen, "%s belongs to a headless render and cannot be combined with "
-                  "--view", opts->checkpoint? "--checkpoint": opts->stats? "--stats": "--deadline");
+                  "--view", opts->checkpoint? "--checkpoint": opts->stats? "--stats"
+                  : opts->deadline > 0? "--deadline": "--verify");
         return -1;
     }
     if (opts->live && (have_output || opts->raw)) {

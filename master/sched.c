@@ -309,19 +309,13 @@ mf_sched_worker_add (mf_sched_t *self, uint32_t credit, int ident)
     return slot;
 }
 
-int
-mf_sched_worker_ident (mf_sched_t *self, int slot)
-{
-    return s_worker (self, slot)->ident;
-}
-
 void
 mf_sched_worker_credit (mf_sched_t *self, int slot, uint32_t credit)
 {
     s_worker_t *worker = s_worker (self, slot);
     //  Credit is capped so that a hostile peer cannot inflate it forever.
     uint64_t total = (uint64_t) worker->credit + credit;
-    worker->credit = total > 4096? 4096: (uint32_t) total;
+    worker->credit = total > MF_SCHED_MAX_CREDIT? MF_SCHED_MAX_CREDIT: (uint32_t) total;
 }
 
 static uint32_t
@@ -362,20 +356,14 @@ mf_sched_worker_leases (mf_sched_t *self, int slot)
     return s_worker (self, slot)->lease_count;
 }
 
-uint32_t
-mf_sched_worker_jobs (mf_sched_t *self, int slot, uint32_t *jobs, uint32_t max)
+bool
+mf_sched_worker_holds (mf_sched_t *self, int slot, uint32_t job)
 {
     s_worker_t *worker = s_worker (self, slot);
-    uint32_t count = 0;
-    for (uint32_t index = 0; index < worker->lease_count; index++) {
-        uint32_t job = worker->leases [index].job;
-        bool seen = false;
-        for (uint32_t k = 0; k < count; k++)
-            seen |= jobs [k] == job;
-        if (!seen && count < max)
-            jobs [count++] = job;
-    }
-    return count;
+    for (uint32_t index = 0; index < worker->lease_count; index++)
+        if (worker->leases [index].job == job)
+            return true;
+    return false;
 }
 
 //  A tile of job waiting for a second opinion that ident may give; it is

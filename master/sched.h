@@ -90,10 +90,10 @@ int mf_sched_tile_preset (mf_sched_t *self, uint32_t job, uint32_t tile);
 //  someone else. Returns its slot, or -1.
 int mf_sched_worker_add (mf_sched_t *self, uint32_t credit, int ident);
 
-//  The ident a worker was added with.
-int mf_sched_worker_ident (mf_sched_t *self, int worker);
 
-//  Adds credit to a worker.
+#define MF_SCHED_MAX_CREDIT 4096        //  tiles: a worker's credit never goes beyond
+
+//  Adds credit to a worker (capped at MF_SCHED_MAX_CREDIT).
 void mf_sched_worker_credit (mf_sched_t *self, int worker, uint32_t credit);
 
 //  A worker registered again: its leases are void, its credit is reset.
@@ -107,8 +107,8 @@ uint32_t mf_sched_worker_remove (mf_sched_t *self, int worker);
 //  Number of leases a worker holds.
 uint32_t mf_sched_worker_leases (mf_sched_t *self, int worker);
 
-//  Jobs in which a worker holds leases; fills up to max ids, returns count.
-uint32_t mf_sched_worker_jobs (mf_sched_t *self, int worker, uint32_t *jobs, uint32_t max);
+//  Whether a worker holds a lease in a job.
+bool mf_sched_worker_holds (mf_sched_t *self, int worker, uint32_t job);
 
 //  Hands out the next tile, if some worker has credit and some tile is
 //  waiting (or, failing that, a backup lease is worth taking). Returns 0

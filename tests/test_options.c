@@ -91,6 +91,7 @@ START_TEST (refused_values)
         { "stray", NULL, NULL, NULL, "stray", "--help" },
         { "--view", "--checkpoint", "ck", NULL, "--checkpoint", "headless" },
         { "--view", "--deadline", "9", NULL, "--deadline", "headless" },
+        { "--view", "--verify", "10", NULL, "--verify", "headless" },
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
         mf_options_t opts;

@@ -219,8 +219,9 @@ START_TEST (jobs_in_order_and_presets)
     }
     ck_assert_int_eq (mf_sched_next (s, 0, &a), 0);
     ck_assert_uint_eq (a.job, second);
-    uint32_t jobs [4];
-    ck_assert_uint_eq (mf_sched_worker_jobs (s, 0, jobs, 4), 2);
+    ck_assert (mf_sched_worker_holds (s, 0, first));
+    ck_assert (mf_sched_worker_holds (s, 0, second));
+    ck_assert (!mf_sched_worker_holds (s, 0, second + 1));
     mf_sched_destroy (&s);
 }
 END_TEST

@@ -501,7 +501,7 @@ static int
 s_submit (s_viewer_t *self, uint32_t token, const mf_view_t *view, uint32_t maxiter,
           uint32_t tile)
 {
-    mf_job_spec_t spec = { *view, maxiter, tile, self->opts->verify_percent };
+    mf_job_spec_t spec = { *view, maxiter, tile, 0 };    //  no --verify in the viewer
     if (mf_farm_submit (self->farm, token, &spec)) {
         s_fatal (self, "cannot hand a job to the engine thread");
         return -1;
