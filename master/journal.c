@@ -29,6 +29,7 @@
 #include "mf_proto.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -42,10 +43,16 @@
 #define MAX_PAYLOAD (OWNER + 4u * MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE)
 
 struct _mf_journal_t {
-    int fd;                             //  O_APPEND descriptor; -1 once writing failed
+    int fd;                             //  the file; -1 before it exists, or once
+                                        //  writing failed
     char *path;                         //  file name, for messages and removal
     uint8_t *buffer;                    //  one record being written
     size_t capacity;                    //  bytes of buffer
+    uint8_t header [MF_JOURNAL_HEADER]; //  this render's header
+    bool fresh;                         //  no journal yet: start writes the header
+    off_t cut_at;                       //  a torn tail starts here (start cuts it); -1
+    bool started;                       //  mf_journal_start succeeded
+    bool created;                       //  start created the file
 };
 
 static uint32_t
@@ -203,9 +210,9 @@ s_replay (mf_journal_t *self, const mf_job_spec_t *spec, off_t file_size,
     }
     if (offset < file_size) {
         //  A torn or corrupt record: cut it and everything after it off.
+        //  Cut by mf_journal_start, once the render really runs.
         info->cut_bytes = (uint64_t) (file_size - offset);
-        if (ftruncate (self->fd, offset) != 0)
-            mf_warn ("cannot cut the torn end of %s: %s", self->path, strerror (errno));
+        self->cut_at = offset;
     }
     int rc = 0;
     for (uint32_t tile = 0; tile < count && rc == 0; tile++) {
@@ -250,62 +257,88 @@ mf_journal_open (const char *path, const mf_job_spec_t *spec,
         mf_journal_destroy (&self, false);
         return NULL;
     }
-    self->fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    //  Reading only: nothing is written until mf_journal_start, so a run
+    //  refused after this leaves the file as it was (or absent).
+    self->cut_at = -1;
+    s_header (self->header, spec);
+    self->fd = open (path, O_RDWR | O_CLOEXEC);
     struct stat st;
+    if (self->fd < 0 && errno == ENOENT) {
+        self->fresh = true;
+        return self;
+    }
     if (self->fd < 0 || fstat (self->fd, &st)) {
         snprintf (err, errlen, "cannot open '%s': %s", path, strerror (errno));
         mf_journal_destroy (&self, false);
         return NULL;
     }
-    uint8_t header [MF_JOURNAL_HEADER], want [MF_JOURNAL_HEADER];
-    s_header (want, spec);
     if (st.st_size == 0) {
-        info->created = true;
-        if (write (self->fd, want, sizeof want) != (ssize_t) sizeof want) {
-            snprintf (err, errlen, "cannot write '%s': %s", path, strerror (errno));
-            mf_journal_destroy (&self, true);
-            return NULL;
-        }
+        self->fresh = true;     //  an empty file: it becomes this render's journal
+        return self;
     }
-    else {
-        if (st.st_size < MF_JOURNAL_HEADER
-        ||  s_read_at (self->fd, header, sizeof header, 0)
-        ||  memcmp (header, "MFJ1", 4) || mf_le_get_u32 (header + 4) != 1
-        ||  mf_le_get_u32 (header + 48) != s_crc (header, 48)) {
-            snprintf (err, errlen, "'%s' is not a mandelfarm checkpoint (or its header is "
-                      "damaged); give another file, or delete it to start over", path);
-            mf_journal_destroy (&self, false);
-            return NULL;
-        }
-        if (memcmp (header, want, 48)) {
-            char what [128];
-            s_describe_mismatch (header, spec, what, sizeof what);
-            snprintf (err, errlen, "'%s' belongs to another render (%s); use the same "
-                      "arguments, another file, or delete it to start over", path, what);
-            mf_journal_destroy (&self, false);
-            return NULL;
-        }
-        if (s_replay (self, spec, st.st_size, fn, arg, info)) {
-            snprintf (err, errlen, "cannot read '%s': %s", path, strerror (errno));
-            mf_journal_destroy (&self, false);
-            return NULL;
-        }
+    uint8_t header [MF_JOURNAL_HEADER];
+    if (st.st_size < MF_JOURNAL_HEADER
+    ||  s_read_at (self->fd, header, sizeof header, 0)
+    ||  memcmp (header, "MFJ1", 4) || mf_le_get_u32 (header + 4) != 1
+    ||  mf_le_get_u32 (header + 48) != s_crc (header, 48)) {
+        snprintf (err, errlen, "'%s' is not a mandelfarm checkpoint (or its header is "
+                  "damaged); give another file, or delete it to start over", path);
+        mf_journal_destroy (&self, false);
+        return NULL;
     }
-    //  From here on, records only ever go to the end.
-    int flags = fcntl (self->fd, F_GETFL);
-    if (flags < 0 || fcntl (self->fd, F_SETFL, flags | O_APPEND) < 0) {
-        snprintf (err, errlen, "cannot append to '%s': %s", path, strerror (errno));
+    if (memcmp (header, self->header, 48)) {
+        char what [128];
+        s_describe_mismatch (header, spec, what, sizeof what);
+        snprintf (err, errlen, "'%s' belongs to another render (%s); use the same "
+                  "arguments, another file, or delete it to start over", path, what);
+        mf_journal_destroy (&self, false);
+        return NULL;
+    }
+    if (s_replay (self, spec, st.st_size, fn, arg, info)) {
+        snprintf (err, errlen, "cannot read '%s': %s", path, strerror (errno));
         mf_journal_destroy (&self, false);
         return NULL;
     }
     return self;
 }
 
+int
+mf_journal_start (mf_journal_t *self, char *err, size_t errlen)
+{
+    if (self->fd < 0) {
+        //  O_EXCL: a file that appeared meanwhile is not ours to write.
+        self->fd = open (self->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (self->fd < 0) {
+            snprintf (err, errlen, "cannot create '%s': %s", self->path, strerror (errno));
+            return -1;
+        }
+        self->created = true;
+    }
+    if (self->fresh
+    &&  write (self->fd, self->header, sizeof self->header) != (ssize_t) sizeof self->header) {
+        snprintf (err, errlen, "cannot write '%s': %s", self->path, strerror (errno));
+        return -1;
+    }
+    if (self->cut_at >= 0 && ftruncate (self->fd, self->cut_at) != 0) {
+        snprintf (err, errlen, "cannot cut the torn end of '%s': %s", self->path,
+                  strerror (errno));
+        return -1;
+    }
+    //  From here on, records only ever go to the end.
+    int flags = fcntl (self->fd, F_GETFL);
+    if (flags < 0 || fcntl (self->fd, F_SETFL, flags | O_APPEND) < 0) {
+        snprintf (err, errlen, "cannot append to '%s': %s", self->path, strerror (errno));
+        return -1;
+    }
+    self->started = true;
+    return 0;
+}
+
 static int
 s_append (mf_journal_t *self, mf_journal_type_t type, uint32_t tile,
           const uint8_t *payload, uint32_t payload_size)
 {
-    if (self->fd < 0)
+    if (!self->started || self->fd < 0)
         return -1;
     size_t size = mf_journal_encode (self->buffer, self->capacity, type, tile,
                                      payload, payload_size);
@@ -363,7 +396,8 @@ mf_journal_destroy (mf_journal_t **self_p, bool remove)
         return;
     if (self->fd >= 0)
         close (self->fd);
-    if (remove && self->path)
+    //  Only a journal this run wrote is ever removed.
+    if (remove && self->started && self->path)
         unlink (self->path);
     free (self->path);
     free (self->buffer);

@@ -47,27 +47,33 @@ typedef struct {
     uint32_t done;                      //  tiles done in the journal
     uint32_t in_flight;                 //  tiles handed out but not done
     uint64_t records;                   //  valid records read
-    uint64_t cut_bytes;                 //  bytes of torn or corrupt tail cut off
-    bool created;                       //  the file did not exist before
+    uint64_t cut_bytes;                 //  bytes of torn or corrupt tail, cut at start
 } mf_journal_info_t;
 
-//  Opens the journal at path for the render spec, creating it if absent.
-//  If it exists it must belong to the same render (else -1 and a message
-//  naming the difference); its valid tiles are passed to fn. Returns NULL
-//  with the reason in err.
+//  Opens the journal at path for the render spec, reading only. If it
+//  exists it must belong to the same render (else NULL and a message
+//  naming the difference); its valid tiles are passed to fn. Nothing is
+//  written before mf_journal_start, so a run refused in between leaves the
+//  file as it was. Returns NULL with the reason in err.
 mf_journal_t *mf_journal_open (const char *path, const mf_job_spec_t *spec,
                                mf_journal_tile_fn *fn, void *arg,
                                mf_journal_info_t *info, char *err, size_t errlen);
 
-//  Appends a record. Returns 0 or -1 (the journal then stops writing and
+//  The render runs: creates the journal if it did not exist (O_EXCL),
+//  writes its header, cuts a torn tail. Records can be appended after.
+//  Returns 0, or -1 with the reason in err.
+int mf_journal_start (mf_journal_t *self, char *err, size_t errlen);
+
+//  Appends a record (after mf_journal_start). Returns 0 or -1 (the journal then stops writing and
 //  the render goes on: a checkpoint is a convenience, not the output).
 int mf_journal_leased (mf_journal_t *self, uint32_t tile);
 int mf_journal_done (mf_journal_t *self, uint32_t tile, uint64_t owner,
                      const float *mu, size_t count);
 int mf_journal_withdrawn (mf_journal_t *self, uint32_t tile);
 
-//  Closes the journal; if remove is true, deletes the file (the render is
-//  complete). Safe twice, nulls the pointer.
+//  Closes the journal; if remove is true and the journal was started,
+//  deletes the file (the render is complete). Safe twice, nulls the
+//  pointer.
 void mf_journal_destroy (mf_journal_t **self_p, bool remove);
 
 //  Decodes one record at the start of data. Returns the record's whole

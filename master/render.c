@@ -420,6 +420,11 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             rc = 2;
         }
     }
+    //  Every check passed: only now does the checkpoint get written.
+    if (rc == 0 && render.journal && mf_journal_start (render.journal, err, sizeof err)) {
+        fprintf (stderr, "mandelfarm-master: --checkpoint: %s\n", err);
+        rc = 1;
+    }
     uint32_t job = 0, done = 0;
     int64_t start = mf_clock_us ();
     const char *status = "failed";
@@ -506,9 +511,9 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     if (render.journal && rc == 1 && engine)
         fprintf (stderr, "mandelfarm-master: the checkpoint %s keeps the %u tiles done; run "
                  "the same command again to resume\n", opts->checkpoint, done);
-    //  A complete render needs its checkpoint no more, nor does one refused
-    //  at the start (bad input must leave nothing behind).
-    mf_journal_destroy (&render.journal, rc == 0 || (rc == 2 && journal.created));
+    //  A complete render needs its checkpoint no more; a refused one never
+    //  wrote it (mf_journal_start comes after every check).
+    mf_journal_destroy (&render.journal, rc == 0);
     mf_engine_destroy (&engine);
     mf_auth_destroy (&auth);
     s_render_free (&render, pixels);

@@ -214,6 +214,11 @@ START_TEST (busy_endpoint_refused)
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", ntohs (addr.sin_port));
     s_refused ("--listen", (char *[]) { "-j", "1", "--listen", endpoint, NULL });
+    //  Nor is a checkpoint left behind when the port is refused.
+    char *journal = th_path ("ck");
+    s_refused ("--listen", (char *[]) { "-j", "1", "--listen", endpoint,
+                                        "--checkpoint", journal, NULL });
+    free (journal);
     close (fd);
 }
 END_TEST

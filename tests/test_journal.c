@@ -47,6 +47,17 @@ s_collect (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
     seen->count++;
 }
 
+//  A journal that must open, started (created, header written, torn
+//  tail cut).
+static mf_journal_t *
+s_started (mf_journal_t *journal, const char *err)
+{
+    ck_assert_msg (journal != NULL, "%s", err);
+    char why [256];
+    ck_assert_msg (mf_journal_start (journal, why, sizeof why) == 0, "%s", why);
+    return journal;
+}
+
 static void
 s_fill (float *mu, size_t count, float value)
 {
@@ -96,9 +107,9 @@ START_TEST (replay_restores_done_tiles)
     mf_journal_info_t info;
     char err [512];
     s_seen_t seen = { .count = 0 };
-    mf_journal_t *journal = mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err);
-    ck_assert_msg (journal != NULL, "%s", err);
-    ck_assert (info.created && info.done == 0 && seen.count == 0);
+    mf_journal_t *journal = s_started (mf_journal_open (path, &spec, s_collect, &seen, &info,
+                                                        err, sizeof err), err);
+    ck_assert (th_exists (path) && info.done == 0 && seen.count == 0);
     float mu [256];
     s_fill (mu, 256, 1.0f);
     ck_assert_int_eq (mf_journal_leased (journal, 0), 0);
@@ -115,9 +126,8 @@ START_TEST (replay_restores_done_tiles)
     mf_journal_destroy (&journal, false);
     ck_assert_ptr_null (journal);
 
-    journal = mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err);
-    ck_assert_ptr_nonnull (journal);
-    ck_assert (!info.created);
+    journal = s_started (mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err),
+                         err);
     ck_assert_uint_eq (info.done, 2);
     ck_assert_uint_eq (info.in_flight, 2);        //  tiles 3 and 1: handed out, not done
     ck_assert_uint_eq (info.records, 8);
@@ -137,7 +147,8 @@ START_TEST (torn_tail_is_cut)
     mf_journal_info_t info;
     char err [512];
     s_seen_t seen = { .count = 0 };
-    mf_journal_t *journal = mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err);
+    mf_journal_t *journal = s_started (mf_journal_open (path, &spec, s_collect, &seen, &info,
+                                                        err, sizeof err), err);
     float mu [256];
     s_fill (mu, 256, 1.0f);
     mf_journal_done (journal, 0, 0xabcdef0123ULL, mu, 256);
@@ -148,8 +159,8 @@ START_TEST (torn_tail_is_cut)
     off_t whole = st.st_size;
     //  Tear the last record: its tail never made it to the disk.
     ck_assert_int_eq (truncate (path, whole - 7), 0);
-    journal = mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err);
-    ck_assert_ptr_nonnull (journal);
+    journal = s_started (mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err),
+                         err);
     ck_assert_uint_eq (info.done, 1);
     ck_assert (info.cut_bytes > 0);
     stat (path, &st);
@@ -158,7 +169,8 @@ START_TEST (torn_tail_is_cut)
     mf_journal_done (journal, 1, 7, mu, 256);
     mf_journal_destroy (&journal, false);
     seen.count = 0;
-    journal = mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err);
+    journal = s_started (mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err),
+                         err);
     ck_assert_uint_eq (info.done, 2);
     ck_assert_uint_eq (info.cut_bytes, 0);
     mf_journal_destroy (&journal, false);
@@ -186,7 +198,8 @@ START_TEST (impossible_records_end_the_replay)
     mf_journal_info_t info;
     char err [512];
     s_seen_t seen = { .count = 0 };
-    mf_journal_t *journal = mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err);
+    mf_journal_t *journal = s_started (mf_journal_open (path, &spec, s_collect, &seen, &info,
+                                                        err, sizeof err), err);
     mf_journal_destroy (&journal, false);
     uint8_t buf [2048], payload [8 + 1024] = { 0 };
     float mu [256];
@@ -202,8 +215,8 @@ START_TEST (impossible_records_end_the_replay)
                                          payload, cases [index].size);
         ck_assert_int_eq (write (fd, buf, size), (ssize_t) size);
         close (fd);
-        journal = mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err);
-        ck_assert_ptr_nonnull (journal);
+        journal = s_started (mf_journal_open (path, &spec, s_collect, &seen, &info,
+                                              err, sizeof err), err);
         ck_assert_msg (info.done == 0 && info.cut_bytes == size, "case %d", index);
         mf_journal_destroy (&journal, false);
     }
@@ -217,7 +230,8 @@ START_TEST (another_render_refused)
     mf_journal_info_t info;
     char err [512];
     s_seen_t seen = { .count = 0 };
-    mf_journal_t *journal = mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err);
+    mf_journal_t *journal = s_started (mf_journal_open (path, &spec, s_collect, &seen, &info,
+                                                        err, sizeof err), err);
     mf_journal_destroy (&journal, false);
     struct { mf_job_spec_t spec; const char *names; } cases [4];
     for (int index = 0; index < 4; index++)
@@ -247,6 +261,39 @@ START_TEST (another_render_refused)
 }
 END_TEST
 
+START_TEST (nothing_written_before_start)
+{
+    //  A run refused after the checkpoint was opened (a port that cannot
+    //  be bound, say) must leave it as it was: absent stays absent, a torn
+    //  tail stays until the render really starts.
+    mf_job_spec_t spec = s_spec ();
+    mf_journal_info_t info;
+    char err [512];
+    s_seen_t seen = { .count = 0 };
+    mf_journal_t *journal = mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err);
+    ck_assert_ptr_nonnull (journal);
+    mf_journal_destroy (&journal, true);
+    ck_assert (!th_exists (path));
+    journal = s_started (mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err),
+                         err);
+    float mu [256];
+    s_fill (mu, 256, 1.0f);
+    ck_assert_int_eq (mf_journal_done (journal, 0, 0, mu, 256), 0);
+    mf_journal_destroy (&journal, false);
+    struct stat st;
+    ck_assert_int_eq (stat (path, &st), 0);
+    ck_assert_int_eq (truncate (path, st.st_size - 9), 0);
+    journal = mf_journal_open (path, &spec, s_collect, &seen, &info, err, sizeof err);
+    ck_assert (journal && info.cut_bytes > 0);
+    //  Records go nowhere before the start.
+    ck_assert_int_eq (mf_journal_leased (journal, 1), -1);
+    mf_journal_destroy (&journal, true);
+    struct stat after;
+    ck_assert_int_eq (stat (path, &after), 0);
+    ck_assert_int_eq (after.st_size, st.st_size - 9);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -258,6 +305,7 @@ main (void)
     tcase_add_test (tc, torn_tail_is_cut);
     tcase_add_test (tc, impossible_records_end_the_replay);
     tcase_add_test (tc, another_render_refused);
+    tcase_add_test (tc, nothing_written_before_start);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }
