@@ -18,12 +18,6 @@ mf_log_init (const char *program)
     snprintf (s_program, sizeof s_program, "%s", slash? slash + 1: program);
 }
 
-const char *
-mf_log_program (void)
-{
-    return s_program;
-}
-
 void
 mf_log_write (mf_log_level_t level, const char *format, ...)
 {

@@ -18,9 +18,6 @@ extern int mf_log_level;   //  messages above this level are not formatted
 //  Sets the program name shown in every line (the string is copied).
 void mf_log_init (const char *program);
 
-//  Returns the program name set by mf_log_init.
-const char *mf_log_program (void);
-
 //  Formats and writes one line; use the macros below instead.
 void mf_log_write (mf_log_level_t level, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));

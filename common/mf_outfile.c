@@ -8,6 +8,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+//  The process's umask, read once before main: reading it means setting
+//  it, and doing that later could race with another thread creating a
+//  file (the viewer saves on its own thread).
+static mode_t s_umask = 022;
+
+__attribute__ ((constructor)) static void
+s_read_umask (void)
+{
+    s_umask = umask (0);
+    umask (s_umask);
+}
+
 struct _mf_outfile_t {
     char *path;                         //  final name
     char *temp;                         //  temporary name, same directory
@@ -73,9 +85,7 @@ s_open_temp (const char *path, char *err, size_t errlen)
         return NULL;
     }
     //  mkstemp makes 0600; give the image the mode a new file would get.
-    mode_t mask = umask (0);
-    umask (mask);
-    if (fchmod (fd, 0666 & ~mask)) {
+    if (fchmod (fd, 0666 & ~s_umask)) {
         //  Not fatal: the file is still ours and readable by us.
     }
     self->stream = fdopen (fd, "wb");

@@ -82,6 +82,20 @@ mf_tiles_count (const mf_tiles_t *self)
     return self->count;
 }
 
+uint32_t
+mf_tiles_count_for (uint32_t width, uint32_t height, uint32_t edge)
+{
+    assert (edge > 0);
+    return ((width + edge - 1) / edge) * ((height + edge - 1) / edge);
+}
+
+uint32_t
+mf_tiles_id_at (const mf_tiles_t *self, uint32_t x, uint32_t y)
+{
+    assert (x < self->width && y < self->height);
+    return y / self->edge * self->cols + x / self->edge;
+}
+
 mf_rect_t
 mf_tiles_rect (const mf_tiles_t *self, uint32_t id)
 {

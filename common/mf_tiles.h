@@ -33,6 +33,13 @@ void mf_tiles_destroy (mf_tiles_t **self_p);
 //  Number of tiles.
 uint32_t mf_tiles_count (const mf_tiles_t *self);
 
+//  Number of tiles of an image of width x height pixels in tiles of edge,
+//  without making the grid.
+uint32_t mf_tiles_count_for (uint32_t width, uint32_t height, uint32_t edge);
+
+//  The id of the tile holding pixel (x, y) (inside the image).
+uint32_t mf_tiles_id_at (const mf_tiles_t *self, uint32_t x, uint32_t y);
+
 //  The rectangle of tile id (id < count).
 mf_rect_t mf_tiles_rect (const mf_tiles_t *self, uint32_t id);
 

@@ -102,15 +102,6 @@ typedef struct {
     mf_engine_t *engine;                //  to name a tile's owner
 } s_render_t;
 
-//  Tile id of a rectangle of the grid.
-static uint32_t
-s_tile_id (const s_render_t *self, const mf_rect_t *rect)
-{
-    uint32_t edge = self->opts->tile;
-    uint32_t cols = (self->opts->view.pixel_w + edge - 1) / edge;
-    return rect->y / edge * cols + rect->x / edge;
-}
-
 static void
 s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
 {
@@ -131,7 +122,7 @@ s_on_tile (void *arg, uint32_t job, const mf_rect_t *rect, const float *mu,
     s_render_t *self = arg;
     for (uint32_t row = 0; row < rect->h; row++)
         memcpy (self->rows + (size_t) row * rect->w, mu + row * stride, rect->w * sizeof *mu);
-    mf_journal_done (self->journal, s_tile_id (self, rect),
+    mf_journal_done (self->journal, mf_tiles_id_at (self->tiles, rect->x, rect->y),
                      mf_engine_worker_uid (self->engine, worker), self->rows,
                      (size_t) rect->w * rect->h);
 }

@@ -33,6 +33,12 @@ s_child (const char *endpoint, const char *kernel, pid_t parent, int wait_fd)
     prctl (PR_SET_PDEATHSIG, SIGTERM);
     if (getppid () != parent)
         _exit (0);
+    //  Keep nothing of the master's but stdio and the start pipe: a
+    //  checkpoint or an output it has open is none of a worker's business
+    //  (O_CLOEXEC does not help: nothing is exec'd).
+    if (wait_fd > 3)
+        close_range (3, (unsigned) wait_fd - 1, 0);
+    close_range ((unsigned) wait_fd + 1, ~0u, 0);
     signal (SIGPIPE, SIG_IGN);
     mf_log_init ("mandelfarm-worker");
     zsys_handler_set (NULL);

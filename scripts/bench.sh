@@ -43,7 +43,12 @@ min_time () {
     i=0
     while [ $i -lt "$RUNS" ]; do
         start=$(now_ns)
-        "$@" >"${MIN_OUT:-/dev/null}.run" 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
+        # Each run's output goes to a scratch file of our own ($MIN_OUT.run,
+        # or one made for the purpose), never next to /dev/null.
+        run_out=${MIN_OUT:+$MIN_OUT.run}
+        run_out=${run_out:-$(mktemp /tmp/mf-bench-run-XXXXXX)}
+        "$@" >"$run_out" 2>&1 || { echo "bench: failed: $*" >&2; cat "$run_out" >&2; exit 1; }
+        [ -n "${MIN_OUT:-}" ] || rm -f "$run_out"
         end=$(now_ns)
         t=$(( end - start ))
         if [ -z "$best" ] || [ $t -lt "$best" ]; then

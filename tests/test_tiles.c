@@ -80,6 +80,15 @@ START_TEST (grid_shape)
     ck_assert_uint_eq (bottom.y, 1024);
     ck_assert_uint_eq (bottom.h, 56);
     mf_tiles_destroy (&tiles);
+    ck_assert_uint_eq (mf_tiles_count_for (1920, 1080, 64), 30 * 17);
+    //  The tile holding a pixel is the one whose rectangle has it.
+    tiles = mf_tiles_new (1000, 700, 128);
+    for (uint32_t y = 0; y < 700; y += 37)
+        for (uint32_t x = 0; x < 1000; x += 41) {
+            mf_rect_t r = mf_tiles_rect (tiles, mf_tiles_id_at (tiles, x, y));
+            ck_assert (r.x <= x && x < r.x + r.w && r.y <= y && y < r.y + r.h);
+        }
+    mf_tiles_destroy (&tiles);
     ck_assert_ptr_null (mf_tiles_new (0, 10, 8));
     ck_assert_ptr_null (mf_tiles_new (10, 10, 0));
 }

@@ -212,13 +212,6 @@ s_palette (const s_viewer_t *self)
     return mf_palette_at (self->palette_index);
 }
 
-static uint32_t
-s_tile_count (const mf_view_t *view, uint32_t edge)
-{
-    uint32_t cols = (view->pixel_w + edge - 1) / edge, rows = (view->pixel_h + edge - 1) / edge;
-    return cols * rows;
-}
-
 static bool
 s_complete (const s_viewer_t *self)
 {
@@ -589,12 +582,13 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
         mf_view_t small;
         mf_view_preview (view, MF_VIEW_PREVIEW, &small);
         self->preview_token = self->next_token++;
-        self->preview_total = s_tile_count (&small, s_preview_tile (self));
+        self->preview_total = mf_tiles_count_for (small.pixel_w, small.pixel_h,
+                                                  s_preview_tile (self));
         if (s_submit (self, self->preview_token, &small, maxiter, s_preview_tile (self)))
             return;
     }
     self->full_token = self->next_token++;
-    self->full_total = s_tile_count (view, self->opts->tile);
+    self->full_total = mf_tiles_count_for (view->pixel_w, view->pixel_h, self->opts->tile);
     self->full_done = 0;
     self->full_pixels = 0;
     self->submit_us = mf_clock_us ();
@@ -781,7 +775,7 @@ s_start_big (s_viewer_t *self)
     self->big = (s_big_t) {
         .token = self->next_token++, .view = big, .maxiter = self->maxiter,
         .palette = s_palette (self), .mu = mu, .done = 0,
-        .total = s_tile_count (&big, self->opts->tile)
+        .total = mf_tiles_count_for (big.pixel_w, big.pixel_h, self->opts->tile)
     };
     s_trace (self, "big %u %ux%u", self->big.token, big.pixel_w, big.pixel_h);
     s_note (self, "rendering %ux%u to save it", big.pixel_w, big.pixel_h);
