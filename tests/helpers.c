@@ -48,7 +48,12 @@ th_bin (const char *program)
 char *
 th_tmpdir (void)
 {
-    char *path = strdup ("/tmp/mf-test-XXXXXX");
+    //  Named after the suite's runner, so that the runner can remove what
+    //  a test that failed before its teardown left (see th_run_suite).
+    const char *runner = getenv ("MF_TEST_RUNNER");
+    char name [64];
+    snprintf (name, sizeof name, "/tmp/mf-test-%s-XXXXXX", runner? runner: "0");
+    char *path = strdup (name);
     if (!path || !mkdtemp (path)) {
         free (path);
         return NULL;
@@ -372,9 +377,27 @@ th_cpu_ticks (pid_t pid)
 int
 th_run_suite (Suite *suite)
 {
+    char pid [32];
+    snprintf (pid, sizeof pid, "%d", (int) getpid ());
+    setenv ("MF_TEST_RUNNER", pid, 1);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
     int failed = srunner_ntests_failed (runner);
     srunner_free (runner);
+    //  A test that fails ends at once (Check forks each one), before its
+    //  teardown: its folders are removed here, by the name th_tmpdir gave.
+    char pattern [64];
+    snprintf (pattern, sizeof pattern, "/tmp/mf-test-%s-", pid);
+    DIR *tmp = opendir ("/tmp");
+    if (tmp) {
+        struct dirent *entry;
+        while ((entry = readdir (tmp))) {
+            char path [300];
+            snprintf (path, sizeof path, "/tmp/%s", entry->d_name);
+            if (strncmp (path, pattern, strlen (pattern)) == 0)
+                th_rmdir (path);
+        }
+        closedir (tmp);
+    }
     return failed? 1: 0;
 }

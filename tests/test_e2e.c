@@ -44,15 +44,35 @@ START_TEST (remote_workers_match_local)
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
     snprintf (listen, sizeof listen, "tcp://127.0.0.1:%d", port);
     //  Two real worker processes, started before the master: they wait.
-    pid_t w1 = th_worker (endpoint, "1", NULL), w2 = th_worker (endpoint, "2", NULL);
-    char *png = th_path ("farm.png"), *npy = th_path ("farm.npy");
+    //  A few msecs a tile, so that both surely get a share.
+    pid_t w1 = th_worker (endpoint, "1", (char *[]) { "--name", "one", "--test-delay", "5", NULL });
+    pid_t w2 = th_worker (endpoint, "2", (char *[]) { "--name", "two", "--test-delay", "5", NULL });
+    char *png = th_path ("farm.png"), *npy = th_path ("farm.npy"), *stats = th_path ("s.json");
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0",
-                      "--listen", listen, "--tile", "16", "-o", png, "--raw", npy, NULL };
+                      "--listen", listen, "--tile", "16", "-o", png, "--raw", npy,
+                      "--stats", stats, NULL };
     char out [2048];
     int rc = th_run (argv, RENDER_MS, out, sizeof out);
     ck_assert_msg (rc == 0, "master: %d: %s", rc, out);
     ck_assert_msg (th_same_file (png, ref_png), "PNG differs from the -j 1 render");
     ck_assert_msg (th_same_file (npy, ref_npy), ".npy differs from the -j 1 render");
+    //  Both remote workers computed tiles.
+    size_t size;
+    char *json = (char *) th_slurp (stats, &size);
+    ck_assert_ptr_nonnull (json);
+    const char *names [] = { "\"name\": \"one:", "\"name\": \"two:" };
+    long long sum = 0;
+    for (int index = 0; index < 2; index++) {
+        const char *entry = strstr (json, names [index]);
+        ck_assert_msg (entry, "worker %d missing from the stats", index + 1);
+        const char *key = "\"tiles\": ";
+        long long tiles = strtoll (strstr (entry, key) + strlen (key), NULL, 10);
+        ck_assert_msg (tiles > 0, "worker %d computed no tile", index + 1);
+        sum += tiles;
+    }
+    ck_assert_int_eq (sum, th_json_counter (stats, "tiles"));
+    free (json);
+    free (stats);
 
     //  The same workers serve a second render (a new master on the same
     //  port), with another tile size and local workers joining in.
@@ -382,10 +402,15 @@ END_TEST
 
 START_TEST (install_and_missing_packages)
 {
-    //  make install honours DESTDIR and PREFIX.
-    char root [700], command [1024], out [4096];
+    //  make install honours DESTDIR and PREFIX. The repository is the
+    //  folder above bin/, wherever the suite runs from.
+    char repo [600], root [700], command [2048], out [4096];
+    snprintf (repo, sizeof repo, "%s", th_bin ("mandelfarm-master"));
+    *strrchr (repo, '/') = 0;
+    *strrchr (repo, '/') = 0;
     snprintf (root, sizeof root, "%s/root", th_dir);
-    snprintf (command, sizeof command, "make --no-print-directory install DESTDIR=%s PREFIX=/opt/mf", root);
+    snprintf (command, sizeof command,
+              "make -C '%s' --no-print-directory install DESTDIR=%s PREFIX=/opt/mf", repo, root);
     char *install [] = { "/bin/sh", "-c", command, NULL };
     ck_assert_int_eq (th_run (install, RENDER_MS, out, sizeof out), 0);
     char path [800];
@@ -395,11 +420,10 @@ START_TEST (install_and_missing_packages)
     ck_assert_ptr_nonnull (strstr (out, "mandelfarm-master"));
     snprintf (path, sizeof path, "%s/opt/mf/bin/mandelfarm-worker", root);
     ck_assert (th_exists (path));
-    snprintf (command, sizeof command, "rm -rf %s", root);
-    ck_assert_int_eq (system (command), 0);
     //  With no library found, plain make names the Debian packages.
-    char *missing [] = { "/bin/sh", "-c",
-                         "PKG_CONFIG_LIBDIR=/nonexistent make --no-print-directory -n all", NULL };
+    snprintf (command, sizeof command,
+              "PKG_CONFIG_LIBDIR=/nonexistent make -C '%s' --no-print-directory -n all", repo);
+    char *missing [] = { "/bin/sh", "-c", command, NULL };
     ck_assert_int_ne (th_run (missing, RENDER_MS, out, sizeof out), 0);
     ck_assert_msg (strstr (out, "libczmq-dev") && strstr (out, "libzmq3-dev")
                    && strstr (out, "libpng-dev") && strstr (out, "scripts/install-deps.sh"),

@@ -85,6 +85,10 @@ s_expect_identical (void)
     free (npy);
 }
 
+//  Eviction and re-issue of a stopped worker's tiles. Its own in-flight
+//  results are usually dropped by the worker itself when it resumes (it
+//  finds the master silent and registers anew); that the master drops
+//  late results by lease is shown by late_result_dropped below.
 START_TEST (stopped_worker_evicted)
 {
     char endpoint [64];

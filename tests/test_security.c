@@ -625,6 +625,50 @@ START_TEST (strangers_get_no_tile)
 }
 END_TEST
 
+START_TEST (allow_list_read_again)
+{
+    //  A worker's certificate copied into --allow while the master runs
+    //  admits it on its next connection attempt (README). The folder's
+    //  newest change must be a later second than what was there: CZMQ
+    //  notices a change by modification time.
+    s_pair_t master, first, late;
+    s_make_pair (&master, "master");
+    s_make_pair (&first, "first");
+    s_make_pair (&late, "late");
+    char allow_dir [600], copy [700];
+    snprintf (allow_dir, sizeof allow_dir, "%s", s_file ("allow"));
+    ck_assert_int_eq (mkdir (allow_dir, 0755), 0);
+    snprintf (copy, sizeof copy, "%s/first.cert", allow_dir);
+    s_copy (first.pub, copy);
+    char endpoint [64], png [600], master_log [600], worker_log [600];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    snprintf (png, sizeof png, "%s", s_file ("late.png"));
+    snprintf (master_log, sizeof master_log, "%s", s_file ("master.log"));
+    snprintf (worker_log, sizeof worker_log, "%s", s_file ("late.log"));
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-v", "-j", "0",
+                      "--listen", endpoint, "--cert", master.sec, "--allow", allow_dir,
+                      "-o", png, NULL };
+    pid_t master_pid = th_spawn (argv, master_log);
+    pid_t worker = s_worker (endpoint, "late", late.sec, master.pub, worker_log);
+    //  Not in the list: refused, and nothing renders.
+    ck_assert_msg (th_wait_for_text (master_log, "refused a connection", 10000),
+                   "the late worker was not refused");
+    usleep (1200 * 1000);
+    ck_assert (s_running (master_pid) && !th_exists (png));
+    snprintf (copy, sizeof copy, "%s/late.cert", allow_dir);
+    s_copy (late.pub, copy);
+    //  It keeps trying, with back-off of at most 4 s: its next try gets in.
+    int rc = th_wait (master_pid, RENDER_MS);
+    s_stop (worker);
+    char *text = s_log (master_log);
+    ck_assert_msg (rc == 0, "master: %d: %s", rc, text);
+    ck_assert_msg (strstr (text, "worker late:") && strstr (text, "joined"),
+                   "the late worker never joined: %s", text);
+    free (text);
+    ck_assert (th_exists (png));
+}
+END_TEST
+
 START_TEST (local_workers_need_no_keys)
 {
     char ref_png [600], ref_npy [600];
@@ -847,6 +891,7 @@ main (void)
     tcase_add_checked_fixture (farm, th_dir_setup, th_dir_teardown);
     tcase_add_test (farm, keygen_round_trip);
     tcase_add_test (farm, strangers_get_no_tile);
+    tcase_add_test (farm, allow_list_read_again);
     tcase_add_test (farm, local_workers_need_no_keys);
     tcase_add_test (farm, bad_keys_refused);
     tcase_add_test (farm, open_listen_warns);
