@@ -9,6 +9,7 @@
     printed; MF_CHAOS_SEED replays a run.
 */
 #include "helpers.h"
+#include "mf_util.h"
 
 #include <check.h>
 #include <signal.h>
@@ -24,14 +25,6 @@
 #define MASTER_KILLS 4                  //  most master restarts
 #define VIEW "--size", "480x320", "--center", "-0.7436,0.1318", "--width", "0.02", \
              "--iter", "1500", "--tile", "8"
-
-static int64_t
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 START_TEST (chaos)
 {
@@ -67,8 +60,8 @@ START_TEST (chaos)
     pid_t master = th_spawn (master_argv, log);
     int worker_kills = 0, stops = 0, master_kills = 0, rc = -1;
     int stopped = -1;
-    int64_t resume_at = 0, deadline = s_now () + SOAK_MS;
-    while (s_now () < deadline) {
+    int64_t resume_at = 0, deadline = mf_clock_ms () + SOAK_MS;
+    while (mf_clock_ms () < deadline) {
         usleep ((useconds_t) (200 + rand () % 400) * 1000);
         int status;
         if (waitpid (master, &status, WNOHANG) == master) {
@@ -76,7 +69,7 @@ START_TEST (chaos)
             master = 0;
             break;
         }
-        if (stopped >= 0 && s_now () >= resume_at) {
+        if (stopped >= 0 && mf_clock_ms () >= resume_at) {
             kill (honest [stopped], SIGCONT);
             stopped = -1;
         }
@@ -90,7 +83,7 @@ START_TEST (chaos)
         if (roll < 70 && stopped < 0) {
             kill (honest [victim], SIGSTOP);
             stopped = victim;
-            resume_at = s_now () + 1200;            //  past 3 x 200 ms
+            resume_at = mf_clock_ms () + 1200;            //  past 3 x 200 ms
             stops++;
         }
         else
@@ -101,7 +94,7 @@ START_TEST (chaos)
         }
     }
     if (master)
-        rc = th_wait (master, (int) (deadline - s_now () > 0? deadline - s_now (): 1));
+        rc = th_wait (master, (int) (deadline - mf_clock_ms () > 0? deadline - mf_clock_ms (): 1));
     for (int index = 0; index < HONEST; index++)
         th_stop (honest [index]);
     th_stop (liar);

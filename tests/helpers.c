@@ -1,5 +1,6 @@
 /*  Test helpers: see helpers.h. */
 #include "helpers.h"
+#include "mf_util.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -19,14 +20,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 const char *
 th_bin (const char *program)
@@ -135,7 +128,7 @@ th_spawn (char *const argv [], const char *log)
 int
 th_wait (pid_t pid, int timeout)
 {
-    int64_t deadline = s_now_ms () + timeout;
+    int64_t deadline = mf_clock_ms () + timeout;
     while (true) {
         int status;
         pid_t rc = waitpid (pid, &status, WNOHANG);
@@ -143,7 +136,7 @@ th_wait (pid_t pid, int timeout)
             return WIFEXITED (status)? WEXITSTATUS (status): 128 + WTERMSIG (status);
         if (rc < 0)
             return -1;
-        if (s_now_ms () > deadline) {
+        if (mf_clock_ms () > deadline) {
             th_kill (pid);
             return -1;
         }

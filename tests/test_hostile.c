@@ -10,6 +10,7 @@
     is ended by its pid.
 */
 #include "helpers.h"
+#include "mf_util.h"
 #include "engine.h"
 #include "options.h"
 #include "render.h"
@@ -38,15 +39,6 @@
 #define FAKE_TILES_MAX 256              //  leases it may receive in all
 #define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
              "--iter", "1500", "--tile", "32"
-
-
-static int64_t
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 //  The fake worker: a bare libzmq DEALER and the leases it was given.
 typedef struct {
@@ -100,14 +92,14 @@ static void
 s_settle (mf_engine_t *engine, s_fake_t *fake, uint64_t rejected, uint64_t duplicates,
           uint64_t late)
 {
-    int64_t deadline = s_now () + SETTLE_MS;
+    int64_t deadline = mf_clock_ms () + SETTLE_MS;
     mf_engine_stats_t stats;
     do {
         mf_engine_poll (engine, 10, NULL);
         s_fake_read (fake);
         mf_engine_stats (engine, &stats);
     } while ((stats.rejected < rejected || stats.duplicates < duplicates || stats.late < late)
-             && s_now () < deadline);
+             && mf_clock_ms () < deadline);
 }
 
 //  A TCP client that sends the first 10 bytes of a ZMTP greeting and
@@ -129,7 +121,7 @@ static bool
 s_closed_by (int fd, int64_t deadline)
 {
     uint8_t buf [256];
-    while (s_now () < deadline) {
+    while (mf_clock_ms () < deadline) {
         struct pollfd item = { fd, POLLIN, 0 };
         if (poll (&item, 1, 50) <= 0)
             continue;
@@ -169,7 +161,7 @@ START_TEST (hostile_peer_changes_nothing)
     uint32_t job = mf_engine_submit (engine, &spec, mu);
     ck_assert_uint_ne (job, 0);
     int stalled = s_stalled_handshake (port);
-    int64_t stalled_at = s_now ();
+    int64_t stalled_at = mf_clock_ms ();
 
     //  The fake worker registers and takes FAKE_CREDIT real leases.
     void *context = zmq_ctx_new ();
@@ -182,8 +174,8 @@ START_TEST (hostile_peer_changes_nothing)
     strcpy (hello.host, "hostile");
     strcpy (hello.kernel, "scalar");
     s_send (&fake, buf, mf_proto_encode_hello (buf, sizeof buf, &hello));
-    int64_t deadline = s_now () + SETTLE_MS;
-    while ((!fake.welcomed || fake.tile_count < FAKE_CREDIT) && s_now () < deadline) {
+    int64_t deadline = mf_clock_ms () + SETTLE_MS;
+    while ((!fake.welcomed || fake.tile_count < FAKE_CREDIT) && mf_clock_ms () < deadline) {
         mf_engine_poll (engine, 10, NULL);
         s_fake_read (&fake);
     }
@@ -293,9 +285,9 @@ START_TEST (hostile_peer_changes_nothing)
     ck_assert_uint_eq (stats.workers, 1);           //  still registered: it was only dropped
     //  The oversized sender was disconnected.
     zmq_pollitem_t item = { monitor, 0, ZMQ_POLLIN, 0 };
-    deadline = s_now () + SETTLE_MS;
+    deadline = mf_clock_ms () + SETTLE_MS;
     bool hung_up = false;
-    while (!hung_up && s_now () < deadline) {
+    while (!hung_up && mf_clock_ms () < deadline) {
         mf_engine_poll (engine, 10, NULL);
         hung_up = zmq_poll (&item, 1, 0) == 1;
     }
@@ -310,20 +302,20 @@ START_TEST (hostile_peer_changes_nothing)
     pid_t worker = th_spawn (worker_argv, NULL);
     uint32_t done = 0, total = 1;
     int64_t next_attack = 0;
-    deadline = s_now () + RENDER_MS;
-    while (s_now () < deadline) {
+    deadline = mf_clock_ms () + RENDER_MS;
+    while (mf_clock_ms () < deadline) {
         mf_engine_progress (engine, job, &done, &total);
         if (done == total)
             break;
         mf_engine_poll (engine, 10, NULL);
         s_fake_read (&fake);
-        if (s_now () >= next_attack) {
+        if (mf_clock_ms () >= next_attack) {
             s_send (&fake, junk, 1 + (size_t) (rejected % 60));
             s_send (&fake, buf, s_result (buf, &t [7], 0x7ffffffe, t [7].tile,
                                           &t [7].task.rect, tile_mu));
             s_send (&fake, "MF\x01\x06", 4);        //  heartbeat: it stays registered
             rejected += 2;
-            next_attack = s_now () + 20;
+            next_attack = mf_clock_ms () + 20;
         }
     }
     ck_assert_msg (done == total, "the render did not finish: %u of %u tiles", done, total);
@@ -345,7 +337,7 @@ START_TEST (hostile_peer_changes_nothing)
     //  The half-sent handshake is closed once its interval has passed.
     ck_assert_msg (s_closed_by (stalled, stalled_at + HANDSHAKE_MS + 3000),
                    "a stalled handshake stayed open");
-    ck_assert_int_ge (s_now () - stalled_at, HANDSHAKE_MS - 500);
+    ck_assert_int_ge (mf_clock_ms () - stalled_at, HANDSHAKE_MS - 500);
 
     kill (worker, SIGTERM);
     if (th_wait (worker, 5000) < 0)

@@ -46,18 +46,15 @@ s_setup (void)
 }
 
 //  Runs the master in dir (the viewer saves into its current directory)
-//  with the NULL-terminated arguments; its stdout and stderr go to out.
-//  Returns its status as th_wait.
+//  with the arguments of args (NULL-terminated); its stdout and stderr go
+//  to out. Returns its status as th_wait.
 static int
-s_master (char *out, size_t size, const char *first, ...)
+s_master_argv (char *out, size_t size, char *const args [])
 {
     char *argv [MAX_ARGS] = { (char *) th_bin ("mandelfarm-master") };
     int argc = 1;
-    va_list args;
-    va_start (args, first);
-    for (const char *arg = first; arg && argc < MAX_ARGS - 1; arg = va_arg (args, const char *))
-        argv [argc++] = (char *) arg;
-    va_end (args);
+    for (int index = 0; args [index] && argc < MAX_ARGS - 1; index++)
+        argv [argc++] = args [index];
     argv [argc] = NULL;
     char *log = th_path ("master.log");
     pid_t pid = fork ();
@@ -85,6 +82,21 @@ s_master (char *out, size_t size, const char *first, ...)
     unlink (log);
     free (log);
     return rc;
+}
+
+//  The same, the arguments given one by one, NULL after the last.
+static int
+s_master (char *out, size_t size, const char *first, ...)
+{
+    char *args [MAX_ARGS];
+    int count = 0;
+    va_list list;
+    va_start (list, first);
+    for (const char *arg = first; arg && count < MAX_ARGS - 1; arg = va_arg (list, const char *))
+        args [count++] = (char *) arg;
+    va_end (list);
+    args [count] = NULL;
+    return s_master_argv (out, size, args);
 }
 
 //  Writes a script file and returns its path (caller frees).
@@ -539,8 +551,7 @@ s_refused (const char *says, const char *first, ...)
     argv [argc] = NULL;
     int before = th_count_entries (th_dir);
     char out [2048];
-    int rc = s_master (out, sizeof out, argv [0], argc > 1? argv [1]: NULL, argc > 2? argv [2]: NULL,
-                       argc > 3? argv [3]: NULL, argc > 4? argv [4]: NULL, NULL);
+    int rc = s_master_argv (out, sizeof out, argv);
     ck_assert_msg (rc == 2, "%s: status %d: %s", says, rc, out);
     ck_assert_msg (strstr (out, says), "'%s' does not say '%s'", out, says);
     char *newline = strchr (out, '\n');
