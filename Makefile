@@ -97,8 +97,9 @@ endif
 WORKER_LIB := worker/pool.c worker/worker.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c master/journal.c \
               master/progress.c master/render.c master/auth.c
-VIEWER_LIB := viewer/view.c viewer/script.c viewer/frame.c viewer/farm.c viewer/save.c \
-              viewer/font.c viewer/viewer.c
+VIEWER_LIB := viewer/view.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
+              viewer/farm.c viewer/save.c viewer/font.c viewer/input.c viewer/status.c \
+              viewer/screen.c viewer/playback.c viewer/viewer.c
 LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB)
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
 LIB        := $(O)/libmandelfarm.a

@@ -71,21 +71,21 @@ END_TEST
 
 START_TEST (key_names)
 {
-    ck_assert (mf_key_find ("+") == MF_KEY_ITER_UP);
-    ck_assert (mf_key_find ("-") == MF_KEY_ITER_DOWN);
-    ck_assert (mf_key_find ("p") == MF_KEY_PALETTE);
-    ck_assert (mf_key_find ("w") == MF_KEY_TINT);
-    ck_assert (mf_key_find ("s") == MF_KEY_SAVE);
-    ck_assert (mf_key_find ("S") == MF_KEY_SAVE_BIG);
-    ck_assert (mf_key_find ("r") == MF_KEY_RESET);
-    ck_assert (mf_key_find ("f") == MF_KEY_FULLSCREEN);
-    ck_assert (mf_key_find ("h") == MF_KEY_HELP);
-    ck_assert (mf_key_find ("q") == MF_KEY_QUIT);
-    ck_assert (mf_key_find ("Escape") == MF_KEY_QUIT);
-    ck_assert (mf_key_find ("Left") == MF_KEY_LEFT);
-    ck_assert (mf_key_find ("x") == MF_KEY_NONE);
-    ck_assert (mf_key_find ("") == MF_KEY_NONE);
-    ck_assert (mf_key_find ("P") == MF_KEY_NONE);
+    ck_assert (mf_keys_find ("+") == MF_KEY_ITER_UP);
+    ck_assert (mf_keys_find ("-") == MF_KEY_ITER_DOWN);
+    ck_assert (mf_keys_find ("p") == MF_KEY_PALETTE);
+    ck_assert (mf_keys_find ("w") == MF_KEY_TINT);
+    ck_assert (mf_keys_find ("s") == MF_KEY_SAVE);
+    ck_assert (mf_keys_find ("S") == MF_KEY_SAVE_BIG);
+    ck_assert (mf_keys_find ("r") == MF_KEY_RESET);
+    ck_assert (mf_keys_find ("f") == MF_KEY_FULLSCREEN);
+    ck_assert (mf_keys_find ("h") == MF_KEY_HELP);
+    ck_assert (mf_keys_find ("q") == MF_KEY_QUIT);
+    ck_assert (mf_keys_find ("Escape") == MF_KEY_QUIT);
+    ck_assert (mf_keys_find ("Left") == MF_KEY_LEFT);
+    ck_assert (mf_keys_find ("x") == MF_KEY_NONE);
+    ck_assert (mf_keys_find ("") == MF_KEY_NONE);
+    ck_assert (mf_keys_find ("P") == MF_KEY_NONE);
 }
 END_TEST
 

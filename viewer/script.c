@@ -12,38 +12,6 @@
 #define MAX_WORDS 6                     //  words a line may have (action + 4 numbers + 1)
 #define MAX_SCRIPT_BYTES (1 << 20)      //  largest script file
 
-static const struct {
-    const char *name;
-    mf_key_t key;
-} s_keys [] = {
-    { "+", MF_KEY_ITER_UP }, { "plus", MF_KEY_ITER_UP },
-    { "-", MF_KEY_ITER_DOWN }, { "minus", MF_KEY_ITER_DOWN },
-    { "p", MF_KEY_PALETTE }, { "w", MF_KEY_TINT },
-    { "s", MF_KEY_SAVE }, { "S", MF_KEY_SAVE_BIG },
-    { "r", MF_KEY_RESET }, { "Backspace", MF_KEY_BACK },
-    { "f", MF_KEY_FULLSCREEN }, { "h", MF_KEY_HELP },
-    { "q", MF_KEY_QUIT }, { "Escape", MF_KEY_QUIT },
-    { "Left", MF_KEY_LEFT }, { "Right", MF_KEY_RIGHT },
-    { "Up", MF_KEY_UP }, { "Down", MF_KEY_DOWN }
-};
-
-#define KEY_COUNT (sizeof s_keys / sizeof s_keys [0])
-
-mf_key_t
-mf_key_find (const char *name)
-{
-    for (size_t index = 0; index < KEY_COUNT; index++)
-        if (strcmp (s_keys [index].name, name) == 0)
-            return s_keys [index].key;
-    return MF_KEY_NONE;
-}
-
-const char *
-mf_key_names (void)
-{
-    return "+ - p w s S r f h q Escape Backspace Left Right Up Down";
-}
-
 //  How each action is written: its word, its kind, and how many numbers
 //  it takes (min..max) or that it takes a path.
 static const struct {
@@ -164,9 +132,11 @@ s_parse_line (char *text, const char *name, int line, mf_action_t *action,
     if (s_actions [index].key) {
         if (count != 1)
             return s_fail (err, errlen, name, line, copy, what);
-        action->key = mf_key_find (words [0]);
+        action->key = mf_keys_find (words [0]);
         if (action->key == MF_KEY_NONE) {
-            snprintf (what, sizeof what, "unknown key; use one of: %s", mf_key_names ());
+            char names [128];
+            mf_keys_names (names, sizeof names);
+            snprintf (what, sizeof what, "unknown key; use one of: %s", names);
             return s_fail (err, errlen, name, line, copy, what);
         }
         return 0;

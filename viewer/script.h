@@ -6,7 +6,7 @@
                              in if > 0 (default 1), out if < 0
         pan DX DY            drag the image by (DX, DY) pixels (left button)
         box X0 Y0 X1 Y1      right-drag a box from (X0, Y0) to (X1, Y1)
-        key NAME             press a key (see mf_key_t for the names)
+        key NAME             press a key (the names of keys.h's table)
         resize W H           resize the window to W x H pixels
         wait [SECONDS]       until the frame is complete and every save is
                              written; failing after SECONDS (default 60)
@@ -25,6 +25,8 @@
 #ifndef MF_VIEWER_SCRIPT_H
 #define MF_VIEWER_SCRIPT_H
 
+#include "keys.h"
+
 #include <stddef.h>
 
 #define MF_SCRIPT_MAX_COORD 65536       //  largest |X|, |Y|, |DX|, |DY|, pixels
@@ -32,33 +34,6 @@
 #define MF_SCRIPT_MAX_MS 600000         //  longest sleep or stall, msecs
 #define MF_SCRIPT_MAX_WAIT 3600         //  longest wait, seconds
 #define MF_SCRIPT_DEFAULT_WAIT 60       //  wait without SECONDS, seconds
-
-//  What a key does; the same for a person's key press and a script's.
-typedef enum {
-    MF_KEY_NONE = 0,
-    MF_KEY_ITER_UP,                     //  '+': double the iterations
-    MF_KEY_ITER_DOWN,                   //  '-': halve them
-    MF_KEY_PALETTE,                     //  'p': next palette
-    MF_KEY_TINT,                        //  'w': tint tiles by worker
-    MF_KEY_SAVE,                        //  's': save the view as PNG
-    MF_KEY_SAVE_BIG,                    //  'S': render 4x the window and save it
-    MF_KEY_RESET,                       //  'r': the start view
-    MF_KEY_BACK,                        //  Backspace: the previous view
-    MF_KEY_FULLSCREEN,                  //  'f'
-    MF_KEY_HELP,                        //  'h': the help overlay
-    MF_KEY_QUIT,                        //  'q', Escape
-    MF_KEY_LEFT,                        //  arrows: pan an eighth of the window
-    MF_KEY_RIGHT,
-    MF_KEY_UP,
-    MF_KEY_DOWN
-} mf_key_t;
-
-//  The key a script names ("+", "p", "S", "Escape", "Backspace", "Left",
-//  ...), or MF_KEY_NONE.
-mf_key_t mf_key_find (const char *name);
-
-//  The names mf_key_find takes, for error messages (static string).
-const char *mf_key_names (void);
 
 typedef enum {
     MF_ACT_ZOOM,                        //  args: x, y, steps

@@ -1,10 +1,18 @@
-/*  mf_viewer: see viewer.h.
+/*  mf_viewer: see viewer.h. The view state and the loop.
 
     Two threads. This one (the SDL thread) owns the window, the input, the
     frame and every decision; the engine thread (mf_farm) owns the
     sockets. They meet in three places only: commands down the farm's
     pipe, delivered tiles in the farm's queue (an SDL user event wakes
     this thread when it stops being empty), and the farm's counters.
+
+    The concerns around the state live in modules of their own: the
+    window and drawing (screen), SDL events to navigation intents and the
+    drag (input), the key table (keys), the title and help text (status),
+    the --script player and the trace (playback), frames ready for the
+    next view (spare). What stays here is what the viewer decides: the
+    view on screen and its jobs, the navigation target, the history, the
+    saves in flight, and the loop.
 
     Each view has a generation number and two job tokens (preview and
     full) chosen here. A tile is drawn only if its token is one of the
@@ -21,22 +29,21 @@
 #include "viewer.h"
 #include "farm.h"
 #include "render.h"
-#include "font.h"
 #include "frame.h"
+#include "input.h"
+#include "keys.h"
+#include "playback.h"
 #include "save.h"
-#include "script.h"
+#include "screen.h"
+#include "spare.h"
 #include "spawn.h"
+#include "status.h"
 #include "view.h"
 #include "mf_log.h"
-#include "mf_outfile.h"
-#include "mf_png.h"
 #include "mf_util.h"
-#include "mf_version.h"
 
 #include <SDL.h>
 #include <errno.h>
-#include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,22 +53,11 @@
 #define FRAME_MS 16                     //  msecs between redraws while tiles stream in
 #define IDLE_MS 100                     //  msecs the loop sleeps at most (stop flag, title)
 #define DRAIN_MS 12                     //  msecs of tile drawing per loop turn at most
-#define TITLE_MS 250                    //  msecs between title updates while rendering
-#define NOTE_MS 2500                    //  msecs a note stays in the status
 #define HISTORY_MAX 256                 //  views Backspace can go back through
 #define PREVIEW_TILE_PARTS 4            //  preview tiles have a quarter of --tile's edge
 #define BIG_FACTOR 4                    //  S renders this many times the window, each way
 #define PAN_KEY_PARTS 8                 //  arrow keys pan by 1/8 of the window
-#define MAX_WINDOW_DIM 8192             //  pixels, largest window side on a virtual screen
-#define TITLE_ALLOWANCE 48              //  pixels of screen height kept for the title bar
-#define MIN_WINDOW_W 64                 //  pixels, smallest window the user can resize to
-#define MIN_WINDOW_H 48
-#define OVERLAY_ALPHA 190               //  opacity of the help box, 0..255
 #define PATH_LEN 4200                   //  bytes of a path
-#define SCREENSHOT_LEVEL 9              //  zlib level of screenshots: rare, and kept
-#define GL_RENDERER_NAME 0x1F01         //  GL_RENDERER, for glGetString
-
-typedef enum { DRAG_NONE, DRAG_PAN, DRAG_BOX } s_drag_t;
 
 //  An S render: the view at BIG_FACTOR times the window, its own job.
 typedef struct {
@@ -76,16 +72,16 @@ typedef struct {
 typedef struct {
     const mf_options_t *opts;           //  the command line
     volatile sig_atomic_t *stop;        //  set by a signal
-    SDL_Window *window;                 //  the window
-    SDL_Renderer *renderer;             //  draws into it
-    SDL_Texture *texture;               //  the frame's pixels, frame-sized
-    SDL_Texture *font;                  //  glyph atlas
+    mf_screen_t *screen;                //  the window and what is drawn in it
+    mf_input_t *input;                  //  events to intents, the drag
+    mf_status_t *status;                //  the note and the title's pace
+    mf_playback_t *playback;            //  --script, and the trace
+    mf_spare_t *spare;                  //  frames ready for the next view
     Uint32 wake_event;                  //  SDL event type other threads push to wake us
     mf_farm_t *farm;                    //  the engine thread
     mf_saver_t *saver;                  //  the save thread
     mf_history_t *history;              //  views for Backspace
-    mf_script_t *script;                //  --script, or NULL
-    int status;                         //  exit status
+    int exit_status;                    //  what mf_viewer_run returns
     bool running;                       //  loop until false
 
     //  What is on screen.
@@ -96,12 +92,6 @@ typedef struct {
     size_t palette_index;               //  index of the palette (p)
     bool tint;                          //  worker tint (w)
     mf_frame_t *frame;                  //  its pixels
-    mf_frame_t *spare;                  //  the previous frame, reused when sizes match
-    pthread_t spare_thread;             //  prepares a spare frame after a resize
-    bool spare_running;                 //  spare_thread is to be joined
-    uint32_t spare_w, spare_h;          //  the size it prepares
-    pthread_mutex_t spare_lock;         //  guards spare_made
-    mf_frame_t *spare_made;             //  what it prepared, NULL until then
     uint32_t gen;                       //  view generation, +1 per change
     uint32_t next_token;                //  next job token to hand out
     uint32_t preview_token;             //  this view's preview job (0: none)
@@ -120,49 +110,20 @@ typedef struct {
     bool next_preview;                  //  render a preview first
     bool next_history;                  //  remember the current view
 
-    //  Input state.
-    s_drag_t drag;                      //  mouse drag in progress
-    int drag_x0, drag_y0;               //  where it started, frame pixels
-    int drag_x, drag_y;                 //  where the pointer is now
+    //  Toggles and saves.
     bool help;                          //  help overlay shown
     bool fullscreen;                    //  fullscreen on
     bool save_pending;                  //  s pressed, frame not complete yet
     unsigned save_last;                 //  last mandelfarm-NNNN number used
     s_big_t big;                        //  an S render
-    char note [160];                    //  a short message for the status
-    int64_t note_until;                 //  msecs; shown until then
-
-    //  Script playback.
-    size_t step;                        //  next action
-    bool step_started;                  //  its deadline is set
-    int64_t step_until;                 //  msecs: its deadline
-    FILE *trace;                        //  trace log, or NULL
-    int64_t t0;                         //  usecs at start, for the trace
 
     //  Drawing.
     bool redraw;                        //  the window needs drawing
     bool redraw_now;                    //  ... at once: the view changed
     bool backlog;                       //  tiles left in the queue
     int64_t last_present;               //  msecs
-    int64_t last_title;                 //  msecs
     mf_farm_status_t farm_status;       //  latest engine counters
 } s_viewer_t;
-
-static void
-s_trace (s_viewer_t *self, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_trace (s_viewer_t *self, const char *format, ...)
-{
-    if (!self->trace)
-        return;
-    fprintf (self->trace, "%.3f ", (double) (mf_clock_us () - self->t0) / 1000.0);
-    va_list args;
-    va_start (args, format);
-    vfprintf (self->trace, format, args);
-    va_end (args);
-    fputc ('\n', self->trace);
-}
 
 static void
 s_note (s_viewer_t *self, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
@@ -172,10 +133,8 @@ s_note (s_viewer_t *self, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
-    vsnprintf (self->note, sizeof self->note, format, args);
+    mf_status_vnote (self->status, mf_clock_ms (), format, args);
     va_end (args);
-    self->note_until = mf_clock_ms () + NOTE_MS;
-    self->last_title = 0;
     self->redraw = true;
 }
 
@@ -185,13 +144,13 @@ s_fatal (s_viewer_t *self, const char *format, ...) __attribute__ ((format (prin
 static void
 s_fatal (s_viewer_t *self, const char *format, ...)
 {
+    char line [1024];
     va_list args;
     va_start (args, format);
-    fprintf (stderr, "mandelfarm-master: ");
-    vfprintf (stderr, format, args);
-    fputc ('\n', stderr);
+    vsnprintf (line, sizeof line, format, args);
     va_end (args);
-    self->status = 1;
+    mf_error ("%s", line);
+    self->exit_status = 1;
     self->running = false;
 }
 
@@ -219,253 +178,65 @@ s_complete (const s_viewer_t *self)
 }
 
 // ---------------------------------------------------------------------
-//  Status: the title and the help overlay.
-
-//  Enough decimals to tell pixels apart at pitch d.
-static int
-s_decimals (double d)
-{
-    int decimals = (int) ceil (-log10 (d)) + 1;
-    return decimals < 2? 2: decimals > 17? 17: decimals;
-}
-
-//  "tiles 12/510  85.2 Mpixel/s  2 workers" for the view on screen.
-static void
-s_progress_line (s_viewer_t *self, char *line, size_t size)
-{
-    int64_t end = self->complete_us? self->complete_us: mf_clock_us ();
-    double seconds = (double) (end - self->submit_us) / 1e6;
-    double rate = seconds > 0? (double) self->full_pixels / seconds / 1e6: 0;
-    snprintf (line, size, "tiles %u/%u  %.1f Mpixel/s  %u worker%s",
-              self->full_done, self->full_total, rate,
-              self->farm_status.workers, self->farm_status.workers == 1? "": "s");
-}
+//  Status and drawing.
 
 static void
-s_status_line (s_viewer_t *self, char *line, size_t size)
+s_status_facts (const s_viewer_t *self, mf_status_facts_t *facts)
 {
-    const mf_view_t *view = &self->view;
-    int decimals = s_decimals (view->width / view->pixel_w);
-    char progress [128];
-    s_progress_line (self, progress, sizeof progress);
-    int len = snprintf (line, size, "center %.*f %c %.*fi  width %.3g (zoom %.3gx)  iter %u  %s",
-                        decimals, view->center_re, view->center_im < 0? '-': '+',
-                        decimals, fabs (view->center_im), view->width,
-                        mf_view_zoom (view, MF_DEFAULT_VIEW_WIDTH), self->maxiter, progress);
-    if (len > 0 && (size_t) len < size && self->big.token)
-        len += snprintf (line + len, size - (size_t) len, "  4x save %u/%u",
-                         self->big.done, self->big.total);
-    if (len > 0 && (size_t) len < size && self->save_pending)
-        len += snprintf (line + len, size - (size_t) len, "  save when complete");
-    if (len > 0 && (size_t) len < size && self->note_until > mf_clock_ms ())
-        snprintf (line + len, size - (size_t) len, "  - %s", self->note);
+    *facts = (mf_status_facts_t) {
+        .view = self->view, .maxiter = self->maxiter,
+        .palette = mf_palette_name (s_palette (self)), .tint = self->tint,
+        .full_done = self->full_done, .full_total = self->full_total,
+        .full_pixels = self->full_pixels,
+        .submit_us = self->submit_us, .complete_us = self->complete_us,
+        .workers = self->farm_status.workers, .late = self->farm_status.late,
+        .dropped = self->dropped,
+        .big = self->big.token != 0, .big_done = self->big.done, .big_total = self->big.total,
+        .save_pending = self->save_pending
+    };
 }
 
 static void
 s_update_title (s_viewer_t *self, bool force)
 {
-    int64_t now = mf_clock_ms ();
-    if (!force && now - self->last_title < TITLE_MS)
+    if (!mf_status_title_due (self->status, mf_clock_ms (), force))
         return;
-    self->last_title = now;
-    char line [512], title [560];
-    s_status_line (self, line, sizeof line);
-    snprintf (title, sizeof title, "mandelfarm - %s", line);
-    SDL_SetWindowTitle (self->window, title);
+    mf_status_facts_t facts;
+    s_status_facts (self, &facts);
+    char title [560];
+    mf_status_title (self->status, &facts, mf_clock_us (), title, sizeof title);
+    mf_screen_set_title (self->screen, title);
 }
 
-static void
-s_text (s_viewer_t *self, int x, int y, const char *text)
-{
-    int w = mf_font_width (), h = mf_font_height ();
-    for (; *text; text++, x += w) {
-        int c = (unsigned char) *text;
-        if (c < MF_FONT_FIRST || c >= MF_FONT_FIRST + MF_FONT_COUNT)
-            c = '?';
-        SDL_Rect src = { (c - MF_FONT_FIRST) * w, 0, w, h };
-        SDL_Rect dst = { x, y, w, h };
-        SDL_RenderCopy (self->renderer, self->font, &src, &dst);
-    }
-}
-
-//  The shortest decimal that reads back as value (what --center takes).
-static void
-s_shortest (double value, char *text, size_t size)
-{
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf (text, size, "%.*g", digits, value);
-        if (strtod (text, NULL) == value)
-            return;
-    }
-}
-
-static void
-s_draw_help (s_viewer_t *self)
-{
-    static const char *keys [] = {
-        "mandelfarm " MF_VERSION " - live view of the farm",
-        "",
-        "wheel         zoom in / out at the pointer (2x a notch)",
-        "left-drag     pan",
-        "right-drag    zoom into the box",
-        "arrows        pan an eighth of the window",
-        "+  -          double / halve the iterations",
-        "p             next palette",
-        "w             tint tiles by the worker that computed them",
-        "s             save the view as mandelfarm-NNNN.png",
-        "S             render 4x the window and save it",
-        "r             back to the start view",
-        "Backspace     the previous view",
-        "f             fullscreen",
-        "h             this help",
-        "q  Esc        quit",
-        ""
-    };
-    char center [96], width [64], iter [128], tiles [128], farm [128], re [32], im [32], w [32];
-    const mf_view_t *view = &self->view;
-    s_shortest (view->center_re, re, sizeof re);
-    s_shortest (fabs (view->center_im), im, sizeof im);
-    s_shortest (view->width, w, sizeof w);
-    snprintf (center, sizeof center, "center  %s %c %si", re, view->center_im < 0? '-': '+', im);
-    snprintf (width, sizeof width, "width   %s (zoom %.4gx)", w,
-              mf_view_zoom (view, MF_DEFAULT_VIEW_WIDTH));
-    snprintf (iter, sizeof iter, "size    %ux%u  iter %u  palette %s%s", view->pixel_w,
-              view->pixel_h, self->maxiter, mf_palette_name (s_palette (self)),
-              self->tint? "  (worker tint)": "");
-    s_progress_line (self, tiles, sizeof tiles);
-    snprintf (farm, sizeof farm, "late results dropped: %llu by the engine, %llu here",
-              (unsigned long long) self->farm_status.late, (unsigned long long) self->dropped);
-    const char *lines [sizeof keys / sizeof keys [0] + 5];
-    size_t count = 0;
-    for (size_t index = 0; index < sizeof keys / sizeof keys [0]; index++)
-        lines [count++] = keys [index];
-    lines [count++] = center;
-    lines [count++] = width;
-    lines [count++] = iter;
-    lines [count++] = tiles;
-    lines [count++] = farm;
-    int fw = mf_font_width (), fh = mf_font_height ();
-    int longest = 0;
-    for (size_t index = 0; index < count; index++)
-        if ((int) strlen (lines [index]) > longest)
-            longest = (int) strlen (lines [index]);
-    SDL_Rect box = { 8, 8, longest * fw + 2 * fw, (int) count * (fh + 2) + fh };
-    SDL_SetRenderDrawBlendMode (self->renderer, SDL_BLENDMODE_BLEND);
-    SDL_SetRenderDrawColor (self->renderer, 0, 0, 0, OVERLAY_ALPHA);
-    SDL_RenderFillRect (self->renderer, &box);
-    for (size_t index = 0; index < count; index++)
-        s_text (self, box.x + fw, box.y + fh / 2 + (int) index * (fh + 2), lines [index]);
-}
-
-// ---------------------------------------------------------------------
-//  Drawing.
-
-//  Copies a rectangle of the frame into the texture. The texture is
-//  XRGB8888, the format renderers and screens use natively, so that
-//  drawing it is a plain copy; the conversion from the frame's RGB is
-//  done here, once per changed pixel.
-static void
-s_upload (s_viewer_t *self, const mf_rect_t *dirty)
-{
-    uint32_t w = mf_frame_width (self->frame);
-    SDL_Rect rect = { (int) dirty->x, (int) dirty->y, (int) dirty->w, (int) dirty->h };
-    void *pixels;
-    int pitch;
-    if (SDL_LockTexture (self->texture, &rect, &pixels, &pitch))
-        return;
-    for (uint32_t row = 0; row < dirty->h; row++) {
-        const uint8_t *rgb = mf_frame_rgb (self->frame) + ((size_t) (dirty->y + row) * w + dirty->x) * 3;
-        uint32_t *out = (uint32_t *) ((uint8_t *) pixels + (size_t) row * (size_t) pitch);
-        for (uint32_t col = 0; col < dirty->w; col++, rgb += 3)
-            out [col] = (uint32_t) rgb [0] << 16 | (uint32_t) rgb [1] << 8 | rgb [2];
-    }
-    SDL_UnlockTexture (self->texture);
-}
-
-//  Draws the frame, the drag feedback and the overlay into the renderer
-//  (without presenting).
+//  Draws the frame, the drag feedback and the help overlay (without
+//  presenting).
 static void
 s_draw (s_viewer_t *self)
 {
-    mf_rect_t dirty;
-    if (mf_frame_take_dirty (self->frame, &dirty) == 0 && dirty.w && dirty.h)
-        s_upload (self, &dirty);
-    SDL_SetRenderDrawBlendMode (self->renderer, SDL_BLENDMODE_NONE);
-    SDL_SetRenderDrawColor (self->renderer, MF_FRAME_BACKGROUND, MF_FRAME_BACKGROUND,
-                            MF_FRAME_BACKGROUND, 255);
-    SDL_RenderClear (self->renderer);
-    SDL_Rect dst = { 0, 0, (int) mf_frame_width (self->frame), (int) mf_frame_height (self->frame) };
-    if (self->drag == DRAG_PAN) {
-        dst.x += self->drag_x - self->drag_x0;
-        dst.y += self->drag_y - self->drag_y0;
+    mf_drag_t drag;
+    mf_input_drag (self->input, &drag);
+    mf_status_help_t help = { 0 };
+    const char *lines [MF_STATUS_HELP_LINES];
+    if (self->help) {
+        mf_status_facts_t facts;
+        s_status_facts (self, &facts);
+        mf_status_help (&facts, mf_clock_us (), &help);
+        for (size_t index = 0; index < help.count; index++)
+            lines [index] = help.lines [index];
     }
-    SDL_RenderCopy (self->renderer, self->texture, NULL, &dst);
-    if (self->drag == DRAG_BOX) {
-        int x0 = self->drag_x0 < self->drag_x? self->drag_x0: self->drag_x;
-        int y0 = self->drag_y0 < self->drag_y? self->drag_y0: self->drag_y;
-        SDL_Rect box = { x0, y0, abs (self->drag_x - self->drag_x0) + 1,
-                         abs (self->drag_y - self->drag_y0) + 1 };
-        SDL_Rect shadow = { box.x + 1, box.y + 1, box.w, box.h };
-        SDL_SetRenderDrawColor (self->renderer, 0, 0, 0, 255);
-        SDL_RenderDrawRect (self->renderer, &shadow);
-        SDL_SetRenderDrawColor (self->renderer, 255, 255, 255, 255);
-        SDL_RenderDrawRect (self->renderer, &box);
-    }
-    if (self->help)
-        s_draw_help (self);
+    mf_screen_draw (self->screen, self->frame, &drag, lines, help.count);
 }
 
 static void
 s_present (s_viewer_t *self)
 {
     s_draw (self);
-    SDL_RenderPresent (self->renderer);
+    mf_screen_present (self->screen);
     self->redraw = false;
     self->redraw_now = false;
     self->last_present = mf_clock_ms ();
-    s_trace (self, "present %u %u %u", self->gen, self->full_done, self->preview_done);
-}
-
-//  Writes what the window shows as a PNG. Returns 0 or -1 with err set.
-static int
-s_screenshot (s_viewer_t *self, const char *path, char *err, size_t errlen)
-{
-    int w, h;
-    if (SDL_GetRendererOutputSize (self->renderer, &w, &h) || w <= 0 || h <= 0) {
-        snprintf (err, errlen, "cannot read the window size: %s", SDL_GetError ());
-        return -1;
-    }
-    uint8_t *rgb = malloc ((size_t) w * h * 3);
-    if (!rgb) {
-        snprintf (err, errlen, "out of memory");
-        return -1;
-    }
-    s_draw (self);
-    int rc = SDL_RenderReadPixels (self->renderer, NULL, SDL_PIXELFORMAT_RGB24, rgb, w * 3);
-    SDL_RenderPresent (self->renderer);
-    self->last_present = mf_clock_ms ();
-    if (rc) {
-        snprintf (err, errlen, "cannot read the window's pixels: %s", SDL_GetError ());
-        free (rgb);
-        return -1;
-    }
-    char software [48];
-    snprintf (software, sizeof software, "mandelfarm %s (viewer screenshot)", MF_VERSION);
-    mf_png_text_t texts [] = { { "Software", software } };
-    mf_outfile_t *out = mf_outfile_open (path, err, errlen);
-    mf_png_t *png = out? mf_png_new (mf_outfile_stream (out), (uint32_t) w, (uint32_t) h,
-                                     texts, 1, SCREENSHOT_LEVEL, err, errlen): NULL;
-    rc = png? mf_png_write_rows (png, rgb, (uint32_t) h): -1;
-    if (png && (mf_png_finish (&png) || rc)) {
-        snprintf (err, errlen, "cannot write the PNG '%s'", path);
-        rc = -1;
-    }
-    free (rgb);
-    if (rc || !out) {
-        mf_outfile_abort (&out);
-        return -1;
-    }
-    return mf_outfile_commit (&out, err, errlen);
+    mf_playback_trace (self->playback, "present %u %u %u", self->gen, self->full_done,
+                       self->preview_done);
 }
 
 // ---------------------------------------------------------------------
@@ -502,66 +273,6 @@ s_submit (s_viewer_t *self, uint32_t token, const mf_view_t *view, uint32_t maxi
     return 0;
 }
 
-//  Prepares the spare frame on a thread of its own: a large frame's first
-//  touch of its pages costs tens of milliseconds, which the event loop
-//  should not wait for.
-static void *
-s_spare_run (void *arg)
-{
-    s_viewer_t *self = arg;
-    //  Any palette: a warp gives the frame the old frame's colors.
-    mf_frame_t *frame = mf_frame_new (self->spare_w, self->spare_h, mf_palette_at (0));
-    pthread_mutex_lock (&self->spare_lock);
-    self->spare_made = frame;
-    pthread_mutex_unlock (&self->spare_lock);
-    return NULL;
-}
-
-static void
-s_spare_start (s_viewer_t *self)
-{
-    if (self->spare || self->spare_running)
-        return;
-    self->spare_w = self->view.pixel_w;
-    self->spare_h = self->view.pixel_h;
-    self->spare_running = pthread_create (&self->spare_thread, NULL, s_spare_run, self) == 0;
-}
-
-//  Collects the prepared frame, waiting for it if wait. Returns it (the
-//  caller's), or NULL.
-static mf_frame_t *
-s_spare_collect (s_viewer_t *self, bool wait)
-{
-    if (!self->spare_running)
-        return NULL;
-    pthread_mutex_lock (&self->spare_lock);
-    bool ready = self->spare_made != NULL;
-    pthread_mutex_unlock (&self->spare_lock);
-    if (!ready && !wait)
-        return NULL;
-    pthread_join (self->spare_thread, NULL);
-    self->spare_running = false;
-    mf_frame_t *frame = self->spare_made;
-    self->spare_made = NULL;
-    return frame;
-}
-
-//  A frame of view's size for the next view: the spare if it fits.
-static mf_frame_t *
-s_take_spare (s_viewer_t *self, const mf_view_t *view)
-{
-    if (!self->spare)
-        self->spare = s_spare_collect (self, true);
-    mf_frame_t *frame = self->spare;
-    self->spare = NULL;
-    if (frame && (mf_frame_width (frame) != view->pixel_w
-              ||  mf_frame_height (frame) != view->pixel_h))
-        mf_frame_destroy (&frame);
-    if (!frame)
-        frame = mf_frame_new (view->pixel_w, view->pixel_h, s_palette (self));
-    return frame;
-}
-
 //  Makes view the one on screen: cancels the old jobs, submits the new
 //  ones (first, so the farm works while the frame is prepared), carries
 //  the old picture over as a placeholder.
@@ -572,8 +283,7 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
     if (self->save_pending) {
         self->save_pending = false;
         s_note (self, "save cancelled: the view changed before it was complete");
-        fprintf (stderr, "mandelfarm-master: save cancelled: the view changed before "
-                 "it was complete\n");
+        mf_warn ("save cancelled: the view changed before it was complete");
     }
     self->gen++;
     self->preview_token = 0;
@@ -595,11 +305,12 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
     self->complete_us = 0;
     if (s_submit (self, self->full_token, view, maxiter, self->opts->tile))
         return;
-    s_trace (self, "view %u %.17g %.17g %.17g %ux%u %u %u %u", self->gen, view->center_re,
-             view->center_im, view->width, view->pixel_w, view->pixel_h, maxiter,
-             self->preview_token, self->full_token);
+    mf_playback_trace (self->playback, "view %u %.17g %.17g %.17g %ux%u %u %u %u", self->gen,
+                       view->center_re, view->center_im, view->width, view->pixel_w,
+                       view->pixel_h, maxiter, self->preview_token, self->full_token);
 
-    mf_frame_t *frame = s_take_spare (self, view);
+    mf_frame_t *frame = mf_spare_take (self->spare, view->pixel_w, view->pixel_h,
+                                       s_palette (self));
     if (!frame) {
         s_fatal (self, "out of memory for a %ux%u frame", view->pixel_w, view->pixel_h);
         return;
@@ -611,23 +322,19 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
         mf_frame_set_tint (frame, self->tint);
     bool resized = !self->frame || view->pixel_w != self->view.pixel_w
                 || view->pixel_h != self->view.pixel_h;
-    self->spare = self->frame;
+    if (self->frame)
+        mf_spare_keep (self->spare, &self->frame);
     self->frame = frame;
     self->view = *view;
     self->maxiter = maxiter;
     if (resized) {
-        mf_frame_destroy (&self->spare);
-        if (self->texture)
-            SDL_DestroyTexture (self->texture);
-        self->texture = SDL_CreateTexture (self->renderer, SDL_PIXELFORMAT_RGB888,
-                                           SDL_TEXTUREACCESS_STREAMING,
-                                           (int) view->pixel_w, (int) view->pixel_h);
-        if (!self->texture) {
-            s_fatal (self, "cannot make a %ux%u texture: %s", view->pixel_w, view->pixel_h,
-                     SDL_GetError ());
+        char err [256];
+        if (mf_screen_set_frame_size (self->screen, view->pixel_w, view->pixel_h,
+                                      err, sizeof err)) {
+            s_fatal (self, "%s", err);
             return;
         }
-        s_spare_start (self);
+        mf_spare_prepare (self->spare, view->pixel_w, view->pixel_h);
     }
     self->redraw = true;
     self->redraw_now = true;
@@ -668,7 +375,7 @@ s_apply (s_viewer_t *self)
 static void
 s_zoom (s_viewer_t *self, int x, int y, int steps)
 {
-    s_trace (self, "input zoom %d %d %d", x, y, steps);
+    mf_playback_trace (self->playback, "input zoom %d %d %d", x, y, steps);
     mf_view_t *next = s_target (self);
     double factor = steps > 0? MF_VIEW_WHEEL_FACTOR: 1.0 / MF_VIEW_WHEEL_FACTOR;
     for (int step = 0; step < abs (steps); step++)
@@ -683,7 +390,7 @@ s_zoom (s_viewer_t *self, int x, int y, int steps)
 static void
 s_pan (s_viewer_t *self, int dx, int dy)
 {
-    s_trace (self, "input pan %d %d", dx, dy);
+    mf_playback_trace (self->playback, "input pan %d %d", dx, dy);
     if (dx == 0 && dy == 0)
         return;
     mf_view_t *next = s_target (self);
@@ -695,7 +402,7 @@ s_pan (s_viewer_t *self, int dx, int dy)
 static void
 s_box (s_viewer_t *self, int x0, int y0, int x1, int y1)
 {
-    s_trace (self, "input box %d %d %d %d", x0, y0, x1, y1);
+    mf_playback_trace (self->playback, "input box %d %d %d %d", x0, y0, x1, y1);
     mf_view_t *next = s_target (self);
     if (mf_view_box (next, x0, y0, x1, y1, next)) {
         s_note (self, "box too small or too deep; drag a larger box");
@@ -710,7 +417,7 @@ static void
 s_check_size (s_viewer_t *self)
 {
     int w, h;
-    if (SDL_GetRendererOutputSize (self->renderer, &w, &h) || w <= 0 || h <= 0)
+    if (mf_screen_size (self->screen, &w, &h))
         return;
     mf_view_t *next = s_target (self);
     if ((uint32_t) w == next->pixel_w && (uint32_t) h == next->pixel_h)
@@ -728,28 +435,32 @@ s_save_now (s_viewer_t *self)
 {
     char dir [PATH_LEN - 32], path [PATH_LEN];
     if (!getcwd (dir, sizeof dir)) {
-        fprintf (stderr, "mandelfarm-master: cannot save: no current directory: %s\n",
-                 strerror (errno));
+        mf_error ("cannot save: no current directory: %s", strerror (errno));
         return;
     }
     if (mf_save_next_name (dir, &self->save_last, path, sizeof path)) {
-        fprintf (stderr, "mandelfarm-master: cannot save: mandelfarm-0001.png to "
-                 "mandelfarm-%04d.png all exist in %s\n", MF_SAVE_MAX_NUMBER, dir);
+        mf_error ("cannot save: mandelfarm-0001.png to mandelfarm-%04d.png all exist in %s",
+                  MF_SAVE_MAX_NUMBER, dir);
         return;
     }
-    size_t pixels = (size_t) self->view.pixel_w * self->view.pixel_h;
-    float *mu = malloc (pixels * sizeof *mu);
+    size_t pixels, bytes;
+    float *mu = NULL;
+    if (mf_mul_size (self->view.pixel_w, self->view.pixel_h, &pixels) == 0
+    &&  mf_mul_size (pixels, sizeof *mu, &bytes) == 0)
+        mu = malloc (bytes);
     if (!mu) {
-        fprintf (stderr, "mandelfarm-master: cannot save: out of memory\n");
+        mf_error ("cannot save: no memory for a copy of the %ux%u view",
+                  self->view.pixel_w, self->view.pixel_h);
         return;
     }
-    memcpy (mu, mf_frame_mu (self->frame), pixels * sizeof *mu);
+    memcpy (mu, mf_frame_mu (self->frame), bytes);
     if (mf_saver_queue (self->saver, path, &self->view, self->maxiter, s_palette (self), &mu))
-        fprintf (stderr, "mandelfarm-master: cannot save: out of memory\n");
+        mf_error ("cannot save: out of memory");
     else
         s_note (self, "saving %s", strrchr (path, '/') + 1);
 }
 
+//  Starts the S render: the view at BIG_FACTOR times the window.
 static void
 s_start_big (s_viewer_t *self)
 {
@@ -760,13 +471,17 @@ s_start_big (s_viewer_t *self)
     mf_view_t big;
     uint64_t w = (uint64_t) self->view.pixel_w * BIG_FACTOR;
     uint64_t h = (uint64_t) self->view.pixel_h * BIG_FACTOR;
-    if (w > MF_MAX_DIM || h > MF_MAX_DIM || w * h > MF_MAX_PIXELS
+    size_t pixels, bytes;
+    if (w > MF_MAX_DIM || h > MF_MAX_DIM
+    ||  mf_mul_size ((size_t) w, (size_t) h, &pixels) || pixels > MF_MAX_PIXELS
     ||  mf_view_resize (&self->view, (uint32_t) w, (uint32_t) h, &big)) {
         s_note (self, "4x the window (%llux%llu) is too large to render",
                 (unsigned long long) w, (unsigned long long) h);
         return;
     }
-    float *mu = malloc ((size_t) (w * h) * sizeof *mu);
+    float *mu = NULL;
+    if (mf_mul_size (pixels, sizeof *mu, &bytes) == 0)
+        mu = malloc (bytes);
     if (!mu) {
         s_note (self, "no memory for a %llux%llu image", (unsigned long long) w,
                 (unsigned long long) h);
@@ -777,7 +492,8 @@ s_start_big (s_viewer_t *self)
         .palette = s_palette (self), .mu = mu, .done = 0,
         .total = mf_tiles_count_for (big.pixel_w, big.pixel_h, self->opts->tile)
     };
-    s_trace (self, "big %u %ux%u", self->big.token, big.pixel_w, big.pixel_h);
+    mf_playback_trace (self->playback, "big %u %ux%u", self->big.token, big.pixel_w,
+                       big.pixel_h);
     s_note (self, "rendering %ux%u to save it", big.pixel_w, big.pixel_h);
     s_submit (self, self->big.token, &big, self->maxiter, self->opts->tile);
 }
@@ -793,11 +509,11 @@ s_big_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
         return;
     char dir [PATH_LEN - 32], path [PATH_LEN];
     if (!getcwd (dir, sizeof dir) || mf_save_next_name (dir, &self->save_last, path, sizeof path))
-        fprintf (stderr, "mandelfarm-master: cannot save the 4x render: no current directory "
-                 "or no free mandelfarm-NNNN.png name\n");
+        mf_error ("cannot save the 4x render: no current directory or no free "
+                  "mandelfarm-NNNN.png name");
     else
     if (mf_saver_queue (self->saver, path, &big->view, big->maxiter, big->palette, &big->mu))
-        fprintf (stderr, "mandelfarm-master: cannot save: out of memory\n");
+        mf_error ("cannot save: out of memory");
     free (big->mu);
     memset (big, 0, sizeof *big);
 }
@@ -815,7 +531,7 @@ s_reports (s_viewer_t *self)
             s_note (self, "saved %s", strrchr (line, '/')? strrchr (line, '/') + 1: line);
         }
         else
-            fprintf (stderr, "mandelfarm-master: cannot save: %s\n", line);
+            mf_error ("cannot save: %s", line);
     }
 }
 
@@ -836,10 +552,11 @@ s_on_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
         mf_frame_put (self->frame, r, tile->mu, tile->worker);
         self->full_done++;
         self->full_pixels += (uint64_t) r->w * r->h;
-        s_trace (self, "draw %u full %u %u %u %u %u", self->gen, tile->token, r->x, r->y, r->w, r->h);
+        mf_playback_trace (self->playback, "draw %u full %u %u %u %u %u", self->gen,
+                           tile->token, r->x, r->y, r->w, r->h);
         if (s_complete (self)) {
             self->complete_us = mf_clock_us ();
-            s_trace (self, "complete %u", self->gen);
+            mf_playback_trace (self->playback, "complete %u", self->gen);
             if (self->preview_done < self->preview_total)
                 mf_farm_cancel (self->farm, self->preview_token);
             if (self->save_pending) {
@@ -853,11 +570,11 @@ s_on_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
     if (tile->token == self->preview_token && self->preview_done < self->preview_total) {
         if (!s_complete (self)) {
             mf_frame_put_preview (self->frame, MF_VIEW_PREVIEW, r, tile->mu, tile->worker);
-            s_trace (self, "draw %u preview %u %u %u %u %u", self->gen, tile->token,
-                     r->x, r->y, r->w, r->h);
+            mf_playback_trace (self->playback, "draw %u preview %u %u %u %u %u", self->gen,
+                               tile->token, r->x, r->y, r->w, r->h);
         }
         if (++self->preview_done == self->preview_total)
-            s_trace (self, "preview-complete %u", self->gen);
+            mf_playback_trace (self->playback, "preview-complete %u", self->gen);
     }
     else
     if (tile->token && tile->token == self->big.token)
@@ -865,7 +582,8 @@ s_on_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
     else {
         //  A tile of a view no longer on screen: never drawn.
         self->dropped++;
-        s_trace (self, "drop %u %u %u %u %u", tile->token, r->x, r->y, r->w, r->h);
+        mf_playback_trace (self->playback, "drop %u %u %u %u %u", tile->token,
+                           r->x, r->y, r->w, r->h);
     }
     self->redraw = true;
 }
@@ -888,7 +606,7 @@ s_drain (s_viewer_t *self)
     uint32_t workers = self->farm_status.workers;
     mf_farm_status (self->farm, &self->farm_status);
     if (self->farm_status.workers != workers)
-        s_trace (self, "workers %u", self->farm_status.workers);
+        mf_playback_trace (self->playback, "workers %u", self->farm_status.workers);
 }
 
 // ---------------------------------------------------------------------
@@ -948,8 +666,7 @@ s_on_key (s_viewer_t *self, mf_key_t key)
         }
         case MF_KEY_FULLSCREEN:
             self->fullscreen = !self->fullscreen;
-            SDL_SetWindowFullscreen (self->window,
-                                     self->fullscreen? SDL_WINDOW_FULLSCREEN_DESKTOP: 0);
+            mf_screen_set_fullscreen (self->screen, self->fullscreen);
             s_check_size (self);
             break;
         case MF_KEY_HELP:
@@ -968,195 +685,46 @@ s_on_key (s_viewer_t *self, mf_key_t key)
     self->redraw = true;
 }
 
-static mf_key_t
-s_key_of (const SDL_KeyboardEvent *event)
-{
-    bool shift = event->keysym.mod & KMOD_SHIFT;
-    bool repeat = event->repeat;
-    switch (event->keysym.sym) {
-        case SDLK_PLUS: case SDLK_KP_PLUS: case SDLK_EQUALS: return MF_KEY_ITER_UP;
-        case SDLK_MINUS: case SDLK_KP_MINUS: return MF_KEY_ITER_DOWN;
-        case SDLK_BACKSPACE: return MF_KEY_BACK;
-        case SDLK_LEFT: return MF_KEY_LEFT;
-        case SDLK_RIGHT: return MF_KEY_RIGHT;
-        case SDLK_UP: return MF_KEY_UP;
-        case SDLK_DOWN: return MF_KEY_DOWN;
-        default: break;
-    }
-    if (repeat)
-        return MF_KEY_NONE;             //  toggles and saves: once per press
-    switch (event->keysym.sym) {
-        case SDLK_p: return MF_KEY_PALETTE;
-        case SDLK_w: return MF_KEY_TINT;
-        case SDLK_s: return shift? MF_KEY_SAVE_BIG: MF_KEY_SAVE;
-        case SDLK_r: return MF_KEY_RESET;
-        case SDLK_f: case SDLK_F11: return MF_KEY_FULLSCREEN;
-        case SDLK_h: case SDLK_F1: return MF_KEY_HELP;
-        case SDLK_q: case SDLK_ESCAPE: return MF_KEY_QUIT;
-        default: return MF_KEY_NONE;
-    }
-}
-
-//  Window coordinates to frame pixels (they differ on scaled displays).
-static void
-s_to_pixels (s_viewer_t *self, int x, int y, int *px, int *py)
-{
-    int ww, wh, ow, oh;
-    SDL_GetWindowSize (self->window, &ww, &wh);
-    if (SDL_GetRendererOutputSize (self->renderer, &ow, &oh) || ww <= 0 || wh <= 0) {
-        *px = x;
-        *py = y;
-        return;
-    }
-    *px = (int) ((int64_t) x * ow / ww);
-    *py = (int) ((int64_t) y * oh / wh);
-}
-
+//  Acts on one event: input turns it into an intent, this decides.
 static void
 s_on_event (s_viewer_t *self, const SDL_Event *event)
 {
-    int x, y;
-    switch (event->type) {
-        case SDL_QUIT:
+    mf_input_scale_t scale;
+    mf_screen_scale (self->screen, &scale);
+    mf_intent_t intent;
+    mf_input_event (self->input, event, &scale, &intent);
+    switch (intent.kind) {
+        case MF_INTENT_NONE:
+            break;
+        case MF_INTENT_REDRAW:
+            self->redraw = true;
+            break;
+        case MF_INTENT_RESIZED:
+            s_check_size (self);
+            self->redraw = true;
+            break;
+        case MF_INTENT_QUIT:
             self->running = false;
             break;
-        case SDL_WINDOWEVENT:
-            if (event->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
-                s_check_size (self);
+        case MF_INTENT_KEY:
+            s_on_key (self, intent.key);
+            break;
+        case MF_INTENT_ZOOM:
+            s_zoom (self, intent.x0, intent.y0, intent.steps);
+            break;
+        case MF_INTENT_PAN:
+            s_pan (self, intent.dx, intent.dy);
             self->redraw = true;
             break;
-        case SDL_KEYDOWN:
-            s_on_key (self, s_key_of (&event->key));
-            break;
-        case SDL_MOUSEWHEEL: {
-            int steps = event->wheel.y;
-            if (event->wheel.direction == SDL_MOUSEWHEEL_FLIPPED)
-                steps = -steps;
-            if (steps && self->drag == DRAG_NONE) {
-                s_to_pixels (self, event->wheel.mouseX, event->wheel.mouseY, &x, &y);
-                s_zoom (self, x, y, steps);
-            }
-            break;
-        }
-        case SDL_MOUSEBUTTONDOWN:
-            if (self->drag != DRAG_NONE
-            ||  (event->button.button != SDL_BUTTON_LEFT && event->button.button != SDL_BUTTON_RIGHT))
-                break;
-            s_to_pixels (self, event->button.x, event->button.y, &x, &y);
-            self->drag = event->button.button == SDL_BUTTON_LEFT? DRAG_PAN: DRAG_BOX;
-            self->drag_x0 = self->drag_x = x;
-            self->drag_y0 = self->drag_y = y;
-            break;
-        case SDL_MOUSEMOTION:
-            if (self->drag == DRAG_NONE)
-                break;
-            s_to_pixels (self, event->motion.x, event->motion.y, &self->drag_x, &self->drag_y);
+        case MF_INTENT_BOX:
+            s_box (self, intent.x0, intent.y0, intent.x1, intent.y1);
             self->redraw = true;
-            break;
-        case SDL_MOUSEBUTTONUP:
-            s_to_pixels (self, event->button.x, event->button.y, &x, &y);
-            if (self->drag == DRAG_PAN && event->button.button == SDL_BUTTON_LEFT)
-                s_pan (self, x - self->drag_x0, y - self->drag_y0);
-            else
-            if (self->drag == DRAG_BOX && event->button.button == SDL_BUTTON_RIGHT)
-                s_box (self, self->drag_x0, self->drag_y0, x, y);
-            else
-                break;
-            self->drag = DRAG_NONE;
-            self->redraw = true;
-            break;
-        default:
             break;
     }
 }
 
 // ---------------------------------------------------------------------
-//  Script playback.
-
-//  Script input goes through SDL's event queue, as a person's does, so
-//  the same handlers see it. Coordinates are frame pixels.
-static void
-s_to_window (s_viewer_t *self, int px, int py, int *x, int *y)
-{
-    int ww, wh, ow, oh;
-    SDL_GetWindowSize (self->window, &ww, &wh);
-    if (SDL_GetRendererOutputSize (self->renderer, &ow, &oh) || ow <= 0 || oh <= 0) {
-        *x = px;
-        *y = py;
-        return;
-    }
-    *x = (int) ((int64_t) px * ww / ow);
-    *y = (int) ((int64_t) py * wh / oh);
-}
-
-static void
-s_push_wheel (s_viewer_t *self, int px, int py, int steps)
-{
-    SDL_Event event;
-    SDL_zero (event);
-    event.type = SDL_MOUSEWHEEL;
-    event.wheel.windowID = SDL_GetWindowID (self->window);
-    event.wheel.y = steps;
-    event.wheel.preciseY = (float) steps;
-    event.wheel.direction = SDL_MOUSEWHEEL_NORMAL;
-    s_to_window (self, px, py, &event.wheel.mouseX, &event.wheel.mouseY);
-    SDL_PushEvent (&event);
-}
-
-static void
-s_push_drag (s_viewer_t *self, Uint8 button, int px0, int py0, int px1, int py1)
-{
-    int x0, y0, x1, y1;
-    s_to_window (self, px0, py0, &x0, &y0);
-    s_to_window (self, px1, py1, &x1, &y1);
-    Uint32 window = SDL_GetWindowID (self->window);
-    SDL_Event event;
-    SDL_zero (event);
-    event.type = SDL_MOUSEBUTTONDOWN;
-    event.button = (SDL_MouseButtonEvent) { SDL_MOUSEBUTTONDOWN, 0, window, 0, button,
-                                            SDL_PRESSED, 1, 0, x0, y0 };
-    SDL_PushEvent (&event);
-    SDL_zero (event);
-    event.motion = (SDL_MouseMotionEvent) { SDL_MOUSEMOTION, 0, window, 0, SDL_BUTTON (button),
-                                            x1, y1, x1 - x0, y1 - y0 };
-    SDL_PushEvent (&event);
-    SDL_zero (event);
-    event.button = (SDL_MouseButtonEvent) { SDL_MOUSEBUTTONUP, 0, window, 0, button,
-                                            SDL_RELEASED, 1, 0, x1, y1 };
-    SDL_PushEvent (&event);
-}
-
-static void
-s_push_key (s_viewer_t *self, mf_key_t key)
-{
-    static const struct { mf_key_t key; SDL_Keycode sym; Uint16 mod; } keys [] = {
-        { MF_KEY_ITER_UP, SDLK_PLUS, 0 }, { MF_KEY_ITER_DOWN, SDLK_MINUS, 0 },
-        { MF_KEY_PALETTE, SDLK_p, 0 }, { MF_KEY_TINT, SDLK_w, 0 },
-        { MF_KEY_SAVE, SDLK_s, 0 }, { MF_KEY_SAVE_BIG, SDLK_s, KMOD_LSHIFT },
-        { MF_KEY_RESET, SDLK_r, 0 }, { MF_KEY_BACK, SDLK_BACKSPACE, 0 },
-        { MF_KEY_FULLSCREEN, SDLK_f, 0 }, { MF_KEY_HELP, SDLK_h, 0 },
-        { MF_KEY_QUIT, SDLK_ESCAPE, 0 }, { MF_KEY_LEFT, SDLK_LEFT, 0 },
-        { MF_KEY_RIGHT, SDLK_RIGHT, 0 }, { MF_KEY_UP, SDLK_UP, 0 },
-        { MF_KEY_DOWN, SDLK_DOWN, 0 }
-    };
-    for (size_t index = 0; index < sizeof keys / sizeof keys [0]; index++) {
-        if (keys [index].key != key)
-            continue;
-        SDL_Event event;
-        SDL_zero (event);
-        event.type = SDL_KEYDOWN;
-        event.key.windowID = SDL_GetWindowID (self->window);
-        event.key.state = SDL_PRESSED;
-        event.key.keysym.sym = keys [index].sym;
-        event.key.keysym.scancode = SDL_GetScancodeFromKey (keys [index].sym);
-        event.key.keysym.mod = keys [index].mod;
-        SDL_PushEvent (&event);
-        event.type = SDL_KEYUP;
-        event.key.state = SDL_RELEASED;
-        SDL_PushEvent (&event);
-        return;
-    }
-}
+//  What the script player asks of the viewer (mf_playback_host_t).
 
 //  Whether the view is finished: its frame complete, no change waiting,
 //  every save rendered and written.
@@ -1168,237 +736,48 @@ s_settled (s_viewer_t *self)
 }
 
 static void
-s_script_fail (s_viewer_t *self, const mf_action_t *action, const char *what)
+s_play_facts (void *arg, mf_playback_facts_t *facts)
 {
-    s_fatal (self, "--script %s: line %d: %s", self->opts->script, action->line, what);
+    s_viewer_t *self = arg;
+    *facts = (mf_playback_facts_t) {
+        .pixel_w = self->view.pixel_w, .pixel_h = self->view.pixel_h,
+        .changing = self->change, .settled = s_settled (self),
+        .full_done = self->full_done, .full_total = self->full_total,
+        .workers = self->farm_status.workers, .queued = mf_farm_queued (self->farm),
+        .window = mf_screen_window_id (self->screen)
+    };
+    mf_screen_scale (self->screen, &facts->scale);
+}
+
+static void
+s_play_resize (void *arg, int w, int h)
+{
+    s_viewer_t *self = arg;
+    mf_screen_set_size (self->screen, w, h);
+    s_check_size (self);
 }
 
 static int
-s_open_trace (s_viewer_t *self, const mf_action_t *action)
+s_play_screenshot (void *arg, const char *path, char *err, size_t errlen)
 {
-    if (self->trace)
-        fclose (self->trace);
-    self->trace = fopen (action->path, "w");
-    if (!self->trace) {
-        char what [700];
-        snprintf (what, sizeof what, "trace %s: %s", action->path, strerror (errno));
-        s_script_fail (self, action, what);
-        return -1;
-    }
-    return 0;
-}
-
-//  Plays actions until one has to wait. Returns msecs until the script
-//  wants to run again (-1: only when something happens).
-static int
-s_script (s_viewer_t *self)
-{
-    while (self->running && self->script && self->step < mf_script_count (self->script)) {
-        const mf_action_t *action = mf_script_at (self->script, self->step);
-        int64_t now = mf_clock_ms ();
-        char err [512], what [700];
-        if (!self->step_started) {
-            self->step_started = true;
-            self->step_until = now + (action->kind == MF_ACT_SLEEP? action->args [0]
-                                    : action->kind == MF_ACT_WAIT? action->args [0] * 1000
-                                    : MF_SCRIPT_DEFAULT_WAIT * 1000);
-        }
-        switch (action->kind) {
-            case MF_ACT_ZOOM:
-                s_push_wheel (self, (int) action->args [0], (int) action->args [1],
-                              (int) action->args [2]);
-                break;
-            case MF_ACT_PAN: {
-                int x = (int) self->view.pixel_w / 2, y = (int) self->view.pixel_h / 2;
-                s_push_drag (self, SDL_BUTTON_LEFT, x, y,
-                             x + (int) action->args [0], y + (int) action->args [1]);
-                break;
-            }
-            case MF_ACT_BOX:
-                s_push_drag (self, SDL_BUTTON_RIGHT, (int) action->args [0], (int) action->args [1],
-                             (int) action->args [2], (int) action->args [3]);
-                break;
-            case MF_ACT_KEY:
-                s_push_key (self, action->key);
-                break;
-            case MF_ACT_RESIZE:
-                SDL_SetWindowSize (self->window, (int) action->args [0], (int) action->args [1]);
-                s_check_size (self);
-                break;
-            case MF_ACT_WAIT:
-            case MF_ACT_WAIT_TILES: {
-                bool done = action->kind == MF_ACT_WAIT? s_settled (self)
-                          : !self->change && self->full_done >= (uint32_t) action->args [0];
-                if (done)
-                    break;
-                if (now < self->step_until)
-                    return (int) (self->step_until - now);
-                snprintf (what, sizeof what, "the view was not %s after %ld s (%u of %u tiles, "
-                          "%u worker%s connected)",
-                          action->kind == MF_ACT_WAIT? "complete": "that far",
-                          action->kind == MF_ACT_WAIT? action->args [0]: MF_SCRIPT_DEFAULT_WAIT,
-                          self->full_done, self->full_total, self->farm_status.workers,
-                          self->farm_status.workers == 1? "": "s");
-                s_script_fail (self, action, what);
-                return -1;
-            }
-            case MF_ACT_SLEEP:
-                if (now < self->step_until)
-                    return (int) (self->step_until - now);
-                break;
-            case MF_ACT_STALL:
-                s_trace (self, "stall %ld", action->args [0]);
-                SDL_Delay ((Uint32) action->args [0]);
-                break;
-            case MF_ACT_STALL_TILES: {
-                //  Blocks here, events and tiles unhandled, like a busy loop.
-                s_trace (self, "stall-tiles %ld", action->args [0]);
-                while (mf_farm_queued (self->farm) < (size_t) action->args [0]
-                   &&  mf_clock_ms () < self->step_until && !*self->stop)
-                    SDL_Delay (1);
-                if (mf_farm_queued (self->farm) < (size_t) action->args [0]) {
-                    snprintf (what, sizeof what, "fewer than %ld tiles came within %d s",
-                              action->args [0], MF_SCRIPT_DEFAULT_WAIT);
-                    s_script_fail (self, action, what);
-                    return -1;
-                }
-                break;
-            }
-            case MF_ACT_SCREENSHOT:
-                if (s_screenshot (self, action->path, err, sizeof err)) {
-                    snprintf (what, sizeof what, "screenshot %s: %s", action->path, err);
-                    s_script_fail (self, action, what);
-                    return -1;
-                }
-                s_trace (self, "screenshot %s", action->path);
-                break;
-            case MF_ACT_TRACE:
-                if (s_open_trace (self, action))
-                    return -1;
-                break;
-            case MF_ACT_QUIT:
-                self->running = false;
-                break;
-        }
-        self->step++;
-        self->step_started = false;
-        //  Let the loop handle the input just pushed, and apply a view
-        //  change, before the next action.
-        if (self->change || action->kind == MF_ACT_ZOOM || action->kind == MF_ACT_PAN
-        ||  action->kind == MF_ACT_BOX || action->kind == MF_ACT_KEY)
-            return 0;
-    }
-    return -1;
+    s_viewer_t *self = arg;
+    s_draw (self);
+    int rc = mf_screen_screenshot (self->screen, path, err, errlen);
+    self->last_present = mf_clock_ms ();
+    return rc;
 }
 
 // ---------------------------------------------------------------------
-//  Start and end.
-
-//  Shrinks w x h, keeping its aspect, to fit the screen: the usable area
-//  of the first display, or MAX_WINDOW_DIM on a virtual one (the offscreen
-//  and dummy drivers have no real screen to fit).
-static void
-s_fit (uint32_t *w, uint32_t *h)
-{
-    const char *driver = SDL_GetCurrentVideoDriver ();
-    double max_w = MAX_WINDOW_DIM, max_h = MAX_WINDOW_DIM;
-    SDL_Rect usable;
-    if (driver && strcmp (driver, "offscreen") && strcmp (driver, "dummy")
-    &&  SDL_GetDisplayUsableBounds (0, &usable) == 0 && usable.w > 0
-    &&  usable.h > TITLE_ALLOWANCE) {
-        max_w = usable.w;
-        max_h = usable.h - TITLE_ALLOWANCE;
-    }
-    double scale = fmin (1.0, fmin (max_w / *w, max_h / *h));
-    if (scale < 1.0) {
-        *w = (uint32_t) fmax (1.0, floor (*w * scale));
-        *h = (uint32_t) fmax (1.0, floor (*h * scale));
-    }
-}
-
-//  Whether the renderer is OpenGL running on Mesa's software rasterizer,
-//  as on a machine without a GPU. Drawing a large window through it costs
-//  far more CPU (taken from the local workers) than SDL's own software
-//  renderer, so the viewer uses that one instead, unless SDL_RENDER_DRIVER
-//  says otherwise.
-static bool
-s_software_gl (SDL_Renderer *renderer)
-{
-    SDL_RendererInfo info;
-    if (SDL_GetRendererInfo (renderer, &info) || !strstr (info.name, "opengl"))
-        return false;
-    typedef const unsigned char *(s_get_string_fn) (unsigned int name);
-    s_get_string_fn *get_string = (s_get_string_fn *) SDL_GL_GetProcAddress ("glGetString");
-    const char *name = get_string? (const char *) get_string (GL_RENDERER_NAME): NULL;
-    return name && (strstr (name, "llvmpipe") || strstr (name, "softpipe")
-                ||  strstr (name, "Software Rasterizer"));
-}
-
-static int
-s_open_window (s_viewer_t *self)
-{
-    SDL_SetHint (SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-    SDL_SetHint (SDL_HINT_RENDER_SCALE_QUALITY, "nearest");
-    SDL_SetHint (SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
-    if (SDL_Init (SDL_INIT_VIDEO)) {
-        fprintf (stderr, "mandelfarm-master: --view: cannot open a window: %s; run it in a "
-                 "desktop session, or set SDL_VIDEODRIVER=offscreen to run without a display\n",
-                 SDL_GetError ());
-        return -1;
-    }
-    //  With no display SDL falls back to a driver that shows nothing: fine
-    //  for a script or when asked for, not for a person waiting for a window.
-    const char *driver = SDL_GetCurrentVideoDriver ();
-    if (driver && (!strcmp (driver, "offscreen") || !strcmp (driver, "dummy"))
-    &&  !self->opts->script && !getenv ("SDL_VIDEODRIVER")) {
-        fprintf (stderr, "mandelfarm-master: --view: no display to open a window on (DISPLAY "
-                 "and WAYLAND_DISPLAY are unset); run it in a desktop session, or give "
-                 "--script to run without one\n");
-        return -1;
-    }
-    self->wake_event = SDL_RegisterEvents (1);
-    uint32_t w = self->opts->view.pixel_w, h = self->opts->view.pixel_h;
-    s_fit (&w, &h);
-    self->window = SDL_CreateWindow ("mandelfarm", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                                     (int) w, (int) h, SDL_WINDOW_RESIZABLE);
-    if (self->window) {
-        self->renderer = SDL_CreateRenderer (self->window, -1, SDL_RENDERER_ACCELERATED);
-        if (self->renderer && s_software_gl (self->renderer) && !getenv ("SDL_RENDER_DRIVER")) {
-            SDL_DestroyRenderer (self->renderer);
-            self->renderer = NULL;
-        }
-        if (!self->renderer)
-            self->renderer = SDL_CreateRenderer (self->window, -1, SDL_RENDERER_SOFTWARE);
-    }
-    if (!self->window || !self->renderer || self->wake_event == (Uint32) -1) {
-        fprintf (stderr, "mandelfarm-master: --view: cannot open a %ux%u window: %s\n",
-                 w, h, SDL_GetError ());
-        return -1;
-    }
-    SDL_SetWindowMinimumSize (self->window, (int) (w < MIN_WINDOW_W? w: MIN_WINDOW_W),
-                              (int) (h < MIN_WINDOW_H? h: MIN_WINDOW_H));
-    int fw = mf_font_width (), fh = mf_font_height ();
-    uint32_t *atlas = malloc ((size_t) MF_FONT_COUNT * fw * fh * sizeof *atlas);
-    self->font = atlas? SDL_CreateTexture (self->renderer, SDL_PIXELFORMAT_ABGR8888,
-                                           SDL_TEXTUREACCESS_STATIC, MF_FONT_COUNT * fw, fh): NULL;
-    if (self->font) {
-        mf_font_atlas (atlas);
-        SDL_UpdateTexture (self->font, NULL, atlas, MF_FONT_COUNT * fw * 4);
-        SDL_SetTextureBlendMode (self->font, SDL_BLENDMODE_BLEND);
-    }
-    free (atlas);
-    if (!self->font) {
-        fprintf (stderr, "mandelfarm-master: --view: cannot make the font texture: %s\n",
-                 SDL_GetError ());
-        return -1;
-    }
-    return 0;
-}
+//  The loop, start and end.
 
 //  The loop: see the top of this file.
 static void
 s_loop (s_viewer_t *self)
 {
+    const mf_playback_host_t host = {
+        .arg = self, .facts = s_play_facts, .resize = s_play_resize,
+        .screenshot = s_play_screenshot
+    };
     int wait = -1;                      //  msecs the script wants to wait (-1: for events)
     while (self->running) {
         int64_t now = mf_clock_ms ();
@@ -1416,8 +795,8 @@ s_loop (s_viewer_t *self)
                 s_on_event (self, &event);
         }
         if (*self->stop) {
-            fprintf (stderr, "mandelfarm-master: interrupted; the viewer closes\n");
-            self->status = 1;
+            mf_error ("interrupted; the viewer closes");
+            self->exit_status = 1;
             break;
         }
         //  A new view first: tiles still queued for the old one are then
@@ -1425,7 +804,15 @@ s_loop (s_viewer_t *self)
         s_apply (self);
         s_drain (self);
         s_reports (self);
-        wait = s_script (self);
+        if (self->running) {
+            char err [1024];
+            mf_play_t play = mf_playback_play (self->playback, &host, &wait, err, sizeof err);
+            if (play == MF_PLAY_QUIT)
+                self->running = false;
+            else
+            if (play == MF_PLAY_FAILED)
+                s_fatal (self, "%s", err);
+        }
         s_apply (self);
         if (!self->running)
             break;
@@ -1436,25 +823,55 @@ s_loop (s_viewer_t *self)
     }
 }
 
+//  Opens the window and starts the viewer's own threads and state, once
+//  the farm is bound. Returns 0, or -1 after logging why.
+static int
+s_open (s_viewer_t *self)
+{
+    char err [512];
+    self->screen = mf_screen_new (self->opts->view.pixel_w, self->opts->view.pixel_h,
+                                  self->opts->script != NULL, err, sizeof err);
+    if (!self->screen) {
+        mf_error ("%s", err);
+        return -1;
+    }
+    self->wake_event = SDL_RegisterEvents (1);
+    if (self->wake_event == (Uint32) -1) {
+        mf_error ("--view: cannot register an event type: %s", SDL_GetError ());
+        return -1;
+    }
+    self->saver = mf_saver_new (s_wake, self);
+    if (!self->saver) {
+        mf_error ("cannot start the save thread");
+        return -1;
+    }
+    //  Leading trace actions run now, so the trace sees the first view.
+    if (mf_playback_begin (self->playback, err, sizeof err)) {
+        mf_error ("%s", err);
+        return -1;
+    }
+    const char *driver, *renderer;
+    if (mf_screen_describe (self->screen, &driver, &renderer) == 0)
+        mf_playback_trace (self->playback, "window %s %s", driver, renderer);
+    return 0;
+}
+
 int
 mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
 {
-    s_viewer_t self_data = { .opts = opts, .stop = stop, .running = true, .next_token = 1,
-                             .spare_lock = PTHREAD_MUTEX_INITIALIZER };
+    mf_log_init ("mandelfarm-viewer");
+    s_viewer_t self_data = { .opts = opts, .stop = stop, .running = true, .next_token = 1 };
     s_viewer_t *self = &self_data;
-    self->t0 = mf_clock_us ();
     char err [512];
-    if (opts->script) {
-        self->script = mf_script_load (opts->script, err, sizeof err);
-        if (!self->script) {
-            fprintf (stderr, "mandelfarm-master: %s\n", err);
-            return 2;
-        }
+    self->playback = mf_playback_new (opts->script, stop, err, sizeof err);
+    if (!self->playback) {
+        mf_error ("%s", err);
+        return 2;
     }
     //  Keys are checked before anything starts, as in the headless render.
     mf_curve_keys_t keys = { "", "" };
     if (mf_render_check_keys (opts, &keys)) {
-        mf_script_destroy (&self->script);
+        mf_playback_destroy (&self->playback);
         return 2;
     }
     //  Fork first: no ZeroMQ context and no SDL thread may exist yet.
@@ -1462,16 +879,16 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     if (opts->local_workers > 0) {
         spawn = mf_spawn_new (opts->local_workers, opts->kernel, err, sizeof err);
         if (!spawn) {
-            fprintf (stderr, "mandelfarm-master: %s\n", err);
+            mf_error ("%s", err);
             mf_curve_wipe (&keys);
-            mf_script_destroy (&self->script);
+            mf_playback_destroy (&self->playback);
             return 1;
         }
     }
     mf_auth_t *auth = NULL;
     if (mf_render_start_auth (opts, &keys, &auth)) {
         mf_spawn_destroy (&spawn);
-        mf_script_destroy (&self->script);
+        mf_playback_destroy (&self->playback);
         return 1;
     }
     mf_engine_opts_t engine_opts = {
@@ -1481,56 +898,46 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         .auth = auth,
         .max_tile_edge = opts->tile
     };
-    self->status = 1;
+    self->exit_status = 1;
     for (size_t index = 0; index < mf_palette_count (); index++)
         if (mf_palette_at (index) == opts->palette)
             self->palette_index = index;
     self->start = opts->view;
     self->start_maxiter = opts->maxiter;
     self->history = mf_history_new (HISTORY_MAX);
-    if (!self->history)
+    self->input = mf_input_new ();
+    self->status = mf_status_new ();
+    self->spare = mf_spare_new ();
+    if (!self->history || !self->input || !self->status || !self->spare) {
+        mf_error ("out of memory");
         goto done;
+    }
     //  The engine binds before the window opens, so that the workers
     //  connect while SDL starts.
     self->farm = mf_farm_new (&engine_opts, s_wake, self, err, sizeof err);
     if (self->farm)
         mf_spawn_go (spawn);
     if (!self->farm) {
-        fprintf (stderr, "mandelfarm-master: --listen: %s; use a free port on a local "
-                 "address, e.g. tcp://*:5555\n", err);
-        self->status = 2;
+        mf_error ("--listen: %s; use a free port on a local address, e.g. tcp://*:5555", err);
+        self->exit_status = 2;
         goto done;
     }
-    if (s_open_window (self))
+    if (s_open (self))
         goto done;
-    self->saver = mf_saver_new (s_wake, self);
-    if (!self->saver) {
-        fprintf (stderr, "mandelfarm-master: cannot start the save thread\n");
-        goto done;
-    }
-    //  Leading trace actions run now, so the trace sees the first view.
-    while (self->script && self->step < mf_script_count (self->script)
-       &&  mf_script_at (self->script, self->step)->kind == MF_ACT_TRACE)
-        if (s_open_trace (self, mf_script_at (self->script, self->step++)))
-            goto done;
-    SDL_RendererInfo info;
-    if (SDL_GetRendererInfo (self->renderer, &info) == 0)
-        s_trace (self, "window %s %s", SDL_GetCurrentVideoDriver (), info.name);
     int w, h;
     mf_view_t view;
-    if (SDL_GetRendererOutputSize (self->renderer, &w, &h) || w <= 0 || h <= 0
+    if (mf_screen_size (self->screen, &w, &h)
     ||  mf_view_resize (&opts->view, (uint32_t) w, (uint32_t) h, &view)) {
-        fprintf (stderr, "mandelfarm-master: --view: the window has no usable size: %s\n",
-                 SDL_GetError ());
+        mf_error ("--view: the window has no usable size: %s", SDL_GetError ());
         goto done;
     }
-    self->status = 0;
+    self->exit_status = 0;
     s_set_view (self, &view, opts->maxiter, true);
     s_loop (self);
 done:
     if (self->big.token) {
-        fprintf (stderr, "mandelfarm-master: the 4x save was not finished (%u of %u tiles); "
-                 "nothing written\n", self->big.done, self->big.total);
+        mf_warn ("the 4x save was not finished (%u of %u tiles); nothing written",
+                 self->big.done, self->big.total);
         free (self->big.mu);
     }
     //  Workers first, while the engine's sockets are open: they leave at once.
@@ -1544,25 +951,13 @@ done:
         s_reports (self);
         mf_saver_destroy (&self->saver);
     }
-    mf_frame_t *made = s_spare_collect (self, true);
-    mf_frame_destroy (&made);
     mf_frame_destroy (&self->frame);
-    mf_frame_destroy (&self->spare);
-    pthread_mutex_destroy (&self->spare_lock);
+    mf_spare_destroy (&self->spare);
     mf_history_destroy (&self->history);
-    mf_script_destroy (&self->script);
-    if (self->trace) {
-        s_trace (self, "exit %d", self->status);
-        fclose (self->trace);
-    }
-    if (self->texture)
-        SDL_DestroyTexture (self->texture);
-    if (self->font)
-        SDL_DestroyTexture (self->font);
-    if (self->renderer)
-        SDL_DestroyRenderer (self->renderer);
-    if (self->window)
-        SDL_DestroyWindow (self->window);
-    SDL_Quit ();
-    return self->status;
+    mf_playback_trace (self->playback, "exit %d", self->exit_status);
+    mf_playback_destroy (&self->playback);
+    mf_input_destroy (&self->input);
+    mf_status_destroy (&self->status);
+    mf_screen_destroy (&self->screen);  //  last: it ends SDL
+    return self->exit_status;
 }
