@@ -1,12 +1,15 @@
 /*  The viewer's view math: wheel zoom at a point, pan, box zoom, resize,
-    the preview's geometry and the history, checked with exact values
+    the 4x save's enlargement, the preview's geometry and the history, checked with exact values
     (views chosen so every step is exact in binary) and with the property
     each rule promises. */
 #include "helpers.h"
 #include "view.h"
+#include "mf_util.h"
 
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 //  Center 0,0, width 4, 256x128: pitch 1/64, xmin -2, ymax 1.
 static mf_view_t
@@ -131,6 +134,40 @@ START_TEST (resize_keeps_region)
 }
 END_TEST
 
+START_TEST (enlarge_checks_every_size)
+{
+    mf_view_t in = { -0.75, 0.1, 3.5, 640, 400 }, out = { 0 }, untouched;
+    size_t pixels = 0;
+    ck_assert_int_eq (mf_view_enlarge (&in, 4, SIZE_MAX, &out, &pixels), 0);
+    ck_assert (out.center_re == -0.75 && out.center_im == 0.1 && out.width == 3.5);
+    ck_assert (out.pixel_w == 2560 && out.pixel_h == 1600);
+    ck_assert_uint_eq (pixels, 2560u * 1600u);
+    //  At the pixel limit, and one pixel over it.
+    ck_assert_int_eq (mf_view_enlarge (&in, 4, 2560u * 1600u, &out, &pixels), 0);
+    untouched = out;
+    pixels = 7;
+    ck_assert_int_eq (mf_view_enlarge (&in, 4, 2560u * 1600u - 1, &out, &pixels), -1);
+    //  A side over MF_MAX_DIM, a factor whose product overflows 32 or 64
+    //  bits, and a window that is already as large as it goes: refused,
+    //  nothing written.
+    mf_view_t wide = { 0, 0, 3.5, MF_MAX_DIM / 4 + 1, 10 };
+    ck_assert_int_eq (mf_view_enlarge (&wide, 4, SIZE_MAX, &out, &pixels), -1);
+    ck_assert_int_eq (mf_view_enlarge (&in, UINT32_MAX, SIZE_MAX, &out, &pixels), -1);
+    mf_view_t huge = { 0, 0, 3.5, UINT32_MAX, UINT32_MAX };
+    ck_assert_int_eq (mf_view_enlarge (&huge, UINT32_MAX, SIZE_MAX, &out, &pixels), -1);
+    mf_view_t max = { 0, 0, 3.5, MF_MAX_DIM, MF_MAX_DIM };
+    ck_assert_int_eq (mf_view_enlarge (&max, 4, SIZE_MAX, &out, &pixels), -1);
+    ck_assert (memcmp (&out, &untouched, sizeof out) == 0 && pixels == 7);
+    //  The checked multiply itself.
+    size_t product = 1;
+    ck_assert_int_eq (mf_mul_size (SIZE_MAX / 2, 2, &product), 0);
+    ck_assert_uint_eq (product, SIZE_MAX - 1);
+    ck_assert_int_eq (mf_mul_size (SIZE_MAX / 2 + 1, 2, &product), -1);
+    ck_assert_int_eq (mf_mul_size ((size_t) 1 << (sizeof (size_t) * 4),
+                                   (size_t) 1 << (sizeof (size_t) * 4), &product), -1);
+}
+END_TEST
+
 START_TEST (preview_geometry)
 {
     //  Exact case: 256x128 at factor 8 is 32x16 with pitch 8/64.
@@ -183,6 +220,7 @@ main (void)
     tcase_add_test (tc, pan_exact);
     tcase_add_test (tc, box_exact);
     tcase_add_test (tc, resize_keeps_region);
+    tcase_add_test (tc, enlarge_checks_every_size);
     tcase_add_test (tc, preview_geometry);
     tcase_add_test (tc, history_stack);
     suite_add_tcase (suite, tc);

@@ -1,5 +1,6 @@
 /*  mf_frame: see frame.h. */
 #include "frame.h"
+#include "mf_util.h"
 
 #include <assert.h>
 #include <math.h>
@@ -24,17 +25,22 @@ mf_frame_t *
 mf_frame_new (uint32_t w, uint32_t h, const mf_palette_t *palette)
 {
     assert (w > 0 && h > 0 && palette);
+    //  The window's size comes from the user: a product that does not fit
+    //  a size_t is a frame that cannot be allocated.
+    size_t pixels, mu_bytes, rgb_bytes;
+    if (mf_mul_size (w, h, &pixels) || mf_mul_size (pixels, sizeof (float), &mu_bytes)
+    ||  mf_mul_size (pixels, 3, &rgb_bytes))
+        return NULL;
     mf_frame_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    size_t pixels = (size_t) w * h;
     self->w = w;
     self->h = h;
     self->palette = palette;
-    self->mu = malloc (pixels * sizeof *self->mu);
-    self->worker = malloc (pixels * sizeof *self->worker);
+    self->mu = malloc (mu_bytes);
+    self->worker = malloc (pixels * sizeof *self->worker);      //  no larger than mu_bytes
     self->level = malloc (pixels);
-    self->rgb = malloc (pixels * 3);
+    self->rgb = malloc (rgb_bytes);
     if (!self->mu || !self->worker || !self->level || !self->rgb) {
         mf_frame_destroy (&self);
         return NULL;
@@ -44,7 +50,7 @@ mf_frame_new (uint32_t w, uint32_t h, const mf_palette_t *palette)
     memset (self->level, MF_LEVEL_EMPTY, pixels);
     for (size_t index = 0; index < pixels; index++)
         self->mu [index] = -1.0f;
-    memset (self->rgb, MF_FRAME_BACKGROUND, pixels * 3);
+    memset (self->rgb, MF_FRAME_BACKGROUND, rgb_bytes);
     self->dirty = true;
     self->dx1 = w;
     self->dy1 = h;
@@ -145,7 +151,7 @@ mf_frame_warp (mf_frame_t *self, const mf_view_t *view,
     mf_view_mapping (old_view, &om);
     //  The old column of each new column, and the old row of each new row
     //  (-1: outside the old view); the mapping is separable.
-    int64_t *cols = malloc ((self->w + self->h) * sizeof *cols);
+    int64_t *cols = malloc (((size_t) self->w + self->h) * sizeof *cols);
     if (!cols) {
         //  No placeholder then: an empty frame is still a correct one.
         memset (self->level, MF_LEVEL_EMPTY, (size_t) self->w * self->h);

@@ -39,7 +39,7 @@ typedef enum {
 typedef struct _mf_frame_t mf_frame_t;
 
 //  Creates an empty frame of w x h pixels colored with palette. Returns
-//  NULL when out of memory.
+//  NULL when out of memory (or when its size would not fit a size_t).
 mf_frame_t *mf_frame_new (uint32_t w, uint32_t h, const mf_palette_t *palette);
 
 //  Destroys it; safe twice, nulls the pointer.

@@ -1,5 +1,6 @@
 /*  mf_view navigation: see view.h. */
 #include "view.h"
+#include "mf_util.h"
 
 #include <assert.h>
 #include <math.h>
@@ -104,6 +105,20 @@ mf_view_resize (const mf_view_t *in, uint32_t pixel_w, uint32_t pixel_h, mf_view
     *out = *in;
     out->pixel_w = pixel_w;
     out->pixel_h = pixel_h;
+    return 0;
+}
+
+int
+mf_view_enlarge (const mf_view_t *in, uint32_t factor, size_t max_pixels,
+                 mf_view_t *out, size_t *pixels)
+{
+    size_t w, h, count;
+    if (mf_mul_size (in->pixel_w, factor, &w) || mf_mul_size (in->pixel_h, factor, &h)
+    ||  w > MF_MAX_DIM || h > MF_MAX_DIM
+    ||  mf_mul_size (w, h, &count) || count > max_pixels
+    ||  mf_view_resize (in, (uint32_t) w, (uint32_t) h, out))
+        return -1;
+    *pixels = count;
     return 0;
 }
 

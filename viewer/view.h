@@ -59,6 +59,13 @@ int mf_view_box (const mf_view_t *in, int x0, int y0, int x1, int y1, mf_view_t 
 //  Returns 0, or -1 when the width leaves no usable pixel pitch there.
 int mf_view_resize (const mf_view_t *in, uint32_t pixel_w, uint32_t pixel_h, mf_view_t *out);
 
+//  The same center and width at factor times the pixels each way (the
+//  viewer's 4x save), with its pixel count in *pixels. Returns 0, or -1
+//  (out untouched) when a side would exceed MF_MAX_DIM, the pixels
+//  max_pixels or a size_t, or the width would leave no usable pitch.
+int mf_view_enlarge (const mf_view_t *in, uint32_t factor, size_t max_pixels,
+                     mf_view_t *out, size_t *pixels);
+
 //  The coarse preview of a view: ceil(W / factor) x ceil(H / factor)
 //  pixels whose pitch is factor times the view's and whose top-left
 //  corner is the view's, so preview pixel (i, j) covers the view's pixels

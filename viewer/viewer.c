@@ -469,22 +469,18 @@ s_start_big (s_viewer_t *self)
         return;
     }
     mf_view_t big;
-    uint64_t w = (uint64_t) self->view.pixel_w * BIG_FACTOR;
-    uint64_t h = (uint64_t) self->view.pixel_h * BIG_FACTOR;
     size_t pixels, bytes;
-    if (w > MF_MAX_DIM || h > MF_MAX_DIM
-    ||  mf_mul_size ((size_t) w, (size_t) h, &pixels) || pixels > MF_MAX_PIXELS
-    ||  mf_view_resize (&self->view, (uint32_t) w, (uint32_t) h, &big)) {
+    if (mf_view_enlarge (&self->view, BIG_FACTOR, MF_MAX_PIXELS, &big, &pixels)) {
         s_note (self, "4x the window (%llux%llu) is too large to render",
-                (unsigned long long) w, (unsigned long long) h);
+                (unsigned long long) self->view.pixel_w * BIG_FACTOR,
+                (unsigned long long) self->view.pixel_h * BIG_FACTOR);
         return;
     }
     float *mu = NULL;
     if (mf_mul_size (pixels, sizeof *mu, &bytes) == 0)
         mu = malloc (bytes);
     if (!mu) {
-        s_note (self, "no memory for a %llux%llu image", (unsigned long long) w,
-                (unsigned long long) h);
+        s_note (self, "no memory for a %ux%u image", big.pixel_w, big.pixel_h);
         return;
     }
     self->big = (s_big_t) {
