@@ -215,8 +215,9 @@ s_draw (s_viewer_t *self)
 {
     mf_drag_t drag;
     mf_input_drag (self->input, &drag);
-    mf_status_help_t help = { 0 };
+    mf_status_help_t help;
     const char *lines [MF_STATUS_HELP_LINES];
+    help.count = 0;
     if (self->help) {
         mf_status_facts_t facts;
         s_status_facts (self, &facts);
