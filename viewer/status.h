@@ -3,9 +3,10 @@
     The status line is the window's title: center, width and zoom,
     iterations, tiles done, Mpixel/s, workers, then what is pending (a 4x
     save, a save waiting for the view to complete) and the latest note
-    (a short message such as "palette fire", shown MF_STATUS_NOTE_MS). The help
-    overlay is the keys (from keys.h's table, after the mouse), the exact
-    center and width, the size and palette, progress and late results.
+    (a short message such as "palette fire", shown MF_STATUS_NOTE_MS).
+    The help overlay is the keys (from keys.h's table, after the mouse),
+    the exact center and width, the size and palette, progress and late
+    results.
 
     The viewer gathers the facts into an mf_status_facts_t; everything
     here is text built from them and from the time passed in, so every
