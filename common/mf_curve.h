@@ -28,7 +28,8 @@
 
 #define MF_CURVE_KEY_TXT 40             //  characters of a 32-byte key in Z85
 #define MF_CURVE_KEY_BIN 32             //  bytes of a key
-#define MF_CURVE_FILE_MAX 65536         //  bytes: a certificate is far smaller
+#define MF_CURVE_FILE_MAX 8192          //  bytes: a certificate is about 500; a larger
+                                        //  file is refused without being read
 #define MF_CURVE_DOMAIN "mandelfarm"    //  ZAP domain of the remote link
 
 typedef struct {
@@ -51,10 +52,13 @@ int mf_curve_z85_key (const char *text, unsigned char *bin);
 int mf_curve_parse (const char *text, size_t size, mf_curve_keys_t *keys,
                     char *err, size_t errlen);
 
-//  Loads the certificate at path. With secret, the file must hold a
-//  secret key that matches its public key, and be private to its owner
+//  Loads the certificate at path: a regular file of at most
+//  MF_CURVE_FILE_MAX bytes (its size is checked before anything is read,
+//  and the read is bounded all the same). With secret, the file must hold
+//  a secret key that matches its public key, and be private to its owner
 //  (no permission bits for group or others, as ssh demands of a key).
-//  Returns 0, or -1 with the reason in err (naming the path).
+//  Returns 0 (or 1 without secret: the file also held a secret key), or
+//  -1 with the reason in err (naming the path).
 int mf_curve_load (const char *path, bool secret, mf_curve_keys_t *keys,
                    char *err, size_t errlen);
 
