@@ -50,6 +50,20 @@ mf_sys_close_from_3 (int keep)
             close (fd);
 }
 
+int
+mf_sys_pipe (int fds [2])
+{
+#if defined (__linux__) || defined (__FreeBSD__) || defined (__NetBSD__) || defined (__OpenBSD__)
+    return pipe2 (fds, O_CLOEXEC);
+#else
+    if (pipe (fds))
+        return -1;
+    fcntl (fds [0], F_SETFD, FD_CLOEXEC);
+    fcntl (fds [1], F_SETFD, FD_CLOEXEC);
+    return 0;
+#endif
+}
+
 void
 mf_sys_random (void *buffer, size_t size)
 {

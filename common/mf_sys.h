@@ -18,6 +18,10 @@ int mf_sys_die_with_parent (int signum);
 //  close_range; elsewhere a loop up to the open-file limit.
 void mf_sys_close_from_3 (int keep);
 
+//  Makes a pipe whose ends close on exec (pipe2 where there is one, else
+//  pipe and fcntl). Returns 0, or -1 with errno set.
+int mf_sys_pipe (int fds [2]);
+
 //  Fills buffer with random bytes for ids and nonces (not for keys):
 //  getrandom, else /dev/urandom, else a mix of the clock and the pid.
 void mf_sys_random (void *buffer, size_t size);

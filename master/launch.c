@@ -92,7 +92,7 @@ s_check_socket_path (const char *path)
         return 2;
     }
     strcpy (address.sun_path, path);
-    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket (AF_UNIX, SOCK_STREAM, 0);
     if (fd < 0) {
         mf_say ("--listen: cannot check '%s': %s", path, strerror (errno));
         return 2;

@@ -8,7 +8,6 @@
 #include <assert.h>
 #include <czmq.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +67,7 @@ mf_spawn_new (int count, const char *kernel, char *err, size_t errlen)
         return NULL;
     }
     int start [2];
-    if (pipe2 (start, O_CLOEXEC)) {
+    if (mf_sys_pipe (start)) {
         free (self->pids);
         free (self);
         snprintf (err, errlen, "cannot make a pipe: %s", strerror (errno));

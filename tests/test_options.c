@@ -184,8 +184,9 @@ START_TEST (outputs_by_identity)
     sprintf (up, "%s/../%s/o.png", th_dir, strrchr (th_dir, '/') + 1);
     //  Four different files: fine, and nothing is made.
     mf_options_t opts;
-    char *argv [] = { "mandelfarm-master", "-o", png, "--raw", npy, "--stats",
-                      th_path ("s.json"), "--checkpoint", th_path ("c.journal"), NULL };
+    char *json = th_path ("s.json"), *journal = th_path ("c.journal");
+    char *argv [] = { "mandelfarm-master", "-o", png, "--raw", npy, "--stats", json,
+                      "--checkpoint", journal, NULL };
     ck_assert_int_eq (mf_options_parse (9, argv, &opts, err, sizeof err), 0);
     ck_assert_int_eq (mf_options_check_files (&opts, err, sizeof err), 0);
     ck_assert_int_eq (th_count_entries (th_dir), 0);
@@ -229,6 +230,8 @@ START_TEST (outputs_by_identity)
     ck_assert_int_eq (mf_options_check_files (&opts, err, sizeof err), 0);
     free (png);
     free (npy);
+    free (json);
+    free (journal);
     free (dot);
     free (up);
     free (hard);

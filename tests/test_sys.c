@@ -1,6 +1,7 @@
 /*  mf_sys: the calls that differ between systems do what they say here,
     on Linux: random bytes, the open-file limit raised to the hard one,
-    descriptors closed but one, the program's own path, memory facts. */
+    descriptors closed but one, close-on-exec pipes, the program's own
+    path, memory facts, death with the parent. */
 #include "helpers.h"
 #include "mf_sys.h"
 
@@ -84,6 +85,21 @@ START_TEST (close_from_3)
 }
 END_TEST
 
+START_TEST (pipe_cloexec)
+{
+    int fds [2];
+    ck_assert_int_eq (mf_sys_pipe (fds), 0);
+    ck_assert (fcntl (fds [0], F_GETFD) & FD_CLOEXEC);
+    ck_assert (fcntl (fds [1], F_GETFD) & FD_CLOEXEC);
+    ck_assert_int_eq (write (fds [1], "x", 1), 1);
+    char byte = 0;
+    ck_assert_int_eq (read (fds [0], &byte, 1), 1);
+    ck_assert (byte == 'x');
+    close (fds [0]);
+    close (fds [1]);
+}
+END_TEST
+
 START_TEST (self_path)
 {
     char path [4096];
@@ -154,6 +170,7 @@ main (void)
     tcase_add_test (tc, random_bytes);
     tcase_add_test (tc, fd_limit_raised);
     tcase_add_test (tc, close_from_3);
+    tcase_add_test (tc, pipe_cloexec);
     tcase_add_test (tc, self_path);
     tcase_add_test (tc, memory);
     tcase_add_test (tc, die_with_parent);
