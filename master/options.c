@@ -409,7 +409,8 @@ s_identify (s_output_t *out, char *err, size_t errlen)
         return -1;
     }
     if (stat (out->path, &st) == 0) {
-        const char *kind = mf_outfile_kind (st.st_mode);
+        //  --listen's socket file: launch.c says whether it may be bound.
+        const char *kind = strcmp (out->flag, "--listen")? mf_outfile_kind (st.st_mode): NULL;
         if (kind) {
             snprintf (err, errlen, "%s: '%s' is %s, not a regular file; give the path of a "
                       "file (it is written beside and renamed into place, so only a regular "
@@ -434,11 +435,17 @@ s_identify (s_output_t *out, char *err, size_t errlen)
 int
 mf_options_check_files (const mf_options_t *opts, char *err, size_t errlen)
 {
+    //  An ipc:// --listen makes a file too (not an abstract "@name", and
+    //  not "*", for which libzmq picks a fresh name).
+    const char *socket = opts->listen && strncmp (opts->listen, "ipc://", 6) == 0
+                       && opts->listen [6] != '@' && strcmp (opts->listen + 6, "*")
+                       ? opts->listen + 6: NULL;
     s_output_t outputs [] = {
         { .flag = "-o", .path = opts->live? NULL: opts->output },
         { .flag = "--raw", .path = opts->raw },
         { .flag = "--checkpoint", .path = opts->checkpoint },
-        { .flag = "--stats", .path = opts->stats }
+        { .flag = "--stats", .path = opts->stats },
+        { .flag = "--listen", .path = socket }
     };
     size_t count = sizeof outputs / sizeof outputs [0];
     for (size_t a = 0; a < count; a++) {

@@ -51,12 +51,13 @@ typedef struct {
 int mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen);
 
 //  Checks the output files against the file system, before anything is
-//  written: -o, --raw, --checkpoint and --stats must be four different
-//  files, compared by identity (device and inode when a file exists,
-//  else the resolved path where it will be: "./o.png" is "o.png"); each
-//  must be a regular file or not exist yet, in a directory that exists;
-//  --checkpoint must not be a symbolic link. Returns 0, or -1 with one
-//  line in err naming the flag (and both flags for an alias).
+//  written: -o, --raw, --checkpoint, --stats and the socket file of an
+//  ipc:// --listen must be different files, compared by identity (device
+//  and inode when a file exists, else the resolved path where it will
+//  be: "./o.png" is "o.png"); each output must be a regular file or not
+//  exist yet, in a directory that exists; --checkpoint must not be a
+//  symbolic link. Returns 0, or -1 with one line in err naming the flag
+//  (and both flags for an alias).
 int mf_options_check_files (const mf_options_t *opts, char *err, size_t errlen);
 
 //  Writes the --help text.

@@ -220,6 +220,13 @@ START_TEST (outputs_by_identity)
     ck_assert_ptr_nonnull (strstr (err, "--checkpoint"));
     ck_assert_int_eq (s_check (err, sizeof err, "-o", th_dir, NULL, NULL), -1);
     ck_assert_ptr_nonnull (strstr (err, "a directory"));
+    //  The socket file of an ipc:// --listen is one more file.
+    char *listen = malloc (strlen (npy) + 8);
+    sprintf (listen, "ipc://%s", npy);
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", npy, "--listen", listen), -1);
+    ck_assert_ptr_nonnull (strstr (err, "--listen"));
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", png, "--listen", "ipc://@o.npy"), 0);
+    free (listen);
     //  A directory that does not exist.
     char *missing = th_path ("no/such.png");
     ck_assert_int_eq (s_check (err, sizeof err, "-o", missing, NULL, NULL), -1);
