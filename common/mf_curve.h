@@ -4,14 +4,14 @@
     server or client.
 
     Certificates are read by a reader of our own instead of zconfig_load,
-    which prints a file's bytes to stderr when it cannot parse them and
-    "loads" a directory without complaint. It follows zconfig's grammar
-    (ZPL as zconfig_chunk_load reads it), because zauth reads the allow
-    directory with zconfig: a certificate we accept, zauth reads with the
-    same keys (fuzz/fuzz_cert.c checks exactly that against libczmq), and
-    what is ambiguous there (two curve sections, a key twice, a line too
-    long) is refused here. Every key is checked as Z85 before libzmq sees
-    it, so no setter can fail on it.
+    which prints a file's bytes to stderr when it cannot parse them,
+    "loads" a directory without complaint, and reads a file of any size
+    whole. It follows zconfig's grammar (ZPL as zconfig_chunk_load reads
+    it), so that any CZMQ tool reads a certificate we accept with the same
+    keys (fuzz/fuzz_cert.c checks exactly that against libczmq), and what
+    is ambiguous there (two curve sections, a key twice, a line too long)
+    is refused here. Every key is checked as Z85 before libzmq sees it,
+    so no setter can fail on it.
 
     A CURVE server authenticates nobody by itself: libzmq lets any client
     in when no ZAP handler answers, unless the socket has a ZAP domain and
