@@ -251,8 +251,14 @@ mf_curve_load (const char *path, bool secret, mf_curve_keys_t *keys,
         close (fd);
         return -1;
     }
-    //  One byte more than a certificate may have, to see a file too large.
-    char *text = st.st_size > MF_CURVE_FILE_MAX? NULL: malloc (MF_CURVE_FILE_MAX + 1);
+    if (st.st_size > MF_CURVE_FILE_MAX) {
+        snprintf (err, errlen, "'%s' is not a certificate: %lld bytes, where a certificate "
+                  "has at most %d", path, (long long) st.st_size, MF_CURVE_FILE_MAX);
+        close (fd);
+        return -1;
+    }
+    //  One byte more than a certificate may have, to see a file that grew.
+    char *text = malloc (MF_CURVE_FILE_MAX + 1);
     size_t got = 0;
     ssize_t rc_read = 1;
     while (text && got <= MF_CURVE_FILE_MAX && rc_read > 0) {
@@ -260,10 +266,11 @@ mf_curve_load (const char *path, bool secret, mf_curve_keys_t *keys,
         if (rc_read > 0)
             got += (size_t) rc_read;
     }
+    int saved = errno;
     close (fd);
     if (!text || rc_read < 0) {
         snprintf (err, errlen, "cannot read '%s': %s", path,
-                  text? strerror (errno): "larger than a certificate");
+                  text? strerror (saved): "out of memory");
         free (text);
         return -1;
     }

@@ -4,14 +4,14 @@
     server or client.
 
     Certificates are read by a reader of our own instead of zconfig_load,
-    which prints a file's bytes to stderr when it cannot parse them and
-    "loads" a directory without complaint. It follows zconfig's grammar
-    (ZPL as zconfig_chunk_load reads it), because zauth reads the allow
-    directory with zconfig: a certificate we accept, zauth reads with the
-    same keys (fuzz/fuzz_cert.c checks exactly that against libczmq), and
-    what is ambiguous there (two curve sections, a key twice, a line too
-    long) is refused here. Every key is checked as Z85 before libzmq sees
-    it, so no setter can fail on it.
+    which prints a file's bytes to stderr when it cannot parse them,
+    "loads" a directory without complaint, and reads a file of any size
+    whole. It follows zconfig's grammar (ZPL as zconfig_chunk_load reads
+    it), so that any CZMQ tool reads a certificate we accept with the same
+    keys (fuzz/fuzz_cert.c checks exactly that against libczmq), and what
+    is ambiguous there (two curve sections, a key twice, a line too long)
+    is refused here. Every key is checked as Z85 before libzmq sees it,
+    so no setter can fail on it.
 
     A CURVE server authenticates nobody by itself: libzmq lets any client
     in when no ZAP handler answers, unless the socket has a ZAP domain and
@@ -28,7 +28,8 @@
 
 #define MF_CURVE_KEY_TXT 40             //  characters of a 32-byte key in Z85
 #define MF_CURVE_KEY_BIN 32             //  bytes of a key
-#define MF_CURVE_FILE_MAX 65536         //  bytes: a certificate is far smaller
+#define MF_CURVE_FILE_MAX 8192          //  bytes: a certificate is about 500; a larger
+                                        //  file is refused without being read
 #define MF_CURVE_DOMAIN "mandelfarm"    //  ZAP domain of the remote link
 
 typedef struct {
@@ -51,10 +52,13 @@ int mf_curve_z85_key (const char *text, unsigned char *bin);
 int mf_curve_parse (const char *text, size_t size, mf_curve_keys_t *keys,
                     char *err, size_t errlen);
 
-//  Loads the certificate at path. With secret, the file must hold a
-//  secret key that matches its public key, and be private to its owner
+//  Loads the certificate at path: a regular file of at most
+//  MF_CURVE_FILE_MAX bytes (its size is checked before anything is read,
+//  and the read is bounded all the same). With secret, the file must hold
+//  a secret key that matches its public key, and be private to its owner
 //  (no permission bits for group or others, as ssh demands of a key).
-//  Returns 0, or -1 with the reason in err (naming the path).
+//  Returns 0 (or 1 without secret: the file also held a secret key), or
+//  -1 with the reason in err (naming the path).
 int mf_curve_load (const char *path, bool secret, mf_curve_keys_t *keys,
                    char *err, size_t errlen);
 

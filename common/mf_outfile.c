@@ -3,10 +3,13 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define TEMP_NAME "/.mandelfarm-XXXXXX" //  beside the final file; mkstemp fills the Xs
 
 //  The process's umask, read once before main: reading it means setting
 //  it, and doing that later could race with another thread creating a
@@ -21,8 +24,9 @@ s_read_umask (void)
 }
 
 struct _mf_outfile_t {
-    char *path;                         //  final name
-    char *temp;                         //  temporary name, same directory
+    char *path;                         //  final name as the caller gave it, for messages
+    char *target;                       //  the file renamed over: links followed
+    char *temp;                         //  temporary name, in target's directory
     FILE *stream;                       //  open on temp
 };
 
@@ -50,35 +54,101 @@ s_split (const char *path, char *dir, size_t dirlen, const char **base)
     return **base? 0: -1;
 }
 
+const char *
+mf_outfile_kind (mode_t mode)
+{
+    return S_ISREG (mode)? NULL
+         : S_ISDIR (mode)? "a directory"
+         : S_ISFIFO (mode)? "a FIFO"
+         : S_ISCHR (mode)? "a character device"
+         : S_ISBLK (mode)? "a block device"
+         : S_ISSOCK (mode)? "a socket"
+         : S_ISLNK (mode)? "a symbolic link"
+         :                 "not a regular file";
+}
+
+int
+mf_outfile_resolve (const char *path, char *resolved, size_t size, char *err, size_t errlen)
+{
+    char current [PATH_MAX], target [PATH_MAX], dir [PATH_MAX], real [PATH_MAX];
+    if (snprintf (current, sizeof current, "%s", path) >= (int) sizeof current) {
+        snprintf (err, errlen, "'%s' is too long a path", path);
+        return -1;
+    }
+    for (int depth = 0; ; depth++) {
+        struct stat st;
+        if (lstat (current, &st) || !S_ISLNK (st.st_mode))
+            break;
+        ssize_t len = depth < MF_OUTFILE_LINKS? readlink (current, target, sizeof target - 1): -1;
+        if (len <= 0 || len >= (ssize_t) sizeof target - 1) {
+            snprintf (err, errlen, "'%s' is a symbolic link that cannot be followed%s", path,
+                      depth < MF_OUTFILE_LINKS? "": " (too many links in a row)");
+            return -1;
+        }
+        target [len] = 0;
+        //  A relative link is relative to the directory it is in.
+        const char *base;
+        if (target [0] != '/' && s_split (current, dir, sizeof dir, &base) == 0) {
+            if (snprintf (current, sizeof current, "%s/%s", dir, target) >= (int) sizeof current) {
+                snprintf (err, errlen, "'%s' is too long a path", path);
+                return -1;
+            }
+        }
+        else
+            memcpy (current, target, (size_t) len + 1);
+    }
+    const char *base;
+    if (s_split (current, dir, sizeof dir, &base)) {
+        snprintf (err, errlen, "'%s' is not a file name", path);
+        return -1;
+    }
+    if (!realpath (dir, real)) {
+        snprintf (err, errlen, "cannot write in '%s': %s", dir, strerror (errno));
+        return -1;
+    }
+    if (snprintf (resolved, size, "%s/%s", strcmp (real, "/")? real: "", base) >= (int) size) {
+        snprintf (err, errlen, "'%s' is too long a path", path);
+        return -1;
+    }
+    return 0;
+}
+
 static mf_outfile_t *
 s_open_temp (const char *path, char *err, size_t errlen)
 {
-    char dir [4096];
-    const char *base;
-    if (s_split (path, dir, sizeof dir, &base)) {
-        snprintf (err, errlen, "'%s' is not a file name", path);
+    char target [PATH_MAX];
+    if (mf_outfile_resolve (path, target, sizeof target, err, errlen))
         return NULL;
-    }
-    struct stat st;
-    if (stat (path, &st) == 0 && S_ISDIR (st.st_mode)) {
-        snprintf (err, errlen, "'%s' is a directory", path);
+    struct stat st, link;
+    if (stat (target, &st) == 0 && !S_ISREG (st.st_mode)) {
+        if (lstat (path, &link) == 0 && S_ISLNK (link.st_mode))
+            snprintf (err, errlen, "'%s' leads to '%s', which is %s, not a regular file",
+                      path, target, mf_outfile_kind (st.st_mode));
+        else
+            snprintf (err, errlen, "'%s' is %s, not a regular file", path,
+                      mf_outfile_kind (st.st_mode));
         return NULL;
     }
     mf_outfile_t *self = calloc (1, sizeof *self);
-    size_t templen = strlen (dir) + strlen (base) + 16;
+    size_t templen = strlen (target) + sizeof TEMP_NAME;
     if (self) {
         self->path = strdup (path);
+        self->target = strdup (target);
         self->temp = malloc (templen);
     }
-    if (!self || !self->path || !self->temp) {
+    if (!self || !self->path || !self->target || !self->temp) {
         snprintf (err, errlen, "out of memory");
         mf_outfile_abort (&self);
         return NULL;
     }
-    snprintf (self->temp, templen, "%s/.%s.tmp-XXXXXX", dir, base);
+    //  The directory of target, which is absolute: it has a '/'.
+    size_t dirlen = (size_t) (strrchr (target, '/') - target);
+    memcpy (self->temp, target, dirlen);
+    memcpy (self->temp + dirlen, TEMP_NAME, sizeof TEMP_NAME);
     int fd = mkstemp (self->temp);
     if (fd < 0) {
-        snprintf (err, errlen, "cannot write in '%s': %s", dir, strerror (errno));
+        snprintf (err, errlen, "cannot write in '%.*s': %s", dirlen? (int) dirlen: 1,
+                  dirlen? target: "/", strerror (errno));
         free (self->temp);
         self->temp = NULL;
         mf_outfile_abort (&self);
@@ -137,7 +207,7 @@ mf_outfile_commit (mf_outfile_t **self_p, char *err, size_t errlen)
         mf_outfile_abort (self_p);
         return -1;
     }
-    if (rename (self->temp, self->path) != 0) {
+    if (rename (self->temp, self->target) != 0) {
         snprintf (err, errlen, "cannot rename to '%s': %s", self->path, strerror (errno));
         mf_outfile_abort (self_p);
         return -1;
@@ -159,6 +229,7 @@ mf_outfile_abort (mf_outfile_t **self_p)
         if (self->temp)
             unlink (self->temp);
         free (self->temp);
+        free (self->target);
         free (self->path);
         free (self);
         *self_p = NULL;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #define MF_MAX_DIM 65536          //  largest width or height, pixels
+#define MF_MAX_PIXELS (1u << 30)  //  largest width * height, pixels: 4 GiB of mu
 
 typedef struct {
     double center_re;             //  real part of the view's center

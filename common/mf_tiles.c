@@ -31,7 +31,8 @@ s_compare (const void *a, const void *b)
 mf_tiles_t *
 mf_tiles_new (uint32_t width, uint32_t height, uint32_t edge)
 {
-    if (!width || !height || !edge)
+    uint32_t count = mf_tiles_count_for (width, height, edge);
+    if (count == 0)
         return NULL;
     mf_tiles_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -39,12 +40,11 @@ mf_tiles_new (uint32_t width, uint32_t height, uint32_t edge)
     self->width = width;
     self->height = height;
     self->edge = edge;
-    self->cols = (width + edge - 1) / edge;
-    self->rows = (height + edge - 1) / edge;
-    uint64_t count = (uint64_t) self->cols * self->rows;
-    self->count = (uint32_t) count;
-    self->order = malloc (count * sizeof *self->order);
-    s_sort_key_t *keys = malloc (count * sizeof *keys);
+    self->cols = width / edge + (width % edge != 0);
+    self->rows = height / edge + (height % edge != 0);
+    self->count = count;
+    self->order = malloc ((size_t) count * sizeof *self->order);
+    s_sort_key_t *keys = malloc ((size_t) count * sizeof *keys);
     if (!self->order || !keys) {
         free (keys);
         mf_tiles_destroy (&self);
@@ -85,8 +85,13 @@ mf_tiles_count (const mf_tiles_t *self)
 uint32_t
 mf_tiles_count_for (uint32_t width, uint32_t height, uint32_t edge)
 {
-    assert (edge > 0);
-    return ((width + edge - 1) / edge) * ((height + edge - 1) / edge);
+    if (!width || !height || !edge)
+        return 0;
+    //  Rounded up without width + edge - 1, which can wrap.
+    uint64_t cols = width / edge + (width % edge != 0);
+    uint64_t rows = height / edge + (height % edge != 0);
+    uint64_t count = cols * rows;
+    return count > UINT32_MAX? 0: (uint32_t) count;
 }
 
 uint32_t

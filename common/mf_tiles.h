@@ -24,7 +24,8 @@ typedef struct {
 typedef struct _mf_tiles_t mf_tiles_t;
 
 //  Creates the grid of an image of width x height pixels with square tiles
-//  of edge pixels. Returns NULL when out of memory or a size is zero.
+//  of edge pixels. Returns NULL when out of memory, a size is zero, or the
+//  grid would have more tiles than 32 bits count.
 mf_tiles_t *mf_tiles_new (uint32_t width, uint32_t height, uint32_t edge);
 
 //  Destroys the grid; safe twice, nulls the caller's pointer.
@@ -34,7 +35,8 @@ void mf_tiles_destroy (mf_tiles_t **self_p);
 uint32_t mf_tiles_count (const mf_tiles_t *self);
 
 //  Number of tiles of an image of width x height pixels in tiles of edge,
-//  without making the grid.
+//  without making the grid; 0 when a size is 0 or the count does not fit
+//  in 32 bits (no such grid can be made).
 uint32_t mf_tiles_count_for (uint32_t width, uint32_t height, uint32_t edge);
 
 //  The id of the tile holding pixel (x, y) (inside the image).

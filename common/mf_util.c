@@ -87,18 +87,43 @@ mf_online_cpus (void)
     return n < 1? 1: (int) n;
 }
 
-uint64_t
-mf_physical_memory (void)
-{
-    long pages = sysconf (_SC_PHYS_PAGES);
-    long size = sysconf (_SC_PAGESIZE);
-    if (pages <= 0 || size <= 0)
-        return 0;
-    return (uint64_t) pages * (uint64_t) size;
-}
-
 void
 mf_format_exact (double value, char *buffer, size_t size)
 {
     snprintf (buffer, size, "%.17g", value);
+}
+
+int
+mf_json_string (const char *text, char *buffer, size_t size)
+{
+    static const char hex [] = "0123456789abcdef";
+    size_t len = 0;
+    //  Each step writes at most 6 bytes; 2 more close the string.
+    if (size < 3)
+        return -1;
+    buffer [len++] = '"';
+    for (const unsigned char *c = (const unsigned char *) text; *c; c++) {
+        if (len + 6 + 2 > size) {
+            snprintf (buffer, size, "\"\"");
+            return -1;
+        }
+        const char *named = *c == '"'? "\\\"": *c == '\\'? "\\\\": *c == '\n'? "\\n"
+                          : *c == '\t'? "\\t": *c == '\r'? "\\r": NULL;
+        if (named) {
+            buffer [len++] = named [0];
+            buffer [len++] = named [1];
+        }
+        else
+        if (*c < 0x20 || *c >= 0x7f) {
+            memcpy (buffer + len, "\\u00", 4);
+            buffer [len + 4] = hex [*c >> 4];
+            buffer [len + 5] = hex [*c & 15];
+            len += 6;
+        }
+        else
+            buffer [len++] = (char) *c;
+    }
+    buffer [len++] = '"';
+    buffer [len] = 0;
+    return 0;
 }

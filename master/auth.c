@@ -1,9 +1,10 @@
 /*  mf_auth: see auth.h.
 
-    Two threads besides the caller's: CZMQ's zauth actor (the ZAP handler)
-    and a monitor actor that reads the guarded socket's handshake failures
-    and logs them, so an operator sees a stranger being turned away (and
-    why) instead of a worker that silently never joins.
+    Two threads besides the caller's: the ZAP handler, an actor that
+    answers libzmq's requests on inproc://zeromq.zap.01, and a monitor
+    actor that reads the guarded socket's handshake failures and logs
+    them, so an operator sees a stranger being turned away (and why)
+    instead of a worker that silently never joins.
 */
 #include "auth.h"
 #include "mf_log.h"
@@ -19,18 +20,28 @@
 #include <sys/stat.h>
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"   //  RFC 27: the one ZAP handler of a context
+#define ZAP_VERSION "1.0"                       //  RFC 27's version frame
 #define PROBE_SEQUENCE "mf-probe"               //  request id of our probes
 #define LOG_FIRST 10                            //  refusals logged one by one, then 1 in LOG_EVERY
 #define LOG_EVERY 100
 
 struct _mf_auth_t {
-    zactor_t *zauth;                    //  CZMQ's ZAP handler, CURVE policy on dir
+    zactor_t *handler;                  //  the ZAP handler
+    atomic_int handler_failed;          //  set by the handler before it signals: bind failed
     zactor_t *monitor;                  //  logs refused handshakes, or NULL
     char monitor_endpoint [64];         //  where libzmq publishes those events
     mf_curve_keys_t keys;               //  the master's key pair
     char dir [PATH_MAX];                //  the allow directory, absolute
     atomic_ulong refused;               //  handshakes refused so far
 };
+
+//  The allowed keys as the handler last read them (its thread's alone).
+typedef struct {
+    unsigned char (*keys) [MF_CURVE_KEY_BIN];   //  public keys, binary
+    size_t count;                       //  entries in keys
+    size_t capacity;                    //  room in keys
+    uint64_t fingerprint;               //  of the directory when read; 0: never read
+} s_allowed_t;
 
 static bool
 s_ends_with (const char *text, const char *suffix)
@@ -39,12 +50,15 @@ s_ends_with (const char *text, const char *suffix)
     return len >= suffix_len && strcmp (text + len - suffix_len, suffix) == 0;
 }
 
-//  Reads dir like zauth's certificate store does (every file not ending
-//  in _secret is a certificate). Returns the number of public
-//  certificates, with the first one's key in first; -1 if dir cannot be
-//  read. With warn, logs what an operator should know about the others.
+//  Called for each public certificate s_scan finds.
+typedef void (s_found_fn) (void *arg, const mf_curve_keys_t *keys);
+
+//  Reads dir as the handler does: every regular file not ending in
+//  _secret is a certificate. Returns the number of public certificates
+//  (each passed to fn if not NULL), or -1 if dir cannot be read. With
+//  warn, logs what an operator should know about the other files.
 static int
-s_scan (const char *dir, bool warn, char *first, char *err, size_t errlen)
+s_scan (const char *dir, bool warn, s_found_fn *fn, void *arg, char *err, size_t errlen)
 {
     DIR *handle = opendir (dir);
     if (!handle) {
@@ -68,6 +82,7 @@ s_scan (const char *dir, bool warn, char *first, char *err, size_t errlen)
                          "directory needs only workers' public certificates", path);
             continue;
         }
+        //  mf_curve_load refuses a file larger than a certificate unread.
         mf_curve_keys_t keys;
         char why [PATH_MAX + 256];
         int rc = mf_curve_load (path, false, &keys, why, sizeof why);
@@ -79,8 +94,9 @@ s_scan (const char *dir, bool warn, char *first, char *err, size_t errlen)
         if (rc == 1 && warn)
             mf_warn ("--allow: '%s' also holds a secret key; a worker's secret key should "
                      "never leave its machine (copy only the public certificate)", path);
-        if (count++ == 0 && first)
-            memcpy (first, keys.public_txt, sizeof keys.public_txt);
+        if (fn)
+            fn (arg, &keys);
+        count++;
     }
     closedir (handle);
     return count;
@@ -95,7 +111,172 @@ mf_auth_check_dir (const char *dir, char *err, size_t errlen)
                   "workers' public certificates", dir);
         return -1;
     }
-    return s_scan (dir, true, NULL, err, errlen);
+    return s_scan (dir, true, NULL, NULL, err, errlen);
+}
+
+//  FNV-1a over bytes, continuing from hash.
+static uint64_t
+s_hash (uint64_t hash, const void *data, size_t size)
+{
+    const unsigned char *bytes = data;
+    for (size_t index = 0; index < size; index++)
+        hash = (hash ^ bytes [index]) * 0x100000001b3u;
+    return hash;
+}
+
+//  What the directory looks like, without reading a file: its entries'
+//  names, inodes, sizes and times. 0 if it cannot be read.
+static uint64_t
+s_fingerprint (const char *dir)
+{
+    DIR *handle = opendir (dir);
+    if (!handle)
+        return 0;
+    uint64_t hash = 0xcbf29ce484222325u;
+    struct stat st;
+    if (fstat (dirfd (handle), &st) == 0)
+        hash = s_hash (hash, &st.st_mtim, sizeof st.st_mtim);
+    struct dirent *entry;
+    //  readdir's order is the directory's; one file changed still changes
+    //  the sum below whatever the order.
+    uint64_t sum = 0;
+    while ((entry = readdir (handle))) {
+        uint64_t one = s_hash (0xcbf29ce484222325u, entry->d_name, strlen (entry->d_name));
+        if (fstatat (dirfd (handle), entry->d_name, &st, 0) == 0) {
+            one = s_hash (one, &st.st_ino, sizeof st.st_ino);
+            one = s_hash (one, &st.st_size, sizeof st.st_size);
+            one = s_hash (one, &st.st_mtim, sizeof st.st_mtim);
+            one = s_hash (one, &st.st_ctim, sizeof st.st_ctim);
+        }
+        sum += one;
+    }
+    closedir (handle);
+    hash = s_hash (hash, &sum, sizeof sum);
+    return hash? hash: 1;
+}
+
+static void
+s_add_key (void *arg, const mf_curve_keys_t *keys)
+{
+    s_allowed_t *allowed = arg;
+    if (allowed->count == allowed->capacity) {
+        size_t capacity = allowed->capacity? 2 * allowed->capacity: 16;
+        void *grown = realloc (allowed->keys, capacity * sizeof *allowed->keys);
+        if (!grown)
+            return;             //  that worker is refused: fail closed
+        allowed->keys = grown;
+        allowed->capacity = capacity;
+    }
+    if (mf_curve_z85_key (keys->public_txt, allowed->keys [allowed->count]) == 0)
+        allowed->count++;
+}
+
+//  Whether key is allowed now: reads the directory again first if it
+//  changed since the last time (warning about its files then, but not
+//  the first time: mf_auth_check_dir did at start).
+static bool
+s_is_allowed (mf_auth_t *self, s_allowed_t *allowed, const unsigned char *key)
+{
+    uint64_t fingerprint = s_fingerprint (self->dir);
+    if (fingerprint == 0) {
+        allowed->count = 0;
+        allowed->fingerprint = 0;
+        return false;
+    }
+    if (fingerprint != allowed->fingerprint) {
+        bool again = allowed->fingerprint != 0;
+        char err [PATH_MAX + 128];
+        allowed->count = 0;
+        if (s_scan (self->dir, again, s_add_key, allowed, err, sizeof err) < 0) {
+            allowed->count = 0;
+            return false;
+        }
+        allowed->fingerprint = fingerprint;
+    }
+    for (size_t index = 0; index < allowed->count; index++)
+        if (memcmp (allowed->keys [index], key, MF_CURVE_KEY_BIN) == 0)
+            return true;
+    return false;
+}
+
+//  Answers one ZAP request (RFC 27): 200 for a CURVE client whose key is
+//  allowed, 400 for anything else.
+static void
+s_answer (mf_auth_t *self, zsock_t *zap, s_allowed_t *allowed)
+{
+    zmsg_t *request = zmsg_recv (zap);
+    if (!request)
+        return;
+    char *version = zmsg_popstr (request);
+    char *sequence = zmsg_popstr (request);
+    char *domain = zmsg_popstr (request);
+    char *address = zmsg_popstr (request);
+    char *identity = zmsg_popstr (request);
+    char *mechanism = zmsg_popstr (request);
+    zframe_t *credentials = zmsg_pop (request);
+    const char *code = "400", *text = "not allowed";
+    char user [MF_CURVE_KEY_TXT + 1] = "";
+    if (!version || strcmp (version, ZAP_VERSION) || !sequence) {
+        //  Not a request libzmq would send: answered all the same, so that
+        //  the REP socket can take the next one.
+        code = "500";
+        text = "bad request";
+    }
+    else
+    if (mechanism && strcmp (mechanism, "CURVE") == 0 && domain
+    &&  strcmp (domain, MF_CURVE_DOMAIN) == 0 && credentials
+    &&  zframe_size (credentials) == MF_CURVE_KEY_BIN
+    &&  s_is_allowed (self, allowed, zframe_data (credentials))) {
+        code = "200";
+        text = "OK";
+        zmq_z85_encode (user, zframe_data (credentials), MF_CURVE_KEY_BIN);
+    }
+    zmsg_t *reply = zmsg_new ();
+    zmsg_addstr (reply, ZAP_VERSION);
+    zmsg_addstr (reply, sequence? sequence: "");
+    zmsg_addstr (reply, code);
+    zmsg_addstr (reply, text);
+    zmsg_addstr (reply, user);
+    zmsg_addmem (reply, NULL, 0);       //  no metadata
+    zmsg_send (&reply, zap);
+    zmsg_destroy (&reply);
+    zframe_destroy (&credentials);
+    zstr_free (&version);
+    zstr_free (&sequence);
+    zstr_free (&domain);
+    zstr_free (&address);
+    zstr_free (&identity);
+    zstr_free (&mechanism);
+    zmsg_destroy (&request);
+}
+
+//  The handler actor: binds the ZAP endpoint (fails if it is taken:
+//  another handler runs in this process), then answers until $TERM.
+static void
+s_handler (zsock_t *pipe, void *arg)
+{
+    mf_auth_t *self = (mf_auth_t *) arg;
+    zsock_t *zap = zsock_new (ZMQ_REP);
+    if (!zap || zsock_bind (zap, ZAP_ENDPOINT) != 0) {
+        zsock_destroy (&zap);
+        atomic_store (&self->handler_failed, 1);
+        zsock_signal (pipe, 1);
+        return;
+    }
+    zsock_set_linger (zap, 0);
+    s_allowed_t allowed = { NULL, 0, 0, 0 };
+    zsock_signal (pipe, 0);
+    zpoller_t *poller = zpoller_new (pipe, zap, NULL);
+    while (poller) {
+        void *which = zpoller_wait (poller, -1);
+        if (which == pipe || (!which && zpoller_terminated (poller)))
+            break;              //  $TERM, or the context is going away
+        if (which == zap)
+            s_answer (self, zap, &allowed);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&zap);
+    free (allowed.keys);
 }
 
 //  Asks the ZAP handler about a CURVE client key, as libzmq would.
@@ -117,7 +298,7 @@ s_probe (const char *key_txt, const char *status, char *err, size_t errlen)
     zsock_set_rcvtimeo (req, MF_AUTH_PROBE_MS);
     zsock_set_sndtimeo (req, MF_AUTH_PROBE_MS);
     zmsg_t *request = zmsg_new ();
-    zmsg_addstr (request, "1.0");
+    zmsg_addstr (request, ZAP_VERSION);
     zmsg_addstr (request, PROBE_SEQUENCE);
     zmsg_addstr (request, MF_CURVE_DOMAIN);
     zmsg_addstr (request, "127.0.0.1");
@@ -132,7 +313,7 @@ s_probe (const char *key_txt, const char *status, char *err, size_t errlen)
     char *version = reply? zmsg_popstr (reply): NULL;
     char *sequence = reply? zmsg_popstr (reply): NULL;
     char *code = reply? zmsg_popstr (reply): NULL;
-    bool ok = version && sequence && code && streq (version, "1.0")
+    bool ok = version && sequence && code && streq (version, ZAP_VERSION)
            && streq (sequence, PROBE_SEQUENCE) && streq (code, status);
     const char *whose = streq (status, "200")? "an allowed": "a stranger's";
     if (!ok && !reply)
@@ -149,6 +330,15 @@ s_probe (const char *key_txt, const char *status, char *err, size_t errlen)
     return ok? 0: -1;
 }
 
+//  Keeps the first key s_scan finds, for the probe.
+static void
+s_first_key (void *arg, const mf_curve_keys_t *keys)
+{
+    char *first = arg;
+    if (!first [0])
+        memcpy (first, keys->public_txt, sizeof keys->public_txt);
+}
+
 mf_auth_t *
 mf_auth_new (const mf_curve_keys_t *keys, const char *allow_dir, char *err, size_t errlen)
 {
@@ -163,8 +353,7 @@ mf_auth_new (const mf_curve_keys_t *keys, const char *allow_dir, char *err, size
         return NULL;
     }
     self->keys = *keys;
-    //  An absolute path: zauth takes "*" to mean "allow any key", and the
-    //  working directory must not matter.
+    //  An absolute path: the working directory must not matter.
     struct stat st;
     if (!realpath (allow_dir, self->dir) || stat (self->dir, &st) || !S_ISDIR (st.st_mode)) {
         snprintf (err, errlen, "--allow: '%s' is not a directory; give a directory of "
@@ -173,38 +362,27 @@ mf_auth_new (const mf_curve_keys_t *keys, const char *allow_dir, char *err, size
         return NULL;
     }
     char known [MF_CURVE_KEY_TXT + 1] = "";
-    if (s_scan (self->dir, false, known, err, errlen) < 0) {
+    if (s_scan (self->dir, false, s_first_key, known, err, errlen) < 0) {
         mf_auth_destroy (&self);
         return NULL;
     }
-    //  zauth asserts when the ZAP endpoint is taken: find out first.
-    zsock_t *taken = zsock_new (ZMQ_REP);
-    if (!taken || zsock_bind (taken, ZAP_ENDPOINT) != 0) {
+    //  zactor_new returns once the handler has signalled, whatever it said.
+    self->handler = zactor_new (s_handler, self);
+    if (!self->handler || atomic_load (&self->handler_failed)) {
         snprintf (err, errlen, "cannot start the authenticator: another ZAP handler "
                   "runs in this process");
-        zsock_destroy (&taken);
-        mf_auth_destroy (&self);
-        return NULL;
-    }
-    zsock_unbind (taken, ZAP_ENDPOINT);
-    zsock_destroy (&taken);
-    self->zauth = zactor_new (zauth, NULL);
-    if (!self->zauth) {
-        snprintf (err, errlen, "cannot start the authenticator (CZMQ zauth)");
         mf_auth_destroy (&self);
         return NULL;
     }
     char stranger_public [MF_CURVE_KEY_TXT + 1], stranger_secret [MF_CURVE_KEY_TXT + 1];
     char why [256] = "";
-    bool ok = zstr_sendx (self->zauth, "CURVE", self->dir, NULL) == 0
-           && zsock_wait (self->zauth) == 0
-           && zmq_curve_keypair (stranger_public, stranger_secret) == 0
+    bool ok = zmq_curve_keypair (stranger_public, stranger_secret) == 0
            && s_probe (stranger_public, "400", why, sizeof why) == 0
            && (!known [0] || s_probe (known, "200", why, sizeof why) == 0);
     explicit_bzero (stranger_secret, sizeof stranger_secret);
     if (!ok) {
         snprintf (err, errlen, "cannot start the authenticator: %s; refusing to listen "
-                  "without it", why [0]? why: "it did not take the CURVE policy");
+                  "without it", why [0]? why: "it could not make a probe key");
         mf_auth_destroy (&self);
         return NULL;
     }
@@ -262,7 +440,7 @@ s_monitor (zsock_t *pipe, void *arg)
 int
 mf_auth_server (mf_auth_t *self, void *socket, char *err, size_t errlen)
 {
-    assert (self && self->zauth);
+    assert (self && self->handler);
     if (mf_curve_server (socket, &self->keys, err, errlen))
         return -1;
     if (self->monitor)
@@ -291,7 +469,7 @@ mf_auth_destroy (mf_auth_t **self_p)
     if (!self)
         return;
     zactor_destroy (&self->monitor);
-    zactor_destroy (&self->zauth);
+    zactor_destroy (&self->handler);
     mf_curve_wipe (&self->keys);
     free (self);
     *self_p = NULL;

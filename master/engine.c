@@ -16,6 +16,7 @@
 #include "mf_kernel.h"
 #include "mf_log.h"
 #include "mf_proto.h"
+#include "mf_sys.h"
 #include "mf_util.h"
 
 #include <assert.h>
@@ -23,7 +24,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #define MAX_LINKS 2                     //  local and remote sockets
@@ -169,8 +169,7 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
         mf_engine_destroy (&self);
         return NULL;
     }
-    if (getrandom (&self->session, sizeof self->session, 0) != sizeof self->session)
-        self->session = (uint32_t) mf_clock_us ();
+    mf_sys_random (&self->session, sizeof self->session);
     if ((opts->local_endpoint && s_bind (self, opts->local_endpoint, NULL, true, err, errlen))
     ||  (opts->listen_endpoint
          && s_bind (self, opts->listen_endpoint, opts->auth, false, err, errlen))) {

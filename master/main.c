@@ -13,6 +13,7 @@
 #include "options.h"
 #include "render.h"
 #include "mf_log.h"
+#include "mf_sys.h"
 #include "mf_version.h"
 #ifdef MF_VIEWER
 #include "viewer.h"
@@ -43,18 +44,14 @@ static int
 s_exec_viewer (char *argv [])
 {
     char self [PATH_MAX], viewer [PATH_MAX + 32];
-    ssize_t len = readlink ("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0) {
-        fprintf (stderr, "mandelfarm-master: --view: cannot find where this program is: %s\n",
-                 strerror (errno));
+    if (mf_sys_self_path (self, sizeof self)) {
+        mf_say ("--view: cannot find where this program is: %s", strerror (errno));
         return 1;
     }
-    self [len] = 0;
     snprintf (viewer, sizeof viewer, "%s/mandelfarm-viewer", dirname (self));
     execv (viewer, argv);
-    fprintf (stderr, "mandelfarm-master: --view needs mandelfarm-viewer beside this program "
-             "(%s): %s; build it with make or install it with make install\n",
-             viewer, strerror (errno));
+    mf_say ("--view needs mandelfarm-viewer beside this program (%s): %s; build it with "
+            "make or install it with make install", viewer, strerror (errno));
     return 1;
 }
 #endif
@@ -66,7 +63,7 @@ main (int argc, char *argv [])
     mf_options_t opts;
     char err [512];
     if (mf_options_parse (argc, argv, &opts, err, sizeof err)) {
-        fprintf (stderr, "mandelfarm-master: %s\n", err);
+        mf_say ("%s", err);
         return 2;
     }
     if (opts.help) {

@@ -2,13 +2,19 @@
 #include "options.h"
 #include "engine.h"
 #include "mf_kernel.h"
+#include "mf_outfile.h"
 #include "mf_proto.h"
 #include "mf_tiles.h"
 #include "mf_util.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
@@ -36,7 +42,9 @@ mf_options_usage (FILE *out)
         "Farm:\n"
         "  -j, --local-workers N      local workers to fork (default %d, the online CPUs;\n"
         "                             0: none, only remote workers)\n"
-        "      --listen ENDPOINT      also accept remote workers, e.g. tcp://*:5555\n"
+        "      --listen ENDPOINT      also accept remote workers: tcp://ADDRESS:PORT with\n"
+        "                             PORT from 1 to 65535 or * (any free one), e.g.\n"
+        "                             tcp://*:5555, or ipc://PATH\n"
         "      --cert FILE_secret     encrypt the --listen link with CURVE, as this master\n"
         "                             (a secret certificate from mandelfarm-keygen)\n"
         "      --allow DIR            with --cert: admit only workers whose public\n"
@@ -68,6 +76,7 @@ mf_options_usage (FILE *out)
         "\n"
         "  -q, --quiet                no progress bar, no summary\n"
         "  -v, --verbose              log workers joining and leaving\n"
+        "                             (of -q and -v, the last one given counts)\n"
         "  -h, --help                 this help\n"
         "  -V, --version              print the version\n"
         "\n"
@@ -81,6 +90,43 @@ s_fail (char *err, size_t errlen, const char *flag, const char *value, const cha
 {
     snprintf (err, errlen, "%s: '%s' is not allowed; %s", flag, value, allowed);
     return -1;
+}
+
+//  Checks a --listen endpoint as a string: tcp://ADDRESS:PORT with PORT
+//  from 1 to 65535 or *, or ipc://PATH. libzmq takes a port of 99999
+//  modulo 65536 and -1 as 65535, silently: we refuse them. Port 0 is
+//  refused too, pointing to its usual spelling, *. Returns NULL, or what
+//  is allowed instead.
+static const char *
+s_check_listen (const char *endpoint)
+{
+    static const char usage [] = "use tcp://ADDRESS:PORT (e.g. tcp://*:5555) or ipc://PATH";
+    if (strncmp (endpoint, "ipc://", 6) == 0) {
+        const char *path = endpoint + 6;
+        if (!*path)
+            return "ipc:// needs a path, e.g. ipc:///tmp/mandelfarm.sock";
+        //  An abstract name ("@name") has the same room, less its NUL.
+        if (strlen (path) >= sizeof ((struct sockaddr_un *) NULL)->sun_path)
+            return "an ipc:// path may have at most 107 bytes; use a shorter one";
+        return NULL;
+    }
+    if (strncmp (endpoint, "tcp://", 6))
+        return usage;
+    const char *address = endpoint + 6;
+    const char *colon = strrchr (address, ':');
+    if (!colon || colon == address)
+        return usage;
+    const char *port = colon + 1;
+    long value;
+    if (strcmp (port, "*") == 0)
+        return NULL;
+    if (strcmp (port, "0") == 0)
+        return "for a port the system chooses, write * (e.g. tcp://127.0.0.1:*); "
+               "otherwise use a port from 1 to 65535";
+    if (*port < '0' || *port > '9' || mf_parse_long (port, 1, 65535, &value))
+        return "the port must be a whole number from 1 to 65535, or * for one the "
+               "system chooses (e.g. tcp://*:5555)";
+    return NULL;
 }
 
 int
@@ -175,12 +221,13 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                                    "use a whole number from 0 to 1024");
                 opts->local_workers = (int) value;
                 break;
-            case OPT_LISTEN:
-                if (strncmp (optarg, "tcp://", 6) && strncmp (optarg, "ipc://", 6))
-                    return s_fail (err, errlen, "--listen", optarg,
-                                   "use tcp://ADDRESS:PORT (e.g. tcp://*:5555) or ipc://PATH");
+            case OPT_LISTEN: {
+                const char *allowed = s_check_listen (optarg);
+                if (allowed)
+                    return s_fail (err, errlen, "--listen", optarg, allowed);
                 opts->listen = optarg;
                 break;
+            }
             case 'o':
                 if (!*optarg)
                     return s_fail (err, errlen, "-o", optarg, "give a file name");
@@ -263,8 +310,10 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                 opts->script = optarg;
                 opts->live = true;
                 break;
-            case 'q': opts->quiet = true; break;
-            case 'v': opts->verbose = true; break;
+            //  The last of -q and -v counts, so that an alias with -q can
+            //  still be made verbose.
+            case 'q': opts->quiet = true; opts->verbose = false; break;
+            case 'v': opts->verbose = true; opts->quiet = false; break;
             case 'h': opts->help = true; return 0;
             case 'V': opts->version = true; return 0;
             case ':':
@@ -294,7 +343,8 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         return s_fail (err, errlen, "--width", text,
                        "use a finite number above 0 that leaves a nonzero pixel size");
     }
-    if ((uint64_t) opts->view.pixel_w * opts->view.pixel_h > MF_MAX_PIXELS) {
+    size_t pixels;
+    if (mf_mul_size (opts->view.pixel_w, opts->view.pixel_h, &pixels) || pixels > MF_MAX_PIXELS) {
         char text [32];
         snprintf (text, sizeof text, "%ux%u", opts->view.pixel_w, opts->view.pixel_h);
         return s_fail (err, errlen, "--size", text,
@@ -305,15 +355,6 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                   "only remote workers can render");
         return -1;
     }
-    const char *files [] = { opts->output, opts->raw, opts->checkpoint, opts->stats };
-    const char *flags [] = { "-o", "--raw", "--checkpoint", "--stats" };
-    for (int a = 1; a < 4; a++)
-        for (int b = 0; b < a; b++)
-            if (files [a] && files [b] && strcmp (files [a], files [b]) == 0) {
-                snprintf (err, errlen, "%s: '%s' is also the %s file; use another name",
-                          flags [a], files [a], flags [b]);
-                return -1;
-            }
     if (opts->cert && !opts->allow) {
         snprintf (err, errlen, "--cert needs --allow DIR: a CURVE master must know which "
                   "workers' public certificates to admit");
@@ -340,6 +381,91 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         snprintf (err, errlen, "%s writes a headless render and cannot be combined with "
                   "--view; in the viewer, s saves the view as a PNG", have_output? "-o": "--raw");
         return -1;
+    }
+    return 0;
+}
+
+//  One output as mf_options_check_files sees it.
+typedef struct {
+    const char *flag;                   //  "-o", "--raw", ...
+    const char *path;                   //  as given, or NULL
+    bool exists;                        //  whether dev and ino say who it is
+    dev_t dev;                          //  device of the file (links followed)
+    ino_t ino;                          //  its inode
+    char resolved [PATH_MAX];           //  if it does not exist: where it will be
+} s_output_t;
+
+//  Finds out who an output is. Returns 0, or -1 with one line in err.
+static int
+s_identify (s_output_t *out, char *err, size_t errlen)
+{
+    struct stat st;
+    //  The journal is removed when the render completes: through a link,
+    //  that would remove the link and leave the journal behind.
+    if (strcmp (out->flag, "--checkpoint") == 0 && lstat (out->path, &st) == 0
+    &&  S_ISLNK (st.st_mode)) {
+        snprintf (err, errlen, "--checkpoint: '%s' is a symbolic link; give the journal's own "
+                  "path (it is removed when the render completes)", out->path);
+        return -1;
+    }
+    if (stat (out->path, &st) == 0) {
+        //  --listen's socket file: launch.c says whether it may be bound.
+        const char *kind = strcmp (out->flag, "--listen")? mf_outfile_kind (st.st_mode): NULL;
+        if (kind) {
+            snprintf (err, errlen, "%s: '%s' is %s, not a regular file; give the path of a "
+                      "file (it is written beside and renamed into place, so only a regular "
+                      "file can be replaced)", out->flag, out->path, kind);
+            return -1;
+        }
+        out->exists = true;
+        out->dev = st.st_dev;
+        out->ino = st.st_ino;
+        return 0;
+    }
+    char why [PATH_MAX + 128];
+    if (errno != ENOENT)
+        snprintf (why, sizeof why, "cannot reach '%s': %s", out->path, strerror (errno));
+    else
+    if (mf_outfile_resolve (out->path, out->resolved, sizeof out->resolved, why, sizeof why) == 0)
+        return 0;
+    snprintf (err, errlen, "%s: %s; give a path in a writable directory", out->flag, why);
+    return -1;
+}
+
+int
+mf_options_check_files (const mf_options_t *opts, char *err, size_t errlen)
+{
+    //  An ipc:// --listen makes a file too (not an abstract "@name", and
+    //  not "*", for which libzmq picks a fresh name).
+    const char *socket = opts->listen && strncmp (opts->listen, "ipc://", 6) == 0
+                       && opts->listen [6] != '@' && strcmp (opts->listen + 6, "*")
+                       ? opts->listen + 6: NULL;
+    s_output_t outputs [] = {
+        { .flag = "-o", .path = opts->live? NULL: opts->output },
+        { .flag = "--raw", .path = opts->raw },
+        { .flag = "--checkpoint", .path = opts->checkpoint },
+        { .flag = "--stats", .path = opts->stats },
+        { .flag = "--listen", .path = socket }
+    };
+    size_t count = sizeof outputs / sizeof outputs [0];
+    for (size_t a = 0; a < count; a++) {
+        if (!outputs [a].path)
+            continue;
+        if (s_identify (&outputs [a], err, errlen))
+            return -1;
+        for (size_t b = 0; b < a; b++) {
+            if (!outputs [b].path || outputs [a].exists != outputs [b].exists)
+                continue;
+            bool same = outputs [a].exists
+                      ? outputs [a].dev == outputs [b].dev && outputs [a].ino == outputs [b].ino
+                      : strcmp (outputs [a].resolved, outputs [b].resolved) == 0;
+            if (same) {
+                snprintf (err, errlen, "%s: '%s' is the same file as %s '%s'; use another "
+                          "name", outputs [a].flag, outputs [a].path, outputs [b].flag,
+                          outputs [b].path);
+                return -1;
+            }
+        }
     }
     return 0;
 }

@@ -21,7 +21,6 @@
 #define MF_DEFAULT_ITER 1000
 #define MF_MAX_ITER 1000000000u         //  largest --iter
 #define MF_MAX_LOCAL_WORKERS 1024       //  largest -j
-#define MF_MAX_PIXELS (1u << 30)        //  largest W*H: 4 GiB of mu
 
 typedef struct {
     mf_view_t view;                     //  the region and size to render
@@ -42,14 +41,24 @@ typedef struct {
     uint32_t verify_percent;            //  --verify share of tiles, 0..100
     bool live;                          //  --view: the live viewer instead of a PNG
     const char *script;                 //  --script FILE for the viewer, or NULL
-    bool quiet;                         //  --quiet
-    bool verbose;                       //  --verbose
+    bool quiet;                         //  --quiet (the last of -q and -v counts:
+    bool verbose;                       //  --verbose  never both true)
     bool help;                          //  --help was given
     bool version;                       //  --version was given
 } mf_options_t;
 
 //  Parses argv into opts. Returns 0, or -1 with one line in err.
 int mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen);
+
+//  Checks the output files against the file system, before anything is
+//  written: -o, --raw, --checkpoint, --stats and the socket file of an
+//  ipc:// --listen must be different files, compared by identity (device
+//  and inode when a file exists, else the resolved path where it will
+//  be: "./o.png" is "o.png"); each output must be a regular file or not
+//  exist yet, in a directory that exists; --checkpoint must not be a
+//  symbolic link. Returns 0, or -1 with one line in err naming the flag
+//  (and both flags for an alias).
+int mf_options_check_files (const mf_options_t *opts, char *err, size_t errlen);
 
 //  Writes the --help text.
 void mf_options_usage (FILE *out);

@@ -1,17 +1,15 @@
 /*  mf_render: see render.h. */
 #include "render.h"
-#include "auth.h"
 #include "engine.h"
+#include "launch.h"
 #include "progress.h"
-#include "spawn.h"
 #include "journal.h"
-#include "mf_curve.h"
-#include "mf_endpoint.h"
 #include "mf_log.h"
 #include "mf_proto.h"
 #include "mf_npy.h"
 #include "mf_outfile.h"
 #include "mf_png.h"
+#include "mf_sys.h"
 #include "mf_util.h"
 #include "mf_version.h"
 
@@ -38,10 +36,11 @@ s_color_rows (void *arg, uint32_t y, uint32_t count, uint8_t *rgb)
                       (size_t) count * self->width, rgb);
 }
 
-int
-mf_render_write_png (const char *path, const mf_view_t *view, uint32_t maxiter,
-                     const mf_palette_t *palette, const float *mu,
-                     char *err, size_t errlen)
+//  Writes the PNG into out (committed, or aborted on failure). Returns 0,
+//  or -1 with the reason in err.
+static int
+s_write_png (mf_outfile_t **out, const char *path, const mf_view_t *view, uint32_t maxiter,
+             const mf_palette_t *palette, const float *mu, char *err, size_t errlen)
 {
     char center [80], width [32], re [32], im [32], size [32], iter [16], software [48];
     mf_format_exact (view->center_re, re, sizeof re);
@@ -56,21 +55,45 @@ mf_render_write_png (const char *path, const mf_view_t *view, uint32_t maxiter,
         { "Iterations", iter }, { "Palette", mf_palette_name (palette) },
         { "Software", software }
     };
-    mf_outfile_t *out = mf_outfile_open (path, err, errlen);
-    if (!out)
-        return -1;
     //  Coloring and compression run in bands on every CPU: the workers
     //  are done by now. The bytes do not depend on the number of threads.
     s_colorer_t colorer = { palette, mu, view->pixel_w };
     char why [256];
-    if (mf_png_write_image (mf_outfile_stream (out), view->pixel_w, view->pixel_h, texts,
+    if (mf_png_write_image (mf_outfile_stream (*out), view->pixel_w, view->pixel_h, texts,
                             sizeof texts / sizeof texts [0], MF_PNG_DEFAULT_LEVEL,
                             s_color_rows, &colorer, mf_online_cpus (), why, sizeof why)) {
         snprintf (err, errlen, "cannot write the PNG '%s': %s", path, why);
-        mf_outfile_abort (&out);
+        mf_outfile_abort (out);
         return -1;
     }
-    return mf_outfile_commit (&out, err, errlen);
+    return mf_outfile_commit (out, err, errlen);
+}
+
+int
+mf_render_write_png (const char *path, const mf_view_t *view, uint32_t maxiter,
+                     const mf_palette_t *palette, const float *mu,
+                     char *err, size_t errlen)
+{
+    mf_outfile_t *out = mf_outfile_open (path, err, errlen);
+    if (!out)
+        return -1;
+    return s_write_png (&out, path, view, maxiter, palette, mu, err, errlen);
+}
+
+//  Writes mu as a .npy into out (committed, or aborted on failure).
+//  Returns 0, or -1 with the reason in err.
+static int
+s_write_npy (mf_outfile_t **out, const char *path, uint32_t width, uint32_t height,
+             const float *mu, char *err, size_t errlen)
+{
+    mf_npy_t *npy = mf_npy_new (mf_outfile_stream (*out), width, height);
+    if (!npy || mf_npy_write_rows (npy, mu, height) || mf_npy_finish (&npy)) {
+        mf_npy_destroy (&npy);
+        mf_outfile_abort (out);
+        snprintf (err, errlen, "cannot write '%s'", path);
+        return -1;
+    }
+    return mf_outfile_commit (out, err, errlen);
 }
 
 int
@@ -80,14 +103,7 @@ mf_render_write_npy (const char *path, uint32_t width, uint32_t height,
     mf_outfile_t *out = mf_outfile_open (path, err, errlen);
     if (!out)
         return -1;
-    mf_npy_t *npy = mf_npy_new (mf_outfile_stream (out), width, height);
-    if (!npy || mf_npy_write_rows (npy, mu, height) || mf_npy_finish (&npy)) {
-        mf_npy_destroy (&npy);
-        mf_outfile_abort (&out);
-        snprintf (err, errlen, "cannot write '%s'", path);
-        return -1;
-    }
-    return mf_outfile_commit (&out, err, errlen);
+    return s_write_npy (&out, path, width, height, mu, err, errlen);
 }
 
 //  What the loop needs while it renders.
@@ -100,6 +116,12 @@ typedef struct {
     uint64_t *owners;                   //  their owners (uid, 0: none), by id
     float *rows;                        //  one tile's rows, contiguous, for the journal
     mf_engine_t *engine;                //  to name a tile's owner
+    //  The outputs are open from the start, before any peer can connect:
+    //  strangers who take every descriptor the master may have cannot
+    //  keep a finished render from being written.
+    mf_outfile_t *png;                  //  -o, until committed
+    mf_outfile_t *npy;                  //  --raw, or NULL
+    mf_outfile_t *stats;                //  --stats, or NULL
 } s_render_t;
 
 static void
@@ -163,24 +185,23 @@ s_summary (mf_engine_t *engine, const mf_options_t *opts, double seconds)
                   "; %llu reissued, %llu evicted, %llu rejected, %llu quarantined",
                   (unsigned long long) stats.reissued, (unsigned long long) stats.evicted,
                   (unsigned long long) stats.rejected, (unsigned long long) stats.quarantined);
-    fprintf (stderr, "mandelfarm-master: %s\n", line);
+    mf_say ("%s", line);
 }
 
-//  Writes the counters as JSON (atomically). Returns 0 or -1.
+//  Writes the counters as JSON into out (committed, or aborted on
+//  failure). Every string is escaped, above all what peers sent (names,
+//  kernels). Returns 0 or -1 having said why.
 static int
-s_write_stats (const char *path, mf_engine_t *engine, const char *status,
+s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const char *status,
                uint32_t total, uint32_t restored, double seconds)
 {
-    char err [256];
-    mf_outfile_t *out = mf_outfile_open (path, err, sizeof err);
-    if (!out) {
-        fprintf (stderr, "mandelfarm-master: --stats: %s\n", err);
-        return -1;
-    }
-    FILE *f = mf_outfile_stream (out);
+    char err [512];
+    FILE *f = mf_outfile_stream (*out);
     mf_engine_stats_t st;
     mf_engine_stats (engine, &st);
-    fprintf (f, "{\n  \"status\": \"%s\",\n  \"seconds\": %.3f,\n", status, seconds);
+    char text [64];
+    mf_json_string (status, text, sizeof text);
+    fprintf (f, "{\n  \"status\": %s,\n  \"seconds\": %.3f,\n", text, seconds);
     fprintf (f, "  \"tiles_total\": %u,\n  \"restored\": %u,\n", total, restored);
     struct { const char *name; uint64_t value; } counters [] = {
         { "tiles", st.tiles }, { "assigned", st.assigned }, { "reissued", st.reissued },
@@ -198,26 +219,20 @@ s_write_stats (const char *path, mf_engine_t *engine, const char *status,
     size_t count = mf_engine_workers (engine, workers, 256);
     fprintf (f, "  \"workers\": [");
     for (size_t index = 0; index < count; index++) {
-        //  Names are printable ASCII (the decoder keeps nothing else); escape
-        //  the two characters JSON cares about.
-        char name [2 * MF_ENGINE_NAME_LEN];
-        size_t len = 0;
-        for (const char *c = workers [index].name; *c && len < sizeof name - 2; c++) {
-            if (*c == '"' || *c == '\\')
-                name [len++] = '\\';
-            name [len++] = *c;
-        }
-        name [len] = 0;
-        fprintf (f, "%s\n    { \"name\": \"%s\", \"kernel\": \"%s\", \"threads\": %u, "
+        //  Room for every byte escaped as \u00XX, and the quotes.
+        char name [6 * MF_ENGINE_NAME_LEN + 3], kernel [6 * sizeof workers [index].kernel + 3];
+        mf_json_string (workers [index].name, name, sizeof name);
+        mf_json_string (workers [index].kernel, kernel, sizeof kernel);
+        fprintf (f, "%s\n    { \"name\": %s, \"kernel\": %s, \"threads\": %u, "
                  "\"tiles\": %llu, \"pixels\": %llu, \"quarantined\": %s }",
-                 index? ",": "", name, workers [index].kernel, workers [index].threads,
+                 index? ",": "", name, kernel, workers [index].threads,
                  (unsigned long long) workers [index].tiles,
                  (unsigned long long) workers [index].pixels,
                  workers [index].quarantined? "true": "false");
     }
     fprintf (f, "%s]\n}\n", count? "\n  ": "");
-    if (mf_outfile_commit (&out, err, sizeof err)) {
-        fprintf (stderr, "mandelfarm-master: --stats: %s\n", err);
+    if (mf_outfile_commit (out, err, sizeof err)) {
+        mf_say ("--stats: %s", err);
         return -1;
     }
     return 0;
@@ -238,10 +253,7 @@ s_image_new (size_t pixels)
 static void
 s_image_populate (float *image, size_t pixels)
 {
-#ifdef MADV_POPULATE_WRITE
-    //  An older kernel says EINVAL: the pages then fault in as before.
-    madvise (image, pixels * sizeof (float), MADV_POPULATE_WRITE);
-#endif
+    mf_sys_populate (image, pixels * sizeof (float));
 }
 
 static void
@@ -253,7 +265,8 @@ s_image_destroy (float **image_p, size_t pixels)
     }
 }
 
-//  Frees what the render loop held (the journal is closed apart).
+//  Frees what the render loop held, and removes the temporary files of
+//  outputs not committed (the journal is closed apart).
 static void
 s_render_free (s_render_t *render, size_t pixels)
 {
@@ -262,19 +275,24 @@ s_render_free (s_render_t *render, size_t pixels)
     free (render->owners);
     free (render->rows);
     s_image_destroy (&render->mu, pixels);
+    mf_outfile_abort (&render->png);
+    mf_outfile_abort (&render->npy);
+    mf_outfile_abort (&render->stats);
 }
 
-//  Checks every output path up front. Returns 0, or -1 having said why.
+//  Opens every output's temporary file, before any worker starts or any
+//  peer can connect. Returns 0, or -1 having said why.
 static int
-s_check_outputs (const mf_options_t *opts)
+s_open_outputs (const mf_options_t *opts, s_render_t *render)
 {
     const char *paths [] = { opts->output, opts->raw, opts->stats };
     const char *flags [] = { "-o", "--raw", "--stats" };
+    mf_outfile_t **outs [] = { &render->png, &render->npy, &render->stats };
     for (int index = 0; index < 3; index++) {
-        char err [512];
-        if (paths [index] && mf_outfile_check (paths [index], err, sizeof err)) {
-            fprintf (stderr, "mandelfarm-master: %s: %s; give a path in a writable "
-                     "directory\n", flags [index], err);
+        char err [1024];
+        if (paths [index]
+        &&  !(*outs [index] = mf_outfile_open (paths [index], err, sizeof err))) {
+            mf_say ("%s: %s; give a path in a writable directory", flags [index], err);
             return -1;
         }
     }
@@ -282,70 +300,36 @@ s_check_outputs (const mf_options_t *opts)
 }
 
 int
-mf_render_check_keys (const mf_options_t *opts, mf_curve_keys_t *keys)
-{
-    char err [512];
-    if (opts->cert && mf_curve_load (opts->cert, true, keys, err, sizeof err)) {
-        fprintf (stderr, "mandelfarm-master: --cert: %s\n", err);
-        return 2;
-    }
-    int allowed = opts->allow? mf_auth_check_dir (opts->allow, err, sizeof err): 0;
-    if (allowed < 0) {
-        fprintf (stderr, "mandelfarm-master: %s\n", err);
-        mf_curve_wipe (keys);
-        return 2;
-    }
-    if (opts->allow && allowed == 0)
-        mf_warn ("--allow: no public certificate in '%s' yet: no remote worker can join "
-                 "until one is copied there", opts->allow);
-    if (opts->listen && !opts->cert && !mf_endpoint_is_loopback (opts->listen))
-        mf_warn ("--listen %s takes workers from the network with no keys: anyone "
-                 "who reaches it can take tiles and send pixels, in the clear; use --cert and "
-                 "--allow (README: \"Running a secure LAN farm\")", opts->listen);
-    return 0;
-}
-
-int
-mf_render_start_auth (const mf_options_t *opts, mf_curve_keys_t *keys, mf_auth_t **auth)
-{
-    //  Fail closed: no CURVE listener unless the authenticator answers.
-    *auth = NULL;
-    if (opts->cert) {
-        char err [512];
-        *auth = mf_auth_new (keys, opts->allow, err, sizeof err);
-        if (!*auth) {
-            fprintf (stderr, "mandelfarm-master: %s\n", err);
-            mf_curve_wipe (keys);
-            return 1;
-        }
-    }
-    //  The authenticator holds what it needs; no copy of the secret stays.
-    mf_curve_wipe (keys);
-    return 0;
-}
-
-int
 mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
 {
-    char err [512];
+    char err [1024];
     const mf_view_t *view = &opts->view;
     s_render_t render = { .opts = opts };
-    //  Refuse what cannot work before any worker starts or file appears.
-    if (s_check_outputs (opts))
+    //  Refuse what cannot work before any worker starts or file appears:
+    //  outputs that are one file, or not files at all.
+    if (mf_options_check_files (opts, err, sizeof err)) {
+        mf_say ("%s", err);
         return 2;
-    //  Keys too, before any worker starts (reading files needs no ZeroMQ).
-    mf_curve_keys_t keys = { "", "" };
-    if (mf_render_check_keys (opts, &keys))
+    }
+    //  Keys and endpoint too (reading files needs no ZeroMQ).
+    int rc = 0;
+    mf_launch_t *launch = mf_launch_new (opts, &rc);
+    if (!launch)
+        return rc;
+    size_t pixels = (size_t) view->pixel_w * view->pixel_h, bytes = 0;
+    if (s_open_outputs (opts, &render)) {
+        mf_launch_destroy (&launch);
+        s_render_free (&render, pixels);
         return 2;
-    size_t pixels = (size_t) view->pixel_w * view->pixel_h;
-    uint64_t memory = mf_physical_memory ();
-    if (!memory || pixels * sizeof (float) <= memory / 2)
+    }
+    uint64_t memory = mf_sys_physical_memory ();
+    if (mf_mul_size (pixels, sizeof (float), &bytes) == 0 && (!memory || bytes <= memory / 2))
         render.mu = s_image_new (pixels);
     if (!render.mu) {
-        fprintf (stderr, "mandelfarm-master: --size %ux%u: cannot allocate its %.1f MiB image "
-                 "buffer; use a smaller size\n", view->pixel_w, view->pixel_h,
-                 pixels * 4.0 / 1048576);
-        mf_curve_wipe (&keys);
+        mf_say ("--size %ux%u: cannot allocate its %.1f MiB image buffer; use a smaller size",
+                view->pixel_w, view->pixel_h, pixels * 4.0 / 1048576);
+        mf_launch_destroy (&launch);
+        s_render_free (&render, pixels);
         return 2;
     }
     render.tiles = mf_tiles_new (view->pixel_w, view->pixel_h, opts->tile);
@@ -354,66 +338,37 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     render.owners = render.tiles? calloc (total, sizeof *render.owners): NULL;
     render.rows = malloc ((size_t) opts->tile * opts->tile * sizeof (float));
     if (!render.tiles || !render.restored || !render.owners || !render.rows) {
-        fprintf (stderr, "mandelfarm-master: out of memory\n");
-        mf_curve_wipe (&keys);
+        mf_say ("out of memory");
+        mf_launch_destroy (&launch);
         s_render_free (&render, pixels);
         return 1;
     }
     mf_job_spec_t spec = { *view, opts->maxiter, opts->tile, opts->verify_percent };
     mf_journal_info_t journal = { 0 };
-    int rc = 0;
     if (opts->checkpoint) {
         render.journal = mf_journal_open (opts->checkpoint, &spec, s_restore_tile, &render,
                                           &journal, err, sizeof err);
         if (!render.journal) {
-            fprintf (stderr, "mandelfarm-master: --checkpoint: %s\n", err);
+            mf_say ("--checkpoint: %s", err);
             rc = 2;
         }
         else
         if (journal.done && !opts->quiet)
-            fprintf (stderr, "mandelfarm-master: resuming from %s: %u of %u tiles done; "
-                     "%u were in flight and are computed again%s\n", opts->checkpoint,
-                     journal.done, total, journal.in_flight,
-                     journal.cut_bytes? " (a torn last record was cut off)": "");
+            mf_say ("resuming from %s: %u of %u tiles done; %u were in flight and are "
+                    "computed again%s", opts->checkpoint, journal.done, total,
+                    journal.in_flight,
+                    journal.cut_bytes? " (a torn last record was cut off)": "");
     }
-
-    //  Fork first: no ZeroMQ context may exist yet.
-    mf_spawn_t *spawn = NULL;
-    if (rc == 0 && opts->local_workers > 0) {
-        spawn = mf_spawn_new (opts->local_workers, opts->kernel, err, sizeof err);
-        if (!spawn) {
-            fprintf (stderr, "mandelfarm-master: %s\n", err);
-            rc = 1;
-        }
-    }
-    mf_auth_t *auth = NULL;
-    if (rc == 0 && mf_render_start_auth (opts, &keys, &auth))
-        rc = 1;
-    mf_curve_wipe (&keys);
-    mf_engine_t *engine = NULL;
-    if (rc == 0) {
-        mf_engine_opts_t engine_opts = {
-            .local_endpoint = spawn? mf_spawn_endpoint (spawn): NULL,
-            .listen_endpoint = opts->listen,
-            .heartbeat_ms = opts->heartbeat_ms,
-            .auth = auth,
-            .max_tile_edge = opts->tile
-        };
-        engine = mf_engine_new (&engine_opts, err, sizeof err);
-        if (engine) {
-            mf_spawn_go (spawn);
-            //  While the workers start, not while their tiles wait.
-            s_image_populate (render.mu, pixels);
-        }
-        else {
-            fprintf (stderr, "mandelfarm-master: --listen: %s; use a free port on a local "
-                     "address, e.g. tcp://*:5555\n", err);
-            rc = 2;
-        }
-    }
+    //  Fork, then the authenticator, then the engine binds.
+    if (rc == 0)
+        rc = mf_launch_start (launch);
+    mf_engine_t *engine = rc == 0? mf_launch_engine (launch, &rc): NULL;
+    //  While the workers start, not while their tiles wait.
+    if (engine)
+        s_image_populate (render.mu, pixels);
     //  Every check passed: only now does the checkpoint get written.
     if (rc == 0 && render.journal && mf_journal_start (render.journal, err, sizeof err)) {
-        fprintf (stderr, "mandelfarm-master: --checkpoint: %s\n", err);
+        mf_say ("--checkpoint: %s", err);
         rc = 1;
     }
     uint32_t job = 0, done = 0;
@@ -430,7 +385,7 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             &&  mf_engine_preset (engine, job, tile, NULL, render.owners [tile]))
                 job = 0;
         if (!job) {
-            fprintf (stderr, "mandelfarm-master: out of memory\n");
+            mf_say ("out of memory");
             rc = 1;
         }
     }
@@ -451,12 +406,11 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             mf_progress_clear (progress);
             status = *stop? "interrupted": "deadline";
             if (*stop)
-                fprintf (stderr, "mandelfarm-master: interrupted at %u of %u tiles; "
-                         "nothing written\n", done, total);
+                mf_say ("interrupted at %u of %u tiles; nothing written", done, total);
             else
-                fprintf (stderr, "mandelfarm-master: gave up after the --deadline of %g s "
-                         "with %u of %u tiles done and %u workers connected; nothing "
-                         "written\n", opts->deadline, done, total, stats.workers);
+                mf_say ("gave up after the --deadline of %g s with %u of %u tiles done and "
+                        "%u workers connected; nothing written", opts->deadline, done, total,
+                        stats.workers);
             rc = 1;
             break;
         }
@@ -478,35 +432,35 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     }
     mf_progress_destroy (&progress);
     double seconds = (mf_clock_us () - start) / 1e6;
-    mf_spawn_destroy (&spawn);
-    if (rc == 0 && opts->raw
-    &&  mf_render_write_npy (opts->raw, view->pixel_w, view->pixel_h, render.mu, err, sizeof err)) {
-        fprintf (stderr, "mandelfarm-master: %s\n", err);
+    mf_launch_stop_workers (launch);
+    if (rc == 0 && render.npy
+    &&  s_write_npy (&render.npy, opts->raw, view->pixel_w, view->pixel_h, render.mu,
+                     err, sizeof err)) {
+        mf_say ("%s", err);
         rc = 1;
     }
     if (rc == 0
-    &&  mf_render_write_png (opts->output, view, opts->maxiter, opts->palette, render.mu,
-                             err, sizeof err)) {
-        fprintf (stderr, "mandelfarm-master: %s\n", err);
+    &&  s_write_png (&render.png, opts->output, view, opts->maxiter, opts->palette, render.mu,
+                     err, sizeof err)) {
+        mf_say ("%s", err);
         rc = 1;
     }
-    if (engine && opts->stats
-    &&  s_write_stats (opts->stats, engine, rc == 0? "done": status, total,
+    if (engine && render.stats
+    &&  s_write_stats (&render.stats, engine, rc == 0? "done": status, total,
                        journal.done, seconds) && rc == 0)
         rc = 1;
     if (rc == 0 && !opts->quiet) {
         s_summary (engine, opts, seconds);
-        fprintf (stderr, "mandelfarm-master: wrote %s%s%s\n", opts->output,
-                 opts->raw? " and ": "", opts->raw? opts->raw: "");
+        mf_say ("wrote %s%s%s", opts->output, opts->raw? " and ": "", opts->raw? opts->raw: "");
     }
     if (render.journal && rc == 1 && engine)
-        fprintf (stderr, "mandelfarm-master: the checkpoint %s keeps the %u tiles done; run "
-                 "the same command again to resume\n", opts->checkpoint, done);
+        mf_say ("the checkpoint %s keeps the %u tiles done; run the same command again to "
+                "resume", opts->checkpoint, done);
     //  A complete render needs its checkpoint no more; a refused one never
     //  wrote it (mf_journal_start comes after every check).
     mf_journal_destroy (&render.journal, rc == 0);
     mf_engine_destroy (&engine);
-    mf_auth_destroy (&auth);
+    mf_launch_destroy (&launch);        //  the authenticator after the engine that used it
     s_render_free (&render, pixels);
     return rc;
 }

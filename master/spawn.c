@@ -2,17 +2,15 @@
 #include "spawn.h"
 #include "worker.h"
 #include "mf_log.h"
+#include "mf_sys.h"
 #include "mf_util.h"
 
 #include <assert.h>
 #include <czmq.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,16 +27,15 @@ struct _mf_spawn_t {
 static void
 s_child (const char *endpoint, const char *kernel, pid_t parent, int wait_fd)
 {
-    //  Die with the master, whatever kills it.
-    prctl (PR_SET_PDEATHSIG, SIGTERM);
+    //  Die with the master, whatever kills it (where the system cannot
+    //  tell us, the worker loop watches getppid: opts.parent).
+    mf_sys_die_with_parent (SIGTERM);
     if (getppid () != parent)
         _exit (0);
     //  Keep nothing of the master's but stdio and the start pipe: a
     //  checkpoint or an output it has open is none of a worker's business
     //  (O_CLOEXEC does not help: nothing is exec'd).
-    if (wait_fd > 3)
-        close_range (3, (unsigned) wait_fd - 1, 0);
-    close_range ((unsigned) wait_fd + 1, ~0u, 0);
+    mf_sys_close_from_3 (wait_fd);
     signal (SIGPIPE, SIG_IGN);
     mf_log_init ("mandelfarm-worker");
     zsys_handler_set (NULL);
@@ -70,7 +67,7 @@ mf_spawn_new (int count, const char *kernel, char *err, size_t errlen)
         return NULL;
     }
     int start [2];
-    if (pipe2 (start, O_CLOEXEC)) {
+    if (mf_sys_pipe (start)) {
         free (self->pids);
         free (self);
         snprintf (err, errlen, "cannot make a pipe: %s", strerror (errno));
@@ -79,8 +76,7 @@ mf_spawn_new (int count, const char *kernel, char *err, size_t errlen)
     self->go = start [1];
     pid_t parent = getpid ();
     uint32_t nonce;
-    if (getrandom (&nonce, sizeof nonce, 0) != sizeof nonce)
-        nonce = (uint32_t) mf_clock_us ();
+    mf_sys_random (&nonce, sizeof nonce);
     snprintf (self->endpoint, sizeof self->endpoint, "ipc://@mandelfarm-%d-%08x",
               (int) parent, nonce);
     fflush (stdout);

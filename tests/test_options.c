@@ -1,11 +1,16 @@
 /*  The master's command line: defaults, and one clear line for every
-    value it refuses, naming the flag and what is allowed. */
+    value it refuses, naming the flag and what is allowed; the outputs
+    checked against the file system (one file under two names, a node
+    that is not a regular file). */
 #include "helpers.h"
 #include "options.h"
 #include "mf_tiles.h"
 
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int
 s_parse (mf_options_t *opts, char *err, size_t size, const char *a, const char *b,
@@ -83,9 +88,19 @@ START_TEST (refused_values)
         { "-j", "0", NULL, NULL, "-j 0", "--listen" },
         { "--tile", "4", NULL, NULL, "--tile", "from 8 to 1024" },
         { "--listen", "5555", NULL, NULL, "--listen", "tcp://" },
+        //  libzmq would bind 99999 as 34463 and -1 as 65535, silently.
+        { "--listen", "tcp://127.0.0.1:99999", NULL, NULL, "--listen", "from 1 to 65535" },
+        { "--listen", "tcp://127.0.0.1:-1", NULL, NULL, "--listen", "from 1 to 65535" },
+        { "--listen", "tcp://127.0.0.1:0", NULL, NULL, "--listen", "write *" },
+        { "--listen", "tcp://127.0.0.1:55x", NULL, NULL, "--listen", "from 1 to 65535" },
+        { "--listen", "tcp://127.0.0.1:+80", NULL, NULL, "--listen", "from 1 to 65535" },
+        { "--listen", "tcp://127.0.0.1:", NULL, NULL, "--listen", "from 1 to 65535" },
+        { "--listen", "tcp://127.0.0.1", NULL, NULL, "--listen", "tcp://ADDRESS:PORT" },
+        { "--listen", "tcp://:5555", NULL, NULL, "--listen", "tcp://ADDRESS:PORT" },
+        { "--listen", "ipc://", NULL, NULL, "--listen", "needs a path" },
+        { "--listen", "udp://127.0.0.1:5555", NULL, NULL, "--listen", "tcp://ADDRESS:PORT" },
         { "--heartbeat", "1", NULL, NULL, "--heartbeat", "from 10" },
         { "--kernel", "quantum", NULL, NULL, "--kernel", "auto" },
-        { "--raw", "a.png", NULL, NULL, "--raw", "another name" },
         { "--bogus", NULL, NULL, NULL, "--bogus", "--help" },
         { "--iter", NULL, NULL, NULL, "--iter", "needs a value" },
         { "stray", NULL, NULL, NULL, "stray", "--help" },
@@ -96,10 +111,8 @@ START_TEST (refused_values)
     for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
         mf_options_t opts;
         char err [512];
-        const char *out = cases [index].flag && strcmp (cases [index].a, "--raw") == 0? "-o": NULL;
-        int rc = out? s_parse (&opts, err, sizeof err, cases [index].a, cases [index].b, "-o", "a.png")
-                    : s_parse (&opts, err, sizeof err, cases [index].a, cases [index].b,
-                               cases [index].c, cases [index].d);
+        int rc = s_parse (&opts, err, sizeof err, cases [index].a, cases [index].b,
+                          cases [index].c, cases [index].d);
         ck_assert_msg (rc == -1, "case %zu accepted", index);
         ck_assert_msg (strstr (err, cases [index].flag), "case %zu: '%s' lacks '%s'",
                        index, err, cases [index].flag);
@@ -107,6 +120,131 @@ START_TEST (refused_values)
                        index, err, cases [index].allowed);
         ck_assert_msg (!strchr (err, '\n'), "case %zu: more than one line", index);
     }
+}
+END_TEST
+
+START_TEST (listen_ports)
+{
+    //  Every port from 1 to 65535, or * (the system chooses), on any
+    //  address; ipc:// paths and abstract names.
+    const char *accepted [] = {
+        "tcp://127.0.0.1:1", "tcp://127.0.0.1:65535", "tcp://*:5555", "tcp://*:*",
+        "tcp://[::1]:5555", "tcp://lo:5555", "ipc:///tmp/mandelfarm.sock", "ipc://@mandelfarm"
+    };
+    for (size_t index = 0; index < sizeof accepted / sizeof accepted [0]; index++) {
+        mf_options_t opts;
+        char err [512];
+        ck_assert_msg (s_parse (&opts, err, sizeof err, "--listen", accepted [index], NULL,
+                                NULL) == 0, "'%s' refused: %s", accepted [index], err);
+        ck_assert_str_eq (opts.listen, accepted [index]);
+    }
+    //  A socket path has room for 107 bytes.
+    char path [128] = "ipc:///";
+    memset (path + 7, 'x', 108);
+    path [115] = 0;
+    mf_options_t opts;
+    char err [512];
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--listen", path, NULL, NULL), -1);
+    ck_assert_ptr_nonnull (strstr (err, "107 bytes"));
+    path [6 + 107] = 0;
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--listen", path, NULL, NULL), 0);
+}
+END_TEST
+
+START_TEST (quiet_and_verbose)
+{
+    //  The last of -q and -v counts (an alias with -q can still say -v).
+    mf_options_t opts;
+    char err [512];
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "-q", "-v", NULL, NULL), 0);
+    ck_assert (opts.verbose && !opts.quiet);
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "-v", "-q", NULL, NULL), 0);
+    ck_assert (opts.quiet && !opts.verbose);
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--verbose", "-q", "--verbose", NULL), 0);
+    ck_assert (opts.verbose && !opts.quiet);
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, NULL, NULL, NULL, NULL), 0);
+    ck_assert (!opts.verbose && !opts.quiet);
+}
+END_TEST
+
+//  Parses flags, then checks the files. Returns the check's result.
+static int
+s_check (char *err, size_t size, const char *a, const char *b, const char *c, const char *d)
+{
+    mf_options_t opts;
+    ck_assert_int_eq (s_parse (&opts, err, size, a, b, c, d), 0);
+    return mf_options_check_files (&opts, err, size);
+}
+
+START_TEST (outputs_by_identity)
+{
+    char err [1024];
+    char *png = th_path ("o.png"), *npy = th_path ("o.npy"), *dot = th_path ("./o.png");
+    char *up = malloc (strlen (th_dir) * 2 + 16);
+    sprintf (up, "%s/../%s/o.png", th_dir, strrchr (th_dir, '/') + 1);
+    //  Four different files: fine, and nothing is made.
+    mf_options_t opts;
+    char *json = th_path ("s.json"), *journal = th_path ("c.journal");
+    char *argv [] = { "mandelfarm-master", "-o", png, "--raw", npy, "--stats", json,
+                      "--checkpoint", journal, NULL };
+    ck_assert_int_eq (mf_options_parse (9, argv, &opts, err, sizeof err), 0);
+    ck_assert_int_eq (mf_options_check_files (&opts, err, sizeof err), 0);
+    ck_assert_int_eq (th_count_entries (th_dir), 0);
+    //  Not there yet: the same resolved path is the same file.
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", png, "--raw", dot), -1);
+    ck_assert_ptr_nonnull (strstr (err, "--raw"));
+    ck_assert_ptr_nonnull (strstr (err, "same file as -o"));
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", png, "--checkpoint", up), -1);
+    ck_assert_ptr_nonnull (strstr (err, "--checkpoint"));
+    ck_assert_int_eq (s_check (err, sizeof err, "--stats", dot, "-o", png), -1);
+    ck_assert_ptr_nonnull (strstr (err, "--stats"));
+    //  There already: device and inode, through a hard or a symbolic link.
+    FILE *file = fopen (png, "w");
+    ck_assert_ptr_nonnull (file);
+    fclose (file);
+    char *hard = th_path ("hard"), *soft = th_path ("soft");
+    ck_assert_int_eq (link (png, hard), 0);
+    ck_assert_int_eq (symlink (png, soft), 0);
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", png, "--raw", hard), -1);
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", soft, "--stats", png), -1);
+    ck_assert_ptr_nonnull (strstr (err, "same file"));
+    //  A symbolic link as the journal: refused (removing it would keep the file).
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", npy, "--checkpoint", soft), -1);
+    ck_assert_ptr_nonnull (strstr (err, "symbolic link"));
+    //  Not regular files: refused, by kind.
+    char *fifo = th_path ("fifo");
+    ck_assert_int_eq (mkfifo (fifo, 0644), 0);
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", fifo, NULL, NULL), -1);
+    ck_assert_ptr_nonnull (strstr (err, "a FIFO, not a regular file"));
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", npy, "--checkpoint", fifo), -1);
+    ck_assert_ptr_nonnull (strstr (err, "--checkpoint"));
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", th_dir, NULL, NULL), -1);
+    ck_assert_ptr_nonnull (strstr (err, "a directory"));
+    //  The socket file of an ipc:// --listen is one more file.
+    char *listen = malloc (strlen (npy) + 8);
+    sprintf (listen, "ipc://%s", npy);
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", npy, "--listen", listen), -1);
+    ck_assert_ptr_nonnull (strstr (err, "--listen"));
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", png, "--listen", "ipc://@o.npy"), 0);
+    free (listen);
+    //  A directory that does not exist.
+    char *missing = th_path ("no/such.png");
+    ck_assert_int_eq (s_check (err, sizeof err, "-o", missing, NULL, NULL), -1);
+    ck_assert_ptr_nonnull (strstr (err, "cannot write in"));
+    //  With --view there is no -o to check.
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--view", NULL, NULL, NULL), 0);
+    opts.output = fifo;
+    ck_assert_int_eq (mf_options_check_files (&opts, err, sizeof err), 0);
+    free (png);
+    free (npy);
+    free (json);
+    free (journal);
+    free (dot);
+    free (up);
+    free (hard);
+    free (soft);
+    free (fifo);
+    free (missing);
 }
 END_TEST
 
@@ -118,6 +256,12 @@ main (void)
     tcase_add_test (tc, defaults);
     tcase_add_test (tc, accepted_values);
     tcase_add_test (tc, refused_values);
+    tcase_add_test (tc, listen_ports);
+    tcase_add_test (tc, quiet_and_verbose);
     suite_add_tcase (suite, tc);
+    TCase *files = tcase_create ("files");
+    tcase_add_checked_fixture (files, th_dir_setup, th_dir_teardown);
+    tcase_add_test (files, outputs_by_identity);
+    suite_add_tcase (suite, files);
     return th_run_suite (suite);
 }

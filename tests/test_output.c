@@ -1,5 +1,6 @@
 /*  Outputs: the PNG read back with libpng, metadata included; the .npy
-    header and data; files that appear only when complete. */
+    header and data; files that appear only when complete, under any
+    legal name, replacing only regular files, written through links. */
 #include "helpers.h"
 #include "mf_npy.h"
 #include "mf_outfile.h"
@@ -178,6 +179,85 @@ START_TEST (outfile_refusals)
 }
 END_TEST
 
+START_TEST (outfile_any_legal_name)
+{
+    //  A name of 255 bytes, the most the system allows: the temporary
+    //  name beside it is short, so it can be written.
+    char name [256];
+    memset (name, 'n', 255);
+    name [255] = 0;
+    char err [512];
+    mf_outfile_t *out = mf_outfile_open (s_path (name), err, sizeof err);
+    ck_assert_msg (out != NULL, "%s", err);
+    fputs ("data", mf_outfile_stream (out));
+    ck_assert_int_eq (mf_outfile_commit (&out, err, sizeof err), 0);
+    ck_assert (th_exists (s_path (name)));
+    ck_assert_int_eq (th_count_entries (th_dir), 1);
+}
+END_TEST
+
+START_TEST (outfile_only_regular_files)
+{
+    //  A FIFO, or a link to one, is refused and stays; nothing is made.
+    char err [512];
+    ck_assert_int_eq (mkfifo (s_path ("fifo"), 0644), 0);
+    ck_assert_ptr_null (mf_outfile_open (s_path ("fifo"), err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "a FIFO, not a regular file"));
+    ck_assert_int_eq (symlink ("fifo", s_path ("to-fifo")), 0);
+    ck_assert_int_eq (mf_outfile_check (s_path ("to-fifo"), err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "leads to"));
+    struct stat st;
+    ck_assert_int_eq (lstat (s_path ("fifo"), &st), 0);
+    ck_assert (S_ISFIFO (st.st_mode));
+    ck_assert_int_eq (th_count_entries (th_dir), 2);
+    //  A loop of links cannot be followed.
+    ck_assert_int_eq (symlink ("loop-b", s_path ("loop-a")), 0);
+    ck_assert_int_eq (symlink ("loop-a", s_path ("loop-b")), 0);
+    ck_assert_ptr_null (mf_outfile_open (s_path ("loop-a"), err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "symbolic link"));
+}
+END_TEST
+
+START_TEST (outfile_through_links)
+{
+    //  The link stays a link; the file it leads to gets the content, and
+    //  the temporary file was beside that file (one directory down).
+    char err [512];
+    ck_assert_int_eq (mkdir (s_path ("sub"), 0755), 0);
+    FILE *old = fopen (s_path ("sub/real.png"), "w");
+    fputs ("old", old);
+    fclose (old);
+    ck_assert_int_eq (symlink ("sub/real.png", s_path ("link.png")), 0);
+    mf_outfile_t *out = mf_outfile_open (s_path ("link.png"), err, sizeof err);
+    ck_assert_msg (out != NULL, "%s", err);
+    ck_assert_int_eq (th_count_entries (s_path ("sub")), 2);
+    fputs ("new", mf_outfile_stream (out));
+    ck_assert_int_eq (mf_outfile_commit (&out, err, sizeof err), 0);
+    struct stat st;
+    ck_assert_int_eq (lstat (s_path ("link.png"), &st), 0);
+    ck_assert (S_ISLNK (st.st_mode));
+    size_t size;
+    uint8_t *data = th_slurp (s_path ("sub/real.png"), &size);
+    ck_assert (data && size == 3 && memcmp (data, "new", 3) == 0);
+    free (data);
+    ck_assert_int_eq (th_count_entries (s_path ("sub")), 1);
+    //  Where a link leads, resolved: relative to the link's directory,
+    //  also when the file is not there yet.
+    char resolved [4096], want [4096];
+    ck_assert_int_eq (symlink ("sub/none.png", s_path ("dangling")), 0);
+    ck_assert_int_eq (mf_outfile_resolve (s_path ("dangling"), resolved, sizeof resolved,
+                                          err, sizeof err), 0);
+    ck_assert_ptr_nonnull (realpath (th_dir, want));
+    strcat (want, "/sub/none.png");
+    ck_assert_str_eq (resolved, want);
+    ck_assert_int_eq (mf_outfile_resolve (s_path ("sub/../sub/./x"), resolved, sizeof resolved,
+                                          err, sizeof err), 0);
+    ck_assert_ptr_nonnull (realpath (th_dir, want));
+    strcat (want, "/sub/x");
+    ck_assert_str_eq (resolved, want);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -190,6 +270,9 @@ main (void)
     tcase_add_test (tc, npy_layout);
     tcase_add_test (tc, outfile_atomic);
     tcase_add_test (tc, outfile_refusals);
+    tcase_add_test (tc, outfile_any_legal_name);
+    tcase_add_test (tc, outfile_only_regular_files);
+    tcase_add_test (tc, outfile_through_links);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

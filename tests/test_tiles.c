@@ -94,6 +94,25 @@ START_TEST (grid_shape)
 }
 END_TEST
 
+START_TEST (count_never_truncated)
+{
+    //  A count that does not fit in 32 bits is 0 (no such grid), never
+    //  the low 32 bits of it; nothing wraps on the way.
+    ck_assert_uint_eq (mf_tiles_count_for (65536, 65535, 1), 65536u * 65535u);
+    ck_assert_uint_eq (mf_tiles_count_for (65536, 65536, 1), 0);
+    ck_assert_uint_eq (mf_tiles_count_for (UINT32_MAX, 1, 1), UINT32_MAX);
+    ck_assert_uint_eq (mf_tiles_count_for (UINT32_MAX, 2, 1), 0);
+    ck_assert_uint_eq (mf_tiles_count_for (UINT32_MAX, UINT32_MAX, 1), 0);
+    ck_assert_uint_eq (mf_tiles_count_for (UINT32_MAX, UINT32_MAX, 8), 0);
+    ck_assert_uint_eq (mf_tiles_count_for (UINT32_MAX, UINT32_MAX, UINT32_MAX), 1);
+    ck_assert_uint_eq (mf_tiles_count_for (UINT32_MAX, 1, 1024), 4194304);
+    ck_assert_uint_eq (mf_tiles_count_for (0, 10, 8), 0);
+    ck_assert_uint_eq (mf_tiles_count_for (10, 10, 0), 0);
+    //  And no grid is made of it.
+    ck_assert_ptr_null (mf_tiles_new (65536, 65536, 1));
+}
+END_TEST
+
 int
 main (void)
 {
@@ -102,6 +121,7 @@ main (void)
     tcase_add_test (tc, cover_exactly_once);
     tcase_add_test (tc, center_first);
     tcase_add_test (tc, grid_shape);
+    tcase_add_test (tc, count_never_truncated);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

@@ -34,9 +34,9 @@
 #include "keys.h"
 #include "playback.h"
 #include "save.h"
+#include "launch.h"
 #include "screen.h"
 #include "spare.h"
-#include "spawn.h"
 #include "status.h"
 #include "view.h"
 #include "mf_log.h"
@@ -865,36 +865,14 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         mf_error ("%s", err);
         return 2;
     }
-    //  Keys are checked before anything starts, as in the headless render.
-    mf_curve_keys_t keys = { "", "" };
-    if (mf_render_check_keys (opts, &keys)) {
+    //  Keys, endpoint, fork and authenticator: the headless render's start-up.
+    int status;
+    mf_launch_t *launch = mf_launch_new (opts, &status);
+    if (!launch || (status = mf_launch_start (launch))) {
+        mf_launch_destroy (&launch);
         mf_playback_destroy (&self->playback);
-        return 2;
+        return status;
     }
-    //  Fork first: no ZeroMQ context and no SDL thread may exist yet.
-    mf_spawn_t *spawn = NULL;
-    if (opts->local_workers > 0) {
-        spawn = mf_spawn_new (opts->local_workers, opts->kernel, err, sizeof err);
-        if (!spawn) {
-            mf_error ("%s", err);
-            mf_curve_wipe (&keys);
-            mf_playback_destroy (&self->playback);
-            return 1;
-        }
-    }
-    mf_auth_t *auth = NULL;
-    if (mf_render_start_auth (opts, &keys, &auth)) {
-        mf_spawn_destroy (&spawn);
-        mf_playback_destroy (&self->playback);
-        return 1;
-    }
-    mf_engine_opts_t engine_opts = {
-        .local_endpoint = spawn? mf_spawn_endpoint (spawn): NULL,
-        .listen_endpoint = opts->listen,
-        .heartbeat_ms = opts->heartbeat_ms,
-        .auth = auth,
-        .max_tile_edge = opts->tile
-    };
     self->exit_status = 1;
     for (size_t index = 0; index < mf_palette_count (); index++)
         if (mf_palette_at (index) == opts->palette)
@@ -911,12 +889,11 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     }
     //  The engine binds before the window opens, so that the workers
     //  connect while SDL starts.
-    self->farm = mf_farm_new (&engine_opts, s_wake, self, err, sizeof err);
+    self->farm = mf_farm_new (mf_launch_engine_opts (launch), s_wake, self, err, sizeof err);
     if (self->farm)
-        mf_spawn_go (spawn);
+        mf_launch_bound (launch);
     if (!self->farm) {
-        mf_error ("--listen: %s; use a free port on a local address, e.g. tcp://*:5555", err);
-        self->exit_status = 2;
+        self->exit_status = mf_launch_bind_failed (err);
         goto done;
     }
     if (s_open (self))
@@ -940,9 +917,9 @@ done:
     //  Workers first, while the engine's sockets are open: they leave at once.
     if (self->farm)
         mf_farm_pause (self->farm);
-    mf_spawn_destroy (&spawn);
+    mf_launch_stop_workers (launch);
     mf_farm_destroy (&self->farm);
-    mf_auth_destroy (&auth);            //  after the engine that used it
+    mf_launch_destroy (&launch);        //  the authenticator after the engine that used it
     if (self->saver) {
         mf_saver_flush (self->saver);   //  what is queued is written first
         s_reports (self);

@@ -4,6 +4,7 @@
 #include "mf_kernel.h"
 #include "mf_log.h"
 #include "mf_proto.h"
+#include "mf_sys.h"
 #include "mf_util.h"
 
 #include <czmq.h>
@@ -13,7 +14,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #define CANCELLED_MAX 64                //  cancelled job ids remembered
@@ -285,8 +285,7 @@ mf_worker_run (const mf_worker_opts_t *opts)
         return -1;
     }
     self->capacity = (uint32_t) opts->threads + 1;
-    if (getrandom (&self->uid, sizeof self->uid, 0) != sizeof self->uid)
-        self->uid = (uint64_t) getpid () << 32 ^ (uint64_t) mf_clock_us ();
+    mf_sys_random (&self->uid, sizeof self->uid);
 
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "inproc://mf-results-%p", (void *) self);

@@ -1,0 +1,245 @@
+/*  mf_launch: see launch.h. */
+#include "launch.h"
+#include "auth.h"
+#include "spawn.h"
+#include "mf_curve.h"
+#include "mf_endpoint.h"
+#include "mf_log.h"
+#include "mf_outfile.h"
+#include "mf_sys.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct _mf_launch_t {
+    const mf_options_t *opts;           //  the command line (the caller's)
+    mf_curve_keys_t keys;               //  --cert's key pair until the authenticator has it
+    mf_spawn_t *spawn;                  //  the local workers, or NULL
+    mf_auth_t *auth;                    //  the authenticator for --cert, or NULL
+    mf_engine_opts_t engine_opts;       //  what the engine is made with
+    const char *socket_path;            //  --listen's ipc:// file, or NULL
+    bool socket_made;                   //  the engine bound it: socket_dev/ino say which
+    dev_t socket_dev;                   //  device of the socket file bound
+    ino_t socket_ino;                   //  its inode
+};
+
+//  Loads --cert and checks --allow. Returns 0, or 2 having printed one line.
+static int
+s_check_keys (mf_launch_t *self)
+{
+    const mf_options_t *opts = self->opts;
+    char err [1024];
+    if (opts->cert && mf_curve_load (opts->cert, true, &self->keys, err, sizeof err)) {
+        mf_say ("--cert: %s", err);
+        return 2;
+    }
+    int allowed = opts->allow? mf_auth_check_dir (opts->allow, err, sizeof err): 0;
+    if (allowed < 0) {
+        mf_say ("%s", err);
+        return 2;
+    }
+    if (opts->allow && allowed == 0)
+        mf_warn ("--allow: no public certificate in '%s' yet: no remote worker can join "
+                 "until one is copied there", opts->allow);
+    if (opts->listen && !opts->cert && !mf_endpoint_is_loopback (opts->listen))
+        mf_warn ("--listen %s takes workers from the network with no keys: anyone "
+                 "who reaches it can take tiles and send pixels, in the clear; use --cert and "
+                 "--allow (README: \"Running a secure LAN farm\")", opts->listen);
+    return 0;
+}
+
+//  The file of an ipc:// endpoint, or NULL (not ipc, an abstract name
+//  "@...", or "*": libzmq then makes a fresh name of its own).
+static const char *
+s_socket_path (const char *endpoint)
+{
+    if (!endpoint || strncmp (endpoint, "ipc://", 6))
+        return NULL;
+    const char *path = endpoint + 6;
+    return path [0] == '@' || strcmp (path, "*") == 0? NULL: path;
+}
+
+//  libzmq unlinks whatever an ipc:// path names before it binds: a file,
+//  or the socket of another process that listens there. Only a path that
+//  is free or a stale socket (nobody listens) may be bound. Returns 0, or
+//  2 having printed one line.
+static int
+s_check_socket_path (const char *path)
+{
+    struct stat st;
+    if (lstat (path, &st)) {
+        if (errno == ENOENT)
+            return 0;
+        mf_say ("--listen: cannot reach '%s': %s", path, strerror (errno));
+        return 2;
+    }
+    if (!S_ISSOCK (st.st_mode)) {
+        mf_say ("--listen: '%s' exists and is %s, not a socket; binding there would delete "
+                "it: give a path that is free", path,
+                mf_outfile_kind (st.st_mode)? mf_outfile_kind (st.st_mode): "a regular file");
+        return 2;
+    }
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    if (strlen (path) >= sizeof address.sun_path) {
+        mf_say ("--listen: '%s' is too long for a socket path", path);
+        return 2;
+    }
+    strcpy (address.sun_path, path);
+    int fd = socket (AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) {
+        mf_say ("--listen: cannot check '%s': %s", path, strerror (errno));
+        return 2;
+    }
+    int rc = connect (fd, (struct sockaddr *) &address, sizeof address);
+    int saved = errno;
+    close (fd);
+    if (rc == 0) {
+        mf_say ("--listen: another process listens on '%s'; stop it, or give another path",
+                path);
+        return 2;
+    }
+    if (saved != ECONNREFUSED) {
+        mf_say ("--listen: cannot tell whether '%s' is in use: %s; give another path",
+                path, strerror (saved));
+        return 2;
+    }
+    return 0;                           //  a stale socket: nobody listens there
+}
+
+mf_launch_t *
+mf_launch_new (const mf_options_t *opts, int *status)
+{
+    //  Peers must not run the master out of descriptors under a small
+    //  default soft limit: take what the hard limit allows.
+    uint64_t before, after;
+    if (mf_sys_raise_fd_limit (&before, &after) == 0) {
+        if (after != before)
+            mf_info ("open files: the limit is %llu (raised from %llu)",
+                     (unsigned long long) after, (unsigned long long) before);
+        else
+            mf_info ("open files: the limit is %llu", (unsigned long long) after);
+    }
+    mf_launch_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        mf_say ("out of memory");
+        *status = 1;
+        return NULL;
+    }
+    self->opts = opts;
+    self->socket_path = s_socket_path (opts->listen);
+    *status = s_check_keys (self);
+    if (*status == 0 && self->socket_path)
+        *status = s_check_socket_path (self->socket_path);
+    if (*status) {
+        mf_launch_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+int
+mf_launch_start (mf_launch_t *self)
+{
+    assert (self && !self->spawn && !self->auth);
+    const mf_options_t *opts = self->opts;
+    char err [1024];
+    //  Fork first: no ZeroMQ context may exist yet.
+    if (opts->local_workers > 0) {
+        self->spawn = mf_spawn_new (opts->local_workers, opts->kernel, err, sizeof err);
+        if (!self->spawn) {
+            mf_say ("%s", err);
+            mf_curve_wipe (&self->keys);
+            return 1;
+        }
+    }
+    //  Fail closed: no CURVE listener unless the authenticator answers.
+    if (opts->cert) {
+        self->auth = mf_auth_new (&self->keys, opts->allow, err, sizeof err);
+        if (!self->auth) {
+            mf_say ("%s", err);
+            mf_curve_wipe (&self->keys);
+            return 1;
+        }
+    }
+    //  The authenticator holds what it needs; no copy of the secret stays.
+    mf_curve_wipe (&self->keys);
+    self->engine_opts = (mf_engine_opts_t) {
+        .local_endpoint = self->spawn? mf_spawn_endpoint (self->spawn): NULL,
+        .listen_endpoint = opts->listen,
+        .heartbeat_ms = opts->heartbeat_ms,
+        .auth = self->auth,
+        .max_tile_edge = opts->tile
+    };
+    return 0;
+}
+
+const mf_engine_opts_t *
+mf_launch_engine_opts (mf_launch_t *self)
+{
+    return &self->engine_opts;
+}
+
+int
+mf_launch_bind_failed (const char *why)
+{
+    mf_say ("--listen: %s; use a free port on a local address, e.g. tcp://*:5555", why);
+    return 2;
+}
+
+mf_engine_t *
+mf_launch_engine (mf_launch_t *self, int *status)
+{
+    char err [512];
+    mf_engine_t *engine = mf_engine_new (&self->engine_opts, err, sizeof err);
+    if (!engine) {
+        *status = mf_launch_bind_failed (err);
+        return NULL;
+    }
+    mf_launch_bound (self);
+    return engine;
+}
+
+void
+mf_launch_bound (mf_launch_t *self)
+{
+    mf_spawn_go (self->spawn);
+    struct stat st;
+    if (self->socket_path && lstat (self->socket_path, &st) == 0 && S_ISSOCK (st.st_mode)) {
+        self->socket_made = true;
+        self->socket_dev = st.st_dev;
+        self->socket_ino = st.st_ino;
+    }
+}
+
+void
+mf_launch_stop_workers (mf_launch_t *self)
+{
+    mf_spawn_destroy (&self->spawn);
+}
+
+void
+mf_launch_destroy (mf_launch_t **self_p)
+{
+    assert (self_p);
+    mf_launch_t *self = *self_p;
+    if (!self)
+        return;
+    mf_spawn_destroy (&self->spawn);
+    mf_auth_destroy (&self->auth);
+    //  libzmq leaves the socket file behind. Remove it only if it is still
+    //  the one we bound: another master may have taken the path since.
+    struct stat st;
+    if (self->socket_made && lstat (self->socket_path, &st) == 0 && S_ISSOCK (st.st_mode)
+    &&  st.st_dev == self->socket_dev && st.st_ino == self->socket_ino)
+        unlink (self->socket_path);
+    mf_curve_wipe (&self->keys);
+    free (self);
+    *self_p = NULL;
+}

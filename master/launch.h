@@ -1,0 +1,68 @@
+/*  mf_launch: the master's start-up, one sequence for both faces (the
+    headless render and the viewer), in this order:
+
+    1. mf_launch_new checks what can be checked before anything starts,
+       reading files only: it raises the open-file limit, loads --cert,
+       reads --allow, warns about a --listen open to the network, and
+       refuses an ipc:// --listen path that is not a free socket path.
+    2. mf_launch_start forks the local workers (before any ZeroMQ context
+       exists: a forked child never uses its parent's) and starts the
+       authenticator for --cert.
+    3. The caller creates the engine from mf_launch_engine_opts, on its
+       own thread (mf_launch_engine) or on another (the viewer's farm),
+       and calls mf_launch_bound once it is bound: the local workers
+       connect then.
+    4. At the end, mf_launch_stop_workers while the engine's sockets are
+       still open (the workers leave at once), the engine, and then
+       mf_launch_destroy: the authenticator outlives the engine that
+       used it, and the ipc:// socket file the master made is removed.
+
+    Every failure prints one line; the status says what main returns.
+*/
+#ifndef MF_LAUNCH_H
+#define MF_LAUNCH_H
+
+#include "engine.h"
+#include "options.h"
+
+typedef struct _mf_launch_t mf_launch_t;
+
+//  Step 1 for opts (the caller's, alive until the launch is destroyed).
+//  Returns NULL with *status 2 (bad input: keys, allow directory, ipc
+//  path), having printed one line.
+mf_launch_t *mf_launch_new (const mf_options_t *opts, int *status);
+
+//  Step 2: forks -j local workers and starts the authenticator; the
+//  secret key is wiped from the launch either way. Returns 0, or 1
+//  having printed one line (then nothing may listen).
+int mf_launch_start (mf_launch_t *self);
+
+//  The engine's options for this launch (endpoints, heartbeat,
+//  authenticator, largest tile), owned by the launch: valid until it is
+//  destroyed. Call after mf_launch_start.
+const mf_engine_opts_t *mf_launch_engine_opts (mf_launch_t *self);
+
+//  Step 3 on the calling thread: creates the engine and calls
+//  mf_launch_bound. Returns the engine (the caller destroys it before the
+//  launch), or NULL with *status 2 having printed one line.
+mf_engine_t *mf_launch_engine (mf_launch_t *self, int *status);
+
+//  Says that the engine could not bind, as why tells (one line naming
+//  --listen). Returns the exit status for it, 2.
+int mf_launch_bind_failed (const char *why);
+
+//  The engine is bound: lets the local workers connect, and notes the
+//  ipc:// socket file --listen made, to remove it at the end.
+void mf_launch_bound (mf_launch_t *self);
+
+//  Stops the local workers (SIGTERM, then SIGKILL after a grace period)
+//  and reaps them; does nothing the second time.
+void mf_launch_stop_workers (mf_launch_t *self);
+
+//  Stops the workers if still running and the authenticator (destroy the
+//  engine first), removes the socket file of an ipc:// --listen if it is
+//  still the one the master made, and wipes the keys; safe twice, nulls
+//  the pointer.
+void mf_launch_destroy (mf_launch_t **self_p);
+
+#endif
