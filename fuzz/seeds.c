@@ -68,7 +68,7 @@ s_proto (void)
     mf_kernel_reference (&task, mu);
     mf_result_t result = { 1, 5, 7, task.rect, 12, 64000, NULL };
     size_t head = mf_proto_encode_result_head (buf, sizeof buf, &result);
-    mf_proto_put_mu (buf + head, mu, 64);
+    mf_le_put_f32s (buf + head, mu, 64);
     s_write ("proto", "result-8x8", buf, mf_proto_result_size (8, 8));
     result.rect = (mf_rect_t) { 0, 0, 1, 1 };
     head = mf_proto_encode_result_head (buf, sizeof buf, &result);
@@ -76,7 +76,7 @@ s_proto (void)
     const char *names [] = { "result-1x1", "result-nan", "result-inf", "result-negative",
                              "result-huge", "result-zero" };
     for (int index = 0; index < 6; index++) {
-        mf_proto_put_mu (buf + head, &samples [index], 1);
+        mf_le_put_f32s (buf + head, &samples [index], 1);
         s_write ("proto", names [index], buf, mf_proto_result_size (1, 1));
     }
     //  Near misses: wrong version, bad magic, unknown type, short, a
@@ -189,7 +189,7 @@ s_record (uint8_t *buf, char type, uint32_t tile, uint32_t pixels, float value)
     float mu [256];
     for (uint32_t index = 0; index < pixels && index < 256; index++)
         mu [index] = value + (float) index / 100.0f;
-    mf_proto_put_mu (payload + 8, mu, pixels);
+    mf_le_put_f32s (payload + 8, mu, pixels);
     return mf_journal_encode (buf, 8192, (mf_journal_type_t) type, tile, payload,
                               type == 'D'? 8 + 4 * pixels: 0);
 }

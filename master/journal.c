@@ -377,7 +377,7 @@ mf_journal_done (mf_journal_t *self, uint32_t tile, uint64_t owner,
     uint8_t *bytes = self->buffer + MF_JOURNAL_RECORD_HEAD;
     mf_le_put_u32 (bytes, (uint32_t) owner);
     mf_le_put_u32 (bytes + 4, (uint32_t) (owner >> 32));
-    mf_proto_put_mu (bytes + OWNER, mu, count);
+    mf_le_put_f32s (bytes + OWNER, mu, count);
     return s_append (self, MF_JOURNAL_DONE, tile, bytes, (uint32_t) (OWNER + count * 4));
 }
 

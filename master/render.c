@@ -109,7 +109,7 @@ s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
     uint32_t width = self->opts->view.pixel_w;
     mf_rect_t r = mf_tiles_rect (self->tiles, tile);
     for (uint32_t row = 0; row < r.h; row++)
-        mf_proto_get_mu (self->mu + (size_t) (r.y + row) * width + r.x,
+        mf_le_get_f32s (self->mu + (size_t) (r.y + row) * width + r.x,
                          mu + (size_t) row * r.w * 4, r.w);
     self->restored [tile] = 1;
     self->owners [tile] = owner;

@@ -43,7 +43,7 @@ s_collect (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
     s_seen_t *seen = arg;
     seen->owners [seen->count] = owner;
     seen->tiles [seen->count] = tile;
-    mf_proto_get_mu (&seen->first [seen->count], mu, 1);
+    mf_le_get_f32s (&seen->first [seen->count], mu, 1);
     seen->count++;
 }
 
@@ -69,7 +69,7 @@ START_TEST (record_round_trip)
 {
     uint8_t buf [256], payload [16];
     float mu [4] = { -1.0f, 0.5f, 3.25f, 7.0f };
-    mf_proto_put_mu (payload + 8, mu, 2);           //  an owner of 0, two floats
+    mf_le_put_f32s (payload + 8, mu, 2);           //  an owner of 0, two floats
     memset (payload, 0, 8);
     size_t size = mf_journal_encode (buf, sizeof buf, MF_JOURNAL_DONE, 42, payload, 16);
     ck_assert_uint_eq (size, MF_JOURNAL_RECORD_HEAD + 16 + MF_JOURNAL_RECORD_TAIL);
@@ -205,7 +205,7 @@ START_TEST (impossible_records_end_the_replay)
     float mu [256];
     s_fill (mu, 256, 1.0f);
     mu [3] = 501.0f;                                //  above --iter 500
-    mf_proto_put_mu (payload + 8, mu, 256);
+    mf_le_put_f32s (payload + 8, mu, 256);
     //  A tile id beyond the grid, a payload of the wrong size for tile 5
     //  (8x14), an impossible mu for tile 0.
     struct { uint32_t tile; uint32_t size; } cases [] = { { 6, 1032 }, { 5, 1032 }, { 0, 1032 } };

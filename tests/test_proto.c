@@ -102,14 +102,14 @@ START_TEST (result_round_trip)
                            .compute_us = 999, .iterations = 1ULL << 40 };
     size_t size = mf_proto_result_size (64, 2);
     ck_assert_uint_eq (mf_proto_encode_result_head (buf, sizeof buf, &result), MF_SIZE_RESULT_HEAD);
-    mf_proto_put_mu (buf + MF_SIZE_RESULT_HEAD, mu, 128);
+    mf_le_put_f32s (buf + MF_SIZE_RESULT_HEAD, mu, 128);
     mf_msg_t msg;
     ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
     ck_assert (msg.u.result.job == 5 && msg.u.result.tile == 77 && msg.u.result.lease == 1234);
     ck_assert (msg.u.result.rect.y == 8 && msg.u.result.rect.w == 64 && msg.u.result.rect.h == 2);
     ck_assert (msg.u.result.iterations == 1ULL << 40 && msg.u.result.compute_us == 999);
     float back [128];
-    mf_proto_get_mu (back, msg.u.result.mu, 128);
+    mf_le_get_f32s (back, msg.u.result.mu, 128);
     ck_assert (memcmp (back, mu, sizeof mu) == 0);
     ck_assert_int_eq (mf_proto_check_mu (msg.u.result.mu, 128, 1000), 0);
     //  Truncated and oversized results are refused by size.
@@ -132,11 +132,11 @@ START_TEST (impossible_mu_values)
     float cases [] = { NAN, -0.5f, 1000.5f, INFINITY, -INFINITY, -2.0f };
     for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
         float values [4] = { 1.0f, -1.0f, 0.0f, cases [index] };
-        mf_proto_put_mu (bytes, values, 4);
+        mf_le_put_f32s (bytes, values, 4);
         ck_assert_msg (mf_proto_check_mu (bytes, 4, 1000) == -1, "accepted %g", cases [index]);
     }
     float fine [4] = { -1.0f, 0.0f, 999.9f, 1000.0f };
-    mf_proto_put_mu (bytes, fine, 4);
+    mf_le_put_f32s (bytes, fine, 4);
     ck_assert_int_eq (mf_proto_check_mu (bytes, 4, 1000), 0);
 }
 END_TEST
