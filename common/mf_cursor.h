@@ -86,8 +86,8 @@ mf_cursor_put_span (mf_cursor_t *self, size_t size)
 }
 
 //  Claims the next size bytes of a reader and returns where they start
-//  (inside the caller's buffer); NULL, and the error flag set, when the
-//  buffer holds fewer.
+//  (inside the caller's buffer; NULL for 0 bytes of a NULL buffer); NULL,
+//  and the error flag set, when the buffer holds fewer.
 static inline const uint8_t *
 mf_cursor_get_span (mf_cursor_t *self, size_t size)
 {
