@@ -224,6 +224,22 @@ s_journal (void)
     s_write ("journal", "life", all, total);
     total += s_record (all + total, 'D', 3, 256, 6.0f);
     s_write ("journal", "life-torn", all, total - 100);
+    //  Damage in the middle, skipped by the replay: a flipped byte in the
+    //  body of the 3rd record (its length still right), then in its length,
+    //  then a stretch of garbage between two records.
+    static uint8_t damaged [65536];
+    size_t third = 2 * (MF_JOURNAL_RECORD_HEAD + MF_JOURNAL_RECORD_TAIL);
+    memcpy (damaged, all, total);
+    damaged [third + 100] ^= 0x01;
+    s_write ("journal", "life-corrupt-middle", damaged, total);
+    memcpy (damaged, all, total);
+    damaged [third + 9] ^= 0x80;
+    s_write ("journal", "life-bad-length", damaged, total);
+    memcpy (damaged, all, third);
+    for (size_t index = 0; index < 77; index++)
+        damaged [third + index] = (uint8_t) (index * 37 + 11);
+    memcpy (damaged + third + 77, all + third, total - third);
+    s_write ("journal", "life-garbage-middle", damaged, total + 77);
 }
 
 int

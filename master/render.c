@@ -363,8 +363,8 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_journal_info_t journal = { 0 };
     int rc = 0;
     if (opts->checkpoint) {
-        render.journal = mf_journal_open (opts->checkpoint, &spec, s_restore_tile, &render,
-                                          &journal, err, sizeof err);
+        render.journal = mf_journal_open (opts->checkpoint, &spec, render.tiles, s_restore_tile,
+                                          &render, &journal, err, sizeof err);
         if (!render.journal) {
             fprintf (stderr, "mandelfarm-master: --checkpoint: %s\n", err);
             rc = 2;
@@ -372,9 +372,9 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         else
         if (journal.done && !opts->quiet)
             fprintf (stderr, "mandelfarm-master: resuming from %s: %u of %u tiles done; "
-                     "%u were in flight and are computed again%s\n", opts->checkpoint,
-                     journal.done, total, journal.in_flight,
-                     journal.cut_bytes? " (a torn last record was cut off)": "");
+                     "%u were in flight and are computed again%s%s%s\n", opts->checkpoint,
+                     journal.done, total, journal.in_flight, *journal.note? " (": "",
+                     journal.note, *journal.note? ")": "");
     }
 
     //  Fork first: no ZeroMQ context may exist yet.
