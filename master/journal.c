@@ -37,8 +37,9 @@
     RESYNC_MIN bytes, if more) of it (a damaged length). Found: the
     damaged bytes are skipped, left in the file, and counted. Not found:
     they were the end of the file (a torn last record) and are cut off
-    when the render starts. Skipping is deterministic, so replaying the
-    cut file again finds the same tiles.
+    when the render starts. Whether a record is valid, and so where the
+    search lands, does not depend on where the file ends after it: the
+    cut file replays to the same tiles.
 */
 #include "journal.h"
 #include "mf_cursor.h"
@@ -373,11 +374,12 @@ s_replay (mf_journal_t *self, off_t file_size, mf_journal_tile_fn *fn, void *arg
             offset += size;
             continue;
         }
-        //  A record whose own length reaches the end of the file, whole
-        //  but damaged or torn: nothing to look for after it.
+        //  Where the file ends plays no part in looking for the next
+        //  record (a torn-looking one is searched past too): so cutting
+        //  the end changes nothing before it, and a replay of the cut
+        //  file finds the same records.
         off_t left = file_size - offset;
-        off_t next = announced && (off_t) announced >= left? 0
-                   : s_resync (self, offset, file_size, announced);
+        off_t next = s_resync (self, offset, file_size, announced);
         if (next < 0) {
             rc = -1;
             break;
