@@ -438,9 +438,13 @@ s_check_regular (const char *path, char *err, size_t errlen)
                   "(it is created if it does not exist)", path);
         return -1;
     }
+    if (errno == ENOENT && lstat (path, &st) != 0)
+        return 0;                       //  nothing there: start creates it
     if (errno == ENOENT)
-        return 0;
-    snprintf (err, errlen, "cannot open '%s': %s", path, strerror (errno));
+        snprintf (err, errlen, "'%s' is a symbolic link to nothing; give the path of a "
+                  "file (it is created if it does not exist)", path);
+    else
+        snprintf (err, errlen, "cannot open '%s': %s", path, strerror (errno));
     return -1;
 }
 

@@ -565,6 +565,15 @@ START_TEST (non_regular_files_refused)
     struct stat st;
     ck_assert (lstat (to_null, &st) == 0 && S_ISLNK (st.st_mode));
     ck_assert (lstat (fifo, &st) == 0 && S_ISFIFO (st.st_mode));
+    //  A link to nothing is refused too (creating through it is not ours).
+    char dangling [600];
+    snprintf (dangling, sizeof dangling, "%s/dangling", th_dir);
+    ck_assert_int_eq (symlink ("nowhere", dangling), 0);
+    mf_journal_info_t info;
+    char err [512] = "";
+    ck_assert_ptr_null (mf_journal_open (dangling, &spec, tiles, s_collect, NULL, &info,
+                                         err, sizeof err));
+    ck_assert_msg (strstr (err, "symbolic link to nothing"), "%s", err);
     mf_tiles_destroy (&tiles);
 }
 END_TEST
