@@ -101,6 +101,8 @@ mf_cursor_get_span (mf_cursor_t *self, size_t size)
     return span;
 }
 
+//  Fixed-size fields: each put writes v little-endian at the position and
+//  moves it on (IEEE-754 bits for floats, every bit kept).
 static inline void
 mf_cursor_put_u8 (mf_cursor_t *self, uint8_t v)
 {
@@ -192,6 +194,9 @@ mf_cursor_put_f32s (mf_cursor_t *self, const float *values, size_t count)
         mf_le_put_f32s (p, values, count);
 }
 
+//  Fixed-size fields: each get returns the little-endian value at the
+//  position and moves it on; 0 (0.0) when the field does not fit or the
+//  flag was already set.
 static inline uint8_t
 mf_cursor_get_u8 (mf_cursor_t *self)
 {

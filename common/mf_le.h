@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
+//  Each put stores v at p, least significant byte first; each get loads
+//  it back. The caller has checked that the bytes are there.
 static inline void
 mf_le_put_u16 (uint8_t *p, uint16_t v)
 {
