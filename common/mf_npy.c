@@ -2,7 +2,7 @@
     so that the data starts at a multiple of 64 bytes, as NumPy does.
 */
 #include "mf_npy.h"
-#include "mf_proto.h"
+#include "mf_le.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -59,7 +59,7 @@ mf_npy_write_rows (mf_npy_t *self, const float *mu, uint32_t rows)
     uint8_t bytes [4096];
     for (size_t done = 0; done < count && !self->failed; done += 1024) {
         size_t chunk = count - done < 1024? count - done: 1024;
-        mf_proto_put_mu (bytes, mu + done, chunk);
+        mf_le_put_f32s (bytes, mu + done, chunk);
         if (fwrite (bytes, 4, chunk, self->file) != chunk)
             self->failed = 1;
     }

@@ -6,7 +6,9 @@
     floats are little-endian. docs/PROTOCOL.md describes it byte by byte.
 
     Encoders write into a caller's buffer and return the bytes written (0
-    if the buffer is too small). The decoder checks magic, version, type,
+    if the buffer is too small). Each layout is written once per direction,
+    as a sequence of mf_cursor calls in mf_proto.c; the MF_SIZE_ constants
+    below are what those sequences add up to (asserted). The decoder checks magic, version, type,
     the exact size and every field's range before it fills a mf_msg_t;
     on failure it returns -1 and says why, and the caller counts and drops
     the message. No function here touches a socket.
@@ -15,6 +17,7 @@
 #define MF_PROTO_H
 
 #include "mf_kernel.h"
+#include "mf_le.h"          //  a RESULT's mu: mf_le_put_f32s, mf_le_get_f32s
 
 #include <stddef.h>
 #include <stdint.h>
@@ -128,14 +131,9 @@ size_t mf_proto_encode_empty (uint8_t *buf, size_t capacity, mf_msg_type_t type)
 size_t mf_proto_result_size (uint32_t w, uint32_t h);
 
 //  Writes a RESULT's header; the caller then writes the mu values with
-//  mf_proto_put_mu at buf + MF_SIZE_RESULT_HEAD. Returns the header size or 0.
+//  mf_le_put_f32s (mf_le.h) at buf + MF_SIZE_RESULT_HEAD. Returns the
+//  header size or 0.
 size_t mf_proto_encode_result_head (uint8_t *buf, size_t capacity, const mf_result_t *result);
-
-//  Stores count floats little-endian at dst (in place when src == dst).
-void mf_proto_put_mu (uint8_t *dst, const float *src, size_t count);
-
-//  Loads count little-endian floats from src into dst.
-void mf_proto_get_mu (float *dst, const uint8_t *src, size_t count);
 
 //  Checks that every one of count little-endian mu values can occur for
 //  maxiter: -1, or finite in [0, maxiter]. Returns 0 or -1.

@@ -121,8 +121,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                 FUZZ_CHECK (mf_proto_check_mu (result->mu, count, maxiters [index])
                             == s_mu_rule (result->mu, count, maxiters [index]));
             //  Loading and storing mu keeps every bit, NaN payloads included.
-            mf_proto_get_mu (s_mu, result->mu, count);
-            mf_proto_put_mu (s_out + head, s_mu, count);
+            mf_le_get_f32s (s_mu, result->mu, count);
+            mf_le_put_f32s (s_out + head, s_mu, count);
             s_same_bytes (data, size, size);
             break;
         }

@@ -68,7 +68,7 @@ s_proto (void)
     mf_kernel_reference (&task, mu);
     mf_result_t result = { 1, 5, 7, task.rect, 12, 64000, NULL };
     size_t head = mf_proto_encode_result_head (buf, sizeof buf, &result);
-    mf_proto_put_mu (buf + head, mu, 64);
+    mf_le_put_f32s (buf + head, mu, 64);
     s_write ("proto", "result-8x8", buf, mf_proto_result_size (8, 8));
     result.rect = (mf_rect_t) { 0, 0, 1, 1 };
     head = mf_proto_encode_result_head (buf, sizeof buf, &result);
@@ -76,7 +76,7 @@ s_proto (void)
     const char *names [] = { "result-1x1", "result-nan", "result-inf", "result-negative",
                              "result-huge", "result-zero" };
     for (int index = 0; index < 6; index++) {
-        mf_proto_put_mu (buf + head, &samples [index], 1);
+        mf_le_put_f32s (buf + head, &samples [index], 1);
         s_write ("proto", names [index], buf, mf_proto_result_size (1, 1));
     }
     //  Near misses: wrong version, bad magic, unknown type, short, a
@@ -189,7 +189,7 @@ s_record (uint8_t *buf, char type, uint32_t tile, uint32_t pixels, float value)
     float mu [256];
     for (uint32_t index = 0; index < pixels && index < 256; index++)
         mu [index] = value + (float) index / 100.0f;
-    mf_proto_put_mu (payload + 8, mu, pixels);
+    mf_le_put_f32s (payload + 8, mu, pixels);
     return mf_journal_encode (buf, 8192, (mf_journal_type_t) type, tile, payload,
                               type == 'D'? 8 + 4 * pixels: 0);
 }
@@ -224,6 +224,22 @@ s_journal (void)
     s_write ("journal", "life", all, total);
     total += s_record (all + total, 'D', 3, 256, 6.0f);
     s_write ("journal", "life-torn", all, total - 100);
+    //  Damage in the middle, skipped by the replay: a flipped byte in the
+    //  body of the 3rd record (its length still right), then in its length,
+    //  then a stretch of garbage between two records.
+    static uint8_t damaged [65536];
+    size_t third = 2 * (MF_JOURNAL_RECORD_HEAD + MF_JOURNAL_RECORD_TAIL);
+    memcpy (damaged, all, total);
+    damaged [third + 100] ^= 0x01;
+    s_write ("journal", "life-corrupt-middle", damaged, total);
+    memcpy (damaged, all, total);
+    damaged [third + 9] ^= 0x80;
+    s_write ("journal", "life-bad-length", damaged, total);
+    memcpy (damaged, all, third);
+    for (size_t index = 0; index < 77; index++)
+        damaged [third + index] = (uint8_t) (index * 37 + 11);
+    memcpy (damaged + third + 77, all + third, total - third);
+    s_write ("journal", "life-garbage-middle", damaged, total + 77);
 }
 
 int

@@ -648,13 +648,13 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
         size_t stride = spec->view.pixel_w;
         float *dst = image + (size_t) result->rect.y * stride + result->rect.x;
         for (uint32_t row = 0; row < result->rect.h; row++)
-            mf_proto_get_mu (dst + row * stride, result->mu + (size_t) row * result->rect.w * 4,
+            mf_le_get_f32s (dst + row * stride, result->mu + (size_t) row * result->rect.w * 4,
                              result->rect.w);
         s_remember_done (record, result->job, result->tile);
         s_finish (self, result->job, &result->rect, dst, slot);
         return verdict;
     }
-    mf_proto_get_mu (self->scratch, result->mu, pixels);
+    mf_le_get_f32s (self->scratch, result->mu, pixels);
     if (accepted == MF_ACCEPTED_DONE) {
         s_remember_done (record, result->job, result->tile);
         s_finish (self, result->job, &result->rect, self->scratch, slot);
@@ -882,7 +882,7 @@ mf_engine_preset (mf_engine_t *self, uint32_t job, uint32_t tile, const uint8_t 
         size_t stride = mf_sched_job_spec (self->sched, job)->view.pixel_w;
         mf_rect_t r = mf_tiles_rect (mf_sched_job_tiles (self->sched, job), tile);
         for (uint32_t row = 0; row < r.h; row++)
-            mf_proto_get_mu (image + (size_t) (r.y + row) * stride + r.x,
+            mf_le_get_f32s (image + (size_t) (r.y + row) * stride + r.x,
                              mu + (size_t) row * r.w * 4, r.w);
     }
     return 0;

@@ -131,7 +131,7 @@ s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
     uint32_t width = self->opts->view.pixel_w;
     mf_rect_t r = mf_tiles_rect (self->tiles, tile);
     for (uint32_t row = 0; row < r.h; row++)
-        mf_proto_get_mu (self->mu + (size_t) (r.y + row) * width + r.x,
+        mf_le_get_f32s (self->mu + (size_t) (r.y + row) * width + r.x,
                          mu + (size_t) row * r.w * 4, r.w);
     self->restored [tile] = 1;
     self->owners [tile] = owner;
@@ -346,8 +346,8 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_job_spec_t spec = { *view, opts->maxiter, opts->tile, opts->verify_percent };
     mf_journal_info_t journal = { 0 };
     if (opts->checkpoint) {
-        render.journal = mf_journal_open (opts->checkpoint, &spec, s_restore_tile, &render,
-                                          &journal, err, sizeof err);
+        render.journal = mf_journal_open (opts->checkpoint, &spec, render.tiles, s_restore_tile,
+                                          &render, &journal, err, sizeof err);
         if (!render.journal) {
             mf_say ("--checkpoint: %s", err);
             rc = 2;
@@ -355,9 +355,9 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         else
         if (journal.done && !opts->quiet)
             mf_say ("resuming from %s: %u of %u tiles done; %u were in flight and are "
-                    "computed again%s", opts->checkpoint, journal.done, total,
-                    journal.in_flight,
-                    journal.cut_bytes? " (a torn last record was cut off)": "");
+                    "computed again%s%s%s", opts->checkpoint, journal.done, total,
+                    journal.in_flight, *journal.note? " (": "", journal.note,
+                    *journal.note? ")": "");
     }
     //  Fork, then the authenticator, then the engine binds.
     if (rc == 0)

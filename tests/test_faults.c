@@ -160,7 +160,7 @@ START_TEST (late_result_dropped)
                          .rect = lease.task.rect };
     mf_proto_encode_result_head (result, size, &head);
     float *zeros = calloc (pixels, sizeof *zeros);
-    mf_proto_put_mu (result + MF_SIZE_RESULT_HEAD, zeros, pixels);
+    mf_le_put_f32s (result + MF_SIZE_RESULT_HEAD, zeros, pixels);
     zmq_send (dealer, result, size, 0);
     int rc = th_wait (master, RENDER_MS);
     th_stop (worker);

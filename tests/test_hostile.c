@@ -82,7 +82,7 @@ s_result (uint8_t *buf, const mf_tile_msg_t *tile, uint32_t lease, uint32_t tile
 {
     mf_result_t result = { tile->job, tile_id, lease, *rect, 1, 1, NULL };
     size_t head = mf_proto_encode_result_head (buf, MF_SIZE_RESULT_HEAD, &result);
-    mf_proto_put_mu (buf + head, mu, (size_t) rect->w * rect->h);
+    mf_le_put_f32s (buf + head, mu, (size_t) rect->w * rect->h);
     return mf_proto_result_size (rect->w, rect->h);
 }
 

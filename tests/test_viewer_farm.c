@@ -70,7 +70,7 @@ s_result (zsock_t *dealer, const mf_tile_msg_t *tile)
     uint8_t *buf = malloc (size);
     mf_result_t result = { tile->job, tile->tile, tile->lease, tile->task.rect, 1, iterations, NULL };
     ck_assert_uint_eq (mf_proto_encode_result_head (buf, size, &result), MF_SIZE_RESULT_HEAD);
-    mf_proto_put_mu (buf + MF_SIZE_RESULT_HEAD, mu, pixels);
+    mf_le_put_f32s (buf + MF_SIZE_RESULT_HEAD, mu, pixels);
     ck_assert_int_eq (zmq_send (zsock_resolve (dealer), buf, size, 0), (int) size);
     free (buf);
     return mu;

@@ -114,7 +114,7 @@ s_thread (void *arg)
             result.compute_us = took > UINT32_MAX? UINT32_MAX: (uint32_t) took;
             uint8_t *data = zframe_data (frame);
             mf_proto_encode_result_head (data, zframe_size (frame), &result);
-            mf_proto_put_mu (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
+            mf_le_put_f32s (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
             zframe_t *tag = zframe_new (&item.tag, sizeof item.tag);
             zframe_send (&tag, push, ZFRAME_MORE);
             zframe_send (&frame, push, 0);
