@@ -32,4 +32,11 @@ uint64_t mf_physical_memory (void);
 //  same double; buffer must hold 32 bytes.
 void mf_format_exact (double value, char *buffer, size_t size);
 
+//  Sets *out to a * b. Returns 0, or -1 when the product overflows a size_t.
+static inline int
+mf_mul_size (size_t a, size_t b, size_t *out)
+{
+    return __builtin_mul_overflow (a, b, out)? -1: 0;
+}
+
 #endif
