@@ -28,14 +28,4 @@ int mf_render_check_keys (const mf_options_t *opts, mf_curve_keys_t *keys);
 //  printed one line: then no secure listener may start.
 int mf_render_start_auth (const mf_options_t *opts, mf_curve_keys_t *keys, mf_auth_t **auth);
 
-//  Writes the PNG of a finished image with the render's tEXt metadata.
-//  Returns 0, or -1 with the reason in err (nothing is left under path).
-int mf_render_write_png (const char *path, const mf_view_t *view, uint32_t maxiter,
-                         const mf_palette_t *palette, const float *mu,
-                         char *err, size_t errlen);
-
-//  Writes mu as a .npy file. Returns 0, or -1 with the reason in err.
-int mf_render_write_npy (const char *path, uint32_t width, uint32_t height,
-                         const float *mu, char *err, size_t errlen);
-
 #endif

@@ -3,9 +3,10 @@
 #include "helpers.h"
 #include "mf_npy.h"
 #include "mf_outfile.h"
+#include "mf_output.h"
 #include "mf_palette.h"
 #include "mf_png.h"
-#include "render.h"
+#include "mf_version.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -74,9 +75,13 @@ START_TEST (render_png_metadata)
     for (int index = 0; index < 48; index++)
         mu [index] = index % 7 == 0? -1.0f: (float) index;
     const mf_palette_t *palette = mf_palette_find ("fire");
-    char err [256];
-    ck_assert_int_eq (mf_render_write_png (s_path ("m.png"), &view, 5000, palette, mu,
-                                           err, sizeof err), 0);
+    char err [256], center [80], span [32];
+    mf_output_view_text (&view, center, sizeof center, span, sizeof span);
+    mf_output_spec_t spec = {
+        .format = MF_OUTPUT_PNG, .width = view.pixel_w, .height = view.pixel_h,
+        .center = center, .span = span, .maxiter = 5000, .palette = palette, .threads = 2
+    };
+    ck_assert_int_eq (mf_output_write (s_path ("m.png"), &spec, mu, err, sizeof err), 0);
     uint32_t w, h;
     uint8_t *rgb;
     char value [128];
@@ -111,7 +116,8 @@ START_TEST (npy_layout)
     for (int index = 0; index < 15; index++)
         mu [index] = index - 1.0f;
     char err [256];
-    ck_assert_int_eq (mf_render_write_npy (s_path ("a.npy"), 5, 3, mu, err, sizeof err), 0);
+    mf_output_spec_t spec = { .format = MF_OUTPUT_NPY, .width = 5, .height = 3 };
+    ck_assert_int_eq (mf_output_write (s_path ("a.npy"), &spec, mu, err, sizeof err), 0);
     size_t size;
     uint8_t *data = th_slurp (s_path ("a.npy"), &size);
     ck_assert_ptr_nonnull (data);
