@@ -33,7 +33,7 @@ s_check_inflates (const uint8_t *pieces, size_t size, const uint8_t *want, size_
     ck_assert_int_eq (inflate (&z, Z_FINISH), Z_STREAM_END);
     ck_assert_uint_eq (z.total_out, want_size);
     ck_assert_uint_eq (z.avail_in, 0);                 //  the END block was the last
-    ck_assert (memcmp (out, want, want_size) == 0);
+    ck_assert (want_size == 0 || memcmp (out, want, want_size) == 0);
     inflateEnd (&z);
     free (out);
     free (stream);
