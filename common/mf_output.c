@@ -121,6 +121,20 @@ mf_output_open (const char *path, const mf_output_spec_t *spec, char *err, size_
     self->width = spec->width;
     self->height = spec->height;
     self->stop = spec->stop;
+    //  Sizes first, so that a refused one leaves not even a temporary file.
+    size_t values, bytes;
+    if (spec->format == MF_OUTPUT_PNG
+    &&  mf_png_check_size (spec->width, spec->height, err, errlen)) {
+        mf_output_abort (&self);
+        return NULL;
+    }
+    if (spec->width == 0 || spec->height == 0
+    ||  mf_mul_size (spec->width, spec->height, &values)
+    ||  mf_mul_size (values, sizeof (float), &bytes)) {
+        snprintf (err, errlen, "cannot write a %ux%u image of mu", spec->width, spec->height);
+        mf_output_abort (&self);
+        return NULL;
+    }
     self->file = mf_outfile_open (path, err, errlen);
     if (!self->file) {
         mf_output_abort (&self);

@@ -453,8 +453,10 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_progress_destroy (&progress);
     double seconds = (mf_clock_us () - start) / 1e6;
     mf_spawn_destroy (&spawn);
-    if (rc == 0 && s_write_outputs (opts, render.mu, stop))
+    if (rc == 0 && s_write_outputs (opts, render.mu, stop)) {
+        status = *stop? "interrupted": "failed";
         rc = 1;
+    }
     if (engine && opts->stats
     &&  s_write_stats (opts->stats, engine, rc == 0? "done": status, total,
                        journal.done, seconds) && rc == 0)

@@ -296,6 +296,13 @@ START_TEST (output_refusals)
     ck_assert_ptr_null (mf_output_open (file, &spec, err, sizeof err));
     ck_assert_msg (strstr (err, "22367914"), "%s", err);
     ck_assert_int_eq (th_count_entries (th_dir), 0);
+    //  No pixel at all: neither format.
+    spec = s_spec (MF_OUTPUT_NPY, 0, 4);
+    ck_assert_ptr_null (mf_output_open (path, &spec, err, sizeof err));
+    ck_assert_msg (strstr (err, "cannot write a 0x4 image"), "%s", err);
+    spec = s_spec (MF_OUTPUT_PNG, 4, 0);
+    ck_assert_ptr_null (mf_output_open (path, &spec, err, sizeof err));
+    ck_assert_int_eq (th_count_entries (th_dir), 0);
     for (int format = MF_OUTPUT_PNG; format <= MF_OUTPUT_NPY; format++) {
         //  More rows than the image has.
         spec = s_spec ((mf_output_format_t) format, w, h);

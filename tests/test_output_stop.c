@@ -75,12 +75,12 @@ s_interrupt_writing (char *const argv [], const char *log, const char *dir,
     return th_wait (pid, STOP_MS);
 }
 
-//  What the log holds (caller frees).
+//  What a file holds, as a string (caller frees).
 static char *
-s_log (const char *log)
+s_text (const char *path)
 {
     size_t size;
-    char *text = (char *) th_slurp (log, &size);
+    char *text = (char *) th_slurp (path, &size);
     ck_assert_ptr_nonnull (text);
     char *copy = strndup (text, size);
     free (text);
@@ -90,15 +90,22 @@ s_log (const char *log)
 START_TEST (sigint_while_writing_the_png)
 {
     char *dir = th_path ("out"), *png = th_path ("out/image.png"), *log = th_path ("log");
+    char *stats = th_path ("stats.json");
     ck_assert_int_eq (mkdir (dir, 0755), 0);
-    char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-o", png, NULL };
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-o", png,
+                      "--stats", stats, NULL };
     int rc = s_interrupt_writing (argv, log, dir, "image.png");
-    char *text = s_log (log);
+    char *text = s_text (log);
     ck_assert_msg (rc == 1, "status %d, not 1: %s", rc, text);
     ck_assert_msg (strstr (text, "interrupted while writing the PNG"), "log: %s", text);
     //  Neither the image nor its temporary file.
     ck_assert (!th_exists (png));
     ck_assert_int_eq (th_count_entries (dir), 0);
+    //  The statistics say so too.
+    char *json = s_text (stats);
+    ck_assert_msg (strstr (json, "\"status\": \"interrupted\""), "%s", json);
+    free (json);
+    free (stats);
     free (text);
     free (log);
     free (png);
@@ -115,7 +122,7 @@ START_TEST (sigint_while_writing_the_npy)
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-o", png, "--raw", npy,
                       NULL };
     int rc = s_interrupt_writing (argv, log, dir, "image.npy");
-    char *text = s_log (log);
+    char *text = s_text (log);
     ck_assert_msg (rc == 1, "status %d, not 1: %s", rc, text);
     ck_assert_msg (strstr (text, "interrupted while writing"), "log: %s", text);
     ck_assert (!th_exists (png) && !th_exists (npy));
