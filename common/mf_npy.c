@@ -3,6 +3,7 @@
 */
 #include "mf_npy.h"
 #include "mf_le.h"
+#include "mf_util.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -51,7 +52,9 @@ mf_npy_write_rows (mf_npy_t *self, const float *mu, uint32_t rows)
     assert (self);
     if (self->failed || self->rows_written + rows > self->height)
         return -1;
-    size_t count = (size_t) rows * self->width;
+    size_t count;
+    if (mf_mul_size (rows, self->width, &count))
+        return -1;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (fwrite (mu, 4, count, self->file) != count)
         self->failed = 1;

@@ -1,47 +1,84 @@
 /*  mf_png: writes an 8-bit RGB PNG, with tEXt metadata, fast.
 
     The image is cut into bands of MF_PNG_BAND_ROWS rows. Each band is
-    filtered (PNG filter Up on every row) and compressed on its own into
-    one IDAT chunk: byte runs become deflate matches at distance 1, the
-    rest literals, under a dynamic Huffman code made for that band, and
-    the band ends on a byte boundary (an empty stored block, as zlib's
-    Z_SYNC_FLUSH does). The bands, concatenated, are one zlib stream.
-    Because the cut does not depend on anything but the image height,
-    the bytes are the same whether the bands are compressed one after the
-    other (mf_png_new, rows as they come) or by several threads at once
-    (mf_png_write_image). It trades a few percent of size against zlib
-    level 1 for several times its speed; see docs/PERFORMANCE.md.
+    filtered (PNG filter Up on every row) and compressed on its own by
+    mf_deflate into one IDAT chunk; the bands, concatenated, are one zlib
+    stream. Because the cut depends on nothing but the image height, the
+    bytes are the same whether the bands are compressed one after the
+    other on the caller's thread or by several threads at once (through
+    mf_bands, written in order). It trades a few percent of size against
+    zlib level 1 for several times its speed; see docs/PERFORMANCE.md.
+
+    Rows come in order, in the caller's own pixel format if it gives a
+    function that turns them into RGB (run on the compressing threads, so
+    coloring is parallel too): the image never needs to be in memory
+    whole. A stop flag, read between bands, abandons the writing.
 */
 #ifndef MF_PNG_H
 #define MF_PNG_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #define MF_PNG_BAND_ROWS 32             //  rows per independently compressed band
 #define MF_PNG_DEFAULT_LEVEL 1          //  1-9: compress; 0: store (no compression)
+//  The largest image, pixels. Width: a band's filtered bytes, 32 rows of
+//  3 * width + 1, must fit one mf_deflate piece and its IDAT chunk (at
+//  most 2^31 - 1 bytes, stored). Height: the PNG limit, 2^31 - 1.
+#define MF_PNG_MAX_WIDTH 22367914u
+#define MF_PNG_MAX_HEIGHT 0x7fffffffu
 
 typedef struct {
     const char *key;                    //  tEXt keyword, 1-79 Latin-1 chars
     const char *value;                  //  tEXt text
 } mf_png_text_t;
 
+//  Turns count pixels of the caller's format into 3 * count bytes of
+//  RGB. Called from several threads at once, for different rows.
+typedef void (mf_png_color_fn) (void *arg, const void *pixels, size_t count, uint8_t *rgb);
+
+typedef struct {
+    uint32_t width;                     //  pixels, 1 to MF_PNG_MAX_WIDTH
+    uint32_t height;                    //  pixels, 1 to MF_PNG_MAX_HEIGHT
+    const mf_png_text_t *texts;         //  tEXt chunks, written before the image
+    size_t count;                       //  how many
+    int level;                          //  0: stored; any other: compressed (all the same way)
+    int threads;                        //  compressing threads; 0: the caller's, in write_rows
+    size_t pixel_size;                  //  bytes per pixel of the rows given (0: 3, RGB)
+    mf_png_color_fn *color;             //  how they become RGB (NULL: they are RGB)
+    void *color_arg;                    //  its argument
+    bool lend_rows;                     //  the rows given stay unchanged until finish or
+                                        //  destroy returns: read in place, not copied
+    volatile sig_atomic_t *stop;        //  set: writing stops and fails (NULL: never)
+} mf_png_opts_t;
+
 typedef struct _mf_png_t mf_png_t;
 
-//  Starts a PNG of width x height on file, with count text chunks written
-//  before the image data; level 0 stores the data uncompressed, any
-//  other level compresses it (all the same way). Returns NULL with a
-//  message in err on failure.
+//  Checks that a width x height PNG can be written. Returns 0, or -1 with
+//  the reason (and the limits) in err.
+int mf_png_check_size (uint32_t width, uint32_t height, char *err, size_t errlen);
+
+//  Starts a PNG on file as opts say, writing everything up to the image
+//  data. Returns NULL with a message in err on failure.
+mf_png_t *mf_png_open (FILE *file, const mf_png_opts_t *opts, char *err, size_t errlen);
+
+//  Starts an RGB PNG compressed on the caller's thread: mf_png_open with
+//  no thread, no color function and the rows copied.
 mf_png_t *mf_png_new (FILE *file, uint32_t width, uint32_t height,
                       const mf_png_text_t *texts, size_t count, int level,
                       char *err, size_t errlen);
 
-//  Writes rows rows of 3 * width bytes each. Returns 0 or -1.
-int mf_png_write_rows (mf_png_t *self, const uint8_t *rgb, uint32_t rows);
+//  Writes the next rows rows, width pixels each, in the format opts
+//  gave. Returns 0, or -1 when writing failed, was stopped, or the rows
+//  are more than the image has.
+int mf_png_write_rows (mf_png_t *self, const void *pixels, uint32_t rows);
 
 //  Writes the end of the image once every row is written and destroys the
-//  writer. Returns 0, or -1 if rows are missing or writing failed.
+//  writer. Returns 0, or -1 if rows are missing, writing failed or was
+//  stopped.
 int mf_png_finish (mf_png_t **self_p);
 
 //  Destroys a writer without finishing; safe twice, nulls the pointer.

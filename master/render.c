@@ -6,9 +6,8 @@
 #include "journal.h"
 #include "mf_log.h"
 #include "mf_proto.h"
-#include "mf_npy.h"
 #include "mf_outfile.h"
-#include "mf_png.h"
+#include "mf_output.h"
 #include "mf_sys.h"
 #include "mf_util.h"
 #include "mf_version.h"
@@ -21,89 +20,48 @@
 
 #define POLL_MS 50                      //  msecs per engine poll while rendering
 
-//  Colors rows of the image for the PNG writer (from its threads).
-typedef struct {
-    const mf_palette_t *palette;
-    const float *mu;                    //  the image
-    uint32_t width;                     //  pixels
-} s_colorer_t;
-
-static void
-s_color_rows (void *arg, uint32_t y, uint32_t count, uint8_t *rgb)
-{
-    const s_colorer_t *self = arg;
-    mf_palette_color (self->palette, self->mu + (size_t) y * self->width,
-                      (size_t) count * self->width, rgb);
-}
-
-//  Writes the PNG into out (committed, or aborted on failure). Returns 0,
-//  or -1 with the reason in err.
+//  Writes --raw (when asked) and -o from the finished image into their
+//  temporary files, opened at start (it takes them): both whole first,
+//  then both named, so that a stop or a failure while writing leaves
+//  neither. Returns 0, or 1 having printed one line.
 static int
-s_write_png (mf_outfile_t **out, const char *path, const mf_view_t *view, uint32_t maxiter,
-             const mf_palette_t *palette, const float *mu, char *err, size_t errlen)
+s_write_outputs (const mf_options_t *opts, mf_outfile_t **png, mf_outfile_t **npy,
+                 const float *mu, volatile sig_atomic_t *stop)
 {
-    char center [80], width [32], re [32], im [32], size [32], iter [16], software [48];
-    mf_format_exact (view->center_re, re, sizeof re);
-    mf_format_exact (view->center_im, im, sizeof im);
-    snprintf (center, sizeof center, "%s,%s", re, im);
-    mf_format_exact (view->width, width, sizeof width);
-    snprintf (size, sizeof size, "%ux%u", view->pixel_w, view->pixel_h);
-    snprintf (iter, sizeof iter, "%u", maxiter);
-    snprintf (software, sizeof software, "mandelfarm %s", MF_VERSION);
-    mf_png_text_t texts [] = {
-        { "Center", center }, { "Width", width }, { "Size", size },
-        { "Iterations", iter }, { "Palette", mf_palette_name (palette) },
-        { "Software", software }
-    };
+    const mf_view_t *view = &opts->view;
+    char center [80], width [32], err [512];
+    mf_output_view_text (view, center, sizeof center, width, sizeof width);
     //  Coloring and compression run in bands on every CPU: the workers
     //  are done by now. The bytes do not depend on the number of threads.
-    s_colorer_t colorer = { palette, mu, view->pixel_w };
-    char why [256];
-    if (mf_png_write_image (mf_outfile_stream (*out), view->pixel_w, view->pixel_h, texts,
-                            sizeof texts / sizeof texts [0], MF_PNG_DEFAULT_LEVEL,
-                            s_color_rows, &colorer, mf_online_cpus (), why, sizeof why)) {
-        snprintf (err, errlen, "cannot write the PNG '%s': %s", path, why);
-        mf_outfile_abort (out);
-        return -1;
+    mf_output_spec_t spec = {
+        .width = view->pixel_w, .height = view->pixel_h, .center = center, .span = width,
+        .maxiter = opts->maxiter, .palette = opts->palette, .threads = mf_online_cpus (),
+        .lend_rows = true, .stop = stop
+    };
+    const char *paths [2] = { opts->raw, opts->output };
+    mf_outfile_t **files [2] = { npy, png };
+    const mf_output_format_t formats [2] = { MF_OUTPUT_NPY, MF_OUTPUT_PNG };
+    mf_output_t *outputs [2] = { NULL, NULL };
+    int rc = 0;
+    for (int index = 0; index < 2 && rc == 0; index++) {
+        if (!*files [index])
+            continue;
+        spec.format = formats [index];
+        mf_info ("writing %s", paths [index]);
+        outputs [index] = mf_output_adopt (files [index], paths [index], &spec, err, sizeof err);
+        if (!outputs [index]
+        ||  mf_output_write_rows (outputs [index], mu, view->pixel_h, err, sizeof err)
+        ||  mf_output_finish (outputs [index], err, sizeof err))
+            rc = 1;
     }
-    return mf_outfile_commit (out, err, errlen);
-}
-
-int
-mf_render_write_png (const char *path, const mf_view_t *view, uint32_t maxiter,
-                     const mf_palette_t *palette, const float *mu,
-                     char *err, size_t errlen)
-{
-    mf_outfile_t *out = mf_outfile_open (path, err, errlen);
-    if (!out)
-        return -1;
-    return s_write_png (&out, path, view, maxiter, palette, mu, err, errlen);
-}
-
-//  Writes mu as a .npy into out (committed, or aborted on failure).
-//  Returns 0, or -1 with the reason in err.
-static int
-s_write_npy (mf_outfile_t **out, const char *path, uint32_t width, uint32_t height,
-             const float *mu, char *err, size_t errlen)
-{
-    mf_npy_t *npy = mf_npy_new (mf_outfile_stream (*out), width, height);
-    if (!npy || mf_npy_write_rows (npy, mu, height) || mf_npy_finish (&npy)) {
-        mf_npy_destroy (&npy);
-        mf_outfile_abort (out);
-        snprintf (err, errlen, "cannot write '%s'", path);
-        return -1;
-    }
-    return mf_outfile_commit (out, err, errlen);
-}
-
-int
-mf_render_write_npy (const char *path, uint32_t width, uint32_t height,
-                     const float *mu, char *err, size_t errlen)
-{
-    mf_outfile_t *out = mf_outfile_open (path, err, errlen);
-    if (!out)
-        return -1;
-    return s_write_npy (&out, path, width, height, mu, err, errlen);
+    for (int index = 0; index < 2 && rc == 0; index++)
+        if (outputs [index] && mf_output_commit (&outputs [index], err, sizeof err))
+            rc = 1;
+    for (int index = 0; index < 2; index++)
+        mf_output_abort (&outputs [index]);
+    if (rc)
+        mf_say ("%s", err);
+    return rc;
 }
 
 //  What the loop needs while it renders.
@@ -433,16 +391,8 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_progress_destroy (&progress);
     double seconds = (mf_clock_us () - start) / 1e6;
     mf_launch_stop_workers (launch);
-    if (rc == 0 && render.npy
-    &&  s_write_npy (&render.npy, opts->raw, view->pixel_w, view->pixel_h, render.mu,
-                     err, sizeof err)) {
-        mf_say ("%s", err);
-        rc = 1;
-    }
-    if (rc == 0
-    &&  s_write_png (&render.png, opts->output, view, opts->maxiter, opts->palette, render.mu,
-                     err, sizeof err)) {
-        mf_say ("%s", err);
+    if (rc == 0 && s_write_outputs (opts, &render.png, &render.npy, render.mu, stop)) {
+        status = *stop? "interrupted": "failed";
         rc = 1;
     }
     if (engine && render.stats

@@ -19,14 +19,5 @@
 //  took every other descriptor.
 int mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop);
 
-//  Writes the PNG of a finished image with the render's tEXt metadata.
-//  Returns 0, or -1 with the reason in err (nothing is left under path).
-int mf_render_write_png (const char *path, const mf_view_t *view, uint32_t maxiter,
-                         const mf_palette_t *palette, const float *mu,
-                         char *err, size_t errlen);
-
-//  Writes mu as a .npy file. Returns 0, or -1 with the reason in err.
-int mf_render_write_npy (const char *path, uint32_t width, uint32_t height,
-                         const float *mu, char *err, size_t errlen);
 
 #endif

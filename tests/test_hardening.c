@@ -436,7 +436,7 @@ s_fake_serve (s_fake_t *fake, pid_t master, long *rss)
                                NULL };
         size_t head = mf_proto_encode_result_head (buf, capacity, &result);
         ck_assert_uint_gt (head, 0);
-        mf_proto_put_mu (buf + head, mu, (size_t) tile.task.rect.w * tile.task.rect.h);
+        mf_le_put_f32s (buf + head, mu, (size_t) tile.task.rect.w * tile.task.rect.h);
         s_fake_send (fake, buf, mf_proto_result_size (tile.task.rect.w, tile.task.rect.h));
     }
     if (rc < 0)

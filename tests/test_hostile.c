@@ -16,6 +16,7 @@
 #include "render.h"
 #include "mf_kernel.h"
 #include "mf_log.h"
+#include "mf_output.h"
 #include "mf_proto.h"
 
 #include <arpa/inet.h>
@@ -327,10 +328,16 @@ START_TEST (hostile_peer_changes_nothing)
     ck_assert_uint_eq (stats.duplicates, 1);
 
     //  The image, written as the master writes it: the same bytes.
-    ck_assert_int_eq (mf_render_write_npy (npy, opts.view.pixel_w, opts.view.pixel_h, mu,
-                                           err, sizeof err), 0);
-    ck_assert_int_eq (mf_render_write_png (png, &opts.view, opts.maxiter, opts.palette, mu,
-                                           err, sizeof err), 0);
+    char center [80], span [32];
+    mf_output_view_text (&opts.view, center, sizeof center, span, sizeof span);
+    mf_output_spec_t out = {
+        .format = MF_OUTPUT_NPY, .width = opts.view.pixel_w, .height = opts.view.pixel_h,
+        .center = center, .span = span, .maxiter = opts.maxiter, .palette = opts.palette,
+        .threads = 2
+    };
+    ck_assert_int_eq (mf_output_write (npy, &out, mu, err, sizeof err), 0);
+    out.format = MF_OUTPUT_PNG;
+    ck_assert_int_eq (mf_output_write (png, &out, mu, err, sizeof err), 0);
     ck_assert_msg (th_same_file (npy, ref_npy), ".npy differs from the -j 1 render");
     ck_assert_msg (th_same_file (png, ref_png), "PNG differs from the -j 1 render");
 

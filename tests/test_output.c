@@ -4,9 +4,10 @@
 #include "helpers.h"
 #include "mf_npy.h"
 #include "mf_outfile.h"
+#include "mf_output.h"
 #include "mf_palette.h"
 #include "mf_png.h"
-#include "render.h"
+#include "mf_version.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -75,9 +76,13 @@ START_TEST (render_png_metadata)
     for (int index = 0; index < 48; index++)
         mu [index] = index % 7 == 0? -1.0f: (float) index;
     const mf_palette_t *palette = mf_palette_find ("fire");
-    char err [256];
-    ck_assert_int_eq (mf_render_write_png (s_path ("m.png"), &view, 5000, palette, mu,
-                                           err, sizeof err), 0);
+    char err [256], center [80], span [32];
+    mf_output_view_text (&view, center, sizeof center, span, sizeof span);
+    mf_output_spec_t spec = {
+        .format = MF_OUTPUT_PNG, .width = view.pixel_w, .height = view.pixel_h,
+        .center = center, .span = span, .maxiter = 5000, .palette = palette, .threads = 2
+    };
+    ck_assert_int_eq (mf_output_write (s_path ("m.png"), &spec, mu, err, sizeof err), 0);
     uint32_t w, h;
     uint8_t *rgb;
     char value [128];
@@ -112,7 +117,8 @@ START_TEST (npy_layout)
     for (int index = 0; index < 15; index++)
         mu [index] = index - 1.0f;
     char err [256];
-    ck_assert_int_eq (mf_render_write_npy (s_path ("a.npy"), 5, 3, mu, err, sizeof err), 0);
+    mf_output_spec_t spec = { .format = MF_OUTPUT_NPY, .width = 5, .height = 3 };
+    ck_assert_int_eq (mf_output_write (s_path ("a.npy"), &spec, mu, err, sizeof err), 0);
     size_t size;
     uint8_t *data = th_slurp (s_path ("a.npy"), &size);
     ck_assert_ptr_nonnull (data);
@@ -258,6 +264,150 @@ START_TEST (outfile_through_links)
 }
 END_TEST
 
+//  A test image of mu: interior, escaped values of every size.
+static float *
+s_mu (uint32_t w, uint32_t h)
+{
+    float *mu = malloc ((size_t) w * h * sizeof (float));
+    ck_assert_ptr_nonnull (mu);
+    for (size_t index = 0; index < (size_t) w * h; index++)
+        mu [index] = index % 13 == 0? -1.0f: (float) (index % 997) * 0.37f;
+    return mu;
+}
+
+static mf_output_spec_t
+s_spec (mf_output_format_t format, uint32_t w, uint32_t h)
+{
+    return (mf_output_spec_t) {
+        .format = format, .width = w, .height = h, .center = "-0.5,0", .span = "3",
+        .maxiter = 1000, .palette = mf_palette_find ("ocean"), .threads = 2
+    };
+}
+
+START_TEST (output_rows_in_any_pieces)
+{
+    //  Rows given a few at a time, copied or lent, on 0 to 3 threads, make
+    //  the bytes of the whole-image call: the PNG and the .npy.
+    uint32_t w = 53, h = 140;
+    float *mu = s_mu (w, h);
+    char err [256];
+    for (int format = MF_OUTPUT_PNG; format <= MF_OUTPUT_NPY; format++) {
+        mf_output_spec_t spec = s_spec ((mf_output_format_t) format, w, h);
+        char *whole = th_path ("whole"), *rows = th_path ("rows");
+        ck_assert_int_eq (mf_output_write (whole, &spec, mu, err, sizeof err), 0);
+        static const int threads [] = { 0, 1, 3 };
+        for (int t = 0; t < 3; t++)
+            for (int lend = 0; lend <= 1; lend++) {
+                spec.threads = threads [t];
+                spec.lend_rows = lend;
+                unlink (rows);
+                mf_output_t *out = mf_output_open (rows, &spec, err, sizeof err);
+                ck_assert_ptr_nonnull (out);
+                for (uint32_t row = 0; row < h; ) {
+                    uint32_t count = row % 5 + 1 < h - row? row % 5 + 1: h - row;
+                    ck_assert_int_eq (mf_output_write_rows (out, mu + (size_t) row * w, count,
+                                                            err, sizeof err), 0);
+                    row += count;
+                }
+                ck_assert (!th_exists (rows));          //  not before the commit
+                ck_assert_int_eq (mf_output_commit (&out, err, sizeof err), 0);
+                ck_assert_ptr_null (out);
+                ck_assert_msg (th_same_file (whole, rows), "format %d, %d threads, lend %d",
+                               format, threads [t], lend);
+            }
+        ck_assert_int_eq (th_count_entries (th_dir), 2);
+        free (whole);
+        free (rows);
+    }
+    free (mu);
+}
+END_TEST
+
+START_TEST (output_stopped_leaves_nothing)
+{
+    uint32_t w = 300, h = 200;
+    float *mu = s_mu (w, h);
+    char err [256];
+    for (int format = MF_OUTPUT_PNG; format <= MF_OUTPUT_NPY; format++) {
+        volatile sig_atomic_t stop = 0;
+        mf_output_spec_t spec = s_spec ((mf_output_format_t) format, w, h);
+        spec.stop = &stop;
+        char *file = th_path ("out");
+        //  Stopped halfway: the rows after fail, and so does the commit.
+        mf_output_t *out = mf_output_open (file, &spec, err, sizeof err);
+        ck_assert_ptr_nonnull (out);
+        ck_assert_int_eq (mf_output_write_rows (out, mu, 100, err, sizeof err), 0);
+        stop = 1;
+        int rc = mf_output_write_rows (out, mu + 100 * w, 100, err, sizeof err);
+        if (rc == 0)                                    //  the rows were taken: the end fails
+            rc = mf_output_finish (out, err, sizeof err);
+        ck_assert_int_eq (rc, -1);
+        ck_assert_msg (strstr (err, "interrupted while writing"), "%s", err);
+        ck_assert_int_eq (mf_output_commit (&out, err, sizeof err), -1);
+        ck_assert_ptr_null (out);
+        ck_assert_int_eq (th_count_entries (th_dir), 0);
+        //  Stopped before it starts: the whole-image call fails, no file.
+        ck_assert_int_eq (mf_output_write (file, &spec, mu, err, sizeof err), -1);
+        ck_assert_msg (strstr (err, "interrupted while writing"), "%s", err);
+        ck_assert_int_eq (th_count_entries (th_dir), 0);
+        //  Aborted after every row, before the commit: nothing either.
+        stop = 0;
+        out = mf_output_open (file, &spec, err, sizeof err);
+        ck_assert_int_eq (mf_output_write_rows (out, mu, h, err, sizeof err), 0);
+        ck_assert_int_eq (mf_output_finish (out, err, sizeof err), 0);
+        mf_output_abort (&out);
+        ck_assert_ptr_null (out);
+        mf_output_abort (&out);                         //  safe twice
+        ck_assert_int_eq (th_count_entries (th_dir), 0);
+        free (file);
+    }
+    free (mu);
+}
+END_TEST
+
+START_TEST (output_refusals)
+{
+    uint32_t w = 10, h = 4;
+    float *mu = s_mu (w, h);
+    char err [256];
+    char *file = th_path ("x.png");
+    //  Too wide for a PNG: refused at open, with the limits.
+    mf_output_spec_t spec = s_spec (MF_OUTPUT_PNG, MF_PNG_MAX_WIDTH + 1, 1);
+    ck_assert_ptr_null (mf_output_open (file, &spec, err, sizeof err));
+    ck_assert_msg (strstr (err, "22367914"), "%s", err);
+    ck_assert_int_eq (th_count_entries (th_dir), 0);
+    //  No pixel at all: neither format.
+    spec = s_spec (MF_OUTPUT_NPY, 0, 4);
+    ck_assert_ptr_null (mf_output_open (path, &spec, err, sizeof err));
+    ck_assert_msg (strstr (err, "cannot write a 0x4 image"), "%s", err);
+    spec = s_spec (MF_OUTPUT_PNG, 4, 0);
+    ck_assert_ptr_null (mf_output_open (path, &spec, err, sizeof err));
+    ck_assert_int_eq (th_count_entries (th_dir), 0);
+    for (int format = MF_OUTPUT_PNG; format <= MF_OUTPUT_NPY; format++) {
+        //  More rows than the image has.
+        spec = s_spec ((mf_output_format_t) format, w, h);
+        mf_output_t *out = mf_output_open (file, &spec, err, sizeof err);
+        ck_assert_int_eq (mf_output_write_rows (out, mu, h, err, sizeof err), 0);
+        ck_assert_int_eq (mf_output_write_rows (out, mu, 1, err, sizeof err), -1);
+        ck_assert_msg (strstr (err, "has 4 rows, not 5"), "%s", err);
+        mf_output_abort (&out);
+        //  Fewer.
+        out = mf_output_open (file, &spec, err, sizeof err);
+        ck_assert_int_eq (mf_output_write_rows (out, mu, h - 1, err, sizeof err), 0);
+        ck_assert_int_eq (mf_output_commit (&out, err, sizeof err), -1);
+        ck_assert_msg (strstr (err, "missing 1 of its 4 rows"), "%s", err);
+        ck_assert_int_eq (th_count_entries (th_dir), 0);
+    }
+    //  A directory that does not exist.
+    free (file);
+    file = th_path ("no/such/x.png");
+    ck_assert_int_eq (mf_output_write (file, &spec, mu, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "cannot write in"), "%s", err);
+    free (file);
+    free (mu);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -273,6 +423,9 @@ main (void)
     tcase_add_test (tc, outfile_any_legal_name);
     tcase_add_test (tc, outfile_only_regular_files);
     tcase_add_test (tc, outfile_through_links);
+    tcase_add_test (tc, output_rows_in_any_pieces);
+    tcase_add_test (tc, output_stopped_leaves_nothing);
+    tcase_add_test (tc, output_refusals);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

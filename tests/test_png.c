@@ -194,6 +194,158 @@ START_TEST (bad_text_refused)
 }
 END_TEST
 
+//  Gray pixels, one byte each, for the color function.
+static void
+s_gray_to_rgb (void *arg, const void *pixels, size_t count, uint8_t *rgb)
+{
+    const uint8_t *gray = pixels;
+    (void) arg;
+    for (size_t index = 0; index < count; index++) {
+        rgb [3 * index] = gray [index];
+        rgb [3 * index + 1] = (uint8_t) (gray [index] / 2);
+        rgb [3 * index + 2] = (uint8_t) (255 - gray [index]);
+    }
+}
+
+//  Writes pixels (in the format opts says) through mf_png_open, in
+//  uneven pieces, to path.
+static void
+s_write_opened (const char *path, const mf_png_opts_t *opts, const uint8_t *pixels,
+                size_t row_size)
+{
+    FILE *file = fopen (path, "wb");
+    ck_assert_ptr_nonnull (file);
+    char err [256];
+    mf_png_t *png = mf_png_open (file, opts, err, sizeof err);
+    ck_assert_msg (png != NULL, "%s", err);
+    for (uint32_t row = 0; row < opts->height; ) {
+        uint32_t rows = row % 37 + 1 < opts->height - row? row % 37 + 1: opts->height - row;
+        ck_assert_int_eq (mf_png_write_rows (png, pixels + row * row_size, rows), 0);
+        row += rows;
+    }
+    ck_assert_int_eq (mf_png_finish (&png), 0);
+    ck_assert_int_eq (fclose (file), 0);
+}
+
+START_TEST (every_way_in_gives_the_same_bytes)
+{
+    //  Rows given in RGB or colored on the threads, copied or lent, on 0
+    //  to 5 threads: the bytes of mf_png_new's.
+    uint32_t w = 77, h = 150;
+    uint8_t *gray = s_image (RUNS, w, h);               //  the first w * h bytes
+    uint8_t *rgb = malloc ((size_t) w * h * 3);
+    s_gray_to_rgb (NULL, gray, (size_t) w * h, rgb);
+    mf_png_text_t text [] = { { "Comment", "test" } };
+    for (int level = 0; level <= 1; level++) {
+        char *ref = th_path ("ref.png");
+        s_write_rows (ref, rgb, w, h, level);
+        s_check_pixels (ref, rgb, w, h);
+        static const int threads [] = { 0, 2, 5 };
+        for (int t = 0; t < 3; t++)
+            for (int lend = 0; lend <= 1; lend++)
+                for (int colored = 0; colored <= 1; colored++) {
+                    mf_png_opts_t opts = {
+                        .width = w, .height = h, .texts = text, .count = 1, .level = level,
+                        .threads = threads [t], .lend_rows = lend,
+                        .pixel_size = colored? 1: 0, .color = colored? s_gray_to_rgb: NULL
+                    };
+                    char *path = th_path ("opened.png");
+                    s_write_opened (path, &opts, colored? gray: rgb, colored? w: 3 * w);
+                    ck_assert_msg (th_same_file (ref, path), "level %d, %d threads, lend %d, "
+                                   "colored %d: bytes differ", level, threads [t], lend,
+                                   colored);
+                    free (path);
+                }
+        free (ref);
+    }
+    free (rgb);
+    free (gray);
+}
+END_TEST
+
+START_TEST (stop_abandons_the_image)
+{
+    //  The flag, set between rows as a signal would set it, fails the
+    //  rows given after it or the finish, on any number of threads; what
+    //  was written before it is the start of the whole image.
+    uint32_t w = 64, h = 400;
+    uint8_t *rgb = s_image (GRADIENT, w, h);
+    char *whole = th_path ("whole.png");
+    FILE *file = fopen (whole, "wb");
+    char err [256];
+    mf_png_t *png = mf_png_new (file, w, h, NULL, 0, 1, err, sizeof err);
+    ck_assert_int_eq (mf_png_write_rows (png, rgb, h), 0);
+    ck_assert_int_eq (mf_png_finish (&png), 0);
+    fclose (file);
+    size_t whole_size;
+    uint8_t *want = th_slurp (whole, &whole_size);
+    static const int threads [] = { 0, 1, 3 };
+    for (int t = 0; t < 3; t++) {
+        volatile sig_atomic_t stop = 0;
+        mf_png_opts_t opts = { .width = w, .height = h, .threads = threads [t], .level = 1,
+                               .stop = &stop };
+        char *path = th_path ("stop.png");
+        file = fopen (path, "wb");
+        png = mf_png_open (file, &opts, err, sizeof err);
+        ck_assert_ptr_nonnull (png);
+        ck_assert_int_eq (mf_png_write_rows (png, rgb, 100), 0);
+        stop = 1;
+        int rc = 0;
+        for (uint32_t row = 100; row < h && rc == 0; row += 10)
+            rc = mf_png_write_rows (png, rgb + (size_t) row * w * 3, 10);
+        ck_assert_int_eq (rc, -1);
+        ck_assert_int_eq (mf_png_finish (&png), -1);
+        ck_assert_ptr_null (png);
+        ck_assert_int_eq (fclose (file), 0);
+        size_t size;
+        uint8_t *got = th_slurp (path, &size);
+        ck_assert_uint_lt (size, whole_size);
+        ck_assert (memcmp (got, want, size) == 0);
+        free (got);
+        //  Set once every row was given, it fails the finish.
+        stop = 0;
+        file = fopen (path, "wb");
+        png = mf_png_open (file, &opts, err, sizeof err);
+        ck_assert_int_eq (mf_png_write_rows (png, rgb, h - 10), 0);
+        stop = 1;
+        mf_png_write_rows (png, rgb + (size_t) (h - 10) * w * 3, 10);
+        ck_assert_int_eq (mf_png_finish (&png), -1);
+        fclose (file);
+        free (path);
+    }
+    free (want);
+    free (whole);
+    free (rgb);
+}
+END_TEST
+
+START_TEST (sizes_past_the_limits_refused)
+{
+    //  The limits are exact: a band of the widest image fits one deflate
+    //  piece and one chunk; one pixel more does not.
+    char err [256];
+    ck_assert_int_eq (mf_png_check_size (MF_PNG_MAX_WIDTH, 1, err, sizeof err), 0);
+    ck_assert_int_eq (mf_png_check_size (MF_PNG_MAX_WIDTH + 1, 1, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "22367914"));
+    ck_assert_int_eq (mf_png_check_size (1, MF_PNG_MAX_HEIGHT, err, sizeof err), 0);
+    ck_assert_int_eq (mf_png_check_size (1, MF_PNG_MAX_HEIGHT + 1, err, sizeof err), -1);
+    ck_assert_int_eq (mf_png_check_size (0, 1, err, sizeof err), -1);
+    ck_assert_int_eq (mf_png_check_size (1, 0, err, sizeof err), -1);
+    ck_assert_int_eq (mf_png_check_size (UINT32_MAX, UINT32_MAX, err, sizeof err), -1);
+    //  The widths the old writer took (up to 0x1fffffff) and got wrong.
+    ck_assert_int_eq (mf_png_check_size (0x1fffffff, 1, err, sizeof err), -1);
+    //  A refused size writes nothing at all.
+    char *path = th_path ("wide.png");
+    FILE *file = fopen (path, "wb");
+    ck_assert_ptr_null (mf_png_new (file, MF_PNG_MAX_WIDTH + 1, 1, NULL, 0, 1,
+                                    err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "cannot write a 22367915x1 PNG"));
+    ck_assert_int_eq (ftell (file), 0);
+    fclose (file);
+    free (path);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -204,6 +356,9 @@ main (void)
     tcase_add_test (tc, every_image_decodes_the_same_whoever_writes_it);
     tcase_add_test (tc, compression_pays);
     tcase_add_test (tc, bad_text_refused);
+    tcase_add_test (tc, every_way_in_gives_the_same_bytes);
+    tcase_add_test (tc, stop_abandons_the_image);
+    tcase_add_test (tc, sizes_past_the_limits_refused);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

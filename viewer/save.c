@@ -1,6 +1,7 @@
 /*  mf_save: see save.h. */
 #include "save.h"
-#include "render.h"
+#include "mf_output.h"
+#include "mf_util.h"
 
 #include <assert.h>
 #include <pthread.h>
@@ -75,9 +76,14 @@ s_run (void *arg)
             self->todo_tail = NULL;
         pthread_mutex_unlock (&self->lock);
 
-        char err [REPORT_LEN - 64];
-        save->ok = mf_render_write_png (save->path, &save->view, save->maxiter,
-                                        save->palette, save->mu, err, sizeof err) == 0;
+        char err [REPORT_LEN - 64], center [80], width [32];
+        mf_output_view_text (&save->view, center, sizeof center, width, sizeof width);
+        mf_output_spec_t spec = {
+            .format = MF_OUTPUT_PNG, .width = save->view.pixel_w,
+            .height = save->view.pixel_h, .center = center, .span = width,
+            .maxiter = save->maxiter, .palette = save->palette, .threads = mf_online_cpus ()
+        };
+        save->ok = mf_output_write (save->path, &spec, save->mu, err, sizeof err) == 0;
         if (!save->ok)
             snprintf (save->path, sizeof save->path, "%s", err);
         free (save->mu);

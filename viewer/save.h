@@ -1,8 +1,8 @@
 /*  mf_save: the viewer's `s` and `S` saves, written off the event loop.
 
     A save is a finished image (its mu, view, iterations and palette),
-    written by mf_render_write_png exactly as the headless export writes
-    it, tEXt metadata included, so the two produce the same bytes. Saves
+    written by mf_output_write exactly as the headless export writes it,
+    tEXt metadata included, so the two produce the same bytes. Saves
     run one after the other on one background thread; the window keeps
     responding while a large one is compressed. Names are
     mandelfarm-NNNN.png, the next number free in the directory.

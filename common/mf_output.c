@@ -1,0 +1,288 @@
+/*  mf_output: see mf_output.h. A PNG output is an mf_png writer whose
+    rows are mu, colored by the palette on the compressing threads; a
+    .npy output is an mf_npy writer fed a slice of rows at a time, the
+    stop flag read between slices. Both write into an mf_outfile.
+*/
+#include "mf_output.h"
+#include "mf_npy.h"
+#include "mf_outfile.h"
+#include "mf_png.h"
+#include "mf_util.h"
+#include "mf_version.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NPY_SLICE (1u << 20)            //  bytes of .npy written between looks at the stop flag
+
+struct _mf_output_t {
+    mf_output_format_t format;          //  what it writes
+    char *path;                         //  the final name, for messages
+    mf_outfile_t *file;                 //  the temporary file
+    mf_png_t *png;                      //  PNG: the writer (NULL once finished)
+    mf_npy_t *npy;                      //  .npy: the writer (NULL once finished)
+    const mf_palette_t *palette;        //  PNG: colors mu
+    uint32_t width;                     //  pixels
+    uint32_t height;                    //  pixels
+    uint32_t rows_given;                //  rows received so far
+    volatile sig_atomic_t *stop;        //  set: stop (NULL: never)
+    bool finished;                      //  the end is written
+    bool failed;                        //  only good to abort
+};
+
+void
+mf_output_view_text (const mf_view_t *view, char *center, size_t center_size,
+                     char *width, size_t width_size)
+{
+    char re [32], im [32];
+    mf_format_exact (view->center_re, re, sizeof re);
+    mf_format_exact (view->center_im, im, sizeof im);
+    snprintf (center, center_size, "%s,%s", re, im);
+    mf_format_exact (view->width, width, width_size);
+}
+
+static bool
+s_stopped (mf_output_t *self)
+{
+    return self->stop && *self->stop;
+}
+
+//  Says why writing failed, in err, and marks the output failed.
+static int
+s_fail (mf_output_t *self, int saved_errno, char *err, size_t errlen)
+{
+    self->failed = true;
+    const char *what = self->format == MF_OUTPUT_PNG? "the PNG ": "";
+    if (s_stopped (self))
+        snprintf (err, errlen, "interrupted while writing %s'%s'; nothing written",
+                  what, self->path);
+    else
+    if (ferror (mf_outfile_stream (self->file)))
+        snprintf (err, errlen, "cannot write %s'%s': %s", what, self->path,
+                  strerror (saved_errno));
+    else
+        snprintf (err, errlen, "cannot write %s'%s': out of memory", what, self->path);
+    return -1;
+}
+
+//  Colors count values of mu (for mf_png, from its threads).
+static void
+s_color (void *arg, const void *pixels, size_t count, uint8_t *rgb)
+{
+    const mf_output_t *self = arg;
+    mf_palette_color (self->palette, pixels, count, rgb);
+}
+
+static int
+s_open_png (mf_output_t *self, const mf_output_spec_t *spec, char *err, size_t errlen)
+{
+    char size [32], iter [16], software [48];
+    snprintf (size, sizeof size, "%ux%u", spec->width, spec->height);
+    snprintf (iter, sizeof iter, "%u", spec->maxiter);
+    snprintf (software, sizeof software, "mandelfarm %s", MF_VERSION);
+    mf_png_text_t texts [] = {
+        { "Center", spec->center }, { "Width", spec->span }, { "Size", size },
+        { "Iterations", iter }, { "Palette", mf_palette_name (spec->palette) },
+        { "Software", software }
+    };
+    mf_png_opts_t opts = {
+        .width = spec->width, .height = spec->height,
+        .texts = texts, .count = sizeof texts / sizeof texts [0],
+        .level = MF_PNG_DEFAULT_LEVEL, .threads = spec->threads,
+        .pixel_size = sizeof (float), .color = s_color, .color_arg = self,
+        .lend_rows = spec->lend_rows, .stop = spec->stop
+    };
+    char why [256];
+    self->png = mf_png_open (mf_outfile_stream (self->file), &opts, why, sizeof why);
+    if (!self->png) {
+        snprintf (err, errlen, "cannot write the PNG '%s': %s", self->path, why);
+        return -1;
+    }
+    return 0;
+}
+
+mf_output_t *
+mf_output_open (const char *path, const mf_output_spec_t *spec, char *err, size_t errlen)
+{
+    assert (path && spec);
+    //  Sizes first, so that a refused one leaves not even a temporary file.
+    if (mf_output_check (spec, err, errlen))
+        return NULL;
+    mf_outfile_t *file = mf_outfile_open (path, err, errlen);
+    if (!file)
+        return NULL;
+    return mf_output_adopt (&file, path, spec, err, errlen);
+}
+
+int
+mf_output_check (const mf_output_spec_t *spec, char *err, size_t errlen)
+{
+    assert (spec->format != MF_OUTPUT_PNG || (spec->center && spec->span && spec->palette));
+    size_t values, bytes;
+    if (spec->format == MF_OUTPUT_PNG
+    &&  mf_png_check_size (spec->width, spec->height, err, errlen))
+        return -1;
+    if (spec->width == 0 || spec->height == 0
+    ||  mf_mul_size (spec->width, spec->height, &values)
+    ||  mf_mul_size (values, sizeof (float), &bytes)) {
+        snprintf (err, errlen, "cannot write a %ux%u image of mu", spec->width, spec->height);
+        return -1;
+    }
+    return 0;
+}
+
+mf_output_t *
+mf_output_adopt (mf_outfile_t **file_p, const char *path, const mf_output_spec_t *spec,
+                 char *err, size_t errlen)
+{
+    assert (file_p && *file_p && path && spec);
+    mf_output_t *self = NULL;
+    if (mf_output_check (spec, err, errlen) == 0) {
+        self = calloc (1, sizeof *self);
+        if (self)
+            self->path = strdup (path);
+        if (!self || !self->path) {
+            snprintf (err, errlen, "out of memory");
+            free (self);
+            self = NULL;
+        }
+    }
+    if (!self) {
+        mf_outfile_abort (file_p);
+        return NULL;
+    }
+    self->format = spec->format;
+    self->palette = spec->palette;
+    self->width = spec->width;
+    self->height = spec->height;
+    self->stop = spec->stop;
+    self->file = *file_p;
+    *file_p = NULL;
+    int rc = 0;
+    if (spec->format == MF_OUTPUT_PNG)
+        rc = s_open_png (self, spec, err, errlen);
+    else {
+        self->npy = mf_npy_new (mf_outfile_stream (self->file), spec->width, spec->height);
+        if (!self->npy) {
+            snprintf (err, errlen, "cannot write '%s'", path);
+            rc = -1;
+        }
+    }
+    if (rc)
+        mf_output_abort (&self);
+    return self;
+}
+
+//  Writes rows of mu to the .npy a slice at a time. Returns 0 or -1.
+static int
+s_write_npy (mf_output_t *self, const float *mu, uint32_t rows)
+{
+    size_t row = (size_t) self->width * sizeof (float);
+    uint32_t slice = row < NPY_SLICE? (uint32_t) (NPY_SLICE / row): 1;
+    for (uint32_t done = 0; done < rows; ) {
+        if (s_stopped (self))
+            return -1;
+        uint32_t count = rows - done < slice? rows - done: slice;
+        if (mf_npy_write_rows (self->npy, mu + (size_t) done * self->width, count))
+            return -1;
+        done += count;
+    }
+    return 0;
+}
+
+int
+mf_output_write_rows (mf_output_t *self, const float *mu, uint32_t rows,
+                      char *err, size_t errlen)
+{
+    assert (self);
+    if (self->failed || self->finished) {
+        snprintf (err, errlen, "'%s' cannot take more rows", self->path);
+        return -1;
+    }
+    if (rows > self->height - self->rows_given) {
+        snprintf (err, errlen, "'%s' has %u rows, not %u", self->path, self->height,
+                  self->rows_given + rows);
+        self->failed = true;
+        return -1;
+    }
+    int rc = self->format == MF_OUTPUT_PNG? mf_png_write_rows (self->png, mu, rows)
+                                          : s_write_npy (self, mu, rows);
+    if (rc)
+        return s_fail (self, errno, err, errlen);
+    self->rows_given += rows;
+    return 0;
+}
+
+int
+mf_output_finish (mf_output_t *self, char *err, size_t errlen)
+{
+    assert (self);
+    if (self->finished)
+        return 0;
+    if (self->failed) {
+        snprintf (err, errlen, "cannot write '%s'", self->path);
+        return -1;
+    }
+    if (self->rows_given < self->height) {
+        snprintf (err, errlen, "'%s' is missing %u of its %u rows", self->path,
+                  self->height - self->rows_given, self->height);
+        self->failed = true;
+        return -1;
+    }
+    int rc = self->format == MF_OUTPUT_PNG? mf_png_finish (&self->png)
+                                          : mf_npy_finish (&self->npy);
+    if (rc == 0 && s_stopped (self))
+        rc = -1;                        //  the end is written, but a stop is a stop
+    if (rc)
+        return s_fail (self, errno, err, errlen);
+    self->finished = true;
+    return 0;
+}
+
+int
+mf_output_commit (mf_output_t **self_p, char *err, size_t errlen)
+{
+    assert (self_p && *self_p);
+    mf_output_t *self = *self_p;
+    if (mf_output_finish (self, err, errlen)) {
+        mf_output_abort (self_p);
+        return -1;
+    }
+    int rc = mf_outfile_commit (&self->file, err, errlen);
+    mf_output_abort (self_p);           //  frees what is left; nothing to remove
+    return rc;
+}
+
+void
+mf_output_abort (mf_output_t **self_p)
+{
+    assert (self_p);
+    mf_output_t *self = *self_p;
+    if (self) {
+        mf_png_destroy (&self->png);
+        mf_npy_destroy (&self->npy);
+        mf_outfile_abort (&self->file);
+        free (self->path);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+mf_output_write (const char *path, const mf_output_spec_t *spec, const float *mu,
+                 char *err, size_t errlen)
+{
+    //  The image is all here: lend it, no copy.
+    mf_output_spec_t lent = *spec;
+    lent.lend_rows = true;
+    mf_output_t *self = mf_output_open (path, &lent, err, errlen);
+    if (!self)
+        return -1;
+    if (mf_output_write_rows (self, mu, spec->height, err, errlen)) {
+        mf_output_abort (&self);
+        return -1;
+    }
+    return mf_output_commit (&self, err, errlen);
+}
