@@ -242,8 +242,11 @@ START_TEST (non_regular_checkpoint_refused)
         int rc = th_run (argv, REFUSE_MS, out, sizeof out);
         ck_assert_msg (rc == 2, "%s: status %d (-1: still running after %d ms): %s",
                        cases [index], rc, REFUSE_MS, out);
-        ck_assert_msg (strstr (out, "--checkpoint") && strstr (out, "not a regular file")
-                       && strstr (out, cases [index]), "%s", out);
+        //  The options refuse a link as a journal before the journal's own
+        //  check of the file type would: either line names what is wrong.
+        ck_assert_msg (strstr (out, "--checkpoint") && strstr (out, cases [index])
+                       && (strstr (out, "not a regular file") || strstr (out, "symbolic link")),
+                       "%s", out);
         ck_assert (!th_exists (png));
     }
     struct stat st;
