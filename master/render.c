@@ -401,6 +401,11 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         };
         engine = mf_engine_new (&engine_opts, err, sizeof err);
         if (engine) {
+            //  Even with --quiet: where --listen let the system choose the
+            //  port ("*"), this line is the only way to learn it.
+            char bound [256];
+            if (opts->listen && mf_engine_endpoint (engine, bound, sizeof bound) == 0)
+                fprintf (stderr, "mandelfarm-master: listening on %s\n", bound);
             mf_spawn_go (spawn);
             //  While the workers start, not while their tiles wait.
             s_image_populate (render.mu, pixels);
