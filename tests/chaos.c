@@ -175,8 +175,7 @@ START_TEST (chaos)
     int left = (int) (deadline - mf_clock_ms ());
     if (s_master_runs (&soak))
         soak.rc = th_wait (soak.master, left > 0? left: 1);
-    for (int index = 0; index < HONEST; index++)
-        th_stop (soak.honest [index]);
+    th_stop_all (soak.honest, HONEST);
     th_stop (liar);
     fprintf (stderr, "chaos: %d events: %d worker kills, %d stops, %d master kills; last "
              "run: %lld tiles restored, %lld reissued, %lld evicted, %lld quarantined, "

@@ -351,12 +351,23 @@ th_worker (const char *endpoint, const char *threads, char *const extra [])
 void
 th_stop (pid_t pid)
 {
-    if (pid <= 0)
-        return;
-    kill (pid, SIGCONT);
-    kill (pid, SIGTERM);
-    if (th_wait (pid, 5000) < 0)
-        th_kill (pid);
+    th_stop_all (&pid, 1);
+}
+
+void
+th_stop_all (const pid_t pids [], size_t count)
+{
+    for (size_t index = 0; index < count; index++)
+        if (pids [index] > 0) {
+            kill (pids [index], SIGCONT);
+            kill (pids [index], SIGTERM);
+        }
+    int64_t deadline = mf_clock_ms () + 5000;
+    for (size_t index = 0; index < count; index++) {
+        int64_t left = deadline - mf_clock_ms ();
+        if (pids [index] > 0 && th_wait (pids [index], left > 0? (int) left: 0) < 0)
+            th_kill (pids [index]);
+    }
 }
 
 int

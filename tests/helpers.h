@@ -87,6 +87,11 @@ pid_t th_worker (const char *endpoint, const char *threads, char *const extra []
 //  after 5 s.
 void th_stop (pid_t pid);
 
+//  Ends count processes as th_stop does, all at once: a worker lingers
+//  half a second on its way out when no master takes its BYE, and those
+//  halves need not add up.
+void th_stop_all (const pid_t pids [], size_t count);
+
 //  Waits up to timeout msecs for text to appear in a file. Returns 1 or 0.
 int th_wait_for_text (const char *path, const char *text, int timeout);
 

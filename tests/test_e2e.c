@@ -93,8 +93,7 @@ START_TEST (remote_workers_match_local)
     //  The workers are still alive: they never exit on their own.
     ck_assert_int_eq (kill (w1, 0), 0);
     ck_assert_int_eq (kill (w2, 0), 0);
-    th_stop (w1);
-    th_stop (w2);
+    th_stop_all ((pid_t []) { w1, w2 }, 2);
     free (ref_png); free (ref_npy); free (png); free (npy); free (png2); free (npy2);
 }
 END_TEST

@@ -112,8 +112,7 @@ START_TEST (stopped_worker_evicted)
     ck_assert_msg (th_wait_for_text (log, "fell silent", 10000), "the stopped worker was not evicted");
     kill (b, SIGCONT);
     int rc = th_wait (master, RENDER_MS);
-    th_stop (a);
-    th_stop (b);
+    th_stop_all ((pid_t []) { a, b }, 2);
     ck_assert_int_eq (rc, 0);
     s_expect_identical ();
     ck_assert_int_ge (s_stat ("evicted"), 1);
@@ -277,8 +276,7 @@ START_TEST (master_killed_and_resumed)
     master = s_master (listen, log2, (char *[]) { "--checkpoint", journal, NULL }, endpoint,
                        sizeof endpoint);
     int rc = th_wait (master, RENDER_MS);
-    th_stop (a);
-    th_stop (b);
+    th_stop_all ((pid_t []) { a, b }, 2);
     ck_assert_int_eq (rc, 0);
     s_expect_identical ();
     size_t size;
@@ -345,9 +343,7 @@ START_TEST (lying_worker_quarantined)
     pid_t a = th_worker (endpoint, "1", delay);
     pid_t b = th_worker (endpoint, "1", delay);
     int rc = th_wait (master, RENDER_MS);
-    th_stop (a);
-    th_stop (b);
-    th_stop (liar);
+    th_stop_all ((pid_t []) { a, b, liar }, 3);
     ck_assert_int_eq (rc, 0);
     s_expect_identical ();
     ck_assert_int_eq (s_stat ("quarantined"), 1);
@@ -396,8 +392,7 @@ START_TEST (workers_killed_at_random)
                        "kill %d: the new worker never joined (seed %u)", kills + 1, seed);
     }
     int rc = th_wait (master, RENDER_MS);
-    for (int index = 0; index < 4; index++)
-        th_stop (workers [index]);
+    th_stop_all (workers, 4);
     ck_assert_msg (rc == 0, "master %d (seed %u)", rc, seed);
     s_expect_identical ();
     ck_assert_int_ge (s_stat ("workers_seen"), 4 + KILLS);
@@ -436,8 +431,7 @@ START_TEST (worker_cut_off_by_the_network)
     ck_assert_msg (th_wait_for_text (log, "faraway", 100) && th_wait_for_text (log, "fell silent", 10000),
                    "the cut-off worker was not evicted");
     rc = th_wait (master, RENDER_MS);
-    th_stop (a);
-    th_stop (b);
+    th_stop_all ((pid_t []) { a, b }, 2);
     ck_assert_int_eq (rc, 0);
     s_expect_identical ();
     ck_assert_int_ge (s_stat ("evicted"), 1);

@@ -424,8 +424,7 @@ START_TEST (view_change_never_draws_old_tiles)
     pid_t workers [2] = { th_worker (endpoint, "1", slow), th_worker (endpoint, "1", slow) };
     char out [4096];
     int rc = s_master_finish (master, out, sizeof out);
-    th_stop (workers [0]);
-    th_stop (workers [1]);
+    th_stop_all (workers, 2);
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
     char *trace = th_path ("t.log");
     FILE *file = fopen (trace, "r");
