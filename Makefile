@@ -3,7 +3,7 @@
 #   make                  build bin/mandelfarm-master, -worker and -keygen
 #   make run              install missing packages, build, render mandelbrot.png
 #   make test             install missing packages, build, run every test
-#   make test-chaos       a soak of random faults, a few minutes (not part of test)
+#   make test-chaos       a soak of random faults, a minute or so (not part of test)
 #   make bench            measure kernels and whole renders (not part of test)
 #   make fuzz             fuzz every decoder with clang + libFuzzer (FUZZ_SECONDS each)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -237,7 +237,8 @@ check: $(PROGRAMS) $(UNIT_BIN)
 	scripts/test-summary.sh "$$tally" $(words $(UNIT_BIN)) $$failed; rc=$$?; \
 	rm -f "$$tally"; exit $$rc
 
-# The soak: minutes of random kills, stops and master restarts (not in test).
+# The soak: 24 random kills, stops and master restarts, paced by the
+# render's progress (not in test).
 test-chaos: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(O)/tests/chaos
 	MF_BIN=$(CURDIR)/bin $(O)/tests/chaos
