@@ -228,14 +228,13 @@ $(O)/fuzz/fuzz_%: $(O)/fuzz/fuzz_%.o $(LIB) $(FLAGS_STAMP)
 # passed. Each Check suite adds its counts and its skipped tests to a
 # tally (tests/helpers.h, th_run_suite), which the last line sums up.
 check: $(PROGRAMS) $(UNIT_BIN)
-	@tally=$$(mktemp /tmp/mf-tally-XXXXXX) || exit 1; failed=; \
+	@tally=$$(mktemp /tmp/mf-tally-XXXXXX) || exit 1; trap 'rm -f "$$tally"' EXIT; failed=; \
 	for t in $(UNIT_BIN); do \
 	    echo "== $$t"; \
 	    CK_DEFAULT_TIMEOUT=120 MF_BIN=$(CURDIR)/bin MF_TEST_TALLY=$$tally $$t \
 	        || failed="$$failed $${t##*/}"; \
 	done; \
-	scripts/test-summary.sh "$$tally" $(words $(UNIT_BIN)) $$failed; rc=$$?; \
-	rm -f "$$tally"; exit $$rc
+	scripts/test-summary.sh "$$tally" $(words $(UNIT_BIN)) $$failed
 
 # The soak: 24 random kills, stops and master restarts, paced by the
 # render's progress (not in test).
