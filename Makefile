@@ -3,7 +3,7 @@
 #   make                  build bin/mandelfarm-master, -worker and -keygen
 #   make run              install missing packages, build, render mandelbrot.png
 #   make test             install missing packages, build, run every test
-#   make test-chaos       a soak of random faults, a few minutes (not part of test)
+#   make test-chaos       a soak of random faults, a minute or so (not part of test)
 #   make bench            measure kernels and whole renders (not part of test)
 #   make fuzz             fuzz every decoder with clang + libFuzzer (FUZZ_SECONDS each)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -74,11 +74,17 @@ endif
 ALL_CFLAGS  = $(BASE_CFLAGS) $(PKG_CFLAGS) $(SDL_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 
-# Rebuild everything when the compiler or flags change.
+# Rebuild everything when the compiler or flags change. Every object
+# depends on $(O)/.flags, which holds the flags of the last build. As
+# git's GIT-CFLAGS, only a rule writes it, and only when the flags
+# differ; the comparison here only reads it, so `make -n` writes nothing
+# and `make -q` says whether the tree is up to date.
 FLAGS_STAMP := $(O)/.flags
 FLAGS_NOW   := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
 ifneq ($(filter-out $(NODEPS_GOALS) run test bench,$(or $(MAKECMDGOALS),all)),)
-  $(shell mkdir -p $(O); echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
+  ifneq ($(strip $(FLAGS_NOW)),$(strip $(shell cat $(FLAGS_STAMP) 2>/dev/null)))
+    $(FLAGS_STAMP): FORCE
+  endif
 endif
 
 # ---- sources -----------------------------------------------------------
@@ -118,6 +124,8 @@ PROGRAMS   := bin/mandelfarm-master bin/mandelfarm-viewer bin/mandelfarm-worker 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(O)/tests/%)
 TEST_HELPERS := $(O)/tests/helpers.o
+# Kept, not deleted as intermediates: a second `make test` compiles nothing.
+.SECONDARY: $(UNIT_SRC:tests/%.c=$(O)/tests/%.o) $(O)/tests/chaos.o $(TEST_HELPERS)
 
 # A fuzzing harness is fuzz/fuzz_NAME.c with its seeds in fuzz/corpus/NAME/
 # (fuzz/fuzz.h): found here by name, nothing else to add. `make test`
@@ -130,10 +138,16 @@ FUZZ_SECONDS ?= 60
 FUZZ_O       := $(O)/clang-fuzz
 
 .PHONY: all run test check test-chaos bench bench-kernel bench-render install uninstall \
-        clean distclean deps help fuzz fuzz-run fuzz-seeds bench-viewer screenshot
+        clean distclean deps help fuzz fuzz-run fuzz-seeds bench-viewer screenshot FORCE
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
+
+# The flags, written as make sees them (quotes and all), so that the
+# comparison above reads back the same text.
+$(FLAGS_STAMP):
+	@mkdir -p $(dir $@)
+	$(call say,FLAGS,$@)printf '%s\n' '$(subst ','\'',$(FLAGS_NOW))' > $@
 
 $(O)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -211,15 +225,20 @@ $(O)/fuzz/seeds: $(O)/fuzz/seeds.o $(LIB) $(FLAGS_STAMP)
 $(O)/fuzz/fuzz_%: $(O)/fuzz/fuzz_%.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(PKG_LIBS)
 
-# Every suite runs even if one fails; the exit status says whether all passed.
+# Every suite runs even if one fails; the exit status says whether all
+# passed. Each Check suite adds its counts and its skipped tests to a
+# tally (tests/helpers.h, th_run_suite), which the last line sums up.
 check: $(PROGRAMS) $(UNIT_BIN)
-	@failed=0; for t in $(UNIT_BIN); do \
-	    echo "== $$t"; CK_DEFAULT_TIMEOUT=120 MF_BIN=$(CURDIR)/bin $$t || failed=1; \
+	@tally=$$(mktemp /tmp/mf-tally-XXXXXX) || exit 1; trap 'rm -f "$$tally"' EXIT; failed=; \
+	for t in $(UNIT_BIN); do \
+	    echo "== $$t"; \
+	    CK_DEFAULT_TIMEOUT=120 MF_BIN=$(CURDIR)/bin MF_TEST_TALLY=$$tally $$t \
+	        || failed="$$failed $${t##*/}"; \
 	done; \
-	if [ $$failed -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; \
-	echo "make test: all suites passed"
+	scripts/test-summary.sh "$$tally" $(words $(UNIT_BIN)) $$failed
 
-# The soak: minutes of random kills, stops and master restarts (not in test).
+# The soak: 24 random kills, stops and master restarts, paced by the
+# render's progress (not in test).
 test-chaos: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(O)/tests/chaos
 	MF_BIN=$(CURDIR)/bin $(O)/tests/chaos

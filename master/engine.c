@@ -950,3 +950,20 @@ mf_engine_workers (mf_engine_t *self, mf_worker_info_t *out, size_t max)
         out [index] = self->records [index].info;
     return count;
 }
+
+int
+mf_engine_endpoint (mf_engine_t *self, char *buf, size_t size)
+{
+    //  mf_engine_new binds listen_endpoint after local_endpoint, so when
+    //  there is one it is the last link. ZMQ_LAST_ENDPOINT, not the text
+    //  we were given: it has the port the system chose for "*", and an
+    //  address where we were given an interface name.
+    if (self->link_count == 0 || size == 0)
+        return -1;
+    size_t len = size;
+    if (zmq_getsockopt (zsock_resolve (self->links [self->link_count - 1]),
+                        ZMQ_LAST_ENDPOINT, buf, &len))
+        return -1;
+    buf [size - 1] = 0;
+    return 0;
+}

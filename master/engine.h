@@ -137,4 +137,11 @@ void mf_engine_stats (mf_engine_t *self, mf_engine_stats_t *out);
 //  Every worker seen, connected or not, up to max. Returns how many.
 size_t mf_engine_workers (mf_engine_t *self, mf_worker_info_t *out, size_t max);
 
+//  Writes into buf (size bytes) the endpoint the remote link really
+//  listens on: listen_endpoint, with the port the system chose where it
+//  said "*" (tcp://127.0.0.1:* gives e.g. tcp://127.0.0.1:49152). Without
+//  a listen_endpoint, the local link's. Returns 0, or -1 if no link is
+//  bound or buf is too small.
+int mf_engine_endpoint (mf_engine_t *self, char *buf, size_t size);
+
 #endif

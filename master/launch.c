@@ -202,6 +202,12 @@ mf_launch_engine (mf_launch_t *self, int *status)
         *status = mf_launch_bind_failed (err);
         return NULL;
     }
+    //  Even with --quiet: where --listen let the system choose the port
+    //  ("*"), this line is the only way to learn it.
+    char bound [256];
+    if (self->engine_opts.listen_endpoint
+    &&  mf_engine_endpoint (engine, bound, sizeof bound) == 0)
+        mf_say ("listening on %s", bound);
     mf_launch_bound (self);
     return engine;
 }

@@ -1,12 +1,15 @@
-/*  The chaos soak (make test-chaos, a few minutes; not part of make test).
+/*  The chaos soak (make test-chaos, a minute or two; not part of make test).
 
     One render of 2400 tiles on four honest workers and one that lies,
-    under --verify 100 and --checkpoint, while the test, at random every
-    0.2-0.6 s, kills a worker with SIGKILL and starts another, stops one
-    past the heartbeat timeout and continues it a little later, or kills
-    the master with SIGKILL and starts it again with the same arguments.
-    The image must come out byte-identical to a quiet render. The seed is
-    printed; MF_CHAOS_SEED replays a run.
+    under --verify 100 and --checkpoint. At EVENTS points of the render's
+    progress (tiles in the checkpoint), placed at random, the test does one
+    thing chosen at random: kills a worker with SIGKILL and starts another,
+    stops one until the master has evicted it and then continues it, or
+    kills the master with SIGKILL and starts it again with the same
+    arguments. Progress paces the events, not the clock, so every one of
+    them happens however fast or loaded the machine is, and the soak
+    asserts that each did. The image must come out byte-identical to a
+    quiet render. The seed is printed; MF_CHAOS_SEED replays a run.
 */
 #include "helpers.h"
 #include "mf_util.h"
@@ -21,93 +24,169 @@
 #include <unistd.h>
 
 #define SOAK_MS 300000                  //  msecs the whole soak may take at most
+#define EVENT_MS 20000                  //  msecs one event may wait for what it needs
 #define HONEST 4                        //  honest workers
-#define MASTER_KILLS 4                  //  most master restarts
+#define EVENTS 24                       //  kills and stops, one at each progress point
+#define MASTER_KILLS 4                  //  most master restarts among them
+#define TILES 2400                      //  tiles of the render (VIEW)
+#define FIRST_AT (TILES / 20)           //  tiles done before the first event
+#define LAST_AT (TILES * 3 / 4)         //  and the last: the rest leaves time to join
 #define VIEW "--size", "480x320", "--center", "-0.7436,0.1318", "--width", "0.02", \
              "--iter", "1500", "--tile", "8"
 
+typedef struct {
+    char dir [600];                     //  the soak's folder
+    char journal [700];                 //  the master's checkpoint
+    char log [700];                     //  the log of the master running now
+    char endpoint [700];                //  where every master listens
+    char **argv;                        //  the master's arguments
+    pid_t master;                       //  the master running now, 0 once it ended
+    int master_runs;                    //  masters started so far
+    int rc;                             //  the master's status once it ended
+    pid_t honest [HONEST];              //  the honest workers now
+    char names [HONEST][32];            //  their --name
+    int started;                        //  honest workers started so far
+    unsigned seed;
+} s_soak_t;
+
+static void
+s_start_master (s_soak_t *soak)
+{
+    //  A log per master: what one says is not taken for the next's.
+    snprintf (soak->log, sizeof soak->log, "%s/master-%d.log", soak->dir, ++soak->master_runs);
+    soak->master = th_spawn (soak->argv, soak->log);
+}
+
+static void
+s_start_honest (s_soak_t *soak, int index)
+{
+    snprintf (soak->names [index], sizeof soak->names [index], "honest%d", ++soak->started);
+    soak->honest [index] = th_worker (soak->endpoint, "1", (char *[]) {
+        "--test-delay", "25", "--name", soak->names [index], NULL });
+}
+
+//  Whether the master is still running; if it ended, its status is kept.
+static bool
+s_master_runs (s_soak_t *soak)
+{
+    int status;
+    if (soak->master && waitpid (soak->master, &status, WNOHANG) == soak->master) {
+        soak->rc = WIFEXITED (status)? WEXITSTATUS (status): 128 + WTERMSIG (status);
+        soak->master = 0;
+    }
+    return soak->master != 0;
+}
+
+//  Waits, while the master runs and at most EVENT_MS, until the log of
+//  the master running now holds "worker NAME:PID TEXT" for honest worker
+//  index, with one of the texts (NULL-terminated). Returns whether it did.
+static bool
+s_wait_worker (s_soak_t *soak, int index, const char *const texts [])
+{
+    int64_t deadline = mf_clock_ms () + EVENT_MS;
+    while (s_master_runs (soak) && mf_clock_ms () < deadline) {
+        for (int which = 0; texts [which]; which++) {
+            char line [128];
+            snprintf (line, sizeof line, "worker %s:%d %s", soak->names [index],
+                      (int) soak->honest [index], texts [which]);
+            if (th_count_text (soak->log, line) > 0)
+                return true;
+        }
+        usleep (10 * 1000);
+    }
+    return false;
+}
+
 START_TEST (chaos)
 {
+    s_soak_t soak = { .rc = -1 };
     char *dir = th_tmpdir ();
-    char ref [600], ref_npy [600], png [600], npy [600], journal [600], stats [600], log [600];
+    ck_assert_ptr_nonnull (dir);
+    snprintf (soak.dir, sizeof soak.dir, "%s", dir);
+    char ref [700], ref_npy [700], png [700], npy [700], stats [700];
     snprintf (ref, sizeof ref, "%s/ref.png", dir);
     snprintf (ref_npy, sizeof ref_npy, "%s/ref.npy", dir);
     snprintf (png, sizeof png, "%s/out.png", dir);
     snprintf (npy, sizeof npy, "%s/out.npy", dir);
-    snprintf (journal, sizeof journal, "%s/ck", dir);
+    snprintf (soak.journal, sizeof soak.journal, "%s/ck", dir);
     snprintf (stats, sizeof stats, "%s/stats.json", dir);
-    snprintf (log, sizeof log, "%s/master.log", dir);
+    //  Every master listens where the workers wait: a socket in the soak's
+    //  own folder, which no other process can take between two masters.
+    snprintf (soak.endpoint, sizeof soak.endpoint, "ipc://%s/farm", dir);
     char *quiet [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "2", "--quiet",
                        "-o", ref, "--raw", ref_npy, NULL };
     ck_assert_int_eq (th_run (quiet, 120000, NULL, 0), 0);
 
-    unsigned seed = getenv ("MF_CHAOS_SEED")? (unsigned) atoi (getenv ("MF_CHAOS_SEED"))
-                                             : (unsigned) time (NULL);
-    srand (seed);
-    fprintf (stderr, "chaos: seed %u (MF_CHAOS_SEED=%u replays it)\n", seed, seed);
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
-    char *slow [] = { "--test-delay", "25", NULL };
-    char *lies [] = { "--test-corrupt", "4", "--name", "liar", NULL };
-    pid_t honest [HONEST];
-    for (int index = 0; index < HONEST; index++)
-        honest [index] = th_worker (endpoint, "1", slow);
-    pid_t liar = th_worker (endpoint, "1", lies);
-    char *master_argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0",
-                             "--listen", endpoint, "--heartbeat", "200", "--verify", "100",
-                             "--checkpoint", journal, "--stats", stats, "-o", png,
+    soak.seed = getenv ("MF_CHAOS_SEED")? (unsigned) atoi (getenv ("MF_CHAOS_SEED"))
+                                        : (unsigned) time (NULL);
+    srand (soak.seed);
+    fprintf (stderr, "chaos: seed %u (MF_CHAOS_SEED=%u replays it)\n", soak.seed, soak.seed);
+    char *master_argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0", "-v",
+                             "--listen", soak.endpoint, "--heartbeat", "200", "--verify", "100",
+                             "--checkpoint", soak.journal, "--stats", stats, "-o", png,
                              "--raw", npy, NULL };
-    pid_t master = th_spawn (master_argv, log);
-    int worker_kills = 0, stops = 0, master_kills = 0, rc = -1;
-    int stopped = -1;
-    int64_t resume_at = 0, deadline = mf_clock_ms () + SOAK_MS;
-    while (mf_clock_ms () < deadline) {
-        usleep ((useconds_t) (200 + rand () % 400) * 1000);
-        int status;
-        if (waitpid (master, &status, WNOHANG) == master) {
-            rc = WIFEXITED (status)? WEXITSTATUS (status): 128 + WTERMSIG (status);
-            master = 0;
-            break;
-        }
-        if (stopped >= 0 && mf_clock_ms () >= resume_at) {
-            kill (honest [stopped], SIGCONT);
-            stopped = -1;
-        }
+    soak.argv = master_argv;
+    for (int index = 0; index < HONEST; index++)
+        s_start_honest (&soak, index);
+    pid_t liar = th_worker (soak.endpoint, "1", (char *[]) { "--test-corrupt", "4",
+                                                             "--name", "liar", NULL });
+    s_start_master (&soak);
+
+    int worker_kills = 0, stops = 0, master_kills = 0;
+    int64_t deadline = mf_clock_ms () + SOAK_MS;
+    for (int event = 0; event < EVENTS; event++) {
+        //  Event i somewhere in the i-th of EVENTS equal slices of the
+        //  progress from FIRST_AT to LAST_AT tiles.
+        int slice = (LAST_AT - FIRST_AT) / EVENTS;
+        int at = FIRST_AT + event * slice + rand () % slice;
+        while (th_journal_tiles (soak.journal) < at && s_master_runs (&soak)
+           &&  mf_clock_ms () < deadline)
+            usleep (10 * 1000);
+        ck_assert_msg (s_master_runs (&soak) && th_journal_tiles (soak.journal) >= at,
+                       "event %d: the render never reached %d tiles (master %d, seed %u)",
+                       event + 1, at, soak.rc, soak.seed);
         int roll = rand () % 100, victim = rand () % HONEST;
-        if (roll < 55 && victim != stopped) {
-            th_kill (honest [victim]);
-            honest [victim] = th_worker (endpoint, "1", slow);
+        if (roll < 60 || (roll >= 85 && master_kills == MASTER_KILLS)) {
+            th_kill (soak.honest [victim]);
+            s_start_honest (&soak, victim);
             worker_kills++;
         }
         else
-        if (roll < 70 && stopped < 0) {
-            kill (honest [victim], SIGSTOP);
-            stopped = victim;
-            resume_at = mf_clock_ms () + 1200;            //  past 3 x 200 ms
+        if (roll < 85) {
+            //  Stopped once the master running now knows it, continued once
+            //  that master has given up on it (past 3 x 200 ms of silence).
+            ck_assert_msg (s_wait_worker (&soak, victim, (const char *[]) { "joined", NULL }),
+                           "event %d: %s never joined the master (seed %u)",
+                           event + 1, soak.names [victim], soak.seed);
+            kill (soak.honest [victim], SIGSTOP);
+            bool evicted = s_wait_worker (&soak, victim, (const char *[]) {
+                "fell silent", "is unreachable", NULL });
+            kill (soak.honest [victim], SIGCONT);
+            ck_assert_msg (evicted, "event %d: stopped %s was never evicted (seed %u)",
+                           event + 1, soak.names [victim], soak.seed);
             stops++;
         }
-        else
-        if (roll < 80 && master_kills < MASTER_KILLS) {
-            th_kill (master);
-            master = th_spawn (master_argv, log);
+        else {
+            th_kill (soak.master);
+            s_start_master (&soak);
             master_kills++;
         }
     }
-    if (master)
-        rc = th_wait (master, (int) (deadline - mf_clock_ms () > 0? deadline - mf_clock_ms (): 1));
-    for (int index = 0; index < HONEST; index++)
-        th_stop (honest [index]);
+    int left = (int) (deadline - mf_clock_ms ());
+    if (s_master_runs (&soak))
+        soak.rc = th_wait (soak.master, left > 0? left: 1);
+    th_stop_all (soak.honest, HONEST);
     th_stop (liar);
-    fprintf (stderr, "chaos: %d worker kills, %d stops, %d master kills; last run: "
-             "%lld tiles restored, %lld reissued, %lld evicted, %lld quarantined, "
-             "%lld mismatches\n", worker_kills, stops, master_kills,
+    fprintf (stderr, "chaos: %d events: %d worker kills, %d stops, %d master kills; last "
+             "run: %lld tiles restored, %lld reissued, %lld evicted, %lld quarantined, "
+             "%lld mismatches\n", EVENTS, worker_kills, stops, master_kills,
              th_json_counter (stats, "restored"), th_json_counter (stats, "reissued"),
              th_json_counter (stats, "evicted"), th_json_counter (stats, "quarantined"),
              th_json_counter (stats, "mismatches"));
-    ck_assert_msg (rc == 0, "master ended with %d (seed %u)", rc, seed);
-    ck_assert_msg (th_same_file (png, ref), "the PNG differs (seed %u)", seed);
-    ck_assert_msg (th_same_file (npy, ref_npy), "the .npy differs (seed %u)", seed);
-    ck_assert_msg (worker_kills + stops + master_kills >= 5, "too little chaos (seed %u)", seed);
+    ck_assert_int_eq (worker_kills + stops + master_kills, EVENTS);
+    ck_assert_msg (soak.rc == 0, "master ended with %d (seed %u)", soak.rc, soak.seed);
+    ck_assert_msg (th_same_file (png, ref), "the PNG differs (seed %u)", soak.seed);
+    ck_assert_msg (th_same_file (npy, ref_npy), "the .npy differs (seed %u)", soak.seed);
     th_rmdir (dir);
     free (dir);
 }

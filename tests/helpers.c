@@ -1,5 +1,6 @@
 /*  Test helpers: see helpers.h. */
 #include "helpers.h"
+#include "journal.h"
 #include "mf_util.h"
 
 #include <arpa/inet.h>
@@ -190,6 +191,48 @@ th_free_port (void)
     return ntohs (addr.sin_port);
 }
 
+int
+th_master_endpoint (const char *log, int timeout, char *endpoint, size_t size)
+{
+    //  "mandelfarm-master: listening on ..." or "mandelfarm-viewer: ...".
+    const char *mark = ": listening on ";
+    int64_t deadline = mf_clock_ms () + timeout;
+    while (true) {
+        size_t got;
+        char *text = (char *) th_slurp (log, &got);
+        char *at = text? memmem (text, got, mark, strlen (mark)): NULL;
+        if (at)
+            at += strlen (mark);
+        //  The whole line: the master may still be writing it.
+        char *end = at? memchr (at, '\n', got - (size_t) (at - text)): NULL;
+        if (end) {
+            size_t len = (size_t) (end - at);
+            int rc = len < size? 0: -1;
+            if (rc == 0) {
+                memcpy (endpoint, at, len);
+                endpoint [len] = 0;
+            }
+            free (text);
+            return rc;
+        }
+        free (text);
+        if (mf_clock_ms () > deadline)
+            return -1;
+        usleep (10 * 1000);
+    }
+}
+
+int
+th_endpoint_port (const char *endpoint)
+{
+    const char *colon = strrchr (endpoint, ':');
+    if (strncmp (endpoint, "tcp://", 6) || !colon)
+        return -1;
+    char *end;
+    long port = strtol (colon + 1, &end, 10);
+    return *end == 0 && port > 0 && port < 65536? (int) port: -1;
+}
+
 uint8_t *
 th_slurp (const char *path, size_t *size)
 {
@@ -309,27 +352,74 @@ th_worker (const char *endpoint, const char *threads, char *const extra [])
 void
 th_stop (pid_t pid)
 {
-    if (pid <= 0)
-        return;
-    kill (pid, SIGCONT);
-    kill (pid, SIGTERM);
-    if (th_wait (pid, 5000) < 0)
-        th_kill (pid);
+    th_stop_all (&pid, 1);
+}
+
+void
+th_stop_all (const pid_t pids [], size_t count)
+{
+    for (size_t index = 0; index < count; index++)
+        if (pids [index] > 0) {
+            kill (pids [index], SIGCONT);
+            kill (pids [index], SIGTERM);
+        }
+    int64_t deadline = mf_clock_ms () + 5000;
+    for (size_t index = 0; index < count; index++) {
+        int64_t left = deadline - mf_clock_ms ();
+        if (pids [index] > 0 && th_wait (pids [index], left > 0? (int) left: 0) < 0)
+            th_kill (pids [index]);
+    }
 }
 
 int
 th_wait_for_text (const char *path, const char *text, int timeout)
 {
-    for (int slept = 0; slept <= timeout; slept += 20) {
-        size_t size;
-        char *data = (char *) th_slurp (path, &size);
-        int found = data && memmem (data, size, text, strlen (text)) != NULL;
-        free (data);
-        if (found)
-            return 1;
-        usleep (20 * 1000);
+    return th_wait_for_count (path, text, 1, timeout);
+}
+
+int
+th_count_text (const char *path, const char *text)
+{
+    size_t size, len = strlen (text);
+    char *data = (char *) th_slurp (path, &size);
+    int count = 0;
+    for (char *at = data; at && len; at += len) {
+        at = memmem (at, size - (size_t) (at - data), text, len);
+        if (!at)
+            break;
+        count++;
     }
-    return 0;
+    free (data);
+    return count;
+}
+
+int
+th_wait_for_count (const char *path, const char *text, int count, int timeout)
+{
+    int64_t deadline = mf_clock_ms () + timeout;
+    while (th_count_text (path, text) < count) {
+        if (mf_clock_ms () > deadline)
+            return 0;
+        usleep (10 * 1000);
+    }
+    return 1;
+}
+
+int
+th_journal_tiles (const char *path)
+{
+    size_t size;
+    uint8_t *data = th_slurp (path, &size);
+    int tiles = 0;
+    //  The master's own decoder: a torn or half-written record ends the count.
+    mf_journal_record_t record;
+    size_t at = MF_JOURNAL_HEADER, used;
+    while (data && at < size && (used = mf_journal_decode (data + at, size - at, &record))) {
+        tiles += record.type == MF_JOURNAL_DONE;
+        at += used;
+    }
+    free (data);
+    return tiles;
 }
 
 long long
@@ -367,6 +457,62 @@ th_cpu_ticks (pid_t pid)
     return utime + stime;
 }
 
+//  The file where the tests of this runner record their skips (Check
+//  runs each test in a child process of its own).
+static void
+s_skip_file (char *path, size_t size)
+{
+    const char *runner = getenv ("MF_TEST_RUNNER");
+    snprintf (path, size, "/tmp/mf-test-%s-skipped", runner? runner: "0");
+}
+
+void
+th_skip (const char *why)
+{
+    const char *test = tcase_name ();
+    fprintf (stderr, "SKIPPED: %s: %s\n", test, why);
+    char path [64];
+    s_skip_file (path, sizeof path);
+    FILE *file = fopen (path, "a");
+    if (file) {
+        fprintf (file, "%s: %s\n", test, why);
+        fclose (file);
+    }
+}
+
+//  Reports the skips recorded by this runner's tests, on stdout and in
+//  the tally.
+static void
+s_report_skips (const char *suite, int tests, int failed)
+{
+    char path [64];
+    s_skip_file (path, sizeof path);
+    size_t size = 0;
+    char *text = (char *) th_slurp (path, &size);
+    int skipped = 0;
+    for (size_t index = 0; text && index < size; index++)
+        skipped += text [index] == '\n';
+    if (skipped)
+        printf ("%s: %d of %d tests SKIPPED:\n", suite, skipped, tests);
+    const char *tally = getenv ("MF_TEST_TALLY");
+    FILE *file = tally? fopen (tally, "a"): NULL;
+    if (file)
+        fprintf (file, "suite %s %d %d %d\n", suite, tests, failed, skipped);
+    for (char *line = text; line && line < text + size; ) {
+        char *end = memchr (line, '\n', size - (size_t) (line - text));
+        if (!end)
+            break;
+        printf ("  %.*s\n", (int) (end - line), line);
+        if (file)
+            fprintf (file, "skip %s %.*s\n", suite, (int) (end - line), line);
+        line = end + 1;
+    }
+    if (file)
+        fclose (file);
+    free (text);
+    unlink (path);
+}
+
 int
 th_run_suite (Suite *suite)
 {
@@ -376,7 +522,9 @@ th_run_suite (Suite *suite)
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
     int failed = srunner_ntests_failed (runner);
+    int tests = srunner_ntests_run (runner);
     srunner_free (runner);
+    s_report_skips (program_invocation_short_name, tests, failed);
     //  A test that fails ends at once (Check forks each one), before its
     //  teardown: its folders are removed here, by the name th_tmpdir gave.
     char pattern [64];

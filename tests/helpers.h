@@ -1,5 +1,7 @@
 /*  Test helpers: start and end real processes by pid, bounded in time;
-    temporary directories; free loopback ports; reading PNGs back.
+    temporary directories; the endpoint a master bound; waiting on what a
+    process writes (a log line, a checkpoint) rather than sleeping;
+    skipped tests that say so; reading PNGs back.
 */
 #ifndef MF_TEST_HELPERS_H
 #define MF_TEST_HELPERS_H
@@ -44,8 +46,20 @@ void th_kill (pid_t pid);
 //  output (NUL-terminated, truncated to size). Returns as th_wait.
 int th_run (char *const argv [], int timeout, char *output, size_t size);
 
-//  A TCP port on 127.0.0.1 that was free a moment ago.
+//  A TCP port on 127.0.0.1 that was free a moment ago. Racy: another
+//  process may take it before the caller binds it. Only test_hostile still
+//  uses it; new tests give the master --listen tcp://127.0.0.1:* and read
+//  the port back with th_master_endpoint.
 int th_free_port (void);
+
+//  Waits up to timeout msecs for the line "mandelfarm-master: listening
+//  on ENDPOINT" in a master's log and copies ENDPOINT (the one it really
+//  bound, the port chosen where --listen said "*") into endpoint. Returns
+//  0, or -1 if no such line came in time or it does not fit in size.
+int th_master_endpoint (const char *log, int timeout, char *endpoint, size_t size);
+
+//  The port of a tcp:// endpoint, or -1.
+int th_endpoint_port (const char *endpoint);
 
 //  Whether two files exist and have the same bytes.
 bool th_same_file (const char *a, const char *b);
@@ -73,8 +87,25 @@ pid_t th_worker (const char *endpoint, const char *threads, char *const extra []
 //  after 5 s.
 void th_stop (pid_t pid);
 
+//  Ends count processes as th_stop does, all at once: a worker lingers
+//  half a second on its way out when no master takes its BYE, and those
+//  halves need not add up.
+void th_stop_all (const pid_t pids [], size_t count);
+
 //  Waits up to timeout msecs for text to appear in a file. Returns 1 or 0.
 int th_wait_for_text (const char *path, const char *text, int timeout);
+
+//  How many times text occurs in a file (0 if it cannot be read).
+int th_count_text (const char *path, const char *text);
+
+//  Waits up to timeout msecs for text to occur at least count times in a
+//  file. Returns 1 or 0.
+int th_wait_for_count (const char *path, const char *text, int count, int timeout);
+
+//  Tiles a master's --checkpoint journal records as done (a torn last
+//  record not counted): the render's progress as a test can watch it. 0
+//  when there is no journal (yet, or any more: a complete render removes it).
+int th_journal_tiles (const char *path);
 
 //  A counter ("name": value) from a JSON file such as --stats writes, or
 //  -1 if absent.
@@ -85,7 +116,15 @@ long th_cpu_ticks (pid_t pid);
 
 #include <check.h>
 
-//  Runs a suite, printing Check's summary. Returns the exit status.
+//  For a test that cannot run here (not root, no nft, ...): prints
+//  "SKIPPED: TEST: why" and records the skip, which th_run_suite counts
+//  and reports. The caller then returns; a skip never passes silently.
+void th_skip (const char *why);
+
+//  Runs a suite, printing Check's summary and the tests skipped. Where
+//  MF_TEST_TALLY names a file (make check sets it), appends to it one line
+//  "suite NAME TESTS FAILED SKIPPED" and one "skip NAME TEST: why" per
+//  skip. Returns the exit status.
 int th_run_suite (Suite *suite);
 
 #endif

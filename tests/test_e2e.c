@@ -1,11 +1,14 @@
-/*  End to end: real masters and real workers over loopback TCP. The
-    image and the .npy must be byte-identical whatever the farm; bad input
-    is refused with status 2 and leaves no file; an interrupted render
-    leaves nothing behind. Every process is ended by its pid.
+/*  End to end: real masters and real workers over loopback TCP (and
+    ipc:// where the same endpoint must outlive a master). The image and
+    the .npy must be byte-identical whatever the farm; bad input is
+    refused with status 2 and leaves no file; an interrupted render leaves
+    nothing behind; make install works without touching the build. Every
+    process is ended by its pid.
 */
 #include "helpers.h"
 
 #include <check.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +17,14 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #define RENDER_MS 60000                 //  msecs any one render may take at most
+#define START_MS 10000                  //  msecs a master may take to bind and say so
 #define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
              "--iter", "1500", "--quiet"
 
@@ -39,14 +44,16 @@ START_TEST (remote_workers_match_local)
 {
     char *ref_png = th_path ("ref.png"), *ref_npy = th_path ("ref.npy");
     s_reference (ref_png, ref_npy);
-    char endpoint [64], listen [64];
-    int port = th_free_port ();
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-    snprintf (listen, sizeof listen, "tcp://127.0.0.1:%d", port);
     //  Two real worker processes, started before the master: they wait.
-    //  A few msecs a tile, so that both surely get a share.
-    pid_t w1 = th_worker (endpoint, "1", (char *[]) { "--name", "one", "--test-delay", "5", NULL });
-    pid_t w2 = th_worker (endpoint, "2", (char *[]) { "--name", "two", "--test-delay", "5", NULL });
+    //  They serve two masters in turn on the same endpoint, so it is
+    //  fixed: a socket in the test's own folder, which no other process
+    //  can take (a TCP port chosen in advance could be; the TCP path is
+    //  garbage_on_the_port's). A few msecs a tile, so that both surely get
+    //  a share.
+    char listen [700];
+    snprintf (listen, sizeof listen, "ipc://%s/farm", th_dir);
+    pid_t w1 = th_worker (listen, "1", (char *[]) { "--name", "one", "--test-delay", "5", NULL });
+    pid_t w2 = th_worker (listen, "2", (char *[]) { "--name", "two", "--test-delay", "5", NULL });
     char *png = th_path ("farm.png"), *npy = th_path ("farm.npy"), *stats = th_path ("s.json");
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0",
                       "--listen", listen, "--tile", "16", "-o", png, "--raw", npy,
@@ -75,7 +82,7 @@ START_TEST (remote_workers_match_local)
     free (stats);
 
     //  The same workers serve a second render (a new master on the same
-    //  port), with another tile size and local workers joining in.
+    //  endpoint), with another tile size and local workers joining in.
     char *png2 = th_path ("farm2.png"), *npy2 = th_path ("farm2.npy");
     char *argv2 [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "1",
                        "--listen", listen, "--tile", "23", "-o", png2, "--raw", npy2, NULL };
@@ -86,8 +93,7 @@ START_TEST (remote_workers_match_local)
     //  The workers are still alive: they never exit on their own.
     ck_assert_int_eq (kill (w1, 0), 0);
     ck_assert_int_eq (kill (w2, 0), 0);
-    th_stop (w1);
-    th_stop (w2);
+    th_stop_all ((pid_t []) { w1, w2 }, 2);
     free (ref_png); free (ref_npy); free (png); free (npy); free (png2); free (npy2);
 }
 END_TEST
@@ -210,10 +216,9 @@ START_TEST (viewer_checks_keys_too)
     FILE *file = fopen (script, "w");
     fputs ("quit\n", file);
     fclose (file);
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--script", script, "-j", "1",
-                      "--listen", endpoint, "--cert", "/nonexistent_secret", "--allow", th_dir, NULL };
+                      "--listen", "tcp://127.0.0.1:*", "--cert", "/nonexistent_secret",
+                      "--allow", th_dir, NULL };
     char out [2048];
     ck_assert_int_eq (th_run (argv, RENDER_MS, out, sizeof out), 2);
     ck_assert_msg (strstr (out, "--cert"), "%s", out);
@@ -246,8 +251,8 @@ END_TEST
 START_TEST (unallocatable_size_refused)
 {
 #if defined (__SANITIZE_ADDRESS__)
-    //  AddressSanitizer reserves terabytes of address space up front, so an
-    //  address-space limit cannot stand in for a small machine here.
+    th_skip ("AddressSanitizer reserves terabytes of address space up front, so an "
+             "address-space limit cannot stand in for a small machine");
     return;
 #else
     //  Pretend the machine is small: 1 GiB of address space, 1.6 GB image.
@@ -276,10 +281,12 @@ START_TEST (interrupt_leaves_nothing)
     char *png = th_path ("slow.png"), *npy = th_path ("slow.npy");
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "1920x1080",
                       "--center", "-0.743643887,0.131825904", "--width", "1e-6",
-                      "--iter", "200000", "-j", "1", "--quiet", "-o", png, "--raw", npy, NULL };
+                      "--iter", "200000", "-j", "1", "-v", "-o", png, "--raw", npy, NULL };
     char *log = th_path ("log");
     pid_t pid = th_spawn (argv, log);
-    usleep (700 * 1000);
+    //  Interrupted once the render runs: its worker has joined and holds
+    //  tiles (each of which takes seconds at this depth).
+    ck_assert_msg (th_wait_for_text (log, "joined", START_MS), "the local worker never joined");
     kill (pid, SIGINT);
     ck_assert_int_eq (th_wait (pid, 10000), 1);
     unlink (log);
@@ -295,16 +302,18 @@ START_TEST (garbage_on_the_port)
 {
     char *ref_png = th_path ("ref.png"), *ref_npy = th_path ("ref.npy");
     s_reference (ref_png, ref_npy);
-    int port = th_free_port ();
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
     char *png = th_path ("g.png"), *npy = th_path ("g.npy");
     //  Not --quiet: the summary line reports what was dropped.
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "240x160",
                       "--center", "-0.7436,0.1318", "--width", "0.02", "--iter", "1500",
-                      "-j", "0", "--listen", endpoint, "-o", png, "--raw", npy, NULL };
+                      "-j", "0", "--listen", "tcp://127.0.0.1:*", "-o", png, "--raw", npy, NULL };
     char *log = th_path ("master.log");
     pid_t master = th_spawn (argv, log);
+    char endpoint [128];
+    ck_assert_msg (th_master_endpoint (log, START_MS, endpoint, sizeof endpoint) == 0,
+                   "the master did not say where it listens");
+    int port = th_endpoint_port (endpoint);
+    ck_assert_int_gt (port, 0);
     //  A peer that speaks ZeroMQ but sends nonsense: garbage, a forged
     //  result for a lease it was never given, a wrong version.
     void *context = zmq_ctx_new ();
@@ -322,7 +331,6 @@ START_TEST (garbage_on_the_port)
         zmq_send (dealer, junk, 1 + round % 64, ZMQ_DONTWAIT);
         zmq_send (dealer, forged, sizeof forged, ZMQ_DONTWAIT);
         zmq_send (dealer, "MF\x07\x03", 4, ZMQ_DONTWAIT);       //  wrong version
-        usleep (2000);
     }
     //  And raw bytes that are not ZeroMQ at all.
     int fd = socket (AF_INET, SOCK_STREAM, 0);
@@ -332,9 +340,10 @@ START_TEST (garbage_on_the_port)
         ssize_t sent = write (fd, "GET / HTTP/1.0\r\n\r\n\xff\xff\xff\xff", 22);
         (void) sent;
     }
-    //  Only now a real worker: the master cannot finish before the
-    //  garbage has reached it.
-    usleep (300 * 1000);
+    //  Only once the master has dropped some of it, a real worker: the
+    //  master cannot finish before the garbage has reached it.
+    ck_assert_msg (th_wait_for_text (log, "dropped a message", START_MS),
+                   "the master dropped no garbage");
     pid_t worker = th_worker (endpoint, "2", NULL);
     int rc = th_wait (master, RENDER_MS);
     th_stop (worker);
@@ -352,6 +361,36 @@ START_TEST (garbage_on_the_port)
     free (text);
     free (log);
     free (ref_png); free (ref_npy); free (png); free (npy);
+}
+END_TEST
+
+START_TEST (quiet_master_says_where_it_listens)
+{
+    //  A port left to the system: the master says which, even --quiet (a
+    //  user could not know it otherwise), in one line, and a worker told
+    //  that endpoint serves it.
+    char *png = th_path ("q.png"), *log = th_path ("q.log");
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "64x48", "-j", "0",
+                      "--quiet", "--listen", "tcp://127.0.0.1:*", "-o", png, NULL };
+    pid_t master = th_spawn (argv, log);
+    char endpoint [128];
+    ck_assert_msg (th_master_endpoint (log, START_MS, endpoint, sizeof endpoint) == 0,
+                   "no 'listening on' line");
+    ck_assert_msg (strncmp (endpoint, "tcp://127.0.0.1:", 16) == 0
+                   && th_endpoint_port (endpoint) > 0, "listening on '%s'", endpoint);
+    pid_t worker = th_worker (endpoint, "1", NULL);
+    int rc = th_wait (master, RENDER_MS);
+    th_stop (worker);
+    ck_assert_int_eq (rc, 0);
+    ck_assert (th_exists (png));
+    size_t size;
+    char *text = (char *) th_slurp (log, &size);
+    ck_assert_ptr_nonnull (text);
+    ck_assert_msg (size > 0 && memchr (text, '\n', size) == text + size - 1,
+                   "not one line: '%.*s'", (int) size, text);
+    free (text);
+    free (png);
+    free (log);
 }
 END_TEST
 
@@ -400,19 +439,68 @@ START_TEST (progress_bar_on_a_terminal)
 }
 END_TEST
 
+//  A fingerprint of a tree: every entry's name, size, inode and
+//  modification time, mixed and summed. Equal before and after: nothing
+//  under it was written, created, removed or touched.
+static uint64_t s_fingerprint_sum;
+
+static int
+s_fingerprint_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) flag;
+    (void) ftw;
+    uint64_t hash = 1469598103934665603ULL;            //  FNV-1a over the name
+    for (const char *at = path; *at; at++)
+        hash = (hash ^ (uint8_t) *at) * 1099511628211ULL;
+    uint64_t facts [] = { (uint64_t) st->st_size, (uint64_t) st->st_ino,
+                          (uint64_t) st->st_mtim.tv_sec, (uint64_t) st->st_mtim.tv_nsec };
+    for (size_t index = 0; index < 4; index++)
+        hash = (hash ^ facts [index]) * 1099511628211ULL;
+    s_fingerprint_sum += hash;
+    return 0;
+}
+
+static uint64_t
+s_fingerprint (const char *repo, const char *dir)
+{
+    char path [800];
+    snprintf (path, sizeof path, "%s/%s", repo, dir);
+    s_fingerprint_sum = 0;
+    ck_assert_int_eq (nftw (path, s_fingerprint_entry, 16, FTW_PHYS), 0);
+    return s_fingerprint_sum;
+}
+
 START_TEST (install_and_missing_packages)
 {
-    //  make install honours DESTDIR and PREFIX. The repository is the
-    //  folder above bin/, wherever the suite runs from.
-    char repo [600], root [700], command [2048], out [4096];
+    //  make install honours DESTDIR and PREFIX, and make test leaves the
+    //  build alone: make -n install lists only the install commands of
+    //  the programs already built (and writes nothing), and those
+    //  commands, run here, install them. The repository is the folder
+    //  above bin/, wherever the suite runs from.
+    char repo [600], root [700], commands [700], command [3072], out [4096];
     snprintf (repo, sizeof repo, "%s", th_bin ("mandelfarm-master"));
     *strrchr (repo, '/') = 0;
     *strrchr (repo, '/') = 0;
+    uint64_t build_before = s_fingerprint (repo, "build"), bin_before = s_fingerprint (repo, "bin");
     snprintf (root, sizeof root, "%s/root", th_dir);
+    snprintf (commands, sizeof commands, "%s/install.sh", th_dir);
     snprintf (command, sizeof command,
-              "make -C '%s' --no-print-directory install DESTDIR=%s PREFIX=/opt/mf", repo, root);
+              "make -C '%s' --no-print-directory -n install DESTDIR=%s PREFIX=/opt/mf >'%s'",
+              repo, root, commands);
+    char *dry [] = { "/bin/sh", "-c", command, NULL };
+    ck_assert_msg (th_run (dry, RENDER_MS, out, sizeof out) == 0, "make -n install: %s", out);
+    size_t size;
+    char *text = (char *) th_slurp (commands, &size);
+    ck_assert_ptr_nonnull (text);
+    text [size? size - 1: 0] = 0;
+    for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n"))
+        ck_assert_msg (strncmp (line, "install ", 8) == 0 && strstr (line, "/opt/mf/bin"),
+                       "make -n install would run more than the install (is the tree built?): "
+                       "'%s'", line);
+    free (text);
+    snprintf (command, sizeof command, "cd '%s' && sh -e '%s'", repo, commands);
     char *install [] = { "/bin/sh", "-c", command, NULL };
-    ck_assert_int_eq (th_run (install, RENDER_MS, out, sizeof out), 0);
+    ck_assert_msg (th_run (install, RENDER_MS, out, sizeof out) == 0, "install: %s", out);
     char path [800];
     snprintf (path, sizeof path, "%s/opt/mf/bin/mandelfarm-master", root);
     char *version [] = { path, "--version", NULL };
@@ -420,6 +508,13 @@ START_TEST (install_and_missing_packages)
     ck_assert_ptr_nonnull (strstr (out, "mandelfarm-master"));
     snprintf (path, sizeof path, "%s/opt/mf/bin/mandelfarm-worker", root);
     ck_assert (th_exists (path));
+    //  Other flags would rebuild everything; make -n says so and writes
+    //  nothing, the record of the flags included.
+    snprintf (command, sizeof command,
+              "make -C '%s' --no-print-directory -n all CFLAGS='-O1 -DMF_OTHER_FLAGS'", repo);
+    char *other [] = { "/bin/sh", "-c", command, NULL };
+    ck_assert_int_eq (th_run (other, RENDER_MS, out, sizeof out), 0);
+    ck_assert_msg (strstr (out, "MF_OTHER_FLAGS"), "make -n with other flags: %s", out);
     //  With no library found, plain make names the Debian packages.
     snprintf (command, sizeof command,
               "PKG_CONFIG_LIBDIR=/nonexistent make -C '%s' --no-print-directory -n all", repo);
@@ -428,6 +523,8 @@ START_TEST (install_and_missing_packages)
     ck_assert_msg (strstr (out, "libczmq-dev") && strstr (out, "libzmq3-dev")
                    && strstr (out, "libpng-dev") && strstr (out, "scripts/install-deps.sh"),
                    "make said: %s", out);
+    ck_assert_msg (s_fingerprint (repo, "build") == build_before, "make wrote into build/");
+    ck_assert_msg (s_fingerprint (repo, "bin") == bin_before, "make wrote into bin/");
 }
 END_TEST
 
@@ -447,6 +544,7 @@ main (void)
     tcase_add_test (tc, unallocatable_size_refused);
     tcase_add_test (tc, interrupt_leaves_nothing);
     tcase_add_test (tc, garbage_on_the_port);
+    tcase_add_test (tc, quiet_master_says_where_it_listens);
     tcase_add_test (tc, help_and_version);
     tcase_add_test (tc, progress_bar_on_a_terminal);
     tcase_add_test (tc, install_and_missing_packages);

@@ -11,6 +11,7 @@
 #include "mf_endpoint.h"
 #include "mf_log.h"
 #include "mf_proto.h"
+#include "mf_util.h"
 
 #include <check.h>
 #include <czmq.h>
@@ -29,7 +30,7 @@
 #define RENDER_MS 60000                 //  msecs any one render may take at most
 #define THROUGH_MS 2000                 //  msecs an admitted client has to get a message through
 #define BLOCKED_MS 400                  //  msecs a refused client is watched for leaks
-#define STRANGER_MS 2500                //  msecs a master with only strangers must stay unfinished
+#define START_MS 10000                  //  msecs a process may take to start and connect
 #define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
              "--iter", "1500"
 
@@ -549,9 +550,7 @@ START_TEST (strangers_get_no_tile)
     snprintf (allowed_copy, sizeof allowed_copy, "%s/allowed.cert", allow_dir);
     s_copy (allowed.pub, allowed_copy);
 
-    char endpoint [64], impostor_endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
-    snprintf (impostor_endpoint, sizeof impostor_endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    char endpoint [128], impostor_endpoint [128];
     char png [600], npy [600], master_log [600], impostor_png [600], impostor_log [600];
     snprintf (png, sizeof png, "%s", s_file ("farm.png"));
     snprintf (npy, sizeof npy, "%s", s_file ("farm.npy"));
@@ -559,13 +558,16 @@ START_TEST (strangers_get_no_tile)
     snprintf (impostor_png, sizeof impostor_png, "%s", s_file ("impostor.png"));
     snprintf (impostor_log, sizeof impostor_log, "%s", s_file ("impostor.log"));
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-v", "-j", "0",
-                      "--listen", endpoint, "--cert", master.sec, "--allow", allow_dir,
+                      "--listen", "tcp://127.0.0.1:*", "--cert", master.sec, "--allow", allow_dir,
                       "-o", png, "--raw", npy, NULL };
     char *impostor_argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-v", "-j", "0",
-                               "--listen", impostor_endpoint, "--cert", impostor.sec,
+                               "--listen", "tcp://127.0.0.1:*", "--cert", impostor.sec,
                                "--allow", allow_dir, "-o", impostor_png, NULL };
     pid_t master_pid = th_spawn (argv, master_log);
     pid_t impostor_pid = th_spawn (impostor_argv, impostor_log);
+    ck_assert (th_master_endpoint (master_log, START_MS, endpoint, sizeof endpoint) == 0);
+    ck_assert (th_master_endpoint (impostor_log, START_MS, impostor_endpoint,
+                                   sizeof impostor_endpoint) == 0);
     //  To the real master: a stranger's key, no key at all, and the
     //  allowed key with the impostor's public key as --master-key. To the
     //  impostor: the allowed key, which checks for the real master's key.
@@ -579,9 +581,26 @@ START_TEST (strangers_get_no_tile)
         s_worker (endpoint, names [2], allowed.sec, impostor.pub, logs [2]),
         s_worker (impostor_endpoint, names [3], allowed.sec, master.pub, logs [3])
     };
-    //  With only strangers, neither master can finish: no tile goes out,
-    //  no pixel comes in.
-    usleep (STRANGER_MS * 1000);
+    //  Each one's handshake is refused, for its own reason (libzmq tells
+    //  a peer without CURVE either way); until then neither master can
+    //  finish: no tile goes out, no pixel comes in.
+    const char *reasons [3][2] = { { "not in the allow directory", NULL },
+                                   { "does not use CURVE", "its handshake failed" },
+                                   { "does not decrypt", NULL } };
+    int64_t deadline = mf_clock_ms () + START_MS;
+    for (int index = 0; index < 3; index++) {
+        while (th_count_text (master_log, reasons [index][0]) == 0
+           &&  (!reasons [index][1] || th_count_text (master_log, reasons [index][1]) == 0)
+           &&  mf_clock_ms () < deadline)
+            usleep (10 * 1000);
+        char *said = s_log (master_log);
+        ck_assert_msg (strstr (said, reasons [index][0])
+                       || (reasons [index][1] && strstr (said, reasons [index][1])),
+                       "%s was not refused: %s", names [index], said);
+        free (said);
+    }
+    ck_assert_msg (th_wait_for_text (impostor_log, reasons [2][0], START_MS),
+                   "the impostor did not refuse a worker expecting the real master");
     ck_assert_msg (s_running (master_pid), "the master finished with only strangers");
     ck_assert_msg (s_running (impostor_pid), "the impostor finished");
     ck_assert (!th_exists (png) && !th_exists (impostor_png));
@@ -628,9 +647,7 @@ END_TEST
 START_TEST (allow_list_read_again)
 {
     //  A worker's certificate copied into --allow while the master runs
-    //  admits it on its next connection attempt (README). The folder's
-    //  newest change must be a later second than what was there: CZMQ
-    //  notices a change by modification time.
+    //  admits it on its next connection attempt (README).
     s_pair_t master, first, late;
     s_make_pair (&master, "master");
     s_make_pair (&first, "first");
@@ -640,21 +657,22 @@ START_TEST (allow_list_read_again)
     ck_assert_int_eq (mkdir (allow_dir, 0755), 0);
     snprintf (copy, sizeof copy, "%s/first.cert", allow_dir);
     s_copy (first.pub, copy);
-    char endpoint [64], png [600], master_log [600], worker_log [600];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    char endpoint [128], png [600], master_log [600], worker_log [600];
     snprintf (png, sizeof png, "%s", s_file ("late.png"));
     snprintf (master_log, sizeof master_log, "%s", s_file ("master.log"));
     snprintf (worker_log, sizeof worker_log, "%s", s_file ("late.log"));
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-v", "-j", "0",
-                      "--listen", endpoint, "--cert", master.sec, "--allow", allow_dir,
+                      "--listen", "tcp://127.0.0.1:*", "--cert", master.sec, "--allow", allow_dir,
                       "-o", png, NULL };
     pid_t master_pid = th_spawn (argv, master_log);
+    ck_assert (th_master_endpoint (master_log, START_MS, endpoint, sizeof endpoint) == 0);
     pid_t worker = s_worker (endpoint, "late", late.sec, master.pub, worker_log);
     //  Not in the list: refused, and nothing renders.
-    ck_assert_msg (th_wait_for_text (master_log, "refused a connection", 10000),
+    ck_assert_msg (th_wait_for_text (master_log, "refused a connection", START_MS),
                    "the late worker was not refused");
-    usleep (1200 * 1000);
     ck_assert (s_running (master_pid) && !th_exists (png));
+    //  At once: CZMQ reads the folder again when the number of its files
+    //  changes, not only when a later second shows in their times.
     snprintf (copy, sizeof copy, "%s/late.cert", allow_dir);
     s_copy (late.pub, copy);
     //  It keeps trying, with back-off of at most 4 s: its next try gets in.
@@ -680,14 +698,12 @@ START_TEST (local_workers_need_no_keys)
     char allow_dir [600];
     snprintf (allow_dir, sizeof allow_dir, "%s", s_file ("allow"));
     ck_assert_int_eq (mkdir (allow_dir, 0755), 0);
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
     char png [600], npy [600];
     snprintf (png, sizeof png, "%s", s_file ("local.png"));
     snprintf (npy, sizeof npy, "%s", s_file ("local.npy"));
     //  An empty allow directory: a warning, and the local workers render.
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "2", "--tile", "32",
-                      "--listen", endpoint, "--cert", master.sec, "--allow", allow_dir,
+                      "--listen", "tcp://127.0.0.1:*", "--cert", master.sec, "--allow", allow_dir,
                       "-o", png, "--raw", npy, NULL };
     char out [4096];
     int rc = th_run (argv, RENDER_MS, out, sizeof out);
@@ -729,10 +745,11 @@ START_TEST (bad_keys_refused)
     chmod (open_key, 0644);
     const char *master_bin = th_bin ("mandelfarm-master");
     const char *worker_bin = th_bin ("mandelfarm-worker");
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    //  Refused before anything binds or connects: the endpoints are never used.
+    char endpoint [700];
+    snprintf (endpoint, sizeof endpoint, "ipc://%s/nobody", th_dir);
 #define MASTER(...) (char *[]) { (char *) master_bin, "--size", "64x48", "-j", "1", "--quiet", \
-                                 "-o", png, "--listen", endpoint, __VA_ARGS__, NULL }
+                                 "-o", png, "--listen", "tcp://127.0.0.1:*", __VA_ARGS__, NULL }
     s_refused (MASTER ("--cert", master.sec), "--cert", "--allow");
     s_refused (MASTER ("--allow", allow_dir), "--allow", "--cert");
     s_refused (MASTER ("--cert", s_file ("none"), "--allow", allow_dir), "--cert", "cannot read");
@@ -762,8 +779,6 @@ START_TEST (open_listen_warns)
     char png [600], log [600];
     snprintf (png, sizeof png, "%s", s_file ("w.png"));
     snprintf (log, sizeof log, "%s", s_file ("w.log"));
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://*:%d", th_free_port ());
     pid_t pid = fork ();
     if (pid == 0) {
         prctl (PR_SET_PDEATHSIG, SIGKILL);     //  dies with a failed test
@@ -772,14 +787,13 @@ START_TEST (open_listen_warns)
         int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2 (fd, 2);
         char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "64x48", "-j", "1",
-                          "--listen", endpoint, "-o", png, NULL };
+                          "--listen", "tcp://*:*", "-o", png, NULL };
         execv (argv [0], argv);
         _exit (127);
     }
     int rc = th_wait (pid, RENDER_MS);
     if (rc == 77) {
-        fprintf (stderr, "open_listen_warns: skipped, cannot make a network namespace "
-                 "(not root?)\n");
+        th_skip ("cannot make a network namespace here (unshare: not root?)");
         return;
     }
     char *text = s_log (log);
@@ -788,10 +802,8 @@ START_TEST (open_listen_warns)
                    && strstr (text, "--cert"), "no warning: %s", text);
     free (text);
     //  On loopback: no warning.
-    char local [64];
-    snprintf (local, sizeof local, "tcp://127.0.0.1:%d", th_free_port ());
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "64x48", "-j", "1",
-                      "--listen", local, "-o", png, NULL };
+                      "--listen", "tcp://127.0.0.1:*", "-o", png, NULL };
     char out [4096];
     ck_assert_int_eq (th_run (argv, RENDER_MS, out, sizeof out), 0);
     ck_assert_msg (!strstr (out, "takes workers from the network"), "%s", out);
@@ -831,7 +843,7 @@ s_probe_local (const char *endpoint, int uid, int msecs)
 START_TEST (local_link_owner_only)
 {
     if (getuid () != 0) {
-        fprintf (stderr, "local_link_owner_only: skipped, needs root to act as another user\n");
+        th_skip ("needs root to act as another user");
         return;
     }
     char png [600];

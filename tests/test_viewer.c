@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define RUN_MS 60000                    //  msecs any one viewer or render may take at most
+#define START_MS 10000                  //  msecs a master may take to bind and say so
 #define MAX_ARGS 48                     //  arguments of one command line
 
 
@@ -45,11 +46,11 @@ s_setup (void)
     unsetenv ("SDL_RENDER_DRIVER");
 }
 
-//  Runs the master in dir (the viewer saves into its current directory)
-//  with the arguments of args (NULL-terminated); its stdout and stderr go
-//  to out. Returns its status as th_wait.
-static int
-s_master_argv (char *out, size_t size, char *const args [])
+//  Starts the master in the test's folder (the viewer saves into its
+//  current directory) with the arguments of args (NULL-terminated); its
+//  stdout and stderr go to master.log there. Returns its pid.
+static pid_t
+s_master_start (char *const args [])
 {
     char *argv [MAX_ARGS] = { (char *) th_bin ("mandelfarm-master") };
     int argc = 1;
@@ -69,7 +70,28 @@ s_master_argv (char *out, size_t size, char *const args [])
         execv (argv [0], argv);
         _exit (127);
     }
+    free (log);
+    return pid;
+}
+
+//  The endpoint a master s_master_start started listens on, into
+//  endpoint (size bytes).
+static void
+s_master_endpoint (char *endpoint, size_t size)
+{
+    char *log = th_path ("master.log");
+    ck_assert_msg (th_master_endpoint (log, START_MS, endpoint, size) == 0,
+                   "the master did not say where it listens");
+    free (log);
+}
+
+//  Waits for a master s_master_start started; its output goes to out
+//  (size bytes) and its log is removed. Returns its status as th_wait.
+static int
+s_master_finish (pid_t pid, char *out, size_t size)
+{
     int rc = th_wait (pid, RUN_MS);
+    char *log = th_path ("master.log");
     size_t got = 0;
     uint8_t *data = th_slurp (log, &got);
     if (out && size) {
@@ -82,6 +104,14 @@ s_master_argv (char *out, size_t size, char *const args [])
     unlink (log);
     free (log);
     return rc;
+}
+
+//  Runs the master as s_master_start does, to its end: its output goes to
+//  out. Returns its status as th_wait.
+static int
+s_master_argv (char *out, size_t size, char *const args [])
+{
+    return s_master_finish (s_master_start (args), out, size);
 }
 
 //  The same, the arguments given one by one, NULL after the last.
@@ -384,16 +414,17 @@ START_TEST (view_change_never_draws_old_tiles)
     //  Workers slowed down on purpose: with fast kernels the whole view
     //  could otherwise be drawn before the stall begins, and the stall
     //  would wait in vain.
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    pid_t master = s_master_start ((char *[]) { "--size", "320x200", "--center", "-0.75,0",
+                                                "--width", "3", "--iter", "20000", "--tile", "16",
+                                                "-j", "0", "--listen", "tcp://127.0.0.1:*",
+                                                "--script", script, NULL });
+    char endpoint [128];
+    s_master_endpoint (endpoint, sizeof endpoint);
     char *slow [] = { "--test-delay", "20", NULL };
     pid_t workers [2] = { th_worker (endpoint, "1", slow), th_worker (endpoint, "1", slow) };
     char out [4096];
-    int rc = s_master (out, sizeof out, "--size", "320x200", "--center", "-0.75,0",
-                       "--width", "3", "--iter", "20000", "--tile", "16", "-j", "0",
-                       "--listen", endpoint, "--script", script, NULL);
-    th_stop (workers [0]);
-    th_stop (workers [1]);
+    int rc = s_master_finish (master, out, sizeof out);
+    th_stop_all (workers, 2);
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
     char *trace = th_path ("t.log");
     FILE *file = fopen (trace, "r");
@@ -458,12 +489,16 @@ START_TEST (worker_serves_the_next_master_after_a_cancel)
     //  A worker remembers the jobs a master cancelled; job ids start over
     //  with every master run, so the next master's job 1 or 2 must not be
     //  taken for one of them (it once was: that worker then dropped every
-    //  tile it was given, and the render never finished).
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    //  tile it was given, and the render never finished). The two masters
+    //  listen in turn where the worker waits: a socket in the test's own
+    //  folder, which no other process can take in between.
+    char endpoint [700];
+    snprintf (endpoint, sizeof endpoint, "ipc://%s/farm", th_dir);
     char *slow [] = { "--test-delay", "50", NULL };
     pid_t worker = th_worker (endpoint, "1", slow);
-    char *script = s_script ("wait-tiles 1\nzoom 10 10\nsleep 300\nquit\n");
+    //  A tile of the new view back means the worker has had the cancel,
+    //  sent before that view's tiles on the same link.
+    char *script = s_script ("wait-tiles 1\nzoom 10 10\nwait-tiles 1\nquit\n");
     char out [4096];
     int rc = s_master (out, sizeof out, "--size", "160x100", "--tile", "16", "-j", "0",
                        "--listen", endpoint, "--script", script, NULL);
@@ -509,12 +544,11 @@ END_TEST
 
 START_TEST (remote_workers_and_no_workers)
 {
-    //  No local workers: nothing can finish, and wait says so (status 1).
-    char listen [64];
-    snprintf (listen, sizeof listen, "tcp://127.0.0.1:%d", th_free_port ());
+    //  No local workers: nothing can finish, and wait says so (status 1)
+    //  after the second it was given.
     char *script = s_script ("wait 1\nquit\n");
     char out [4096];
-    int rc = s_master (out, sizeof out, VIEW, "-j", "0", "--listen", listen,
+    int rc = s_master (out, sizeof out, VIEW, "-j", "0", "--listen", "tcp://127.0.0.1:*",
                        "--script", script, NULL);
     ck_assert_msg (rc == 1, "status %d: %s", rc, out);
     ck_assert_msg (strstr (out, "line 1") && strstr (out, "not complete after 1 s")
@@ -522,10 +556,14 @@ START_TEST (remote_workers_and_no_workers)
     //  A remote worker on --listen: the same picture as headless.
     free (script);
     script = s_script ("wait\nscreenshot r.png\nquit\n");
-    char *argv [] = { (char *) th_bin ("mandelfarm-worker"), "--connect", listen,
+    pid_t master = s_master_start ((char *[]) { VIEW, "-j", "0", "--listen", "tcp://127.0.0.1:*",
+                                                "--script", script, NULL });
+    char endpoint [128];
+    s_master_endpoint (endpoint, sizeof endpoint);
+    char *argv [] = { (char *) th_bin ("mandelfarm-worker"), "--connect", endpoint,
                       "--threads", "2", "--quiet", NULL };
     pid_t worker = th_spawn (argv, NULL);
-    rc = s_master (out, sizeof out, VIEW, "-j", "0", "--listen", listen, "--script", script, NULL);
+    rc = s_master_finish (master, out, sizeof out);
     kill (worker, SIGTERM);
     if (th_wait (worker, 5000) < 0)
         th_kill (worker);
@@ -567,17 +605,19 @@ START_TEST (bad_input_refused)
     s_refused ("-o", "--view", "-o", "x.png", NULL);
     s_refused ("--raw", "--view", "--raw", "x.npy", NULL);
     s_refused ("--script", "--script", "", NULL);
-    //  No display and no script: a clear refusal, not an invisible window
-    //  (checked only where this test itself has no display).
-    if (!getenv ("DISPLAY") && !getenv ("WAYLAND_DISPLAY")) {
-        char *driver = strdup (getenv ("SDL_VIDEODRIVER"));
-        unsetenv ("SDL_VIDEODRIVER");
-        char out [2048];
-        int rc = s_master (out, sizeof out, "--view", "--size", "64x48", "-j", "1", NULL);
-        setenv ("SDL_VIDEODRIVER", driver, 1);
-        free (driver);
-        ck_assert_msg (rc == 1 && strstr (out, "no display"), "status %d: %s", rc, out);
-    }
+    //  No display and no script: a clear refusal, not an invisible window.
+    //  The display is taken away here, so that this is checked everywhere
+    //  (Check runs each test in a process of its own: what is unset here
+    //  is back for the next test).
+    char *driver = strdup (getenv ("SDL_VIDEODRIVER"));
+    unsetenv ("SDL_VIDEODRIVER");
+    unsetenv ("DISPLAY");
+    unsetenv ("WAYLAND_DISPLAY");
+    char none [2048];
+    int none_rc = s_master (none, sizeof none, "--view", "--size", "64x48", "-j", "1", NULL);
+    setenv ("SDL_VIDEODRIVER", driver, 1);
+    free (driver);
+    ck_assert_msg (none_rc == 1 && strstr (none, "no display"), "status %d: %s", none_rc, none);
     //  A screenshot that cannot be written fails the run (status 1), by line.
     free (script);
     script = s_script ("wait\nscreenshot /nonexistent/dir/x.png\nquit\n");

@@ -233,6 +233,11 @@ s_actor (zsock_t *pipe, void *arg)
         return;
     }
     mf_engine_on_tile (engine, s_on_tile, self);
+    //  As the headless master says it (master/launch.c): where --listen
+    //  let the system choose the port, this line is the only way to learn it.
+    char bound [256];
+    if (self->opts->listen_endpoint && mf_engine_endpoint (engine, bound, sizeof bound) == 0)
+        mf_say ("listening on %s", bound);
     zsock_signal (pipe, 0);
     while (true) {
         int rc = self->paused? 1: mf_engine_poll (engine, POLL_MS, pipe);
