@@ -47,7 +47,7 @@ struct _mf_pool_t {
     int answered;                       //  of those, how many said whether they run
     int live;                           //  of those, how many run
     const mf_kernel_t *kernel;          //  the variant to run
-    char endpoint [128];                //  inproc endpoint for outcomes, with '>'
+    char endpoint [128];                //  inproc endpoint for outcomes
     int delay_ms;                       //  test fault: msecs of sleep per tile
     int corrupt_every;                  //  test fault: corrupt every Nth result
     uint64_t computed;                  //  tiles taken, for corrupt_every
@@ -106,7 +106,7 @@ s_delay (s_compute_t *compute, int msecs)
 
 //  Sends a tile's outcome: its tag, then the RESULT or an empty frame.
 static void
-s_send_outcome (zsock_t *push, uint32_t tag, zframe_t **frame_p)
+s_send_outcome (void *push, uint32_t tag, zframe_t **frame_p)
 {
     zframe_t *tag_frame = zframe_new (&tag, sizeof tag);
     zframe_t *frame = *frame_p? *frame_p: zframe_new_empty ();
@@ -121,10 +121,14 @@ s_thread (void *arg)
 {
     s_compute_t *compute = arg;
     mf_pool_t *self = compute->pool;
-    zsock_t *push = zsock_new_push (self->endpoint);
-    if (!push) {
+    //  A bare socket, not a zsock_t: zsock_new asserts when ZeroMQ has no
+    //  socket left, and a thread that cannot start must say so instead.
+    void *push = zsys_socket (ZMQ_PUSH, NULL, 0);
+    if (!push || zmq_connect (push, self->endpoint)) {
         mf_error ("a compute thread cannot open its result socket: %s",
                   zmq_strerror (zmq_errno ()));
+        if (push)
+            zsys_close (push, NULL, 0);
         s_answer (self, false);
         return NULL;
     }
@@ -194,7 +198,7 @@ s_thread (void *arg)
         s_send_outcome (push, item.tag, &frame);
     }
     free (buffer);
-    zsock_destroy (&push);
+    zsys_close (push, NULL, 0);
     return NULL;
 }
 
@@ -209,7 +213,7 @@ mf_pool_new (int threads, const mf_kernel_t *kernel, const char *endpoint)
     pthread_cond_init (&self->wake, NULL);
     pthread_cond_init (&self->answer, NULL);
     self->kernel = kernel;
-    snprintf (self->endpoint, sizeof self->endpoint, ">%s", endpoint);
+    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->computes = calloc ((size_t) threads, sizeof *self->computes);
     if (!self->computes || s_grow (self)) {
         mf_pool_destroy (&self);
