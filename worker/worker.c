@@ -18,6 +18,7 @@
 
 #define CANCELLED_MAX 64                //  cancelled job ids remembered
 #define BEYOND_LOG_IVL 10000            //  msecs between two counts of tiles beyond credit
+#define BYE_LINGER 500                  //  msecs the BYE may wait to go out at exit
 
 static volatile sig_atomic_t s_signalled = 0;
 static int s_wake [2] = { -1, -1 };     //  self-pipe written by the signal handler
@@ -47,7 +48,6 @@ typedef struct {
     uint32_t cancelled [CANCELLED_MAX]; //  ring of recently cancelled jobs
     size_t cancelled_next;              //  next slot in that ring
     uint64_t tiles_done;                //  results sent, for the exit line
-    uint64_t tiles_stopped;             //  tiles stopped in hand, for the exit line
 } s_worker_t;
 
 static int
@@ -252,8 +252,6 @@ s_on_result (s_worker_t *self)
         mf_pool_done (self->pool);
         uint32_t epoch;
         memcpy (&epoch, zframe_data (tag), sizeof epoch);
-        if (zframe_size (frame) == 0)
-            self->tiles_stopped++;
         mf_msg_t msg;
         bool keep = epoch == self->epoch && self->dealer && zframe_size (frame) > 0
                  && mf_proto_decode (zframe_data (frame), zframe_size (frame), &msg, NULL) == 0
@@ -425,15 +423,15 @@ mf_worker_run (const mf_worker_opts_t *opts)
     //  msecs, so the threads join at once, however long the tiles.
     mf_pool_clear (self->pool);
     if (self->dealer) {
-        //  Give our tiles back: the master re-issues them at once.
+        //  Give our tiles back: the master re-issues them at once. A
+        //  master that forked us and is gone hears nothing: no waiting.
         s_send_empty (self, MF_MSG_BYE);
-        zsock_set_linger (self->dealer, 500);
+        zsock_set_linger (self->dealer, s_orphaned (opts)? 0: BYE_LINGER);
         zsock_destroy (&self->dealer);
     }
     mf_pool_destroy (&self->pool);
     zsock_destroy (&self->results);
     s_log_beyond (self, true);
-    mf_debug ("worker done: %llu tiles sent, %llu stopped in hand",
-              (unsigned long long) self->tiles_done, (unsigned long long) self->tiles_stopped);
+    mf_debug ("worker done: %llu tiles", (unsigned long long) self->tiles_done);
     return 0;
 }
