@@ -100,7 +100,7 @@ ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
   $(O)/common/mf_kernel_avx2.o:   ISA_CFLAGS := -mavx2 -mfma
   $(O)/common/mf_kernel_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma
 endif
-WORKER_LIB := worker/pool.c worker/worker.c
+WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c master/journal.c \
               master/progress.c master/render.c master/auth.c master/launch.c
 VIEWER_LIB := viewer/view.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
@@ -191,6 +191,19 @@ $(O)/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
 
+# The test worker: mandelfarm-worker with the testing flags --test-delay
+# and --test-corrupt (MF_TEST_FAULTS). Built for the tests, next to them
+# (tests/helpers.c starts it for those flags); never in bin/, never installed.
+FAULTY_WORKER := $(O)/tests/mandelfarm-worker-faulty
+FAULTY_OBJ := $(O)/tests/faulty/worker/main.o $(O)/tests/faulty/worker/worker_options.o
+
+$(O)/tests/faulty/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -DMF_TEST_FAULTS -c $< -o $@
+
+$(FAULTY_WORKER): $(FAULTY_OBJ) $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(FAULTY_OBJ) $(LIB) $(PKG_LIBS)
+
 $(O)/fuzz/replay_%: $(O)/fuzz/fuzz_%.o $(O)/fuzz/replay.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/fuzz/replay.o $(LIB) $(PKG_LIBS)
 
@@ -228,7 +241,7 @@ $(O)/fuzz/fuzz_%: $(O)/fuzz/fuzz_%.o $(LIB) $(FLAGS_STAMP)
 # Every suite runs even if one fails; the exit status says whether all
 # passed. Each Check suite adds its counts and its skipped tests to a
 # tally (tests/helpers.h, th_run_suite), which the last line sums up.
-check: $(PROGRAMS) $(UNIT_BIN)
+check: $(PROGRAMS) $(UNIT_BIN) $(FAULTY_WORKER)
 	@tally=$$(mktemp /tmp/mf-tally-XXXXXX) || exit 1; trap 'rm -f "$$tally"' EXIT; failed=; \
 	for t in $(UNIT_BIN); do \
 	    echo "== $$t"; \
@@ -240,7 +253,7 @@ check: $(PROGRAMS) $(UNIT_BIN)
 # The soak: 24 random kills, stops and master restarts, paced by the
 # render's progress (not in test).
 test-chaos: deps
-	@$(MAKE) --no-print-directory $(PROGRAMS) $(O)/tests/chaos
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(O)/tests/chaos $(FAULTY_WORKER)
 	MF_BIN=$(CURDIR)/bin $(O)/tests/chaos
 
 # ---- benchmarks (never part of test) ---------------------------------------

@@ -99,7 +99,7 @@ s_render (const mf_kernel_t *kernel, const s_view_t *v, float *mu, float *tile)
         for (uint32_t x = 0; x < v->w; x += TILE) {
             task.rect = (mf_rect_t) { x, y, v->w - x < TILE? v->w - x: TILE,
                                       v->h - y < TILE? v->h - y: TILE };
-            iterations += kernel->fn (&task, tile);
+            iterations += kernel->fn (&task, tile, NULL);
             for (uint32_t row = 0; row < task.rect.h; row++)
                 memcpy (mu + (size_t) (y + row) * v->w + x, tile + (size_t) row * task.rect.w,
                         task.rect.w * sizeof (float));
@@ -214,7 +214,7 @@ s_output (FILE *json, bool quick)
     mf_view_t view = { -0.75, 0.0, 3.5, w, h };
     mf_task_t task = { .maxiter = 1000, .rect = { 0, 0, w, h } };
     mf_view_mapping (&view, &task.map);
-    mf_kernel_best ()->fn (&task, mu);
+    mf_kernel_best ()->fn (&task, mu, NULL);
     const mf_palette_t *palette = mf_palette_find ("classic");
     s_colorer_t colorer = { palette, mu, w };
     int runs = quick? 2: 7, threads = mf_online_cpus ();

@@ -1,11 +1,31 @@
-/*  mf_endpoint: what a ZeroMQ endpoint string reaches. The master warns
-    when --listen without keys would accept workers from other machines;
-    this module decides that, as a pure function of the string.
+/*  mf_endpoint: what a ZeroMQ endpoint string is and reaches, as pure
+    functions of the string. A program checks an endpoint it is given
+    before it starts, so that a malformed one is a usage error, not a
+    socket that retries forever; and the master warns when --listen
+    without keys would accept workers from other machines.
 */
 #ifndef MF_ENDPOINT_H
 #define MF_ENDPOINT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+//  Checks that endpoint can be connected to (for_bind false) or bound
+//  (for_bind true):
+//
+//    tcp://HOST:PORT   HOST a name, an IPv4 address or a bracketed IPv6
+//                      one; PORT from 1 to 65535. Binding also takes
+//                      HOST "*" (every interface) or an interface name,
+//                      and PORT "*", "!" or 0 (one the system picks).
+//                      Connecting also takes ZeroMQ's SOURCE;HOST:PORT,
+//                      SOURCE being what binding takes, the port optional.
+//    ipc://PATH        a path, or @NAME (abstract), up to 107 bytes;
+//                      binding also takes "*".
+//    inproc://NAME     a name, in one process only.
+//
+//  Returns 0, or -1 with one line in err: the endpoint, what is wrong
+//  with it and what is allowed (the caller puts the flag in front).
+int mf_endpoint_check (const char *endpoint, bool for_bind, char *err, size_t errlen);
 
 //  Whether endpoint can only be reached from this machine: ipc:// and
 //  inproc://, or tcp:// on a loopback address (127.0.0.0/8, ::1,

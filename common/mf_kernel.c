@@ -2,12 +2,22 @@
     Variants live in their own files (mf_kernel_<isa>.c), compiled with
     their own flags; this file only knows their entry points, and is
     compiled for the baseline CPU, so it can run the detection anywhere.
+
+    The choice is made once per process (pthread_once): the CPU is asked
+    what it supports, MF_KERNEL_DISABLE is read, and the answers, the best
+    variant and the list of names are kept. --help, --kernel, the pool and
+    the master's own computations all read that one choice; a forked local
+    worker inherits it.
 */
 #include "mf_kernel.h"
 
+#include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define NAMES_MAX 128                   //  bytes of the comma-separated name list
 
 static int
 s_always (void)
@@ -26,12 +36,11 @@ static const mf_kernel_t s_kernels [] = {
 
 #define KERNEL_COUNT (sizeof s_kernels / sizeof s_kernels [0])
 
-const mf_kernel_t *
-mf_kernel_list (size_t *count)
-{
-    *count = KERNEL_COUNT;
-    return s_kernels;
-}
+//  The choice, made once by s_choose.
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+static bool s_usable [KERNEL_COUNT];    //  per variant: this process may run it
+static const mf_kernel_t *s_best;       //  the first usable one, else the reference
+static char s_names [NAMES_MAX];        //  the usable names, ", " between them
 
 //  1 if the comma-separated list names name.
 static int
@@ -48,45 +57,63 @@ s_listed (const char *list, const char *name)
     return 0;
 }
 
+static void
+s_choose (void)
+{
+    const char *disabled = getenv (MF_KERNEL_DISABLE_ENV);
+    for (size_t index = 0; index < KERNEL_COUNT; index++) {
+        s_usable [index] = s_kernels [index].supported ()
+                        && !s_listed (disabled, s_kernels [index].name);
+        if (!s_usable [index])
+            continue;
+        if (!s_best)
+            s_best = &s_kernels [index];
+        if (s_names [0])
+            strncat (s_names, ", ", sizeof s_names - strlen (s_names) - 1);
+        strncat (s_names, s_kernels [index].name, sizeof s_names - strlen (s_names) - 1);
+    }
+    //  Everything disabled: the reference runs anywhere.
+    if (!s_best)
+        s_best = &s_kernels [KERNEL_COUNT - 1];
+}
+
+const mf_kernel_t *
+mf_kernel_list (size_t *count)
+{
+    *count = KERNEL_COUNT;
+    return s_kernels;
+}
+
 int
 mf_kernel_usable (const mf_kernel_t *kernel)
 {
-    return kernel->supported ()
-        && !s_listed (getenv (MF_KERNEL_DISABLE_ENV), kernel->name);
+    assert (kernel >= s_kernels && kernel < s_kernels + KERNEL_COUNT);
+    pthread_once (&s_once, s_choose);
+    return s_usable [kernel - s_kernels];
 }
 
 const mf_kernel_t *
 mf_kernel_best (void)
 {
-    for (size_t index = 0; index < KERNEL_COUNT; index++)
-        if (mf_kernel_usable (&s_kernels [index]))
-            return &s_kernels [index];
-    //  Everything disabled: the reference runs anywhere.
-    return &s_kernels [KERNEL_COUNT - 1];
+    pthread_once (&s_once, s_choose);
+    return s_best;
 }
 
 const mf_kernel_t *
 mf_kernel_find (const char *name)
 {
+    pthread_once (&s_once, s_choose);
     if (!name || strcmp (name, "auto") == 0)
-        return mf_kernel_best ();
+        return s_best;
     for (size_t index = 0; index < KERNEL_COUNT; index++)
         if (strcmp (s_kernels [index].name, name) == 0)
-            return mf_kernel_usable (&s_kernels [index])? &s_kernels [index]: NULL;
+            return s_usable [index]? &s_kernels [index]: NULL;
     return NULL;
 }
 
 const char *
 mf_kernel_names (void)
 {
-    static char names [128];
-    names [0] = 0;
-    for (size_t index = 0; index < KERNEL_COUNT; index++) {
-        if (!mf_kernel_usable (&s_kernels [index]))
-            continue;
-        if (names [0])
-            strncat (names, ", ", sizeof names - strlen (names) - 1);
-        strncat (names, s_kernels [index].name, sizeof names - strlen (names) - 1);
-    }
-    return names;
+    pthread_once (&s_once, s_choose);
+    return s_names;
 }

@@ -88,9 +88,9 @@ mf_kernel_avx2_supported (void)
 }
 
 uint64_t
-mf_kernel_avx2 (const mf_task_t *task, float *mu)
+mf_kernel_avx2 (const mf_task_t *task, float *mu, const atomic_bool *stop)
 {
-    return s_kernel (task, mu);
+    return s_kernel (task, mu, stop);
 }
 
 #endif

@@ -75,9 +75,9 @@ mf_kernel_avx512_supported (void)
 }
 
 uint64_t
-mf_kernel_avx512 (const mf_task_t *task, float *mu)
+mf_kernel_avx512 (const mf_task_t *task, float *mu, const atomic_bool *stop)
 {
-    return s_kernel (task, mu);
+    return s_kernel (task, mu, stop);
 }
 
 #endif

@@ -63,7 +63,7 @@ static inline void vtofloat (vd a, float *out) { out [0] = (float) a; }
 #include "mf_kernel_simd.h"
 
 uint64_t
-mf_kernel_scalar (const mf_task_t *task, float *mu)
+mf_kernel_scalar (const mf_task_t *task, float *mu, const atomic_bool *stop)
 {
-    return s_kernel (task, mu);
+    return s_kernel (task, mu, stop);
 }

@@ -77,6 +77,14 @@
     mu. Escaped pixels are recorded (n, z_n) and their mu computed in
     vectors by the same operations as mf_mu, in the same order.
 
+    Stopping. The caller may pass a flag that another thread sets to
+    stop the tile (a cancelled job, a worker that leaves). It is read
+    with a relaxed load at every block end of the fast loop, at every
+    turn of the lane loop and before each row's pre-pass: never more than
+    a few microseconds of work apart, and off the iteration chains, so
+    the hot loop keeps its speed. Once the flag is seen the kernel
+    returns MF_KERNEL_STOPPED and leaves the tile's mu incomplete.
+
     Iterations returned: per pixel, the iterations of its orbit that the
     kernel computed and used: n for an escaped pixel, maxiter for an
     interior one that ran out, the iterations done until a cycle was
@@ -90,6 +98,7 @@
 #include "mf_mu.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -178,7 +187,21 @@ typedef struct {
     size_t stride;                                 //  floats from one row of mu to the next
     double maxiter;                                //  task->maxiter
     uint64_t iterations;                           //  counted as the header says
+    const atomic_bool *stop;                       //  the caller's stop flag (never NULL)
+    bool stopped;                                  //  the flag was seen set: give up
 } s_state_t;
+
+//  Stands in for a caller that passes no stop flag.
+static const atomic_bool s_never_stop = false;
+
+//  Whether the tile must stop now; remembers a yes.
+static inline bool
+s_stop_seen (s_state_t *st)
+{
+    if (atomic_load_explicit (st->stop, memory_order_relaxed))
+        st->stopped = true;
+    return st->stopped;
+}
 
 //  mu of escaped pixels, as mf_mu computes it, operation for operation.
 static inline vd
@@ -381,7 +404,8 @@ s_next_row (s_state_t *st)
 {
     const mf_rect_t *r = &st->task->rect;
     int steps = st->maxiter < SIMD_PRE? (int) st->maxiter: SIMD_PRE;
-    while (st->next_row < r->h) {
+    //  A stop leaves no row to take: the lanes empty and s_band returns.
+    while (st->next_row < r->h && !s_stop_seen (st)) {
         uint32_t row = st->next_row++;
         double ci = mf_pixel_im (&st->task->map, r->y + row);
         st->row_ci = ci;
@@ -500,7 +524,7 @@ s_run_fast (s_state_t *st, unsigned *blocks)
             any |= st->done [v];
         }
         if (any || st->pending_count * PENDING_DEN >= SIMD_LANES * PENDING_NUM
-        ||  st->pending_count >= st->lanes_busy)
+        ||  st->pending_count >= st->lanes_busy || s_stop_seen (st))
             break;
     }
     S_UNROLL
@@ -672,9 +696,10 @@ s_finish (s_state_t *st)
 }
 
 //  Computes a band of at most MF_TILE_MAX_EDGE columns: task->rect, whose
-//  top left pixel goes to mu, rows stride floats apart.
+//  top left pixel goes to mu, rows stride floats apart. Returns its
+//  iterations, or MF_KERNEL_STOPPED if *stop was seen set.
 static uint64_t
-s_band (const mf_task_t *task, float *mu, size_t stride)
+s_band (const mf_task_t *task, float *mu, size_t stride, const atomic_bool *stop)
 {
     //  Not zeroed: every array is written before it is read (lanes by
     //  s_refill, block starts by the blocks, rows by the pre-pass).
@@ -685,6 +710,8 @@ s_band (const mf_task_t *task, float *mu, size_t stride)
     st->stride = stride;
     st->maxiter = task->maxiter;
     st->iterations = 0;
+    st->stop = stop? stop: &s_never_stop;
+    st->stopped = false;
     st->rec_count = 0;
     st->queue_next = st->queue_count = 0;
     st->next_row = 0;
@@ -711,11 +738,13 @@ s_band (const mf_task_t *task, float *mu, size_t stride)
     uint64_t history = 0;
     unsigned blocks = 0;
     const unsigned all = (1u << SIMD_V) - 1;
-    while (st->lanes_busy) {
+    while (st->lanes_busy && !s_stop_seen (st)) {
         unsigned which = 0;
         unsigned recent = (unsigned) ((history * 0x0101010101010101ULL) >> 56);
         if (recent * MODE_SHARE_DEN <= 8 * SIMD_V * MODE_SHARE_NUM) {
             unsigned run = s_run_fast (st, &blocks);
+            if (st->stopped)
+                break;
             for (int v = 0; v < SIMD_V; v++)
                 which |= (st->pending [v] != 0) << v;
             if (which)
@@ -739,6 +768,8 @@ s_band (const mf_task_t *task, float *mu, size_t stride)
         history |= (uint64_t) __builtin_popcount (which);
         s_finish (st);
     }
+    if (st->stopped)
+        return MF_KERNEL_STOPPED;
     s_flush_records (st);
     return st->iterations;
 }
@@ -746,14 +777,17 @@ s_band (const mf_task_t *task, float *mu, size_t stride)
 //  The kernel: any tile, cut in bands of at most MF_TILE_MAX_EDGE columns
 //  (the protocol's tiles are never wider; a caller's image may be).
 static uint64_t
-s_kernel (const mf_task_t *task, float *mu)
+s_kernel (const mf_task_t *task, float *mu, const atomic_bool *stop)
 {
     uint64_t iterations = 0;
     for (uint32_t col = 0; col < task->rect.w; col += MF_TILE_MAX_EDGE) {
         mf_task_t band = *task;
         band.rect.x += col;
         band.rect.w = task->rect.w - col < MF_TILE_MAX_EDGE? task->rect.w - col: MF_TILE_MAX_EDGE;
-        iterations += s_band (&band, mu + col, task->rect.w);
+        uint64_t done = s_band (&band, mu + col, task->rect.w, stop);
+        if (done == MF_KERNEL_STOPPED)
+            return MF_KERNEL_STOPPED;
+        iterations += done;
     }
     return iterations;
 }

@@ -65,7 +65,7 @@ s_proto (void)
     //  RESULTs: a real 8x8 tile, a 1x1 interior pixel, and impossible mu.
     mf_task_t task = { { -0.7436 - 0.01, 0.1318 + 0.01, 0.02 / 240 }, 1500, { 120, 80, 8, 8 } };
     float mu [64];
-    mf_kernel_reference (&task, mu);
+    mf_kernel_reference (&task, mu, NULL);
     mf_result_t result = { 1, 5, 7, task.rect, 12, 64000, NULL };
     size_t head = mf_proto_encode_result_head (buf, sizeof buf, &result);
     mf_le_put_f32s (buf + head, mu, 64);

@@ -8,6 +8,7 @@
     half-written key: without --force they are linked in, which fails if
     a file appeared meanwhile; with --force they are renamed over.
 */
+#include "mf_cli.h"
 #include "mf_curve.h"
 #include "mf_log.h"
 #include "mf_version.h"
@@ -24,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define PROGRAM "mandelfarm-keygen"
 #define SECRET_SUFFIX "_secret"         //  what zcert_save appends for the secret file
 
 static void
@@ -47,15 +49,6 @@ s_usage (FILE *out)
         "\n"
         "Exit status: 0 on success, 2 on a usage error or a file that cannot be written,\n"
         "1 on any other failure.\n");
-}
-
-static int
-s_usage_error (const char *format, const char *arg, const char *allowed)
-{
-    fprintf (stderr, "mandelfarm-keygen: ");
-    fprintf (stderr, format, arg);
-    fprintf (stderr, "; %s\n", allowed);
-    return 2;
 }
 
 static bool
@@ -102,7 +95,7 @@ s_install (const char *from, const char *to, bool force)
 int
 main (int argc, char *argv [])
 {
-    mf_log_init ("mandelfarm-keygen");
+    mf_log_init (PROGRAM);
     static const struct option longopts [] = {
         { "force", no_argument, NULL, 'f' },
         { "name", required_argument, NULL, 'n' },
@@ -112,6 +105,7 @@ main (int argc, char *argv [])
     };
     bool force = false;
     const char *name = NULL;
+    char err [512];
     int opt;
     opterr = 0;
     while ((opt = getopt_long (argc, argv, ":fhV", longopts, NULL)) != -1) {
@@ -119,33 +113,35 @@ main (int argc, char *argv [])
             case 'f': force = true; break;
             case 'n': name = optarg; break;
             case 'h': s_usage (stdout); return 0;
-            case 'V': printf ("mandelfarm-keygen %s\n", MF_VERSION); return 0;
-            case ':':
-                return s_usage_error ("%s needs a value", argv [optind - 1], "see --help");
+            case 'V': return mf_cli_version (PROGRAM);
             default:
-                return s_usage_error ("unknown option '%s'", argv [optind - 1], "see --help");
+                mf_cli_getopt_error (opt, argv, err, sizeof err);
+                return mf_cli_usage_error (PROGRAM, "%s", err);
         }
     }
     if (optind == argc)
-        return s_usage_error ("%s", "PATH is required",
-                              "e.g. mandelfarm-keygen keys/master.cert (see --help)");
+        return mf_cli_usage_error (PROGRAM, "PATH is required; e.g. mandelfarm-keygen "
+                                   "keys/master.cert (see --help)");
     if (optind + 1 < argc)
-        return s_usage_error ("unexpected argument '%s'", argv [optind + 1],
-                              "give exactly one PATH");
+        return mf_cli_usage_error (PROGRAM, "unexpected argument '%s'; give exactly one PATH",
+                                   argv [optind + 1]);
     const char *path = argv [optind];
     size_t len = strlen (path);
     if (len == 0 || path [len - 1] == '/')
-        return s_usage_error ("PATH '%s' is not a file name", path,
-                              "e.g. keys/worker-1.cert");
+        return mf_cli_usage_error (PROGRAM, "PATH '%s' is not a file name; e.g. "
+                                   "keys/worker-1.cert", path);
     if (len >= strlen (SECRET_SUFFIX) && strcmp (path + len - strlen (SECRET_SUFFIX),
                                                  SECRET_SUFFIX) == 0)
-        return s_usage_error ("PATH '%s' ends in _secret", path,
-                              "give the public name; the secret file is PATH_secret");
+        return mf_cli_usage_error (PROGRAM, "PATH '%s' ends in _secret; give the public "
+                                   "name; the secret file is PATH_secret", path);
     if (len + 32 >= PATH_MAX)
-        return s_usage_error ("PATH '%.64s...' is too long", path, "use a shorter path");
-    if (name && (strlen (name) == 0 || strlen (name) > 255 || strpbrk (name, "\"\n\r")))
-        return s_usage_error ("--name '%s' is not allowed", name,
-                              "use 1 to 255 characters without quotes or line breaks");
+        return mf_cli_usage_error (PROGRAM, "PATH '%.64s...' is too long; use a shorter path",
+                                   path);
+    if (name && (strlen (name) == 0 || strlen (name) > 255 || strpbrk (name, "\"\n\r"))) {
+        mf_cli_refuse (err, sizeof err, "--name", name,
+                       "use 1 to 255 characters without quotes or line breaks");
+        return mf_cli_usage_error (PROGRAM, "%s", err);
+    }
 
     char secret [PATH_MAX + 16], dir_copy [PATH_MAX];
     snprintf (secret, sizeof secret, "%s%s", path, SECRET_SUFFIX);
@@ -153,15 +149,15 @@ main (int argc, char *argv [])
     const char *dir = dirname (dir_copy);
     struct stat st;
     if (stat (dir, &st) || !S_ISDIR (st.st_mode))
-        return s_usage_error ("the directory '%s' does not exist", dir,
-                              "create it first, or give another PATH");
+        return mf_cli_usage_error (PROGRAM, "the directory '%s' does not exist; create it "
+                                   "first, or give another PATH", dir);
     if (access (dir, W_OK | X_OK))
-        return s_usage_error ("the directory '%s' is not writable", dir,
-                              "give a PATH in a directory you may write");
+        return mf_cli_usage_error (PROGRAM, "the directory '%s' is not writable; give a "
+                                   "PATH in a directory you may write", dir);
     if (!force && (s_exists (path) || s_exists (secret)))
-        return s_usage_error ("'%s' already exists", s_exists (path)? path: secret,
-                              "use --force to replace the key pair (the old key stops "
-                              "working), or give another PATH");
+        return mf_cli_usage_error (PROGRAM, "'%s' already exists; use --force to replace the "
+                                   "key pair (the old key stops working), or give another "
+                                   "PATH", s_exists (path)? path: secret);
     if (!mf_curve_available ()) {
         fprintf (stderr, "mandelfarm-keygen: this libzmq was built without CURVE security; "
                  "install Debian's libzmq5 (built with libsodium)\n");
@@ -180,7 +176,7 @@ main (int argc, char *argv [])
     zcert_t *cert = zcert_new ();
     int rc = 1;
     const char *failed = "cannot make a key pair";
-    char err [512] = "";
+    err [0] = 0;
     if (cert) {
         if (name && *name)
             zcert_set_meta (cert, "name", "%s", name);

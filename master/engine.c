@@ -469,7 +469,7 @@ s_compute (mf_engine_t *self, uint32_t job, uint32_t tile, mf_rect_t *rect)
     task.map = *mf_sched_job_mapping (self->sched, job);
     task.maxiter = mf_sched_job_spec (self->sched, job)->maxiter;
     task.rect = mf_tiles_rect (mf_sched_job_tiles (self->sched, job), tile);
-    mf_kernel_best ()->fn (&task, self->truth);
+    mf_kernel_best ()->fn (&task, self->truth, NULL);
     *rect = task.rect;
     self->stats.local++;
 }

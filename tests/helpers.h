@@ -80,7 +80,8 @@ uint8_t *th_slurp (const char *path, size_t *size);
 
 //  Starts a mandelfarm-worker connected to endpoint with threads compute
 //  threads, quiet, plus extra arguments (NULL-terminated list, may be
-//  NULL). Returns its pid.
+//  NULL): the test worker built next to the tests when one of them is a
+//  --test-* flag, which the release worker refuses. Returns its pid.
 pid_t th_worker (const char *endpoint, const char *threads, char *const extra []);
 
 //  Ends a process started by the test: SIGCONT, SIGTERM, then SIGKILL

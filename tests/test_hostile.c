@@ -253,12 +253,12 @@ START_TEST (hostile_peer_changes_nothing)
     }
     rejected += 4;
     //  A correct result, twice: the second is a duplicate.
-    mf_kernel_reference (&t [6].task, tile_mu);
+    mf_kernel_reference (&t [6].task, tile_mu, NULL);
     size = s_result (buf, &t [6], t [6].lease, t [6].tile, &t [6].task.rect, tile_mu);
     s_send (&fake, buf, size);
     s_send (&fake, buf, size);
     //  A correct result on the lease revoked for NaN: late.
-    mf_kernel_reference (&t [2].task, tile_mu);
+    mf_kernel_reference (&t [2].task, tile_mu, NULL);
     s_send (&fake, buf, s_result (buf, &t [2], t [2].lease, t [2].tile, &t [2].task.rect,
                                   tile_mu));
     //  An oversized frame on another connection: libzmq's ZMQ_MAXMSGSIZE

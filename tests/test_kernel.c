@@ -21,7 +21,7 @@ s_point (double cr, double ci, uint32_t maxiter)
     };
     ck_assert (mf_pixel_re (&task.map, 0) == cr && mf_pixel_im (&task.map, 0) == ci);
     float mu;
-    mf_kernel_reference (&task, &mu);
+    mf_kernel_reference (&task, &mu, NULL);
     return mu;
 }
 
@@ -69,14 +69,14 @@ START_TEST (tile_matches_pixels)
     mf_task_t task = { .maxiter = 800, .rect = { 37, 51, 23, 19 } };
     mf_view_mapping (&view, &task.map);
     float tile [23 * 19];
-    uint64_t iterations = mf_kernel_reference (&task, tile);
+    uint64_t iterations = mf_kernel_reference (&task, tile, NULL);
     uint64_t sum = 0;
     for (uint32_t row = 0; row < 19; row++)
         for (uint32_t col = 0; col < 23; col++) {
             mf_task_t one = task;
             one.rect = (mf_rect_t) { 37 + col, 51 + row, 1, 1 };
             float mu;
-            sum += mf_kernel_reference (&one, &mu);
+            sum += mf_kernel_reference (&one, &mu, NULL);
             ck_assert_msg (memcmp (&mu, &tile [row * 23 + col], 4) == 0,
                            "pixel (%u,%u) differs", col, row);
         }

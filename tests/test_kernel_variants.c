@@ -4,22 +4,37 @@
     that take lanes from a refill queue and escape at every position of a
     block, the cardioid and bulb tests, the cycle test, orbits that
     overflow, iteration limits around the block sizes, and tiles of every
-    shape, odd widths below a vector's included. Then the registry: what
-    this CPU cannot run is refused, by the library and by both programs,
-    with status 2 and one line.
+    shape, odd widths below a vector's included. A stop flag ends every
+    variant in the middle of a tile that would take hours, and one left
+    unset changes no bit. Then the registry: what this CPU cannot run is
+    refused, by the library and by both programs, with status 2 and one
+    line; the choice is made once per process.
 */
 #include "helpers.h"
 #include "mf_kernel.h"
 #include "mf_mu.h"
+#include "mf_util.h"
 
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define RUN_MS 30000                    //  msecs a program run may take at most
 #define BLOCK_MAX 64                    //  the largest SIMD_K of the variants
+#define STOP_AFTER_MS 50                //  msecs a kernel runs before the test stops it
+
+//  A view whose every pixel takes hours at maxiter 1e9: around the
+//  golden-mean Siegel point of the main cardioid's boundary, where orbits
+//  turn around the Siegel disk without escaping, converging or repeating
+//  (and no interior test applies: c is on the boundary, not inside).
+#define SIEGEL_RE (-0.390540870218399)
+#define SIEGEL_IM (-0.586787907346969)
+#define SIEGEL_MAXITER 1000000000u
 
 typedef struct {
     const char *name;
@@ -82,7 +97,7 @@ s_render (const mf_kernel_t *kernel, const mf_task_t *whole, uint32_t tw, uint32
             task.rect = (mf_rect_t) { x, y, w - x < tw? w - x: tw, h - y < th? h - y: th };
             //  Poison, so a pixel the kernel forgets shows.
             memset (tile, 0x7f, (size_t) task.rect.w * task.rect.h * sizeof (float));
-            iterations += kernel->fn (&task, tile);
+            iterations += kernel->fn (&task, tile, NULL);
             for (uint32_t row = 0; row < task.rect.h; row++)
                 memcpy (mu + (size_t) (y + row) * w + x, tile + (size_t) row * task.rect.w,
                         task.rect.w * sizeof (float));
@@ -113,7 +128,7 @@ s_compare (const s_region_t *region, uint32_t maxiter, float *reference)
     size_t pixels = (size_t) region->w * region->h;
     float *mu = malloc (pixels * sizeof (float));
     ck_assert_ptr_nonnull (mu);
-    uint64_t expected = mf_kernel_reference (&whole, reference);
+    uint64_t expected = mf_kernel_reference (&whole, reference, NULL);
     bool interior = false;
     for (size_t index = 0; index < pixels; index++)
         interior |= reference [index] == MF_MU_INTERIOR;
@@ -185,7 +200,7 @@ START_TEST (regions_go_through_every_path)
         float *mu = malloc (pixels * sizeof (float));
         ck_assert_ptr_nonnull (mu);
         //  Any usable variant is the reference here (the test above).
-        mf_kernel_best ()->fn (&task, mu);
+        mf_kernel_best ()->fn (&task, mu, NULL);
         for (size_t index = 0; index < pixels; index++) {
             if (mu [index] == MF_MU_INTERIOR) {
                 interior++;
@@ -225,7 +240,7 @@ START_TEST (shortcuts_are_taken)
         const mf_kernel_t *variants [8];
         size_t count = s_variants (variants, 8);
         for (size_t v = 0; v < count; v++) {
-            uint64_t got = variants [v]->fn (&task, mu);
+            uint64_t got = variants [v]->fn (&task, mu, NULL);
             if (r < 2)
                 ck_assert_msg (got == 0, "%s: %s kernel iterated %llu times", inside [r].name,
                                variants [v]->name, (unsigned long long) got);
@@ -250,32 +265,202 @@ START_TEST (largest_tile)
 }
 END_TEST
 
-START_TEST (registry_respects_the_cpu)
+//  A task of w x h pixels at the Siegel point, width wide.
+static void
+s_siegel (uint32_t w, uint32_t h, double width, mf_task_t *task)
 {
-    unsetenv (MF_KERNEL_DISABLE_ENV);
+    const s_region_t siegel = { "siegel", SIEGEL_RE, SIEGEL_IM, width, w, h, SIEGEL_MAXITER };
+    s_task (&siegel, SIEGEL_MAXITER, task);
+}
+
+typedef struct {
+    atomic_bool *flag;
+    int msecs;
+} s_setter_t;
+
+static void *
+s_set_later (void *arg)
+{
+    s_setter_t *setter = arg;
+    usleep ((useconds_t) setter->msecs * 1000);
+    atomic_store (setter->flag, true);
+    return NULL;
+}
+
+START_TEST (stop_flag_ends_every_variant)
+{
+    //  64x64 pixels of hours each: only the flag can end these calls (the
+    //  suite's timeout fails the test if one does not stop).
+    mf_task_t task;
+    s_siegel (64, 64, 1e-9, &task);
+    float *mu = aligned_alloc (64, 64 * 64 * sizeof (float));
+    ck_assert_ptr_nonnull (mu);
     size_t count;
     const mf_kernel_t *list = mf_kernel_list (&count);
+    for (size_t index = 0; index < count; index++) {
+        const mf_kernel_t *kernel = &list [index];
+        if (!mf_kernel_usable (kernel))
+            continue;
+        //  Set before the call: not a pixel is computed.
+        atomic_bool stop = true;
+        ck_assert_msg (kernel->fn (&task, mu, &stop) == MF_KERNEL_STOPPED,
+                       "%s kernel did not see a flag set before the call", kernel->name);
+        //  Set from another thread while it runs.
+        atomic_store (&stop, false);
+        s_setter_t setter = { &stop, STOP_AFTER_MS };
+        pthread_t thread;
+        ck_assert_int_eq (pthread_create (&thread, NULL, s_set_later, &setter), 0);
+        int64_t start = mf_clock_ms ();
+        uint64_t got = kernel->fn (&task, mu, &stop);
+        int64_t took = mf_clock_ms () - start;
+        pthread_join (thread, NULL);
+        ck_assert_msg (got == MF_KERNEL_STOPPED, "%s kernel finished a tile of hours",
+                       kernel->name);
+        printf ("%s kernel: stopped %lld ms after the call, the flag set after %d ms\n",
+                kernel->name, (long long) took, STOP_AFTER_MS);
+    }
+    free (mu);
+}
+END_TEST
+
+START_TEST (stop_flag_left_unset_changes_nothing)
+{
+    //  Every variant, with a flag that stays false, against the reference
+    //  without one: the same bits, the same iterations where no shortcut
+    //  applies.
+    const s_region_t *region = &s_regions [1];
+    mf_task_t task;
+    s_task (region, region->maxiter, &task);
+    size_t pixels = (size_t) region->w * region->h;
+    float *reference = malloc (pixels * sizeof (float));
+    float *mu = aligned_alloc (64, (pixels * sizeof (float) + 63) / 64 * 64);
+    ck_assert (reference && mu);
+    uint64_t expected = mf_kernel_reference (&task, reference, NULL);
+    atomic_bool stop = false;
+    size_t count;
+    const mf_kernel_t *list = mf_kernel_list (&count);
+    for (size_t index = 0; index < count; index++) {
+        if (!mf_kernel_usable (&list [index]))
+            continue;
+        uint64_t got = list [index].fn (&task, mu, &stop);
+        ck_assert_msg (got != MF_KERNEL_STOPPED && got <= expected, "%s kernel: %llu",
+                       list [index].name, (unsigned long long) got);
+        ck_assert_msg (memcmp (mu, reference, pixels * sizeof (float)) == 0,
+                       "%s kernel with an unset flag differs", list [index].name);
+    }
+    free (reference);
+    free (mu);
+}
+END_TEST
+
+START_TEST (siegel_view_is_heavy)
+{
+    //  The premise of the stop tests (here and in test_worker_stop): the
+    //  Siegel view's pixels neither escape nor end early, in any variant,
+    //  within far more iterations than a test would wait for. Checked on
+    //  a few pixels at a lower maxiter, where the kernels must run it out.
+    mf_task_t task;
+    s_siegel (4, 2, 1e-9, &task);
+    task.maxiter = 200000;
+    float mu [8];
+    size_t count;
+    const mf_kernel_t *list = mf_kernel_list (&count);
+    for (size_t index = 0; index < count; index++) {
+        if (!mf_kernel_usable (&list [index]))
+            continue;
+        uint64_t got = list [index].fn (&task, mu, NULL);
+        ck_assert_msg (got == 8 * 200000ull, "%s kernel: %llu iterations, not every one",
+                       list [index].name, (unsigned long long) got);
+        for (int pixel = 0; pixel < 8; pixel++)
+            ck_assert (mu [pixel] == MF_MU_INTERIOR);
+    }
+}
+END_TEST
+
+//  The first variant this CPU supports, asked of the CPU directly: what
+//  the registry should choose when nothing is disabled.
+static const mf_kernel_t *
+s_first_supported (void)
+{
+    size_t count;
+    const mf_kernel_t *list = mf_kernel_list (&count);
+    for (size_t index = 0; index < count; index++)
+        if (list [index].supported ())
+            return &list [index];
+    return &list [count - 1];
+}
+
+//  In a child process whose registry has not chosen yet, with
+//  MF_KERNEL_DISABLE set to disabled: whether the choice is
+//  expected_best with expected_names (NULL: not checked), and the
+//  disabled variant is refused by name. Returns 0 if so; the child says
+//  what differs on stderr.
+static int
+s_choice_in_child (const char *disabled, const char *expected_best,
+                   const char *expected_names, const char *refused)
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        setenv (MF_KERNEL_DISABLE_ENV, disabled, 1);
+        const char *best = mf_kernel_best ()->name;
+        const char *names = mf_kernel_names ();
+        bool ok = strcmp (best, expected_best) == 0
+               && (!expected_names || strcmp (names, expected_names) == 0)
+               && (!refused || (!mf_kernel_find (refused)
+                                && (!strstr (names, refused) || strcmp (refused, "scalar") == 0)))
+               && mf_kernel_find ("auto") == mf_kernel_best ();
+        if (!ok)
+            fprintf (stderr, "MF_KERNEL_DISABLE=%s: best %s, names '%s'\n", disabled, best, names);
+        _exit (ok? 0: 1);
+    }
+    int status;
+    ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+    return WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+START_TEST (registry_respects_the_cpu)
+{
+    //  The checks that need another MF_KERNEL_DISABLE run in children, each
+    //  choosing afresh: this process has not asked the registry yet (Check
+    //  runs each test in a fork of a runner that never does).
+    unsetenv (MF_KERNEL_DISABLE_ENV);
+    const mf_kernel_t *first = s_first_supported ();
+    size_t count;
+    const mf_kernel_t *list = mf_kernel_list (&count);
+    //  Disabling the best falls to the next usable one.
+    const mf_kernel_t *next = NULL;
+    for (const mf_kernel_t *k = first + 1; k < list + count && !next; k++)
+        if (k->supported ())
+            next = k;
+    ck_assert_ptr_nonnull (next);
+    ck_assert_int_eq (s_choice_in_child (first->name, next->name, NULL, first->name), 0);
+    //  A list: every vector variant off leaves the portable ones.
+    ck_assert_int_eq (s_choice_in_child ("avx512,avx2,neon", "scalar", "scalar, reference",
+                                         "avx2"), 0);
+
+    //  Here: what the CPU supports, and nothing else.
     ck_assert_str_eq (list [count - 1].name, "reference");
     for (size_t index = 0; index < count; index++) {
         const mf_kernel_t *found = mf_kernel_find (list [index].name);
         ck_assert (found == (list [index].supported ()? &list [index]: NULL));
         ck_assert (!found == !strstr (mf_kernel_names (), list [index].name));
+        ck_assert (mf_kernel_usable (&list [index]) == list [index].supported ());
     }
-    //  The best is the first usable one; disabling it falls to the next.
     const mf_kernel_t *best = mf_kernel_best ();
-    ck_assert (best->supported ());
+    ck_assert_ptr_eq (best, first);
     ck_assert_ptr_eq (mf_kernel_find ("auto"), best);
-    ck_assert_int_eq (setenv (MF_KERNEL_DISABLE_ENV, best->name, 1), 0);
-    ck_assert_ptr_null (mf_kernel_find (best->name));
-    ck_assert_ptr_ne (mf_kernel_best (), best);
-    ck_assert (!strstr (mf_kernel_names (), best->name) || strcmp (best->name, "scalar") == 0);
-    //  A list: every vector variant off leaves the portable ones.
-    ck_assert_int_eq (setenv (MF_KERNEL_DISABLE_ENV, "avx512,avx2,neon", 1), 0);
-    ck_assert_str_eq (mf_kernel_best ()->name, "scalar");
-    ck_assert_str_eq (mf_kernel_names (), "scalar, reference");
-    unsetenv (MF_KERNEL_DISABLE_ENV);
     ck_assert_ptr_null (mf_kernel_find ("no-such-kernel"));
     ck_assert_ptr_null (mf_kernel_find (""));
+
+    //  Once chosen, the choice stays: the environment is not read again.
+    char names [128];
+    snprintf (names, sizeof names, "%s", mf_kernel_names ());
+    ck_assert_int_eq (setenv (MF_KERNEL_DISABLE_ENV, best->name, 1), 0);
+    ck_assert_ptr_eq (mf_kernel_best (), best);
+    ck_assert_ptr_eq (mf_kernel_find (best->name), best);
+    ck_assert_str_eq (mf_kernel_names (), names);
+    ck_assert (mf_kernel_usable (best));
+    unsetenv (MF_KERNEL_DISABLE_ENV);
 }
 END_TEST
 
@@ -371,6 +556,9 @@ main (void)
     tcase_add_test (tc, regions_go_through_every_path);
     tcase_add_test (tc, shortcuts_are_taken);
     tcase_add_test (tc, largest_tile);
+    tcase_add_test (tc, stop_flag_ends_every_variant);
+    tcase_add_test (tc, stop_flag_left_unset_changes_nothing);
+    tcase_add_test (tc, siegel_view_is_heavy);
     tcase_add_test (tc, registry_respects_the_cpu);
     tcase_add_test (tc, programs_refuse_what_the_cpu_cannot_run);
     tcase_add_test (tc, workers_report_their_kernel);

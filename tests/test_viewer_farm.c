@@ -65,7 +65,7 @@ s_result (zsock_t *dealer, const mf_tile_msg_t *tile)
 {
     size_t pixels = (size_t) tile->task.rect.w * tile->task.rect.h;
     float *mu = malloc (pixels * sizeof *mu);
-    uint64_t iterations = mf_kernel_reference (&tile->task, mu);
+    uint64_t iterations = mf_kernel_reference (&tile->task, mu, NULL);
     size_t size = mf_proto_result_size (tile->task.rect.w, tile->task.rect.h);
     uint8_t *buf = malloc (size);
     mf_result_t result = { tile->job, tile->tile, tile->lease, tile->task.rect, 1, iterations, NULL };

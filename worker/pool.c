@@ -1,5 +1,5 @@
 /*  mf_pool: see pool.h. A mutex and a condition variable guard a ring of
-    queued tiles; results leave through ZeroMQ so that the network thread
+    queued tiles; outcomes leave through ZeroMQ so that the network thread
     can wait on the master and on its compute threads in one poll.
 */
 #include "pool.h"
@@ -8,32 +8,49 @@
 
 #include <assert.h>
 #include <czmq.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#define DELAY_SLICE 10                  //  msecs between looks at the stop flag in a test delay
 
 typedef struct {
     mf_tile_msg_t tile;                 //  what to compute
-    uint32_t tag;                       //  caller's tag, returned with the result
+    uint32_t tag;                       //  caller's tag, returned with the outcome
 } s_item_t;
 
+//  One compute thread.
+typedef struct {
+    mf_pool_t *pool;                    //  the pool it serves
+    pthread_t thread;                   //  valid once created
+    atomic_bool stop;                   //  the tile in hand stops when set
+    bool busy;                          //  a tile is in hand (guarded by the pool's lock)
+    uint32_t job;                       //  its job, while busy
+} s_compute_t;
+
 struct _mf_pool_t {
-    pthread_mutex_t lock;               //  guards everything below it
+    pthread_mutex_t lock;               //  guards everything below it but computes' stop
     pthread_cond_t wake;                //  signalled on submit and stop
+    pthread_cond_t answer;              //  signalled as each thread runs or fails
     s_item_t *ring;                     //  queued tiles, oldest at head
     size_t head;                        //  index of the oldest
     size_t count;                       //  tiles queued
     size_t capacity;                    //  size of ring
-    size_t running;                     //  tiles being computed
+    size_t running;                     //  tiles taken whose outcome is unread
     bool stop;                          //  threads exit when set
-    pthread_t *threads;                 //  the compute threads
-    int thread_count;                   //  how many were started
+    s_compute_t *computes;              //  one per thread asked for
+    int created;                        //  threads created (to be joined)
+    int answered;                       //  of those, how many said whether they run
+    int live;                           //  of those, how many run
     const mf_kernel_t *kernel;          //  the variant to run
-    char endpoint [128];                //  inproc endpoint for results
+    char endpoint [128];                //  inproc endpoint for outcomes
     int delay_ms;                       //  test fault: msecs of sleep per tile
     int corrupt_every;                  //  test fault: corrupt every Nth result
-    uint64_t computed;                  //  tiles computed, guarded by lock
+    uint64_t computed;                  //  tiles taken, for corrupt_every
 };
 
 //  Changes one value so the tile is wrong but every value still possible.
@@ -62,17 +79,62 @@ s_grow (mf_pool_t *self)
     return 0;
 }
 
+//  Tells mf_pool_new whether this thread runs.
+static void
+s_answer (mf_pool_t *self, bool runs)
+{
+    pthread_mutex_lock (&self->lock);
+    self->answered++;
+    if (runs)
+        self->live++;
+    pthread_cond_broadcast (&self->answer);
+    pthread_mutex_unlock (&self->lock);
+}
+
+//  The test delay: msecs of sleep, cut short when the tile is stopped.
+static void
+s_delay (s_compute_t *compute, int msecs)
+{
+    int64_t until = mf_clock_ms () + msecs;
+    while (!atomic_load (&compute->stop)) {
+        int64_t left = until - mf_clock_ms ();
+        if (left <= 0)
+            break;
+        usleep ((useconds_t) (left < DELAY_SLICE? left: DELAY_SLICE) * 1000);
+    }
+}
+
+//  Sends a tile's outcome: its tag, then the RESULT or an empty frame.
+static void
+s_send_outcome (void *push, uint32_t tag, zframe_t **frame_p)
+{
+    zframe_t *tag_frame = zframe_new (&tag, sizeof tag);
+    zframe_t *frame = *frame_p? *frame_p: zframe_new_empty ();
+    *frame_p = NULL;
+    //  An inproc PUSH to a bound PULL queues; the network thread reads.
+    zframe_send (&tag_frame, push, ZFRAME_MORE);
+    zframe_send (&frame, push, 0);
+}
+
 static void *
 s_thread (void *arg)
 {
-    mf_pool_t *self = arg;
-    zsock_t *push = zsock_new_push (self->endpoint);
-    float *buffer = NULL;
-    size_t buffer_floats = 0;
-    if (!push) {
-        mf_error ("compute thread cannot connect to %s", self->endpoint);
+    s_compute_t *compute = arg;
+    mf_pool_t *self = compute->pool;
+    //  A bare socket, not a zsock_t: zsock_new asserts when ZeroMQ has no
+    //  socket left, and a thread that cannot start must say so instead.
+    void *push = zsys_socket (ZMQ_PUSH, NULL, 0);
+    if (!push || zmq_connect (push, self->endpoint)) {
+        mf_error ("a compute thread cannot open its result socket: %s",
+                  zmq_strerror (zmq_errno ()));
+        if (push)
+            zsys_close (push, NULL, 0);
+        s_answer (self, false);
         return NULL;
     }
+    s_answer (self, true);
+    float *buffer = NULL;
+    size_t buffer_floats = 0;
     while (true) {
         pthread_mutex_lock (&self->lock);
         while (!self->stop && self->count == 0)
@@ -85,12 +147,15 @@ s_thread (void *arg)
         self->head = (self->head + 1) % self->capacity;
         self->count--;
         self->running++;
+        compute->busy = true;
+        compute->job = item.tile.job;
+        atomic_store (&compute->stop, false);
         uint64_t serial = ++self->computed;
         int delay_ms = self->delay_ms;
         bool corrupt = self->corrupt_every && serial % (uint64_t) self->corrupt_every == 0;
         pthread_mutex_unlock (&self->lock);
         if (delay_ms)
-            usleep ((useconds_t) delay_ms * 1000);
+            s_delay (compute, delay_ms);
 
         const mf_rect_t *r = &item.tile.task.rect;
         size_t pixels = (size_t) r->w * r->h;
@@ -101,32 +166,39 @@ s_thread (void *arg)
             buffer_floats = buffer? pixels: 0;
         }
         zframe_t *frame = buffer? zframe_new (NULL, mf_proto_result_size (r->w, r->h)): NULL;
-        if (frame) {
-            int64_t start = mf_clock_us ();
-            mf_result_t result = {
-                .job = item.tile.job, .tile = item.tile.tile, .lease = item.tile.lease,
-                .rect = *r
-            };
-            result.iterations = self->kernel->fn (&item.tile.task, buffer);
-            if (corrupt)
-                s_corrupt (buffer);
-            int64_t took = mf_clock_us () - start;
-            result.compute_us = took > UINT32_MAX? UINT32_MAX: (uint32_t) took;
-            uint8_t *data = zframe_data (frame);
-            mf_proto_encode_result_head (data, zframe_size (frame), &result);
-            mf_le_put_f32s (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
-            zframe_t *tag = zframe_new (&item.tag, sizeof item.tag);
-            zframe_send (&tag, push, ZFRAME_MORE);
-            zframe_send (&frame, push, 0);
-        }
-        else {
-            //  Nothing will reach the network thread: the slot is free now.
+        if (!frame)
             mf_error ("out of memory for a %ux%u tile", r->w, r->h);
-            mf_pool_done (self);
+        else
+        if (atomic_load (&compute->stop))
+            zframe_destroy (&frame);        //  stopped during the delay
+        else {
+            int64_t start = mf_clock_us ();
+            uint64_t iterations = self->kernel->fn (&item.tile.task, buffer, &compute->stop);
+            if (iterations == MF_KERNEL_STOPPED)
+                zframe_destroy (&frame);    //  a partial tile is never sent
+            else {
+                mf_result_t result = {
+                    .job = item.tile.job, .tile = item.tile.tile, .lease = item.tile.lease,
+                    .rect = *r, .iterations = iterations
+                };
+                if (corrupt)
+                    s_corrupt (buffer);
+                int64_t took = mf_clock_us () - start;
+                result.compute_us = took > UINT32_MAX? UINT32_MAX: (uint32_t) took;
+                uint8_t *data = zframe_data (frame);
+                mf_proto_encode_result_head (data, zframe_size (frame), &result);
+                mf_le_put_f32s (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
+            }
         }
+        pthread_mutex_lock (&self->lock);
+        compute->busy = false;
+        pthread_mutex_unlock (&self->lock);
+        //  Even an empty outcome reaches the network thread: only there is
+        //  the slot freed (mf_pool_done) and the credit given back.
+        s_send_outcome (push, item.tag, &frame);
     }
     free (buffer);
-    zsock_destroy (&push);
+    zsys_close (push, NULL, 0);
     return NULL;
 }
 
@@ -139,30 +211,34 @@ mf_pool_new (int threads, const mf_kernel_t *kernel, const char *endpoint)
         return NULL;
     pthread_mutex_init (&self->lock, NULL);
     pthread_cond_init (&self->wake, NULL);
+    pthread_cond_init (&self->answer, NULL);
     self->kernel = kernel;
-    snprintf (self->endpoint, sizeof self->endpoint, ">%s", endpoint);
-    self->threads = calloc ((size_t) threads, sizeof *self->threads);
-    if (!self->threads || s_grow (self)) {
+    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    self->computes = calloc ((size_t) threads, sizeof *self->computes);
+    if (!self->computes || s_grow (self)) {
         mf_pool_destroy (&self);
         return NULL;
     }
     for (int index = 0; index < threads; index++) {
-        if (pthread_create (&self->threads [index], NULL, s_thread, self)) {
-            mf_pool_destroy (&self);
-            return NULL;
+        s_compute_t *compute = &self->computes [self->created];
+        compute->pool = self;
+        atomic_init (&compute->stop, false);
+        int rc = pthread_create (&compute->thread, NULL, s_thread, compute);
+        if (rc) {
+            mf_error ("cannot start compute thread %d of %d: %s", index + 1, threads,
+                      strerror (rc));
+            continue;
         }
-        self->thread_count++;
+        self->created++;
     }
-    return self;
-}
-
-void
-mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every)
-{
     pthread_mutex_lock (&self->lock);
-    self->delay_ms = delay_ms;
-    self->corrupt_every = corrupt_every;
+    while (self->answered < self->created)
+        pthread_cond_wait (&self->answer, &self->lock);
+    int live = self->live;
     pthread_mutex_unlock (&self->lock);
+    if (live == 0)
+        mf_pool_destroy (&self);
+    return self;
 }
 
 void
@@ -174,16 +250,37 @@ mf_pool_destroy (mf_pool_t **self_p)
         return;
     pthread_mutex_lock (&self->lock);
     self->stop = true;
+    for (int index = 0; index < self->created; index++)
+        atomic_store (&self->computes [index].stop, true);
     pthread_cond_broadcast (&self->wake);
     pthread_mutex_unlock (&self->lock);
-    for (int index = 0; index < self->thread_count; index++)
-        pthread_join (self->threads [index], NULL);
+    for (int index = 0; index < self->created; index++)
+        pthread_join (self->computes [index].thread, NULL);
     pthread_mutex_destroy (&self->lock);
     pthread_cond_destroy (&self->wake);
-    free (self->threads);
+    pthread_cond_destroy (&self->answer);
+    free (self->computes);
     free (self->ring);
     free (self);
     *self_p = NULL;
+}
+
+int
+mf_pool_threads (mf_pool_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    int live = self->live;
+    pthread_mutex_unlock (&self->lock);
+    return live;
+}
+
+void
+mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every)
+{
+    pthread_mutex_lock (&self->lock);
+    self->delay_ms = delay_ms;
+    self->corrupt_every = corrupt_every;
+    pthread_mutex_unlock (&self->lock);
 }
 
 int
@@ -204,7 +301,8 @@ mf_pool_submit (mf_pool_t *self, const mf_tile_msg_t *tile, uint32_t tag)
     return rc;
 }
 
-//  Removes queued tiles for which keep() is false; returns how many.
+//  Removes the queued tiles of job (all of them if all) and stops those in
+//  hand; returns how many were removed from the queue.
 static size_t
 s_filter (mf_pool_t *self, bool all, uint32_t job)
 {
@@ -218,6 +316,11 @@ s_filter (mf_pool_t *self, bool all, uint32_t job)
             self->ring [(self->head + kept++) % self->capacity] = item;
     }
     self->count = kept;
+    for (int index = 0; index < self->created; index++) {
+        s_compute_t *compute = &self->computes [index];
+        if (compute->busy && (all || compute->job == job))
+            atomic_store (&compute->stop, true);
+    }
     pthread_mutex_unlock (&self->lock);
     return removed;
 }
@@ -232,6 +335,15 @@ size_t
 mf_pool_clear (mf_pool_t *self)
 {
     return s_filter (self, true, 0);
+}
+
+size_t
+mf_pool_queued (mf_pool_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    size_t count = self->count;
+    pthread_mutex_unlock (&self->lock);
+    return count;
 }
 
 void

@@ -1,14 +1,18 @@
 /*  mf_pool: the compute threads of a worker.
 
     The worker's network thread submits tiles; each compute thread takes
-    the oldest, runs the kernel, and sends the finished RESULT message over
-    an inproc PUSH socket to the network thread as two frames: the tag the
-    tile was submitted with (4 bytes) and the RESULT itself, ready to go on
-    the wire. Queued tiles of a cancelled job are removed without being
-    computed; a tile already being computed finishes (within one tile's
-    time) and the network thread drops its result by job id. A tile counts
-    as running from when a compute thread takes it until the network
-    thread reads its result (mf_pool_done).
+    the oldest, runs the kernel, and sends the outcome over an inproc PUSH
+    socket to the network thread as two frames: the tag the tile was
+    submitted with (4 bytes), then either the RESULT message, ready to go
+    on the wire, or an empty frame when the tile was stopped (or could not
+    be computed) and nothing is to be sent for it.
+
+    Each compute thread has its own stop flag, which its kernel reads
+    every few milliseconds of work: cancelling a job removes its queued
+    tiles and stops the ones in hand; clearing the pool, or destroying
+    it, stops them all. A tile counts as running from when a compute
+    thread takes it until the network thread reads its outcome
+    (mf_pool_done), whatever that outcome is.
 */
 #ifndef MF_POOL_H
 #define MF_POOL_H
@@ -21,33 +25,47 @@
 
 typedef struct _mf_pool_t mf_pool_t;
 
-//  Starts threads compute threads running kernel, each sending results to
-//  the inproc endpoint (which the caller binds with a PULL socket).
-//  Returns NULL on failure.
+//  Starts up to threads compute threads running kernel, each sending
+//  outcomes to the inproc endpoint (which the caller has bound with a
+//  PULL socket), and waits until each one runs or has failed (the reason
+//  is logged). Returns the pool if at least one runs (mf_pool_threads
+//  says how many), or NULL.
 mf_pool_t *mf_pool_new (int threads, const mf_kernel_t *kernel, const char *endpoint);
 
-//  Test-only faults: sleep delay_ms before each tile, and corrupt every
-//  corrupt_every-th result (0: never) with values that still look valid,
-//  so that only verification can catch it.
-void mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every);
-
-//  Stops and joins the threads, drops queued tiles; safe twice.
+//  Stops the tiles in hand, joins the threads, drops queued tiles;
+//  safe twice.
 void mf_pool_destroy (mf_pool_t **self_p);
 
-//  Queues a tile; tag comes back with its result. Returns 0 or -1.
+//  Compute threads that started and run.
+int mf_pool_threads (mf_pool_t *self);
+
+//  Test-only faults (the test worker's --test-delay and --test-corrupt):
+//  sleep delay_ms before each tile (cut short by a stop), and corrupt
+//  every corrupt_every-th result (0: never) with values that still look
+//  valid, so that only verification can catch it.
+void mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every);
+
+//  Queues a tile; tag comes back with its outcome. Returns 0, or -1 if
+//  out of memory.
 int mf_pool_submit (mf_pool_t *self, const mf_tile_msg_t *tile, uint32_t tag);
 
-//  Removes the queued tiles of job; returns how many.
+//  Removes the queued tiles of job and stops the ones in hand (each sends
+//  its outcome, empty unless it had finished). Returns how many were
+//  removed from the queue.
 size_t mf_pool_cancel (mf_pool_t *self, uint32_t job);
 
-//  Removes every queued tile; returns how many.
+//  Removes every queued tile and stops every tile in hand. Returns how
+//  many were removed from the queue.
 size_t mf_pool_clear (mf_pool_t *self);
 
-//  Tiles taken by a compute thread whose result the network thread has
+//  Tiles queued, not yet taken by a compute thread.
+size_t mf_pool_queued (mf_pool_t *self);
+
+//  Tiles taken by a compute thread whose outcome the network thread has
 //  not read yet.
 size_t mf_pool_running (mf_pool_t *self);
 
-//  The network thread read a result (or a tile failed): one slot is free.
+//  The network thread read an outcome: one slot is free.
 void mf_pool_done (mf_pool_t *self);
 
 #endif

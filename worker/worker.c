@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #define CANCELLED_MAX 64                //  cancelled job ids remembered
+#define BEYOND_LOG_IVL 10000            //  msecs between two counts of tiles beyond credit
+#define BYE_LINGER 500                  //  msecs the BYE may wait to go out at exit
 
 static volatile sig_atomic_t s_signalled = 0;
 static int s_wake [2] = { -1, -1 };     //  self-pipe written by the signal handler
@@ -28,7 +30,14 @@ typedef struct {
     zsock_t *results;                   //  PULL from the compute threads
     mf_pool_t *pool;                    //  compute threads
     const mf_kernel_t *kernel;          //  variant in use
+    int threads;                        //  compute threads that run
     uint32_t capacity;                  //  tiles we hold at most: threads + 1
+    uint64_t credit;                    //  TILEs the master may still send: what we
+                                        //  offered (HELLO, READY, RESULT) minus TILEs
+                                        //  received, on this connection
+    uint64_t beyond;                    //  TILEs dropped beyond that credit, in all
+    uint64_t beyond_logged;             //  of those, how many the log has counted
+    int64_t beyond_logged_at;           //  msecs, when it last counted them
     uint32_t epoch;                     //  bumped on every (re)registration
     uint64_t uid;                       //  random id of this process
     int heartbeat;                      //  msecs, from WELCOME
@@ -58,7 +67,8 @@ s_send_ready (s_worker_t *self, size_t credit)
     while (credit > 0) {
         uint32_t chunk = credit > MF_PROTO_MAX_CREDIT? MF_PROTO_MAX_CREDIT: (uint32_t) credit;
         uint8_t buf [MF_SIZE_READY];
-        s_send (self, buf, mf_proto_encode_ready (buf, sizeof buf, chunk));
+        if (s_send (self, buf, mf_proto_encode_ready (buf, sizeof buf, chunk)) == 0)
+            self->credit += chunk;
         credit -= chunk;
     }
 }
@@ -70,8 +80,9 @@ s_send_empty (s_worker_t *self, mf_msg_type_t type)
     s_send (self, buf, mf_proto_encode_empty (buf, sizeof buf, type));
 }
 
-//  Registers (again) with the master: every queued tile is dropped, since
-//  the master re-issues whatever it had leased to us.
+//  Registers (again) with the master: every queued tile is dropped and
+//  every tile in hand stopped, since the master re-issues whatever it had
+//  leased to us. The master's credit for us starts over from this HELLO's.
 static void
 s_send_hello (s_worker_t *self)
 {
@@ -81,7 +92,7 @@ s_send_hello (s_worker_t *self)
     size_t running = mf_pool_running (self->pool);
     mf_hello_t hello = {
         .credit = running >= self->capacity? 0: self->capacity - (uint32_t) running,
-        .threads = (uint32_t) self->opts->threads,
+        .threads = (uint32_t) self->threads,
         .pid = (uint32_t) getpid (),
         .uid = self->uid
     };
@@ -92,7 +103,32 @@ s_send_hello (s_worker_t *self)
     if (gethostname (hello.host, sizeof hello.host - 1) != 0)
         snprintf (hello.host, sizeof hello.host, "unknown");
     uint8_t buf [MF_SIZE_HELLO];
-    s_send (self, buf, mf_proto_encode_hello (buf, sizeof buf, &hello));
+    self->credit = 0;
+    if (s_send (self, buf, mf_proto_encode_hello (buf, sizeof buf, &hello)) == 0)
+        self->credit = hello.credit;
+}
+
+//  Counts the TILEs dropped beyond our credit in the log: the first one at
+//  once, then how many more, at most every BEYOND_LOG_IVL (or now if
+//  force), so that a flood cannot flood the log too.
+static void
+s_log_beyond (s_worker_t *self, bool force)
+{
+    if (self->beyond == self->beyond_logged)
+        return;
+    int64_t now = mf_clock_ms ();
+    if (self->beyond_logged == 0)
+        mf_warn ("the master sent a TILE beyond the credit we gave (%u tiles at most): "
+                 "dropped; more are counted", self->capacity);
+    else
+    if (force || now - self->beyond_logged_at >= BEYOND_LOG_IVL)
+        mf_warn ("dropped %llu more TILEs beyond our credit (%llu in all)",
+                 (unsigned long long) (self->beyond - self->beyond_logged),
+                 (unsigned long long) self->beyond);
+    else
+        return;
+    self->beyond_logged = self->beyond;
+    self->beyond_logged_at = now;
 }
 
 static int
@@ -163,12 +199,21 @@ s_on_master (s_worker_t *self)
             }
             if (!self->registered || msg.u.welcome.session != self->session)
                 mf_info ("registered with %s (%s kernel, %d threads)",
-                         self->opts->endpoint, self->kernel->name, self->opts->threads);
+                         self->opts->endpoint, self->kernel->name, self->threads);
             self->registered = true;
             self->session = msg.u.welcome.session;
             self->heartbeat = (int) msg.u.welcome.heartbeat_ms;
             break;
         case MF_MSG_TILE:
+            //  A master that sends more than we asked for is broken or
+            //  hostile: what it sends beyond is never queued, so it cannot
+            //  grow our memory (nor is it answered: it was never ours).
+            if (self->credit == 0) {
+                self->beyond++;
+                s_log_beyond (self, false);
+                break;
+            }
+            self->credit--;
             if (s_is_cancelled (self, msg.u.tile.job))
                 s_send_ready (self, 1);
             else
@@ -192,9 +237,10 @@ s_on_master (s_worker_t *self)
     }
 }
 
-//  A compute thread finished a tile: send it on unless it belongs to an
-//  earlier registration or a cancelled job. Either way a slot is free: a
-//  RESULT gives its credit back by itself; a dropped tile needs a READY.
+//  A compute thread is done with a tile: send its RESULT on unless it
+//  was stopped (an empty frame), or belongs to an earlier registration or
+//  a cancelled job. Either way a slot is free: a RESULT gives its credit
+//  back by itself; a tile that leaves without one needs a READY.
 static void
 s_on_result (s_worker_t *self)
 {
@@ -207,13 +253,14 @@ s_on_result (s_worker_t *self)
         uint32_t epoch;
         memcpy (&epoch, zframe_data (tag), sizeof epoch);
         mf_msg_t msg;
-        bool keep = epoch == self->epoch && self->dealer
+        bool keep = epoch == self->epoch && self->dealer && zframe_size (frame) > 0
                  && mf_proto_decode (zframe_data (frame), zframe_size (frame), &msg, NULL) == 0
                  && !s_is_cancelled (self, msg.u.result.job);
         bool sent = false;
         if (keep && zframe_send (&frame, zsock_resolve (self->dealer), ZFRAME_DONTWAIT) == 0) {
             self->last_sent = mf_clock_ms ();
             self->tiles_done++;
+            self->credit++;
             sent = true;
         }
         if (self->dealer && !sent)
@@ -266,7 +313,8 @@ s_sleep (s_worker_t *self, int msecs)
 }
 
 //  Whether the master that forked us is gone. PR_SET_PDEATHSIG normally
-//  ends us first; this is the fallback, checked when the loop is idle.
+//  stops us first (SIGTERM); this is the fallback, checked whenever the
+//  poll times out, which it does at least every POLL_SLICE.
 static bool
 s_orphaned (const mf_worker_opts_t *opts)
 {
@@ -284,7 +332,6 @@ mf_worker_run (const mf_worker_opts_t *opts)
                   opts->kernel, mf_kernel_names ());
         return -1;
     }
-    self->capacity = (uint32_t) opts->threads + 1;
     mf_sys_random (&self->uid, sizeof self->uid);
 
     char endpoint [64];
@@ -297,10 +344,17 @@ mf_worker_run (const mf_worker_opts_t *opts)
     }
     self->pool = mf_pool_new (opts->threads, self->kernel, endpoint);
     if (!self->pool) {
-        mf_error ("cannot start %d compute threads", opts->threads);
+        mf_error ("cannot start any of %d compute thread%s; nothing to offer a master",
+                  opts->threads, opts->threads == 1? "": "s");
         zsock_destroy (&self->results);
         return -1;
     }
+    //  Credit is offered only for threads that run.
+    self->threads = mf_pool_threads (self->pool);
+    self->capacity = (uint32_t) self->threads + 1;
+    if (self->threads < opts->threads)
+        mf_warn ("only %d of %d compute threads started; taking %u tiles at a time",
+                 self->threads, opts->threads, self->capacity);
     mf_pool_set_faults (self->pool, opts->test_delay_ms, opts->test_corrupt_every);
     int backoff = MF_WORKER_BACKOFF_MIN;
     bool waiting_logged = false;
@@ -333,6 +387,7 @@ mf_worker_run (const mf_worker_opts_t *opts)
                 continue;           //  EINTR: a signal; the loop rechecks stop
             if (ready == 0)
                 orphaned = s_orphaned (opts);
+            s_log_beyond (self, false);
             if (items [0].revents & ZMQ_POLLIN)
                 s_on_master (self);
             if (items [1].revents & ZMQ_POLLIN)
@@ -359,18 +414,23 @@ mf_worker_run (const mf_worker_opts_t *opts)
         zsock_destroy (&self->dealer);
         self->registered = false;
         mf_pool_clear (self->pool);
+        mf_debug ("reconnecting in %d ms", backoff);
         s_sleep (self, backoff);
         backoff = backoff * 2 > MF_WORKER_BACKOFF_MAX? MF_WORKER_BACKOFF_MAX: backoff * 2;
     }
+    //  Stop the tiles in hand first: their kernels return within a few
+    //  msecs, so the threads join at once, however long the tiles.
+    mf_pool_clear (self->pool);
     if (self->dealer) {
-        //  Give our tiles back: the master re-issues them at once.
-        mf_pool_clear (self->pool);
+        //  Give our tiles back: the master re-issues them at once. A
+        //  master that forked us and is gone hears nothing: no waiting.
         s_send_empty (self, MF_MSG_BYE);
-        zsock_set_linger (self->dealer, 500);
+        zsock_set_linger (self->dealer, s_orphaned (opts)? 0: BYE_LINGER);
         zsock_destroy (&self->dealer);
     }
     mf_pool_destroy (&self->pool);
     zsock_destroy (&self->results);
+    s_log_beyond (self, true);
     mf_debug ("worker done: %llu tiles", (unsigned long long) self->tiles_done);
     return 0;
 }

@@ -7,6 +7,12 @@
     liveness: heartbeats both ways, and when the master falls silent for
     three intervals the worker drops its socket and reconnects with capped
     exponential backoff, without exiting and without spinning.
+
+    The worker counts the credit it offered; a TILE beyond it is dropped
+    and counted, never queued, so no master can grow its memory. Tiles in
+    hand stop within milliseconds when their job is cancelled, when the
+    worker registers again, and when it leaves (a signal, or the master
+    that forked it gone).
 */
 #ifndef MF_WORKER_H
 #define MF_WORKER_H
@@ -26,7 +32,8 @@
 
 typedef struct {
     const char *endpoint;               //  master's endpoint, e.g. tcp://host:5555
-    int threads;                        //  compute threads, >= 1
+    int threads;                        //  compute threads to start, >= 1 (credit
+                                        //  is offered only for those that run)
     const char *kernel;                 //  kernel variant name, or NULL for the best
     pid_t parent;                       //  if nonzero, exit when this parent is gone
     volatile sig_atomic_t *stop;        //  the loop ends soon after *stop is set
@@ -47,8 +54,9 @@ typedef struct {
 int mf_worker_catch_signals (mf_worker_opts_t *opts);
 
 //  Serves tiles until *opts->stop is set (or the parent is gone), then
-//  says BYE so the master re-issues its tiles. Returns 0, or -1 if it
-//  could not start (the reason is logged).
+//  stops its tiles in hand and says BYE so the master re-issues them.
+//  Returns 0, or -1 if it could not start, e.g. no compute thread would
+//  (the reason is logged).
 int mf_worker_run (const mf_worker_opts_t *opts);
 
 #endif
