@@ -431,7 +431,7 @@ s_fake_serve (s_fake_t *fake, pid_t master, long *rss)
         if (got <= 0 || mf_proto_decode (buf, (size_t) got, &msg, NULL) || msg.type != MF_MSG_TILE)
             continue;
         mf_tile_msg_t tile = msg.u.tile;
-        uint64_t iterations = mf_kernel_reference (&tile.task, mu);
+        uint64_t iterations = mf_kernel_reference (&tile.task, mu, NULL);
         mf_result_t result = { tile.job, tile.tile, tile.lease, tile.task.rect, 1, iterations,
                                NULL };
         size_t head = mf_proto_encode_result_head (buf, capacity, &result);
