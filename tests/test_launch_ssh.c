@@ -2,7 +2,8 @@
     does not answer, and, when this test runs as root on a machine with
     Debian's openssh-server, the real thing: a private sshd on 127.0.0.1
     (a free port, a throwaway host key and user key, everything in the
-    test's folder), two workers started through it, a render they compute,
+    test's folder), two workers started through it with their keys, a
+    render they compute for a master that admits only them,
     status, a refused second start, and a stop that makes each worker say
     BYE to a running master. Without root or sshd the sshd test prints
     SKIPPED and why. Processes are ended by pid: sshd and the masters by
@@ -327,19 +328,53 @@ s_sshd_start (s_sshd_t *self, char *why, size_t size)
     return 0;
 }
 
-//  Runs the launcher through our sshd. Returns its exit status.
+//  Runs the launcher through our sshd, the workers with the keys of the
+//  test's farm. Returns its exit status.
 static int
 s_launch (s_sshd_t *sshd, const char *hosts, const char *endpoint, const char *action,
           char *out, size_t size)
 {
     char known [PATH_MAX + 32];
     snprintf (known, sizeof known, "UserKnownHostsFile=%s", sshd->known);
+    char *cert = th_path ("worker.cert_secret"), *master_key = th_path ("master.cert");
     char *argv [] = { (char *) s_script (), "-F", "/dev/null", "-i", sshd->key,
                       "-o", "IdentitiesOnly=yes", "-o", known,
                       "-o", "GlobalKnownHostsFile=/dev/null", "--accept-new-host-keys",
                       "-l", sshd->user, "--stop-timeout", "20",
+                      "--cert", cert, "--master-key", master_key,
                       (char *) hosts, (char *) endpoint, (char *) action, NULL };
-    return th_run (argv, SSH_MS, out, size);
+    int rc = th_run (argv, SSH_MS, out, size);
+    free (cert);
+    free (master_key);
+    return rc;
+}
+
+//  The keys of a secure farm: the master's, one for the workers, and the
+//  master's allow folder with the workers' public certificate.
+static void
+s_keys (void)
+{
+    char out [2048];
+    char *master = th_path ("master.cert"), *worker = th_path ("worker.cert"),
+         *allow = th_path ("allow");
+    char *master_argv [] = { (char *) th_bin ("mandelfarm-keygen"), master, NULL };
+    char *worker_argv [] = { (char *) th_bin ("mandelfarm-keygen"), worker, NULL };
+    ck_assert_msg (th_run (master_argv, 30000, out, sizeof out) == 0, "keygen: %s", out);
+    ck_assert_msg (th_run (worker_argv, 30000, out, sizeof out) == 0, "keygen: %s", out);
+    ck_assert_int_eq (mkdir (allow, 0700), 0);
+    size_t size;
+    uint8_t *cert = th_slurp (worker, &size);
+    ck_assert_ptr_nonnull (cert);
+    char *copy = th_path ("allow/render-01.cert");
+    FILE *file = fopen (copy, "w");
+    ck_assert_ptr_nonnull (file);
+    ck_assert_int_eq (fwrite (cert, 1, size, file), size);
+    ck_assert_int_eq (fclose (file), 0);
+    free (cert);
+    free (copy);
+    free (master);
+    free (worker);
+    free (allow);
 }
 
 //  The line of `status` for the worker named name, parsed. Returns 0 or -1.
@@ -384,6 +419,10 @@ START_TEST (start_status_stop)
     s_write (hosts, text);
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    //  A secure farm: the launcher hands the workers their keys, and the
+    //  master admits only them.
+    s_keys ();
+    char *master_cert = th_path ("master.cert_secret"), *allow = th_path ("allow");
 
     //  start: both run, detached, and say where.
     char out [8192];
@@ -427,7 +466,8 @@ START_TEST (start_status_stop)
     char listen [64];
     snprintf (listen, sizeof listen, "%s", endpoint);
     char *farm_argv [] = { (char *) th_bin ("mandelfarm-master"), SHORT_VIEW, "-j", "0",
-                           "-q", "--listen", listen, "--stats", stats, "-o", png, NULL };
+                           "-q", "--listen", listen, "--cert", master_cert, "--allow", allow,
+                           "--stats", stats, "-o", png, NULL };
     rc = th_run (farm_argv, RENDER_MS, out, sizeof out);
     ck_assert_msg (rc == 0, "the render: %d: %s", rc, out);
     ck_assert_msg (th_same_file (png, ref), "the farm's PNG differs from the -j 1 render");
@@ -455,7 +495,8 @@ START_TEST (start_status_stop)
     //  the master still runs ("left", not evicted after its silence).
     char *log = th_path ("master.log");
     char *long_argv [] = { (char *) th_bin ("mandelfarm-master"), LONG_VIEW, "-j", "0",
-                           "-q", "-v", "--listen", listen, "-o", png, NULL };
+                           "-q", "-v", "--listen", listen, "--cert", master_cert,
+                           "--allow", allow, "-o", png, NULL };
     pid_t master = th_spawn (long_argv, log);
     char joined [2][64], left [2][64];
     for (int index = 0; index < 2; index++) {
@@ -496,6 +537,8 @@ START_TEST (start_status_stop)
     ck_assert_str_eq (state, "stopped");
     th_stop (sshd.pid);
     free (hosts);
+    free (master_cert);
+    free (allow);
     free (png);
     free (ref);
     free (stats);
