@@ -282,8 +282,8 @@ help:
 	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---- LAN: cross build, slurm -------------------------------------------
-# (systemd unit, the aarch64 worker, the mixed-machine and SLURM tests;
-#  not part of `make test` but the unit's install.)
+# The worker's systemd unit, which `make install` installs; the aarch64
+# worker; the mixed-machine and SLURM tests (not part of `make test`).
 
 # The worker's systemd template unit, written with the worker's installed
 # path. $(PREFIX)/lib/systemd/system is where systemd looks for units that

@@ -1,5 +1,6 @@
 /*  The ssh launcher, scripts/workers-ssh: its usage errors, a host that
-    does not answer, and, when this test runs as root on a machine with
+    does not answer, what it runs on each host (run here, through a
+    stand-in for ssh), and, when this test runs as root on a machine with
     Debian's openssh-server, the real thing: a private sshd on 127.0.0.1
     (a free port, a throwaway host key and user key, everything in the
     test's folder), two workers started through it with their keys, a
@@ -85,6 +86,77 @@ s_lines (const char *text)
     return count;
 }
 
+//  The folder of the workers' state folders. Made before Check forks the
+//  test, so that the runner itself can end the workers of a test that
+//  failed halfway (a failed test ends at once, without its teardown).
+static char *s_states = NULL;
+
+//  Reads the pid a pid file of the launcher holds (its first line), or 0.
+static pid_t
+s_pidfile (const char *dir)
+{
+    DIR *folder = opendir (dir);
+    pid_t pid = 0;
+    struct dirent *entry;
+    while (folder && (entry = readdir (folder))) {
+        size_t len = strlen (entry->d_name);
+        if (len > 4 && strcmp (entry->d_name + len - 4, ".pid") == 0) {
+            char path [PATH_MAX];
+            snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
+            FILE *file = fopen (path, "r");
+            int value = 0;
+            if (file && fscanf (file, "%d", &value) == 1)
+                pid = value;
+            if (file)
+                fclose (file);
+        }
+    }
+    if (folder)
+        closedir (folder);
+    return pid;
+}
+
+//  Whether pid is a live mandelfarm-worker (not a zombie, not a reused pid).
+static bool
+s_is_worker (pid_t pid)
+{
+    char path [64], exe [PATH_MAX];
+    snprintf (path, sizeof path, "/proc/%d/exe", (int) pid);
+    ssize_t len = pid > 0? readlink (path, exe, sizeof exe - 1): -1;
+    if (len <= 0)
+        return false;
+    exe [len] = 0;
+    return strstr (exe, "/mandelfarm-worker") != NULL;
+}
+
+static void
+s_states_setup (void)
+{
+    s_states = th_tmpdir ();
+    ck_assert_ptr_nonnull (s_states);
+}
+
+//  The workers are not our children, so no death signal reaches them: a
+//  worker whose pid file is still there is ended here, by that pid.
+static void
+s_states_teardown (void)
+{
+    DIR *folder = opendir (s_states);
+    struct dirent *entry;
+    while (folder && (entry = readdir (folder))) {
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s", s_states, entry->d_name);
+        pid_t pid = entry->d_name [0] != '.'? s_pidfile (path): 0;
+        if (s_is_worker (pid))
+            kill (pid, SIGKILL);
+    }
+    if (folder)
+        closedir (folder);
+    th_rmdir (s_states);
+    free (s_states);
+    s_states = NULL;
+}
+
 //  --- without sshd --------------------------------------------------------
 
 START_TEST (usage_errors)
@@ -158,6 +230,78 @@ START_TEST (unreachable_host)
 }
 END_TEST
 
+START_TEST (remote_side_here)
+{
+    //  What runs on each host, run here: an `ssh` first in the PATH that
+    //  runs the command it is given on this machine, and a home of the
+    //  test's own. Keys named ~/... are found in that home; a worker that
+    //  cannot start is reported with its own words; start, status and
+    //  stop find it by its pid file. (The test with a real sshd is below.)
+    char *shims = th_path ("bin"), *ssh = th_path ("bin/ssh"), *home = th_path ("home");
+    ck_assert_int_eq (mkdir (shims, 0700), 0);
+    ck_assert_int_eq (mkdir (home, 0700), 0);
+    s_write (ssh, "#!/bin/bash\n# the last argument is the remote command\nexec sh -c \"${@: -1}\"\n");
+    ck_assert_int_eq (chmod (ssh, 0700), 0);
+    char path [PATH_MAX + 4096];
+    snprintf (path, sizeof path, "%s:%s", shims, getenv ("PATH"));
+    setenv ("PATH", path, 1);
+    setenv ("HOME", home, 1);
+    char out [4096];
+    char *master = th_path ("home/master.cert"), *worker = th_path ("home/worker.cert");
+    ck_assert_int_eq (th_run ((char *[]) { (char *) th_bin ("mandelfarm-keygen"), master, NULL },
+                              30000, out, sizeof out), 0);
+    ck_assert_int_eq (th_run ((char *[]) { (char *) th_bin ("mandelfarm-keygen"), worker, NULL },
+                              30000, out, sizeof out), 0);
+    char *hosts = th_path ("hosts"), bin [PATH_MAX], line [PATH_MAX + 64];
+    ck_assert_ptr_nonnull (realpath (th_bin ("mandelfarm-worker"), bin));
+    snprintf (line, sizeof line, "here threads=1 bin=%s\n", bin);
+    s_write (hosts, line);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    //  A key that is not there: the worker ends at once, status 2.
+    char *bad [] = { (char *) s_script (), "--cert", "~/stranger.cert_secret",
+                     "--master-key", "~/master.cert", hosts, endpoint, "start", NULL };
+    int rc = th_run (bad, SSH_MS, out, sizeof out);
+    ck_assert_msg (rc == 1 && strstr (out, "here: the worker exited at once (status 2)")
+                   && strstr (out, "--cert") && strstr (out, "/home/stranger.cert_secret"),
+                   "%d: %s", rc, out);
+    char *refused = th_path ("home/.mandelfarm");
+    ck_assert_int_eq (s_pidfile (refused), 0);
+    //  The right keys: it runs, with them, until stopped.
+    //  Its pid file where the runner finds it, should the test fail.
+    char states [PATH_MAX];
+    snprintf (states, sizeof states, "%s/here", s_states);
+    char *good [] = { (char *) s_script (), "--cert", "~/worker.cert_secret",
+                      "--master-key", "~/master.cert", "--state-dir", states,
+                      hosts, endpoint, "start", NULL };
+    rc = th_run (good, SSH_MS, out, sizeof out);
+    ck_assert_msg (rc == 0 && strstr (out, "here: started pid"), "%d: %s", rc, out);
+    pid_t pid = s_pidfile (states);
+    ck_assert_msg (s_is_worker (pid), "%s", out);
+    char *status [] = { (char *) s_script (), "--state-dir", states, hosts, endpoint,
+                        "status", NULL };
+    rc = th_run (status, SSH_MS, out, sizeof out);
+    char state [16], kernel [32], link [16], *at = strstr (out, "\nhere ");
+    int shown = 0, threads = 0;
+    ck_assert_msg (rc == 0 && at && sscanf (at, " here %15s %d %31s %d %15s", state, &shown,
+                                            kernel, &threads, link) == 5, "%d: %s", rc, out);
+    ck_assert_msg (!strcmp (state, "running") && shown == pid && threads == 1, "%s", out);
+    char *stop [] = { (char *) s_script (), "--state-dir", states, hosts, endpoint,
+                      "stop", NULL };
+    rc = th_run (stop, SSH_MS, out, sizeof out);
+    ck_assert_msg (rc == 0 && strstr (out, "here: stopped pid"), "%d: %s", rc, out);
+    ck_assert (!s_is_worker (pid));
+    ck_assert_int_eq (s_pidfile (states), 0);
+    free (shims);
+    free (ssh);
+    free (home);
+    free (master);
+    free (worker);
+    free (hosts);
+    free (refused);
+}
+END_TEST
+
 //  --- a real sshd ----------------------------------------------------------
 
 //  One private sshd, and the files of the test.
@@ -168,77 +312,6 @@ typedef struct {
     char key [PATH_MAX];                //  the throwaway private key
     char known [PATH_MAX];              //  its own known_hosts
 } s_sshd_t;
-
-//  The folder of the workers' state folders. Made before Check forks the
-//  test, so that the runner itself can end the workers of a test that
-//  failed halfway (a failed test ends at once, without its teardown).
-static char *s_states = NULL;
-
-//  Reads the pid a pid file of the launcher holds (its first line), or 0.
-static pid_t
-s_pidfile (const char *dir)
-{
-    DIR *folder = opendir (dir);
-    pid_t pid = 0;
-    struct dirent *entry;
-    while (folder && (entry = readdir (folder))) {
-        size_t len = strlen (entry->d_name);
-        if (len > 4 && strcmp (entry->d_name + len - 4, ".pid") == 0) {
-            char path [PATH_MAX];
-            snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
-            FILE *file = fopen (path, "r");
-            int value = 0;
-            if (file && fscanf (file, "%d", &value) == 1)
-                pid = value;
-            if (file)
-                fclose (file);
-        }
-    }
-    if (folder)
-        closedir (folder);
-    return pid;
-}
-
-//  Whether pid is a live mandelfarm-worker (not a zombie, not a reused pid).
-static bool
-s_is_worker (pid_t pid)
-{
-    char path [64], exe [PATH_MAX];
-    snprintf (path, sizeof path, "/proc/%d/exe", (int) pid);
-    ssize_t len = pid > 0? readlink (path, exe, sizeof exe - 1): -1;
-    if (len <= 0)
-        return false;
-    exe [len] = 0;
-    return strstr (exe, "/mandelfarm-worker") != NULL;
-}
-
-static void
-s_states_setup (void)
-{
-    s_states = th_tmpdir ();
-    ck_assert_ptr_nonnull (s_states);
-}
-
-//  The workers are not our children, so no death signal reaches them: a
-//  worker whose pid file is still there is ended here, by that pid.
-static void
-s_states_teardown (void)
-{
-    DIR *folder = opendir (s_states);
-    struct dirent *entry;
-    while (folder && (entry = readdir (folder))) {
-        char path [PATH_MAX];
-        snprintf (path, sizeof path, "%s/%s", s_states, entry->d_name);
-        pid_t pid = entry->d_name [0] != '.'? s_pidfile (path): 0;
-        if (s_is_worker (pid))
-            kill (pid, SIGKILL);
-    }
-    if (folder)
-        closedir (folder);
-    th_rmdir (s_states);
-    free (s_states);
-    s_states = NULL;
-}
 
 //  Starts the private sshd. Returns 0, or -1 with the reason in why when
 //  sshd cannot run here (the test is then skipped).
@@ -555,10 +628,12 @@ main (void)
     tcase_add_test (script, usage_errors);
     tcase_add_test (script, unreachable_host);
     suite_add_tcase (suite, script);
-    TCase *sshd = tcase_create ("sshd");
+    //  The tests that start workers: the runner ends any they leave.
+    TCase *sshd = tcase_create ("workers");
     tcase_set_timeout (sshd, 240);
     tcase_add_unchecked_fixture (sshd, s_states_setup, s_states_teardown);
     tcase_add_checked_fixture (sshd, th_dir_setup, th_dir_teardown);
+    tcase_add_test (sshd, remote_side_here);
     tcase_add_test (sshd, start_status_stop);
     suite_add_tcase (suite, sshd);
     return th_run_suite (suite);
