@@ -314,4 +314,82 @@ distclean: clean
 help:
 	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
 
+# ---- LAN: cross build, slurm -------------------------------------------
+# The worker's systemd unit, which `make install` installs; the aarch64
+# worker; the mixed-machine and SLURM tests (not part of `make test`).
+
+# The worker's systemd template unit, written with the worker's installed
+# path. $(PREFIX)/lib/systemd/system is where systemd looks for units that
+# software installs: /usr/local/lib/systemd/system for a `make install`,
+# /usr/lib/systemd/system for a package (PREFIX=/usr); /etc/systemd/system
+# is the administrator's own, for overrides (`systemctl edit`).
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+WORKER_UNIT := mandelfarm-worker@.service
+
+install: install-systemd
+uninstall: uninstall-systemd
+
+install-systemd:
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/$(WORKER_UNIT).in > $(DESTDIR)$(UNITDIR)/$(WORKER_UNIT).new
+	chmod 644 $(DESTDIR)$(UNITDIR)/$(WORKER_UNIT).new
+	mv -f $(DESTDIR)$(UNITDIR)/$(WORKER_UNIT).new $(DESTDIR)$(UNITDIR)/$(WORKER_UNIT)
+
+uninstall-systemd:
+	rm -f $(DESTDIR)$(UNITDIR)/$(WORKER_UNIT)
+
+# An aarch64 mandelfarm-worker, with Debian's cross compiler, against
+# Debian's arm64 libraries unpacked into a sysroot of its own
+# (scripts/cross-sysroot.sh says why not multiarch): bin-aarch64/. It is
+# this tree built a second time, in $(CROSS_O), by a make whose CC is the
+# cross compiler and whose pkg-config reads the sysroot; the x86 kernel
+# variants drop out by themselves (TARGET_MACHINE above).
+CROSS_TRIPLET := aarch64-linux-gnu
+CROSS_DIR     := build-aarch64
+CROSS_O       := $(CROSS_DIR)/obj
+CROSS_SYSROOT := $(CURDIR)/$(CROSS_DIR)/sysroot
+CROSS_BIN     := bin-aarch64
+CROSS_DEBS    := libczmq-dev libzmq3-dev libpng-dev zlib1g-dev
+CROSS_PKGCONFIG := $(CROSS_SYSROOT)/usr/lib/$(CROSS_TRIPLET)/pkgconfig:$(CROSS_SYSROOT)/usr/share/pkgconfig
+# How to run an aarch64 program here: qemu-user, libraries from the sysroot.
+CROSS_RUN     := qemu-aarch64-static -L $(CROSS_SYSROOT)
+
+cross-aarch64:
+	@scripts/install-deps.sh --cross
+	@scripts/cross-sysroot.sh arm64 $(CROSS_DIR)/sysroot $(CROSS_DEBS)
+	@PKG_CONFIG_SYSROOT_DIR=$(CROSS_SYSROOT) PKG_CONFIG_LIBDIR=$(CROSS_PKGCONFIG) \
+	    $(MAKE) --no-print-directory O=$(CROSS_O) \
+	    CC="$(CROSS_TRIPLET)-gcc --sysroot=$(CROSS_SYSROOT)" \
+	    PKG_MODULES="libzmq libczmq libpng" SDL_CFLAGS= SDL_LIBS= CHECK_CFLAGS= CHECK_LIBS= \
+	    $(CROSS_BIN)/mandelfarm-worker
+	@echo "cross-aarch64: $(CROSS_BIN)/mandelfarm-worker; run it with $(CROSS_RUN) $(CROSS_BIN)/mandelfarm-worker"
+
+# Only the make that cross-aarch64 starts builds this (its CC targets aarch64).
+ifneq ($(filter aarch64-%,$(TARGET_MACHINE)),)
+$(CROSS_BIN)/mandelfarm-worker: $(WORKER_OBJ) $(LIB) $(FLAGS_STAMP)
+	@mkdir -p $(CROSS_BIN)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(WORKER_OBJ) $(LIB) $(PKG_LIBS)
+endif
+
+# One view rendered by an x86-64 master, an aarch64 worker under qemu and
+# an x86 worker forced to avx2: the same PNG and .npy bytes as -j 1.
+test-cross: cross-aarch64 $(PROGRAMS)
+	@CROSS_RUN="$(CROSS_RUN)" scripts/test-cross.sh $(CURDIR)/bin $(CURDIR)/$(CROSS_BIN)
+
+# scripts/mandelfarm.sbatch on a real single-node SLURM that the test sets
+# up on 127.0.0.1 (munge, slurmctld, slurmd in a folder of their own).
+test-slurm: $(PROGRAMS)
+	@scripts/install-deps.sh --slurm
+	@scripts/test-slurm.sh $(CURDIR)
+
+clean-cross:
+	rm -rf $(CROSS_O) $(CROSS_BIN)
+clean: clean-cross
+distclean: distclean-cross
+distclean-cross:
+	rm -rf $(CROSS_DIR)
+
+.PHONY: install-systemd uninstall-systemd cross-aarch64 test-cross test-slurm \
+        clean-cross distclean-cross
+
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

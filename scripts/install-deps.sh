@@ -6,24 +6,34 @@
 #   scripts/install-deps.sh            build + test + viewer dependencies
 #   scripts/install-deps.sh --bench    also the tools `make bench` compares against
 #   scripts/install-deps.sh --fuzz     also clang and libFuzzer, for `make fuzz`
+#   scripts/install-deps.sh --cross    also the aarch64 cross compiler and qemu-user,
+#                                      for `make cross-aarch64` and `make test-cross`
+#   scripts/install-deps.sh --slurm    also SLURM and munge, for `make test-slurm`
 #   scripts/install-deps.sh --print    only print what is missing
 set -eu
 
 # Build and test: compiler, pkg-config, the libraries, Check, and the tools
-# the end-to-end tests use (unshare/ip/nft for the network-namespace tests).
+# the end-to-end tests use (unshare/ip/nft for the network-namespace tests,
+# sshd and ssh for the ssh launcher's, systemd-analyze for the unit's).
 PKGS="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libpng-dev zlib1g-dev \
-libsdl2-dev check iproute2 nftables"
+libsdl2-dev check iproute2 nftables openssh-server openssh-client systemd"
 BENCH_PKGS="xaos hyperfine valgrind"
 FUZZ_PKGS="clang libclang-rt-14-dev"
+# The arm64 libraries come from scripts/cross-sysroot.sh, not from here:
+# they are unpacked into a sysroot, not installed (it says why).
+CROSS_PKGS="gcc-aarch64-linux-gnu qemu-user-static"
+SLURM_PKGS="slurm-wlm munge"
 
 print_only=0
 for arg in "$@"; do
     case "$arg" in
         --bench) PKGS="$PKGS $BENCH_PKGS" ;;
         --fuzz) PKGS="$PKGS $FUZZ_PKGS" ;;
+        --cross) PKGS="$PKGS $CROSS_PKGS" ;;
+        --slurm) PKGS="$PKGS $SLURM_PKGS" ;;
         --print) print_only=1 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-        *) echo "install-deps.sh: unknown option '$arg' (allowed: --bench, --fuzz, --print, --help)" >&2; exit 2 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        *) echo "install-deps.sh: unknown option '$arg' (allowed: --bench, --fuzz, --cross, --slurm, --print, --help)" >&2; exit 2 ;;
     esac
 done
 
