@@ -223,9 +223,10 @@ START_TEST (device_refused)
     //  one is never touched) is refused and left as it is.
     char *null = s_file ("null");
     if (mknod (null, S_IFCHR | 0666, makedev (1, 3))) {
-        printf ("SKIPPED: device_refused: cannot make a device node here (%s; needs root)\n",
-                strerror (errno));
-        fflush (stdout);
+        char why [160];
+        snprintf (why, sizeof why, "cannot make a device node here (%s; needs root)",
+                  strerror (errno));
+        th_skip (why);
         return;
     }
     char *png = s_file ("o.png");

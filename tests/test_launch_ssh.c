@@ -43,15 +43,6 @@
                   "--iter", "1000000", "--tile", "16", "--deadline", "600"
 
 
-//  Until the helpers have a common one: a test that cannot run here says
-//  so where `make test` shows it, and why.
-static void
-s_skipped (const char *test, const char *why)
-{
-    printf ("SKIPPED: %s: %s\n", test, why);
-    fflush (stdout);
-}
-
 //  The launcher, beside bin/ in the source tree.
 static const char *
 s_script (void)
@@ -473,7 +464,7 @@ START_TEST (start_status_stop)
     s_sshd_t sshd;
     char why [512];
     if (s_sshd_start (&sshd, why, sizeof why)) {
-        s_skipped ("start_status_stop", why);
+        th_skip (why);
         return;
     }
     //  The workers' binary, as a path the remote shell finds from anywhere.

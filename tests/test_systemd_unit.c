@@ -20,15 +20,6 @@
 #define UNIT "mandelfarm-worker@.service"
 
 
-//  Until the helpers have a common one: a test that cannot run here says
-//  so where `make test` shows it, and why.
-static void
-s_skipped (const char *test, const char *why)
-{
-    printf ("SKIPPED: %s: %s\n", test, why);
-    fflush (stdout);
-}
-
 //  The source tree: the folder above bin/.
 static const char *
 s_tree (void)
@@ -112,7 +103,7 @@ START_TEST (unit_verifies)
 {
     const char *analyze = "/usr/bin/systemd-analyze";
     if (access (analyze, X_OK)) {
-        s_skipped ("unit_verifies", "no systemd-analyze (install systemd: scripts/install-deps.sh)");
+        th_skip ("no systemd-analyze (install systemd: scripts/install-deps.sh)");
         return;
     }
     //  Installed with this tree's worker as the program, which verify

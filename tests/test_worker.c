@@ -573,7 +573,7 @@ START_TEST (credit_only_for_threads_that_run)
     //  context, and CZMQ's, started by a first socket.)
 #if defined (__SANITIZE_ADDRESS__) || defined (__SANITIZE_THREAD__)
     //  Their shadow memory needs room the limit would not leave.
-    printf ("SKIPPED: credit_only_for_threads_that_run: RLIMIT_AS under a sanitizer\n");
+    th_skip ("RLIMIT_AS under a sanitizer");
     return;
 #endif
     s_master_t master;
