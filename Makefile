@@ -95,8 +95,8 @@ ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
   $(O)/common/mf_kernel_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma
 endif
 WORKER_LIB := worker/pool.c worker/worker.c
-MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c master/journal.c \
-              master/progress.c master/render.c master/auth.c
+MASTER_LIB := master/sched.c master/peers.c master/verify.c master/engine.c master/options.c \
+              master/spawn.c master/journal.c master/progress.c master/render.c master/auth.c
 VIEWER_LIB := viewer/view.c viewer/script.c viewer/frame.c viewer/farm.c viewer/save.c \
               viewer/font.c viewer/viewer.c
 LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB)
