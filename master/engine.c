@@ -792,17 +792,16 @@ static void
 s_expire (mf_engine_t *self, int64_t now)
 {
     int slots [EXPIRE_MAX];
-    size_t count = mf_sched_expire (self->sched, now, slots, EXPIRE_MAX);
+    uint32_t taken [EXPIRE_MAX];
+    size_t count = mf_sched_expire (self->sched, now, slots, taken, EXPIRE_MAX);
     for (size_t index = 0; index < count; index++) {
         mf_peer_record_t *record = s_record (self, slots [index]);
         record->expired++;
+        mf_warn ("worker %s returned nothing for %u tile%s past their deadline while others "
+                 "did; they are handed out again, and it gets no more until it answers",
+                 record->info.name, taken [index], taken [index] == 1? "": "s");
         if (mf_sched_worker_results (self->sched, slots [index]) == 0)
-            s_evict (self, slots [index], "returned nothing for its tiles past their deadline",
-                     true);
-        else
-            mf_warn ("worker %s returned nothing for its tiles past their deadline; they are "
-                     "handed out again and it gets no more until it answers",
-                     record->info.name);
+            s_evict (self, slots [index], "never returned anything", true);
     }
 }
 

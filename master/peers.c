@@ -21,6 +21,7 @@ typedef struct {
 typedef struct {
     bool open;                          //  an accepted connection on this descriptor
     bool hello;                         //  it said HELLO
+    bool early;                         //  a HELLO came on it before we knew it was open
     int link;                           //  the socket that accepted it
     int64_t opened;                     //  msecs, when it was accepted
     struct sockaddr_storage peer;       //  its remote address
@@ -266,26 +267,36 @@ mf_peers_banned (mf_peers_t *self, int link, const uint8_t *id, size_t id_size)
     return false;
 }
 
-int
-mf_peers_conn_open (mf_peers_t *self, int link, int fd, int64_t now,
-                    const struct sockaddr_storage *peer, socklen_t peer_size)
+//  The entry of descriptor fd, the table grown to hold it; NULL when out
+//  of memory.
+static s_conn_t *
+s_conn (mf_peers_t *self, int fd)
 {
     if (fd < 0)
-        return -1;
+        return NULL;
     if (fd >= self->conn_capacity) {
         int capacity = self->conn_capacity? self->conn_capacity: 64;
         while (capacity <= fd)
             capacity *= 2;
         s_conn_t *conns = realloc (self->conns, (size_t) capacity * sizeof *conns);
         if (!conns)
-            return -1;
+            return NULL;
         memset (conns + self->conn_capacity, 0,
                 (size_t) (capacity - self->conn_capacity) * sizeof *conns);
         self->conns = conns;
         self->conn_capacity = capacity;
     }
-    s_conn_t *conn = &self->conns [fd];
-    *conn = (s_conn_t) { .open = true, .link = link, .opened = now };
+    return &self->conns [fd];
+}
+
+int
+mf_peers_conn_open (mf_peers_t *self, int link, int fd, int64_t now,
+                    const struct sockaddr_storage *peer, socklen_t peer_size)
+{
+    s_conn_t *conn = s_conn (self, fd);
+    if (!conn)
+        return -1;
+    *conn = (s_conn_t) { .open = true, .hello = conn->early, .link = link, .opened = now };
     if (peer && peer_size <= sizeof conn->peer) {
         memcpy (&conn->peer, peer, peer_size);
         conn->peer_size = peer_size;
@@ -297,14 +308,20 @@ void
 mf_peers_conn_closed (mf_peers_t *self, int fd)
 {
     if (fd >= 0 && fd < self->conn_capacity)
-        self->conns [fd].open = false;
+        self->conns [fd] = (s_conn_t) { .open = false };
 }
 
 void
 mf_peers_conn_hello (mf_peers_t *self, int fd)
 {
-    if (fd >= 0 && fd < self->conn_capacity && self->conns [fd].open)
-        self->conns [fd].hello = true;
+    //  The message and the monitor's event travel apart: a HELLO may come
+    //  before we learn that its connection was accepted.
+    s_conn_t *conn = s_conn (self, fd);
+    if (conn && conn->open)
+        conn->hello = true;
+    else
+    if (conn)
+        conn->early = true;
 }
 
 size_t

@@ -539,14 +539,17 @@ s_pending (mf_sched_t *self, int ident, s_job_t **job_out, uint32_t *tile_out)
 }
 
 //  A backup lease for worker slot: the oldest overdue lease of another
-//  worker, on a tile with room for one more lease, or else the oldest
-//  lease on a tile out with only one worker. Never a tile this worker
-//  holds, nor a second opinion it gave the first of. 0 if found; *overdue
-//  says which kind.
+//  worker, on a tile with room for one more lease, or else, for a worker
+//  that has delivered, the oldest lease on a tile out with only one
+//  worker. Never a tile this worker holds, nor a second opinion it gave
+//  the first of. 0 if found; *overdue says which kind.
 static int
 s_backup (mf_sched_t *self, int slot, int64_t now, s_job_t **job_out, uint32_t *tile_out,
           bool *overdue)
 {
+    //  Peers that never delivered would otherwise take each other's tiles
+    //  as backups before they are due, and leave none for anyone who works.
+    bool proven = self->workers [slot].results > 0;
     s_worker_t *mine = &self->workers [slot];
     double rate = s_rate (self);
     const s_lease_t *best = NULL;
@@ -570,7 +573,7 @@ s_backup (mf_sched_t *self, int slot, int64_t now, s_job_t **job_out, uint32_t *
                                 && (tile->state == TILE_LEASED
                                     || (tile->state == TILE_CHECKING
                                         && tile->first_ident != mine->ident))
-                              : tile->leases == 1 && tile->state == TILE_LEASED;
+                              : proven && tile->leases == 1 && tile->state == TILE_LEASED;
             if (wanted && !s_holds_tile (mine, lease->job, lease->tile)) {
                 best = lease;
                 best_job = job;
@@ -615,10 +618,7 @@ mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out)
         uint32_t tile;
         bool backup = false, overdue = false;
         if (s_pending (self, worker->ident, &job, &tile)) {
-            //  Backups only to a worker that has delivered: peers that
-            //  never answer would otherwise take each other's tiles as
-            //  backups and leave no tile for anyone who works.
-            if (worker->results == 0 || s_backup (self, slot, now, &job, &tile, &overdue))
+            if (s_backup (self, slot, now, &job, &tile, &overdue))
                 continue;
             backup = true;
         }
@@ -660,7 +660,7 @@ mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out)
 }
 
 size_t
-mf_sched_expire (mf_sched_t *self, int64_t now, int *slots, size_t max)
+mf_sched_expire (mf_sched_t *self, int64_t now, int *slots, uint32_t *taken, size_t max)
 {
     double rate = s_rate (self);
     size_t count = 0;
@@ -681,7 +681,8 @@ mf_sched_expire (mf_sched_t *self, int64_t now, int *slots, size_t max)
         }
         if (!expired)
             continue;
-        self->counters.expired += s_void_leases (self, worker);
+        taken [count] = s_void_leases (self, worker);
+        self->counters.expired += taken [count];
         worker->credit = 0;
         slots [count++] = slot;
     }

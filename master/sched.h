@@ -18,8 +18,10 @@
     per iteration. A tile whose lease is overdue gets a backup lease
     however many workers hold it (up to MF_SCHED_TILE_LEASES); when
     nothing is left to hand out, a tile out with one worker gets one too,
-    so the end of a render never waits on a slow machine. Backups go only
-    to workers that have delivered a result. A worker holding an overdue
+    before its deadline, so the end of a render never waits on a slow
+    machine; those early backups go only to workers that have delivered a
+    result, or peers that never answer would take each other's tiles as
+    backups and leave none for a worker. A worker holding an overdue
     lease that has returned nothing since that lease was handed out,
     while others did, loses every lease and its credit (mf_sched_expire):
     a peer that takes tiles and never answers cannot stall a render.
@@ -164,9 +166,11 @@ int mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out);
 
 //  Takes back every lease and the credit of each worker that holds an
 //  overdue lease and has returned nothing since it was handed out, while
-//  another worker did (see the top of this file). Their slots go into
-//  slots (up to max). Returns how many workers were expired.
-size_t mf_sched_expire (mf_sched_t *self, int64_t now, int *slots, size_t max);
+//  another worker did (see the top of this file), up to max workers a
+//  call: their slots go into slots, the leases taken from each into
+//  taken. Returns how many.
+size_t mf_sched_expire (mf_sched_t *self, int64_t now, int *slots, uint32_t *taken,
+                        size_t max);
 
 //  The deadline of a lease of a worker (msecs, the caller's clock) as the
 //  farm's speed stands now, or -1 if the worker holds no such lease.

@@ -401,6 +401,38 @@ START_TEST (overdue_tile_backed_up_however_many_hold_it)
 }
 END_TEST
 
+START_TEST (newcomer_backs_up_overdue_tiles)
+{
+    //  Peers that never answer took every tile; a worker joins later.
+    //  Nothing measured yet: the leases fall due at 1000 + 256 x 100 x
+    //  10 ns (0.256 ms) after their hand-out.
+    mf_sched_t *s = mf_sched_new ();
+    s_deadlines (s);
+    mf_job_spec_t spec = s_spec (64, 16, 16);       //  4 tiles of 256 pixels
+    mf_sched_job_add (s, &spec, NULL);
+    mf_sched_worker_add (s, 1024, 1);
+    mf_sched_worker_add (s, 1024, 2);
+    mf_assign_t x;
+    for (int index = 0; index < 4; index++)
+        ck_assert_int_eq (mf_sched_next (s, 0, &x), 0);
+    ck_assert_int_eq (mf_sched_next (s, 0, &x), -1);
+    int late = mf_sched_worker_add (s, 3, 3);
+    ck_assert_int_eq (mf_sched_next (s, 1000, &x), -1);
+    //  Overdue: the tiles go out again to whoever has credit and does not
+    //  hold them: each peer backs up the other's two, the newcomer takes
+    //  three (its credit).
+    int mine = 0, backups = 0;
+    while (mf_sched_next (s, 1001, &x) == 0) {
+        ck_assert (x.backup);
+        backups++;
+        mine += x.worker == late;
+    }
+    ck_assert_int_eq (backups, 2 + 2 + 3);
+    ck_assert_int_eq (mine, 3);
+    mf_sched_destroy (&s);
+}
+END_TEST
+
 START_TEST (black_hole_loses_leases_and_credit)
 {
     mf_sched_t *s = mf_sched_new ();
@@ -419,16 +451,18 @@ START_TEST (black_hole_loses_leases_and_credit)
     //  Nobody has delivered: however late it is, the farm may just be
     //  slow, and nobody loses anything.
     int slots [4];
-    ck_assert_uint_eq (mf_sched_expire (s, 1000000, slots, 4), 0);
-    //  Peers that never delivered get no backups: black holes would take
-    //  each other's tiles.
+    uint32_t taken_back [4];
+    ck_assert_uint_eq (mf_sched_expire (s, 1000000, slots, taken_back, 4), 0);
+    //  Peers that never delivered get no backups before a deadline:
+    //  black holes would take each other's tiles.
     int other_hole = mf_sched_worker_add (s, 1024, 3);
     ck_assert_int_eq (mf_sched_next (s, 0, &x), -1);
     //  The worker delivers at 100 ms: the hole's leases fall due at 1400.
     s_deliver (s, &mine, 100, 25600);
-    ck_assert_uint_eq (mf_sched_expire (s, 1400, slots, 4), 0);
-    ck_assert_uint_eq (mf_sched_expire (s, 1401, slots, 4), 1);
+    ck_assert_uint_eq (mf_sched_expire (s, 1400, slots, taken_back, 4), 0);
+    ck_assert_uint_eq (mf_sched_expire (s, 1401, slots, taken_back, 4), 1);
     ck_assert_int_eq (slots [0], hole);
+    ck_assert_uint_eq (taken_back [0], 7);
     ck_assert_uint_eq (mf_sched_worker_leases (s, hole), 0);
     ck_assert_uint_eq (mf_sched_worker_results (s, hole), 0);
     ck_assert_uint_eq (mf_sched_worker_results (s, worker), 1);
@@ -445,7 +479,7 @@ START_TEST (black_hole_loses_leases_and_credit)
     ck_assert_int_eq (mf_sched_next (s, 1500, &x), -1);
     //  A worker that answers keeps its leases, however overdue one is.
     s_deliver (s, &p, 1600, 25600);
-    ck_assert_uint_eq (mf_sched_expire (s, 1000000, slots, 4), 0);
+    ck_assert_uint_eq (mf_sched_expire (s, 1000000, slots, taken_back, 4), 0);
     ck_assert_uint_eq (mf_sched_worker_leases (s, worker), 1);
     (void) job;
     mf_sched_destroy (&s);
@@ -592,6 +626,7 @@ main (void)
     tcase_add_test (tc, verification_share);
     tcase_add_test (tc, deadline_from_measured_speed);
     tcase_add_test (tc, overdue_tile_backed_up_however_many_hold_it);
+    tcase_add_test (tc, newcomer_backs_up_overdue_tiles);
     tcase_add_test (tc, black_hole_loses_leases_and_credit);
     tcase_add_test (tc, verified_tiles_chosen_by_a_secret);
     tcase_add_test (tc, arbitrated_tile_is_held);
