@@ -695,9 +695,10 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
     if (msg.type == MF_MSG_HELLO) {
         s_on_hello (self, slot, link, id_data, id_size, &msg.u.hello);
         //  A connection of a watched listener that registered is a worker:
-        //  never closed to make room. ZMQ_SRCFD says which it is.
+        //  never closed to make room. ZMQ_SRCFD says which it is (on the
+        //  message's own frame: the routing id's may not carry it).
         if (self->links [link].monitor && mf_peers_find (self->peers, link, id_data, id_size) >= 0)
-            mf_peers_conn_hello (self->peers, zmq_msg_get (id, ZMQ_SRCFD));
+            mf_peers_conn_hello (self->peers, zmq_msg_get (body, ZMQ_SRCFD));
         return;
     }
     if (slot < 0) {

@@ -296,7 +296,8 @@ mf_peers_conn_open (mf_peers_t *self, int link, int fd, int64_t now,
     s_conn_t *conn = s_conn (self, fd);
     if (!conn)
         return -1;
-    *conn = (s_conn_t) { .open = true, .hello = conn->early, .link = link, .opened = now };
+    bool early = conn->early;
+    *conn = (s_conn_t) { .open = true, .hello = early, .link = link, .opened = now };
     if (peer && peer_size <= sizeof conn->peer) {
         memcpy (&conn->peer, peer, peer_size);
         conn->peer_size = peer_size;

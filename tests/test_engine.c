@@ -429,7 +429,30 @@ START_TEST (full_listener_keeps_room_for_a_worker)
     mf_engine_stats (engine, &stats);
     ck_assert_uint_eq (stats.workers, 1);
     ck_assert_uint_eq (stats.dropped, IDLE - 10 + 1);
+    //  More idle peers push out older idle ones, never the worker, even
+    //  once it is the oldest connection: it said HELLO. (Were it closed,
+    //  the next heartbeat to it, within a second, would evict it.)
+    enum { MORE = 12 };
+    void *more [MORE];
+    for (int index = 0; index < MORE; index++) {
+        more [index] = zmq_socket (context, ZMQ_DEALER);
+        int linger = 0, reconnect = 10000;
+        zmq_setsockopt (more [index], ZMQ_LINGER, &linger, sizeof linger);
+        zmq_setsockopt (more [index], ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect);
+        ck_assert_int_eq (zmq_connect (more [index], endpoint), 0);
+    }
+    deadline = mf_clock_ms () + 1500;
+    while (mf_clock_ms () < deadline) {
+        mf_engine_poll (engine, 10, NULL);
+        s_fake_read (&worker);
+    }
+    mf_engine_stats (engine, &stats);
+    ck_assert_uint_eq (stats.dropped, IDLE - 10 + 1 + MORE);
+    ck_assert_uint_eq (stats.evicted, 0);
+    ck_assert_uint_eq (stats.workers, 1);
     s_fake_close (&worker);
+    for (int index = 0; index < MORE; index++)
+        zmq_close (more [index]);
     for (int index = 0; index < IDLE; index++)
         zmq_close (idle [index]);
     zmq_ctx_term (context);

@@ -237,7 +237,9 @@ END_TEST
 
 START_TEST (heavy_disputed_tile_keeps_heartbeats)
 {
-    //  One 512 x 512 tile at 200000 iterations: seconds of work. A worker
+    //  One 1024 x 1024 tile (the largest) at 200000 iterations: about 4 s
+    //  of work on an AVX2 core (1 s at 512 x 512 was too close to the
+    //  750 ms a worker waits). A worker
     //  that lies on every result disagrees with an honest one, so the
     //  master computes the tile itself. With heartbeats every 250 ms,
     //  workers give up on a master silent for 750 ms; when that
@@ -245,14 +247,14 @@ START_TEST (heavy_disputed_tile_keeps_heartbeats)
     //  evicted them), and each registered again.
     char view [] = "--center=-0.7437911560181347,0.1316612922633015";
     char *png = th_path ("heavy.png"), *ref = th_path ("heavy-ref.png");
-    char *ref_argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "512x512",
-                          "--tile", "512", view, "--width", "4e-10", "--iter", "200000",
+    char *ref_argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "1024x1024",
+                          "--tile", "1024", view, "--width", "4e-10", "--iter", "200000",
                           "-j", "1", "-q", "-o", ref, NULL };
     ck_assert_int_eq (th_run (ref_argv, RENDER_MS, NULL, 0), 0);
     char endpoint [64];
     s_endpoint (endpoint, sizeof endpoint);
     char *log = th_path ("master.log"), *stats = th_path ("stats.json");
-    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "512x512", "--tile", "512",
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "1024x1024", "--tile", "1024",
                       view, "--width", "4e-10", "--iter", "200000", "-j", "0", "--listen",
                       endpoint, "--heartbeat", "250", "--verify", "100", "-v", "--stats", stats,
                       "-o", png, NULL };
