@@ -77,6 +77,7 @@
 typedef struct {
     zsock_t *socket;                    //  the ROUTER
     zsock_t *monitor;                   //  its monitor's events, or NULL if not watched
+    bool blind;                         //  watched, but HELLOs do not say their connection
     struct sockaddr_storage bound;      //  the watched listener's own address
     socklen_t bound_size;               //  bytes of bound
 } s_link_t;
@@ -411,6 +412,8 @@ static void
 s_on_accepted (mf_engine_t *self, int index, int fd)
 {
     s_link_t *link = &self->links [index];
+    if (link->blind)
+        return;
     struct sockaddr_storage peer;
     socklen_t peer_size = sizeof peer;
     if (getpeername (fd, (struct sockaddr *) &peer, &peer_size))
@@ -476,7 +479,7 @@ s_close_idle (mf_engine_t *self, int64_t now)
         struct sockaddr_storage peer;
         socklen_t peer_size;
         int fd;
-        while (link->monitor
+        while (link->monitor && !link->blind
            &&  (fd = mf_peers_conn_idle (self->peers, index, now - HELLO_TIMEOUT,
                                          &peer, &peer_size)) >= 0)
             s_drop_connection (self, link, fd, &peer, peer_size, "idle too long");
@@ -697,8 +700,20 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
         //  A connection of a watched listener that registered is a worker:
         //  never closed to make room. ZMQ_SRCFD says which it is (on the
         //  message's own frame: the routing id's may not carry it).
-        if (self->links [link].monitor && mf_peers_find (self->peers, link, id_data, id_size) >= 0)
-            mf_peers_conn_hello (self->peers, zmq_msg_get (body, ZMQ_SRCFD));
+        s_link_t *watched = &self->links [link];
+        if (watched->monitor && mf_peers_find (self->peers, link, id_data, id_size) >= 0) {
+            int fd = zmq_msg_get (body, ZMQ_SRCFD);
+            if (fd >= 0)
+                mf_peers_conn_hello (self->peers, fd);
+            else
+            if (!watched->blind) {
+                //  A libzmq that no longer says (ZMQ_SRCFD is deprecated):
+                //  we could close workers as idle. Stop closing anything.
+                mf_warn ("cannot tell which connection a worker is on; the listener's "
+                         "connections are no longer capped");
+                watched->blind = true;
+            }
+        }
         return;
     }
     if (slot < 0) {

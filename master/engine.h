@@ -147,9 +147,8 @@ int mf_engine_poll (mf_engine_t *self, int timeout, void *extra);
 //  Counters and the number of workers now.
 void mf_engine_stats (mf_engine_t *self, mf_engine_stats_t *out);
 
-//  The index-th worker ever seen, connected or not (from 0, in the order
-//  they came), or NULL past the last: loop until NULL. The engine's,
-//  valid until the next poll.
+//  The index-th worker seen, connected or not (from 0), or NULL past the
+//  last: loop until NULL. The engine's, valid until the next poll.
 const mf_worker_info_t *mf_engine_worker (mf_engine_t *self, size_t index);
 
 #endif

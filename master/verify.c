@@ -8,6 +8,8 @@
     forgotten) is recognised by its ticket and thrown away.
 */
 #include "verify.h"
+#include "mf_log.h"
+#include "mf_util.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -54,6 +56,7 @@ typedef struct _s_arb_t {
     float *mu;                          //  the result, w * h
     atomic_bool abandon;                //  set by the engine: no one wants it any more
     bool complete;                      //  every band was computed
+    int64_t took;                       //  msecs the computation took
     struct _s_arb_t *next;              //  next in its list
 } s_arb_t;
 
@@ -93,6 +96,16 @@ s_arb_free (s_arb_t *arb)
 }
 
 static void
+s_arb_list_free (s_arb_t **list)
+{
+    while (*list) {
+        s_arb_t *next = (*list)->next;
+        s_arb_free (*list);
+        *list = next;
+    }
+}
+
+static void
 s_append (s_arb_t **list, s_arb_t *arb)
 {
     arb->next = NULL;
@@ -117,6 +130,7 @@ s_arbiter (void *arg)
         self->todo = arb->next;
         self->running = arb;
         pthread_mutex_unlock (&self->lock);
+        int64_t start = mf_clock_ms ();
         mf_task_t band = arb->task;
         uint32_t w = arb->task.rect.w, h = arb->task.rect.h;
         uint32_t rows = w < BAND_PIXELS? BAND_PIXELS / w: 1;
@@ -129,6 +143,7 @@ s_arbiter (void *arg)
             self->kernel (&band, arb->mu + (size_t) row * w);
         }
         arb->complete = row >= h;
+        arb->took = mf_clock_ms () - start;
         pthread_mutex_lock (&self->lock);
         self->running = NULL;
         s_append (&self->done, arb);
@@ -176,12 +191,8 @@ mf_verify_destroy (mf_verify_t **self_p)
         pthread_mutex_unlock (&self->lock);
         pthread_join (self->thread, NULL);
     }
-    for (s_arb_t *list [] = { self->todo, self->done }, **at = list; at < list + 2; at++)
-        while (*at) {
-            s_arb_t *next = (*at)->next;
-            s_arb_free (*at);
-            *at = next;
-        }
+    s_arb_list_free (&self->todo);
+    s_arb_list_free (&self->done);
     for (size_t index = 0; index < self->opinion_count; index++) {
         free (self->opinions [index].mu [0]);
         free (self->opinions [index].mu [1]);
@@ -309,7 +320,12 @@ int
 mf_verify_first (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid,
                  const float *mu, size_t pixels, int64_t now)
 {
-    assert (!s_opinion (self, job, tile));
+    //  A first opinion finds none held: whatever was kept about the tile
+    //  went when it was settled or reopened. Should one remain, the new
+    //  one replaces it rather than shadow it.
+    s_opinion_t *stale = s_opinion (self, job, tile);
+    if (stale)
+        s_drop_opinion (self, stale);
     float *copy = s_copy (mu, pixels);
     s_opinion_t *opinion = copy? s_opinion_new (self, job, tile, now): NULL;
     if (!opinion) {
@@ -450,7 +466,7 @@ mf_verify_second (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid,
 //  The master's own values of an arbitrated tile: settle it with them and
 //  quarantine every opinion that differs.
 static void
-s_decide (mf_verify_t *self, s_opinion_t *opinion, const float *truth)
+s_decide (mf_verify_t *self, s_opinion_t *opinion, const float *truth, int64_t took)
 {
     mf_rect_t rect = mf_tiles_rect (mf_sched_job_tiles (self->sched, opinion->job),
                                     opinion->tile);
@@ -463,6 +479,8 @@ s_decide (mf_verify_t *self, s_opinion_t *opinion, const float *truth)
         uid [which] = opinion->uid [which];
     }
     self->counters.local++;
+    mf_info ("computed tile %u of job %u itself in %.1f s: %s", tile, job, took / 1e3,
+             opinion->has [1]? "two opinions differed": "no other worker could check it");
     if (opinion->has [0] && !opinion->has [1]) {
         //  A lone first opinion, checked by the master.
         if (wrong [0])
@@ -492,7 +510,7 @@ mf_verify_poll (mf_verify_t *self, int64_t now, int64_t grace)
         s_opinion_t *opinion = s_opinion (self, arb->job, arb->tile);
         if (arb->complete && opinion && opinion->ticket == arb->ticket
         &&  mf_sched_arbitrating (self->sched, arb->job, arb->tile))
-            s_decide (self, opinion, arb->mu);
+            s_decide (self, opinion, arb->mu, arb->took);
         s_arb_free (arb);
     }
     //  Arbitrations that could not be queued (out of memory) try again.
