@@ -19,15 +19,19 @@
       how fast the master drains, not by how much it queues: a worker
       with credit 1024 loses nothing and waits no longer (tests/
       test_engine.c). So one connection, registered or not, holds at most
-      (RCVHWM + 1) x the largest result (one more being decoded), 9 x
-      64 KiB with the default 128-pixel tiles where it held 64 x 4 MiB;
+      (RCVHWM + 1) x the largest result (one more being decoded): 9 x
+      4 MiB with 1024-pixel tiles, where 64 queued held 256 MiB, and
+      9 x 64 KiB with the default 128-pixel ones. A handful, not the
+      credit, because a worker's results need not wait here to keep it
+      busy; control messages (READY, HEARTBEAT, BYE) are 4 to 8 bytes;
     - the number of connections: a tcp:// listener without auth is
       watched through its socket monitor, which reports every accepted
       connection with its descriptor; beyond max_connections the oldest
       connection that has not said HELLO is closed (as a web server
       closes its idle keep-alive connections to make room), or, if every
-      one did, the new one; a connection that has said nothing useful for
-      HELLO_TIMEOUT is closed too. max_connections defaults to what
+      one did, the new one; a connection that has not said HELLO within
+      HELLO_TIMEOUT is closed too. HELLOs beyond max_connections on such
+      a link, and beyond MAX_PEERS in all, are refused. max_connections defaults to what
       RLIMIT_NOFILE leaves once RESERVED_FDS are kept for the master's
       own files and sockets, so that idle peers can no longer exhaust the
       master's descriptors. The master closes a connection by shutting
