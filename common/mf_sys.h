@@ -22,9 +22,10 @@ void mf_sys_close_from_3 (int keep);
 //  pipe and fcntl). Returns 0, or -1 with errno set.
 int mf_sys_pipe (int fds [2]);
 
-//  Fills buffer with random bytes for ids and nonces (not for keys):
-//  getrandom, else /dev/urandom, else a mix of the clock and the pid.
-void mf_sys_random (void *buffer, size_t size);
+//  Fills buffer with random bytes: getrandom, else /dev/urandom, else a
+//  mix of the clock and the pid. Returns 0, or -1 when only that last
+//  resort was left (good enough for ids, not for a secret).
+int mf_sys_random (void *buffer, size_t size);
 
 //  Physical memory in bytes (0 if unknown).
 uint64_t mf_sys_physical_memory (void);

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct _mf_tiles_t {
     uint32_t width;                 //  image width, pixels
@@ -119,4 +120,15 @@ mf_tiles_order (const mf_tiles_t *self, uint32_t position)
 {
     assert (position < self->count);
     return self->order [position];
+}
+
+void
+mf_rect_copy (float *dst, size_t dst_stride, const float *src, size_t src_stride,
+              uint32_t w, uint32_t h)
+{
+    assert (dst_stride >= w && src_stride >= w);
+    if (dst == src && dst_stride == src_stride)
+        return;             //  already in place (a tile decoded into the image)
+    for (uint32_t row = 0; row < h; row++)
+        memcpy (dst + row * dst_stride, src + row * src_stride, w * sizeof *dst);
 }

@@ -8,6 +8,7 @@
 #ifndef MF_TILES_H
 #define MF_TILES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define MF_TILE_MIN_EDGE 8          //  smallest --tile, pixels
@@ -47,5 +48,13 @@ mf_rect_t mf_tiles_rect (const mf_tiles_t *self, uint32_t id);
 
 //  The id of the position-th tile to dispatch (position < count).
 uint32_t mf_tiles_order (const mf_tiles_t *self, uint32_t position);
+
+//  Copies a block of w x h floats between two row-major buffers: row r
+//  goes from src + r * src_stride to dst + r * dst_stride (strides in
+//  floats). Both point at the block's top-left pixel: a tile's packed
+//  rows (stride w) into an image (stride its width) at the tile's place,
+//  or back. The block must not overlap itself.
+void mf_rect_copy (float *dst, size_t dst_stride, const float *src, size_t src_stride,
+                   uint32_t w, uint32_t h);
 
 #endif

@@ -1,103 +1,167 @@
 /*  mf_engine: see engine.h.
 
     A peer is one connection (a socket and a routing id) that said HELLO;
-    its slot number is the same in the peer table here and in mf_sched.
-    A record is one worker process (by the random uid in its HELLO), kept
-    after it leaves so the summary can say who did what; its index is the
-    worker's ident in mf_sched.
+    its slot number is the same in mf_peers and in mf_sched. A record is
+    one worker process (by the random uid in its HELLO), kept after it
+    leaves so the summary can say who did what; its index is the worker's
+    ident in mf_sched.
 
-    Verification: a tile that needs two opinions keeps the first result
-    here (an opinion) until a second worker's arrives. Equal, the tile is
-    done. Different, the master computes the tile itself, trusts only its
-    own result, and quarantines whoever disagreed: it is evicted, never
-    registered again, and every tile it alone computed is computed again.
+    What one connection can make the master hold is bounded three ways:
+
+    - ZMQ_MAXMSGSIZE: nothing bigger than a result of the largest tile
+      gets in (libzmq hangs up on a bigger frame before we see a byte);
+    - ZMQ_RCVHWM: a few messages queued per connection (RCVHWM). A
+      worker may have as many results in flight as its credit, up to
+      MF_SCHED_MAX_CREDIT, but the master need not hold them: it drains
+      every connection at each poll, and while a queue is full libzmq
+      stops reading that connection, so the rest wait in TCP and in the
+      worker's own send queue, at the worker's cost. Throughput is set by
+      how fast the master drains, not by how much it queues: a worker
+      with credit 1024 loses nothing and waits no longer (tests/
+      test_engine.c). So one connection, registered or not, holds at most
+      (RCVHWM + 1) x the largest result (one more being decoded): 9 x
+      4 MiB with 1024-pixel tiles, where 64 queued held 256 MiB, and
+      9 x 64 KiB with the default 128-pixel ones. A handful, not the
+      credit, because a worker's results need not wait here to keep it
+      busy; control messages (READY, HEARTBEAT, BYE) are 4 to 8 bytes;
+    - the number of connections: a tcp:// listener without auth is
+      watched through its socket monitor, which reports every accepted
+      connection with its descriptor; beyond max_connections the oldest
+      connection that has not said HELLO is closed (as a web server
+      closes its idle keep-alive connections to make room), or, if every
+      one did, the new one; a connection that has not said HELLO within
+      HELLO_TIMEOUT is closed too. HELLOs beyond max_connections on such
+      a link, and beyond MAX_PEERS in all, are refused. max_connections defaults to what
+      RLIMIT_NOFILE leaves once RESERVED_FDS are kept for the master's
+      own files and sockets, so that idle peers can no longer exhaust the
+      master's descriptors. The master closes a connection by shutting
+      down its descriptor (libzmq then ends it and reports it closed),
+      after checking that the descriptor is still that connection.
+
+    Send queues hold MF_SCHED_MAX_CREDIT + SNDHWM_MARGIN messages per
+    peer: every TILE a worker may hold fits, so a send fails only to a
+    peer that is gone (EHOSTUNREACH, with ZMQ_ROUTER_MANDATORY) or that
+    reads nothing (EAGAIN). Either way the peer is evicted at once, and
+    its leases are void: a heartbeat that cannot be sent is as telling
+    as a TILE.
 */
 #include "engine.h"
+#include "verify.h"
 #include "mf_kernel.h"
 #include "mf_log.h"
 #include "mf_proto.h"
 #include "mf_sys.h"
 #include "mf_util.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <czmq.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define MAX_LINKS 2                     //  local and remote sockets
-#define MAX_ID 256                      //  bytes of a ZeroMQ routing id
-#define RCVHWM 64                       //  messages queued per peer before TCP pushes back
+#define RCVHWM 8                        //  messages queued per connection (see above)
+#define SNDHWM_MARGIN 256               //  messages queued to a peer beyond its most TILEs
 #define MAXMSG_MARGIN 256               //  bytes of framing allowed beyond the largest result
-#define MAX_PEERS 4096                  //  registered connections at once
+#define MAX_PEERS 4096                  //  registered connections at once, every link
 #define HANDSHAKE_IVL 5000              //  msecs a connection may take to finish its handshake
-#define BANNED_MAX 64                   //  refused connections remembered (and ignored)
-#define MAX_RECORDS 4096                //  worker records kept before recycling idle ones
+#define HELLO_TIMEOUT 10000             //  msecs a watched connection may stay without HELLO
+#define RESERVED_FDS 64                 //  descriptors kept for the master's files and sockets
+#define MIN_CONNECTIONS 16              //  connections a listener holds at least
 #define DRAIN_MAX 256                   //  messages handled per socket per poll
+#define EVENTS_MAX 1024                 //  monitor events handled per poll
+#define EXPIRE_MAX 64                   //  workers expired per poll at most
 #define LOG_FIRST 10                    //  rejected messages logged before going quiet
 
 typedef struct {
-    bool used;                          //  slot in use
-    int link;                           //  index of the socket it came on
-    uint8_t id [MAX_ID];                //  its routing id
-    size_t id_size;                     //  bytes of id
-    int64_t last_seen;                  //  msecs, last message from it
-    int64_t last_sent;                  //  msecs, last message to it
-    size_t record;                      //  index in records
-} s_peer_t;
-
-typedef struct {
-    uint32_t job;
-    uint32_t tile;
-} s_tile_ref_t;
-
-typedef struct {
-    mf_worker_info_t info;              //  what the summary shows
-    uint64_t uid;                       //  the worker's random id
-    s_tile_ref_t *done;                 //  tiles whose result is its alone
-    size_t done_count;                  //  entries in done
-    size_t done_capacity;               //  size of done
-} s_record_t;
-
-typedef struct {
-    uint32_t job;
-    uint32_t tile;
-    int ident;                          //  record that gave it
-    int64_t stored_at;                  //  msecs
-    float *mu;                          //  its values, w * h
-} s_opinion_t;
+    zsock_t *socket;                    //  the ROUTER
+    zsock_t *monitor;                   //  its monitor's events, or NULL if not watched
+    bool blind;                         //  watched, but HELLOs do not say their connection
+    struct sockaddr_storage bound;      //  the watched listener's own address
+    socklen_t bound_size;               //  bytes of bound
+} s_link_t;
 
 struct _mf_engine_t {
-    zsock_t *links [MAX_LINKS];         //  ROUTER sockets
-    int link_count;                     //  sockets in use
+    s_link_t links [MAX_LINKS];         //  the sockets
+    int link_count;                     //  links in use
     mf_sched_t *sched;                  //  who computes what
-    s_peer_t *peers;                    //  by sched slot
-    int peer_capacity;                  //  size of peers
-    s_record_t *records;                //  every worker seen
-    size_t record_count;                //  entries in records
+    mf_peers_t *peers;                  //  who is there
+    mf_verify_t *verify;                //  second opinions, arbitration, quarantine
     int heartbeat;                      //  msecs
     uint32_t max_tile_edge;             //  pixels: jobs' tiles are no bigger
+    size_t max_connections;             //  per watched link
     uint32_t session;                   //  random id of this run
     mf_engine_tile_fn *on_tile;         //  caller's tile handler
     void *on_tile_arg;                  //  its argument
     mf_engine_event_fn *on_leased;      //  caller's lease handler
     mf_engine_event_fn *on_withdrawn;   //  caller's withdrawal handler
     void *event_arg;                    //  their argument
-    float *scratch;                     //  tile buffer when a job has none
-    float *truth;                       //  the master's own computation of a tile
-    s_opinion_t *opinions;              //  first opinions waiting for a second
-    size_t opinion_count;               //  entries in opinions
-    size_t opinion_capacity;            //  size of opinions
-    struct {
-        int link;
-        uint8_t id [MAX_ID];
-        size_t id_size;
-    } banned [BANNED_MAX];              //  connections of quarantined workers
-    size_t banned_next;                 //  next slot in banned (a ring)
-    mf_engine_stats_t stats;            //  counters (workers filled on demand)
+    float *scratch;                     //  a result's values when they do not go to the image
+    mf_engine_stats_t stats;            //  counters (workers and sched's filled on demand)
     uint64_t reject_logged;             //  rejected messages logged so far
+    uint64_t drop_logged;               //  dropped connections logged so far
 };
+
+static void s_on_settled (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect,
+                          const float *mu);
+static void s_on_quarantine (void *arg, uint64_t uid, uint32_t job, uint32_t tile,
+                             uint64_t withdrawn);
+static void s_on_withdrawn (void *arg, uint32_t job, uint32_t tile);
+
+//  Watches a tcp:// ROUTER's connections through its monitor. Returns 0
+//  or -1 (the caller refuses to listen then: an unwatched listener could
+//  be filled by idle peers).
+static int
+s_watch (mf_engine_t *self, s_link_t *link, char *err, size_t errlen)
+{
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://mf-engine-monitor-%p", (void *) link);
+    if (zmq_socket_monitor (zsock_resolve (link->socket), endpoint,
+                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED)) {
+        snprintf (err, errlen, "cannot watch the listener: %s", zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    link->monitor = zsock_new (ZMQ_PAIR);
+    if (!link->monitor) {
+        snprintf (err, errlen, "cannot watch the listener: out of sockets");
+        return -1;
+    }
+    //  Unbounded on our side: libzmq's monitor sends block when the queue
+    //  is full, which would stall its I/O thread; we read it every poll.
+    zsock_set_rcvhwm (link->monitor, 0);
+    if (zsock_connect (link->monitor, "%s", endpoint)) {
+        snprintf (err, errlen, "cannot watch the listener: %s", zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    return 0;
+}
+
+//  The address a tcp:// endpoint is bound to (after the bind: the port
+//  may have been "*"). Returns 0 or -1.
+static int
+s_bound_address (s_link_t *link)
+{
+    char *last = zsock_last_endpoint (link->socket);
+    const char *colon = last? strrchr (last, ':'): NULL;
+    long port = 0;
+    int rc = colon && mf_parse_long (colon + 1, 1, 65535, &port) == 0? 0: -1;
+    if (rc == 0) {
+        //  Only the port is compared: a listener on every interface
+        //  accepts on several addresses.
+        struct sockaddr_in6 *addr = (struct sockaddr_in6 *) &link->bound;
+        memset (&link->bound, 0, sizeof link->bound);
+        addr->sin6_family = AF_INET6;
+        addr->sin6_port = htons ((uint16_t) port);
+        link->bound_size = sizeof *addr;
+    }
+    zstr_free (&last);
+    return rc;
+}
 
 //  Binds a ROUTER on endpoint; with auth, a CURVE server set up before
 //  the bind, so no peer ever meets it unguarded. With owner_only (the
@@ -108,15 +172,17 @@ static int
 s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, bool owner_only,
         char *err, size_t errlen)
 {
+    s_link_t *link = &self->links [self->link_count];
     zsock_t *router = zsock_new (ZMQ_ROUTER);
     if (!router) {
         snprintf (err, errlen, "cannot create a socket: %s", zmq_strerror (zmq_errno ()));
         return -1;
     }
+    link->socket = router;
+    self->link_count++;
     zsock_set_linger (router, 0);
     zsock_set_router_mandatory (router, 1);
-    //  The largest message we ever want is a result of the largest tile:
-    //  with 64 queued per peer, that bounds what one connection can hold.
+    //  The largest message we ever want is a result of the largest tile.
     //  libzmq checks the limit on the frame as it arrives, so on a CURVE
     //  link the box around the message (command name, nonce, MAC: 33
     //  bytes) counts too; the margin covers it.
@@ -124,30 +190,50 @@ s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, bool owner_onl
                                                                self->max_tile_edge)
                                          + MAXMSG_MARGIN));
     zsock_set_rcvhwm (router, RCVHWM);
+    zsock_set_sndhwm (router, MF_SCHED_MAX_CREDIT + SNDHWM_MARGIN);
     //  ZMTP heartbeats close dead TCP links underneath our own liveness.
     zsock_set_heartbeat_ivl (router, self->heartbeat);
     zsock_set_heartbeat_timeout (router, MF_ENGINE_LIVENESS * self->heartbeat);
     zsock_set_heartbeat_ttl (router, MF_ENGINE_LIVENESS * self->heartbeat);
     zsock_set_handshake_ivl (router, HANDSHAKE_IVL);
-    if (auth && mf_auth_server (auth, router, err, errlen)) {
-        zsock_destroy (&router);
+    if (auth && mf_auth_server (auth, router, err, errlen))
         return -1;
-    }
     int uid = (int) getuid ();
     if (owner_only
     &&  zmq_setsockopt (zsock_resolve (router), ZMQ_IPC_FILTER_UID, &uid, sizeof uid)) {
         snprintf (err, errlen, "cannot restrict '%s' to our user: %s", endpoint,
                   zmq_strerror (zmq_errno ()));
-        zsock_destroy (&router);
         return -1;
     }
+    //  A CURVE link is watched by mf_auth's monitor (a socket has one);
+    //  only those who hold an allowed key complete its handshake.
+    bool watched = !auth && strncmp (endpoint, "tcp://", 6) == 0;
+    if (watched && s_watch (self, link, err, errlen))
+        return -1;
     if (zsock_bind (router, "%s", endpoint) < 0) {
         snprintf (err, errlen, "cannot bind '%s': %s", endpoint, zmq_strerror (zmq_errno ()));
-        zsock_destroy (&router);
         return -1;
     }
-    self->links [self->link_count++] = router;
+    if (watched && s_bound_address (link)) {
+        snprintf (err, errlen, "cannot tell the port '%s' is bound to", endpoint);
+        return -1;
+    }
     return 0;
+}
+
+//  Connections a watched listener holds: what the descriptor limit
+//  leaves, within [MIN_CONNECTIONS, MAX_PEERS].
+static size_t
+s_max_connections (uint32_t asked)
+{
+    if (asked)
+        return asked;
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit) || limit.rlim_cur == RLIM_INFINITY)
+        return MAX_PEERS;
+    rlim_t left = limit.rlim_cur > RESERVED_FDS + MIN_CONNECTIONS
+                ? limit.rlim_cur - RESERVED_FDS: MIN_CONNECTIONS;
+    return left < MAX_PEERS? (size_t) left: MAX_PEERS;
 }
 
 mf_engine_t *
@@ -161,14 +247,34 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
     self->heartbeat = opts->heartbeat_ms > 0? opts->heartbeat_ms: MF_ENGINE_HEARTBEAT;
     self->max_tile_edge = opts->max_tile_edge > 0 && opts->max_tile_edge <= MF_TILE_MAX_EDGE
                         ? opts->max_tile_edge: MF_TILE_MAX_EDGE;
+    self->max_connections = s_max_connections (opts->max_connections);
     self->sched = mf_sched_new ();
+    self->peers = mf_peers_new ();
     self->scratch = malloc ((size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (float));
-    self->truth = aligned_alloc (64, (size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (float));
-    if (!self->sched || !self->scratch || !self->truth) {
+    mf_verify_hooks_t hooks = { s_on_settled, s_on_quarantine, s_on_withdrawn, self };
+    if (self->sched)
+        self->verify = mf_verify_new (self->sched, mf_kernel_best ()->fn, &hooks);
+    if (!self->sched || !self->peers || !self->scratch || !self->verify) {
         snprintf (err, errlen, "out of memory");
         mf_engine_destroy (&self);
         return NULL;
     }
+    //  Which tiles get a second opinion is drawn with a secret no worker
+    //  ever sees: a predictable one would let a liar lie only elsewhere.
+    uint8_t secret [MF_SCHED_SECRET];
+    if (mf_sys_random (secret, sizeof secret)) {
+        snprintf (err, errlen, "cannot draw a random secret: no source of random bytes");
+        mf_engine_destroy (&self);
+        return NULL;
+    }
+    mf_sched_set_secret (self->sched, secret);
+    explicit_bzero (secret, sizeof secret);
+    //  A lease's floor is two heartbeats at least: slower links have
+    //  slower round trips.
+    mf_sched_deadlines_t deadlines = MF_SCHED_DEADLINES_DEFAULT;
+    if (deadlines.floor_ms < 2 * (int64_t) self->heartbeat)
+        deadlines.floor_ms = 2 * (int64_t) self->heartbeat;
+    mf_sched_set_deadlines (self->sched, &deadlines);
     mf_sys_random (&self->session, sizeof self->session);
     if ((opts->local_endpoint && s_bind (self, opts->local_endpoint, NULL, true, err, errlen))
     ||  (opts->listen_endpoint
@@ -186,18 +292,15 @@ mf_engine_destroy (mf_engine_t **self_p)
     mf_engine_t *self = *self_p;
     if (!self)
         return;
-    for (int link = 0; link < self->link_count; link++)
-        zsock_destroy (&self->links [link]);
+    //  The thread first: its hooks reach the sockets.
+    mf_verify_destroy (&self->verify);
+    for (int link = 0; link < self->link_count; link++) {
+        zsock_destroy (&self->links [link].monitor);
+        zsock_destroy (&self->links [link].socket);
+    }
     mf_sched_destroy (&self->sched);
-    free (self->peers);
-    for (size_t index = 0; index < self->record_count; index++)
-        free (self->records [index].done);
-    free (self->records);
-    for (size_t index = 0; index < self->opinion_count; index++)
-        free (self->opinions [index].mu);
-    free (self->opinions);
+    mf_peers_destroy (&self->peers);
     free (self->scratch);
-    free (self->truth);
     free (self);
     *self_p = NULL;
 }
@@ -218,17 +321,43 @@ mf_engine_on_events (mf_engine_t *self, mf_engine_event_fn *leased,
     self->event_arg = arg;
 }
 
+static mf_peer_record_t *
+s_record (mf_engine_t *self, int slot)
+{
+    return mf_peers_record (self->peers, mf_peers_get (self->peers, slot)->record);
+}
+
+//  Ends a peer: its leases are void. dead: it did not leave by itself
+//  (counted as evicted).
+static void
+s_evict (mf_engine_t *self, int slot, const char *why, bool dead)
+{
+    self->stats.evicted += dead;
+    uint32_t voided = mf_sched_worker_remove (self->sched, slot);
+    mf_peer_record_t *record = s_record (self, slot);
+    record->info.connected = false;
+    mf_warn ("worker %s %s; %u tile%s handed out again", record->info.name, why,
+             voided, voided == 1? "": "s");
+    mf_peers_drop (self->peers, slot);
+}
+
+//  Sends to a peer. A send that fails evicts it at once: with ROUTER
+//  mandatory it is gone (EHOSTUNREACH), or its queue, which holds every
+//  TILE its credit allows, is full: it reads nothing (EAGAIN). Returns 0,
+//  or -1 when it was evicted.
 static int
 s_send (mf_engine_t *self, int slot, const uint8_t *data, size_t size)
 {
-    s_peer_t *peer = &self->peers [slot];
-    void *socket = zsock_resolve (self->links [peer->link]);
-    if (zmq_send (socket, peer->id, peer->id_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        return -1;
-    if (zmq_send (socket, data, size, ZMQ_DONTWAIT) < 0)
-        return -1;
-    peer->last_sent = mf_clock_ms ();
-    return 0;
+    mf_peer_t *peer = mf_peers_get (self->peers, slot);
+    void *socket = zsock_resolve (self->links [peer->link].socket);
+    if (zmq_send (socket, peer->id, peer->id_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0
+    &&  zmq_send (socket, data, size, ZMQ_DONTWAIT) >= 0) {
+        peer->last_sent = mf_clock_ms ();
+        return 0;
+    }
+    s_evict (self, slot, zmq_errno () == EAGAIN? "reads nothing we send": "is unreachable",
+             true);
+    return -1;
 }
 
 //  Sends to a routing id that is not (or no longer) a peer.
@@ -236,7 +365,7 @@ static void
 s_send_to (mf_engine_t *self, int link, const uint8_t *id, size_t id_size,
            const uint8_t *data, size_t size)
 {
-    void *socket = zsock_resolve (self->links [link]);
+    void *socket = zsock_resolve (self->links [link].socket);
     if (zmq_send (socket, id, id_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
         zmq_send (socket, data, size, ZMQ_DONTWAIT);
 }
@@ -252,363 +381,238 @@ s_reject (mf_engine_t *self, const char *who, const char *why)
     }
 }
 
-//  Remembers a connection to ignore: a quarantined worker's. It is not
-//  told (it may not even know it is wrong), so without this each of its
-//  heartbeats would draw a REGISTER and each HELLO a refusal, forever.
+//  Closes a watched connection the master does not want, if fd is still
+//  the connection accepted from peer on that link.
 static void
-s_ban (mf_engine_t *self, int link, const uint8_t *id, size_t id_size)
+s_drop_connection (mf_engine_t *self, s_link_t *link, int fd,
+                   const struct sockaddr_storage *peer, socklen_t peer_size, const char *why)
 {
-    size_t slot = self->banned_next++ % BANNED_MAX;
-    self->banned [slot].link = link;
-    memcpy (self->banned [slot].id, id, id_size);
-    self->banned [slot].id_size = id_size;
+    struct sockaddr_storage local, remote;
+    socklen_t local_size = sizeof local, remote_size = sizeof remote;
+    if (getsockname (fd, (struct sockaddr *) &local, &local_size)
+    ||  getpeername (fd, (struct sockaddr *) &remote, &remote_size)
+    ||  remote_size != peer_size || memcmp (&remote, peer, peer_size) != 0)
+        return;             //  closed meanwhile, and the number reused
+    uint16_t port = local.ss_family == AF_INET
+                  ? ((struct sockaddr_in *) &local)->sin_port
+                  : local.ss_family == AF_INET6
+                  ? ((struct sockaddr_in6 *) &local)->sin6_port: 0;
+    if (port != ((struct sockaddr_in6 *) &link->bound)->sin6_port)
+        return;
+    //  libzmq sees the end of the stream, closes the connection and says so.
+    shutdown (fd, SHUT_RDWR);
+    self->stats.dropped++;
+    if (self->drop_logged < LOG_FIRST || self->stats.dropped % 1000 == 0) {
+        self->drop_logged++;
+        mf_warn ("closed a connection that said no HELLO: %s (%llu closed so far)", why,
+                 (unsigned long long) self->stats.dropped);
+    }
 }
 
-static bool
-s_is_banned (mf_engine_t *self, int link, const uint8_t *id, size_t id_size)
-{
-    for (size_t slot = 0; slot < BANNED_MAX; slot++)
-        if (self->banned [slot].id_size == id_size && self->banned [slot].link == link
-        &&  memcmp (self->banned [slot].id, id, id_size) == 0)
-            return true;
-    return false;
-}
-
-//  Ends a peer: its leases are void. dead: it did not leave by itself
-//  (counted as evicted).
+//  A watched listener accepted a connection: beyond the cap, the oldest
+//  that has not said HELLO makes room, or, if every one has, this one.
 static void
-s_evict (mf_engine_t *self, int slot, const char *why, bool dead)
+s_on_accepted (mf_engine_t *self, int index, int fd)
 {
-    s_peer_t *peer = &self->peers [slot];
-    self->stats.evicted += dead;
-    uint32_t voided = mf_sched_worker_remove (self->sched, slot);
-    s_record_t *record = &self->records [peer->record];
-    record->info.connected = false;
-    mf_warn ("worker %s %s; %u tile%s handed out again", record->info.name, why,
-             voided, voided == 1? "": "s");
-    peer->used = false;
+    s_link_t *link = &self->links [index];
+    if (link->blind)
+        return;
+    struct sockaddr_storage peer;
+    socklen_t peer_size = sizeof peer;
+    if (getpeername (fd, (struct sockaddr *) &peer, &peer_size))
+        return;             //  gone already
+    int64_t now = mf_clock_ms ();
+    if (mf_peers_conn_open (self->peers, index, fd, now, &peer, peer_size)) {
+        s_drop_connection (self, link, fd, &peer, peer_size, "out of memory");
+        return;
+    }
+    while (mf_peers_conn_count (self->peers, index) > self->max_connections) {
+        struct sockaddr_storage idle;
+        socklen_t idle_size;
+        int victim = mf_peers_conn_idle (self->peers, index, now, &idle, &idle_size);
+        if (victim < 0) {
+            mf_peers_conn_closed (self->peers, fd);
+            s_drop_connection (self, link, fd, &peer, peer_size,
+                               "the listener is full of workers");
+            break;
+        }
+        s_drop_connection (self, link, victim, &idle, idle_size,
+                           "the listener is full; the oldest idle one makes room");
+    }
 }
 
-static int
-s_find_peer (mf_engine_t *self, int link, const uint8_t *id, size_t id_size)
+//  Reads a watched listener's monitor events.
+static void
+s_drain_events (mf_engine_t *self, int index)
 {
-    for (int slot = 0; slot < self->peer_capacity; slot++) {
-        s_peer_t *peer = &self->peers [slot];
-        if (peer->used && peer->link == link && peer->id_size == id_size
-        &&  memcmp (peer->id, id, id_size) == 0)
-            return slot;
+    void *monitor = zsock_resolve (self->links [index].monitor);
+    for (int count = 0; count < EVENTS_MAX; count++) {
+        zmq_msg_t head, address;
+        zmq_msg_init (&head);
+        if (zmq_msg_recv (&head, monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&head);
+            return;
+        }
+        //  Two frames: event (u16) and value (u32), then the endpoint.
+        zmq_msg_init (&address);
+        if (zmq_msg_more (&head))
+            zmq_msg_recv (&address, monitor, 0);
+        zmq_msg_close (&address);
+        if (zmq_msg_size (&head) == 6) {
+            uint16_t event;
+            uint32_t value;
+            memcpy (&event, zmq_msg_data (&head), 2);
+            memcpy (&value, (uint8_t *) zmq_msg_data (&head) + 2, 4);
+            if (event == ZMQ_EVENT_ACCEPTED)
+                s_on_accepted (self, index, (int) value);
+            else
+            if (event == ZMQ_EVENT_DISCONNECTED)
+                mf_peers_conn_closed (self->peers, (int) value);
+        }
+        zmq_msg_close (&head);
     }
-    return -1;
 }
 
-//  A record nobody needs: not connected, never did a tile, not quarantined.
-static size_t
-s_idle_record (mf_engine_t *self)
+//  Watched connections that said no HELLO for HELLO_TIMEOUT are closed.
+static void
+s_close_idle (mf_engine_t *self, int64_t now)
 {
-    for (size_t index = 0; index < self->record_count; index++) {
-        s_record_t *record = &self->records [index];
-        if (record->info.connected || record->info.tiles || record->info.quarantined
-        ||  record->done_count)
-            continue;
-        bool used = false;
-        for (int slot = 0; slot < self->peer_capacity && !used; slot++)
-            used = self->peers [slot].used && self->peers [slot].record == index;
-        if (!used)
-            return index;
+    for (int index = 0; index < self->link_count; index++) {
+        s_link_t *link = &self->links [index];
+        struct sockaddr_storage peer;
+        socklen_t peer_size;
+        int fd;
+        while (link->monitor && !link->blind
+           &&  (fd = mf_peers_conn_idle (self->peers, index, now - HELLO_TIMEOUT,
+                                         &peer, &peer_size)) >= 0)
+            s_drop_connection (self, link, fd, &peer, peer_size, "idle too long");
     }
-    return SIZE_MAX;
-}
-
-//  The record of a worker uid, made if new. SIZE_MAX when out of memory,
-//  or when MAX_RECORDS are all in use (a flood of fresh uids cannot grow
-//  the table without bound: idle records are recycled first).
-static size_t
-s_record_of (mf_engine_t *self, uint64_t uid)
-{
-    for (size_t index = 0; index < self->record_count; index++)
-        if (self->records [index].uid == uid)
-            return index;
-    s_record_t *record;
-    size_t index = self->record_count < MAX_RECORDS? SIZE_MAX: s_idle_record (self);
-    if (index != SIZE_MAX) {
-        record = &self->records [index];
-        free (record->done);
-    }
-    else {
-        if (self->record_count >= MAX_RECORDS)
-            return SIZE_MAX;
-        s_record_t *records = realloc (self->records, (self->record_count + 1) * sizeof *records);
-        if (!records)
-            return SIZE_MAX;
-        self->records = records;
-        index = self->record_count++;
-        record = &records [index];
-    }
-    memset (record, 0, sizeof *record);
-    record->uid = uid;
-    //  Known only from a checkpoint until it says HELLO.
-    snprintf (record->info.name, sizeof record->info.name, "worker %016llx",
-              (unsigned long long) uid);
-    return index;
-}
-
-static size_t
-s_record_for (mf_engine_t *self, const mf_hello_t *hello)
-{
-    size_t index = s_record_of (self, hello->uid);
-    if (index != SIZE_MAX) {
-        s_record_t *record = &self->records [index];
-        snprintf (record->info.name, sizeof record->info.name, "%s:%u", hello->host, hello->pid);
-        snprintf (record->info.kernel, sizeof record->info.kernel, "%s", hello->kernel);
-        record->info.threads = hello->threads;
-    }
-    return index;
 }
 
 static void
 s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_size,
             const mf_hello_t *hello)
 {
+    uint32_t credit = hello->credit;
     if (slot >= 0) {
         //  Registered again on the same connection: its old leases are void.
-        mf_sched_worker_reset (self->sched, slot, hello->credit);
+        mf_peer_record_t *record = s_record (self, slot);
+        if (record->expired && !record->info.tiles && credit > 1)
+            credit = 1;
+        mf_sched_worker_reset (self->sched, slot, credit);
     }
     else {
-        int connected = 0;
-        for (int other = 0; other < self->peer_capacity; other++)
-            connected += self->peers [other].used;
-        if (connected >= MAX_PEERS) {
+        if (mf_peers_count (self->peers, -1) >= MAX_PEERS
+        ||  (self->links [link].monitor
+             && mf_peers_count (self->peers, link) >= self->max_connections)) {
             s_reject (self, "a peer", "HELLO beyond the most workers at once");
             return;
         }
-        size_t record = s_record_for (self, hello);
-        if (record == SIZE_MAX) {
+        size_t index = mf_peers_record_of (self->peers, hello->uid);
+        if (index == SIZE_MAX) {
             s_reject (self, "a peer", "HELLO beyond the most workers kept");
             return;
         }
-        if (self->records [record].info.quarantined) {
-            s_reject (self, self->records [record].info.name,
-                      "HELLO from a quarantined worker");
-            s_ban (self, link, id, id_size);
+        mf_peer_record_t *record = mf_peers_record (self->peers, index);
+        if (record->info.quarantined) {
+            s_reject (self, record->info.name, "HELLO from a quarantined worker");
+            mf_peers_ban (self->peers, link, id, id_size);
             return;
         }
-        slot = record == SIZE_MAX? -1
-             : mf_sched_worker_add (self->sched, hello->credit, (int) record);
-        if (slot < 0) {
+        snprintf (record->info.name, sizeof record->info.name, "%s:%u", hello->host, hello->pid);
+        snprintf (record->info.kernel, sizeof record->info.kernel, "%s", hello->kernel);
+        record->info.threads = hello->threads;
+        //  A worker that took tiles and returned nothing, and never did a
+        //  tile, starts again on probation: one tile at a time.
+        if (record->expired && !record->info.tiles && credit > 1)
+            credit = 1;
+        slot = mf_sched_worker_add (self->sched, credit, (int) index);
+        if (slot < 0
+        ||  mf_peers_put (self->peers, slot, link, id, id_size, index, mf_clock_ms ())) {
+            if (slot >= 0)
+                mf_sched_worker_remove (self->sched, slot);
             mf_error ("out of memory registering a worker");
             return;
         }
-        if (slot >= self->peer_capacity) {
-            int capacity = self->peer_capacity? self->peer_capacity * 2: 16;
-            while (capacity <= slot)
-                capacity *= 2;
-            s_peer_t *peers = realloc (self->peers, (size_t) capacity * sizeof *peers);
-            if (!peers) {
-                mf_sched_worker_remove (self->sched, slot);
-                mf_error ("out of memory registering a worker");
-                return;
-            }
-            memset (peers + self->peer_capacity, 0,
-                    (size_t) (capacity - self->peer_capacity) * sizeof *peers);
-            self->peers = peers;
-            self->peer_capacity = capacity;
-        }
-        s_peer_t *peer = &self->peers [slot];
-        peer->used = true;
-        peer->link = link;
-        memcpy (peer->id, id, id_size);
-        peer->id_size = id_size;
-        peer->record = record;
-        self->records [record].info.connected = true;
+        record->info.connected = true;
         self->stats.workers_seen++;
-        mf_info ("worker %s joined (%u thread%s, %s kernel)",
-                 self->records [record].info.name, hello->threads,
-                 hello->threads == 1? "": "s", hello->kernel);
+        mf_info ("worker %s joined (%u thread%s, %s kernel)", record->info.name,
+                 hello->threads, hello->threads == 1? "": "s", hello->kernel);
     }
-    self->peers [slot].last_seen = mf_clock_ms ();
+    mf_peers_get (self->peers, slot)->last_seen = mf_clock_ms ();
     mf_welcome_t welcome = { (uint32_t) self->heartbeat, self->session };
     uint8_t buf [MF_SIZE_WELCOME];
     s_send (self, slot, buf, mf_proto_encode_welcome (buf, sizeof buf, &welcome));
 }
 
-//  A tile is done with these values (floats): into the image, to the caller.
+//  A tile is done with these values (rows stride floats apart): into the
+//  image, to the caller. worker: the uid whose result it is alone, or 0.
 static void
-s_finish (mf_engine_t *self, uint32_t job, const mf_rect_t *rect, const float *mu,
-          int slot)
+s_finish (mf_engine_t *self, uint32_t job, uint32_t tile, const mf_rect_t *rect,
+          const float *mu, size_t stride, uint64_t worker)
 {
-    const mf_job_spec_t *spec = mf_sched_job_spec (self->sched, job);
     float *image = mf_sched_job_user (self->sched, job);
     const float *tile_mu = mu;
-    size_t stride = rect->w;
     if (image) {
-        stride = spec->view.pixel_w;
-        float *dst = image + (size_t) rect->y * stride + rect->x;
-        if (dst != mu)
-            for (uint32_t row = 0; row < rect->h; row++)
-                memcpy (dst + row * stride, mu + (size_t) row * rect->w, rect->w * sizeof *mu);
+        size_t width = mf_sched_job_spec (self->sched, job)->view.pixel_w;
+        float *dst = image + (size_t) rect->y * width + rect->x;
+        mf_rect_copy (dst, width, mu, stride, rect->w, rect->h);
         tile_mu = dst;
+        stride = width;
     }
     self->stats.tiles++;
     self->stats.pixels += (uint64_t) rect->w * rect->h;
     if (self->on_tile)
-        self->on_tile (self->on_tile_arg, job, rect, tile_mu, stride, slot);
-}
-
-//  The master computes a tile itself into self->truth. That holds this
-//  loop for the tile's time, so every worker first hears from us: it then
-//  has three heartbeat intervals before it would take us for gone.
-static void
-s_compute (mf_engine_t *self, uint32_t job, uint32_t tile, mf_rect_t *rect)
-{
-    uint8_t beat [MF_SIZE_EMPTY];
-    size_t size = mf_proto_encode_empty (beat, sizeof beat, MF_MSG_HEARTBEAT);
-    for (int slot = 0; slot < self->peer_capacity; slot++)
-        if (self->peers [slot].used)
-            s_send (self, slot, beat, size);
-    mf_task_t task;
-    task.map = *mf_sched_job_mapping (self->sched, job);
-    task.maxiter = mf_sched_job_spec (self->sched, job)->maxiter;
-    task.rect = mf_tiles_rect (mf_sched_job_tiles (self->sched, job), tile);
-    mf_kernel_best ()->fn (&task, self->truth, NULL);
-    *rect = task.rect;
-    self->stats.local++;
-}
-
-static s_opinion_t *
-s_opinion (mf_engine_t *self, uint32_t job, uint32_t tile)
-{
-    for (size_t index = 0; index < self->opinion_count; index++)
-        if (self->opinions [index].job == job && self->opinions [index].tile == tile)
-            return &self->opinions [index];
-    return NULL;
+        self->on_tile (self->on_tile_arg, job, tile, rect, tile_mu, stride, worker);
 }
 
 static void
-s_drop_opinion (mf_engine_t *self, s_opinion_t *opinion)
+s_on_settled (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const float *mu)
 {
-    free (opinion->mu);
-    *opinion = self->opinions [--self->opinion_count];
-}
-
-static int
-s_keep_opinion (mf_engine_t *self, uint32_t job, uint32_t tile, int ident,
-                const float *mu, size_t pixels)
-{
-    if (self->opinion_count == self->opinion_capacity) {
-        size_t capacity = self->opinion_capacity? self->opinion_capacity * 2: 16;
-        s_opinion_t *opinions = realloc (self->opinions, capacity * sizeof *opinions);
-        if (!opinions)
-            return -1;
-        self->opinions = opinions;
-        self->opinion_capacity = capacity;
-    }
-    float *copy = malloc (pixels * sizeof *copy);
-    if (!copy)
-        return -1;
-    memcpy (copy, mu, pixels * sizeof *copy);
-    self->opinions [self->opinion_count++] = (s_opinion_t) {
-        job, tile, ident, mf_clock_ms (), copy
-    };
-    return 0;
-}
-
-static void
-s_remember_done (s_record_t *record, uint32_t job, uint32_t tile)
-{
-    if (record->done_count == record->done_capacity) {
-        size_t capacity = record->done_capacity? record->done_capacity * 2: 64;
-        s_tile_ref_t *done = realloc (record->done, capacity * sizeof *done);
-        if (!done)
-            return;         //  only quarantine needs it; the render goes on
-        record->done = done;
-        record->done_capacity = capacity;
-    }
-    record->done [record->done_count++] = (s_tile_ref_t) { job, tile };
-}
-
-//  A worker returned wrong results: evict it for good and compute again
-//  every tile that only it computed.
-static void
-s_quarantine (mf_engine_t *self, int ident, uint32_t job, uint32_t tile)
-{
-    s_record_t *record = &self->records [ident];
-    if (record->info.quarantined)
-        return;
-    record->info.quarantined = true;
-    record->info.connected = false;
-    self->stats.quarantined++;
-    for (int slot = 0; slot < self->peer_capacity; slot++)
-        if (self->peers [slot].used && self->peers [slot].record == (size_t) ident) {
-            mf_sched_worker_remove (self->sched, slot);
-            s_ban (self, self->peers [slot].link, self->peers [slot].id,
-                   self->peers [slot].id_size);
-            self->peers [slot].used = false;
-        }
-    uint64_t withdrawn = 0;
-    for (size_t index = 0; index < record->done_count; index++) {
-        s_tile_ref_t *ref = &record->done [index];
-        if (mf_sched_reopen (self->sched, ref->job, ref->tile) == 0) {
-            withdrawn++;
-            if (self->on_withdrawn)
-                self->on_withdrawn (self->event_arg, ref->job, ref->tile);
-        }
-    }
-    record->done_count = 0;
-    for (size_t index = 0; index < self->opinion_count; )
-        if (self->opinions [index].ident == ident) {
-            mf_sched_reopen (self->sched, self->opinions [index].job, self->opinions [index].tile);
-            s_drop_opinion (self, &self->opinions [index]);
-        }
-        else
-            index++;
-    self->stats.withdrawn += withdrawn;
-    mf_warn ("worker %s returned wrong values for tile %u of job %u; quarantined, "
-             "%llu of its tiles are computed again", record->info.name, tile, job,
-             (unsigned long long) withdrawn);
-}
-
-//  The second opinion on a tile (or, with slot -1, the master's own when no
-//  other worker could give one): settle the tile and quarantine whoever
-//  disagrees with the master's computation.
-static void
-s_settle (mf_engine_t *self, uint32_t job, uint32_t tile, const mf_rect_t *rect,
-          const float *second, int slot)
-{
-    size_t pixels = (size_t) rect->w * rect->h;
-    s_opinion_t *first = s_opinion (self, job, tile);
-    int first_ident = first? first->ident: -1;
-    bool first_right = first && memcmp (first->mu, second, pixels * sizeof (float)) == 0;
-    const float *final = second;
-    int second_ident = slot >= 0? (int) self->peers [slot].record: -1;
-    bool second_wrong = false;
-    if (first_right)
-        self->stats.verified++;
-    else {
-        self->stats.mismatches++;
-        mf_rect_t check;
-        if (slot >= 0) {
-            s_compute (self, job, tile, &check);
-            second_wrong = memcmp (self->truth, second, pixels * sizeof (float)) != 0;
-            first_right = first && memcmp (first->mu, self->truth, pixels * sizeof (float)) == 0;
-        }
-        final = slot >= 0? self->truth: second;
-    }
-    if (first)
-        s_drop_opinion (self, first);
-    mf_sched_settle (self->sched, job, tile);
     //  Two opinions, or the master's own: no single worker owns the result.
-    s_finish (self, job, rect, final, -1);
-    if (!first_right && first_ident >= 0)
-        s_quarantine (self, first_ident, job, tile);
-    if (second_wrong && second_ident >= 0)
-        s_quarantine (self, second_ident, job, tile);
+    s_finish ((mf_engine_t *) arg, job, tile, rect, mu, rect->w, 0);
+}
+
+//  A worker returned wrong values: evicted for good, its connections
+//  ignored from now on (it is not told: it may not even know it is
+//  wrong, and each of its messages would draw a REGISTER forever).
+static void
+s_on_quarantine (void *arg, uint64_t uid, uint32_t job, uint32_t tile, uint64_t withdrawn)
+{
+    mf_engine_t *self = arg;
+    size_t index = mf_peers_find_record (self->peers, uid);
+    mf_peer_record_t *record = mf_peers_record (self->peers, index);
+    if (record) {
+        record->info.quarantined = true;
+        record->info.connected = false;
+    }
+    for (int slot = 0; slot < mf_peers_slots (self->peers); slot++) {
+        mf_peer_t *peer = mf_peers_get (self->peers, slot);
+        if (peer && peer->record == index) {
+            mf_sched_worker_remove (self->sched, slot);
+            mf_peers_ban (self->peers, peer->link, peer->id, peer->id_size);
+            mf_peers_drop (self->peers, slot);
+        }
+    }
+    mf_warn ("worker %s returned wrong values for tile %u of job %u; quarantined, "
+             "%llu of its tiles are computed again",
+             record? record->info.name: "(unknown)", tile, job, (unsigned long long) withdrawn);
+}
+
+static void
+s_on_withdrawn (void *arg, uint32_t job, uint32_t tile)
+{
+    mf_engine_t *self = arg;
+    if (self->on_withdrawn)
+        self->on_withdrawn (self->event_arg, job, tile);
 }
 
 //  Handles a RESULT; returns the verdict on it.
 static mf_verdict_t
 s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
 {
-    const char *who = self->records [self->peers [slot].record].info.name;
+    mf_peer_record_t *record = s_record (self, slot);
+    const char *who = record->info.name;
     uint32_t maxiter = 0;
     mf_verdict_t verdict = mf_sched_check (self->sched, slot, result->job, result->tile,
                                            result->lease, &result->rect, &maxiter);
@@ -629,67 +633,50 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
         case MF_VERDICT_ACCEPT:
             break;
     }
-    size_t pixels = (size_t) result->rect.w * result->rect.h;
+    const mf_rect_t *rect = &result->rect;
+    size_t pixels = (size_t) rect->w * rect->h;
     if (mf_proto_check_mu (result->mu, pixels, maxiter)) {
         s_reject (self, who, "mu values that cannot occur");
         mf_sched_revoke (self->sched, slot, result->lease);
         return verdict;
     }
-    //  Decode straight into the image when the tile is done at once.
+    int64_t now = mf_clock_ms ();
     mf_accepted_t accepted = mf_sched_accept (self->sched, slot, result->job, result->tile,
-                                              result->lease);
-    s_record_t *record = &self->records [self->peers [slot].record];
+                                              result->lease, now, result->iterations);
     record->info.tiles++;
     record->info.pixels += pixels;
     self->stats.iterations += result->iterations;
-    const mf_job_spec_t *spec = mf_sched_job_spec (self->sched, result->job);
+    uint64_t uid = record->uid;
     float *image = mf_sched_job_user (self->sched, result->job);
     if (accepted == MF_ACCEPTED_DONE && image) {
-        size_t stride = spec->view.pixel_w;
-        float *dst = image + (size_t) result->rect.y * stride + result->rect.x;
-        for (uint32_t row = 0; row < result->rect.h; row++)
-            mf_le_get_f32s (dst + row * stride, result->mu + (size_t) row * result->rect.w * 4,
-                             result->rect.w);
-        s_remember_done (record, result->job, result->tile);
-        s_finish (self, result->job, &result->rect, dst, slot);
+        //  Decoded straight into the image: the tile is done at once.
+        size_t width = mf_sched_job_spec (self->sched, result->job)->view.pixel_w;
+        float *dst = image + (size_t) rect->y * width + rect->x;
+        for (uint32_t row = 0; row < rect->h; row++)
+            mf_le_get_f32s (dst + row * width, result->mu + (size_t) row * rect->w * 4, rect->w);
+        mf_verify_owned (self->verify, result->job, result->tile, uid);
+        s_finish (self, result->job, result->tile, rect, dst, width, uid);
         return verdict;
     }
     mf_le_get_f32s (self->scratch, result->mu, pixels);
     if (accepted == MF_ACCEPTED_DONE) {
-        s_remember_done (record, result->job, result->tile);
-        s_finish (self, result->job, &result->rect, self->scratch, slot);
+        mf_verify_owned (self->verify, result->job, result->tile, uid);
+        s_finish (self, result->job, result->tile, rect, self->scratch, rect->w, uid);
     }
     else
     if (accepted == MF_ACCEPTED_FIRST) {
-        if (s_keep_opinion (self, result->job, result->tile, (int) self->peers [slot].record,
-                            self->scratch, pixels)) {
+        if (mf_verify_first (self->verify, result->job, result->tile, uid, self->scratch,
+                             pixels, now)) {
             //  Cannot keep it: take it as the answer rather than lose it.
             mf_error ("out of memory keeping a result for verification");
             mf_sched_settle (self->sched, result->job, result->tile);
-            s_finish (self, result->job, &result->rect, self->scratch, slot);
+            mf_verify_owned (self->verify, result->job, result->tile, uid);
+            s_finish (self, result->job, result->tile, rect, self->scratch, rect->w, uid);
         }
     }
     else
-        s_settle (self, result->job, result->tile, &result->rect, self->scratch, slot);
+        mf_verify_second (self->verify, result->job, result->tile, uid, rect, self->scratch);
     return verdict;
-}
-
-//  Tiles waiting for a second opinion that no other worker can give: the
-//  master gives it, after one heartbeat interval of grace for a worker to
-//  come.
-static void
-s_verify_locally (mf_engine_t *self)
-{
-    uint32_t job, tile;
-    //  One a poll: messages and heartbeats are handled between them.
-    if (mf_sched_unverifiable (self->sched, &job, &tile) == 0) {
-        s_opinion_t *first = s_opinion (self, job, tile);
-        if (first && mf_clock_ms () - first->stored_at < self->heartbeat)
-            return;
-        mf_rect_t rect;
-        s_compute (self, job, tile, &rect);
-        s_settle (self, job, tile, &rect, self->truth, -1);
-    }
 }
 
 static void
@@ -697,11 +684,10 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
 {
     const uint8_t *id_data = zmq_msg_data (id);
     size_t id_size = zmq_msg_size (id);
-    int slot = s_find_peer (self, link, id_data, id_size);
-    if (slot < 0 && s_is_banned (self, link, id_data, id_size))
+    int slot = mf_peers_find (self->peers, link, id_data, id_size);
+    if (slot < 0 && mf_peers_banned (self->peers, link, id_data, id_size))
         return;
-    const char *who = slot >= 0? self->records [self->peers [slot].record].info.name
-                               : "an unregistered peer";
+    const char *who = slot >= 0? s_record (self, slot)->info.name: "an unregistered peer";
     mf_msg_t msg;
     mf_proto_error_t why;
     if (mf_proto_decode (zmq_msg_data (body), zmq_msg_size (body), &msg, &why)) {
@@ -711,9 +697,26 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
         return;
     }
     if (slot >= 0)
-        self->peers [slot].last_seen = mf_clock_ms ();
+        mf_peers_get (self->peers, slot)->last_seen = mf_clock_ms ();
     if (msg.type == MF_MSG_HELLO) {
         s_on_hello (self, slot, link, id_data, id_size, &msg.u.hello);
+        //  A connection of a watched listener that registered is a worker:
+        //  never closed to make room. ZMQ_SRCFD says which it is (on the
+        //  message's own frame: the routing id's may not carry it).
+        s_link_t *watched = &self->links [link];
+        if (watched->monitor && mf_peers_find (self->peers, link, id_data, id_size) >= 0) {
+            int fd = zmq_msg_get (body, ZMQ_SRCFD);
+            if (fd >= 0)
+                mf_peers_conn_hello (self->peers, fd);
+            else
+            if (!watched->blind) {
+                //  A libzmq that no longer says (ZMQ_SRCFD is deprecated):
+                //  we could close workers as idle. Stop closing anything.
+                mf_warn ("cannot tell which connection a worker is on; the listener's "
+                         "connections are no longer capped");
+                watched->blind = true;
+            }
+        }
         return;
     }
     if (slot < 0) {
@@ -738,9 +741,10 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
             break;
         case MF_MSG_RESULT:
             //  A result gives back the credit its tile took, whatever
-            //  becomes of it, unless the tile was never this worker's.
+            //  becomes of it, unless the tile was never this worker's
+            //  (or the result had its worker quarantined).
             if (s_on_result (self, slot, &msg.u.result) != MF_VERDICT_FOREIGN
-            &&  self->peers [slot].used)
+            &&  mf_peers_get (self->peers, slot))
                 mf_sched_worker_credit (self->sched, slot, 1);
             break;
         case MF_MSG_HEARTBEAT:
@@ -757,7 +761,7 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
 static void
 s_drain (mf_engine_t *self, int link)
 {
-    void *socket = zsock_resolve (self->links [link]);
+    void *socket = zsock_resolve (self->links [link].socket);
     for (int count = 0; count < DRAIN_MAX; count++) {
         zmq_msg_t id, body;
         zmq_msg_init (&id);
@@ -794,17 +798,29 @@ s_dispatch (mf_engine_t *self)
         mf_tile_msg_t tile = { assign.job, assign.tile, assign.lease, assign.task };
         uint8_t buf [MF_SIZE_TILE];
         size_t size = mf_proto_encode_tile (buf, sizeof buf, &tile);
-        if (s_send (self, assign.worker, buf, size)) {
-            int error = zmq_errno ();
-            mf_sched_revoke (self->sched, assign.worker, assign.lease);
-            if (error == EHOSTUNREACH)
-                s_evict (self, assign.worker, "is unreachable", true);
-            else    //  EAGAIN: its queue is full; the tile goes out later
-                mf_sched_worker_credit (self->sched, assign.worker, 1);
-            break;
-        }
-        if (self->on_leased)
+        //  A failed send evicted the worker; its leases, this one too, are void.
+        if (s_send (self, assign.worker, buf, size) == 0 && self->on_leased)
             self->on_leased (self->event_arg, assign.job, assign.tile);
+    }
+}
+
+//  Workers that took tiles and return nothing for them, while others do,
+//  lose those tiles and their credit; one that never returned anything is
+//  evicted as a dead one is.
+static void
+s_expire (mf_engine_t *self, int64_t now)
+{
+    int slots [EXPIRE_MAX];
+    uint32_t taken [EXPIRE_MAX];
+    size_t count = mf_sched_expire (self->sched, now, slots, taken, EXPIRE_MAX);
+    for (size_t index = 0; index < count; index++) {
+        mf_peer_record_t *record = s_record (self, slots [index]);
+        record->expired++;
+        mf_warn ("worker %s returned nothing for %u tile%s past their deadline while others "
+                 "did; they are handed out again, and it gets no more until it answers",
+                 record->info.name, taken [index], taken [index] == 1? "": "s");
+        if (mf_sched_worker_results (self->sched, slots [index]) == 0)
+            s_evict (self, slots [index], "never returned anything", true);
     }
 }
 
@@ -813,9 +829,9 @@ s_keepalive (mf_engine_t *self, int64_t now)
 {
     uint8_t buf [MF_SIZE_EMPTY];
     size_t size = mf_proto_encode_empty (buf, sizeof buf, MF_MSG_HEARTBEAT);
-    for (int slot = 0; slot < self->peer_capacity; slot++) {
-        s_peer_t *peer = &self->peers [slot];
-        if (!peer->used)
+    for (int slot = 0; slot < mf_peers_slots (self->peers); slot++) {
+        mf_peer_t *peer = mf_peers_get (self->peers, slot);
+        if (!peer)
             continue;
         if (now - peer->last_seen > (int64_t) MF_ENGINE_LIVENESS * self->heartbeat)
             s_evict (self, slot, "fell silent", true);
@@ -829,10 +845,18 @@ int
 mf_engine_poll (mf_engine_t *self, int timeout, void *extra)
 {
     s_dispatch (self);
-    zmq_pollitem_t items [MAX_LINKS + 1];
+    zmq_pollitem_t items [2 * MAX_LINKS + 2];
     int count = 0;
-    for (int link = 0; link < self->link_count; link++)
-        items [count++] = (zmq_pollitem_t) { zsock_resolve (self->links [link]), 0, ZMQ_POLLIN, 0 };
+    for (int link = 0; link < self->link_count; link++) {
+        items [count++] = (zmq_pollitem_t) {
+            zsock_resolve (self->links [link].socket), 0, ZMQ_POLLIN, 0
+        };
+        if (self->links [link].monitor)
+            items [count++] = (zmq_pollitem_t) {
+                zsock_resolve (self->links [link].monitor), 0, ZMQ_POLLIN, 0
+            };
+    }
+    items [count++] = (zmq_pollitem_t) { NULL, mf_verify_fd (self->verify), ZMQ_POLLIN, 0 };
     if (extra)
         items [count++] = (zmq_pollitem_t) { zsock_resolve (extra), 0, ZMQ_POLLIN, 0 };
     //  Wake for heartbeats at least twice an interval; a negative timeout
@@ -841,29 +865,46 @@ mf_engine_poll (mf_engine_t *self, int timeout, void *extra)
     int rc = zmq_poll (items, count, wait);
     if (rc < 0 && zmq_errno () == EINTR)
         return -1;
-    for (int link = 0; link < self->link_count; link++)
-        if (items [link].revents & ZMQ_POLLIN)
+    //  Messages before events: a HELLO that has arrived protects its
+    //  connection from being closed to make room.
+    for (int link = 0, item = 0; link < self->link_count; link++) {
+        if (items [item++].revents & ZMQ_POLLIN)
             s_drain (self, link);
-    s_keepalive (self, mf_clock_ms ());
-    s_verify_locally (self);
+        if (self->links [link].monitor)
+            item++;
+    }
+    for (int link = 0; link < self->link_count; link++)
+        if (self->links [link].monitor)
+            s_drain_events (self, link);
+    int64_t now = mf_clock_ms ();
+    mf_verify_poll (self->verify, now, self->heartbeat);
+    s_expire (self, now);
+    s_keepalive (self, now);
+    s_close_idle (self, now);
     s_dispatch (self);
     return extra && (items [count - 1].revents & ZMQ_POLLIN)? 1: 0;
 }
 
 uint32_t
-mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *mu)
+mf_engine_submit_grid (mf_engine_t *self, const mf_job_spec_t *spec, mf_tiles_t **tiles_p,
+                       float *mu)
 {
     //  A bigger tile's results could never come in (ZMQ_MAXMSGSIZE).
     assert (spec->tile_edge <= self->max_tile_edge);
-    return mf_sched_job_add (self->sched, spec, mu);
+    return mf_sched_job_add_grid (self->sched, spec, tiles_p, mu);
 }
 
-uint64_t
-mf_engine_worker_uid (mf_engine_t *self, int slot)
+uint32_t
+mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *mu)
 {
-    if (slot < 0 || slot >= self->peer_capacity)
-        return 0;
-    return self->records [self->peers [slot].record].uid;
+    mf_tiles_t *tiles = mf_tiles_new (spec->view.pixel_w, spec->view.pixel_h, spec->tile_edge);
+    return mf_engine_submit_grid (self, spec, &tiles, mu);
+}
+
+const mf_tiles_t *
+mf_engine_job_tiles (mf_engine_t *self, uint32_t job)
+{
+    return mf_sched_job_tiles (self->sched, job);
 }
 
 int
@@ -872,17 +913,14 @@ mf_engine_preset (mf_engine_t *self, uint32_t job, uint32_t tile, const uint8_t 
 {
     if (mf_sched_tile_preset (self->sched, job, tile))
         return -1;
-    if (owner) {
-        size_t record = s_record_of (self, owner);
-        if (record != SIZE_MAX)
-            s_remember_done (&self->records [record], job, tile);
-    }
+    if (owner)
+        mf_verify_owned (self->verify, job, tile, owner);
     float *image = mf_sched_job_user (self->sched, job);
     if (image && mu) {
-        size_t stride = mf_sched_job_spec (self->sched, job)->view.pixel_w;
+        size_t width = mf_sched_job_spec (self->sched, job)->view.pixel_w;
         mf_rect_t r = mf_tiles_rect (mf_sched_job_tiles (self->sched, job), tile);
         for (uint32_t row = 0; row < r.h; row++)
-            mf_le_get_f32s (image + (size_t) (r.y + row) * stride + r.x,
+            mf_le_get_f32s (image + (size_t) (r.y + row) * width + r.x,
                              mu + (size_t) row * r.w * 4, r.w);
     }
     return 0;
@@ -895,24 +933,12 @@ mf_engine_cancel (mf_engine_t *self, uint32_t job)
         return -1;
     uint8_t buf [MF_SIZE_CANCEL];
     size_t size = mf_proto_encode_cancel (buf, sizeof buf, job);
-    for (int slot = 0; slot < self->peer_capacity; slot++)
-        if (self->peers [slot].used && mf_sched_worker_holds (self->sched, slot, job))
+    for (int slot = 0; slot < mf_peers_slots (self->peers); slot++)
+        if (mf_peers_get (self->peers, slot) && mf_sched_worker_holds (self->sched, slot, job))
             s_send (self, slot, buf, size);
     //  What was kept about the job's tiles goes with it: a long viewer
     //  session cancels thousands of jobs.
-    for (size_t index = 0; index < self->opinion_count; )
-        if (self->opinions [index].job == job)
-            s_drop_opinion (self, &self->opinions [index]);
-        else
-            index++;
-    for (size_t index = 0; index < self->record_count; index++) {
-        s_record_t *record = &self->records [index];
-        size_t kept = 0;
-        for (size_t k = 0; k < record->done_count; k++)
-            if (record->done [k].job != job)
-                record->done [kept++] = record->done [k];
-        record->done_count = kept;
-    }
+    mf_verify_forget_job (self->verify, job);
     return mf_sched_job_remove (self->sched, job);
 }
 
@@ -933,22 +959,27 @@ mf_engine_stats (mf_engine_t *self, mf_engine_stats_t *out)
 {
     mf_sched_counters_t counters;
     mf_sched_counters (self->sched, &counters);
+    mf_verify_counters_t verify;
+    mf_verify_counters (self->verify, &verify);
     *out = self->stats;
     out->assigned = counters.assigned;
     out->reissued = counters.reissued;
     out->backups = counters.backups;
-    out->workers = 0;
-    for (int slot = 0; slot < self->peer_capacity; slot++)
-        out->workers += self->peers [slot].used;
+    out->overdue = counters.overdue;
+    out->expired = counters.expired;
+    out->verified = verify.verified;
+    out->mismatches = verify.mismatches;
+    out->local = verify.local;
+    out->quarantined = verify.quarantined;
+    out->withdrawn = verify.withdrawn;
+    out->workers = (uint32_t) mf_peers_count (self->peers, -1);
 }
 
-size_t
-mf_engine_workers (mf_engine_t *self, mf_worker_info_t *out, size_t max)
+const mf_worker_info_t *
+mf_engine_worker (mf_engine_t *self, size_t index)
 {
-    size_t count = self->record_count < max? self->record_count: max;
-    for (size_t index = 0; index < count; index++)
-        out [index] = self->records [index].info;
-    return count;
+    mf_peer_record_t *record = mf_peers_record (self->peers, index);
+    return record? &record->info: NULL;
 }
 
 int
@@ -961,7 +992,7 @@ mf_engine_endpoint (mf_engine_t *self, char *buf, size_t size)
     if (self->link_count == 0 || size == 0)
         return -1;
     size_t len = size;
-    if (zmq_getsockopt (zsock_resolve (self->links [self->link_count - 1]),
+    if (zmq_getsockopt (zsock_resolve (self->links [self->link_count - 1].socket),
                         ZMQ_LAST_ENDPOINT, buf, &len))
         return -1;
     buf [size - 1] = 0;

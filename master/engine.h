@@ -1,18 +1,22 @@
 /*  mf_engine: the master's engine, shared by the headless export and the
-    live viewer. It owns the ROUTER sockets workers connect to, knows each
-    worker (liveness, credit, leases through mf_sched), checks every
-    message before use, and assembles accepted tiles into the jobs'
-    buffers.
+    live viewer. It owns the ROUTER sockets workers connect to, checks
+    every message before use, hands out tiles (dispatch), keeps liveness
+    both ways, and assembles accepted tiles into the jobs' buffers. Who
+    computes what is mf_sched's; who is connected is mf_peers'; second
+    opinions and quarantine are mf_verify's.
 
     The engine is single-threaded: every call comes from the thread that
     created it. A caller drives it by calling mf_engine_poll in a loop;
     the viewer runs that loop on its own thread and passes its command
-    pipe as the extra socket, so one poll waits on both.
+    pipe as the extra socket, so one poll waits on both. The master's own
+    computation of a disputed tile runs on mf_verify's thread, never in
+    the poll: heartbeats go on meanwhile.
 */
 #ifndef MF_ENGINE_H
 #define MF_ENGINE_H
 
 #include "auth.h"
+#include "peers.h"
 #include "sched.h"
 
 #include <stdbool.h>
@@ -21,7 +25,7 @@
 
 #define MF_ENGINE_HEARTBEAT 1000        //  msecs, default interval both ways
 #define MF_ENGINE_LIVENESS 3            //  silent intervals before a worker is evicted
-#define MF_ENGINE_NAME_LEN 80           //  bytes of a worker's display name
+#define MF_ENGINE_NAME_LEN MF_PEERS_NAME_LEN    //  bytes of a worker's display name
 
 typedef struct _mf_engine_t mf_engine_t;
 
@@ -35,15 +39,19 @@ typedef struct {
                                         //  caller's, alive until the engine is destroyed
     uint32_t max_tile_edge;             //  largest tile edge of any job (0: the largest
                                         //  allowed); bigger messages never get in
+    uint32_t max_connections;           //  connections a tcp:// listen_endpoint without
+                                        //  auth holds at once (0: what RLIMIT_NOFILE
+                                        //  leaves, at most 4096)
 } mf_engine_opts_t;
 
 //  Called for every tile done (accepted, or verified), on the engine's
-//  thread. mu points at the tile's first pixel; rows are stride floats
-//  apart. worker is the slot of the worker whose result it is alone, or -1
-//  when it is no one worker's (two agreeing opinions, or the master's own
+//  thread. tile is its id in the job's grid (mf_engine_job_tiles), rect
+//  its place; mu points at its first pixel, rows stride floats apart.
+//  worker is the uid of the worker whose result it is alone, or 0 when
+//  it is no single worker's (two agreeing opinions, or the master's own
 //  computation).
-typedef void (mf_engine_tile_fn) (void *arg, uint32_t job, const mf_rect_t *rect,
-                                  const float *mu, size_t stride, int worker);
+typedef void (mf_engine_tile_fn) (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect,
+                                  const float *mu, size_t stride, uint64_t worker);
 
 //  Called when a tile is handed out, and when a done tile's result is
 //  withdrawn (its worker was found faulty and it is computed again).
@@ -55,11 +63,17 @@ typedef struct {
     uint64_t tiles;                     //  results accepted
     uint64_t assigned;                  //  leases handed out
     uint64_t reissued;                  //  tiles handed out again after a lost lease
-    uint64_t backups;                   //  backup leases near the end of a job
+    uint64_t backups;                   //  backup leases: overdue tiles, and near the end
+    uint64_t overdue;                   //  backup leases on tiles whose lease was overdue
+    uint64_t expired;                   //  leases taken back from workers that returned
+                                        //  nothing for them
     uint64_t duplicates;                //  results for tiles already done
     uint64_t late;                      //  results of void leases
     uint64_t rejected;                  //  malformed, foreign or impossible messages
-    uint64_t evicted;                   //  workers declared dead: silent, or unreachable
+    uint64_t evicted;                   //  workers declared dead: silent, unreachable,
+                                        //  or returning nothing at all
+    uint64_t dropped;                   //  connections closed unregistered: beyond the
+                                        //  listener's cap, or idle without HELLO
     uint64_t pixels;                    //  pixels accepted
     uint64_t iterations;                //  iterations reported with accepted tiles
     uint64_t verified;                  //  tiles settled by two agreeing opinions
@@ -69,21 +83,12 @@ typedef struct {
     uint64_t withdrawn;                 //  done tiles computed again after a quarantine
 } mf_engine_stats_t;
 
-typedef struct {
-    char name [MF_ENGINE_NAME_LEN];     //  host:pid as the worker reported it
-    char kernel [24];                   //  its kernel variant
-    uint32_t threads;                   //  its compute threads
-    bool connected;                     //  still connected
-    bool quarantined;                   //  caught returning wrong results
-    uint64_t tiles;                     //  results accepted from it
-    uint64_t pixels;                    //  pixels accepted from it
-} mf_worker_info_t;
-
 //  Binds the endpoints. Returns NULL with the reason in err, naming the
 //  endpoint that could not be bound.
 mf_engine_t *mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen);
 
-//  Closes the sockets; safe twice, nulls the pointer.
+//  Stops the verification thread, closes the sockets; safe twice, nulls
+//  the pointer.
 void mf_engine_destroy (mf_engine_t **self_p);
 
 //  Sets the function called for every tile done (or NULL).
@@ -101,6 +106,17 @@ void mf_engine_on_events (mf_engine_t *self, mf_engine_event_fn *leased,
 //  when out of memory.
 uint32_t mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *mu);
 
+//  The same on a grid the caller made for the job (mf_tiles_new of the
+//  spec's size and tile edge, e.g. to replay a checkpoint before the
+//  engine existed); the engine takes it (*tiles_p is nulled, even on
+//  failure). Returns the job id, or 0 when out of memory.
+uint32_t mf_engine_submit_grid (mf_engine_t *self, const mf_job_spec_t *spec,
+                                mf_tiles_t **tiles_p, float *mu);
+
+//  The job's tile grid, the one every tile id refers to (the engine's,
+//  valid until the job is released or cancelled), or NULL if no such job.
+const mf_tiles_t *mf_engine_job_tiles (mf_engine_t *self, uint32_t job);
+
 //  Marks a tile of a job done with the given mu (little-endian floats, as
 //  on the wire; NULL when the job's image already holds them), e.g. from
 //  a checkpoint; call before the next poll. owner is the uid of the
@@ -109,9 +125,6 @@ uint32_t mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *
 //  there is no such pending tile.
 int mf_engine_preset (mf_engine_t *self, uint32_t job, uint32_t tile, const uint8_t *mu,
                       uint64_t owner);
-
-//  The uid of the worker at a slot (as the tile function gets it), or 0.
-uint64_t mf_engine_worker_uid (mf_engine_t *self, int worker);
 
 //  Cancels a job: workers holding its tiles are told to drop them, and
 //  results still arriving for it are dropped. Returns 0 or -1 (no such job).
@@ -125,17 +138,18 @@ int mf_engine_release (mf_engine_t *self, uint32_t job);
 
 //  Waits up to timeout msecs (never more than half a heartbeat interval;
 //  a negative timeout waits that long) for messages, handles them, keeps
-//  heartbeats and liveness, and hands out tiles. A tile the master must
-//  verify itself is computed here, one a call. If extra (a zsock_t or raw
-//  socket) is not NULL it is polled too. Returns 1 if extra is readable,
-//  0 otherwise, -1 if interrupted by a signal.
+//  heartbeats and liveness, settles the tiles the master verified on its
+//  own thread, and hands out tiles. If extra (a zsock_t or raw socket) is
+//  not NULL it is polled too. Returns 1 if extra is readable, 0
+//  otherwise, -1 if interrupted by a signal.
 int mf_engine_poll (mf_engine_t *self, int timeout, void *extra);
 
 //  Counters and the number of workers now.
 void mf_engine_stats (mf_engine_t *self, mf_engine_stats_t *out);
 
-//  Every worker seen, connected or not, up to max. Returns how many.
-size_t mf_engine_workers (mf_engine_t *self, mf_worker_info_t *out, size_t max);
+//  The index-th worker seen, connected or not (from 0), or NULL past the
+//  last: loop until NULL. The engine's, valid until the next poll.
+const mf_worker_info_t *mf_engine_worker (mf_engine_t *self, size_t index);
 
 //  Writes into buf (size bytes) the endpoint the remote link really
 //  listens on: listen_endpoint, with the port the system chose where it

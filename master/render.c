@@ -69,11 +69,10 @@ typedef struct {
     const mf_options_t *opts;
     mf_journal_t *journal;              //  --checkpoint, or NULL
     float *mu;                          //  the image
-    mf_tiles_t *tiles;                  //  the job's grid (ids as in the engine)
+    mf_tiles_t *tiles;                  //  the job's grid until the engine takes it
     uint8_t *restored;                  //  tiles restored from the journal, by id
     uint64_t *owners;                   //  their owners (uid, 0: none), by id
     float *rows;                        //  one tile's rows, contiguous, for the journal
-    mf_engine_t *engine;                //  to name a tile's owner
     //  The outputs are open from the start, before any peer can connect:
     //  strangers who take every descriptor the master may have cannot
     //  keep a finished render from being written.
@@ -96,15 +95,12 @@ s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
 }
 
 static void
-s_on_tile (void *arg, uint32_t job, const mf_rect_t *rect, const float *mu,
-           size_t stride, int worker)
+s_on_tile (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const float *mu,
+           size_t stride, uint64_t worker)
 {
     s_render_t *self = arg;
-    for (uint32_t row = 0; row < rect->h; row++)
-        memcpy (self->rows + (size_t) row * rect->w, mu + row * stride, rect->w * sizeof *mu);
-    mf_journal_done (self->journal, mf_tiles_id_at (self->tiles, rect->x, rect->y),
-                     mf_engine_worker_uid (self->engine, worker), self->rows,
-                     (size_t) rect->w * rect->h);
+    mf_rect_copy (self->rows, rect->w, mu, stride, rect->w, rect->h);
+    mf_journal_done (self->journal, tile, worker, self->rows, (size_t) rect->w * rect->h);
 }
 
 static void
@@ -126,18 +122,23 @@ s_summary (mf_engine_t *engine, const mf_options_t *opts, double seconds)
 {
     mf_engine_stats_t stats;
     mf_engine_stats (engine, &stats);
-    mf_worker_info_t workers [64];
-    size_t count = mf_engine_workers (engine, workers, 64);
     char line [4096];
     int len = snprintf (line, sizeof line,
                         "%ux%u in %.2f s: %.3g Mpixel/s, %.3g Giter/s; tiles per worker:",
                         opts->view.pixel_w, opts->view.pixel_h, seconds,
                         (double) opts->view.pixel_w * opts->view.pixel_h / seconds / 1e6,
                         stats.iterations / seconds / 1e9);
-    for (size_t index = 0; index < count && len < (int) sizeof line - 100; index++)
+    const mf_worker_info_t *worker;
+    size_t index = 0;
+    for (; (worker = mf_engine_worker (engine, index)) && len < (int) sizeof line - 200; index++)
         len += snprintf (line + len, sizeof line - (size_t) len, "%s %s %llu",
-                         index? ",": "", workers [index].name,
-                         (unsigned long long) workers [index].tiles);
+                         index? ",": "", worker->name, (unsigned long long) worker->tiles);
+    size_t more = 0;
+    while (mf_engine_worker (engine, index + more))
+        more++;
+    if (more)
+        len += snprintf (line + len, sizeof line - (size_t) len, " and %zu more (--stats "
+                         "lists them all)", more);
     if (stats.reissued || stats.evicted || stats.rejected || stats.quarantined)
         snprintf (line + len, sizeof line - (size_t) len,
                   "; %llu reissued, %llu evicted, %llu rejected, %llu quarantined",
@@ -163,8 +164,9 @@ s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const char *status,
     fprintf (f, "  \"tiles_total\": %u,\n  \"restored\": %u,\n", total, restored);
     struct { const char *name; uint64_t value; } counters [] = {
         { "tiles", st.tiles }, { "assigned", st.assigned }, { "reissued", st.reissued },
-        { "backups", st.backups }, { "duplicates", st.duplicates }, { "late", st.late },
-        { "rejected", st.rejected }, { "evicted", st.evicted },
+        { "backups", st.backups }, { "overdue", st.overdue }, { "expired", st.expired },
+        { "duplicates", st.duplicates }, { "late", st.late },
+        { "rejected", st.rejected }, { "evicted", st.evicted }, { "dropped", st.dropped },
         { "workers_seen", st.workers_seen }, { "workers_connected", st.workers },
         { "verified", st.verified }, { "mismatches", st.mismatches }, { "local", st.local },
         { "quarantined", st.quarantined }, { "withdrawn", st.withdrawn },
@@ -173,20 +175,19 @@ s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const char *status,
     for (size_t index = 0; index < sizeof counters / sizeof counters [0]; index++)
         fprintf (f, "  \"%s\": %llu,\n", counters [index].name,
                  (unsigned long long) counters [index].value);
-    mf_worker_info_t workers [256];
-    size_t count = mf_engine_workers (engine, workers, 256);
+    const mf_worker_info_t *worker;
+    size_t count = 0;
     fprintf (f, "  \"workers\": [");
-    for (size_t index = 0; index < count; index++) {
+    for (size_t index = 0; (worker = mf_engine_worker (engine, index)); index++, count++) {
         //  Room for every byte escaped as \u00XX, and the quotes.
-        char name [6 * MF_ENGINE_NAME_LEN + 3], kernel [6 * sizeof workers [index].kernel + 3];
-        mf_json_string (workers [index].name, name, sizeof name);
-        mf_json_string (workers [index].kernel, kernel, sizeof kernel);
+        char name [6 * MF_ENGINE_NAME_LEN + 3], kernel [6 * sizeof worker->kernel + 3];
+        mf_json_string (worker->name, name, sizeof name);
+        mf_json_string (worker->kernel, kernel, sizeof kernel);
         fprintf (f, "%s\n    { \"name\": %s, \"kernel\": %s, \"threads\": %u, "
                  "\"tiles\": %llu, \"pixels\": %llu, \"quarantined\": %s }",
-                 index? ",": "", name, kernel, workers [index].threads,
-                 (unsigned long long) workers [index].tiles,
-                 (unsigned long long) workers [index].pixels,
-                 workers [index].quarantined? "true": "false");
+                 index? ",": "", name, kernel, worker->threads,
+                 (unsigned long long) worker->tiles, (unsigned long long) worker->pixels,
+                 worker->quarantined? "true": "false");
     }
     fprintf (f, "%s]\n}\n", count? "\n  ": "");
     if (mf_outfile_commit (out, err, sizeof err)) {
@@ -333,11 +334,12 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     int64_t start = mf_clock_us ();
     const char *status = "failed";
     if (rc == 0) {
-        render.engine = engine;
         mf_engine_on_tile (engine, render.journal? s_on_tile: NULL, &render);
         if (render.journal)
             mf_engine_on_events (engine, s_on_leased, s_on_withdrawn, &render);
-        job = mf_engine_submit (engine, &spec, render.mu);
+        //  The grid the journal was replayed on becomes the engine's: one
+        //  grid for every tile id.
+        job = mf_engine_submit_grid (engine, &spec, &render.tiles, render.mu);
         for (uint32_t tile = 0; job && tile < total; tile++)
             if (render.restored [tile]
             &&  mf_engine_preset (engine, job, tile, NULL, render.owners [tile]))

@@ -13,8 +13,9 @@
 
 typedef enum {
     TILE_PENDING = 0,               //  waiting to be handed out
-    TILE_LEASED,                    //  out with one or two workers
+    TILE_LEASED,                    //  out with one or more workers
     TILE_CHECKING,                  //  first of two opinions in, waiting for the second
+    TILE_ARBITRATING,               //  opinions differ (or none can come): the caller computes
     TILE_DONE                       //  result accepted
 } s_tile_state_t;
 
@@ -22,9 +23,8 @@ typedef struct {
     uint8_t state;                  //  s_tile_state_t
     uint8_t leases;                 //  live leases on this tile
     uint8_t queued;                 //  1 while on the job's requeue stack
-    uint8_t verify;                 //  1 if it needs two opinions
     uint8_t listed;                 //  1 while on the job's second-opinion list
-    int first_ident;                //  CHECKING: who gave the first opinion
+    int first_ident;                //  CHECKING, ARBITRATING: who gave the first opinion
 } s_tile_t;
 
 typedef struct _s_job_t {
@@ -48,7 +48,8 @@ typedef struct {
     uint32_t lease;                 //  lease id
     uint32_t job;                   //  job id
     uint32_t tile;                  //  tile id
-    int64_t issued;                 //  when it was handed out, caller's clock
+    int64_t issued;                 //  msecs, when it was handed out, caller's clock
+    uint64_t work;                  //  most iterations the tile can take: pixels x maxiter
 } s_lease_t;
 
 typedef struct {
@@ -58,6 +59,10 @@ typedef struct {
     s_lease_t *leases;              //  its live leases
     uint32_t lease_count;           //  entries in leases
     uint32_t lease_capacity;        //  size of leases
+    uint64_t results;               //  results accepted from it
+    int64_t last_result;            //  msecs, when the last one came (INT64_MIN: never)
+    double busy_ms;                 //  decayed sum of hand-out-to-result times, msecs
+    double iterations;              //  decayed sum of the iterations of those results
 } s_worker_t;
 
 struct _mf_sched_t {
@@ -67,13 +72,52 @@ struct _mf_sched_t {
     s_worker_t *workers;            //  by slot
     int worker_capacity;            //  size of workers
     int round_robin;                //  next slot to consider first
+    mf_sched_deadlines_t deadlines; //  how long leases last
+    uint64_t key [2];               //  the verification secret, as two words
+    int64_t last_result;            //  msecs, the farm's last accepted result (INT64_MIN: none)
     mf_sched_counters_t counters;
+};
+
+//  A measurement's weight after each newer one: recent results count most,
+//  so the estimate follows a farm whose speed changes (another view).
+#define RATE_DECAY 0.9
+
+const mf_sched_deadlines_t MF_SCHED_DEADLINES_DEFAULT = {
+    .floor_ms = 3000, .factor = 8, .unmeasured_ns = 50.0
 };
 
 mf_sched_t *
 mf_sched_new (void)
 {
-    return calloc (1, sizeof (mf_sched_t));
+    mf_sched_t *self = calloc (1, sizeof (mf_sched_t));
+    if (self) {
+        self->deadlines = MF_SCHED_DEADLINES_DEFAULT;
+        self->last_result = INT64_MIN;
+    }
+    return self;
+}
+
+void
+mf_sched_set_deadlines (mf_sched_t *self, const mf_sched_deadlines_t *deadlines)
+{
+    assert (deadlines->factor > 0 && deadlines->unmeasured_ns > 0 && deadlines->floor_ms >= 0);
+    self->deadlines = *deadlines;
+}
+
+static uint64_t
+s_le64 (const uint8_t *bytes)
+{
+    uint64_t value = 0;
+    for (int index = 7; index >= 0; index--)
+        value = value << 8 | bytes [index];
+    return value;
+}
+
+void
+mf_sched_set_secret (mf_sched_t *self, const uint8_t *secret)
+{
+    self->key [0] = s_le64 (secret);
+    self->key [1] = s_le64 (secret + 8);
 }
 
 static void
@@ -122,17 +166,26 @@ s_worker (mf_sched_t *self, int slot)
 }
 
 uint32_t
-mf_sched_job_add (mf_sched_t *self, const mf_job_spec_t *spec, void *user)
+mf_sched_job_add_grid (mf_sched_t *self, const mf_job_spec_t *spec, mf_tiles_t **tiles_p,
+                       void *user)
 {
+    assert (tiles_p);
+    mf_tiles_t *tiles = *tiles_p;
+    *tiles_p = NULL;
     s_job_t *job = calloc (1, sizeof *job);
-    if (!job)
+    if (!job) {
+        mf_tiles_destroy (&tiles);
         return 0;
+    }
     job->spec = *spec;
     job->user = user;
     mf_view_mapping (&spec->view, &job->map);
-    job->tiles = mf_tiles_new (spec->view.pixel_w, spec->view.pixel_h, spec->tile_edge);
+    job->tiles = tiles;
     if (job->tiles) {
         job->total = mf_tiles_count (job->tiles);
+        //  A grid of another size would send rectangles outside the image.
+        assert (job->total == mf_tiles_count_for (spec->view.pixel_w, spec->view.pixel_h,
+                                                  spec->tile_edge));
         job->tile = calloc (job->total, sizeof *job->tile);
         job->requeue = malloc (job->total * sizeof *job->requeue);
         job->second = malloc (job->total * sizeof *job->second);
@@ -141,13 +194,10 @@ mf_sched_job_add (mf_sched_t *self, const mf_job_spec_t *spec, void *user)
         s_job_free (job);
         return 0;
     }
-    //  Which tiles are verified depends only on the tile id: a resumed or
-    //  repeated render checks the same ones.
-    for (uint32_t tile = 0; tile < job->total; tile++) {
+    //  Which tiles are verified is decided as their first results arrive
+    //  (mf_sched_accept), not here: nothing about a tile tells in advance.
+    for (uint32_t tile = 0; tile < job->total; tile++)
         job->tile [tile].first_ident = -1;
-        uint32_t hash = (tile + 1) * 2654435761u;
-        job->tile [tile].verify = (hash >> 16) % 100 < spec->verify_percent;
-    }
     if (++self->next_job == 0)
         self->next_job = 1;
     job->id = self->next_job;
@@ -156,6 +206,13 @@ mf_sched_job_add (mf_sched_t *self, const mf_job_spec_t *spec, void *user)
         tail = &(*tail)->next;
     *tail = job;
     return job->id;
+}
+
+uint32_t
+mf_sched_job_add (mf_sched_t *self, const mf_job_spec_t *spec, void *user)
+{
+    mf_tiles_t *tiles = mf_tiles_new (spec->view.pixel_w, spec->view.pixel_h, spec->tile_edge);
+    return mf_sched_job_add_grid (self, spec, &tiles, user);
 }
 
 //  Drops a worker's lease at index (order is not kept).
@@ -302,10 +359,13 @@ mf_sched_worker_add (mf_sched_t *self, uint32_t credit, int ident)
         self->worker_capacity = capacity;
     }
     s_worker_t *worker = &self->workers [slot];
-    worker->used = true;
-    worker->ident = ident;
-    worker->credit = credit;
-    worker->lease_count = 0;
+    s_lease_t *leases = worker->leases;
+    uint32_t lease_capacity = worker->lease_capacity;
+    *worker = (s_worker_t) {
+        .used = true, .ident = ident, .leases = leases, .lease_capacity = lease_capacity,
+        .last_result = INT64_MIN
+    };
+    mf_sched_worker_credit (self, slot, credit);
     return slot;
 }
 
@@ -336,7 +396,8 @@ mf_sched_worker_reset (mf_sched_t *self, int slot, uint32_t credit)
 {
     s_worker_t *worker = s_worker (self, slot);
     uint32_t voided = s_void_leases (self, worker);
-    worker->credit = credit;
+    worker->credit = 0;
+    mf_sched_worker_credit (self, slot, credit);
     return voided;
 }
 
@@ -356,6 +417,12 @@ mf_sched_worker_leases (mf_sched_t *self, int slot)
     return s_worker (self, slot)->lease_count;
 }
 
+uint64_t
+mf_sched_worker_results (mf_sched_t *self, int slot)
+{
+    return s_worker (self, slot)->results;
+}
+
 bool
 mf_sched_worker_holds (mf_sched_t *self, int slot, uint32_t job)
 {
@@ -364,6 +431,54 @@ mf_sched_worker_holds (mf_sched_t *self, int slot, uint32_t job)
         if (worker->leases [index].job == job)
             return true;
     return false;
+}
+
+//  Whether a worker holds a lease on a tile.
+static bool
+s_holds_tile (const s_worker_t *worker, uint32_t job, uint32_t tile)
+{
+    for (uint32_t index = 0; index < worker->lease_count; index++)
+        if (worker->leases [index].job == job && worker->leases [index].tile == tile)
+            return true;
+    return false;
+}
+
+//  The farm's time per iteration, msecs: that of its slowest measured
+//  worker (a deadline must suit every machine). 0 when nothing is measured.
+static double
+s_rate (mf_sched_t *self)
+{
+    double slowest = 0;
+    for (int slot = 0; slot < self->worker_capacity; slot++) {
+        const s_worker_t *worker = &self->workers [slot];
+        if (worker->used && worker->iterations > 0 && worker->busy_ms / worker->iterations > slowest)
+            slowest = worker->busy_ms / worker->iterations;
+    }
+    return slowest;
+}
+
+//  When a lease falls due, given the farm's rate (msecs per iteration, 0:
+//  not measured yet).
+static int64_t
+s_deadline (mf_sched_t *self, const s_lease_t *lease, double rate)
+{
+    const mf_sched_deadlines_t *d = &self->deadlines;
+    double allowed = rate > 0? (double) d->factor * rate * (double) lease->work
+                             : d->unmeasured_ns * 1e-6 * (double) lease->work;
+    //  Past a day a lease is as good as never due (and the sum stays in range).
+    if (allowed > 86400e3)
+        allowed = 86400e3;
+    return lease->issued + d->floor_ms + (int64_t) allowed;
+}
+
+int64_t
+mf_sched_lease_deadline (mf_sched_t *self, int slot, uint32_t lease)
+{
+    s_worker_t *worker = s_worker (self, slot);
+    for (uint32_t index = 0; index < worker->lease_count; index++)
+        if (worker->leases [index].lease == lease)
+            return s_deadline (self, &worker->leases [index], s_rate (self));
+    return -1;
 }
 
 //  A tile of job waiting for a second opinion that ident may give; it is
@@ -375,7 +490,7 @@ s_second (s_job_t *job, int ident, uint32_t *tile_out)
         uint32_t tile = job->second [index];
         s_tile_t *t = &job->tile [tile];
         if (t->state != TILE_CHECKING || t->leases > 0) {
-            //  Stale entry: settled, reopened, or leased meanwhile.
+            //  Stale entry: settled, reopened, arbitrated or leased meanwhile.
             t->listed = 0;
             job->second [index] = job->second [--job->seconds];
             continue;
@@ -423,34 +538,54 @@ s_pending (mf_sched_t *self, int ident, s_job_t **job_out, uint32_t *tile_out)
     return -1;
 }
 
-//  The oldest lease of another worker on a tile out only once; 0 if found.
+//  A backup lease for worker slot: the oldest overdue lease of another
+//  worker, on a tile with room for one more lease, or else, for a worker
+//  that has delivered, the oldest lease on a tile out with only one
+//  worker. Never a tile this worker holds, nor a second opinion it gave
+//  the first of. 0 if found; *overdue says which kind.
 static int
-s_backup (mf_sched_t *self, int slot, s_job_t **job_out, uint32_t *tile_out)
+s_backup (mf_sched_t *self, int slot, int64_t now, s_job_t **job_out, uint32_t *tile_out,
+          bool *overdue)
 {
+    //  Peers that never delivered would otherwise take each other's tiles
+    //  as backups before they are due, and leave none for anyone who works.
+    bool proven = self->workers [slot].results > 0;
+    s_worker_t *mine = &self->workers [slot];
+    double rate = s_rate (self);
     const s_lease_t *best = NULL;
+    s_job_t *best_job = NULL;
+    bool best_overdue = false;
     for (int other = 0; other < self->worker_capacity; other++) {
         s_worker_t *worker = &self->workers [other];
         if (other == slot || !worker->used)
             continue;
         for (uint32_t index = 0; index < worker->lease_count; index++) {
             const s_lease_t *lease = &worker->leases [index];
-            if (best && lease->issued >= best->issued)
+            bool late = now > s_deadline (self, lease, rate);
+            if (best && (best_overdue > late || (best_overdue == late
+                                                 && lease->issued >= best->issued)))
                 continue;
             s_job_t *job = s_job (self, lease->job);
-            if (job && job->tile [lease->tile].leases == 1
-            &&  job->tile [lease->tile].state == TILE_LEASED)
+            if (!job)
+                continue;
+            const s_tile_t *tile = &job->tile [lease->tile];
+            bool wanted = late? tile->leases < MF_SCHED_TILE_LEASES
+                                && (tile->state == TILE_LEASED
+                                    || (tile->state == TILE_CHECKING
+                                        && tile->first_ident != mine->ident))
+                              : proven && tile->leases == 1 && tile->state == TILE_LEASED;
+            if (wanted && !s_holds_tile (mine, lease->job, lease->tile)) {
                 best = lease;
+                best_job = job;
+                best_overdue = late;
+            }
         }
     }
     if (!best)
         return -1;
-    //  Never two leases of one tile with the same worker.
-    s_worker_t *mine = &self->workers [slot];
-    for (uint32_t index = 0; index < mine->lease_count; index++)
-        if (mine->leases [index].job == best->job && mine->leases [index].tile == best->tile)
-            return -1;
-    *job_out = s_job (self, best->job);
+    *job_out = best_job;
     *tile_out = best->tile;
+    *overdue = best_overdue;
     return 0;
 }
 
@@ -481,15 +616,19 @@ mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out)
             continue;
         s_job_t *job;
         uint32_t tile;
-        bool backup = false;
+        bool backup = false, overdue = false;
         if (s_pending (self, worker->ident, &job, &tile)) {
-            if (s_backup (self, slot, &job, &tile))
+            if (s_backup (self, slot, now, &job, &tile, &overdue))
                 continue;
             backup = true;
         }
+        mf_rect_t rect = mf_tiles_rect (job->tiles, tile);
         if (++self->next_lease == 0)
             self->next_lease = 1;
-        s_lease_t lease = { self->next_lease, job->id, tile, now };
+        s_lease_t lease = {
+            self->next_lease, job->id, tile, now,
+            (uint64_t) rect.w * rect.h * job->spec.maxiter
+        };
         if (s_add_lease (worker, &lease)) {
             //  Out of memory: put the tile back and give up for now.
             if (job->tile [tile].state == TILE_CHECKING)
@@ -505,6 +644,7 @@ mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out)
         worker->credit--;
         self->counters.assigned++;
         self->counters.backups += backup;
+        self->counters.overdue += overdue;
         self->round_robin = (slot + 1) % self->worker_capacity;
         out->worker = slot;
         out->job = job->id;
@@ -513,10 +653,40 @@ mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out)
         out->backup = backup;
         out->task.map = job->map;
         out->task.maxiter = job->spec.maxiter;
-        out->task.rect = mf_tiles_rect (job->tiles, tile);
+        out->task.rect = rect;
         return 0;
     }
     return -1;
+}
+
+size_t
+mf_sched_expire (mf_sched_t *self, int64_t now, int *slots, uint32_t *taken, size_t max)
+{
+    double rate = s_rate (self);
+    size_t count = 0;
+    for (int slot = 0; slot < self->worker_capacity && count < max; slot++) {
+        s_worker_t *worker = &self->workers [slot];
+        if (!worker->used)
+            continue;
+        bool expired = false;
+        for (uint32_t index = 0; index < worker->lease_count && !expired; index++) {
+            const s_lease_t *lease = &worker->leases [index];
+            //  Overdue, nothing from this worker since, and something from
+            //  another one: the farm moves and this worker does not. A
+            //  farm all slower than measured keeps its leases (and gets
+            //  backups for them all the same).
+            expired = now > s_deadline (self, lease, rate)
+                   && worker->last_result < lease->issued
+                   && self->last_result > lease->issued;
+        }
+        if (!expired)
+            continue;
+        taken [count] = s_void_leases (self, worker);
+        self->counters.expired += taken [count];
+        worker->credit = 0;
+        slots [count++] = slot;
+    }
+    return count;
 }
 
 //  Index of a worker's lease, or -1.
@@ -597,9 +767,55 @@ s_end_leases (mf_sched_t *self, s_job_t *job, uint32_t tile_id)
     }
 }
 
+static uint64_t
+s_rotl (uint64_t value, int bits)
+{
+    return value << bits | value >> (64 - bits);
+}
+
+static void
+s_sip_round (uint64_t *v)
+{
+    v [0] += v [1]; v [1] = s_rotl (v [1], 13); v [1] ^= v [0]; v [0] = s_rotl (v [0], 32);
+    v [2] += v [3]; v [3] = s_rotl (v [3], 16); v [3] ^= v [2];
+    v [0] += v [3]; v [3] = s_rotl (v [3], 21); v [3] ^= v [0];
+    v [2] += v [1]; v [1] = s_rotl (v [1], 17); v [1] ^= v [2]; v [2] = s_rotl (v [2], 32);
+}
+
+//  SipHash-2-4 (Aumasson and Bernstein) of the 12 bytes job, tile, lease
+//  (little-endian) under the secret: without the secret its value cannot
+//  be told from random, so no worker can predict the draw.
+static uint64_t
+s_keyed_hash (const uint64_t *key, uint32_t job, uint32_t tile, uint32_t lease)
+{
+    uint64_t v [4] = {
+        key [0] ^ 0x736f6d6570736575ULL, key [1] ^ 0x646f72616e646f6dULL,
+        key [0] ^ 0x6c7967656e657261ULL, key [1] ^ 0x7465646279746573ULL
+    };
+    uint64_t words [2] = { job | (uint64_t) tile << 32, lease | (uint64_t) 12 << 56 };
+    for (int index = 0; index < 2; index++) {
+        v [3] ^= words [index];
+        s_sip_round (v);
+        s_sip_round (v);
+        v [0] ^= words [index];
+    }
+    v [2] ^= 0xff;
+    for (int round = 0; round < 4; round++)
+        s_sip_round (v);
+    return v [0] ^ v [1] ^ v [2] ^ v [3];
+}
+
+bool
+mf_sched_draw (mf_sched_t *self, uint32_t job, uint32_t tile, uint32_t lease, uint32_t percent)
+{
+    //  The top 32 bits scaled to [0, 100): no modulo bias worth the name.
+    uint64_t hash = s_keyed_hash (self->key, job, tile, lease);
+    return ((hash >> 32) * 100 >> 32) < percent;
+}
+
 mf_accepted_t
 mf_sched_accept (mf_sched_t *self, int slot, uint32_t job_id, uint32_t tile_id,
-                 uint32_t lease)
+                 uint32_t lease, int64_t now, uint64_t iterations)
 {
     s_job_t *job = s_job (self, job_id);
     assert (job && tile_id < job->total);
@@ -608,11 +824,21 @@ mf_sched_accept (mf_sched_t *self, int slot, uint32_t job_id, uint32_t tile_id,
     s_worker_t *worker = s_worker (self, slot);
     int index = s_find_lease (worker, lease);
     assert (index >= 0);
+    const s_lease_t *held = &worker->leases [index];
+    //  The worker's speed: every pixel takes one iteration at least and
+    //  none more than maxiter, whatever it reports.
+    uint64_t pixels = held->work / job->spec.maxiter;
+    uint64_t counted = iterations < pixels? pixels: iterations > held->work? held->work: iterations;
+    worker->busy_ms = worker->busy_ms * RATE_DECAY + (double) (now > held->issued? now - held->issued: 0);
+    worker->iterations = worker->iterations * RATE_DECAY + (double) counted;
+    worker->results++;
+    worker->last_result = now;
+    self->last_result = now;
     s_drop_lease (worker, (uint32_t) index);
     tile->leases--;
     if (tile->state == TILE_CHECKING)
         return MF_ACCEPTED_SECOND;
-    if (tile->verify) {
+    if (mf_sched_draw (self, job_id, tile_id, lease, job->spec.verify_percent)) {
         //  First opinion: a backup lease elsewhere may give the second.
         tile->state = TILE_CHECKING;
         tile->first_ident = worker->ident;
@@ -627,13 +853,34 @@ mf_sched_accept (mf_sched_t *self, int slot, uint32_t job_id, uint32_t tile_id,
     return MF_ACCEPTED_DONE;
 }
 
+int
+mf_sched_arbitrate (mf_sched_t *self, uint32_t job_id, uint32_t tile_id)
+{
+    s_job_t *job = s_job (self, job_id);
+    if (!job || tile_id >= job->total || job->tile [tile_id].state != TILE_CHECKING)
+        return -1;
+    //  A second-opinion lease still out is of no use now: its result will
+    //  be late. The tile leaves the second-opinion list (lazily: s_second
+    //  drops entries that are no longer CHECKING).
+    s_end_leases (self, job, tile_id);
+    job->tile [tile_id].state = TILE_ARBITRATING;
+    return 0;
+}
+
+bool
+mf_sched_arbitrating (mf_sched_t *self, uint32_t job_id, uint32_t tile_id)
+{
+    s_job_t *job = s_job (self, job_id);
+    return job && tile_id < job->total && job->tile [tile_id].state == TILE_ARBITRATING;
+}
+
 void
 mf_sched_settle (mf_sched_t *self, uint32_t job_id, uint32_t tile_id)
 {
     s_job_t *job = s_job (self, job_id);
     assert (job && tile_id < job->total);
     s_tile_t *tile = &job->tile [tile_id];
-    assert (tile->state == TILE_CHECKING);
+    assert (tile->state == TILE_CHECKING || tile->state == TILE_ARBITRATING);
     s_end_leases (self, job, tile_id);
     tile->state = TILE_DONE;
     tile->first_ident = -1;
@@ -649,7 +896,8 @@ mf_sched_reopen (mf_sched_t *self, uint32_t job_id, uint32_t tile_id)
     if (!job || tile_id >= job->total)
         return -1;
     s_tile_t *tile = &job->tile [tile_id];
-    if (tile->state != TILE_DONE && tile->state != TILE_CHECKING)
+    if (tile->state != TILE_DONE && tile->state != TILE_CHECKING
+    &&  tile->state != TILE_ARBITRATING)
         return -1;
     if (tile->state == TILE_DONE)
         job->done--;
@@ -669,7 +917,8 @@ int
 mf_sched_first_ident (mf_sched_t *self, uint32_t job_id, uint32_t tile_id)
 {
     s_job_t *job = s_job (self, job_id);
-    if (!job || tile_id >= job->total || job->tile [tile_id].state != TILE_CHECKING)
+    if (!job || tile_id >= job->total || (job->tile [tile_id].state != TILE_CHECKING
+                                          && job->tile [tile_id].state != TILE_ARBITRATING))
         return -1;
     return job->tile [tile_id].first_ident;
 }

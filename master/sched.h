@@ -8,15 +8,33 @@
     with an id unique in this run; a result counts only if it carries a
     live lease of the worker that sends it, for a tile not yet done. A
     worker that leaves or is evicted voids its leases and its tiles go
-    back to the front of the queue. When nothing is left to hand out, an
-    idle worker may take a backup lease on the oldest tile still out with
-    one other worker, so the end of a render never waits on a slow machine.
+    back to the front of the queue.
 
-    Verification (--verify P): a deterministic P % of each job's tiles need
-    two results from two different workers (by ident: the same process
-    reconnecting is the same worker). The first result is held by the
-    caller; the tile then waits for a second opinion from anyone else; the
-    caller compares the two and settles the tile.
+    Deadlines. Every lease has one, derived from the measured speed of the
+    farm: the slowest worker's time per iteration (wall time from hand-out
+    to result, over the iterations reported), times the most iterations
+    the tile can take (pixels x maxiter), times a generous factor, plus a
+    floor; before any result has measured the farm, a pessimistic time
+    per iteration. A tile whose lease is overdue gets a backup lease
+    however many workers hold it (up to MF_SCHED_TILE_LEASES); when
+    nothing is left to hand out, a tile out with one worker gets one too,
+    before its deadline, so the end of a render never waits on a slow
+    machine; those early backups go only to workers that have delivered a
+    result, or peers that never answer would take each other's tiles as
+    backups and leave none for a worker. A worker holding an overdue
+    lease that has returned nothing since that lease was handed out,
+    while others did, loses every lease and its credit (mf_sched_expire):
+    a peer that takes tiles and never answers cannot stall a render.
+
+    Verification (--verify P): when a tile's first result arrives, a keyed
+    hash of a per-render secret (never sent), the job, the tile and the
+    result's lease decides whether it needs a second opinion, with
+    probability P %. Nothing a worker sees before it answers tells it
+    which. The first result is held by the caller; the tile then waits for
+    a second opinion from a different worker (by ident: the same process
+    reconnecting is the same worker); the caller compares the two and
+    settles the tile, or, when they differ, computes it itself
+    (arbitration) and settles it with its own result.
 */
 #ifndef MF_SCHED_H
 #define MF_SCHED_H
@@ -27,6 +45,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#define MF_SCHED_MAX_CREDIT 4096        //  tiles: a worker's credit never goes beyond
+#define MF_SCHED_TILE_LEASES 4          //  live leases one tile may have at most
+#define MF_SCHED_SECRET 16              //  bytes of the verification secret
 
 typedef struct _mf_sched_t mf_sched_t;
 
@@ -55,15 +77,41 @@ typedef enum {
     MF_VERDICT_MISMATCH             //  the result's rectangle is not the tile's
 } mf_verdict_t;
 
-//  Creates an empty scheduler; NULL when out of memory.
+//  How long leases last.
+typedef struct {
+    int64_t floor_ms;               //  msecs every lease has beyond its computed time
+    uint32_t factor;                //  times the measured time a tile may take
+    double unmeasured_ns;           //  nsecs per iteration assumed before any result
+} mf_sched_deadlines_t;
+
+//  Creates an empty scheduler; NULL when out of memory. Its deadlines are
+//  MF_SCHED_DEADLINES_DEFAULT and its secret all zeros until set.
 mf_sched_t *mf_sched_new (void);
 
 //  Destroys it; safe twice, nulls the pointer.
 void mf_sched_destroy (mf_sched_t **self_p);
 
+//  The defaults: a 3 s floor, 8 times the slowest measured worker, and
+//  50 ns per iteration (ten times a slow scalar core) before any result.
+extern const mf_sched_deadlines_t MF_SCHED_DEADLINES_DEFAULT;
+
+//  Sets how long leases last (for leases already out too).
+void mf_sched_set_deadlines (mf_sched_t *self, const mf_sched_deadlines_t *deadlines);
+
+//  Sets the secret that chooses which tiles are verified (the caller's
+//  random bytes, MF_SCHED_SECRET of them, copied).
+void mf_sched_set_secret (mf_sched_t *self, const uint8_t *secret);
+
 //  Adds a job; user is the caller's, returned by mf_sched_job_user. Returns
 //  the job id (never 0), or 0 when out of memory.
 uint32_t mf_sched_job_add (mf_sched_t *self, const mf_job_spec_t *spec, void *user);
+
+//  Adds a job on a grid the caller made for it (mf_tiles_new of the
+//  spec's size and tile edge), so that one grid serves everyone; the
+//  scheduler takes it (*tiles_p is nulled, even on failure). Returns the
+//  job id, or 0 when out of memory.
+uint32_t mf_sched_job_add_grid (mf_sched_t *self, const mf_job_spec_t *spec,
+                                mf_tiles_t **tiles_p, void *user);
 
 //  Removes a job: its leases become void, its results are dropped as late.
 //  Returns 0, or -1 if there is no such job.
@@ -90,9 +138,6 @@ int mf_sched_tile_preset (mf_sched_t *self, uint32_t job, uint32_t tile);
 //  someone else. Returns its slot, or -1.
 int mf_sched_worker_add (mf_sched_t *self, uint32_t credit, int ident);
 
-
-#define MF_SCHED_MAX_CREDIT 4096        //  tiles: a worker's credit never goes beyond
-
 //  Adds credit to a worker (capped at MF_SCHED_MAX_CREDIT).
 void mf_sched_worker_credit (mf_sched_t *self, int worker, uint32_t credit);
 
@@ -107,13 +152,29 @@ uint32_t mf_sched_worker_remove (mf_sched_t *self, int worker);
 //  Number of leases a worker holds.
 uint32_t mf_sched_worker_leases (mf_sched_t *self, int worker);
 
+//  Results of a worker accepted so far (on this slot).
+uint64_t mf_sched_worker_results (mf_sched_t *self, int worker);
+
 //  Whether a worker holds a lease in a job.
 bool mf_sched_worker_holds (mf_sched_t *self, int worker, uint32_t job);
 
-//  Hands out the next tile, if some worker has credit and some tile is
-//  waiting (or, failing that, a backup lease is worth taking). Returns 0
-//  with *out filled, or -1 when there is nothing to do.
+//  Hands out the next tile at time now (msecs, the caller's clock), if
+//  some worker has credit and some tile is waiting, or, failing that, a
+//  backup lease is worth taking. Returns 0 with *out filled, or -1 when
+//  there is nothing to do.
 int mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out);
+
+//  Takes back every lease and the credit of each worker that holds an
+//  overdue lease and has returned nothing since it was handed out, while
+//  another worker did (see the top of this file), up to max workers a
+//  call: their slots go into slots, the leases taken from each into
+//  taken. Returns how many.
+size_t mf_sched_expire (mf_sched_t *self, int64_t now, int *slots, uint32_t *taken,
+                        size_t max);
+
+//  The deadline of a lease of a worker (msecs, the caller's clock) as the
+//  farm's speed stands now, or -1 if the worker holds no such lease.
+int64_t mf_sched_lease_deadline (mf_sched_t *self, int worker, uint32_t lease);
 
 //  Voids one lease (e.g. the message could not be sent) so its tile is
 //  handed out again. Returns 0, or -1 if no such lease.
@@ -129,17 +190,36 @@ typedef enum {
     MF_ACCEPTED_SECOND              //  second opinion: compare, then settle
 } mf_accepted_t;
 
-//  Records an accepted result; call only after mf_sched_check said ACCEPT.
-//  Without verification the tile is done and every lease on it ends.
+//  Records an accepted result that arrived at now (msecs), with the
+//  iterations the worker reported (they measure the farm's speed); call
+//  only after mf_sched_check said ACCEPT. Decides here whether a first
+//  result needs a second opinion. Without one the tile is done and every
+//  lease on it ends.
 mf_accepted_t mf_sched_accept (mf_sched_t *self, int worker, uint32_t job, uint32_t tile,
-                               uint32_t lease);
+                               uint32_t lease, int64_t now, uint64_t iterations);
 
-//  Ends the verification of a tile: it is done, every lease on it ends.
+//  Whether the first result of a tile, given on lease, would need a
+//  second opinion for a job verifying percent % of its tiles. Pure: the
+//  same secret gives the same answer (for tests and the caller's logs).
+bool mf_sched_draw (mf_sched_t *self, uint32_t job, uint32_t tile, uint32_t lease,
+                    uint32_t percent);
+
+//  The two opinions of a tile differ, or no other worker can give the
+//  second: the caller computes it. Every lease on it ends and no further
+//  one is handed out until it is settled or reopened. Returns 0, or -1 if
+//  the tile is not waiting for a second opinion.
+int mf_sched_arbitrate (mf_sched_t *self, uint32_t job, uint32_t tile);
+
+//  Whether the tile is being arbitrated (see mf_sched_arbitrate).
+bool mf_sched_arbitrating (mf_sched_t *self, uint32_t job, uint32_t tile);
+
+//  Ends the verification of a tile (waiting for its second opinion, or
+//  arbitrated): it is done, every lease on it ends.
 void mf_sched_settle (mf_sched_t *self, uint32_t job, uint32_t tile);
 
-//  Puts a done or half-verified tile back in the queue (its result was
-//  withdrawn: its worker was found faulty). Returns 0, or -1 if the tile
-//  is neither.
+//  Puts a done, half-verified or arbitrated tile back in the queue (its
+//  result was withdrawn: its worker was found faulty). Returns 0, or -1
+//  if the tile is none of those.
 int mf_sched_reopen (mf_sched_t *self, uint32_t job, uint32_t tile);
 
 //  The ident of the worker that gave the first opinion on a tile waiting
@@ -155,7 +235,9 @@ int mf_sched_unverifiable (mf_sched_t *self, uint32_t *job, uint32_t *tile);
 typedef struct {
     uint64_t assigned;              //  leases handed out
     uint64_t reissued;              //  tiles put back in the queue after a lost lease
-    uint64_t backups;               //  backup leases
+    uint64_t backups;               //  backup leases (overdue tiles, and near the end)
+    uint64_t overdue;               //  backup leases for tiles whose lease was overdue
+    uint64_t expired;               //  leases taken back from workers that returned nothing
     uint64_t accepted;              //  tiles done by a worker's result
     uint64_t verified;              //  tiles settled after two opinions
 } mf_sched_counters_t;

@@ -4,6 +4,7 @@
 #include "helpers.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 static void
@@ -113,6 +114,30 @@ START_TEST (count_never_truncated)
 }
 END_TEST
 
+START_TEST (rect_copy_into_and_out_of_an_image)
+{
+    //  A 3x2 tile, packed, into a 7x5 image at (4, 2), and back out.
+    float image [7 * 5], tile [3 * 2] = { 1, 2, 3, 4, 5, 6 }, back [3 * 2] = { 0 };
+    for (int index = 0; index < 7 * 5; index++)
+        image [index] = -9;
+    mf_rect_t r = { 4, 2, 3, 2 };
+    mf_rect_copy (image + r.y * 7 + r.x, 7, tile, r.w, r.w, r.h);
+    for (uint32_t y = 0; y < 5; y++)
+        for (uint32_t x = 0; x < 7; x++) {
+            bool inside = x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;
+            float want = inside? tile [(y - r.y) * r.w + x - r.x]: -9;
+            ck_assert_msg (image [y * 7 + x] == want, "pixel (%u, %u) is %g, not %g",
+                           x, y, image [y * 7 + x], want);
+        }
+    mf_rect_copy (back, r.w, image + r.y * 7 + r.x, 7, r.w, r.h);
+    for (int index = 0; index < 6; index++)
+        ck_assert (back [index] == tile [index]);
+    //  In place (the same rows): nothing moves.
+    mf_rect_copy (image, 7, image, 7, 7, 5);
+    ck_assert (image [2 * 7 + 4] == 1 && image [0] == -9);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -122,6 +147,7 @@ main (void)
     tcase_add_test (tc, center_first);
     tcase_add_test (tc, grid_shape);
     tcase_add_test (tc, count_never_truncated);
+    tcase_add_test (tc, rect_copy_into_and_out_of_an_image);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

@@ -45,6 +45,9 @@ struct _mf_farm_t {
     size_t job_count;                   //  entries in jobs
     size_t job_capacity;                //  room in jobs
     bool paused;                        //  the engine is not polled any more
+    uint64_t *uids;                     //  workers by their tint number
+    size_t uid_count;                   //  entries in uids
+    size_t uid_capacity;                //  room in uids
 };
 
 //  Queues a tile for the viewer. Returns 0, or -1 when out of memory
@@ -90,10 +93,32 @@ s_forget (mf_farm_t *self, size_t index)
     self->jobs [index] = self->jobs [--self->job_count];
 }
 
+//  The worker's number for the viewer's tint: workers in the order they
+//  first delivered, -1 for none (the engine names them by uid).
+static int
+s_worker_number (mf_farm_t *self, uint64_t uid)
+{
+    if (!uid)
+        return -1;
+    for (size_t index = 0; index < self->uid_count; index++)
+        if (self->uids [index] == uid)
+            return (int) index;
+    if (self->uid_count == self->uid_capacity) {
+        size_t capacity = self->uid_capacity? 2 * self->uid_capacity: 16;
+        uint64_t *uids = realloc (self->uids, capacity * sizeof *uids);
+        if (!uids)
+            return (int) self->uid_count;       //  shares a tint; nothing else depends on it
+        self->uids = uids;
+        self->uid_capacity = capacity;
+    }
+    self->uids [self->uid_count] = uid;
+    return (int) self->uid_count++;
+}
+
 //  Engine thread: copy an accepted tile out, tagged with its token.
 static void
-s_on_tile (void *arg, uint32_t job, const mf_rect_t *rect, const float *mu,
-           size_t stride, int worker)
+s_on_tile (void *arg, uint32_t job, uint32_t tile_id, const mf_rect_t *rect, const float *mu,
+           size_t stride, uint64_t worker)
 {
     mf_farm_t *self = arg;
     s_job_t *entry = s_find_job (self, job);
@@ -107,10 +132,8 @@ s_on_tile (void *arg, uint32_t job, const mf_rect_t *rect, const float *mu,
     }
     tile->token = entry->token;
     tile->rect = *rect;
-    tile->worker = worker;
-    for (uint32_t row = 0; row < rect->h; row++)
-        memcpy (tile->mu + (size_t) row * rect->w, mu + row * stride,
-                rect->w * sizeof (float));
+    tile->worker = s_worker_number (self, worker);
+    mf_rect_copy (tile->mu, rect->w, mu, stride, rect->w, rect->h);
     if (s_push (self, tile)) {
         mf_error ("out of memory delivering a tile to the viewer");
         free (tile);
@@ -303,6 +326,7 @@ mf_farm_destroy (mf_farm_t **self_p)
         free (self->queue [(self->queue_first + index) % self->queue_capacity]);
     free (self->queue);
     free (self->jobs);
+    free (self->uids);
     pthread_mutex_destroy (&self->lock);
     free (self);
     *self_p = NULL;
