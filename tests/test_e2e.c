@@ -493,10 +493,17 @@ START_TEST (install_and_missing_packages)
     char *text = (char *) th_slurp (commands, &size);
     ck_assert_ptr_nonnull (text);
     text [size? size - 1: 0] = 0;
-    for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n"))
-        ck_assert_msg (strncmp (line, "install ", 8) == 0 && strstr (line, "/opt/mf/bin"),
+    //  Only installing commands (the systemd unit is made from its
+    //  template with sed), each writing under the DESTDIR: nothing built.
+    const char *installing [] = { "install ", "sed ", "chmod ", "mv " };
+    for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n")) {
+        bool known = false;
+        for (size_t index = 0; index < sizeof installing / sizeof installing [0]; index++)
+            known |= strncmp (line, installing [index], strlen (installing [index])) == 0;
+        ck_assert_msg (known && strstr (line, root) && strstr (line, "/opt/mf/"),
                        "make -n install would run more than the install (is the tree built?): "
                        "'%s'", line);
+    }
     free (text);
     snprintf (command, sizeof command, "cd '%s' && sh -e '%s'", repo, commands);
     char *install [] = { "/bin/sh", "-c", command, NULL };

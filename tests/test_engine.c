@@ -84,10 +84,10 @@ s_fake_answer (s_fake_t *fake, int index)
     float *mu = malloc (pixels * sizeof *mu);
     size_t size = mf_proto_result_size (r->w, r->h);
     uint8_t *buf = malloc (size);
-    uint64_t iterations = mf_kernel_reference (&tile->task, mu);
+    uint64_t iterations = mf_kernel_reference (&tile->task, mu, NULL);
     mf_result_t result = { tile->job, tile->tile, tile->lease, *r, 1, iterations, NULL };
     size_t head = mf_proto_encode_result_head (buf, MF_SIZE_RESULT_HEAD, &result);
-    mf_proto_put_mu (buf + head, mu, pixels);
+    mf_le_put_f32s (buf + head, mu, pixels);
     ck_assert_int_eq (zmq_send (fake->socket, buf, size, 0), (int) size);
     free (buf);
     free (mu);

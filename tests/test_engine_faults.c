@@ -299,7 +299,7 @@ s_lie (s_fake_t *fake, const mf_tile_msg_t *tile)
         fake->mu = malloc (MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (float));
         fake->buf = malloc (mf_proto_result_size (MF_TILE_MAX_EDGE, MF_TILE_MAX_EDGE));
     }
-    uint64_t iterations = mf_kernel_best ()->fn (&tile->task, fake->mu);
+    uint64_t iterations = mf_kernel_best ()->fn (&tile->task, fake->mu, NULL);
     if (!s_old_rule_checks (tile->tile)) {
         //  Plausible: within [0, maxiter], as a wrong but sane kernel says.
         fake->mu [pixels / 2] = fake->mu [pixels / 2] == 0.25f? 0.5f: 0.25f;
@@ -307,7 +307,7 @@ s_lie (s_fake_t *fake, const mf_tile_msg_t *tile)
     }
     mf_result_t result = { tile->job, tile->tile, tile->lease, *r, 1, iterations, NULL };
     size_t head = mf_proto_encode_result_head (fake->buf, MF_SIZE_RESULT_HEAD, &result);
-    mf_proto_put_mu (fake->buf + head, fake->mu, pixels);
+    mf_le_put_f32s (fake->buf + head, fake->mu, pixels);
     s_fake_send (fake, fake->buf, mf_proto_result_size (r->w, r->h));
 }
 
