@@ -12,7 +12,7 @@ set -eu
 # Build and test: compiler, pkg-config, the libraries, Check, and the tools
 # the end-to-end tests use (unshare/ip/nft for the network-namespace tests).
 PKGS="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libpng-dev zlib1g-dev \
-libsdl2-dev check iproute2 nftables"
+libsdl2-dev libmpfr-dev libzstd-dev check iproute2 nftables"
 BENCH_PKGS="xaos hyperfine valgrind"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 
