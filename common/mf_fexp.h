@@ -359,6 +359,26 @@ mf_fexpc_add (mf_fexpc_t a, mf_fexpc_t b)
     return mf_fexpc_norm (a.re + b.re * scale, a.im + b.im * scale, a.e);
 }
 
+//  a b + c d, the step of the perturbation kernels: each product as in
+//  mf_fexpc_mul but not normalised (its exponent the sum, zeros included),
+//  then added as in mf_fexpc_add (the product with the lower exponent
+//  aligned onto the other, or dropped), then normalised once.
+static inline mf_fexpc_t
+mf_fexpc_muladd (mf_fexpc_t a, mf_fexpc_t b, mf_fexpc_t c, mf_fexpc_t d)
+{
+    double pr = __builtin_fma (a.re, b.re, -(a.im * b.im));
+    double pi = __builtin_fma (a.re, b.im, a.im * b.re);
+    double qr = __builtin_fma (c.re, d.re, -(c.im * d.im));
+    double qi = __builtin_fma (c.re, d.im, c.im * d.re);
+    int64_t ep = a.e + b.e, eq = c.e + d.e;
+    if (ep >= eq) {
+        double scale = mf_fexp_align (eq - ep);
+        return mf_fexpc_norm (pr + qr * scale, pi + qi * scale, ep);
+    }
+    double scale = mf_fexp_align (ep - eq);
+    return mf_fexpc_norm (qr + pr * scale, qi + pi * scale, eq);
+}
+
 //  a * 2^k, exactly.
 static inline mf_fexpc_t
 mf_fexpc_ldexp (mf_fexpc_t a, int64_t k)
