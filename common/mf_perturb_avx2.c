@@ -45,7 +45,6 @@ static inline vm vmask (unsigned bits)
     __m256i set = _mm256_and_si256 (_mm256_set1_epi64x (bits), lanes);
     return _mm256_castsi256_pd (_mm256_cmpeq_epi64 (set, lanes));
 }
-static inline vd vfloor (vd a) { return _mm256_floor_pd (a); }
 static inline vd vpow2 (vd k)
 {
     //  2^52 + 1023 + k holds 1023 + k in its low bits: shifted into the

@@ -38,7 +38,6 @@ static inline vm vor (vm a, vm b) { return (vm) (a | b); }
 static inline vm vandnot (vm a, vm b) { return (vm) (a & ~b); }
 static inline unsigned vbits (vm m) { return m; }
 static inline vm vmask (unsigned bits) { return (vm) bits; }
-static inline vd vfloor (vd a) { return _mm512_roundscale_pd (a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
 static inline vd vpow2 (vd k)
 {
     //  As on AVX2: 1023 + k shifted into the exponent field.

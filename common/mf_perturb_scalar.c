@@ -39,7 +39,6 @@ static inline vm vor (vm a, vm b) { return a | b; }
 static inline vm vandnot (vm a, vm b) { return a & !b; }
 static inline unsigned vbits (vm m) { return (unsigned) m; }
 static inline vm vmask (unsigned bits) { return (vm) (bits & 1); }
-static inline vd vfloor (vd a) { return floor (a); }
 static inline vd vpow2 (vd k) { return mf_fexp_pow2 ((int64_t) k); }
 static inline vd vilogb (vd x) { return (double) mf_fexp_ilogb (x); }
 static inline vd vgather (const double *p, vd i) { return p [(int64_t) i]; }

@@ -19,7 +19,6 @@
         vand vor vandnot    mask logic; vandnot (a, b) = a & ~b
         vbits (m)           lane l set -> bit l
         vmask (bits)        the mask with lane l set where bit l is
-        vfloor (a)          floor, exact
         vpow2 (k)           2^k for integral k in [-1022, 1023], from its bits
         vilogb (x)          floor (log2 x) for x normal positive, as a double
         vgather (p, i)      p [i] per lane, i integral doubles
