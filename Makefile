@@ -238,6 +238,10 @@ BENCHES := bench-kernel bench-render bench-viewer
 $(O)/bench/bench_kernel: $(O)/bench/bench_kernel.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
+#  The deep core alone on one view (bench/bench_deep.c says how); not in BENCHES.
+$(O)/bench/bench_deep: $(O)/bench/bench_deep.o $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
 bench:
 	@scripts/install-deps.sh --bench
 	@$(MAKE) --no-print-directory $(BENCHES)
