@@ -96,8 +96,8 @@ ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
   COMMON_SRC += $(KERNEL_ISA_SRC)
   $(O)/common/mf_kernel_avx2.o:   ISA_CFLAGS := -mavx2 -mfma
   $(O)/common/mf_kernel_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma
-  $(O)/common/mf_perturb_avx2.o:   ISA_CFLAGS := -mavx2 -mfma
-  $(O)/common/mf_perturb_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma
+  $(O)/common/mf_perturb_avx2.o:   ISA_CFLAGS := -mavx2 -mfma -mpopcnt
+  $(O)/common/mf_perturb_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma -mpopcnt
 endif
 WORKER_LIB := worker/pool.c worker/worker.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c master/journal.c \

@@ -12,8 +12,8 @@ struct _mf_bla_t {
     mf_delta_t type;                            //  doubles or floatexp
     int top;                                    //  levels 1 .. top are stored
     uint64_t count [MF_BLA_MAX_LEVELS + 1];     //  entries per level
-    double *ab [MF_BLA_MAX_LEVELS + 1];         //  A and B per entry
-    double *r [MF_BLA_MAX_LEVELS + 1];          //  R per entry
+    double *runs;                               //  the entries, by start
+    size_t entry;                               //  doubles an entry takes
     double *points;                             //  Z_m and level 1's R at m
     uint64_t points_count;                      //  the orbit's count
     size_t bytes;                               //  allocated, in all
@@ -24,14 +24,18 @@ mf_bla_destroy (mf_bla_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    mf_bla_t *self = *self_p;
-    for (int level = 1; level <= MF_BLA_MAX_LEVELS; level++) {
-        free (self->ab [level]);
-        free (self->r [level]);
-    }
-    free (self->points);
-    free (self);
+    free ((*self_p)->runs);
+    free ((*self_p)->points);
+    free (*self_p);
     *self_p = NULL;
+}
+
+//  Entry j of level, writable.
+static double *
+s_entry (const mf_bla_t *self, int level, uint64_t j)
+{
+    uint64_t i = j << (level - 1);
+    return self->runs + (mf_bla_run_offset (self->top, i) + (uint64_t) (level - 1)) * self->entry;
 }
 
 //  ---- doubles ------------------------------------------------------------
@@ -78,19 +82,19 @@ s_merge_d (s_entry_d_t x, s_entry_d_t y, double cmax)
 static void
 s_put_d (mf_bla_t *self, int level, uint64_t j, s_entry_d_t e)
 {
-    double *ab = self->ab [level] + j * MF_BLA_AB_DOUBLE;
-    ab [0] = e.ar;
-    ab [1] = e.ai;
-    ab [2] = e.br;
-    ab [3] = e.bi;
-    self->r [level][j] = e.r;
+    double *p = s_entry (self, level, j);
+    p [0] = e.r;
+    p [1] = e.ar;
+    p [2] = e.ai;
+    p [3] = e.br;
+    p [4] = e.bi;
 }
 
 static s_entry_d_t
 s_get_d (const mf_bla_t *self, int level, uint64_t j)
 {
-    const double *ab = self->ab [level] + j * MF_BLA_AB_DOUBLE;
-    return (s_entry_d_t) { ab [0], ab [1], ab [2], ab [3], self->r [level][j] };
+    const double *p = s_entry (self, level, j);
+    return (s_entry_d_t) { p [1], p [2], p [3], p [4], p [0] };
 }
 
 //  ---- floatexp -----------------------------------------------------------
@@ -132,26 +136,24 @@ s_merge_f (s_entry_f_t x, s_entry_f_t y, mf_fexp_t cmax)
 static void
 s_put_f (mf_bla_t *self, int level, uint64_t j, s_entry_f_t e)
 {
-    double *ab = self->ab [level] + j * MF_BLA_AB_FEXP;
-    ab [0] = e.a.re;
-    ab [1] = e.a.im;
-    ab [2] = (double) e.a.e;
-    ab [3] = e.b.re;
-    ab [4] = e.b.im;
-    ab [5] = (double) e.b.e;
-    double *r = self->r [level] + j * MF_BLA_R_FEXP;
-    r [0] = e.r.m;
-    r [1] = (double) e.r.e;
+    double *p = s_entry (self, level, j);
+    p [0] = e.r.m;
+    p [1] = (double) e.r.e;
+    p [2] = e.a.re;
+    p [3] = e.a.im;
+    p [4] = (double) e.a.e;
+    p [5] = e.b.re;
+    p [6] = e.b.im;
+    p [7] = (double) e.b.e;
 }
 
 static s_entry_f_t
 s_get_f (const mf_bla_t *self, int level, uint64_t j)
 {
-    const double *ab = self->ab [level] + j * MF_BLA_AB_FEXP;
-    const double *r = self->r [level] + j * MF_BLA_R_FEXP;
-    return (s_entry_f_t) { { ab [0], ab [1], (int64_t) ab [2] },
-                           { ab [3], ab [4], (int64_t) ab [5] },
-                           { r [0], (int64_t) r [1] } };
+    const double *p = s_entry (self, level, j);
+    return (s_entry_f_t) { { p [2], p [3], (int64_t) p [4] },
+                           { p [5], p [6], (int64_t) p [7] },
+                           { p [0], (int64_t) p [1] } };
 }
 
 //  ---- the table ------------------------------------------------------------
@@ -172,15 +174,16 @@ s_points (mf_bla_t *self, const mf_orbit_t *orbit)
             p [0] = q [0];
             p [1] = q [1];
             p [2] = q [2];
-            p [3] = start? self->r [1][(m - 1)] : 0.0;          //  entry j at 2j
-            p [4] = start? self->r [1][m]: (double) MF_FEXP_ZERO_E;
+            const double *r = start? s_entry (self, 1, (m - 1) / 2): NULL;
+            p [3] = start? r [0]: 0.0;
+            p [4] = start? r [1]: (double) MF_FEXP_ZERO_E;
             p [5] = p [6] = p [7] = 0.0;
         }
         else {
             double *p = self->points + m * MF_BLA_POINT_DOUBLE;
             p [0] = z [2 * m];
             p [1] = z [2 * m + 1];
-            p [2] = start? self->r [1][(m - 1) / 2]: 0.0;
+            p [2] = start? s_entry (self, 1, (m - 1) / 2) [0]: 0.0;
             p [3] = 0.0;
         }
     }
@@ -211,22 +214,27 @@ s_new (const mf_orbit_t *orbit, int levels, char *err, size_t errlen)
         return NULL;
     }
     self->bytes = count * point * sizeof (double);
-    size_t ab_size = fexp? MF_BLA_AB_FEXP: MF_BLA_AB_DOUBLE;
-    size_t r_size = fexp? MF_BLA_R_FEXP: MF_BLA_R_DOUBLE;
+    self->entry = fexp? MF_BLA_ENTRY_FEXP: MF_BLA_ENTRY_DOUBLE;
     for (int level = 1; level <= levels && (steps >> level) > 0; level++) {
-        uint64_t entries = steps >> level;
-        self->ab [level] = malloc (entries * ab_size * sizeof (double));
-        self->r [level] = malloc (entries * r_size * sizeof (double));
-        if (!self->ab [level] || !self->r [level]) {
-            snprintf (err, errlen, "out of memory for the BLA table (level %d, %llu entries)",
-                      level, (unsigned long long) entries);
-            mf_bla_destroy (&self);
-            return NULL;
-        }
-        self->count [level] = entries;
-        self->bytes += entries * (ab_size + r_size) * sizeof (double);
+        self->count [level] = steps >> level;
         self->top = level;
     }
+    //  The runs of every start, zeroed: entries past the orbit's end keep
+    //  R = 0 (floatexp: its exponent is set below).
+    uint64_t starts = self->top >= 1? self->count [1]: 0;
+    uint64_t entries = starts? mf_bla_run_offset (self->top, starts - 1)
+                               + (uint64_t) mf_bla_run_count (self->top, starts - 1): 0;
+    self->runs = calloc (entries + 1, self->entry * sizeof (double));
+    if (!self->runs) {
+        snprintf (err, errlen, "out of memory for the BLA table (%llu entries)",
+                  (unsigned long long) entries);
+        mf_bla_destroy (&self);
+        return NULL;
+    }
+    if (fexp)
+        for (uint64_t e = 0; e < entries; e++)
+            self->runs [e * self->entry + 1] = (double) MF_FEXP_ZERO_E;
+    self->bytes += (entries + 1) * self->entry * sizeof (double);
     return self;
 }
 
@@ -297,17 +305,16 @@ mf_bla_count (const mf_bla_t *self, int level)
 }
 
 const double *
-mf_bla_ab (const mf_bla_t *self, int level)
+mf_bla_entry (const mf_bla_t *self, int level, uint64_t j)
 {
-    assert (level >= 1 && level <= self->top);
-    return self->ab [level];
+    assert (level >= 1 && level <= self->top && j < self->count [level]);
+    return s_entry (self, level, j);
 }
 
 const double *
-mf_bla_r (const mf_bla_t *self, int level)
+mf_bla_runs (const mf_bla_t *self)
 {
-    assert (level >= 1 && level <= self->top);
-    return self->r [level];
+    return self->runs;
 }
 
 const double *

@@ -16,11 +16,18 @@
     perturbation step costs. R never grows with the level at one start
     (the min), so "the largest valid level" is well defined.
 
-    The kernels read the orbit through the table too: for every point m,
-    Z_m next to the radius of level 1 at m (0 where no level-1 skip
-    starts at m: m even, or past the last entry), so that one load gives
-    a pixel its Z_m and its first BLA test (mf_bla_points). The orbit
-    itself may be freed once the table is built.
+    Storage, for the kernels' sake: the entries are kept by start, not
+    by level. Level-1 start i (m = 1 + 2i) holds the run of the entries
+    of levels 1 .. 1 + ctz (i) (1 .. top for i = 0) that start there, one
+    after the other, each its R beside its A and B (mf_bla_entry finds
+    entry j of a level: in the run of start j 2^(l-1)). A pixel's search
+    for its largest level then reads one short run, mostly one or two
+    cache lines, instead of one entry of every level; entries of a run
+    past the end of the orbit hold R = 0. And for every point m, Z_m sits
+    next to the radius of level 1 at m (0 where no skip starts there: m
+    even, or past the last entry), so that one load gives a pixel its
+    Z_m and its first BLA test (mf_bla_points). The orbit itself may be
+    freed once the table is built.
 
     eps matches the deltas: 2^-53 for doubles and for floatexp's double
     mantissa (the brief measured 2^-24 wrong on e50: 9 of 100 samples
@@ -50,11 +57,9 @@
 #define MF_BLA_POINT_DOUBLE 4           //  Zr, Zi, R1, 0
 #define MF_BLA_POINT_FEXP 8             //  Zr, Zi, eZ, R1, eR1 (exponents as doubles), 0, 0, 0
 
-//  Doubles an entry takes in a level's arrays.
-#define MF_BLA_AB_DOUBLE 4              //  Ar, Ai, Br, Bi
-#define MF_BLA_R_DOUBLE 1               //  R
-#define MF_BLA_AB_FEXP 6                //  Ar, Ai, eA, Br, Bi, eB (exponents as doubles)
-#define MF_BLA_R_FEXP 2                 //  R's mantissa and exponent
+//  Doubles an entry takes, R first (exponents as doubles).
+#define MF_BLA_ENTRY_DOUBLE 5           //  R, Ar, Ai, Br, Bi
+#define MF_BLA_ENTRY_FEXP 8             //  R, eR, Ar, Ai, eA, Br, Bi, eB
 
 typedef struct _mf_bla_t mf_bla_t;
 
@@ -78,17 +83,40 @@ void mf_bla_destroy (mf_bla_t **self_p);
 //  the orbit is too short for any.
 int mf_bla_top (const mf_bla_t *self);
 
-//  The entries of level (1 <= level <= top): their count, and arrays of
-//  MF_BLA_AB_* and MF_BLA_R_* doubles each (owned by the table).
+//  The number of entries of level (1 <= level <= top).
 uint64_t mf_bla_count (const mf_bla_t *self, int level);
-const double *mf_bla_ab (const mf_bla_t *self, int level);
-const double *mf_bla_r (const mf_bla_t *self, int level);
+
+//  Entry j of level (j < mf_bla_count): MF_BLA_ENTRY_* doubles, owned by
+//  the table.
+const double *mf_bla_entry (const mf_bla_t *self, int level, uint64_t j);
 
 //  The orbit's points with level 1's radii (MF_BLA_POINT_* doubles a
 //  point, owned by the table), their number, and their number type.
 const double *mf_bla_points (const mf_bla_t *self);
 uint64_t mf_bla_points_count (const mf_bla_t *self);
 mf_delta_t mf_bla_type (const mf_bla_t *self);
+
+//  The runs of entries by start (see above), owned by the table.
+const double *mf_bla_runs (const mf_bla_t *self);
+
+//  Where the run of start i begins in mf_bla_runs, in entries, for a
+//  table of top levels: the runs before it hold top entries (i = 0) and
+//  1 + ctz (i') for each 0 < i' < i, which add up to top + 2 (i - 1) -
+//  popcount (i - 1).
+static inline uint64_t
+mf_bla_run_offset (int top, uint64_t i)
+{
+    if (i == 0)
+        return 0;
+    return (uint64_t) top + 2 * (i - 1) - (uint64_t) __builtin_popcountll (i - 1);
+}
+
+//  The number of entries in the run of start i: levels 1 .. this.
+static inline int
+mf_bla_run_count (int top, uint64_t i)
+{
+    return i == 0? top: 1 + __builtin_ctzll (i);
+}
 
 //  Bytes the table holds.
 size_t mf_bla_bytes (const mf_bla_t *self);

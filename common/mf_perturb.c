@@ -14,10 +14,25 @@ s_always (void)
     return 1;
 }
 
+#if defined (__x86_64__) || defined (__i386__)
+//  The vector variants also use POPCNT (every CPU with AVX2 has it).
+static int
+s_avx2 (void)
+{
+    return mf_kernel_avx2_supported () && __builtin_cpu_supports ("popcnt");
+}
+
+static int
+s_avx512 (void)
+{
+    return mf_kernel_avx512_supported () && __builtin_cpu_supports ("popcnt");
+}
+#endif
+
 static const mf_perturb_kernel_t s_kernels [] = {
 #if defined (__x86_64__) || defined (__i386__)
-    { "avx512", mf_perturb_avx512, mf_kernel_avx512_supported },
-    { "avx2", mf_perturb_avx2, mf_kernel_avx2_supported },
+    { "avx512", mf_perturb_avx512, s_avx512 },
+    { "avx2", mf_perturb_avx2, s_avx2 },
 #endif
     { "scalar", mf_perturb_scalar, s_always },
     { "reference", mf_perturb_reference, s_always },

@@ -45,7 +45,7 @@ static bool
 s_valid_d (const s_ctx_t *ctx, int level, uint64_t j, const void *zp)
 {
     const double *z = zp;
-    return fabs (z [0]) + fabs (z [1]) < mf_bla_r (ctx->task->bla, level) [j];
+    return fabs (z [0]) + fabs (z [1]) < mf_bla_entry (ctx->task->bla, level, j) [0];
 }
 
 static double
@@ -60,11 +60,11 @@ s_pixel_d (s_ctx_t *ctx, mf_fexpc_t dc, uint32_t *iterations)
         int level = s_level (ctx, m, n, s_valid_d, z);
         double ar, ai, br = 1.0, bi = 0.0;
         if (level > 0) {
-            const double *ab = mf_bla_ab (task->bla, level) + ((m - 1) >> level) * MF_BLA_AB_DOUBLE;
-            ar = ab [0];
-            ai = ab [1];
-            br = ab [2];
-            bi = ab [3];
+            const double *e = mf_bla_entry (task->bla, level, (m - 1) >> level);
+            ar = e [1];
+            ai = e [2];
+            br = e [3];
+            bi = e [4];
             ctx->stats.bla_steps++;
         }
         else {
@@ -103,7 +103,7 @@ s_pixel_d (s_ctx_t *ctx, mf_fexpc_t dc, uint32_t *iterations)
 static bool
 s_valid_f (const s_ctx_t *ctx, int level, uint64_t j, const void *zp)
 {
-    const double *r = mf_bla_r (ctx->task->bla, level) + j * MF_BLA_R_FEXP;
+    const double *r = mf_bla_entry (ctx->task->bla, level, j);
     mf_fexp_t radius = { r [0], (int64_t) r [1] };
     return mf_fexp_cmp (mf_fexpc_norm1 (*(const mf_fexpc_t *) zp), radius) < 0;
 }
@@ -139,9 +139,9 @@ s_pixel_f (s_ctx_t *ctx, mf_fexpc_t dc, uint32_t *iterations)
         int level = s_level (ctx, m, n, s_valid_f, &z);
         mf_fexpc_t a, b = one;
         if (level > 0) {
-            const double *ab = mf_bla_ab (task->bla, level) + ((m - 1) >> level) * MF_BLA_AB_FEXP;
-            a = (mf_fexpc_t) { ab [0], ab [1], (int64_t) ab [2] };
-            b = (mf_fexpc_t) { ab [3], ab [4], (int64_t) ab [5] };
+            const double *e = mf_bla_entry (task->bla, level, (m - 1) >> level);
+            a = (mf_fexpc_t) { e [2], e [3], (int64_t) e [4] };
+            b = (mf_fexpc_t) { e [5], e [6], (int64_t) e [7] };
             ctx->stats.bla_steps++;
         }
         else {

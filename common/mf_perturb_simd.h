@@ -39,8 +39,8 @@
     (levels' radii never grow with the level at one start, and the other
     conditions are monotone too): every round checks level 1 in vectors,
     with the radius loaded beside Z_m (mf_bla_points), and only lanes
-    that pass search for the largest level, by bisection (the valid
-    levels are 1 .. some L), in scalar code, loading their A and B.
+    that pass search for the largest level, in the run of entries of
+    their start (mf_bla.h), in scalar code, loading their A and B.
     Others take the plain step, A = 2 Z_m + z, in vectors.
 
     Rare events in scalar code, per lane: escapes and iteration limits
@@ -108,9 +108,7 @@ typedef struct {
     double last;                                   //  the orbit's last index
     double maxiter;
     int top;                                       //  BLA levels 1 .. top
-    const double *ab [MF_BLA_MAX_LEVELS + 1];      //  each level's A and B
-    const double *r [MF_BLA_MAX_LEVELS + 1];       //  each level's radii
-    uint64_t count [MF_BLA_MAX_LEVELS + 1];        //  each level's entries
+    const double *runs;                            //  mf_bla_runs
     bool fexp;                                     //  floatexp view
     uint32_t next_pixel;                           //  next pixel of the tile to start
     uint32_t pixels;                               //  pixels in the tile
@@ -134,6 +132,7 @@ s_refill (s_state_t *st, int v, int lane)
     st->n [v][lane] = 0.0;
     st->reb [v][lane] = 0.0;
     st->started [v][lane] = st->round;
+    st->bla [v] &= ~(1u << lane);
     if (st->next_pixel < st->pixels) {
         uint32_t pixel = st->next_pixel++;
         const mf_rect_t *r = &st->task->rect;
@@ -156,6 +155,7 @@ s_refill (s_state_t *st, int v, int lane)
     else {
         st->cx [v][lane] = st->cy [v][lane] = 0.0;
         st->ec [v][lane] = (double) MF_FEXP_ZERO_E;
+        st->n [v][lane] = -1e300;       //  never reaches maxiter, so never done
         if (st->occupied [v] >> lane & 1)
             st->lanes_busy--;
         st->occupied [v] &= ~(1u << lane);
@@ -183,73 +183,89 @@ s_finish (s_state_t *st)
     }
 }
 
-//  1 when level's entry j is valid for a lane's z (the reference's test).
-static inline bool
-s_valid (const s_state_t *st, int level, uint64_t j, int v, int lane)
-{
-    if (st->fexp) {
-        const double *r = st->r [level] + j * MF_BLA_R_FEXP;
-        mf_fexpc_t z = { st->x [v][lane], st->y [v][lane], (int64_t) st->ez [v][lane] };
-        return mf_fexp_cmp (mf_fexpc_norm1 (z), (mf_fexp_t) { r [0], (int64_t) r [1] }) < 0;
-    }
-    return fabs (st->x [v][lane]) + fabs (st->y [v][lane]) < st->r [level][j];
-}
-
 //  The largest valid level of a lane that passed level 1, in scalar
-//  code: levels 1 .. L are valid and no other, so bisect between 1 and
-//  the highest the alignment of m allows. Writes its A, B and step.
+//  code. The entries of its start sit in one run (mf_bla_runs), level 1
+//  first; the valid ones are a prefix of it (radii never grow with the
+//  level; entries past the orbit have R = 0), capped by the room left,
+//  so their number is the level, counted without a branch per entry.
+//  Writes its A, B and step.
 static void
 s_search (s_state_t *st, int v, int lane)
 {
     uint64_t m = (uint64_t) st->m [v][lane];
+    uint64_t i = (m - 1) / 2;
     uint64_t room = (uint64_t) (st->maxiter - st->n [v][lane]);
-    int high = m == 1? st->top: __builtin_ctzll (m - 1);
-    if (high > st->top)
-        high = st->top;
-    int low = 1;
-    while (low < high) {
-        int mid = (low + high + 1) / 2;
-        uint64_t j = (m - 1) >> mid;
-        if ((UINT64_C (1) << mid) <= room && j < st->count [mid] && s_valid (st, mid, j, v, lane))
-            low = mid;
-        else
-            high = mid - 1;
+    if (room < 2) {
+        st->bla [v] &= ~(1u << lane);               //  no room for a skip: a plain step
+        return;
     }
-    uint64_t j = (m - 1) >> low;
+    int count = mf_bla_run_count (st->top, i);
+    int fit = 63 - __builtin_clzll (room);         //  2^fit <= room
+    if (count > fit)
+        count = fit;
+    int level = 1;
     if (st->fexp) {
-        const double *ab = st->ab [low] + j * MF_BLA_AB_FEXP;
-        st->bar [v][lane] = ab [0];
-        st->bai [v][lane] = ab [1];
-        st->bea [v][lane] = ab [2];
-        st->bbr [v][lane] = ab [3];
-        st->bbi [v][lane] = ab [4];
-        st->beb [v][lane] = ab [5];
+        const double *run = st->runs + mf_bla_run_offset (st->top, i) * MF_BLA_ENTRY_FEXP;
+        mf_fexpc_t z = { st->x [v][lane], st->y [v][lane], (int64_t) st->ez [v][lane] };
+        mf_fexp_t norm = mf_fexpc_norm1 (z);
+        for (int k = 1; k < count; k++) {
+            const double *r = run + k * MF_BLA_ENTRY_FEXP;
+            level += mf_fexp_cmp (norm, (mf_fexp_t) { r [0], (int64_t) r [1] }) < 0;
+        }
+        const double *e = run + (level - 1) * MF_BLA_ENTRY_FEXP;
+        st->bar [v][lane] = e [2];
+        st->bai [v][lane] = e [3];
+        st->bea [v][lane] = e [4];
+        st->bbr [v][lane] = e [5];
+        st->bbi [v][lane] = e [6];
+        st->beb [v][lane] = e [7];
     }
     else {
-        const double *ab = st->ab [low] + j * MF_BLA_AB_DOUBLE;
-        st->bar [v][lane] = ab [0];
-        st->bai [v][lane] = ab [1];
-        st->bbr [v][lane] = ab [2];
-        st->bbi [v][lane] = ab [3];
+        const double *run = st->runs + mf_bla_run_offset (st->top, i) * MF_BLA_ENTRY_DOUBLE;
+        double norm = fabs (st->x [v][lane]) + fabs (st->y [v][lane]);
+        for (int k = 1; k < count; k++)
+            level += norm < run [k * MF_BLA_ENTRY_DOUBLE];
+        const double *e = run + (level - 1) * MF_BLA_ENTRY_DOUBLE;
+        st->bar [v][lane] = e [1];
+        st->bai [v][lane] = e [2];
+        st->bbr [v][lane] = e [3];
+        st->bbi [v][lane] = e [4];
     }
-    st->bstep [v][lane] = (double) (UINT64_C (1) << low);
+    st->bstep [v][lane] = (double) (UINT64_C (1) << level);
+    //  The point the skip lands on is read this round: far from the last.
+    __builtin_prefetch (st->points + (m + (UINT64_C (1) << level))
+                        * (st->fexp? MF_BLA_POINT_FEXP: MF_BLA_POINT_DOUBLE));
+}
+
+//  Starts loading the runs the lanes of bits of vector v search next
+//  round (their m is odd: a level-1 skip starts there).
+static inline void
+s_prefetch_runs (const s_state_t *st, int v, unsigned bits)
+{
+    size_t entry = st->fexp? MF_BLA_ENTRY_FEXP: MF_BLA_ENTRY_DOUBLE;
+    while (bits) {
+        int lane = __builtin_ctz (bits);
+        bits &= bits - 1;
+        uint64_t i = ((uint64_t) st->m [v][lane] - 1) / 2;
+        __builtin_prefetch (st->runs + mf_bla_run_offset (st->top, i) * entry);
+    }
 }
 
 //  ---- doubles ----------------------------------------------------------------
 
-//  Level 1 for the lanes of vector v: room for 2 iterations and |z|_1
-//  below the radius at m (0 where no level-1 skip starts). Returns the
-//  lanes that pass.
+//  Level 1 for lanes at z = (x, y), with the radius r1 at their m: |z|_1
+//  below r1 (0 where no level-1 skip starts). Returns the lanes that
+//  pass, among the occupied ones (s_search checks their room).
 static inline unsigned
-s_level1_d (const s_state_t *st, int v)
+s_level1_d (const s_state_t *st, int v, vd x, vd y, vd r1)
 {
-    vd norm = vadd (vabs (vload (st->x [v])), vabs (vload (st->y [v])));
-    vm ok = vand (vlt (norm, vload (st->r1 [v])),
-                  vge (vsub (vset1 (st->maxiter), vload (st->n [v])), vset1 (2.0)));
-    return vbits (ok) & st->occupied [v];
+    vd norm = vadd (vabs (x), vabs (y));
+    return vbits (vlt (norm, r1)) & st->occupied [v];
 }
 
-//  One step of every lane of vector v (the reference's steps 2 to 5).
+//  One step of every lane of vector v (the reference's steps 2 to 5),
+//  then level 1 for the next round. Most steps neither rebase nor end a
+//  pixel: they store their results as they are.
 static inline void
 s_step_d (s_state_t *st, int v, const vm reb_allowed)
 {
@@ -281,6 +297,19 @@ s_step_d (s_state_t *st, int v, const vm reb_allowed)
     vm reb = vor (vand (reb_allowed, vlt (mag, vfma (nx, nx, vmul (ny, ny)))),
                   veq (m, vset1 (st->last)));
     vm done = vor (esc, vge (n, vset1 (st->maxiter)));
+    vstore (st->n [v], n);
+    if (!vbits (vor (reb, done))) {
+        vstore (st->x [v], nx);
+        vstore (st->y [v], ny);
+        vstore (st->m [v], m);
+        vstore (st->zr [v], zr);
+        vstore (st->zi [v], zi);
+        vstore (st->r1 [v], r1);
+        st->bla [v] = s_level1_d (st, v, nx, ny, r1);
+        if (st->bla [v])
+            s_prefetch_runs (st, v, st->bla [v]);
+        return;
+    }
     unsigned done_bits = vbits (done) & st->occupied [v];
     if (done_bits) {
         vstore (st->fx [v], fx);
@@ -290,13 +319,18 @@ s_step_d (s_state_t *st, int v, const vm reb_allowed)
     }
     vd zero = vset1 (0.0);
     vstore (st->reb [v], vadd (vload (st->reb [v]), vsel (vandnot (reb, esc), vset1 (1.0), zero)));
-    vstore (st->x [v], vsel (reb, fx, nx));
-    vstore (st->y [v], vsel (reb, fy, ny));
+    x = vsel (reb, fx, nx);
+    y = vsel (reb, fy, ny);
+    r1 = vsel (reb, zero, r1);
+    vstore (st->x [v], x);
+    vstore (st->y [v], y);
     vstore (st->m [v], vsel (reb, zero, m));
     vstore (st->zr [v], vsel (reb, zero, zr));
     vstore (st->zi [v], vsel (reb, zero, zi));
-    vstore (st->r1 [v], vsel (reb, zero, r1));
-    vstore (st->n [v], n);
+    vstore (st->r1 [v], r1);
+    st->bla [v] = s_level1_d (st, v, x, y, r1) & ~done_bits;
+    if (st->bla [v])
+        s_prefetch_runs (st, v, st->bla [v]);
 }
 
 //  ---- floatexp ---------------------------------------------------------------
@@ -374,15 +408,13 @@ s_clamp (vd a, double lo, double hi)
 }
 
 //  Level 1 in floatexp: |z|_1 2^clamp(ez - er, -8, 8) < rm, exact for
-//  normalised z and R (mf_fexp_cmp's answer), and room for 2 iterations.
+//  normalised z and R (mf_fexp_cmp's answer).
 static inline unsigned
-s_level1_f (const s_state_t *st, int v)
+s_level1_f (const s_state_t *st, int v, vd x, vd y, vd ez, vd r1, vd er1)
 {
-    vd norm = vadd (vabs (vload (st->x [v])), vabs (vload (st->y [v])));
-    vd shift = s_clamp (vsub (vload (st->ez [v]), vload (st->er1 [v])), -8.0, 8.0);
-    vm ok = vand (vlt (vmul (norm, vpow2 (shift)), vload (st->r1 [v])),
-                  vge (vsub (vset1 (st->maxiter), vload (st->n [v])), vset1 (2.0)));
-    return vbits (ok) & st->occupied [v];
+    vd norm = vadd (vabs (x), vabs (y));
+    vd shift = s_clamp (vsub (ez, er1), -8.0, 8.0);
+    return vbits (vlt (vmul (norm, vpow2 (shift)), r1)) & st->occupied [v];
 }
 
 //  One step of every lane of vector v, in floatexp.
@@ -447,16 +479,22 @@ s_step_f (s_state_t *st, int v, const vm reb_allowed)
     }
     vd zero = vset1 (0.0), zero_e = vset1 ((double) MF_FEXP_ZERO_E);
     vstore (st->reb [v], vadd (vload (st->reb [v]), vsel (vandnot (reb, esc), vset1 (1.0), zero)));
-    vstore (st->x [v], vsel (reb, fr, nx));
-    vstore (st->y [v], vsel (reb, fi, ny));
-    vstore (st->ez [v], vsel (reb, fe, nz));
+    vd x1 = vsel (reb, fr, nx), y1 = vsel (reb, fi, ny), ez1 = vsel (reb, fe, nz);
+    r1 = vsel (reb, zero, r1);
+    er1 = vsel (reb, zero_e, er1);
+    vstore (st->x [v], x1);
+    vstore (st->y [v], y1);
+    vstore (st->ez [v], ez1);
     vstore (st->m [v], vsel (reb, zero, m));
     vstore (st->zr [v], vsel (reb, zero, zr));
     vstore (st->zi [v], vsel (reb, zero, zi));
     vstore (st->ezr [v], vsel (reb, zero_e, ezr));
-    vstore (st->r1 [v], vsel (reb, zero, r1));
-    vstore (st->er1 [v], vsel (reb, zero_e, er1));
+    vstore (st->r1 [v], r1);
+    vstore (st->er1 [v], er1);
     vstore (st->n [v], n);
+    st->bla [v] = s_level1_f (st, v, x1, y1, ez1, r1, er1) & ~done_bits;
+    if (st->bla [v])
+        s_prefetch_runs (st, v, st->bla [v]);
 }
 
 //  ---- the kernel ---------------------------------------------------------------
@@ -470,6 +508,7 @@ s_kernel (const mf_perturb_task_t *task, double *mu, mf_perturb_stats_t *stats)
     s_state_t *st = &state;
     memset (st->occupied, 0, sizeof st->occupied);
     memset (st->done, 0, sizeof st->done);
+    memset (st->bla, 0, sizeof st->bla);
     memset (&st->stats, 0, sizeof st->stats);
     st->lanes_busy = 0;
     st->round = 0;
@@ -480,11 +519,7 @@ s_kernel (const mf_perturb_task_t *task, double *mu, mf_perturb_stats_t *stats)
     st->maxiter = (double) task->maxiter;
     st->fexp = task->map->type == MF_DELTA_FEXP;
     st->top = mf_bla_top (task->bla);
-    for (int level = 1; level <= st->top; level++) {
-        st->ab [level] = mf_bla_ab (task->bla, level);
-        st->r [level] = mf_bla_r (task->bla, level);
-        st->count [level] = mf_bla_count (task->bla, level);
-    }
+    st->runs = mf_bla_runs (task->bla);
     st->next_pixel = 0;
     st->pixels = task->rect.w * task->rect.h;
     for (int v = 0; v < SIMD_V; v++)
@@ -497,12 +532,11 @@ s_kernel (const mf_perturb_task_t *task, double *mu, mf_perturb_stats_t *stats)
             status = -1;
             break;
         }
+        //  Lanes that passed level 1 at the end of the last step search
+        //  their level now.
         unsigned any = 0;
-        S_UNROLL
-        for (int v = 0; v < SIMD_V; v++) {
-            st->bla [v] = st->fexp? s_level1_f (st, v): s_level1_d (st, v);
+        for (int v = 0; v < SIMD_V; v++)
             any |= st->bla [v];
-        }
         if (any)
             for (int v = 0; v < SIMD_V; v++) {
                 unsigned bits = st->bla [v];
@@ -510,8 +544,8 @@ s_kernel (const mf_perturb_task_t *task, double *mu, mf_perturb_stats_t *stats)
                     int lane = __builtin_ctz (bits);
                     bits &= bits - 1;
                     s_search (st, v, lane);
-                    st->stats.bla_steps++;
                 }
+                st->stats.bla_steps += (uint64_t) __builtin_popcount (st->bla [v]);
             }
         unsigned finished = 0;
         if (st->fexp) {

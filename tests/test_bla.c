@@ -59,12 +59,30 @@ START_TEST (levels_have_their_shape)
     mf_bla_t *bla = s_table (&v, MF_BLA_LOG2_EPS);
     uint64_t steps = mf_orbit_count (v.orbit) - 2;
     ck_assert_int_gt (mf_bla_top (bla), 10);
-    size_t bytes = mf_orbit_count (v.orbit) * MF_BLA_POINT_DOUBLE * sizeof (double);
-    for (int level = 1; level <= mf_bla_top (bla); level++) {
+    int top = mf_bla_top (bla);
+    for (int level = 1; level <= top; level++)
         ck_assert_int_eq (mf_bla_count (bla, level), steps >> level);
-        bytes += (steps >> level) * (MF_BLA_AB_DOUBLE + MF_BLA_R_DOUBLE) * sizeof (double);
+    ck_assert_int_eq (steps >> (top + 1), 0);
+    //  The runs: start i holds levels 1 .. 1 + ctz (i) (1 .. top for i = 0),
+    //  and every entry is in the run of its start, at its level.
+    uint64_t starts = mf_bla_count (bla, 1), offset = 0;
+    for (uint64_t i = 0; i < starts; i++) {
+        ck_assert_int_eq (mf_bla_run_offset (top, i), offset);
+        int count = mf_bla_run_count (top, i);
+        ck_assert_int_eq (count, i? 1 + __builtin_ctzll (i): top);
+        for (int level = 1; level <= count; level++) {
+            uint64_t j = i >> (level - 1);
+            const double *in_run = mf_bla_runs (bla)
+                                 + (offset + (uint64_t) level - 1) * MF_BLA_ENTRY_DOUBLE;
+            if (j < mf_bla_count (bla, level))
+                ck_assert (mf_bla_entry (bla, level, j) == in_run);
+            else
+                ck_assert (in_run [0] == 0.0);              //  past the orbit: never valid
+        }
+        offset += (uint64_t) count;
     }
-    ck_assert_int_eq (steps >> (mf_bla_top (bla) + 1), 0);
+    size_t bytes = mf_orbit_count (v.orbit) * MF_BLA_POINT_DOUBLE * sizeof (double)
+                 + (offset + 1) * MF_BLA_ENTRY_DOUBLE * sizeof (double);
     ck_assert_int_eq (mf_bla_bytes (bla), bytes);
     ck_assert_int_eq (mf_bla_type (bla), MF_DELTA_DOUBLE);
     mf_bla_destroy (&bla);
@@ -104,23 +122,23 @@ START_TEST (skips_match_the_steps_they_replace)
     double cmax = mf_fexp_to_double (mf_deep_map_cmax (&v.map));
     size_t checked = 0;
     for (int level = 1; level <= 12; level++) {
-        const double *ab = mf_bla_ab (bla, level), *r = mf_bla_r (bla, level);
         uint64_t count = mf_bla_count (bla, level);
         for (uint64_t j = 0; j < count; j += count / 40 + 1) {
-            if (r [j] <= 0)
+            const double *e = mf_bla_entry (bla, level, j);
+            double r = e [0];
+            if (r <= 0)
                 continue;
             //  |z|_1 = 0.9 R in a direction that varies with j; and z = 0,
             //  where B c is the whole answer.
             for (int zero = 0; zero < 2; zero++) {
                 double angle = (double) j * 0.7, norm = fabs (cos (angle)) + fabs (sin (angle));
-                double zr = zero? 0.0: 0.9 * r [j] * cos (angle) / norm;
-                double zi = zero? 0.0: 0.9 * r [j] * sin (angle) / norm;
+                double zr = zero? 0.0: 0.9 * r * cos (angle) / norm;
+                double zi = zero? 0.0: 0.9 * r * sin (angle) / norm;
                 double cr = cmax * 0.6, ci = -cmax * 0.8;
-                const double *e = ab + j * MF_BLA_AB_DOUBLE;
-                long double ar = (long double) e [0] * zr - (long double) e [1] * zi
-                               + (long double) e [2] * cr - (long double) e [3] * ci;
-                long double ai = (long double) e [0] * zi + (long double) e [1] * zr
-                               + (long double) e [2] * ci + (long double) e [3] * cr;
+                long double ar = (long double) e [1] * zr - (long double) e [2] * zi
+                               + (long double) e [3] * cr - (long double) e [4] * ci;
+                long double ai = (long double) e [1] * zi + (long double) e [2] * zr
+                               + (long double) e [3] * ci + (long double) e [4] * cr;
                 long double pr = zr, pi = zi;
                 s_plain (v.orbit, 1 + j * (UINT64_C (1) << level), level, &pr, &pi, cr, ci);
                 long double error = fabsl (ar - pr) + fabsl (ai - pi);
@@ -143,18 +161,20 @@ START_TEST (radii_never_grow_with_the_level)
     s_view_t v;
     s_open (&v, LOC_FLAKE_CENTER, LOC_FLAKE_ZOOM, LOC_FLAKE_ITER, MF_DELTA_DOUBLE);
     mf_bla_t *bla = s_table (&v, MF_BLA_LOG2_EPS);
-    for (int level = 2; level <= mf_bla_top (bla); level++) {
-        const double *r = mf_bla_r (bla, level), *below = mf_bla_r (bla, level - 1);
-        for (uint64_t j = 0; j < mf_bla_count (bla, level); j++)
-            ck_assert (r [j] >= 0 && r [j] <= below [2 * j]);
-    }
+    for (int level = 2; level <= mf_bla_top (bla); level++)
+        for (uint64_t j = 0; j < mf_bla_count (bla, level); j++) {
+            double r = mf_bla_entry (bla, level, j) [0];
+            ck_assert (r >= 0 && r <= mf_bla_entry (bla, level - 1, 2 * j) [0]);
+        }
     //  A larger eps gives radii at least as large, larger somewhere.
     mf_bla_t *loose = s_table (&v, -24);
     bool larger = false;
     for (int level = 1; level <= mf_bla_top (bla); level++)
         for (uint64_t j = 0; j < mf_bla_count (bla, level); j++) {
-            ck_assert (mf_bla_r (loose, level) [j] >= mf_bla_r (bla, level) [j]);
-            larger |= mf_bla_r (loose, level) [j] > mf_bla_r (bla, level) [j];
+            double tight = mf_bla_entry (bla, level, j) [0];
+            double wide = mf_bla_entry (loose, level, j) [0];
+            ck_assert (wide >= tight);
+            larger |= wide > tight;
         }
     ck_assert (larger);
     mf_bla_destroy (&loose);
@@ -172,13 +192,12 @@ s_same_bytes (const mf_bla_t *a, const mf_bla_t *b)
     ck_assert_int_eq (mf_bla_points_count (a), mf_bla_points_count (b));
     ck_assert (memcmp (mf_bla_points (a), mf_bla_points (b), mf_bla_points_count (a)
                        * (fexp? MF_BLA_POINT_FEXP: MF_BLA_POINT_DOUBLE) * sizeof (double)) == 0);
-    for (int level = 1; level <= mf_bla_top (a); level++) {
-        uint64_t count = mf_bla_count (a, level);
-        ck_assert (memcmp (mf_bla_ab (a, level), mf_bla_ab (b, level), count
-                           * (fexp? MF_BLA_AB_FEXP: MF_BLA_AB_DOUBLE) * sizeof (double)) == 0);
-        ck_assert (memcmp (mf_bla_r (a, level), mf_bla_r (b, level), count
-                           * (fexp? MF_BLA_R_FEXP: MF_BLA_R_DOUBLE) * sizeof (double)) == 0);
-    }
+    ck_assert_int_eq (mf_bla_bytes (a), mf_bla_bytes (b));
+    uint64_t starts = mf_bla_top (a)? mf_bla_count (a, 1): 0;
+    uint64_t entries = starts? mf_bla_run_offset (mf_bla_top (a), starts - 1)
+                               + (uint64_t) mf_bla_run_count (mf_bla_top (a), starts - 1): 0;
+    ck_assert (memcmp (mf_bla_runs (a), mf_bla_runs (b), entries
+                       * (fexp? MF_BLA_ENTRY_FEXP: MF_BLA_ENTRY_DOUBLE) * sizeof (double)) == 0);
 }
 
 START_TEST (the_same_bits_from_every_build)
@@ -206,18 +225,17 @@ START_TEST (floatexp_tables_agree_with_doubles)
     size_t compared = 0;
     for (int level = 1; level <= mf_bla_top (bd); level++)
         for (uint64_t j = 0; j < mf_bla_count (bd, level); j += 7) {
-            const double *ed = mf_bla_ab (bd, level) + j * MF_BLA_AB_DOUBLE;
-            const double *ef = mf_bla_ab (bf, level) + j * MF_BLA_AB_FEXP;
-            if (!isfinite (ed [0]) || fabs (ed [0]) > 1e300 || fabs (ed [1]) > 1e300)
+            const double *ed = mf_bla_entry (bd, level, j);
+            const double *ef = mf_bla_entry (bf, level, j);
+            if (!isfinite (ed [1]) || fabs (ed [1]) > 1e300 || fabs (ed [2]) > 1e300)
                 continue;
-            double ar = mf_fexp_scale (ef [0], (int64_t) ef [2]);
-            double ai = mf_fexp_scale (ef [1], (int64_t) ef [2]);
-            double scale = fabs (ed [0]) + fabs (ed [1]);
-            ck_assert_msg (fabs (ar - ed [0]) + fabs (ai - ed [1]) <= 1e-12 * scale,
+            double ar = mf_fexp_scale (ef [2], (int64_t) ef [4]);
+            double ai = mf_fexp_scale (ef [3], (int64_t) ef [4]);
+            double scale = fabs (ed [1]) + fabs (ed [2]);
+            ck_assert_msg (fabs (ar - ed [1]) + fabs (ai - ed [2]) <= 1e-12 * scale,
                            "level %d entry %llu: A %g%+gi against %g%+gi", level,
-                           (unsigned long long) j, ar, ai, ed [0], ed [1]);
-            const double *rf = mf_bla_r (bf, level) + j * MF_BLA_R_FEXP;
-            double rd = mf_bla_r (bd, level) [j], r = mf_fexp_scale (rf [0], (int64_t) rf [1]);
+                           (unsigned long long) j, ar, ai, ed [1], ed [2]);
+            double rd = ed [0], r = mf_fexp_scale (ef [0], (int64_t) ef [1]);
             ck_assert_msg (fabs (r - rd) <= 1e-9 * rd || (rd == 0 && r < 1e-300),
                            "level %d entry %llu: R %g against %g", level,
                            (unsigned long long) j, r, rd);
@@ -247,13 +265,12 @@ START_TEST (overflowing_entries_are_never_valid)
     ck_assert_int_ge (mf_bla_top (bla), 10);
     for (int level = 1; level <= mf_bla_top (bla); level++)
         for (uint64_t j = 0; j < mf_bla_count (bla, level); j++) {
-            double r = mf_bla_r (bla, level) [j];
-            const double *ab = mf_bla_ab (bla, level) + j * MF_BLA_AB_DOUBLE;
-            ck_assert (r >= 0 && !isnan (r));
-            if (!isfinite (ab [0]) || !isfinite (ab [2]))
-                ck_assert (r == 0);
+            const double *e = mf_bla_entry (bla, level, j);
+            ck_assert (e [0] >= 0 && !isnan (e [0]));
+            if (!isfinite (e [1]) || !isfinite (e [3]))
+                ck_assert (e [0] == 0);
         }
-    ck_assert (!isfinite (mf_bla_ab (bla, 10) [0]) && mf_bla_r (bla, 10) [0] == 0);
+    ck_assert (!isfinite (mf_bla_entry (bla, 10, 0) [1]) && mf_bla_entry (bla, 10, 0) [0] == 0);
     mf_bla_destroy (&bla);
     mf_orbit_destroy (&orbit);
 }
@@ -274,13 +291,13 @@ START_TEST (points_hold_the_orbit_and_level_one)
             bool start = (m & 1) && (m - 1) / 2 < count1;
             if (fexp) {
                 ck_assert (p [0] == z.re && p [1] == z.im && p [2] == (double) z.e);
-                const double *r = mf_bla_r (bla, 1) + (m - 1) * start;
+                const double *r = start? mf_bla_entry (bla, 1, (m - 1) / 2): NULL;
                 ck_assert (start? p [3] == r [0] && p [4] == r [1]:
                                   p [3] == 0 && p [4] == (double) MF_FEXP_ZERO_E);
             }
             else {
                 ck_assert (p [0] == mf_fexpc_re_double (z) && p [1] == mf_fexpc_im_double (z));
-                ck_assert (p [2] == (start? mf_bla_r (bla, 1) [(m - 1) / 2]: 0.0));
+                ck_assert (p [2] == (start? mf_bla_entry (bla, 1, (m - 1) / 2) [0]: 0.0));
             }
         }
         mf_bla_destroy (&bla);
