@@ -346,9 +346,12 @@ mf_fexpc_mul (mf_fexpc_t a, mf_fexpc_t b)
     return mf_fexpc_norm (re, im, a.e + b.e);
 }
 
-//  a + b, the operand with the smaller exponent aligned (see above).
+//  a + b before normalising: the operand with the smaller exponent
+//  aligned onto the other's (see above), the mantissas added; the result
+//  has the larger exponent and mantissas below 4 (possibly tiny, or 0).
+//  Normalised, it is mf_fexpc_add (a, b).
 static inline mf_fexpc_t
-mf_fexpc_add (mf_fexpc_t a, mf_fexpc_t b)
+mf_fexpc_add_raw (mf_fexpc_t a, mf_fexpc_t b)
 {
     if (a.e < b.e) {
         mf_fexpc_t t = a;
@@ -356,13 +359,22 @@ mf_fexpc_add (mf_fexpc_t a, mf_fexpc_t b)
         b = t;
     }
     double scale = mf_fexp_align (b.e - a.e);
-    return mf_fexpc_norm (a.re + b.re * scale, a.im + b.im * scale, a.e);
+    return (mf_fexpc_t) { a.re + b.re * scale, a.im + b.im * scale, a.e };
+}
+
+//  a + b, the operand with the smaller exponent aligned (see above).
+static inline mf_fexpc_t
+mf_fexpc_add (mf_fexpc_t a, mf_fexpc_t b)
+{
+    mf_fexpc_t sum = mf_fexpc_add_raw (a, b);
+    return mf_fexpc_norm (sum.re, sum.im, sum.e);
 }
 
 //  a b + c d, the step of the perturbation kernels: each product as in
 //  mf_fexpc_mul but not normalised (its exponent the sum, zeros included),
 //  then added as in mf_fexpc_add (the product with the lower exponent
-//  aligned onto the other, or dropped), then normalised once.
+//  aligned onto the other, or dropped), then normalised once. a and c
+//  need not be normalised (a sum from mf_fexpc_add_raw will do).
 static inline mf_fexpc_t
 mf_fexpc_muladd (mf_fexpc_t a, mf_fexpc_t b, mf_fexpc_t c, mf_fexpc_t d)
 {

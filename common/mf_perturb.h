@@ -24,9 +24,11 @@
     BLA step; 2 Z_m + z is (2 Zr + x, 2 Zi + y);
     f = (Zr + x, Zi + y); squares are fma (x, x, y y), compared with <.
     In floatexp (MF_DELTA_FEXP): A z + B c is mf_fexpc_muladd, 2 Z_m + z
-    and f are mf_fexpc_add, and the tests compare mf_fexpc_norm1 and
-    mf_fexpc_norm2 exactly (mf_fexp_cmp); f as doubles is its mantissas
-    times 2^e, e clamped to [-1000, 1000] (exact wherever f matters).
+    and f are mf_fexpc_add_raw (not normalised: they are only multiplied
+    or compared; f is normalised when it becomes z), and the tests
+    compare mf_fexpc_norm1 and mf_fexpc_norm2 exactly (mf_fexp_cmp); f as
+    doubles is its mantissas times 2^e, e clamped to [-1000, 1000] (exact
+    wherever f matters).
 
     Every variant gives, for every pixel, the bits of mf_perturb_reference
     (a plain loop written with mf_fexp.h's functions): the SIMD lanes run

@@ -72,7 +72,7 @@ static inline vd vgather (const double *p, vd i)
 {
     return _mm256_i64gather_pd (p, s_index (i), 8);
 }
-static inline void vgather3 (const double *p, vd i, vd *a, vd *b, vd *c)
+static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
 {
     //  One aligned load of 4 doubles per lane, then a 4x4 transpose.
     __m256i index = s_index (i);
@@ -86,6 +86,7 @@ static inline void vgather3 (const double *p, vd i, vd *a, vd *b, vd *c)
     *a = _mm256_permute2f128_pd (t0, t2, 0x20);
     *b = _mm256_permute2f128_pd (t1, t3, 0x20);
     *c = _mm256_permute2f128_pd (t0, t2, 0x31);
+    *d = _mm256_permute2f128_pd (t1, t3, 0x31);
 }
 
 #include "mf_perturb_simd.h"

@@ -49,12 +49,13 @@ static inline vd vgather (const double *p, vd i)
 {
     return _mm512_i64gather_pd (_mm512_cvttpd_epi64 (i), p, 8);
 }
-static inline void vgather3 (const double *p, vd i, vd *a, vd *b, vd *c)
+static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
 {
     __m512i index = _mm512_cvttpd_epi64 (i);
     *a = _mm512_i64gather_pd (index, p, 8);
     *b = _mm512_i64gather_pd (index, p + 1, 8);
     *c = _mm512_i64gather_pd (index, p + 2, 8);
+    *d = _mm512_i64gather_pd (index, p + 3, 8);
 }
 
 #include "mf_perturb_simd.h"

@@ -146,13 +146,13 @@ s_pixel_f (s_ctx_t *ctx, mf_fexpc_t dc, uint32_t *iterations)
         }
         else {
             mf_fexpc_t zm = s_point_f (ctx, m);
-            a = mf_fexpc_add ((mf_fexpc_t) { zm.re, zm.im, zm.e + 1 }, z);
+            a = mf_fexpc_add_raw ((mf_fexpc_t) { zm.re, zm.im, zm.e + 1 }, z);
         }
         z = mf_fexpc_muladd (a, z, b, dc);
         m += UINT64_C (1) << level;
         n += UINT32_C (1) << level;
         ctx->stats.steps++;
-        mf_fexpc_t f = mf_fexpc_add (s_point_f (ctx, m), z);
+        mf_fexpc_t f = mf_fexpc_add_raw (s_point_f (ctx, m), z);
         double fx = s_fast_double (f.re, f.e), fy = s_fast_double (f.im, f.e);
         if (!(fma (fx, fx, fy * fy) <= MF_BAILOUT_SQ)) {
             *iterations = n;
@@ -160,7 +160,7 @@ s_pixel_f (s_ctx_t *ctx, mf_fexpc_t dc, uint32_t *iterations)
         }
         if ((!task->no_rebase && mf_fexp_cmp (mf_fexpc_norm2 (f), mf_fexpc_norm2 (z)) < 0)
         ||  m == ctx->last) {
-            z = f;
+            z = mf_fexpc_norm (f.re, f.im, f.e);
             m = 0;
             ctx->stats.rebases++;
         }

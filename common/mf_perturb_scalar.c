@@ -42,12 +42,13 @@ static inline vm vmask (unsigned bits) { return (vm) (bits & 1); }
 static inline vd vpow2 (vd k) { return mf_fexp_pow2 ((int64_t) k); }
 static inline vd vilogb (vd x) { return (double) mf_fexp_ilogb (x); }
 static inline vd vgather (const double *p, vd i) { return p [(int64_t) i]; }
-static inline void vgather3 (const double *p, vd i, vd *a, vd *b, vd *c)
+static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
 {
     const double *q = p + (int64_t) i;
     *a = q [0];
     *b = q [1];
     *c = q [2];
+    *d = q [3];
 }
 
 #include "mf_perturb_simd.h"

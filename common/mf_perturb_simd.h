@@ -22,9 +22,9 @@
         vpow2 (k)           2^k for integral k in [-1022, 1023], from its bits
         vilogb (x)          floor (log2 x) for x normal positive, as a double
         vgather (p, i)      p [i] per lane, i integral doubles
-        vgather3 (p, i, &a, &b, &c)
-                            p [i], p [i + 1], p [i + 2] per lane (p 32-byte
-                            aligned, i a multiple of 4)
+        vgather4 (p, i, &a, &b, &c, &d)
+                            p [i] .. p [i + 3] per lane (p 32-byte aligned,
+                            i a multiple of 4)
 
     Every pixel gives exactly the bits of mf_perturb_reference. The lanes
     run the reference's operations, in its order, each on its own pixel;
@@ -289,8 +289,9 @@ s_step_d (s_state_t *st, int v, const vm reb_allowed)
     vd ny = vfma (ar, y, vfma (ai, x, by));
     m = vadd (m, step);
     n = vadd (n, step);
-    vd zr, zi, r1;
-    vgather3 (st->points, vmul (m, vset1 ((double) MF_BLA_POINT_DOUBLE)), &zr, &zi, &r1);
+    vd zr, zi, r1, pad;
+    vgather4 (st->points, vmul (m, vset1 ((double) MF_BLA_POINT_DOUBLE)), &zr, &zi, &r1, &pad);
+    (void) pad;
     vd fx = vadd (zr, nx), fy = vadd (zi, ny);
     vd mag = vfma (fx, fx, vmul (fy, fy));
     vm esc = vesc (mag);
@@ -382,10 +383,10 @@ s_align (vd diff)
     return vsel (drop, vset1 (0.0), vpow2 (vmax (diff, vset1 ((double) MF_FEXP_DROP))));
 }
 
-//  (ar, ai, ea) + (br, bi, eb) as mf_fexpc_add: the first is the larger
-//  unless its exponent is lower.
+//  (ar, ai, ea) + (br, bi, eb) as mf_fexpc_add_raw: the first is the
+//  larger unless its exponent is lower; not normalised.
 static inline void
-s_add (vd ar, vd ai, vd ea, vd br, vd bi, vd eb, vd *re, vd *im, vd *e)
+s_add_raw (vd ar, vd ai, vd ea, vd br, vd bi, vd eb, vd *re, vd *im, vd *e)
 {
     vm first = vge (ea, eb);
     vd hr = vsel (first, ar, br), hi = vsel (first, ai, bi), he = vsel (first, ea, eb);
@@ -394,7 +395,6 @@ s_add (vd ar, vd ai, vd ea, vd br, vd bi, vd eb, vd *re, vd *im, vd *e)
     *re = vadd (hr, vmul (lr, scale));
     *im = vadd (hi, vmul (li, scale));
     *e = he;
-    s_norm (re, im, e);
 }
 
 //  Clamps integral a to [lo, hi].
@@ -425,8 +425,8 @@ s_step_f (s_state_t *st, int v, const vm reb_allowed)
     vd cx = vload (st->cx [v]), cy = vload (st->cy [v]), ec = vload (st->ec [v]);
     vd m = vload (st->m [v]), n = vload (st->n [v]);
     vd ar, ai, ea;
-    s_add (vload (st->zr [v]), vload (st->zi [v]), vadd (vload (st->ezr [v]), vset1 (1.0)),
-           x, y, ez, &ar, &ai, &ea);
+    s_add_raw (vload (st->zr [v]), vload (st->zi [v]), vadd (vload (st->ezr [v]), vset1 (1.0)),
+               x, y, ez, &ar, &ai, &ea);
     vd br = vset1 (1.0), bi = vset1 (0.0), eb = vset1 (0.0), step = vset1 (1.0);
     if (st->bla [v]) {
         vm b = vmask (st->bla [v]);
@@ -454,22 +454,39 @@ s_step_f (s_state_t *st, int v, const vm reb_allowed)
     n = vadd (n, step);
     vd index = vmul (m, vset1 ((double) MF_BLA_POINT_FEXP));
     vd zr, zi, ezr, r1, er1;
-    vgather3 (st->points, index, &zr, &zi, &ezr);
-    r1 = vgather (st->points + 3, index);
+    vgather4 (st->points, index, &zr, &zi, &ezr, &r1);
     er1 = vgather (st->points + 4, index);
     vd fr, fi, fe;
-    s_add (zr, zi, ezr, nx, ny, nz, &fr, &fi, &fe);
+    s_add_raw (zr, zi, ezr, nx, ny, nz, &fr, &fi, &fe);
     vd p = vpow2 (s_clamp (fe, -1000.0, 1000.0));
     vd fx = vmul (fr, p), fy = vmul (fi, p);
     vm esc = vesc (vfma (fx, fx, vmul (fy, fy)));
-    //  |f|^2 < |z|^2: F < G 2^(2 (ez - ef)), the shift clamped to [-8, 8]
-    //  (F and G are in [1, 8) or 0: exact).
+    //  |f|^2 < |z|^2: F < G 2^(2 (ez - ef)), the shift clamped to
+    //  [-1000, 1000]: exact, since G is in [1, 8) (z is normalised) and F,
+    //  raw, is 0 or in [2^-106, 32) (a sum of two values, one with a part
+    //  in [1, 2), cancels to 0 or to at least 2^-53 of it).
     vd big_f = vfma (fr, fr, vmul (fi, fi));
     vd big_g = vfma (nx, nx, vmul (ny, ny));
-    vd shift = s_clamp (vmul (vset1 (2.0), vsub (nz, fe)), -8.0, 8.0);
+    vd shift = s_clamp (vmul (vset1 (2.0), vsub (nz, fe)), -1000.0, 1000.0);
     vm reb = vor (vand (reb_allowed, vlt (big_f, vmul (big_g, vpow2 (shift)))),
                   veq (m, vset1 (st->last)));
     vm done = vor (esc, vge (n, vset1 (st->maxiter)));
+    vstore (st->n [v], n);
+    if (!vbits (vor (reb, done))) {
+        vstore (st->x [v], nx);
+        vstore (st->y [v], ny);
+        vstore (st->ez [v], nz);
+        vstore (st->m [v], m);
+        vstore (st->zr [v], zr);
+        vstore (st->zi [v], zi);
+        vstore (st->ezr [v], ezr);
+        vstore (st->r1 [v], r1);
+        vstore (st->er1 [v], er1);
+        st->bla [v] = s_level1_f (st, v, nx, ny, nz, r1, er1);
+        if (st->bla [v])
+            s_prefetch_runs (st, v, st->bla [v]);
+        return;
+    }
     unsigned done_bits = vbits (done) & st->occupied [v];
     if (done_bits) {
         vstore (st->fx [v], fx);
@@ -479,6 +496,7 @@ s_step_f (s_state_t *st, int v, const vm reb_allowed)
     }
     vd zero = vset1 (0.0), zero_e = vset1 ((double) MF_FEXP_ZERO_E);
     vstore (st->reb [v], vadd (vload (st->reb [v]), vsel (vandnot (reb, esc), vset1 (1.0), zero)));
+    s_norm (&fr, &fi, &fe);             //  f becomes z where rebased
     vd x1 = vsel (reb, fr, nx), y1 = vsel (reb, fi, ny), ez1 = vsel (reb, fe, nz);
     r1 = vsel (reb, zero, r1);
     er1 = vsel (reb, zero_e, er1);
@@ -491,7 +509,6 @@ s_step_f (s_state_t *st, int v, const vm reb_allowed)
     vstore (st->ezr [v], vsel (reb, zero_e, ezr));
     vstore (st->r1 [v], r1);
     vstore (st->er1 [v], er1);
-    vstore (st->n [v], n);
     st->bla [v] = s_level1_f (st, v, x1, y1, ez1, r1, er1) & ~done_bits;
     if (st->bla [v])
         s_prefetch_runs (st, v, st->bla [v]);

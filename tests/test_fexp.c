@@ -220,6 +220,12 @@ START_TEST (complex_operations_follow_their_definition)
         double align = small.e - big.e < -1022? 0.0: ldexp (1.0, (int) (small.e - big.e));
         want = mf_fexpc_norm (big.re + small.re * align, big.im + small.im * align, big.e);
         ck_assert (s.re == want.re && s.im == want.im && s.e == want.e);
+        //  The raw sum is the same sum before normalising.
+        mf_fexpc_t raw = mf_fexpc_add_raw (a, b);
+        ck_assert (raw.e == big.e && raw.re == big.re + small.re * align
+                   && raw.im == big.im + small.im * align);
+        mf_fexpc_t again = mf_fexpc_norm (raw.re, raw.im, raw.e);
+        ck_assert (again.re == s.re && again.im == s.im && again.e == s.e);
         //  Normalised results.
         double mag = fmax (fabs (s.re), fabs (s.im));
         ck_assert (mf_fexpc_is_zero (s) || (mag >= 1.0 && mag < 2.0));
