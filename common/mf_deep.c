@@ -235,6 +235,19 @@ mf_deep_needs_deep (const mf_view_t *view)
     return !(d * 0x1p44 >= m);
 }
 
+int
+mf_deep_check_region (const mf_view_t *view, char *err, size_t errlen)
+{
+    if (!mf_deep_needs_deep (view))
+        return 0;
+    double d = view->width / (double) view->pixel_w;
+    snprintf (err, errlen, "--region: too deep for doubles (a pixel of %.3g at coordinates "
+              "near %.3g); give the view as --center RE,IM with --width W or --zoom Z, "
+              "with as many digits as it needs", d,
+              fabs (view->center_re) > fabs (view->center_im)? view->center_re: view->center_im);
+    return -1;
+}
+
 static mf_deep_view_t *
 s_new (const char *center, const char *width, const char *zoom, uint32_t pixel_w,
        uint32_t pixel_h, bool canonical, char *err, size_t errlen);

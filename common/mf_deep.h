@@ -124,6 +124,11 @@ const char *mf_deep_view_width_text (const mf_deep_view_t *self);
 //  --region that it says is deep cannot be given as doubles.
 bool mf_deep_needs_deep (const mf_view_t *view);
 
+//  For --region, which only takes doubles: returns 0 when view is
+//  shallow, or -1 with one line in err saying why it cannot be given so
+//  and how to give it instead.
+int mf_deep_check_region (const mf_view_t *view, char *err, size_t errlen);
+
 //  The delta c of pixel (i, j) (the formula above).
 mf_fexpc_t mf_deep_map_dc (const mf_deep_map_t *map, uint32_t i, uint32_t j);
 

@@ -122,6 +122,13 @@ START_TEST (the_rule_at_its_boundary)
     ck_assert (!mf_deep_needs_deep (&tall));
     tall.width = nextafter (tall.width, 0.0);
     ck_assert (mf_deep_needs_deep (&tall));
+    //  --region: the same rule, refused in one line that says what to do.
+    char err [512] = "";
+    mf_view_t region = { -0.75, 0.1, 1e-11, 1920, 1080 };
+    ck_assert_int_eq (mf_deep_check_region (&region, err, sizeof err), -1);
+    ck_assert (strstr (err, "--region") && strstr (err, "--center") && !strchr (err, '\n'));
+    region.width = 1.75e-9;
+    ck_assert_int_eq (mf_deep_check_region (&region, err, sizeof err), 0);
     //  A view of 0 at width 1e-100: shallow (doubles are exact there).
     mf_view_t tiny = { 0.0, 0.0, 1e-100, 100, 100 };
     ck_assert (!mf_deep_needs_deep (&tiny));
