@@ -237,6 +237,21 @@ s_search (s_state_t *st, int v, int lane)
                         * (st->fexp? MF_BLA_POINT_FEXP: MF_BLA_POINT_DOUBLE));
 }
 
+//  The searches of vector v's lanes that take a BLA step this round.
+static inline void
+s_search_lanes (s_state_t *st, int v)
+{
+    unsigned bits = st->bla [v];
+    if (!bits)
+        return;
+    while (bits) {
+        int lane = __builtin_ctz (bits);
+        bits &= bits - 1;
+        s_search (st, v, lane);
+    }
+    st->stats.bla_steps += (uint64_t) __builtin_popcount (st->bla [v]);
+}
+
 //  Starts loading the runs the lanes of bits of vector v search next
 //  round (their m is odd: a level-1 skip starts there).
 static inline void
@@ -247,7 +262,10 @@ s_prefetch_runs (const s_state_t *st, int v, unsigned bits)
         int lane = __builtin_ctz (bits);
         bits &= bits - 1;
         uint64_t i = ((uint64_t) st->m [v][lane] - 1) / 2;
-        __builtin_prefetch (st->runs + mf_bla_run_offset (st->top, i) * entry);
+        const char *run = (const char *) (st->runs + mf_bla_run_offset (st->top, i) * entry);
+        size_t bytes = (size_t) mf_bla_run_count (st->top, i) * entry * sizeof (double);
+        for (size_t offset = 0; offset < bytes; offset += 64)
+            __builtin_prefetch (run + offset);
     }
 }
 
@@ -549,32 +567,20 @@ s_kernel (const mf_perturb_task_t *task, double *mu, mf_perturb_stats_t *stats)
             status = -1;
             break;
         }
-        //  Lanes that passed level 1 at the end of the last step search
-        //  their level now.
-        unsigned any = 0;
-        for (int v = 0; v < SIMD_V; v++)
-            any |= st->bla [v];
-        if (any)
-            for (int v = 0; v < SIMD_V; v++) {
-                unsigned bits = st->bla [v];
-                while (bits) {
-                    int lane = __builtin_ctz (bits);
-                    bits &= bits - 1;
-                    s_search (st, v, lane);
-                }
-                st->stats.bla_steps += (uint64_t) __builtin_popcount (st->bla [v]);
-            }
+        //  Each vector: the lanes that passed level 1 at the end of its
+        //  last step search their level (their runs were prefetched a
+        //  round ago), then every lane steps.
         unsigned finished = 0;
         if (st->fexp) {
-            S_UNROLL
             for (int v = 0; v < SIMD_V; v++) {
+                s_search_lanes (st, v);
                 s_step_f (st, v, reb_allowed);
                 finished |= st->done [v];
             }
         }
         else {
-            S_UNROLL
             for (int v = 0; v < SIMD_V; v++) {
+                s_search_lanes (st, v);
                 s_step_d (st, v, reb_allowed);
                 finished |= st->done [v];
             }
