@@ -37,11 +37,16 @@
 
     BLA. A lane can take a BLA step only if level 1 is valid at its m
     (levels' radii never grow with the level at one start, and the other
-    conditions are monotone too): every round checks level 1 in vectors,
-    with the radius loaded beside Z_m (mf_bla_points), and only lanes
-    that pass search for the largest level, in the run of entries of
-    their start (mf_bla.h), in scalar code, loading their A and B.
-    Others take the plain step, A = 2 Z_m + z, in vectors.
+    conditions are monotone too): each step ends by testing level 1 for
+    the next one, in vectors, with the radius loaded beside Z_m
+    (mf_bla_points), and starts loading the run of entries of the lanes
+    that pass (mf_bla.h); in the next round those lanes search their
+    largest level in that run, in scalar code, just before their
+    vector's step, and load their A and B. Others take the plain step,
+    A = 2 Z_m + z, in vectors.
+
+    Fast path. Most steps neither rebase nor end a pixel: a vector where
+    no lane does stores its results as they are, without blends.
 
     Rare events in scalar code, per lane: escapes and iteration limits
     (mu, then a new pixel), and in floatexp a normalisation whose larger
@@ -59,12 +64,6 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-
-#define SIMD_LANES (SIMD_V * SIMD_W)
-
-//  The vectors of a round live in registers only if the loops over them
-//  are unrolled.
-#define S_UNROLL _Pragma ("GCC unroll 16")
 
 typedef struct {
     //  Lane state, one row of SIMD_W per vector.
