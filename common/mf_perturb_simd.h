@@ -231,9 +231,12 @@ s_search (s_state_t *st, int v, int lane)
         st->bbi [v][lane] = e [4];
     }
     st->bstep [v][lane] = (double) (UINT64_C (1) << level);
-    //  The point the skip lands on is read this round: far from the last.
-    __builtin_prefetch (st->points + (m + (UINT64_C (1) << level))
-                        * (st->fexp? MF_BLA_POINT_FEXP: MF_BLA_POINT_DOUBLE));
+    //  The point the skip lands on is read this round, far from the last;
+    //  and a skip often follows a skip: the run there may be next.
+    uint64_t landing = m + (UINT64_C (1) << level);
+    __builtin_prefetch (st->points + landing * (st->fexp? MF_BLA_POINT_FEXP: MF_BLA_POINT_DOUBLE));
+    __builtin_prefetch (st->runs + mf_bla_run_offset (st->top, (landing - 1) / 2)
+                        * (st->fexp? MF_BLA_ENTRY_FEXP: MF_BLA_ENTRY_DOUBLE));
 }
 
 //  The searches of vector v's lanes that take a BLA step this round.
