@@ -35,7 +35,9 @@ DEB_libczmq  := libczmq-dev
 DEB_libpng   := libpng-dev
 DEB_check    := check
 DEB_sdl2     := libsdl2-dev
-PKG_MODULES  := libzmq libczmq libpng check sdl2
+DEB_mpfr     := libmpfr-dev
+DEB_libzstd  := libzstd-dev
+PKG_MODULES  := libzmq libczmq libpng check sdl2 mpfr libzstd
 
 # Goals that need no libraries (and must work before they are installed).
 NODEPS_GOALS := clean distclean deps help
@@ -49,8 +51,8 @@ ifneq ($(filter-out $(NODEPS_GOALS) run test bench,$(or $(MAKECMDGOALS),all)),)
   ifneq ($(strip $(MISSING)),)
     $(error missing build dependencies: $(strip $(MISSING)). Install them with: sudo apt-get install $(strip $(MISSING)) (or run scripts/install-deps.sh; `make run` and `make test` do it for you))
   endif
-  PKG_CFLAGS := $(shell pkg-config --cflags libczmq libzmq libpng zlib)
-  PKG_LIBS   := $(shell pkg-config --libs libczmq libzmq libpng zlib) -lm
+  PKG_CFLAGS := $(shell pkg-config --cflags libczmq libzmq libpng zlib mpfr libzstd)
+  PKG_LIBS   := $(shell pkg-config --libs libczmq libzmq libpng zlib mpfr libzstd) -lm
   SDL_CFLAGS := $(shell pkg-config --cflags sdl2)
   SDL_LIBS   := $(shell pkg-config --libs sdl2)
   CHECK_CFLAGS := $(shell pkg-config --cflags check)
@@ -92,13 +94,16 @@ endif
 # rest of the program stays baseline x86-64, so one binary runs on every
 # machine of a LAN; mf_kernel.c picks the variant from CPU detection).
 # Elsewhere than x86 they compile to nothing and the portable one is used.
-KERNEL_ISA_SRC := common/mf_kernel_avx2.c common/mf_kernel_avx512.c
+KERNEL_ISA_SRC := common/mf_kernel_avx2.c common/mf_kernel_avx512.c \
+                  common/mf_perturb_avx2.c common/mf_perturb_avx512.c
 COMMON_SRC := $(filter-out $(KERNEL_ISA_SRC),$(wildcard common/*.c))
 TARGET_MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
 ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
   COMMON_SRC += $(KERNEL_ISA_SRC)
   $(O)/common/mf_kernel_avx2.o:   ISA_CFLAGS := -mavx2 -mfma
   $(O)/common/mf_kernel_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma
+  $(O)/common/mf_perturb_avx2.o:   ISA_CFLAGS := -mavx2 -mfma -mpopcnt
+  $(O)/common/mf_perturb_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma -mpopcnt
 endif
 WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c
 MASTER_LIB := master/sched.c master/peers.c master/verify.c master/engine.c master/options.c \
@@ -265,6 +270,10 @@ test-chaos: deps
 BENCHES := bench-kernel bench-render bench-viewer
 
 $(O)/bench/bench_kernel: $(O)/bench/bench_kernel.o $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+#  The deep core alone on one view (bench/bench_deep.c says how); not in BENCHES.
+$(O)/bench/bench_deep: $(O)/bench/bench_deep.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
 bench:

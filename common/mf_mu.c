@@ -46,3 +46,15 @@ mf_mu (uint32_t n, double x, double y)
         mu = (double) n;
     return (float) mu;
 }
+
+double
+mf_mu_double (uint32_t n, double x, double y)
+{
+    double mag = fma (x, x, y * y);
+    double mu = isfinite (mag)? (double) n + 4.0 - mf_log2 (mf_log2 (mag)): -1.0;
+    if (!(mu >= (double) n - 1.0))
+        mu = (double) n - 1.0;
+    if (mu > (double) n)
+        mu = (double) n;
+    return mu;
+}

@@ -25,4 +25,10 @@ double mf_log2 (double x);
 //  mu of a pixel that escaped at iteration n (n >= 1) with z_n = x + iy.
 float mf_mu (uint32_t n, double x, double y);
 
+//  The same mu as a double, for deep views: the same formula and
+//  operations as mf_mu, without the final rounding to float, so it keeps
+//  its fraction to 2^-20 (about 1e-6) up to n = 2^32 - 1 (a float has
+//  none left above 2^24).
+double mf_mu_double (uint32_t n, double x, double y);
+
 #endif
