@@ -102,7 +102,7 @@ ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
 endif
 WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c master/journal.c \
-              master/progress.c master/render.c master/auth.c master/launch.c
+              master/progress.c master/render.c master/auth.c master/launch.c master/announce.c
 VIEWER_LIB := viewer/view.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
               viewer/farm.c viewer/save.c viewer/font.c viewer/input.c viewer/status.c \
               viewer/screen.c viewer/playback.c viewer/viewer.c
