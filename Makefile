@@ -100,7 +100,7 @@ ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
   $(O)/common/mf_kernel_avx2.o:   ISA_CFLAGS := -mavx2 -mfma
   $(O)/common/mf_kernel_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma
 endif
-WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c
+WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c worker/discover.c
 MASTER_LIB := master/sched.c master/engine.c master/options.c master/spawn.c master/journal.c \
               master/progress.c master/render.c master/auth.c master/launch.c master/announce.c
 VIEWER_LIB := viewer/view.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
