@@ -2,6 +2,7 @@
 #include "announce.h"
 #include "mf_iface.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <czmq.h>
 #include <stdbool.h>
@@ -75,6 +76,18 @@ mf_announce_new (const char *listen, int udp_port, char *err, size_t errlen)
     if (!address || !*address) {
         snprintf (err, errlen, "--announce: cannot broadcast on UDP port %d from %s (%s)",
                   udp_port, self->iface.name, self->iface.address);
+        zstr_free (&address);
+        mf_announce_destroy (&self);
+        return NULL;
+    }
+    //  zbeacon takes an interface by name, and then its first address: a
+    //  --listen on another address of the same interface would be
+    //  announced at an address that does not listen.
+    struct in_addr literal;
+    if (want && inet_pton (AF_INET, want, &literal) == 1 && strcmp (address, want)) {
+        snprintf (err, errlen, "--announce: beacons would leave from %s, the first address of "
+                  "%s, not from --listen's %s; listen on tcp://*:PORT or on %s", address,
+                  self->iface.name, want, address);
         zstr_free (&address);
         mf_announce_destroy (&self);
         return NULL;

@@ -345,7 +345,7 @@ s_find_master (s_worker_t *self)
         }
         if (rc < 0) {
             if (!failed_logged)
-                mf_warn ("%s; trying again every %d s", err, MF_WORKER_BACKOFF_MAX / 1000);
+                mf_warn ("%s; trying again every few seconds", err);
             failed_logged = true;
             s_sleep (self, backoff);
             backoff = backoff * 2 > MF_WORKER_BACKOFF_MAX? MF_WORKER_BACKOFF_MAX: backoff * 2;
