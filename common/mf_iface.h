@@ -20,9 +20,9 @@ typedef struct {
     char address [MF_IFACE_ADDR_MAX];   //  its IPv4 address; "0.0.0.0" for "*"
 } mf_iface_t;
 
-//  Finds the interface for want: NULL or "*"-less default (ZSYS_INTERFACE,
-//  else the first broadcast-capable one), an interface name, or the IPv4
-//  address of one. Returns 0 with iface filled, or -1 with one line in
+//  Finds the interface for want: an interface name or the IPv4 address
+//  of one, or, for NULL, CZMQ's choice (the one ZSYS_INTERFACE names,
+//  "*" being every interface, else the first that can broadcast). Returns 0 with iface filled, or -1 with one line in
 //  err that says what is there (the interfaces and their addresses).
 //  Beacons then go out on it once mf_iface_use has told CZMQ.
 int mf_iface_find (const char *want, mf_iface_t *iface, char *err, size_t errlen);

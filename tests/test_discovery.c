@@ -366,10 +366,13 @@ s_in_b (char *const argv [], const char *log)
 }
 
 //  A worker in B without --connect, one thread, named name, logging
-//  debug lines to log, plus extra arguments (NULL-terminated, or NULL).
+//  debug lines to the test's file logname, plus extra arguments
+//  (NULL-terminated, or NULL).
 static pid_t
-s_worker (const char *name, const char *log, char *const extra [])
+s_worker (const char *name, const char *logname, char *const extra [])
 {
+    char log [600];
+    snprintf (log, sizeof log, "%s/%s", th_dir, logname);
     char *argv [24] = { (char *) th_bin ("mandelfarm-worker"), "-t", "1", "-v",
                         "--name", (char *) name };
     int argc = 6;
@@ -377,6 +380,17 @@ s_worker (const char *name, const char *log, char *const extra [])
         argv [argc++] = extra [index];
     argv [argc] = NULL;
     return s_in_b (argv, log);
+}
+
+//  Ends a worker with SIGTERM, as a person or systemd would: it must
+//  leave at once and cleanly (status 0), wherever it was, listening or
+//  connected.
+static void
+s_end_worker (pid_t pid)
+{
+    kill (pid, SIGTERM);
+    int rc = th_wait (pid, START_MS);
+    ck_assert_msg (rc == 0, "the worker ended with %d", rc);
 }
 
 //  A master in A, -j 0, announcing, its outputs named after tag in the
@@ -513,7 +527,7 @@ START_TEST (worker_finds_master)
     pid_t master = s_master ("m", NULL, endpoint, sizeof endpoint);
     ck_assert (s_wait_for ("m.log", "announcing tcp://10.77.0.1:", START_MS));
     int64_t started = mf_clock_ms ();
-    pid_t worker = s_worker ("found-it", th_path ("w.log"), NULL);
+    pid_t worker = s_worker ("found-it", "w.log", NULL);
     ck_assert_msg (s_wait_for ("w.log", "found a master at tcp://10.77.0.1:", FIND_MS),
                    "the worker did not find the master");
     int64_t found = mf_clock_ms ();
@@ -526,7 +540,7 @@ START_TEST (worker_finds_master)
               th_endpoint_port (endpoint));
     ck_assert_msg (s_says ("w.log", expected), "the worker did not connect to %s", endpoint);
     ck_assert (s_says ("w.log", "registered with tcp://10.77.0.1:"));
-    th_stop (worker);
+    s_end_worker (worker);
     ck_assert_int_eq (rc, 0);
     s_expect_identical ("m");
     //  Every tile came from the discovered worker: the master had none.
@@ -543,7 +557,7 @@ START_TEST (worker_follows_master_restarted_elsewhere)
     //  The worker first, then a master; when that master is done and
     //  gone, the worker looks again and finds the next one, on another
     //  port (and would on another machine).
-    pid_t worker = s_worker ("roamer", th_path ("w.log"), NULL);
+    pid_t worker = s_worker ("roamer", "w.log", NULL);
     ck_assert (s_wait_for ("w.log", "waiting for a master: listening for beacons", START_MS));
     char first [128], second [128];
     pid_t master = s_master ("one", NULL, first, sizeof first);
@@ -565,7 +579,7 @@ START_TEST (worker_follows_master_restarted_elsewhere)
     printf ("worker_follows_master_restarted_elsewhere: the waiting worker found the new "
             "master %lld ms after it was started\n", (long long) (mf_clock_ms () - started));
     ck_assert_msg (th_wait (master, RENDER_MS) == 0, "the second master was not served");
-    th_stop (worker);
+    s_end_worker (worker);
     s_expect_identical ("two");
     ck_assert_int_eq (s_stat ("two", "workers_seen"), 1);
     ck_assert_int_eq (s_stat ("two", "tiles"), s_stat ("two", "tiles_total"));
@@ -594,7 +608,7 @@ START_TEST (other_masters_key_ignored)
     pid_t b = s_master ("b", (char *[]) { "--cert", cert_b, "--allow", allow, NULL },
                         endpoint_b, sizeof endpoint_b);
     ck_assert (s_wait_for ("b.log", "announcing", START_MS));
-    pid_t worker = s_worker ("keyed", th_path ("w.log"),
+    pid_t worker = s_worker ("keyed", "w.log",
                              (char *[]) { "--cert", wcert, "--master-key", wmaster, NULL });
     ck_assert_msg (s_wait_for ("w.log", "another master's key", FIND_MS),
                    "the worker did not say it ignores B's beacons");
@@ -604,7 +618,7 @@ START_TEST (other_masters_key_ignored)
     //  B is ended by a signal: its --stats are written all the same.
     kill (b, SIGTERM);
     int rc_b = th_wait (b, START_MS);
-    th_stop (worker);
+    s_end_worker (worker);
     ck_assert_int_eq (rc, 0);
     s_expect_identical ("a");
     ck_assert_int_eq (s_stat ("a", "workers_seen"), 1);
@@ -662,7 +676,7 @@ START_TEST (forged_beacon_leads_nowhere)
     ck_assert_msg (address && *address, "the forger cannot broadcast in A");
     zstr_free (&address);
     zsock_send (forger, "sbi", "PUBLISH", bytes, sizeof bytes, 200);
-    pid_t worker = s_worker ("keyed", th_path ("w.log"),
+    pid_t worker = s_worker ("keyed", "w.log",
                              (char *[]) { "--cert", wcert, "--master-key", wmaster, NULL });
     char forged_endpoint [128];
     snprintf (forged_endpoint, sizeof forged_endpoint, "found a master at tcp://10.77.0.1:%d",
@@ -677,7 +691,7 @@ START_TEST (forged_beacon_leads_nowhere)
     int rc = th_wait (a, RENDER_MS);
     kill (b, SIGTERM);
     int rc_b = th_wait (b, START_MS);
-    th_stop (worker);
+    s_end_worker (worker);
     zactor_destroy (&forger);
     ck_assert_int_eq (rc, 0);
     s_expect_identical ("a");
@@ -739,9 +753,9 @@ START_TEST (announce_from_listen_address)
     pid_t master = s_master ("m", (char *[]) { "--listen", "tcp://10.77.0.1:*", NULL },
                              endpoint, sizeof endpoint);
     ck_assert (s_wait_for ("m.log", "announcing tcp://10.77.0.1:", START_MS));
-    pid_t worker = s_worker ("w", th_path ("w.log"), NULL);
+    pid_t worker = s_worker ("w", "w.log", NULL);
     ck_assert_int_eq (th_wait (master, RENDER_MS), 0);
-    th_stop (worker);
+    s_end_worker (worker);
     s_expect_identical ("m");
 }
 END_TEST
@@ -794,9 +808,9 @@ START_TEST (viewer_announces)
                       "--listen", "tcp://*:*", "--announce", "--script", script, NULL };
     pid_t viewer = th_spawn (argv, log);
     ck_assert (th_wait_for_text (log, "announcing tcp://10.77.0.1:", START_MS));
-    pid_t worker = s_worker ("for-the-viewer", th_path ("w.log"), NULL);
+    pid_t worker = s_worker ("for-the-viewer", "w.log", NULL);
     int rc = th_wait (viewer, RENDER_MS);
-    th_stop (worker);
+    s_end_worker (worker);
     ck_assert_msg (rc == 0, "the viewer ended with %d", rc);
     ck_assert (s_says ("w.log", "registered with tcp://10.77.0.1:"));
     free (script);
