@@ -749,7 +749,20 @@ START_TEST (announce_from_listen_address)
     ck_assert_msg (strstr (out, "--announce: '10.99.0.1' is not the name or IPv4 address")
                    && strstr (out, "va 10.77.0.1"), "said: %s", out);
     ck_assert (!th_exists (png));
+    //  A second address on va: zbeacon would send from the first, where
+    //  this master does not listen.
+    ck_assert_int_eq (system ("ip addr add 10.77.0.3/24 dev va"), 0);
+    char *second [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0", "--listen",
+                        "tcp://10.77.0.3:*", "--announce", "-o", png, NULL };
+    ck_assert_int_eq (th_run (second, START_MS, out, sizeof out), 2);
+    ck_assert_msg (strstr (out, "--announce: beacons would leave from 10.77.0.1, the first "
+                           "address of va, not from --listen's 10.77.0.3"), "said: %s", out);
+    //  An interface's name is its address.
     char endpoint [128];
+    pid_t named = s_master ("named", (char *[]) { "--listen", "tcp://va:*", NULL }, endpoint,
+                            sizeof endpoint);
+    ck_assert (s_wait_for ("named.log", "announcing tcp://10.77.0.1:", START_MS));
+    th_stop (named);
     pid_t master = s_master ("m", (char *[]) { "--listen", "tcp://10.77.0.1:*", NULL },
                              endpoint, sizeof endpoint);
     ck_assert (s_wait_for ("m.log", "announcing tcp://10.77.0.1:", START_MS));
