@@ -105,10 +105,10 @@ ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
   $(O)/common/mf_perturb_avx2.o:   ISA_CFLAGS := -mavx2 -mfma -mpopcnt
   $(O)/common/mf_perturb_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma -mpopcnt
 endif
-WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c
+WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c worker/discover.c
 MASTER_LIB := master/sched.c master/peers.c master/verify.c master/engine.c master/options.c \
               master/spawn.c master/journal.c master/progress.c master/render.c master/auth.c \
-              master/launch.c
+              master/launch.c master/announce.c
 VIEWER_LIB := viewer/view.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
               viewer/farm.c viewer/save.c viewer/font.c viewer/input.c viewer/status.c \
               viewer/screen.c viewer/playback.c viewer/viewer.c

@@ -4,6 +4,7 @@
     every kind a harness reads and a few near misses.
 */
 #include "journal.h"
+#include "mf_beacon.h"
 #include "mf_kernel.h"
 #include "mf_proto.h"
 
@@ -136,6 +137,39 @@ s_endpoint (void)
         s_text ("endpoint", seeds [index][0], -1, seeds [index][1]);
 }
 
+//  Beacons: a plain one and a CURVE one, and near misses (each
+//  truncation class, another version, an unknown flag, port 0, a key
+//  where none belongs, a key that is not Z85).
+static void
+s_beacon (void)
+{
+    uint8_t buf [MF_BEACON_SIZE + 1];
+    mf_beacon_t plain = { .port = 5555, .curve = false, .id = 0x0102030405060708ULL };
+    mf_beacon_t curve = { .port = 49152, .curve = true, .id = 0x1122334455667788ULL };
+    strcpy (curve.key, "Z{tD){hAU$i:l1Z]}C1bjNA>dt67qO+KzOd*T4F[");
+    s_write ("beacon", "plain", buf, mf_beacon_encode (buf, sizeof buf, &plain));
+    s_write ("beacon", "curve", buf, mf_beacon_encode (buf, sizeof buf, &curve));
+    s_write ("beacon", "short-head", buf, 4);
+    s_write ("beacon", "short-body", buf, MF_BEACON_SIZE - 1);
+    buf [MF_BEACON_SIZE] = 0;
+    s_write ("beacon", "long", buf, MF_BEACON_SIZE + 1);
+    buf [4] = 2;
+    s_write ("beacon", "version-2", buf, MF_BEACON_SIZE);
+    mf_beacon_encode (buf, sizeof buf, &plain);
+    buf [5] = 0x02;
+    s_write ("beacon", "flag-unknown", buf, MF_BEACON_SIZE);
+    buf [5] = 0;
+    buf [6] = buf [7] = 0;
+    s_write ("beacon", "port-0", buf, MF_BEACON_SIZE);
+    mf_beacon_encode (buf, sizeof buf, &plain);
+    buf [20] = 'x';
+    s_write ("beacon", "plain-with-key", buf, MF_BEACON_SIZE);
+    mf_beacon_encode (buf, sizeof buf, &curve);
+    buf [20] = ' ';
+    s_write ("beacon", "curve-bad-key", buf, MF_BEACON_SIZE);
+    s_write ("beacon", "magic-wire", "MF\x01\x06", 4);
+}
+
 static void
 s_cert (void)
 {
@@ -257,6 +291,7 @@ main (int argc, char *argv [])
     s_proto ();
     s_parse ();
     s_endpoint ();
+    s_beacon ();
     s_cert ();
     s_journal ();
     return 0;

@@ -1,5 +1,6 @@
 /*  mf_launch: see launch.h. */
 #include "launch.h"
+#include "announce.h"
 #include "auth.h"
 #include "spawn.h"
 #include "mf_curve.h"
@@ -7,6 +8,7 @@
 #include "mf_log.h"
 #include "mf_outfile.h"
 #include "mf_sys.h"
+#include "mf_util.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -23,6 +25,8 @@ struct _mf_launch_t {
     mf_curve_keys_t keys;               //  --cert's key pair until the authenticator has it
     mf_spawn_t *spawn;                  //  the local workers, or NULL
     mf_auth_t *auth;                    //  the authenticator for --cert, or NULL
+    mf_announce_t *announce;            //  the beacon for --announce, or NULL
+    char public_key [MF_CURVE_KEY_TXT + 1]; //  --cert's public key (for the beacon), or ""
     mf_engine_opts_t engine_opts;       //  what the engine is made with
     const char *socket_path;            //  --listen's ipc:// file, or NULL
     bool socket_made;                   //  the engine bound it: socket_dev/ino say which
@@ -40,6 +44,7 @@ s_check_keys (mf_launch_t *self)
         mf_say ("--cert: %s", err);
         return 2;
     }
+    snprintf (self->public_key, sizeof self->public_key, "%s", self->keys.public_txt);
     int allowed = opts->allow? mf_auth_check_dir (opts->allow, err, sizeof err): 0;
     if (allowed < 0) {
         mf_say ("%s", err);
@@ -170,6 +175,16 @@ mf_launch_start (mf_launch_t *self)
     }
     //  The authenticator holds what it needs; no copy of the secret stays.
     mf_curve_wipe (&self->keys);
+    //  The UDP port and the interface now, before anything listens: a
+    //  master asked to announce that cannot is refused like a --listen
+    //  that cannot bind. It broadcasts once it knows its port.
+    if (opts->announce) {
+        self->announce = mf_announce_new (opts->listen, opts->announce_port, err, sizeof err);
+        if (!self->announce) {
+            mf_say ("%s", err);
+            return 2;
+        }
+    }
     self->engine_opts = (mf_engine_opts_t) {
         .local_endpoint = self->spawn? mf_spawn_endpoint (self->spawn): NULL,
         .listen_endpoint = opts->listen,
@@ -208,14 +223,46 @@ mf_launch_engine (mf_launch_t *self, int *status)
     if (self->engine_opts.listen_endpoint
     &&  mf_engine_endpoint (engine, bound, sizeof bound) == 0)
         mf_say ("listening on %s", bound);
-    mf_launch_bound (self);
+    else
+        bound [0] = 0;
+    mf_launch_bound (self, bound [0]? bound: NULL);
     return engine;
 }
 
+//  Starts the beacon of --announce for the endpoint the engine bound
+//  (its port: the one the system chose where --listen said "*").
+static void
+s_announce (mf_launch_t *self, const char *bound)
+{
+    const char *colon = bound? strrchr (bound, ':'): NULL;
+    long port;
+    if (!colon || mf_parse_long (colon + 1, 1, 65535, &port)) {
+        mf_warn ("--announce: cannot tell the port of '%s'; no beacon", bound? bound: "");
+        return;
+    }
+    uint64_t id;
+    mf_sys_random (&id, sizeof id);
+    mf_beacon_t beacon = { .port = (uint16_t) port, .curve = self->public_key [0] != 0,
+                           .id = id };
+    snprintf (beacon.key, sizeof beacon.key, "%s", self->public_key);
+    char err [256];
+    if (mf_announce_start (self->announce, &beacon, err, sizeof err)) {
+        mf_warn ("%s", err);
+        return;
+    }
+    if (!self->opts->quiet)
+        mf_say ("announcing tcp://%s:%ld on UDP port %d (beacon %016llx%s): workers started "
+                "without --connect find this master", mf_announce_address (self->announce),
+                port, self->opts->announce_port, (unsigned long long) id,
+                beacon.curve? ", CURVE": "");
+}
+
 void
-mf_launch_bound (mf_launch_t *self)
+mf_launch_bound (mf_launch_t *self, const char *bound)
 {
     mf_spawn_go (self->spawn);
+    if (self->announce)
+        s_announce (self, bound);
     struct stat st;
     if (self->socket_path && lstat (self->socket_path, &st) == 0 && S_ISSOCK (st.st_mode)) {
         self->socket_made = true;
@@ -227,6 +274,7 @@ mf_launch_bound (mf_launch_t *self)
 void
 mf_launch_stop_workers (mf_launch_t *self)
 {
+    mf_announce_stop (self->announce);
     mf_spawn_destroy (&self->spawn);
 }
 
@@ -237,6 +285,7 @@ mf_launch_destroy (mf_launch_t **self_p)
     mf_launch_t *self = *self_p;
     if (!self)
         return;
+    mf_announce_destroy (&self->announce);
     mf_spawn_destroy (&self->spawn);
     mf_auth_destroy (&self->auth);
     //  libzmq leaves the socket file behind. Remove it only if it is still

@@ -6,16 +6,18 @@
        reads --allow, warns about a --listen open to the network, and
        refuses an ipc:// --listen path that is not a free socket path.
     2. mf_launch_start forks the local workers (before any ZeroMQ context
-       exists: a forked child never uses its parent's) and starts the
-       authenticator for --cert.
+       exists: a forked child never uses its parent's), starts the
+       authenticator for --cert, and for --announce binds the beacon's
+       UDP port on its interface (announce.h), broadcasting nothing yet.
     3. The caller creates the engine from mf_launch_engine_opts, on its
        own thread (mf_launch_engine) or on another (the viewer's farm),
        and calls mf_launch_bound once it is bound: the local workers
-       connect then.
+       connect then, and the beacon starts, naming the port bound.
     4. At the end, mf_launch_stop_workers while the engine's sockets are
-       still open (the workers leave at once), the engine, and then
-       mf_launch_destroy: the authenticator outlives the engine that
-       used it, and the ipc:// socket file the master made is removed.
+       still open (the workers leave at once; the beacon falls silent),
+       the engine, and then mf_launch_destroy: the authenticator outlives
+       the engine that used it, and the ipc:// socket file the master
+       made is removed.
 
     Every failure prints one line; the status says what main returns.
 */
@@ -32,9 +34,11 @@ typedef struct _mf_launch_t mf_launch_t;
 //  path), having printed one line.
 mf_launch_t *mf_launch_new (const mf_options_t *opts, int *status);
 
-//  Step 2: forks -j local workers and starts the authenticator; the
-//  secret key is wiped from the launch either way. Returns 0, or 1
-//  having printed one line (then nothing may listen).
+//  Step 2: forks -j local workers, starts the authenticator and, for
+//  --announce, the beacon's actor; the secret key is wiped from the
+//  launch either way. Returns 0, or 1 (2 where --announce has no
+//  interface to broadcast on) having printed one line (then nothing may
+//  listen).
 int mf_launch_start (mf_launch_t *self);
 
 //  The engine's options for this launch (endpoints, heartbeat,
@@ -51,12 +55,16 @@ mf_engine_t *mf_launch_engine (mf_launch_t *self, int *status);
 //  --listen). Returns the exit status for it, 2.
 int mf_launch_bind_failed (const char *why);
 
-//  The engine is bound: lets the local workers connect, and notes the
-//  ipc:// socket file --listen made, to remove it at the end.
-void mf_launch_bound (mf_launch_t *self);
+//  The engine is bound, --listen at bound (the endpoint the engine
+//  reports, with the port the system chose; NULL without --listen): lets
+//  the local workers connect, starts broadcasting the beacon of
+//  --announce (naming bound's port; says so unless --quiet), and notes
+//  the ipc:// socket file --listen made, to remove it at the end.
+void mf_launch_bound (mf_launch_t *self, const char *bound);
 
 //  Stops the local workers (SIGTERM, then SIGKILL after a grace period)
-//  and reaps them; does nothing the second time.
+//  and reaps them, and silences the beacon: the render is over, no worker
+//  should come looking for it. Does nothing the second time.
 void mf_launch_stop_workers (mf_launch_t *self);
 
 //  Stops the workers if still running and the authenticator (destroy the

@@ -1,6 +1,8 @@
 /*  mf_options: see options.h. */
 #include "options.h"
 #include "engine.h"
+#include "mf_beacon.h"
+#include "mf_endpoint.h"
 #include "mf_kernel.h"
 #include "mf_outfile.h"
 #include "mf_proto.h"
@@ -19,7 +21,8 @@
 enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
     OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT, OPT_CHECKPOINT,
-    OPT_STATS, OPT_DEADLINE, OPT_VERIFY, OPT_CERT, OPT_ALLOW, OPT_VIEW, OPT_SCRIPT
+    OPT_STATS, OPT_DEADLINE, OPT_VERIFY, OPT_CERT, OPT_ALLOW, OPT_VIEW, OPT_SCRIPT,
+    OPT_ANNOUNCE, OPT_ANNOUNCE_PORT
 };
 
 void
@@ -49,6 +52,10 @@ mf_options_usage (FILE *out)
         "                             (a secret certificate from mandelfarm-keygen)\n"
         "      --allow DIR            with --cert: admit only workers whose public\n"
         "                             certificate is in DIR\n"
+        "      --announce             with a tcp:// --listen: broadcast a beacon every\n"
+        "                             second, so that workers started without --connect\n"
+        "                             find this master on the LAN segment (never by default)\n"
+        "      --announce-port PORT   the beacons' UDP port (default %d)\n"
         "      --tile N               tile edge in pixels, %d to %d (default %d)\n"
         "      --heartbeat MS         heartbeat interval; silent workers are dropped\n"
         "                             after 3 intervals (default %d)\n"
@@ -81,7 +88,7 @@ mf_options_usage (FILE *out)
         "  -V, --version              print the version\n"
         "\n"
         "Exit status: 0 on success, 2 on a usage error, 1 on any other failure.\n",
-        mf_online_cpus (), MF_TILE_MIN_EDGE, MF_TILE_MAX_EDGE, MF_TILE_DEFAULT_EDGE,
+        mf_online_cpus (), MF_BEACON_PORT, MF_TILE_MIN_EDGE, MF_TILE_MAX_EDGE, MF_TILE_DEFAULT_EDGE,
         MF_ENGINE_HEARTBEAT, mf_kernel_names (), mf_palette_names ());
 }
 
@@ -129,6 +136,26 @@ s_check_listen (const char *endpoint)
     return NULL;
 }
 
+//  Whether --announce can tell workers on the LAN where --listen is.
+//  Returns NULL, or the refusal.
+static const char *
+s_check_announce (const char *listen)
+{
+    if (!listen)
+        return "--announce needs --listen tcp://*:PORT: the beacon tells workers on the LAN "
+               "where the master listens";
+    if (strncmp (listen, "tcp://", 6))
+        return "--announce needs a tcp:// --listen (e.g. tcp://*:5555): workers on the LAN "
+               "cannot reach an ipc:// socket";
+    if (mf_endpoint_is_loopback (listen))
+        return "--announce: --listen on a loopback address reaches only this machine; "
+               "listen on tcp://*:PORT or a LAN address to be found by workers on the LAN";
+    if (listen [6] == '[')
+        return "--announce: beacons are IPv4 broadcasts; listen on tcp://*:PORT or an "
+               "IPv4 address, not an IPv6 one";
+    return NULL;
+}
+
 int
 mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
 {
@@ -144,6 +171,7 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
     opts->tile = MF_TILE_DEFAULT_EDGE;
     opts->palette = mf_palette_find ("classic");
     opts->heartbeat_ms = MF_ENGINE_HEARTBEAT;
+    opts->announce_port = MF_BEACON_PORT;
 
     static const struct option longopts [] = {
         { "size", required_argument, NULL, OPT_SIZE },
@@ -165,6 +193,8 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         { "verify", required_argument, NULL, OPT_VERIFY },
         { "cert", required_argument, NULL, OPT_CERT },
         { "allow", required_argument, NULL, OPT_ALLOW },
+        { "announce", no_argument, NULL, OPT_ANNOUNCE },
+        { "announce-port", required_argument, NULL, OPT_ANNOUNCE_PORT },
         { "view", no_argument, NULL, OPT_VIEW },
         { "script", required_argument, NULL, OPT_SCRIPT },
         { "quiet", no_argument, NULL, 'q' },
@@ -174,6 +204,7 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         { NULL, 0, NULL, 0 }
     };
     bool have_center = false, have_width = false, have_region = false, have_output = false;
+    bool have_announce_port = false;
     double region [4];
     long value;
     int opt;
@@ -301,6 +332,16 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                                    "give a directory of workers' public certificates");
                 opts->allow = optarg;
                 break;
+            case OPT_ANNOUNCE:
+                opts->announce = true;
+                break;
+            case OPT_ANNOUNCE_PORT:
+                if (mf_parse_long (optarg, 1, 65535, &value))
+                    return s_fail (err, errlen, "--announce-port", optarg,
+                                   "use a UDP port from 1 to 65535 (default 5670)");
+                opts->announce_port = (int) value;
+                have_announce_port = true;
+                break;
             case OPT_VIEW:
                 opts->live = true;
                 break;
@@ -369,6 +410,18 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         snprintf (err, errlen, "--cert and --allow secure the remote link: give --listen "
                   "ENDPOINT too (local workers need no keys)");
         return -1;
+    }
+    if (have_announce_port && !opts->announce) {
+        snprintf (err, errlen, "--announce-port needs --announce: a master announces itself "
+                  "only when asked to");
+        return -1;
+    }
+    if (opts->announce) {
+        const char *refusal = s_check_announce (opts->listen);
+        if (refusal) {
+            snprintf (err, errlen, "%s", refusal);
+            return -1;
+        }
     }
     if (opts->live && (opts->checkpoint || opts->stats || opts->deadline > 0
                        || opts->verify_percent)) {

@@ -29,6 +29,8 @@ typedef struct {
     const char *listen;                 //  --listen endpoint, or NULL
     const char *cert;                   //  --cert, the master's secret certificate, or NULL
     const char *allow;                  //  --allow, directory of workers' public certificates
+    bool announce;                      //  --announce: broadcast beacons (mf_beacon.h)
+    int announce_port;                  //  --announce-port, UDP (MF_BEACON_PORT unless given)
     const char *output;                 //  -o, the PNG
     const char *raw;                    //  --raw, the .npy, or NULL
     uint32_t tile;                      //  --tile edge, pixels

@@ -407,8 +407,11 @@ START_TEST (help_and_version)
     char *worker [] = { (char *) th_bin ("mandelfarm-worker"), "--threads", "0", NULL };
     ck_assert_int_eq (th_run (worker, 10000, out, sizeof out), 2);
     ck_assert_ptr_nonnull (strstr (out, "--threads"));
-    char *noconnect [] = { (char *) th_bin ("mandelfarm-worker"), NULL };
-    ck_assert_int_eq (th_run (noconnect, 10000, out, sizeof out), 2);
+    //  Without --connect a worker looks for a master's beacon (see
+    //  test_discovery); --discover-port with --connect is a usage error.
+    char *both [] = { (char *) th_bin ("mandelfarm-worker"), "--connect", "tcp://127.0.0.1:1",
+                      "--discover-port", "5670", NULL };
+    ck_assert_int_eq (th_run (both, 10000, out, sizeof out), 2);
     ck_assert_ptr_nonnull (strstr (out, "--connect"));
 }
 END_TEST

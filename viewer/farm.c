@@ -40,6 +40,8 @@ struct _mf_farm_t {
     mf_farm_status_t status;            //  published counters
     bool failed;                        //  the engine could not start
     char err [256];                     //  why
+    char bound [256];                   //  the remote link as bound, or "" (written
+                                        //  before the actor's start signal)
     //  Engine thread only:
     s_job_t *jobs;                      //  jobs in flight
     size_t job_count;                   //  entries in jobs
@@ -258,9 +260,11 @@ s_actor (zsock_t *pipe, void *arg)
     mf_engine_on_tile (engine, s_on_tile, self);
     //  As the headless master says it (master/launch.c): where --listen
     //  let the system choose the port, this line is the only way to learn it.
-    char bound [256];
-    if (self->opts->listen_endpoint && mf_engine_endpoint (engine, bound, sizeof bound) == 0)
-        mf_say ("listening on %s", bound);
+    if (self->opts->listen_endpoint
+    &&  mf_engine_endpoint (engine, self->bound, sizeof self->bound) == 0)
+        mf_say ("listening on %s", self->bound);
+    else
+        self->bound [0] = 0;
     zsock_signal (pipe, 0);
     while (true) {
         int rc = self->paused? 1: mf_engine_poll (engine, POLL_MS, pipe);
@@ -282,6 +286,12 @@ s_actor (zsock_t *pipe, void *arg)
         s_publish (self, engine);
     }
     mf_engine_destroy (&engine);
+}
+
+const char *
+mf_farm_endpoint (mf_farm_t *self)
+{
+    return self->bound [0]? self->bound: NULL;
 }
 
 mf_farm_t *

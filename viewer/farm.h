@@ -54,6 +54,11 @@ typedef void (mf_farm_notify_fn) (void *arg);
 mf_farm_t *mf_farm_new (const mf_engine_opts_t *opts, mf_farm_notify_fn *notify, void *arg,
                         char *err, size_t errlen);
 
+//  The endpoint the remote link (--listen) really bound, with the port
+//  the system chose, or NULL without one; owned by the farm. Set before
+//  mf_farm_new returns.
+const char *mf_farm_endpoint (mf_farm_t *self);
+
 //  Stops the engine thread (jobs in flight are dropped) and frees every
 //  queued tile; safe twice, nulls the pointer.
 void mf_farm_destroy (mf_farm_t **self_p);

@@ -891,7 +891,7 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     //  connect while SDL starts.
     self->farm = mf_farm_new (mf_launch_engine_opts (launch), s_wake, self, err, sizeof err);
     if (self->farm)
-        mf_launch_bound (launch);
+        mf_launch_bound (launch, mf_farm_endpoint (self->farm));
     if (!self->farm) {
         self->exit_status = mf_launch_bind_failed (err);
         goto done;

@@ -69,9 +69,13 @@ main (int argc, char *argv [])
     signal (SIGPIPE, SIG_IGN);
     zsys_handler_set (NULL);        //  keep our handlers; CZMQ must not install its own
 
+    //  workers-ssh reads this line (kernel and threads): keep its shape.
+    char found_by [64];
+    snprintf (found_by, sizeof found_by, "the master a beacon names (UDP port %d)",
+              opts->discover_port);
     mf_info ("connecting to %s with %d threads, %s kernel%s",
-             opts->endpoint, opts->threads, mf_kernel_find (opts->kernel)->name,
-             opts->curve? ", CURVE": "");
+             opts->endpoint? opts->endpoint: found_by, opts->threads,
+             mf_kernel_find (opts->kernel)->name, opts->curve? ", CURVE": "");
     int rc = mf_worker_run (opts);
     if (opts->curve)
         mf_curve_wipe (&keys);

@@ -1,5 +1,6 @@
 /*  mf_worker: see worker.h. */
 #include "worker.h"
+#include "discover.h"
 #include "pool.h"
 #include "mf_kernel.h"
 #include "mf_log.h"
@@ -26,6 +27,10 @@ static int s_wake [2] = { -1, -1 };     //  self-pipe written by the signal hand
 
 typedef struct {
     const mf_worker_opts_t *opts;
+    const char *endpoint;               //  the master's: opts->endpoint, or found's
+                                        //  endpoint; NULL while looking for a beacon
+    mf_discover_t *discover;            //  without opts->endpoint: the beacons, else NULL
+    mf_discovered_t found;              //  the master the last beacon followed named
     zsock_t *dealer;                    //  to the master; NULL while disconnected
     zsock_t *results;                   //  PULL from the compute threads
     mf_pool_t *pool;                    //  compute threads
@@ -148,12 +153,12 @@ s_connect (s_worker_t *self)
     if (self->opts->curve
     &&  mf_curve_client (self->dealer, self->opts->curve, self->opts->master_key,
                          err, sizeof err)) {
-        mf_error ("cannot secure the link to '%s': %s", self->opts->endpoint, err);
+        mf_error ("cannot secure the link to '%s': %s", self->endpoint, err);
         zsock_destroy (&self->dealer);
         return -1;
     }
-    if (zsock_connect (self->dealer, "%s", self->opts->endpoint)) {
-        mf_error ("cannot connect to '%s'", self->opts->endpoint);
+    if (zsock_connect (self->dealer, "%s", self->endpoint)) {
+        mf_error ("cannot connect to '%s'", self->endpoint);
         zsock_destroy (&self->dealer);
         return -1;
     }
@@ -199,7 +204,7 @@ s_on_master (s_worker_t *self)
             }
             if (!self->registered || msg.u.welcome.session != self->session)
                 mf_info ("registered with %s (%s kernel, %d threads)",
-                         self->opts->endpoint, self->kernel->name, self->threads);
+                         self->endpoint, self->kernel->name, self->threads);
             self->registered = true;
             self->session = msg.u.welcome.session;
             self->heartbeat = (int) msg.u.welcome.heartbeat_ms;
@@ -312,6 +317,58 @@ s_sleep (s_worker_t *self, int msecs)
     }
 }
 
+//  Looks for a master by its beacons until one may be followed (then
+//  self->endpoint names it and 0 is returned) or the worker is asked to
+//  stop (-1). Says that it waits, and again after MF_WORKER_NO_BEACON
+//  with what it heard; where it cannot listen (no interface that can
+//  broadcast, yet), says why once and tries again with the backoff.
+static int
+s_find_master (s_worker_t *self)
+{
+    const mf_worker_opts_t *opts = self->opts;
+    int port = mf_discover_port (self->discover);
+    mf_info ("waiting for a master: listening for beacons on UDP port %d", port);
+    int64_t warn_at = mf_clock_ms () + MF_WORKER_NO_BEACON;
+    int backoff = MF_WORKER_BACKOFF_MIN;
+    bool failed_logged = false;
+    char err [768];
+    while (!*opts->stop) {
+        int rc = mf_discover_wait (self->discover, POLL_SLICE, opts->stop_fd, &self->found,
+                                   err, sizeof err);
+        if (rc == 1) {
+            mf_discover_pause (self->discover);
+            self->endpoint = self->found.endpoint;
+            mf_info ("found a master at %s (beacon %016llx from %s%s)", self->endpoint,
+                     (unsigned long long) self->found.beacon.id, self->found.sender,
+                     self->found.beacon.curve? ", CURVE": "");
+            return 0;
+        }
+        if (rc < 0) {
+            if (!failed_logged)
+                mf_warn ("%s; trying again every few seconds", err);
+            failed_logged = true;
+            s_sleep (self, backoff);
+            backoff = backoff * 2 > MF_WORKER_BACKOFF_MAX? MF_WORKER_BACKOFF_MAX: backoff * 2;
+            continue;
+        }
+        if (failed_logged) {
+            mf_info ("listening for beacons on UDP port %d now", port);
+            failed_logged = false;
+        }
+        if (mf_clock_ms () >= warn_at) {
+            mf_discover_stats_t stats;
+            mf_discover_stats (self->discover, &stats);
+            uint64_t ignored = stats.heard - stats.passed [MF_BEACON_FOLLOW];
+            mf_warn ("no master to follow yet: %llu beacons heard on UDP port %d, %llu "
+                     "ignored (-v says why); is a master running with --announce on this "
+                     "LAN segment, and is UDP port %d open?", (unsigned long long) stats.heard,
+                     port, (unsigned long long) ignored, port);
+            warn_at = INT64_MAX;
+        }
+    }
+    return -1;
+}
+
 //  Whether the master that forked us is gone. PR_SET_PDEATHSIG normally
 //  stops us first (SIGTERM); this is the fallback, checked whenever the
 //  poll times out, which it does at least every POLL_SLICE.
@@ -333,6 +390,15 @@ mf_worker_run (const mf_worker_opts_t *opts)
         return -1;
     }
     mf_sys_random (&self->uid, sizeof self->uid);
+    self->endpoint = opts->endpoint;
+    if (!opts->endpoint) {
+        self->discover = mf_discover_new (opts->discover_port,
+                                          opts->curve? opts->master_key: NULL);
+        if (!self->discover) {
+            mf_error ("out of memory");
+            return -1;
+        }
+    }
 
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "inproc://mf-results-%p", (void *) self);
@@ -340,6 +406,7 @@ mf_worker_run (const mf_worker_opts_t *opts)
     if (!self->results || zsock_bind (self->results, "%s", endpoint)) {
         mf_error ("cannot set up the result channel");
         zsock_destroy (&self->results);
+        mf_discover_destroy (&self->discover);
         return -1;
     }
     self->pool = mf_pool_new (opts->threads, self->kernel, endpoint);
@@ -347,6 +414,7 @@ mf_worker_run (const mf_worker_opts_t *opts)
         mf_error ("cannot start any of %d compute thread%s; nothing to offer a master",
                   opts->threads, opts->threads == 1? "": "s");
         zsock_destroy (&self->results);
+        mf_discover_destroy (&self->discover);
         return -1;
     }
     //  Credit is offered only for threads that run.
@@ -359,7 +427,13 @@ mf_worker_run (const mf_worker_opts_t *opts)
     int backoff = MF_WORKER_BACKOFF_MIN;
     bool waiting_logged = false;
     while (!*opts->stop && !s_orphaned (opts)) {
+        if (!self->endpoint && s_find_master (self))
+            break;
         if (s_connect (self)) {
+            if (self->discover) {
+                mf_discover_avoid (self->discover, self->endpoint, MF_WORKER_AVOID);
+                self->endpoint = NULL;
+            }
             s_sleep (self, backoff);
             continue;
         }
@@ -402,13 +476,31 @@ mf_worker_run (const mf_worker_opts_t *opts)
         }
         if (*opts->stop || s_orphaned (opts))
             break;
-        //  The master fell silent: start over on a fresh socket.
+        //  The master fell silent: start over on a fresh socket. A master
+        //  found by its beacon is looked for again (it may come back
+        //  elsewhere); one that never answered is passed over for a while.
+        if (self->discover) {
+            if (self->registered)
+                mf_warn ("master at %s silent for %d ms; looking for a master's beacon again",
+                         self->endpoint, MF_WORKER_LIVENESS * self->heartbeat);
+            else {
+                mf_warn ("no answer from %s in %d ms (a master that does not admit us, or a "
+                         "forged beacon?); passing over it for %d s", self->endpoint,
+                         MF_WORKER_LIVENESS * self->heartbeat, MF_WORKER_AVOID / 1000);
+                mf_discover_avoid (self->discover, self->endpoint, MF_WORKER_AVOID);
+            }
+            zsock_destroy (&self->dealer);
+            self->registered = false;
+            self->endpoint = NULL;
+            mf_pool_clear (self->pool);
+            continue;
+        }
         if (self->registered)
             mf_warn ("master at %s silent for %d ms; reconnecting",
-                     opts->endpoint, MF_WORKER_LIVENESS * self->heartbeat);
+                     self->endpoint, MF_WORKER_LIVENESS * self->heartbeat);
         else
         if (!waiting_logged) {
-            mf_info ("waiting for a master at %s", opts->endpoint);
+            mf_info ("waiting for a master at %s", self->endpoint);
             waiting_logged = true;
         }
         zsock_destroy (&self->dealer);
@@ -430,6 +522,7 @@ mf_worker_run (const mf_worker_opts_t *opts)
     }
     mf_pool_destroy (&self->pool);
     zsock_destroy (&self->results);
+    mf_discover_destroy (&self->discover);
     s_log_beyond (self, true);
     mf_debug ("worker done: %llu tiles", (unsigned long long) self->tiles_done);
     return 0;

@@ -8,6 +8,12 @@
     three intervals the worker drops its socket and reconnects with capped
     exponential backoff, without exiting and without spinning.
 
+    Without an endpoint the worker finds its master by the beacons of
+    masters started with --announce (discover.h): it listens, connects to
+    the first master it may follow, and when that master falls silent (or
+    never answers) it listens again instead of reconnecting, so that a
+    master restarted elsewhere, or on another port, is found.
+
     The worker counts the credit it offered; a TILE beyond it is dropped
     and counted, never queued, so no master can grow its memory. Tiles in
     hand stop within milliseconds when their job is cancelled, when the
@@ -27,11 +33,18 @@
 #define MF_WORKER_LIVENESS 3            //  silent intervals before the master is lost
 #define MF_WORKER_BACKOFF_MIN 250       //  msecs before the first reconnect
 #define MF_WORKER_BACKOFF_MAX 4000      //  msecs, cap of the exponential backoff
+#define MF_WORKER_NO_BEACON 10000       //  msecs without a beacon to follow before
+                                        //  the worker says it still looks
+#define MF_WORKER_AVOID 30000           //  msecs a discovered master that never answered
+                                        //  is passed over (a forged beacon, a master
+                                        //  that does not admit us)
 #define MF_WORKER_MAX_THREADS 1000      //  compute threads: each holds a socket (CZMQ
                                         //  allows 1023) and HELLO's credit is <= 1024
 
 typedef struct {
-    const char *endpoint;               //  master's endpoint, e.g. tcp://host:5555
+    const char *endpoint;               //  master's endpoint, e.g. tcp://host:5555, or
+                                        //  NULL: find it by its beacons
+    int discover_port;                  //  without endpoint: the beacons' UDP port
     int threads;                        //  compute threads to start, >= 1 (credit
                                         //  is offered only for those that run)
     const char *kernel;                 //  kernel variant name, or NULL for the best

@@ -1,5 +1,6 @@
 /*  mf_worker_options: see worker_options.h. */
 #include "worker_options.h"
+#include "mf_beacon.h"
 #include "mf_cli.h"
 #include "mf_endpoint.h"
 #include "mf_kernel.h"
@@ -12,16 +13,25 @@
 #define TEST_DELAY_MAX 60000            //  msecs, largest --test-delay
 #define TEST_CORRUPT_MAX 1000000        //  largest --test-corrupt
 
-enum { OPT_KERNEL = 256, OPT_NAME, OPT_CERT, OPT_MASTER_KEY, OPT_TEST_DELAY, OPT_TEST_CORRUPT };
+enum { OPT_KERNEL = 256, OPT_NAME, OPT_CERT, OPT_MASTER_KEY, OPT_DISCOVER_PORT, OPT_TEST_DELAY,
+       OPT_TEST_CORRUPT };
 
 void
 mf_worker_options_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: mandelfarm-worker --connect ENDPOINT [options]\n"
+        "Usage: mandelfarm-worker [--connect ENDPOINT] [options]\n"
         "Computes Mandelbrot tiles for a mandelfarm master.\n"
         "\n"
         "  -c, --connect ENDPOINT  the master's endpoint, e.g. tcp://192.0.2.10:5555\n"
+        "                          Without it, the worker finds the master on its LAN\n"
+        "                          segment by the beacon of a master started with\n"
+        "                          --announce, connects to the first it may follow,\n"
+        "                          and looks again when that master goes away. With\n"
+        "                          keys only the master of --master-key is followed;\n"
+        "                          without keys, anyone on the LAN can draw it away.\n"
+        "      --discover-port PORT  without --connect: the beacons' UDP port\n"
+        "                          (default %d)\n"
         "  -t, --threads N         compute threads (default: %d, the online CPUs)\n"
         "      --kernel NAME       force a kernel variant (available here: %s)\n"
         "      --name NAME         name shown by the master (default: host name)\n"
@@ -34,7 +44,7 @@ mf_worker_options_usage (FILE *out)
         "  -q, --quiet             log only errors\n"
         "  -h, --help              this help\n"
         "  -V, --version           print the version\n",
-        mf_online_cpus (), mf_kernel_names ());
+        MF_BEACON_PORT, mf_online_cpus (), mf_kernel_names ());
 #ifdef MF_TEST_FAULTS
     fprintf (out,
         "\n"
@@ -57,6 +67,8 @@ mf_worker_options_parse (int argc, char *argv [], mf_worker_options_t *opts,
     if (opts->worker.threads > MF_WORKER_MAX_THREADS)
         opts->worker.threads = MF_WORKER_MAX_THREADS;
     opts->worker.stop_fd = -1;
+    opts->worker.discover_port = MF_BEACON_PORT;
+    bool have_discover_port = false;
     opts->log_level = MF_LOG_INFO;
     static const struct option longopts [] = {
         { "connect", required_argument, NULL, 'c' },
@@ -65,6 +77,7 @@ mf_worker_options_parse (int argc, char *argv [], mf_worker_options_t *opts,
         { "name", required_argument, NULL, OPT_NAME },
         { "cert", required_argument, NULL, OPT_CERT },
         { "master-key", required_argument, NULL, OPT_MASTER_KEY },
+        { "discover-port", required_argument, NULL, OPT_DISCOVER_PORT },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -123,6 +136,13 @@ mf_worker_options_parse (int argc, char *argv [], mf_worker_options_t *opts,
                                           "give the master's public certificate");
                 opts->master_key = optarg;
                 break;
+            case OPT_DISCOVER_PORT:
+                if (mf_parse_long (optarg, 1, 65535, &value))
+                    return mf_cli_refuse (err, errlen, "--discover-port", optarg,
+                                          "use a UDP port from 1 to 65535 (default 5670)");
+                opts->worker.discover_port = (int) value;
+                have_discover_port = true;
+                break;
 #ifdef MF_TEST_FAULTS
             case OPT_TEST_DELAY:
                 if (mf_parse_long (optarg, 0, TEST_DELAY_MAX, &value))
@@ -147,9 +167,9 @@ mf_worker_options_parse (int argc, char *argv [], mf_worker_options_t *opts,
     }
     if (optind < argc)
         return mf_cli_unexpected (argv [optind], err, errlen);
-    if (!opts->worker.endpoint) {
-        snprintf (err, errlen, "--connect ENDPOINT is required; e.g. --connect "
-                  "tcp://master-host:5555");
+    if (opts->worker.endpoint && have_discover_port) {
+        snprintf (err, errlen, "--discover-port finds the master by its beacons, and "
+                  "--connect names it: give one or the other");
         return -1;
     }
     if (!opts->cert != !opts->master_key) {
