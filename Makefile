@@ -336,15 +336,16 @@ uninstall:
 install: install-share
 uninstall: uninstall-share
 
+# One line a command: `make -n install` must list install commands only.
+OSD_DEST  = $(DESTDIR)$(SHAREDIR)/openseadragon
 ifeq ($(HAVE_OSD),yes)
 install-share: $(OSD_STAMP)
-	install -d $(DESTDIR)$(SHAREDIR)/openseadragon/images
-	install -m 644 $(OSD_SHARE)/openseadragon.min.js $(OSD_SHARE)/LICENSE.txt \
-	    $(DESTDIR)$(SHAREDIR)/openseadragon/
-	install -m 644 $(OSD_SHARE)/images/*.png $(DESTDIR)$(SHAREDIR)/openseadragon/images/
+	install -d $(OSD_DEST)/images
+	install -m 644 $(OSD_SHARE)/openseadragon.min.js $(OSD_SHARE)/LICENSE.txt $(OSD_DEST)/
+	install -m 644 $(OSD_SHARE)/images/*.png $(OSD_DEST)/images/
 else
 install-share:
-	@echo "install: OpenSeadragon is not vendored (scripts/install-deps.sh --dzi, then make install): --dzi will refuse until it is"
+	$(warning OpenSeadragon is not vendored (scripts/install-deps.sh --dzi, then make install): --dzi will refuse until it is)
 endif
 
 uninstall-share:
