@@ -126,7 +126,8 @@ s_make_temp (const char *dir, char *temp, size_t size)
         unsigned char random [TEMP_LETTERS];
         if (getrandom (random, sizeof random, 0) != (ssize_t) sizeof random) {
             //  No entropy to be had: the clock and the attempt still vary.
-            unsigned long seed = (unsigned long) time (NULL) ^ (unsigned long) getpid () * 2654435761u;
+            unsigned long seed = (unsigned long) time (NULL)
+                               ^ (unsigned long) getpid () * 2654435761u;
             for (int k = 0; k < TEMP_LETTERS; k++)
                 random [k] = (unsigned char) ((seed >> (k * 5)) + (unsigned long) attempt * 7u);
         }

@@ -169,8 +169,8 @@ mf_webview_html (const mf_webview_page_t *page)
     fprintf (out, ", %u iterations, %ux%u pixels, palette ", page->maxiter, page->width,
              page->height);
     s_escape (out, page->palette);
-    fputs (". Drag to pan, wheel or double-click to zoom; the address keeps the view. "
-           "Made by mandelfarm " MF_VERSION ", shown by OpenSeadragon (" MF_WEBVIEW_DIR
+    fputs (". Drag to pan, wheel or click to zoom (shift-click: out); the address keeps "
+           "the view. Made by mandelfarm " MF_VERSION ", shown by OpenSeadragon (" MF_WEBVIEW_DIR
            "/LICENSE.txt).</div></div>\n<div id=\"view\"></div>\n<script>\n"
            "(function () {\n  \"use strict\";\n", out);
     fprintf (out, "  var image = { width: %u, height: %u, tileSize: %d, tileOverlap: %d,\n"
