@@ -145,7 +145,7 @@ async function open(session, barHeight) {
     fs.writeFileSync(requests, urls.join('\n') + '\n');
     finished = true;
     clearTimeout(timer);
-    await send('Browser.close').catch(() => {});
+    // Gone before we are: its profile folder is the test's to remove.
+    child.once('exit', () => process.exit(0));
     child.kill('SIGKILL');
-    process.exit(0);
 })().catch((error) => fail(started? 1: 3, error.message));
