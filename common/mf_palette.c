@@ -137,12 +137,10 @@ mf_palette_names (void)
     return s_names;
 }
 
-//  The entry of the cycle for mu, or -1 for an interior pixel.
+//  The entry of the cycle for an escaped pixel's mu (m >= 0).
 static inline int
 s_entry (const mf_palette_t *self, float m)
 {
-    if (!(m >= 0.0f))
-        return -1;
     double t = self->scale * sqrt ((double) m) + self->phase;
     //  floor (t), exactly, without a libm call (|t| is far below 2^63).
     double whole = (double) (int64_t) t;
@@ -158,8 +156,12 @@ mf_palette_color (const mf_palette_t *self, const float *mu, size_t count,
                   uint8_t *rgb)
 {
     for (size_t index = 0; index < count; index++, rgb += 3) {
-        int entry = s_entry (self, mu [index]);
-        memcpy (rgb, entry < 0? self->interior: self->lut [entry], 3);
+        float m = mu [index];
+        if (!(m >= 0.0f)) {
+            memcpy (rgb, self->interior, 3);
+            continue;
+        }
+        memcpy (rgb, self->lut [s_entry (self, m)], 3);
     }
 }
 
@@ -168,9 +170,12 @@ mf_palette_color16 (const mf_palette_t *self, const float *mu, size_t count,
                     uint16_t *rgb)
 {
     for (size_t index = 0; index < count; index++, rgb += 3) {
-        int entry = s_entry (self, mu [index]);
-        for (int ch = 0; ch < 3; ch++)
-            rgb [ch] = entry < 0? (uint16_t) (self->interior [ch] * 257u)
-                                : self->lut16 [entry][ch];
+        float m = mu [index];
+        if (!(m >= 0.0f)) {
+            for (int ch = 0; ch < 3; ch++)
+                rgb [ch] = (uint16_t) (self->interior [ch] * 257u);
+            continue;
+        }
+        memcpy (rgb, self->lut16 [s_entry (self, m)], sizeof self->lut16 [0]);
     }
 }
