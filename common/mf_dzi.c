@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #define BAND_ROWS (MF_DZI_TILE + 2 * MF_DZI_OVERLAP)    //  rows a band holds at most
+#define TILE_BYTES ((size_t) BAND_ROWS * BAND_ROWS * 3) //  the largest tile, in RGB
 #define MAX_LEVELS 33                   //  levels of a 2^32 pixel wide image
 
 typedef struct {
@@ -42,13 +43,14 @@ typedef struct {
 } s_level_t;
 
 //  A tile, an mf_bands item.
-typedef struct {
+typedef struct s_tile {
+    struct s_tile *next;                //  in the list of spare tiles
     uint32_t level;                     //  where it goes
     uint32_t col;
     uint32_t row;
     uint32_t width;                     //  pixels, overlap included
     uint32_t height;                    //  pixels
-    uint8_t *rgb;                       //  its pixels (owned), freed once written
+    uint8_t *rgb;                       //  its pixels (owned), TILE_BYTES
     int error;                          //  errno of a failed write, or 0
 } s_tile_t;
 
@@ -61,6 +63,10 @@ struct _mf_dzi_t {
     uint32_t max_level;                 //  the full image's level
     s_level_t levels [MAX_LEVELS];      //  0 to max_level
     mf_bands_t *bands;                  //  compresses and writes the tiles
+    //  Tiles written, kept for the next ones: their memory is reused
+    //  rather than mapped and faulted in anew (a tile is above malloc's
+    //  mmap threshold). At most the pipeline's tiles in flight.
+    s_tile_t *spare;
     volatile sig_atomic_t *stop;        //  set: stop (NULL: never)
     char why [PATH_MAX + 64];           //  the first tile that failed, and why
     bool failed;                        //  only good to destroy
@@ -146,8 +152,6 @@ s_make (void *arg, void *scratch, void *item)
         tile->error = ferror (file)? (errno? errno: EIO): ENOMEM;
     if (fclose (file) && !tile->error)
         tile->error = errno? errno: EIO;
-    free (tile->rgb);
-    tile->rgb = NULL;
     return 0;
 }
 
@@ -165,12 +169,36 @@ s_write (void *arg, void *item)
     return -1;
 }
 
+//  Keeps a tile done with for the next one (on the caller's thread, as
+//  every free_item of mf_bands is).
 static void
 s_free_item (void *arg, void *item)
 {
+    mf_dzi_t *self = arg;
     s_tile_t *tile = item;
-    free (tile->rgb);
-    free (tile);
+    tile->next = self->spare;
+    self->spare = tile;
+}
+
+//  A spare tile, or a new one. Returns NULL when out of memory.
+static s_tile_t *
+s_tile_new (mf_dzi_t *self)
+{
+    s_tile_t *tile = self->spare;
+    if (tile)
+        self->spare = tile->next;
+    else {
+        tile = calloc (1, sizeof *tile);
+        if (tile)
+            tile->rgb = malloc (TILE_BYTES);
+        if (tile && !tile->rgb) {
+            free (tile);
+            tile = NULL;
+        }
+    }
+    if (tile)
+        tile->error = 0;
+    return tile;
 }
 
 static const mf_bands_fns_t s_tile_fns = {
@@ -205,13 +233,9 @@ s_cut (mf_dzi_t *self, uint32_t index)
     assert (level->band_y == y0 && level->next_y == y1);
     for (uint32_t col = 0; col < level->cols; col++) {
         uint32_t x0 = s_tile_start (col), x1 = s_tile_end (col, level->width);
-        s_tile_t *tile = calloc (1, sizeof *tile);
-        if (tile)
-            tile->rgb = malloc ((size_t) (x1 - x0) * (y1 - y0) * 3);
-        if (!tile || !tile->rgb) {
-            free (tile);
+        s_tile_t *tile = s_tile_new (self);
+        if (!tile)
             return -1;
-        }
         tile->level = index;
         tile->col = col;
         tile->row = level->tile_row;
@@ -287,7 +311,13 @@ mf_dzi_destroy (mf_dzi_t **self_p)
     assert (self_p);
     mf_dzi_t *self = *self_p;
     if (self) {
-        mf_bands_destroy (&self->bands);
+        mf_bands_destroy (&self->bands);    //  its tiles become spare
+        while (self->spare) {
+            s_tile_t *tile = self->spare;
+            self->spare = tile->next;
+            free (tile->rgb);
+            free (tile);
+        }
         for (uint32_t index = 0; index < MAX_LEVELS; index++) {
             free (self->levels [index].band);
             free (self->levels [index].pair);

@@ -30,11 +30,12 @@
 #define COLOR_RUN 512                   //  pixels colored at a time at 16 bits
 
 //  A slice of rows of a DZI output, an mf_bands item.
-typedef struct {
+typedef struct s_slice {
+    struct s_slice *next;               //  in the list of spare slices
     const float *mu;                    //  its rows of mu (lent, or copy)
-    float *copy;                        //  owned: the rows, when not lent
+    float *copy;                        //  owned: DZI_SLICE rows, when not lent
     uint32_t rows;                      //  how many
-    uint8_t *rgb;                       //  made: the rows in RGB (owned)
+    uint8_t *rgb;                       //  owned: made, the rows in RGB
 } s_slice_t;
 
 struct _mf_output_t {
@@ -46,6 +47,7 @@ struct _mf_output_t {
     mf_outdir_t *dir;                   //  DZI: the temporary folder
     mf_dzi_t *dzi;                      //  DZI: the pyramid (NULL once finished)
     mf_bands_t *slices;                 //  DZI: colors slices, hands them to the pyramid
+    s_slice_t *spare;                   //  DZI: slices done with, their memory reused
     mf_webview_page_t page;             //  DZI: what the page says (its strings owned)
     char library [PATH_MAX];            //  DZI: the OpenSeadragon files
     char why [PATH_MAX + 128];          //  DZI: why the pyramid failed
@@ -175,13 +177,8 @@ s_slice_make (void *arg, void *scratch, void *item)
 {
     mf_output_t *self = arg;
     s_slice_t *slice = item;
-    size_t pixels = (size_t) slice->rows * self->width;
-    slice->rgb = malloc (pixels * 3);
-    if (!slice->rgb)
-        return -1;
-    mf_palette_color (self->palette, slice->mu, pixels, slice->rgb);
-    free (slice->copy);
-    slice->copy = NULL;
+    mf_palette_color (self->palette, slice->mu, (size_t) slice->rows * self->width,
+                      slice->rgb);
     return 0;
 }
 
@@ -194,13 +191,39 @@ s_slice_write (void *arg, void *item)
     return mf_dzi_write_rows (self->dzi, slice->rgb, slice->rows, self->why, sizeof self->why);
 }
 
+//  Keeps a slice done with for the next one (on the caller's thread).
 static void
 s_slice_free (void *arg, void *item)
 {
+    mf_output_t *self = arg;
     s_slice_t *slice = item;
-    free (slice->copy);
-    free (slice->rgb);
-    free (slice);
+    slice->next = self->spare;
+    self->spare = slice;
+}
+
+//  A spare slice, or a new one with room for DZI_SLICE rows. Returns NULL
+//  when out of memory.
+static s_slice_t *
+s_slice_new (mf_output_t *self)
+{
+    s_slice_t *slice = self->spare;
+    if (slice) {
+        self->spare = slice->next;
+        return slice;
+    }
+    size_t pixels = (size_t) DZI_SLICE * self->width;
+    slice = calloc (1, sizeof *slice);
+    if (slice) {
+        slice->rgb = malloc (pixels * 3);
+        slice->copy = self->lend? NULL: malloc (pixels * sizeof (float));
+    }
+    if (slice && (!slice->rgb || (!self->lend && !slice->copy))) {
+        free (slice->rgb);
+        free (slice->copy);
+        free (slice);
+        slice = NULL;
+    }
+    return slice;
 }
 
 static const mf_bands_fns_t s_slice_fns = {
@@ -259,21 +282,15 @@ static int
 s_write_dzi (mf_output_t *self, const float *mu, uint32_t rows)
 {
     for (uint32_t done = 0; done < rows; ) {
-        s_slice_t *slice = calloc (1, sizeof *slice);
+        s_slice_t *slice = s_slice_new (self);
         if (!slice)
             return -1;
         slice->rows = rows - done < DZI_SLICE? rows - done: DZI_SLICE;
         const float *from = mu + (size_t) done * self->width;
-        size_t bytes = (size_t) slice->rows * self->width * sizeof (float);
         if (self->lend)
             slice->mu = from;
         else {
-            slice->copy = malloc (bytes);
-            if (!slice->copy) {
-                free (slice);
-                return -1;
-            }
-            memcpy (slice->copy, from, bytes);
+            memcpy (slice->copy, from, (size_t) slice->rows * self->width * sizeof (float));
             slice->mu = slice->copy;
         }
         done += slice->rows;
@@ -472,7 +489,14 @@ mf_output_abort (mf_output_t **self_p)
         mf_npy_destroy (&self->npy);
         mf_outfile_abort (&self->file);
         //  The coloring threads feed the pyramid: they go first.
-        mf_bands_destroy (&self->slices);
+        mf_bands_destroy (&self->slices);   //  its slices become spare
+        while (self->spare) {
+            s_slice_t *slice = self->spare;
+            self->spare = slice->next;
+            free (slice->copy);
+            free (slice->rgb);
+            free (slice);
+        }
         mf_dzi_destroy (&self->dzi);
         mf_outdir_abort (&self->dir);
         free ((char *) self->page.center);
