@@ -449,9 +449,9 @@ s_identify (s_output_t *out, char *err, size_t errlen)
     return -1;
 }
 
-//  Whether the output at path (named by flag) is inside the --dzi folder,
-//  where it would keep the folder from being renamed into place. Returns
-//  0, or -1 with one line in err.
+//  Whether the output at path (named by flag) is the --dzi folder or
+//  inside it, where it would keep the folder from being renamed into
+//  place. Returns 0, or -1 with one line in err.
 static int
 s_inside_dzi (const char *dzi, const char *flag, const char *path, char *err, size_t errlen)
 {
@@ -460,9 +460,9 @@ s_inside_dzi (const char *dzi, const char *flag, const char *path, char *err, si
     ||  mf_outfile_resolve (path, file, sizeof file, why, sizeof why))
         return 0;                       //  their own checks say why
     size_t len = strlen (folder);
-    if (strncmp (file, folder, len) == 0 && file [len] == '/') {
-        snprintf (err, errlen, "%s: '%s' is inside the --dzi folder '%s', which must be new "
-                  "or empty; write it elsewhere", flag, path, dzi);
+    if (strncmp (file, folder, len) == 0 && (file [len] == '/' || file [len] == 0)) {
+        snprintf (err, errlen, "%s: '%s' is the --dzi folder '%s' or inside it, which must "
+                  "be new or empty; write it elsewhere", flag, path, dzi);
         return -1;
     }
     return 0;

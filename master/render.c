@@ -60,7 +60,9 @@ s_write_outputs (const mf_options_t *opts, mf_outfile_t **png, mf_outfile_t **np
         ||  mf_output_finish (outputs [index], err, sizeof err))
             rc = 1;
     }
-    for (int index = 0; index < 3 && rc == 0; index++)
+    //  The folder first: its rename is the one that can be refused (a
+    //  folder filled meanwhile), and then no file has its name yet.
+    for (int index = 2; index >= 0 && rc == 0; index--)
         if (outputs [index] && mf_output_commit (&outputs [index], err, sizeof err))
             rc = 1;
     for (int index = 0; index < 3; index++)

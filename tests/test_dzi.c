@@ -612,9 +612,15 @@ START_TEST (master_refusals)
     ck_assert_int_eq (th_count_entries (site), 1);
     ck_assert (!th_exists (png));
     ck_assert_int_eq (unlink (s_path ("site/mine.txt")), 0);
-    //  -o inside the folder would keep it from being renamed into place.
+    //  -o inside the folder would keep it from being renamed into place;
+    //  -o as the folder's own name would take it.
     ck_assert_int_eq (s_render (0, 0, 64, 64, inside, full, out, sizeof out), 2);
-    ck_assert_msg (strstr (out, "inside the --dzi folder"), "%s", out);
+    ck_assert_msg (strstr (out, "is the --dzi folder"), "%s", out);
+    char *same = th_path ("new");
+    const char *as_png [] = { "--dzi", same, NULL };
+    ck_assert_int_eq (s_render (0, 0, 64, 64, same, as_png, out, sizeof out), 2);
+    ck_assert_msg (strstr (out, "-o:") && strstr (out, "is the --dzi folder"), "%s", out);
+    free (same);
     //  Without the library: status 2 and how to get it.
     setenv (MF_WEBVIEW_ENV, s_path ("nothing-here"), 1);
     ck_assert_int_eq (s_render (0, 0, 64, 64, png, full, out, sizeof out), 2);
