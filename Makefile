@@ -144,7 +144,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_O       := $(O)/clang-fuzz
 
 .PHONY: all run test check test-chaos bench bench-kernel bench-render install uninstall \
-        clean distclean deps help fuzz fuzz-run fuzz-seeds bench-viewer screenshot FORCE
+        clean distclean deps help fuzz fuzz-run fuzz-seeds bench-viewer screenshot FORCE \
+        install-share uninstall-share
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -308,6 +309,31 @@ bench-viewer: $(PROGRAMS)
 screenshot: $(PROGRAMS)
 	scripts/screenshot.sh
 
+# ---- the zoomable view's library ----------------------------------------
+# OpenSeadragon (BSD-3-Clause), which the page of --dzi loads from beside
+# itself. scripts/install-deps.sh fetches the version vendor/package-lock.json
+# pins (npm ci, checked against its sha512) into vendor/node_modules; the
+# build copies what the page needs (the script, its button images, its
+# licence) into $(O)/share/mandelfarm/openseadragon, where the master finds
+# it from bin/ (common/mf_webview.h), and `make install` into
+# $(SHAREDIR)/openseadragon, beside $(BINDIR)/../share. Without it every
+# program builds and runs as before: only --dzi refuses, saying how to get it.
+SHAREDIR  ?= $(PREFIX)/share/mandelfarm
+OSD_PKG   := vendor/node_modules/openseadragon
+OSD_SHARE := $(O)/share/mandelfarm/openseadragon
+OSD_STAMP := $(O)/share/mandelfarm/.openseadragon
+HAVE_OSD  := $(if $(wildcard $(OSD_PKG)/build/openseadragon/openseadragon.min.js),yes)
+
+ifeq ($(HAVE_OSD),yes)
+all check: $(OSD_STAMP)
+endif
+
+$(OSD_STAMP): $(OSD_PKG)/package.json $(OSD_PKG)/build/openseadragon/openseadragon.min.js
+	@rm -rf $(OSD_SHARE) && mkdir -p $(OSD_SHARE)
+	$(call say,COPY,$(OSD_SHARE))cp $(OSD_PKG)/build/openseadragon/openseadragon.min.js \
+	    $(OSD_PKG)/LICENSE.txt $(OSD_SHARE)/ && cp -R $(OSD_PKG)/build/openseadragon/images $(OSD_SHARE)/
+	@touch $@
+
 # ---- install -----------------------------------------------------------
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR)
@@ -316,10 +342,31 @@ install: $(PROGRAMS)
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
 
+install: install-share
+uninstall: uninstall-share
+
+# One line a command: `make -n install` must list install commands only.
+OSD_DEST  = $(DESTDIR)$(SHAREDIR)/openseadragon
+ifeq ($(HAVE_OSD),yes)
+install-share: $(OSD_STAMP)
+	install -d $(OSD_DEST)/images
+	install -m 644 $(OSD_SHARE)/openseadragon.min.js $(OSD_SHARE)/LICENSE.txt $(OSD_DEST)/
+	install -m 644 $(OSD_SHARE)/images/*.png $(OSD_DEST)/images/
+else
+install-share:
+	$(warning OpenSeadragon is not vendored (scripts/install-deps.sh --dzi, then make install): --dzi will refuse until it is)
+endif
+
+uninstall-share:
+	rm -rf $(DESTDIR)$(SHAREDIR)/openseadragon
+	-rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null
+
 clean:
 	rm -rf $(O) bin
 
+# clean keeps vendor/node_modules: a build from scratch needs no network.
 distclean: clean
+	rm -rf vendor/node_modules
 
 help:
 	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'

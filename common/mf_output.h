@@ -1,16 +1,18 @@
 /*  mf_output: the image files of a render, for both faces (the headless
-    master's -o and --raw, the viewer's saves), so that both write the
-    same bytes: the PNG, mu colored by a palette, with the tEXt metadata
-    that makes the image again (Center, Width, Size, Iterations, Palette,
-    Software); and the .npy of mu.
+    master's -o, --raw and --dzi, the viewer's saves), so that both write
+    the same bytes: the PNG, mu colored by a palette, 8 or 16 bits per
+    channel, with the tEXt metadata that makes the image again (Center,
+    Width, Size, Iterations, Palette, Software); the .npy of mu; and a
+    folder with the 8-bit colors as a DZI tile pyramid (mf_dzi) and the
+    web page that zooms into it (mf_webview).
 
     An output is an object: opened with its size and metadata, fed rows
     of mu in order, then committed or aborted. It is written under a
     temporary name and appears under its own only when committed whole
-    (mf_outfile), so an error, a stop or a crash never leaves part of a
-    file. The rows are colored and compressed on several threads, and
-    they need not all be in memory at once. A stop flag, read between
-    bands of rows, abandons the output.
+    (mf_outfile; a folder: mf_outdir), so an error, a stop or a crash
+    never leaves part of a file. The rows are colored and compressed on
+    several threads, and they need not all be in memory at once. A stop
+    flag, read between bands of rows, abandons the output.
 
     The metadata's Center and Width are text the caller formats (a deep
     zoom needs more digits than a double has); mf_output_view_text
@@ -29,9 +31,12 @@
 #include <stdint.h>
 
 typedef enum {
-    MF_OUTPUT_PNG,                      //  8-bit RGB PNG, mu through the palette
-    MF_OUTPUT_NPY                       //  NumPy float32 array of mu
+    MF_OUTPUT_PNG,                      //  RGB PNG, mu through the palette
+    MF_OUTPUT_NPY,                      //  NumPy float32 array of mu
+    MF_OUTPUT_DZI                       //  a folder: DZI pyramid of the colors, web page
 } mf_output_format_t;
+
+#define MF_OUTPUT_DZI_NAME "mandelbrot" //  the pyramid in a DZI folder: NAME.dzi, NAME_files/
 
 typedef struct {
     mf_output_format_t format;          //  what to write
@@ -40,8 +45,9 @@ typedef struct {
     const char *center;                 //  PNG tEXt Center, "re,im"
     const char *span;                   //  PNG tEXt Width: the view's width in the plane
     uint32_t maxiter;                   //  PNG tEXt Iterations
-    const mf_palette_t *palette;        //  PNG: colors mu; its name is tEXt Palette
-    int threads;                        //  PNG: coloring and compressing threads
+    const mf_palette_t *palette;        //  PNG, DZI: colors mu; its name is tEXt Palette
+    int depth;                          //  PNG: bits per channel, 8 (or 0) or 16
+    int threads;                        //  PNG, DZI: coloring and compressing threads
                                         //  (0: all on the caller's thread)
     bool lend_rows;                     //  the rows given stay unchanged until commit or
                                         //  abort returns: read in place, not copied
@@ -62,14 +68,15 @@ void mf_output_view_text (const mf_view_t *view, char *center, size_t center_siz
 mf_output_t *mf_output_open (const char *path, const mf_output_spec_t *spec,
                              char *err, size_t errlen);
 
-//  Checks that spec can be written (sizes the formats can hold). Returns 0,
-//  or -1 with the reason in err.
+//  Checks that spec can be written (sizes the formats can hold; for a DZI,
+//  that the web page's library is installed). Returns 0, or -1 with the
+//  reason in err.
 int mf_output_check (const mf_output_spec_t *spec, char *err, size_t errlen);
 
 //  As mf_output_open, into a temporary file opened earlier (the master
 //  opens its outputs before any peer can connect); takes *file_p, also on
 //  failure (it is then aborted), and nulls it. path names the output in
-//  messages.
+//  messages. Not for a DZI, which is a folder (refused).
 mf_output_t *mf_output_adopt (mf_outfile_t **file_p, const char *path,
                               const mf_output_spec_t *spec, char *err, size_t errlen);
 

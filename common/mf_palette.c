@@ -1,6 +1,13 @@
 /*  mf_palette: see mf_palette.h. The lookup tables are built on first use,
     once, under pthread_once, so that coloring from several threads (the
     viewer and the engine) is safe.
+
+    Both tables come from one interpolated value v in [0, 255] per entry
+    and channel, computed in doubles (each operation exactly rounded, no
+    libm, no contraction): 8 bits are floor (v + 0.5), 16 bits are
+    floor (257 v + 0.5). With n the 8-bit value, n - 1/2 <= v < n + 1/2
+    gives 257 n - 128 <= v16 <= 257 n + 128, so v16 / 257 is within
+    128/257 < 1/2 of n: rounding it gives n back (mf_palette.h).
 */
 #include "mf_palette.h"
 
@@ -24,6 +31,7 @@ struct _mf_palette_t {
     s_stop_t stop [MAX_STOPS];         //  the cycle, wrapping from last to first
     uint8_t interior [3];              //  color of interior pixels
     uint8_t lut [LUT_SIZE][3];         //  the cycle, sampled
+    uint16_t lut16 [LUT_SIZE][3];      //  the same samples at 16 bits
 };
 
 static mf_palette_t s_palettes [] = {
@@ -32,29 +40,29 @@ static mf_palette_t s_palettes [] = {
         { 0.16,   {  32, 107, 203 } },
         { 0.42,   { 237, 255, 255 } },
         { 0.6425, { 255, 170,   0 } },
-        { 0.8575, {   0,   2,   0 } } }, { 0, 0, 0 }, {{ 0 }} },
+        { 0.8575, {   0,   2,   0 } } }, { 0, 0, 0 }, {{ 0 }}, {{ 0 }} },
     { "fire", 0.18, 0.1, 5, {
         { 0.0,  {  10,   0,   0 } },
         { 0.25, { 150,  20,   0 } },
         { 0.5,  { 255, 120,   0 } },
         { 0.7,  { 255, 230, 120 } },
-        { 0.85, { 255, 255, 240 } } }, { 0, 0, 0 }, {{ 0 }} },
+        { 0.85, { 255, 255, 240 } } }, { 0, 0, 0 }, {{ 0 }}, {{ 0 }} },
     { "ocean", 0.2, 0.0, 5, {
         { 0.0,  {   0,  12,  40 } },
         { 0.3,  {   0,  90, 150 } },
         { 0.55, {  80, 200, 220 } },
         { 0.7,  { 230, 250, 255 } },
-        { 0.85, {  20,  60, 110 } } }, { 0, 0, 0 }, {{ 0 }} },
+        { 0.85, {  20,  60, 110 } } }, { 0, 0, 0 }, {{ 0 }}, {{ 0 }} },
     { "gray", 0.2, 0.0, 2, {
         { 0.0,  {  25,  25,  25 } },
-        { 0.5,  { 245, 245, 245 } } }, { 0, 0, 0 }, {{ 0 }} },
+        { 0.5,  { 245, 245, 245 } } }, { 0, 0, 0 }, {{ 0 }}, {{ 0 }} },
     { "rainbow", 0.25, 0.0, 6, {
         { 0.0,       { 255,   0,   0 } },
         { 1.0 / 6.0, { 255, 255,   0 } },
         { 2.0 / 6.0, {   0, 255,   0 } },
         { 3.0 / 6.0, {   0, 255, 255 } },
         { 4.0 / 6.0, {   0,   0, 255 } },
-        { 5.0 / 6.0, { 255,   0, 255 } } }, { 0, 0, 0 }, {{ 0 }} },
+        { 5.0 / 6.0, { 255,   0, 255 } } }, { 0, 0, 0 }, {{ 0 }}, {{ 0 }} },
 };
 
 #define PALETTE_COUNT (sizeof s_palettes / sizeof s_palettes [0])
@@ -84,6 +92,7 @@ s_build (void)
                 double v = p->stop [lo].rgb [ch]
                          + f * (p->stop [hi].rgb [ch] - p->stop [lo].rgb [ch]);
                 p->lut [entry][ch] = (uint8_t) (v + 0.5);
+                p->lut16 [entry][ch] = (uint16_t) (v * 257.0 + 0.5);
             }
         }
         if (index)
@@ -128,6 +137,20 @@ mf_palette_names (void)
     return s_names;
 }
 
+//  The entry of the cycle for an escaped pixel's mu (m >= 0).
+static inline int
+s_entry (const mf_palette_t *self, float m)
+{
+    double t = self->scale * sqrt ((double) m) + self->phase;
+    //  floor (t), exactly, without a libm call (|t| is far below 2^63).
+    double whole = (double) (int64_t) t;
+    if (whole > t)
+        whole -= 1.0;
+    t -= whole;
+    int entry = (int) (t * LUT_SIZE);
+    return entry < LUT_SIZE? entry: LUT_SIZE - 1;
+}
+
 void
 mf_palette_color (const mf_palette_t *self, const float *mu, size_t count,
                   uint8_t *rgb)
@@ -138,15 +161,21 @@ mf_palette_color (const mf_palette_t *self, const float *mu, size_t count,
             memcpy (rgb, self->interior, 3);
             continue;
         }
-        double t = self->scale * sqrt ((double) m) + self->phase;
-        //  floor (t), exactly, without a libm call (|t| is far below 2^63).
-        double whole = (double) (int64_t) t;
-        if (whole > t)
-            whole -= 1.0;
-        t -= whole;
-        int entry = (int) (t * LUT_SIZE);
-        if (entry >= LUT_SIZE)
-            entry = LUT_SIZE - 1;
-        memcpy (rgb, self->lut [entry], 3);
+        memcpy (rgb, self->lut [s_entry (self, m)], 3);
+    }
+}
+
+void
+mf_palette_color16 (const mf_palette_t *self, const float *mu, size_t count,
+                    uint16_t *rgb)
+{
+    for (size_t index = 0; index < count; index++, rgb += 3) {
+        float m = mu [index];
+        if (!(m >= 0.0f)) {
+            for (int ch = 0; ch < 3; ch++)
+                rgb [ch] = (uint16_t) (self->interior [ch] * 257u);
+            continue;
+        }
+        memcpy (rgb, self->lut16 [s_entry (self, m)], sizeof self->lut16 [0]);
     }
 }

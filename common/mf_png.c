@@ -68,40 +68,53 @@ s_write_chunk (FILE *file, const char *type, const uint8_t *data, size_t size)
     return s_write_chunk_crc (file, type, data, size, s_chunk_crc (type, data, size));
 }
 
-//  Bytes of a band of rows rows of width pixels, filtered. Returns 0, or
-//  -1 when they overflow a size_t.
+//  Bytes of a band of rows rows of width pixels of depth bits per
+//  channel, filtered. Returns 0, or -1 when they overflow a size_t.
 static int
-s_band_bytes (uint32_t width, uint32_t rows, size_t *raw)
+s_band_bytes (uint32_t width, int depth, uint32_t rows, size_t *raw)
 {
     size_t row;
-    if (mf_mul_size (width, 3, &row) || row == SIZE_MAX)
+    if (mf_mul_size (width, (size_t) 3 * (size_t) (depth / 8), &row) || row == SIZE_MAX)
         return -1;
     return mf_mul_size (row + 1, rows, raw);
 }
 
 int
-mf_png_check_size (uint32_t width, uint32_t height, char *err, size_t errlen)
+mf_png_check_format (uint32_t width, uint32_t height, int depth, char *err, size_t errlen)
 {
+    if (depth != 8 && depth != 16) {
+        snprintf (err, errlen, "cannot write a PNG of %d bits per channel: only 8 or 16",
+                  depth);
+        return -1;
+    }
     //  A full band of the widest image must be one deflate piece, and
     //  that piece, stored, one chunk.
     size_t raw, bound = 0;
-    if (width > 0 && width <= CHUNK_MAX && s_band_bytes (width, MF_PNG_BAND_ROWS, &raw) == 0)
+    if (width > 0 && width <= CHUNK_MAX
+    &&  s_band_bytes (width, depth, MF_PNG_BAND_ROWS, &raw) == 0)
         bound = mf_deflate_bound (raw);
     if (width == 0 || height == 0 || height > MF_PNG_MAX_HEIGHT
     ||  bound == 0 || bound > CHUNK_MAX) {
-        snprintf (err, errlen, "cannot write a %ux%u PNG: width and height must be 1 to "
-                  "%u and %u pixels", width, height, MF_PNG_MAX_WIDTH, MF_PNG_MAX_HEIGHT);
+        snprintf (err, errlen, "cannot write a %ux%u%s PNG: width and height must be 1 to "
+                  "%u and %u pixels", width, height, depth == 16? " 16-bit": "",
+                  depth == 16? MF_PNG_MAX_WIDTH16: MF_PNG_MAX_WIDTH, MF_PNG_MAX_HEIGHT);
         return -1;
     }
     return 0;
 }
 
+int
+mf_png_check_size (uint32_t width, uint32_t height, char *err, size_t errlen)
+{
+    return mf_png_check_format (width, height, 8, err, errlen);
+}
+
 //  Signature, IHDR, tEXt, and the zlib header. Returns 0 or -1.
 static int
-s_write_head (FILE *file, uint32_t width, uint32_t height, const mf_png_text_t *texts,
-              size_t count, char *err, size_t errlen)
+s_write_head (FILE *file, uint32_t width, uint32_t height, int depth,
+              const mf_png_text_t *texts, size_t count, char *err, size_t errlen)
 {
-    if (mf_png_check_size (width, height, err, errlen))
+    if (mf_png_check_format (width, height, depth, err, errlen))
         return -1;
     for (size_t index = 0; index < count; index++) {
         size_t key = strlen (texts [index].key);
@@ -119,7 +132,7 @@ s_write_head (FILE *file, uint32_t width, uint32_t height, const mf_png_text_t *
     uint8_t ihdr [13];
     s_put_be32 (ihdr, width);
     s_put_be32 (ihdr + 4, height);
-    ihdr [8] = 8;                           //  bits per channel
+    ihdr [8] = (uint8_t) depth;             //  bits per channel
     ihdr [9] = 2;                           //  RGB
     ihdr [10] = ihdr [11] = ihdr [12] = 0;  //  deflate, adaptive filters, no interlace
     int rc = fwrite (s_signature, sizeof s_signature, 1, file) == 1? 0: -1;
@@ -352,7 +365,9 @@ mf_png_t *
 mf_png_open (FILE *file, const mf_png_opts_t *opts, char *err, size_t errlen)
 {
     assert (file && opts);
-    if (s_write_head (file, opts->width, opts->height, opts->texts, opts->count, err, errlen))
+    int depth = opts->depth? opts->depth: 8;
+    if (s_write_head (file, opts->width, opts->height, depth, opts->texts, opts->count,
+                      err, errlen))
         return NULL;
     mf_png_t *self = calloc (1, sizeof *self);
     if (!self) {
@@ -363,12 +378,13 @@ mf_png_open (FILE *file, const mf_png_opts_t *opts, char *err, size_t errlen)
     self->width = opts->width;
     self->height = opts->height;
     self->level = opts->level;
-    self->row_size = (size_t) opts->width * 3;      //  checked by s_write_head
+    //  Checked by s_write_head.
+    self->row_size = (size_t) opts->width * 3 * (size_t) (depth / 8);
     self->color = opts->color;
     self->color_arg = opts->color_arg;
     self->lend = opts->lend_rows;
     self->adler = (uint32_t) adler32 (0, NULL, 0);
-    size_t pixel = opts->pixel_size? opts->pixel_size: 3;
+    size_t pixel = opts->pixel_size? opts->pixel_size: (size_t) 3 * (size_t) (depth / 8);
     if (mf_mul_size (opts->width, pixel, &self->in_size)) {
         snprintf (err, errlen, "cannot write a %u pixels wide PNG of %zu-byte pixels",
                   opts->width, pixel);

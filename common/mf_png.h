@@ -1,4 +1,5 @@
-/*  mf_png: writes an 8-bit RGB PNG, with tEXt metadata, fast.
+/*  mf_png: writes an RGB PNG, 8 or 16 bits per channel, with tEXt
+    metadata, fast.
 
     The image is cut into bands of MF_PNG_BAND_ROWS rows. Each band is
     filtered (PNG filter Up on every row) and compressed on its own by
@@ -26,9 +27,11 @@
 #define MF_PNG_BAND_ROWS 32             //  rows per independently compressed band
 #define MF_PNG_DEFAULT_LEVEL 1          //  1-9: compress; 0: store (no compression)
 //  The largest image, pixels. Width: a band's filtered bytes, 32 rows of
-//  3 * width + 1, must fit one mf_deflate piece and its IDAT chunk (at
-//  most 2^31 - 1 bytes, stored). Height: the PNG limit, 2^31 - 1.
+//  3 * width + 1 (6 * width + 1 at 16 bits), must fit one mf_deflate
+//  piece and its IDAT chunk (at most 2^31 - 1 bytes, stored). Height:
+//  the PNG limit, 2^31 - 1.
 #define MF_PNG_MAX_WIDTH 22367914u
+#define MF_PNG_MAX_WIDTH16 11183957u    //  at 16 bits per channel
 #define MF_PNG_MAX_HEIGHT 0x7fffffffu
 
 typedef struct {
@@ -36,8 +39,9 @@ typedef struct {
     const char *value;                  //  tEXt text
 } mf_png_text_t;
 
-//  Turns count pixels of the caller's format into 3 * count bytes of
-//  RGB. Called from several threads at once, for different rows.
+//  Turns count pixels of the caller's format into RGB: 3 * count bytes,
+//  or at 16 bits 6 * count bytes, each sample big-endian as PNG stores
+//  it. Called from several threads at once, for different rows.
 typedef void (mf_png_color_fn) (void *arg, const void *pixels, size_t count, uint8_t *rgb);
 
 typedef struct {
@@ -47,7 +51,8 @@ typedef struct {
     size_t count;                       //  how many
     int level;                          //  0: stored; any other: compressed (all the same way)
     int threads;                        //  compressing threads; 0: the caller's, in write_rows
-    size_t pixel_size;                  //  bytes per pixel of the rows given (0: 3, RGB)
+    int depth;                          //  bits per channel: 8 or 16 (0: 8)
+    size_t pixel_size;                  //  bytes per pixel of the rows given (0: RGB at depth)
     mf_png_color_fn *color;             //  how they become RGB (NULL: they are RGB)
     void *color_arg;                    //  its argument
     bool lend_rows;                     //  the rows given stay unchanged until finish or
@@ -57,9 +62,14 @@ typedef struct {
 
 typedef struct _mf_png_t mf_png_t;
 
-//  Checks that a width x height PNG can be written. Returns 0, or -1 with
-//  the reason (and the limits) in err.
+//  Checks that a width x height PNG of 8 bits per channel can be written.
+//  Returns 0, or -1 with the reason (and the limits) in err.
 int mf_png_check_size (uint32_t width, uint32_t height, char *err, size_t errlen);
+
+//  As mf_png_check_size, at depth bits per channel (8 or 16; any other
+//  depth is refused).
+int mf_png_check_format (uint32_t width, uint32_t height, int depth, char *err,
+                         size_t errlen);
 
 //  Starts a PNG on file as opts say, writing everything up to the image
 //  data. Returns NULL with a message in err on failure.

@@ -4,6 +4,7 @@
 #include "mf_beacon.h"
 #include "mf_endpoint.h"
 #include "mf_kernel.h"
+#include "mf_outdir.h"
 #include "mf_outfile.h"
 #include "mf_proto.h"
 #include "mf_tiles.h"
@@ -22,7 +23,7 @@ enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
     OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT, OPT_CHECKPOINT,
     OPT_STATS, OPT_DEADLINE, OPT_VERIFY, OPT_CERT, OPT_ALLOW, OPT_VIEW, OPT_SCRIPT,
-    OPT_ANNOUNCE, OPT_ANNOUNCE_PORT
+    OPT_ANNOUNCE, OPT_ANNOUNCE_PORT, OPT_PNG16, OPT_DZI
 };
 
 void
@@ -74,6 +75,9 @@ mf_options_usage (FILE *out)
         "Output:\n"
         "  -o FILE                    PNG to write (default mandelbrot.png)\n"
         "      --raw FILE.npy         also write mu as a float32 NumPy array\n"
+        "      --png16                write -o at 16 bits per channel, for print\n"
+        "      --dzi DIR              also write a zoomable web view into DIR (new or\n"
+        "                             empty): a DZI tile pyramid and DIR/index.html\n"
         "      --palette NAME         %s (default classic)\n"
         "\n"
         "Viewer:\n"
@@ -183,6 +187,8 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         { "listen", required_argument, NULL, OPT_LISTEN },
         { "output", required_argument, NULL, 'o' },
         { "raw", required_argument, NULL, OPT_RAW },
+        { "png16", no_argument, NULL, OPT_PNG16 },
+        { "dzi", required_argument, NULL, OPT_DZI },
         { "tile", required_argument, NULL, OPT_TILE },
         { "palette", required_argument, NULL, OPT_PALETTE },
         { "kernel", required_argument, NULL, OPT_KERNEL },
@@ -269,6 +275,15 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                 if (!*optarg)
                     return s_fail (err, errlen, "--raw", optarg, "give a file name");
                 opts->raw = optarg;
+                break;
+            case OPT_PNG16:
+                opts->png16 = true;
+                break;
+            case OPT_DZI:
+                if (!*optarg)
+                    return s_fail (err, errlen, "--dzi", optarg,
+                                   "give a folder that does not exist yet or is empty");
+                opts->dzi = optarg;
                 break;
             case OPT_TILE:
                 if (mf_parse_long (optarg, MF_TILE_MIN_EDGE, MF_TILE_MAX_EDGE, &value))
@@ -430,9 +445,10 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                   : opts->deadline > 0? "--deadline": "--verify");
         return -1;
     }
-    if (opts->live && (have_output || opts->raw)) {
+    if (opts->live && (have_output || opts->raw || opts->png16 || opts->dzi)) {
         snprintf (err, errlen, "%s writes a headless render and cannot be combined with "
-                  "--view; in the viewer, s saves the view as a PNG", have_output? "-o": "--raw");
+                  "--view; in the viewer, s saves the view as a PNG", have_output? "-o"
+                  : opts->raw? "--raw": opts->png16? "--png16": "--dzi");
         return -1;
     }
     return 0;
@@ -485,6 +501,25 @@ s_identify (s_output_t *out, char *err, size_t errlen)
     return -1;
 }
 
+//  Whether the output at path (named by flag) is the --dzi folder or
+//  inside it, where it would keep the folder from being renamed into
+//  place. Returns 0, or -1 with one line in err.
+static int
+s_inside_dzi (const char *dzi, const char *flag, const char *path, char *err, size_t errlen)
+{
+    char folder [PATH_MAX], file [PATH_MAX], why [PATH_MAX + 128];
+    if (mf_outdir_resolve (dzi, folder, sizeof folder, why, sizeof why)
+    ||  mf_outfile_resolve (path, file, sizeof file, why, sizeof why))
+        return 0;                       //  their own checks say why
+    size_t len = strlen (folder);
+    if (strncmp (file, folder, len) == 0 && (file [len] == '/' || file [len] == 0)) {
+        snprintf (err, errlen, "%s: '%s' is the --dzi folder '%s' or inside it, which must "
+                  "be new or empty; write it elsewhere", flag, path, dzi);
+        return -1;
+    }
+    return 0;
+}
+
 int
 mf_options_check_files (const mf_options_t *opts, char *err, size_t errlen)
 {
@@ -519,6 +554,17 @@ mf_options_check_files (const mf_options_t *opts, char *err, size_t errlen)
                 return -1;
             }
         }
+    }
+    if (opts->dzi && !opts->live) {
+        char why [PATH_MAX + 128];
+        if (mf_outdir_check (opts->dzi, why, sizeof why)) {
+            snprintf (err, errlen, "--dzi: %s", why);
+            return -1;
+        }
+        for (size_t a = 0; a < count; a++)
+            if (outputs [a].path
+            &&  s_inside_dzi (opts->dzi, outputs [a].flag, outputs [a].path, err, errlen))
+                return -1;
     }
     return 0;
 }

@@ -33,6 +33,8 @@ typedef struct {
     int announce_port;                  //  --announce-port, UDP (MF_BEACON_PORT unless given)
     const char *output;                 //  -o, the PNG
     const char *raw;                    //  --raw, the .npy, or NULL
+    bool png16;                         //  --png16: -o at 16 bits per channel
+    const char *dzi;                    //  --dzi folder: tile pyramid and web page, or NULL
     uint32_t tile;                      //  --tile edge, pixels
     const mf_palette_t *palette;        //  --palette
     const char *kernel;                 //  --kernel for local workers, or NULL
@@ -58,8 +60,9 @@ int mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, si
 //  and inode when a file exists, else the resolved path where it will
 //  be: "./o.png" is "o.png"); each output must be a regular file or not
 //  exist yet, in a directory that exists; --checkpoint must not be a
-//  symbolic link. Returns 0, or -1 with one line in err naming the flag
-//  (and both flags for an alias).
+//  symbolic link; the --dzi folder must not exist or be empty, in a
+//  writable directory, and hold none of the others. Returns 0, or -1
+//  with one line in err naming the flag (and both flags for an alias).
 int mf_options_check_files (const mf_options_t *opts, char *err, size_t errlen);
 
 //  Writes the --help text.

@@ -11,8 +11,10 @@
 #include "mf_sys.h"
 #include "mf_util.h"
 #include "mf_version.h"
+#include "mf_webview.h"
 
 #include <czmq.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,16 +22,17 @@
 
 #define POLL_MS 50                      //  msecs per engine poll while rendering
 
-//  Writes --raw (when asked) and -o from the finished image into their
-//  temporary files, opened at start (it takes them): both whole first,
-//  then both named, so that a stop or a failure while writing leaves
-//  neither. Returns 0, or 1 having printed one line.
+//  Writes --raw (when asked), -o and --dzi (when asked) from the finished
+//  image: the first two into their temporary files, opened at start (it
+//  takes them), the folder beside its own name; all whole first, then
+//  all named, so that a stop or a failure while writing leaves none.
+//  Returns 0, or 1 having printed one line.
 static int
 s_write_outputs (const mf_options_t *opts, mf_outfile_t **png, mf_outfile_t **npy,
                  const float *mu, volatile sig_atomic_t *stop)
 {
     const mf_view_t *view = &opts->view;
-    char center [80], width [32], err [512];
+    char center [80], width [32], err [PATH_MAX + 512];
     mf_output_view_text (view, center, sizeof center, width, sizeof width);
     //  Coloring and compression run in bands on every CPU: the workers
     //  are done by now. The bytes do not depend on the number of threads.
@@ -38,26 +41,31 @@ s_write_outputs (const mf_options_t *opts, mf_outfile_t **png, mf_outfile_t **np
         .maxiter = opts->maxiter, .palette = opts->palette, .threads = mf_online_cpus (),
         .lend_rows = true, .stop = stop
     };
-    const char *paths [2] = { opts->raw, opts->output };
-    mf_outfile_t **files [2] = { npy, png };
-    const mf_output_format_t formats [2] = { MF_OUTPUT_NPY, MF_OUTPUT_PNG };
-    mf_output_t *outputs [2] = { NULL, NULL };
+    const char *paths [3] = { opts->raw, opts->output, opts->dzi };
+    mf_outfile_t **files [3] = { npy, png, NULL };
+    const mf_output_format_t formats [3] = { MF_OUTPUT_NPY, MF_OUTPUT_PNG, MF_OUTPUT_DZI };
+    mf_output_t *outputs [3] = { NULL, NULL, NULL };
     int rc = 0;
-    for (int index = 0; index < 2 && rc == 0; index++) {
-        if (!*files [index])
+    for (int index = 0; index < 3 && rc == 0; index++) {
+        if (files [index]? !*files [index]: !paths [index])
             continue;
         spec.format = formats [index];
+        spec.depth = formats [index] == MF_OUTPUT_PNG && opts->png16? 16: 8;
         mf_info ("writing %s", paths [index]);
-        outputs [index] = mf_output_adopt (files [index], paths [index], &spec, err, sizeof err);
+        outputs [index] = files [index]
+                        ? mf_output_adopt (files [index], paths [index], &spec, err, sizeof err)
+                        : mf_output_open (paths [index], &spec, err, sizeof err);
         if (!outputs [index]
         ||  mf_output_write_rows (outputs [index], mu, view->pixel_h, err, sizeof err)
         ||  mf_output_finish (outputs [index], err, sizeof err))
             rc = 1;
     }
-    for (int index = 0; index < 2 && rc == 0; index++)
+    //  The folder first: its rename is the one that can be refused (a
+    //  folder filled meanwhile), and then no file has its name yet.
+    for (int index = 2; index >= 0 && rc == 0; index--)
         if (outputs [index] && mf_output_commit (&outputs [index], err, sizeof err))
             rc = 1;
-    for (int index = 0; index < 2; index++)
+    for (int index = 0; index < 3; index++)
         mf_output_abort (&outputs [index]);
     if (rc)
         mf_say ("%s", err);
@@ -270,6 +278,12 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         mf_say ("%s", err);
         return 2;
     }
+    //  --dzi's page needs the OpenSeadragon files the build vendored.
+    char library [PATH_MAX];
+    if (opts->dzi && mf_webview_find_library (library, sizeof library, err, sizeof err)) {
+        mf_say ("--dzi: %s", err);
+        return 2;
+    }
     //  Keys and endpoint too (reading files needs no ZeroMQ).
     int rc = 0;
     mf_launch_t *launch = mf_launch_new (opts, &rc);
@@ -403,7 +417,9 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         rc = 1;
     if (rc == 0 && !opts->quiet) {
         s_summary (engine, opts, seconds);
-        mf_say ("wrote %s%s%s", opts->output, opts->raw? " and ": "", opts->raw? opts->raw: "");
+        mf_say ("wrote %s%s%s%s%s%s", opts->output, opts->raw? " and ": "",
+                opts->raw? opts->raw: "", opts->dzi? "; the zoomable view is in ": "",
+                opts->dzi? opts->dzi: "", opts->dzi? " (open its index.html)": "");
     }
     if (render.journal && rc == 1 && engine)
         mf_say ("the checkpoint %s keeps the %u tiles done; run the same command again to "

@@ -3,7 +3,10 @@
 # Idempotent: packages already present are not touched, and apt-get is not
 # called at all when nothing is missing. Uses sudo when not root.
 #
-#   scripts/install-deps.sh            build + test + viewer dependencies
+#   scripts/install-deps.sh            build + test + viewer dependencies, and the
+#                                      zoomable view's library (see --dzi)
+#   scripts/install-deps.sh --dzi      only what --dzi needs: npm, and OpenSeadragon
+#                                      fetched into vendor/ (then `make` copies it)
 #   scripts/install-deps.sh --bench    also the tools `make bench` compares against
 #   scripts/install-deps.sh --fuzz     also clang and libFuzzer, for `make fuzz`
 #   scripts/install-deps.sh --cross    also the aarch64 cross compiler and qemu-user,
@@ -24,7 +27,18 @@ FUZZ_PKGS="clang libclang-rt-14-dev"
 CROSS_PKGS="gcc-aarch64-linux-gnu qemu-user-static"
 SLURM_PKGS="slurm-wlm munge"
 
+# The zoomable view (--dzi) and its test: OpenSeadragon comes from the npm
+# registry, at the version and sha512 that vendor/package-lock.json pins;
+# the browser test drives Debian's chromium with node. Each is named by
+# the command it gives: one already on the PATH (node and npm from another
+# source, say, whose nodejs package conflicts with Debian's npm) is used
+# as it is, and its Debian package not asked for.
+TEST_TOOLS="node:nodejs npm:npm chromium:chromium"
+DZI_TOOLS="node:nodejs npm:npm"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
 print_only=0
+dzi_only=0
 for arg in "$@"; do
     case "$arg" in
         --bench) PKGS="$PKGS $BENCH_PKGS" ;;
@@ -32,10 +46,17 @@ for arg in "$@"; do
         --cross) PKGS="$PKGS $CROSS_PKGS" ;;
         --slurm) PKGS="$PKGS $SLURM_PKGS" ;;
         --print) print_only=1 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-        *) echo "install-deps.sh: unknown option '$arg' (allowed: --bench, --fuzz, --cross, --slurm, --print, --help)" >&2; exit 2 ;;
+        --dzi) dzi_only=1 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        *) echo "install-deps.sh: unknown option '$arg' (allowed: --dzi, --bench, --fuzz, --cross, --slurm, --print, --help)" >&2; exit 2 ;;
     esac
 done
+
+tools=$TEST_TOOLS
+if [ $dzi_only -eq 1 ]; then
+    PKGS=""
+    tools=$DZI_TOOLS
+fi
 
 missing=""
 for p in $PKGS; do
@@ -45,13 +66,39 @@ for p in $PKGS; do
         *) missing="$missing $p" ;;
     esac
 done
+for tool in $tools; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
+done
+
+# Whether vendor/node_modules has the OpenSeadragon that package.json pins.
+osd_vendored () {
+    want=$(sed -n 's/^ *"openseadragon": "\(.*\)".*/\1/p' "$ROOT/vendor/package.json")
+    have=$(sed -n 's/^ *"version": "\(.*\)".*/\1/p' \
+           "$ROOT/vendor/node_modules/openseadragon/package.json" 2>/dev/null || true)
+    [ -n "$want" ] && [ "$want" = "$have" ]
+}
+
+# npm ci: exactly the lock file, its integrity checked; no install scripts.
+fetch_osd () {
+    if osd_vendored; then
+        return 0
+    fi
+    echo "install-deps: fetching OpenSeadragon into vendor/ (npm ci)"
+    npm ci --prefix "$ROOT/vendor" --ignore-scripts --no-audit --no-fund --loglevel=error
+    osd_vendored
+}
 
 if [ -z "$missing" ]; then
-    [ $print_only -eq 1 ] || echo "install-deps: all dependencies are installed"
+    if [ $print_only -eq 1 ]; then
+        osd_vendored || echo "openseadragon (npm, vendor/)"
+        exit 0
+    fi
+    fetch_osd
+    echo "install-deps: all dependencies are installed"
     exit 0
 fi
 if [ $print_only -eq 1 ]; then
-    echo "$missing"
+    osd_vendored && echo "$missing" || echo "$missing openseadragon (npm, vendor/)"
     exit 0
 fi
 
@@ -79,3 +126,4 @@ if [ $need_update -eq 1 ]; then
 fi
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+fetch_osd

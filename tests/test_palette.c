@@ -1,4 +1,5 @@
-/*  Palettes: names, interior color, cycling, determinism. */
+/*  Palettes: names, interior color, cycling, determinism, and the 16-bit
+    colors that the 8-bit ones are, rounded. */
 #include "helpers.h"
 #include "mf_palette.h"
 
@@ -59,6 +60,91 @@ START_TEST (exterior_varies_and_repeats)
 }
 END_TEST
 
+//  The stated relation (mf_palette.h): the 8-bit sample is the 16-bit
+//  one over 257, rounded.
+static uint8_t
+s_round16 (uint16_t v16)
+{
+    return (uint8_t) (((uint32_t) v16 * 255u + 32767u) / 65535u);
+}
+
+START_TEST (sixteen_bits_round_to_eight)
+{
+    //  Every palette, mu over a wide range finely enough to land in every
+    //  entry of the cycle many times over (and past it, deep mu).
+    enum { COUNT = 1 << 18 };
+    static float mu [COUNT];
+    static uint8_t rgb8 [3 * COUNT];
+    static uint16_t rgb16 [3 * COUNT];
+    for (int index = 0; index < COUNT; index++)
+        mu [index] = index < COUNT / 2? index * (400.0f / (COUNT / 2))
+                                      : 400.0f + (index - COUNT / 2) * 0.731f;
+    mu [7] = -1.0f;
+    mu [8] = NAN;
+    for (size_t p = 0; p < mf_palette_count (); p++) {
+        const mf_palette_t *palette = mf_palette_at (p);
+        mf_palette_color (palette, mu, COUNT, rgb8);
+        mf_palette_color16 (palette, mu, COUNT, rgb16);
+        int finer = 0;                  //  16-bit samples that are not 257 * an 8-bit one
+        int wrong = -1;                 //  the first sample that breaks the relation
+        for (int k = 0; k < 3 * COUNT; k++) {
+            if (wrong < 0 && s_round16 (rgb16 [k]) != rgb8 [k])
+                wrong = k;
+            finer += rgb16 [k] % 257 != 0;
+        }
+        ck_assert_msg (wrong < 0, "%s: mu %g, channel %d: 16-bit %u does not round to "
+                       "8-bit %u", mf_palette_name (palette), mu [wrong / 3], wrong % 3,
+                       rgb16 [wrong], rgb8 [wrong]);
+        //  The 16 bits carry more than the 8: many samples lie between
+        //  the 8-bit levels (a quarter at least, even in rainbow, whose
+        //  channels are mostly 0 or 255).
+        ck_assert_msg (finer > 3 * COUNT / 4, "%s: only %d of %d samples finer than 8 bits",
+                       mf_palette_name (palette), finer, 3 * COUNT);
+        //  Interior: the interior color at 16 bits (black for all).
+        for (int k = 0; k < 3; k++) {
+            ck_assert_uint_eq (rgb16 [3 * 7 + k], 0);
+            ck_assert_uint_eq (rgb16 [3 * 8 + k], 0);
+        }
+    }
+    //  Deterministic: the same mu, the same samples.
+    static uint16_t again [3 * COUNT];
+    const mf_palette_t *classic = mf_palette_find ("classic");
+    mf_palette_color16 (classic, mu, COUNT, rgb16);
+    mf_palette_color16 (classic, mu, COUNT, again);
+    ck_assert (memcmp (rgb16, again, sizeof again) == 0);
+}
+END_TEST
+
+START_TEST (sixteen_bit_stops_are_exact)
+{
+    //  gray's cycle starts at its first stop, (25, 25, 25), at t = 0,
+    //  which mu = 0 hits (phase 0): 16 bits give 257 * 25 exactly; and
+    //  the 16-bit values climb with mu where the 8-bit ones stay put.
+    const mf_palette_t *gray = mf_palette_find ("gray");
+    float mu [1] = { 0.0f };
+    uint16_t rgb [3];
+    mf_palette_color16 (gray, mu, 1, rgb);
+    for (int k = 0; k < 3; k++)
+        ck_assert_uint_eq (rgb [k], 257u * 25u);
+    //  A run of mu inside one 8-bit level of gray shows several 16-bit values.
+    enum { RUN = 2000 };
+    float ramp [RUN];
+    uint8_t ramp8 [3 * RUN];
+    uint16_t ramp16 [3 * RUN];
+    for (int index = 0; index < RUN; index++)
+        ramp [index] = index * 1e-4f;
+    mf_palette_color (gray, ramp, RUN, ramp8);
+    mf_palette_color16 (gray, ramp, RUN, ramp16);
+    int levels8 = 1, levels16 = 1;
+    for (int index = 1; index < RUN; index++) {
+        levels8 += ramp8 [3 * index] != ramp8 [3 * index - 3];
+        levels16 += ramp16 [3 * index] != ramp16 [3 * index - 3];
+    }
+    ck_assert_msg (levels16 > 2 * levels8, "%d 16-bit levels against %d 8-bit ones",
+                   levels16, levels8);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -67,6 +153,8 @@ main (void)
     tcase_add_test (tc, names);
     tcase_add_test (tc, interior_is_black);
     tcase_add_test (tc, exterior_varies_and_repeats);
+    tcase_add_test (tc, sixteen_bits_round_to_eight);
+    tcase_add_test (tc, sixteen_bit_stops_are_exact);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

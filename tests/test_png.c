@@ -7,6 +7,7 @@
 #include "mf_png.h"
 
 #include <check.h>
+#include <png.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -346,6 +347,114 @@ START_TEST (sizes_past_the_limits_refused)
 }
 END_TEST
 
+//  Reads an RGB PNG of any depth with libpng, samples as stored
+//  (16-bit ones big-endian). Returns the rows, 3 * w * depth / 8 bytes
+//  each (caller frees), or NULL.
+static uint8_t *
+s_read_any (const char *path, uint32_t *w, uint32_t *h, int *depth)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return NULL;
+    png_structp png = png_create_read_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png? png_create_info_struct (png): NULL;
+    uint8_t *volatile pixels = NULL;
+    png_bytep *volatile rows = NULL;
+    if (!png || !info || setjmp (png_jmpbuf (png))) {
+        png_destroy_read_struct (&png, &info, NULL);
+        free (pixels);
+        free (rows);
+        fclose (file);
+        return NULL;
+    }
+    png_init_io (png, file);
+    png_read_info (png, info);
+    if (png_get_color_type (png, info) != PNG_COLOR_TYPE_RGB)
+        png_error (png, "not RGB");
+    *w = png_get_image_width (png, info);
+    *h = png_get_image_height (png, info);
+    *depth = png_get_bit_depth (png, info);
+    size_t row = png_get_rowbytes (png, info);
+    pixels = malloc (row * *h);
+    rows = malloc (*h * sizeof *rows);
+    for (uint32_t y = 0; y < *h; y++)
+        rows [y] = pixels + y * row;
+    png_read_image (png, rows);
+    png_read_end (png, info);
+    png_destroy_read_struct (&png, &info, NULL);
+    free (rows);
+    fclose (file);
+    return pixels;
+}
+
+START_TEST (sixteen_bit_images_decode)
+{
+    //  Samples of every value, in big-endian pairs: libpng reads back the
+    //  very bytes, IHDR says 16 bits, and any number of threads, rows
+    //  copied or lent, writes the same file.
+    static const uint32_t sizes [][2] = { { 1, 1 }, { 3, 33 }, { 257, 65 }, { 640, 100 } };
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes [0]; s++) {
+        uint32_t w = sizes [s][0], h = sizes [s][1];
+        size_t row = (size_t) w * 6;
+        uint8_t *samples = s_image (NOISE, (uint32_t) (row / 3), h);    //  row * h bytes
+        //  Half the rows in flat runs, so that compression has work too.
+        for (uint32_t y = 0; y < h; y += 2)
+            memset (samples + y * row, (int) (y & 0xff), row);
+        char *ref = th_path ("ref16.png");
+        static const int threads [] = { 0, 1, 4 };
+        for (int t = 0; t < 3; t++)
+            for (int lend = 0; lend <= 1; lend++) {
+                mf_png_text_t text [] = { { "Comment", "test" } };
+                mf_png_opts_t opts = {
+                    .width = w, .height = h, .texts = text, .count = 1, .level = 1,
+                    .threads = threads [t], .lend_rows = lend, .depth = 16
+                };
+                char *path = th_path ("16.png");
+                s_write_opened (path, &opts, samples, row);
+                if (t == 0 && lend == 0) {
+                    rename (path, ref);
+                    uint32_t rw, rh;
+                    int depth;
+                    uint8_t *back = s_read_any (ref, &rw, &rh, &depth);
+                    ck_assert_ptr_nonnull (back);
+                    ck_assert (rw == w && rh == h && depth == 16);
+                    ck_assert_msg (memcmp (back, samples, row * h) == 0, "%ux%u: samples differ",
+                                   w, h);
+                    free (back);
+                }
+                else
+                    ck_assert_msg (th_same_file (ref, path), "%ux%u, %d threads, lend %d: "
+                                   "bytes differ", w, h, threads [t], lend);
+                free (path);
+            }
+        free (ref);
+        free (samples);
+    }
+}
+END_TEST
+
+START_TEST (sixteen_bit_limits)
+{
+    //  Half the 8-bit width: a band of 16-bit rows is twice the bytes.
+    char err [256];
+    ck_assert_int_eq (mf_png_check_format (MF_PNG_MAX_WIDTH16, 1, 16, err, sizeof err), 0);
+    ck_assert_int_eq (mf_png_check_format (MF_PNG_MAX_WIDTH16 + 1, 1, 16, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "16-bit PNG"));
+    ck_assert_ptr_nonnull (strstr (err, "11183957"));
+    ck_assert_int_eq (mf_png_check_format (MF_PNG_MAX_WIDTH, 1, 8, err, sizeof err), 0);
+    ck_assert_int_eq (mf_png_check_format (1, 1, 12, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "only 8 or 16"));
+    //  A refused depth writes nothing.
+    char *path = th_path ("d.png");
+    FILE *file = fopen (path, "wb");
+    mf_png_opts_t opts = { .width = 4, .height = 4, .depth = 4 };
+    ck_assert_ptr_null (mf_png_open (file, &opts, err, sizeof err));
+    ck_assert_int_eq (ftell (file), 0);
+    fclose (file);
+    free (path);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -359,6 +468,8 @@ main (void)
     tcase_add_test (tc, every_way_in_gives_the_same_bytes);
     tcase_add_test (tc, stop_abandons_the_image);
     tcase_add_test (tc, sizes_past_the_limits_refused);
+    tcase_add_test (tc, sixteen_bit_images_decode);
+    tcase_add_test (tc, sixteen_bit_limits);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }
