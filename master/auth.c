@@ -1,10 +1,12 @@
 /*  mf_auth: see auth.h.
 
-    Two threads besides the caller's: the ZAP handler, an actor that
-    answers libzmq's requests on inproc://zeromq.zap.01, and a monitor
-    actor that reads the guarded socket's handshake failures and logs
-    them, so an operator sees a stranger being turned away (and why)
-    instead of a worker that silently never joins.
+    One thread besides the caller's: the ZAP handler, an actor that
+    answers libzmq's requests on inproc://zeromq.zap.01. The guarded
+    socket's handshake failures come from the engine, which owns that
+    socket's monitor (libzmq allows one per socket, and the engine needs
+    it to cap the listener); they are logged here, so an operator sees a
+    stranger being turned away (and why) instead of a worker that
+    silently never joins.
 */
 #include "auth.h"
 #include "mf_log.h"
@@ -28,8 +30,6 @@
 struct _mf_auth_t {
     zactor_t *handler;                  //  the ZAP handler
     atomic_int handler_failed;          //  set by the handler before it signals: bind failed
-    zactor_t *monitor;                  //  logs refused handshakes, or NULL
-    char monitor_endpoint [64];         //  where libzmq publishes those events
     mf_curve_keys_t keys;               //  the master's key pair
     char dir [PATH_MAX];                //  the allow directory, absolute
     atomic_ulong refused;               //  handshakes refused so far
@@ -389,70 +389,29 @@ mf_auth_new (const mf_curve_keys_t *keys, const char *allow_dir, char *err, size
     return self;
 }
 
-//  The monitor actor: reads handshake failures of the guarded socket.
-static void
-s_monitor (zsock_t *pipe, void *arg)
+void
+mf_auth_handshake_failed (mf_auth_t *self, int event, uint32_t detail)
 {
-    mf_auth_t *self = (mf_auth_t *) arg;
-    zsock_t *events = zsock_new (ZMQ_PAIR);
-    if (!events || zsock_connect (events, "%s", self->monitor_endpoint)) {
-        zsock_destroy (&events);
-        zsock_signal (pipe, 1);
-        return;
-    }
-    zsock_signal (pipe, 0);
-    zpoller_t *poller = zpoller_new (pipe, events, NULL);
-    while (poller) {
-        void *which = zpoller_wait (poller, -1);
-        if (which == pipe || (!which && zpoller_terminated (poller)))
-            break;              //  $TERM, or the context is going away
-        if (which != events)
-            continue;           //  a signal interrupted the wait
-        zmsg_t *event = zmsg_recv (events);
-        zframe_t *head = event? zmsg_first (event): NULL;
-        if (!head || zframe_size (head) != 6) {
-            zmsg_destroy (&event);
-            continue;
-        }
-        uint16_t id;
-        uint32_t value;
-        memcpy (&id, zframe_data (head), 2);
-        memcpy (&value, zframe_data (head) + 2, 4);
-        zmsg_destroy (&event);
-        const char *why =
-            id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH?
-                "its key is not in the allow directory"
-          : id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-            && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH?
-                "it does not use CURVE (a worker without --cert?)"
-          : id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-            && value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC?
-                "its CURVE handshake does not decrypt (a worker with another --master-key?)"
-          :     "its handshake failed";
-        unsigned long count = atomic_fetch_add (&self->refused, 1) + 1;
-        if (count <= LOG_FIRST || count % LOG_EVERY == 0)
-            mf_warn ("refused a connection: %s (%lu refused so far)", why, count);
-    }
-    zpoller_destroy (&poller);
-    zsock_destroy (&events);
+    const char *why =
+        event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH?
+            "its key is not in the allow directory"
+      : event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+        && detail == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH?
+            "it does not use CURVE (a worker without --cert?)"
+      : event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+        && detail == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC?
+            "its CURVE handshake does not decrypt (a worker with another --master-key?)"
+      :     "its handshake failed";
+    unsigned long count = atomic_fetch_add (&self->refused, 1) + 1;
+    if (count <= LOG_FIRST || count % LOG_EVERY == 0)
+        mf_warn ("refused a connection: %s (%lu refused so far)", why, count);
 }
 
 int
 mf_auth_server (mf_auth_t *self, void *socket, char *err, size_t errlen)
 {
     assert (self && self->handler);
-    if (mf_curve_server (socket, &self->keys, err, errlen))
-        return -1;
-    if (self->monitor)
-        return 0;               //  one socket is watched; others are guarded all the same
-    snprintf (self->monitor_endpoint, sizeof self->monitor_endpoint,
-              "inproc://mf-auth-monitor-%p", (void *) self);
-    int events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-               | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
-    //  Logging refusals is a courtesy: without it the socket is as safe.
-    if (zmq_socket_monitor (zsock_resolve (socket), self->monitor_endpoint, events) == 0)
-        self->monitor = zactor_new (s_monitor, self);
-    return 0;
+    return mf_curve_server (socket, &self->keys, err, errlen);
 }
 
 unsigned long
@@ -468,7 +427,6 @@ mf_auth_destroy (mf_auth_t **self_p)
     mf_auth_t *self = *self_p;
     if (!self)
         return;
-    zactor_destroy (&self->monitor);
     zactor_destroy (&self->handler);
     mf_curve_wipe (&self->keys);
     free (self);
