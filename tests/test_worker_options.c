@@ -109,7 +109,7 @@ static const s_refusal_t s_refusals [] = {
     { { "--connect", "udp://master:5555" }, "--connect", "unknown transport; use tcp://" },
     { { "--connect", "master:5555" }, "--connect", "not an endpoint; use tcp://" },
     { { "--connect", "ipc://" }, "--connect", "has no path; use tcp://HOST:PORT" },
-    { { "--connect", "inproc://farm" }, "--connect", "use tcp://HOST:PORT or ipc://PATH" },
+    { { "--connect", "inproc://farm" }, "--connect", "reaches only its own process" },
     { { "--threads", "2" }, "--connect", "is required; e.g. --connect tcp://" },
     { { OK_CONNECT, "--cert", "w.cert_secret" }, "--master-key", "the master's public one" },
     { { OK_CONNECT, "--master-key", "m.cert" }, "--cert", "the master's public one" },
