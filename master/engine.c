@@ -664,8 +664,7 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
         //  Decoded straight into the image: the tile is done at once.
         size_t width = mf_sched_job_spec (self->sched, result->job)->view.pixel_w;
         float *dst = image + (size_t) rect->y * width + rect->x;
-        for (uint32_t row = 0; row < rect->h; row++)
-            mf_le_get_f32s (dst + row * width, result->mu + (size_t) row * rect->w * 4, rect->w);
+        mf_le_get_f32_rect (dst, width, result->mu, rect->w, rect->h);
         mf_verify_owned (self->verify, result->job, result->tile, uid);
         s_finish (self, result->job, result->tile, rect, dst, width, uid);
         return verdict;
@@ -931,9 +930,7 @@ mf_engine_preset (mf_engine_t *self, uint32_t job, uint32_t tile, const uint8_t 
     if (image && mu) {
         size_t width = mf_sched_job_spec (self->sched, job)->view.pixel_w;
         mf_rect_t r = mf_tiles_rect (mf_sched_job_tiles (self->sched, job), tile);
-        for (uint32_t row = 0; row < r.h; row++)
-            mf_le_get_f32s (image + (size_t) (r.y + row) * width + r.x,
-                             mu + (size_t) row * r.w * 4, r.w);
+        mf_le_get_f32_rect (image + (size_t) r.y * width + r.x, width, mu, r.w, r.h);
     }
     return 0;
 }

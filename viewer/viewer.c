@@ -499,9 +499,8 @@ static void
 s_big_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
 {
     s_big_t *big = &self->big;
-    for (uint32_t row = 0; row < tile->rect.h; row++)
-        memcpy (big->mu + (size_t) (tile->rect.y + row) * big->view.pixel_w + tile->rect.x,
-                tile->mu + (size_t) row * tile->rect.w, tile->rect.w * sizeof (float));
+    mf_rect_copy (big->mu + (size_t) tile->rect.y * big->view.pixel_w + tile->rect.x,
+                  big->view.pixel_w, tile->mu, tile->rect.w, tile->rect.w, tile->rect.h);
     if (++big->done < big->total)
         return;
     char dir [PATH_LEN - 32], path [PATH_LEN];
