@@ -19,6 +19,8 @@ typedef struct {
     uint32_t type;                      //  s_cmd_type_t
     uint32_t token;                     //  the viewer's token
     mf_job_spec_t spec;                 //  for CMD_SUBMIT
+    mf_tiles_t *tiles;                  //  for CMD_SUBMIT: the job's grid, which the
+                                        //  engine takes (or the reader destroys)
 } s_cmd_t;
 
 //  A job in flight, on the engine thread only.
@@ -152,13 +154,14 @@ s_fail_job (mf_farm_t *self, uint32_t token)
 }
 
 static void
-s_on_command (mf_farm_t *self, mf_engine_t *engine, const s_cmd_t *cmd)
+s_on_command (mf_farm_t *self, mf_engine_t *engine, s_cmd_t *cmd)
 {
     if (cmd->type == CMD_SUBMIT) {
         if (self->job_count == self->job_capacity) {
             size_t capacity = self->job_capacity? 2 * self->job_capacity: 8;
             s_job_t *jobs = realloc (self->jobs, capacity * sizeof *jobs);
             if (!jobs) {
+                mf_tiles_destroy (&cmd->tiles);
                 s_fail_job (self, cmd->token);
                 return;
             }
@@ -169,7 +172,9 @@ s_on_command (mf_farm_t *self, mf_engine_t *engine, const s_cmd_t *cmd)
         s_job_t *entry = &self->jobs [self->job_count++];
         entry->token = cmd->token;
         entry->job = 0;
-        uint32_t job = mf_engine_submit (engine, &cmd->spec, NULL);
+        //  The grid the viewer counted the job's tiles on: the engine's
+        //  one and only grid of this job.
+        uint32_t job = mf_engine_submit_grid (engine, &cmd->spec, &cmd->tiles, NULL);
         if (!job) {
             self->job_count--;
             s_fail_job (self, cmd->token);
@@ -193,10 +198,20 @@ static int
 s_read_pipe (mf_farm_t *self, mf_engine_t *engine, zsock_t *pipe)
 {
     if (self->paused) {
-        //  Blocks: only $TERM can come now.
-        zmsg_t *msg = zmsg_recv (pipe);
-        zmsg_destroy (&msg);
-        return -1;
+        //  Blocks until $TERM; a job submitted meanwhile never starts.
+        while (true) {
+            zmsg_t *msg = zmsg_recv (pipe);
+            zframe_t *frame = msg? zmsg_first (msg): NULL;
+            bool command = frame && zframe_size (frame) == sizeof (s_cmd_t);
+            if (command) {
+                s_cmd_t cmd;
+                memcpy (&cmd, zframe_data (frame), sizeof cmd);
+                mf_tiles_destroy (&cmd.tiles);
+            }
+            zmsg_destroy (&msg);
+            if (!command)
+                return -1;
+        }
     }
     while (true) {
         zmq_msg_t msg;
@@ -342,11 +357,18 @@ s_send (mf_farm_t *self, const s_cmd_t *cmd)
 }
 
 int
-mf_farm_submit (mf_farm_t *self, uint32_t token, const mf_job_spec_t *spec)
+mf_farm_submit (mf_farm_t *self, uint32_t token, const mf_job_spec_t *spec, uint32_t *tiles)
 {
     assert (token);
-    s_cmd_t cmd = { CMD_SUBMIT, token, *spec };
-    return s_send (self, &cmd);
+    s_cmd_t cmd = { CMD_SUBMIT, token, *spec,
+                    mf_tiles_new (spec->view.pixel_w, spec->view.pixel_h, spec->tile_edge) };
+    if (!cmd.tiles)
+        return -1;
+    *tiles = mf_tiles_count (cmd.tiles);
+    if (s_send (self, &cmd) == 0)
+        return 0;
+    mf_tiles_destroy (&cmd.tiles);
+    return -1;
 }
 
 int
