@@ -10,6 +10,7 @@
 */
 #include "auth.h"
 #include "mf_log.h"
+#include "mf_vec.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -26,10 +27,13 @@
 #define PROBE_SEQUENCE "mf-probe"               //  request id of our probes
 #define LOG_FIRST 10                            //  refusals logged one by one, then 1 in LOG_EVERY
 #define LOG_EVERY 100
+#define HANDLER_TAKEN 1                         //  the ZAP endpoint is bound already
+#define HANDLER_NO_MEMORY 2                     //  the handler could not start
 
 struct _mf_auth_t {
     zactor_t *handler;                  //  the ZAP handler
-    atomic_int handler_failed;          //  set by the handler before it signals: bind failed
+    atomic_int handler_failed;          //  set by the handler before it signals: why it
+                                        //  cannot run (HANDLER_TAKEN, HANDLER_NO_MEMORY)
     mf_curve_keys_t keys;               //  the master's key pair
     char dir [PATH_MAX];                //  the allow directory, absolute
     atomic_ulong refused;               //  handshakes refused so far
@@ -37,9 +41,7 @@ struct _mf_auth_t {
 
 //  The allowed keys as the handler last read them (its thread's alone).
 typedef struct {
-    unsigned char (*keys) [MF_CURVE_KEY_BIN];   //  public keys, binary
-    size_t count;                       //  entries in keys
-    size_t capacity;                    //  room in keys
+    mf_vec_t *keys;                     //  public keys, binary, MF_CURVE_KEY_BIN bytes each
     uint64_t fingerprint;               //  of the directory when read; 0: never read
 } s_allowed_t;
 
@@ -159,16 +161,10 @@ static void
 s_add_key (void *arg, const mf_curve_keys_t *keys)
 {
     s_allowed_t *allowed = arg;
-    if (allowed->count == allowed->capacity) {
-        size_t capacity = allowed->capacity? 2 * allowed->capacity: 16;
-        void *grown = realloc (allowed->keys, capacity * sizeof *allowed->keys);
-        if (!grown)
-            return;             //  that worker is refused: fail closed
-        allowed->keys = grown;
-        allowed->capacity = capacity;
-    }
-    if (mf_curve_z85_key (keys->public_txt, allowed->keys [allowed->count]) == 0)
-        allowed->count++;
+    unsigned char key [MF_CURVE_KEY_BIN];
+    //  Out of memory that worker is refused: fail closed.
+    if (mf_curve_z85_key (keys->public_txt, key) == 0)
+        mf_vec_push (allowed->keys, key);
 }
 
 //  Whether key is allowed now: reads the directory again first if it
@@ -179,22 +175,23 @@ s_is_allowed (mf_auth_t *self, s_allowed_t *allowed, const unsigned char *key)
 {
     uint64_t fingerprint = s_fingerprint (self->dir);
     if (fingerprint == 0) {
-        allowed->count = 0;
+        mf_vec_clear (allowed->keys);
         allowed->fingerprint = 0;
         return false;
     }
     if (fingerprint != allowed->fingerprint) {
         bool again = allowed->fingerprint != 0;
         char err [PATH_MAX + 128];
-        allowed->count = 0;
+        mf_vec_clear (allowed->keys);
         if (s_scan (self->dir, again, s_add_key, allowed, err, sizeof err) < 0) {
-            allowed->count = 0;
+            mf_vec_clear (allowed->keys);
             return false;
         }
         allowed->fingerprint = fingerprint;
     }
-    for (size_t index = 0; index < allowed->count; index++)
-        if (memcmp (allowed->keys [index], key, MF_CURVE_KEY_BIN) == 0)
+    const unsigned char *known;
+    for (size_t index = 0; (known = mf_vec_at (allowed->keys, index)); index++)
+        if (memcmp (known, key, MF_CURVE_KEY_BIN) == 0)
             return true;
     return false;
 }
@@ -256,15 +253,16 @@ static void
 s_handler (zsock_t *pipe, void *arg)
 {
     mf_auth_t *self = (mf_auth_t *) arg;
-    zsock_t *zap = zsock_new (ZMQ_REP);
+    s_allowed_t allowed = { mf_vec_new (MF_CURVE_KEY_BIN), 0 };
+    zsock_t *zap = allowed.keys? zsock_new (ZMQ_REP): NULL;
     if (!zap || zsock_bind (zap, ZAP_ENDPOINT) != 0) {
+        atomic_store (&self->handler_failed, allowed.keys? HANDLER_TAKEN: HANDLER_NO_MEMORY);
         zsock_destroy (&zap);
-        atomic_store (&self->handler_failed, 1);
+        mf_vec_destroy (&allowed.keys);
         zsock_signal (pipe, 1);
         return;
     }
     zsock_set_linger (zap, 0);
-    s_allowed_t allowed = { NULL, 0, 0, 0 };
     zsock_signal (pipe, 0);
     zpoller_t *poller = zpoller_new (pipe, zap, NULL);
     while (poller) {
@@ -276,7 +274,7 @@ s_handler (zsock_t *pipe, void *arg)
     }
     zpoller_destroy (&poller);
     zsock_destroy (&zap);
-    free (allowed.keys);
+    mf_vec_destroy (&allowed.keys);
 }
 
 //  Asks the ZAP handler about a CURVE client key, as libzmq would.
@@ -369,8 +367,9 @@ mf_auth_new (const mf_curve_keys_t *keys, const char *allow_dir, char *err, size
     //  zactor_new returns once the handler has signalled, whatever it said.
     self->handler = zactor_new (s_handler, self);
     if (!self->handler || atomic_load (&self->handler_failed)) {
-        snprintf (err, errlen, "cannot start the authenticator: another ZAP handler "
-                  "runs in this process");
+        snprintf (err, errlen, "cannot start the authenticator: %s",
+                  atomic_load (&self->handler_failed) == HANDLER_TAKEN
+                  ? "another ZAP handler runs in this process": "out of memory");
         mf_auth_destroy (&self);
         return NULL;
     }
