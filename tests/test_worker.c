@@ -455,6 +455,40 @@ START_TEST (register_brings_a_hello)
 }
 END_TEST
 
+START_TEST (tiles_before_the_welcome_are_stale)
+{
+    //  A REGISTER crosses TILEs already on their way: the master sent
+    //  them before our new HELLO reached it, and voids their leases when
+    //  it does. Those are dropped without using the new credit; the TILEs
+    //  after the new WELCOME are computed. They used to be taken instead,
+    //  and the fresh ones dropped as beyond the credit: a master with no
+    //  other worker waited for those forever (a viewer test hung at 11 of
+    //  12 tiles).
+    s_master_t master;
+    s_worker_t worker;
+    mf_hello_t first = s_start (&master, &worker, 1, SLOW_HB);
+    ck_assert_uint_eq (first.credit, 2);
+    s_send_empty (&master, MF_MSG_REGISTER);
+    s_send_tile (&master, 1, 0, false);
+    s_send_tile (&master, 1, 1, false);
+    mf_msg_t msg;
+    s_expect (&master, MF_MSG_HELLO, &msg);
+    ck_assert_uint_eq (msg.u.hello.credit, 2);
+    s_welcome (&master, SLOW_HB, 1);
+    s_send_tile (&master, 2, 2, false);
+    s_send_tile (&master, 2, 3, false);
+    for (int count = 0; count < 2; count++) {
+        s_expect (&master, MF_MSG_RESULT, &msg);
+        ck_assert_msg (msg.u.result.job == 2, "a RESULT of the stale tile %u", msg.u.result.tile);
+        s_check_result (&msg);
+    }
+    s_expect_quiet (&master);
+    ck_assert_int_eq (th_wait_for_text (s_log, "beyond the credit", 0), 0);
+    ck_assert_int_eq (s_worker_stop (&worker), 0);
+    s_master_stop (&master);
+}
+END_TEST
+
 //  The backoffs the worker logged ("reconnecting in N ms"), in order;
 //  returns how many (at most max).
 static int
@@ -719,6 +753,7 @@ main (void)
     tcase_add_test (tc, cancel_drops_queued_and_stops_in_hand);
     tcase_add_test (tc, a_new_session_forgets_cancelled_jobs);
     tcase_add_test (tc, register_brings_a_hello);
+    tcase_add_test (tc, tiles_before_the_welcome_are_stale);
     tcase_add_test (tc, reconnect_backoff_doubles_then_starts_over);
     tcase_add_test (tc, tiles_beyond_the_credit_are_dropped);
     tcase_add_test (tc, credit_only_for_threads_that_run);

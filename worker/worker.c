@@ -205,6 +205,11 @@ s_on_master (s_worker_t *self)
             self->heartbeat = (int) msg.u.welcome.heartbeat_ms;
             break;
         case MF_MSG_TILE:
+            //  Sent before our last HELLO reached the master, which voided
+            //  its lease then: not ours, and not paid from the new credit
+            //  (a master sends WELCOME before any TILE of a registration).
+            if (!self->registered)
+                break;
             //  A master that sends more than we asked for is broken or
             //  hostile: what it sends beyond is never queued, so it cannot
             //  grow our memory (nor is it answered: it was never ours).
