@@ -41,7 +41,8 @@ typedef struct {
     uint32_t epoch;                     //  bumped on every (re)registration
     uint64_t uid;                       //  random id of this process
     int heartbeat;                      //  msecs, from WELCOME
-    bool registered;                    //  WELCOME received on this connection
+    bool registered;                    //  our last HELLO was answered with a WELCOME
+    int64_t hello_sent;                 //  msecs, when the last HELLO went out
     uint32_t session;                   //  master session of the last WELCOME
     int64_t last_heard;                 //  msecs, last message from the master
     int64_t last_sent;                  //  msecs, last message to the master
@@ -104,6 +105,7 @@ s_send_hello (s_worker_t *self)
         snprintf (hello.host, sizeof hello.host, "unknown");
     uint8_t buf [MF_SIZE_HELLO];
     self->credit = 0;
+    self->hello_sent = mf_clock_ms ();
     if (s_send (self, buf, mf_proto_encode_hello (buf, sizeof buf, &hello)) == 0)
         self->credit = hello.credit;
 }
@@ -232,6 +234,15 @@ s_on_master (s_worker_t *self)
             break;
         }
         case MF_MSG_REGISTER:
+            //  The master asks once for each message it got from us before
+            //  our HELLO: one HELLO answers them all. A second one would
+            //  void the leases the first brought, while their TILEs are on
+            //  the way here and taken for the second's. Only a HELLO
+            //  unanswered for as long as a silent master takes to be given
+            //  up (the master that had it went away) is sent again.
+            if (!self->registered && mf_clock_ms () - self->hello_sent
+                                     < (int64_t) MF_WORKER_LIVENESS * self->heartbeat)
+                break;
             mf_info ("the master does not know us (it restarted?); registering again");
             s_send_hello (self);
             break;
