@@ -88,8 +88,8 @@ pid_t th_worker (const char *endpoint, const char *threads, char *const extra []
 //  after 5 s.
 void th_stop (pid_t pid);
 
-//  Ends count processes as th_stop does, all at once: a worker lingers
-//  half a second on its way out when no master takes its BYE, and those
+//  Ends count processes as th_stop does, all at once: a worker gives its
+//  BYE half a second to reach a master that welcomed it, and those
 //  halves need not add up.
 void th_stop_all (const pid_t pids [], size_t count);
 

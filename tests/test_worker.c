@@ -338,9 +338,28 @@ START_TEST (hello_welcome_heartbeats)
     ck_assert_int_ge (master.heartbeats, 5);
     ck_assert_int_eq (th_wait_for_text (s_log, "registered with", WAIT_MS), 1);
     ck_assert_int_eq (s_worker_stop (&worker), 0);
-    //  It says goodbye.
+    //  It says goodbye, and gives the BYE time to go out.
     mf_msg_t msg;
     s_expect (&master, MF_MSG_BYE, &msg);
+    ck_assert_int_eq (th_wait_for_text (s_log, "said BYE to the master", 0), 1);
+    s_master_stop (&master);
+}
+END_TEST
+
+START_TEST (no_master_no_wait_for_bye)
+{
+    //  A worker no master has welcomed leaves at once: there is nobody
+    //  to take its BYE, so it does not give it half a second to go out
+    //  (it did, and every worker stopped without a master took that long).
+    s_master_t master;
+    s_worker_t worker;
+    s_master_start (&master);
+    s_worker_start (&worker, master.endpoint, 1);
+    mf_msg_t msg;
+    s_expect (&master, MF_MSG_HELLO, &msg);
+    ck_assert_int_eq (s_worker_stop (&worker), 0);
+    ck_assert_int_eq (th_wait_for_text (s_log, "to say BYE to: leaving at once", 0), 1);
+    ck_assert_int_eq (th_wait_for_text (s_log, "said BYE to the master", 0), 0);
     s_master_stop (&master);
 }
 END_TEST
@@ -802,6 +821,7 @@ main (void)
     tcase_set_timeout (tc, 120);
     tcase_add_checked_fixture (tc, s_setup, s_teardown);
     tcase_add_test (tc, hello_welcome_heartbeats);
+    tcase_add_test (tc, no_master_no_wait_for_bye);
     tcase_add_test (tc, results_keep_the_credit);
     tcase_add_test (tc, cancel_drops_queued_and_stops_in_hand);
     tcase_add_test (tc, a_new_session_forgets_cancelled_jobs);

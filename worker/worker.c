@@ -438,11 +438,17 @@ mf_worker_run (const mf_worker_opts_t *opts)
     //  msecs, so the threads join at once, however long the tiles.
     mf_pool_clear (self->pool);
     if (self->dealer) {
-        //  Give our tiles back: the master re-issues them at once. A
-        //  master that forked us and is gone hears nothing: no waiting.
+        //  Give our tiles back: the master re-issues them at once. The BYE
+        //  gets a moment to go out only to a master that welcomed us: with
+        //  none there, or the one that forked us gone, we leave at once.
+        bool heard = self->registered && !s_orphaned (opts);
         s_send_empty (self, MF_MSG_BYE);
-        zsock_set_linger (self->dealer, s_orphaned (opts)? 0: BYE_LINGER);
+        zsock_set_linger (self->dealer, heard? BYE_LINGER: 0);
         zsock_destroy (&self->dealer);
+        if (heard)
+            mf_debug ("said BYE to the master at %s", opts->endpoint);
+        else
+            mf_debug ("no master at %s to say BYE to: leaving at once", opts->endpoint);
     }
     mf_pool_destroy (&self->pool);
     zsock_destroy (&self->results);
