@@ -515,6 +515,11 @@ START_TEST (install_and_missing_packages)
     ck_assert_ptr_nonnull (strstr (out, "mandelfarm-master"));
     snprintf (path, sizeof path, "%s/opt/mf/bin/mandelfarm-worker", root);
     ck_assert (th_exists (path));
+    //  The ssh launcher, under the programs' prefix, runs from there.
+    snprintf (path, sizeof path, "%s/opt/mf/bin/mandelfarm-workers-ssh", root);
+    char *launcher [] = { path, "--help", NULL };
+    ck_assert_msg (th_run (launcher, 10000, out, sizeof out) == 0, "%s --help: %s", path, out);
+    ck_assert_msg (strstr (out, "HOSTFILE ENDPOINT start|stop|status"), "%s", out);
     //  Other flags would rebuild everything; make -n says so and writes
     //  nothing, the record of the flags included.
     snprintf (command, sizeof command,
@@ -532,6 +537,50 @@ START_TEST (install_and_missing_packages)
                    "make said: %s", out);
     ck_assert_msg (s_fingerprint (repo, "build") == build_before, "make wrote into build/");
     ck_assert_msg (s_fingerprint (repo, "bin") == bin_before, "make wrote into bin/");
+}
+END_TEST
+
+START_TEST (make_help_lists_every_target)
+{
+    //  Every target the Makefile declares phony is in `make help`, as a
+    //  word of its own; FORCE and fuzz-run are its own plumbing.
+    char repo [600], command [1024], out [8192];
+    snprintf (repo, sizeof repo, "%s", th_bin ("mandelfarm-master"));
+    *strrchr (repo, '/') = 0;
+    *strrchr (repo, '/') = 0;
+    snprintf (command, sizeof command, "make -C '%s' --no-print-directory help", repo);
+    char *help [] = { "/bin/sh", "-c", command, NULL };
+    ck_assert_int_eq (th_run (help, RENDER_MS, out, sizeof out), 0);
+    char makefile [700];
+    snprintf (makefile, sizeof makefile, "%s/Makefile", repo);
+    size_t size;
+    char *text = (char *) th_slurp (makefile, &size);
+    ck_assert_ptr_nonnull (text);
+    text = realloc (text, size + 1);
+    text [size] = 0;
+    int targets = 0;
+    for (char *at = strstr (text, "\n.PHONY:"); at; at = strstr (at + 1, "\n.PHONY:")) {
+        //  The declaration, its continuation lines included.
+        char *end = at + 1;
+        while ((end = strchr (end, '\n')) && end [-1] == '\\')
+            end++;
+        char names [1024];
+        size_t len = end? (size_t) (end - at - 8): strlen (at + 8);
+        snprintf (names, sizeof names, "%.*s", (int) len, at + 8);
+        for (char *name = strtok (names, " \t\\\n"); name; name = strtok (NULL, " \t\\\n")) {
+            if (!strcmp (name, "FORCE") || !strcmp (name, "fuzz-run"))
+                continue;
+            bool found = false;
+            size_t name_len = strlen (name);
+            for (char *hit = strstr (out, name); hit && !found; hit = strstr (hit + 1, name))
+                found = (hit == out || strchr (" ,(", hit [-1]))
+                     && !(hit [name_len] == '-' || (hit [name_len] >= 'a' && hit [name_len] <= 'z'));
+            ck_assert_msg (found, "make help does not name '%s':\n%s", name, out);
+            targets++;
+        }
+    }
+    ck_assert_int_ge (targets, 25);
+    free (text);
 }
 END_TEST
 
@@ -555,6 +604,7 @@ main (void)
     tcase_add_test (tc, help_and_version);
     tcase_add_test (tc, progress_bar_on_a_terminal);
     tcase_add_test (tc, install_and_missing_packages);
+    tcase_add_test (tc, make_help_lists_every_target);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }
