@@ -584,6 +584,56 @@ START_TEST (make_help_lists_every_target)
 }
 END_TEST
 
+//  The repository's file name (caller frees), NUL-terminated.
+static char *
+s_repo_file (const char *name)
+{
+    char path [700];
+    snprintf (path, sizeof path, "%s", th_bin ("mandelfarm-master"));
+    *strrchr (path, '/') = 0;
+    *strrchr (path, '/') = 0;
+    strncat (path, "/", sizeof path - strlen (path) - 1);
+    strncat (path, name, sizeof path - strlen (path) - 1);
+    size_t size;
+    char *text = (char *) th_slurp (path, &size);
+    ck_assert_msg (text != NULL, "cannot read %s", path);
+    text = realloc (text, size + 1);
+    text [size] = 0;
+    return text;
+}
+
+START_TEST (readme_names_what_install_deps_installs)
+{
+    //  The README's Quick start names every package scripts/install-deps.sh
+    //  installs for build and test.
+    char *script = s_repo_file ("scripts/install-deps.sh");
+    char *readme = s_repo_file ("README.md");
+    char *start = strstr (script, "\nPKGS=\"");
+    ck_assert_ptr_nonnull (start);
+    start += 7;
+    char *end = strchr (start, '"');
+    ck_assert_ptr_nonnull (end);
+    *end = 0;
+    char *section = strstr (readme, "## Quick start");
+    ck_assert_ptr_nonnull (section);
+    char *next = strstr (section + 1, "\n## ");
+    if (next)
+        *next = 0;
+    int packages = 0;
+    for (char *name = strtok (start, " \t\\\n"); name; name = strtok (NULL, " \t\\\n")) {
+        bool found = false;
+        size_t len = strlen (name);
+        for (char *hit = strstr (section, name); hit && !found; hit = strstr (hit + 1, name))
+            found = strchr (" \n", hit [-1]) && strchr (" ,.\n", hit [len]);
+        ck_assert_msg (found, "the README's Quick start does not name '%s'", name);
+        packages++;
+    }
+    ck_assert_int_ge (packages, 10);
+    free (script);
+    free (readme);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -605,6 +655,7 @@ main (void)
     tcase_add_test (tc, progress_bar_on_a_terminal);
     tcase_add_test (tc, install_and_missing_packages);
     tcase_add_test (tc, make_help_lists_every_target);
+    tcase_add_test (tc, readme_names_what_install_deps_installs);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }
