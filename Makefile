@@ -1,13 +1,29 @@
 # mandelfarm: one non-recursive Makefile for every program, test and tool.
 #
-#   make                  build bin/mandelfarm-master, -worker and -keygen
+#   make, make all        build bin/mandelfarm-master, -viewer, -worker and -keygen
 #   make run              install missing packages, build, render mandelbrot.png
 #   make test             install missing packages, build, run every test
+#   make check            build and run every test (no package installed)
 #   make test-chaos       a soak of random faults, a minute or so (not part of test)
-#   make bench            measure kernels and whole renders (not part of test)
+#   make cross-aarch64    an aarch64 mandelfarm-worker in bin-aarch64/ (Debian's
+#                         cross compiler, arm64 libraries in a sysroot of its own)
+#   make test-cross       one view by an x86-64 master, an aarch64 worker under
+#                         qemu and an x86 worker forced to avx2: the same bytes
+#   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
+#   make bench            measure kernels, whole renders and the viewer (not part
+#                         of test); its parts: bench-kernel, bench-render, bench-viewer
 #   make fuzz             fuzz every decoder with clang + libFuzzer (FUZZ_SECONDS each)
+#   make fuzz-seeds       write the seed corpora again from the real encoders
+#   make screenshot       make docs/screenshot.png again through the viewer's --script
 #   make install PREFIX=/usr/local DESTDIR=
-#   make SANITIZE=address,undefined test
+#                         the programs, scripts/workers-ssh as mandelfarm-workers-ssh,
+#                         the worker's systemd unit (install-systemd alone: the unit)
+#   make uninstall        remove what install installed (uninstall-systemd: the unit)
+#   make clean            remove build/ and bin/ (clean-cross: the cross build's)
+#   make distclean        also the cross sysroot (distclean-cross: only that)
+#   make deps             install the missing packages, nothing else
+#   make help             this list
+#   make SANITIZE=address,undefined test     with sanitizers;  make V=1: every command
 #
 # Flags that change rebuild everything (build/.flags records them).
 
@@ -53,10 +69,16 @@ ifneq ($(filter-out $(NODEPS_GOALS) run test bench,$(or $(MAKECMDGOALS),all)),)
   endif
   PKG_CFLAGS := $(shell pkg-config --cflags libczmq libzmq libpng zlib mpfr libzstd)
   PKG_LIBS   := $(shell pkg-config --libs libczmq libzmq libpng zlib mpfr libzstd) -lm
-  SDL_CFLAGS := $(shell pkg-config --cflags sdl2)
-  SDL_LIBS   := $(shell pkg-config --libs sdl2)
-  CHECK_CFLAGS := $(shell pkg-config --cflags check)
-  CHECK_LIBS := $(shell pkg-config --libs check)
+  # Only what this build uses is asked for: a cross build of the worker
+  # (PKG_MODULES without sdl2 and check) has neither in its sysroot.
+  ifneq ($(filter sdl2,$(PKG_MODULES)),)
+    SDL_CFLAGS := $(shell pkg-config --cflags sdl2)
+    SDL_LIBS   := $(shell pkg-config --libs sdl2)
+  endif
+  ifneq ($(filter check,$(PKG_MODULES)),)
+    CHECK_CFLAGS := $(shell pkg-config --cflags check)
+    CHECK_LIBS := $(shell pkg-config --libs check)
+  endif
 endif
 
 # -ffp-contract=off: no fused operation the source does not spell out, so
@@ -335,12 +357,14 @@ $(OSD_STAMP): $(OSD_PKG)/package.json $(OSD_PKG)/build/openseadragon/openseadrag
 	@touch $@
 
 # ---- install -----------------------------------------------------------
+# The ssh launcher goes in beside the programs, named as they are.
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 755 scripts/workers-ssh $(DESTDIR)$(BINDIR)/mandelfarm-workers-ssh
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)) mandelfarm-workers-ssh)
 
 install: install-share
 uninstall: uninstall-share
@@ -368,8 +392,9 @@ clean:
 distclean: clean
 	rm -rf vendor/node_modules
 
+# The comment at the top of this file, up to the line about flags.
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@awk 'NR == 1 { next } /^# Flags/ || !/^#/ { exit } { sub (/^# ?/, ""); print }' Makefile
 
 # ---- LAN: cross build, slurm -------------------------------------------
 # The worker's systemd unit, which `make install` installs; the aarch64
@@ -417,8 +442,7 @@ cross-aarch64:
 	@PKG_CONFIG_SYSROOT_DIR=$(CROSS_SYSROOT) PKG_CONFIG_LIBDIR=$(CROSS_PKGCONFIG) \
 	    $(MAKE) --no-print-directory O=$(CROSS_O) \
 	    CC="$(CROSS_TRIPLET)-gcc --sysroot=$(CROSS_SYSROOT)" \
-	    PKG_MODULES="libzmq libczmq libpng" SDL_CFLAGS= SDL_LIBS= CHECK_CFLAGS= CHECK_LIBS= \
-	    $(CROSS_BIN)/mandelfarm-worker
+	    PKG_MODULES="libzmq libczmq libpng" $(CROSS_BIN)/mandelfarm-worker
 	@echo "cross-aarch64: $(CROSS_BIN)/mandelfarm-worker; run it with $(CROSS_RUN) $(CROSS_BIN)/mandelfarm-worker"
 
 # Only the make that cross-aarch64 starts builds this (its CC targets aarch64).

@@ -13,6 +13,7 @@
 #define HOST_MAX 64                     //  bytes of the longest host part we look at
 #define NAME_MAX_LEN 253                //  bytes of the longest DNS name
 #define IPC_PATH_MAX 107                //  bytes of an ipc path: sun_path less its NUL
+#define QUOTE_MAX 100                   //  bytes of a refused endpoint quoted back
 #define CONNECT_EXAMPLE "e.g. tcp://192.0.2.10:5555"
 
 //  Whether text is a port: 1 to 65535 in decimal, or "*" (an ephemeral
@@ -124,10 +125,12 @@ s_host_name (const char *host, size_t len)
     return true;
 }
 
-//  Checks HOST:PORT (or HOST alone when port_optional). A wildcard host
-//  and port, and port 0, only when binding.
+//  Checks HOST:PORT. A wildcard host and port only when binding. A
+//  connection's source (source true, for_bind true) may leave out its
+//  port, or give 0 for "any", as libzmq reads it; a bound port is never
+//  0 (we spell "any" as *).
 static int
-s_check_tcp_address (const char *address, size_t len, bool for_bind, bool port_optional,
+s_check_tcp_address (const char *address, size_t len, bool for_bind, bool source,
                      char *err, size_t errlen)
 {
     char text [NAME_MAX_LEN + 16];
@@ -149,11 +152,17 @@ s_check_tcp_address (const char *address, size_t len, bool for_bind, bool port_o
         *colon = 0;
     const char *host = text;
     size_t host_len = strlen (host);
-    if (!port && !port_optional)
+    if (!port && !source)
         return s_refuse (err, errlen, "has no port", for_bind);
+    if (port && for_bind && !source && strcmp (port, "0") == 0) {
+        //  libzmq reads 0 as "any port"; we spell that * everywhere.
+        snprintf (err, errlen, "has port 0; for a port the system picks, write * (e.g. "
+                  "tcp://127.0.0.1:*), otherwise use a whole number from 1 to 65535");
+        return -1;
+    }
     if (port && !(s_port_number (port, 1)
                   || (for_bind && (strcmp (port, "*") == 0 || strcmp (port, "!") == 0
-                                   || strcmp (port, "0") == 0)))) {
+                                   || (source && strcmp (port, "0") == 0))))) {
         snprintf (err, errlen, "has no valid port; use a whole number from 1 to 65535%s",
                   for_bind? ", or * for any free one": "");
         return -1;
@@ -225,11 +234,9 @@ s_check (const char *endpoint, bool for_bind, char *err, size_t errlen)
                              for_bind);
         return 0;
     }
-    if (strncmp (endpoint, "inproc://", 9) == 0) {
-        if (endpoint [9] == 0)
-            return s_refuse (err, errlen, "has no name", for_bind);
-        return 0;
-    }
+    if (strncmp (endpoint, "inproc://", 9) == 0)
+        return s_refuse (err, errlen, "is inproc://, which reaches only its own process",
+                         for_bind);
     if (strstr (endpoint, "://"))
         return s_refuse (err, errlen, "has an unknown transport", for_bind);
     return s_refuse (err, errlen, "is not an endpoint", for_bind);
@@ -243,7 +250,15 @@ mf_endpoint_check (const char *endpoint, bool for_bind, char *err, size_t errlen
     char why [256];
     if (s_check (endpoint, for_bind, why, sizeof why) == 0)
         return 0;
-    //  Long enough to recognise, short enough to keep the line readable.
-    snprintf (err, errlen, "'%.100s%s' %s", endpoint, strlen (endpoint) > 100? "...": "", why);
+    //  Long enough to recognise, short enough to keep the line readable;
+    //  a control byte (a newline from a script) would break the line.
+    char quoted [QUOTE_MAX + 1];
+    size_t len = 0;
+    for (; endpoint [len] && len < QUOTE_MAX; len++) {
+        unsigned char c = (unsigned char) endpoint [len];
+        quoted [len] = c < ' ' || c == 0x7f? '?': (char) c;
+    }
+    quoted [len] = 0;
+    snprintf (err, errlen, "'%s%s' %s", quoted, endpoint [len]? "...": "", why);
     return -1;
 }

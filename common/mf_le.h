@@ -121,4 +121,15 @@ mf_le_get_f32s (float *dst, const uint8_t *src, size_t count)
 #endif
 }
 
+//  Loads a block of h rows of w little-endian floats, packed (4 * w
+//  bytes a row, as a tile travels), into dst, whose rows are dst_stride
+//  floats apart: an image at the block's top-left pixel. The float
+//  counterpart is mf_rect_copy (mf_tiles.h).
+static inline void
+mf_le_get_f32_rect (float *dst, size_t dst_stride, const uint8_t *src, uint32_t w, uint32_t h)
+{
+    for (uint32_t row = 0; row < h; row++)
+        mf_le_get_f32s (dst + (size_t) row * dst_stride, src + (size_t) row * w * 4, w);
+}
+
 #endif

@@ -171,6 +171,27 @@ s_beacon (void)
 }
 
 static void
+s_endpoint_check (void)
+{
+    const char *seeds [][2] = {
+        { "connect", "tcp://192.0.2.10:5555" }, { "bind-any-port", "tcp://*:*" },
+        { "bind-random", "tcp://127.0.0.1:!" }, { "name", "tcp://master.lan:65535" },
+        { "v6", "tcp://[fe80::1]:80" }, { "bare-v6", "tcp://::1:5555" },
+        { "source", "tcp://eth0:0;192.0.2.10:5555" }, { "port-0", "tcp://127.0.0.1:0" },
+        { "port-big", "tcp://127.0.0.1:99999" }, { "port-minus", "tcp://127.0.0.1:-1" },
+        { "port-zero-led", "tcp://127.0.0.1:05555" }, { "no-host", "tcp://:5555" },
+        { "no-port", "tcp://127.0.0.1" }, { "ipc", "ipc:///tmp/farm.sock" },
+        { "ipc-abstract", "ipc://@mandelfarm" }, { "ipc-any", "ipc://*" },
+        { "ipc-empty", "ipc://" }, { "inproc", "inproc://farm" },
+        { "udp", "udp://127.0.0.1:5555" }, { "bare", "127.0.0.1:5555" },
+        { "space", "tcp://host name:5555" }, { "bracket-open", "tcp://[::1:5555" },
+        { "regress-newline", "tcp:/\377\377\n.1:99999" },
+    };
+    for (size_t index = 0; index < sizeof seeds / sizeof seeds [0]; index++)
+        s_text ("endpoint_check", seeds [index][0], -1, seeds [index][1]);
+}
+
+static void
 s_cert (void)
 {
     //  A key pair from mandelfarm-keygen, written out as it writes it.
@@ -292,6 +313,7 @@ main (int argc, char *argv [])
     s_parse ();
     s_endpoint ();
     s_beacon ();
+    s_endpoint_check ();
     s_cert ();
     s_journal ();
     return 0;

@@ -1,13 +1,16 @@
 /*  mf_auth: see auth.h.
 
-    Two threads besides the caller's: the ZAP handler, an actor that
-    answers libzmq's requests on inproc://zeromq.zap.01, and a monitor
-    actor that reads the guarded socket's handshake failures and logs
-    them, so an operator sees a stranger being turned away (and why)
-    instead of a worker that silently never joins.
+    One thread besides the caller's: the ZAP handler, an actor that
+    answers libzmq's requests on inproc://zeromq.zap.01. The guarded
+    socket's handshake failures come from the engine, which owns that
+    socket's monitor (libzmq allows one per socket, and the engine needs
+    it to cap the listener); they are logged here, so an operator sees a
+    stranger being turned away (and why) instead of a worker that
+    silently never joins.
 */
 #include "auth.h"
 #include "mf_log.h"
+#include "mf_vec.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -24,12 +27,13 @@
 #define PROBE_SEQUENCE "mf-probe"               //  request id of our probes
 #define LOG_FIRST 10                            //  refusals logged one by one, then 1 in LOG_EVERY
 #define LOG_EVERY 100
+#define HANDLER_TAKEN 1                         //  the ZAP endpoint is bound already
+#define HANDLER_NO_MEMORY 2                     //  the handler could not start
 
 struct _mf_auth_t {
     zactor_t *handler;                  //  the ZAP handler
-    atomic_int handler_failed;          //  set by the handler before it signals: bind failed
-    zactor_t *monitor;                  //  logs refused handshakes, or NULL
-    char monitor_endpoint [64];         //  where libzmq publishes those events
+    atomic_int handler_failed;          //  set by the handler before it signals: why it
+                                        //  cannot run (HANDLER_TAKEN, HANDLER_NO_MEMORY)
     mf_curve_keys_t keys;               //  the master's key pair
     char dir [PATH_MAX];                //  the allow directory, absolute
     atomic_ulong refused;               //  handshakes refused so far
@@ -37,9 +41,7 @@ struct _mf_auth_t {
 
 //  The allowed keys as the handler last read them (its thread's alone).
 typedef struct {
-    unsigned char (*keys) [MF_CURVE_KEY_BIN];   //  public keys, binary
-    size_t count;                       //  entries in keys
-    size_t capacity;                    //  room in keys
+    mf_vec_t *keys;                     //  public keys, binary, MF_CURVE_KEY_BIN bytes each
     uint64_t fingerprint;               //  of the directory when read; 0: never read
 } s_allowed_t;
 
@@ -159,16 +161,10 @@ static void
 s_add_key (void *arg, const mf_curve_keys_t *keys)
 {
     s_allowed_t *allowed = arg;
-    if (allowed->count == allowed->capacity) {
-        size_t capacity = allowed->capacity? 2 * allowed->capacity: 16;
-        void *grown = realloc (allowed->keys, capacity * sizeof *allowed->keys);
-        if (!grown)
-            return;             //  that worker is refused: fail closed
-        allowed->keys = grown;
-        allowed->capacity = capacity;
-    }
-    if (mf_curve_z85_key (keys->public_txt, allowed->keys [allowed->count]) == 0)
-        allowed->count++;
+    unsigned char key [MF_CURVE_KEY_BIN];
+    //  Out of memory that worker is refused: fail closed.
+    if (mf_curve_z85_key (keys->public_txt, key) == 0)
+        mf_vec_push (allowed->keys, key);
 }
 
 //  Whether key is allowed now: reads the directory again first if it
@@ -179,22 +175,23 @@ s_is_allowed (mf_auth_t *self, s_allowed_t *allowed, const unsigned char *key)
 {
     uint64_t fingerprint = s_fingerprint (self->dir);
     if (fingerprint == 0) {
-        allowed->count = 0;
+        mf_vec_clear (allowed->keys);
         allowed->fingerprint = 0;
         return false;
     }
     if (fingerprint != allowed->fingerprint) {
         bool again = allowed->fingerprint != 0;
         char err [PATH_MAX + 128];
-        allowed->count = 0;
+        mf_vec_clear (allowed->keys);
         if (s_scan (self->dir, again, s_add_key, allowed, err, sizeof err) < 0) {
-            allowed->count = 0;
+            mf_vec_clear (allowed->keys);
             return false;
         }
         allowed->fingerprint = fingerprint;
     }
-    for (size_t index = 0; index < allowed->count; index++)
-        if (memcmp (allowed->keys [index], key, MF_CURVE_KEY_BIN) == 0)
+    const unsigned char *known;
+    for (size_t index = 0; (known = mf_vec_at (allowed->keys, index)); index++)
+        if (memcmp (known, key, MF_CURVE_KEY_BIN) == 0)
             return true;
     return false;
 }
@@ -256,15 +253,16 @@ static void
 s_handler (zsock_t *pipe, void *arg)
 {
     mf_auth_t *self = (mf_auth_t *) arg;
-    zsock_t *zap = zsock_new (ZMQ_REP);
+    s_allowed_t allowed = { mf_vec_new (MF_CURVE_KEY_BIN), 0 };
+    zsock_t *zap = allowed.keys? zsock_new (ZMQ_REP): NULL;
     if (!zap || zsock_bind (zap, ZAP_ENDPOINT) != 0) {
+        atomic_store (&self->handler_failed, allowed.keys? HANDLER_TAKEN: HANDLER_NO_MEMORY);
         zsock_destroy (&zap);
-        atomic_store (&self->handler_failed, 1);
+        mf_vec_destroy (&allowed.keys);
         zsock_signal (pipe, 1);
         return;
     }
     zsock_set_linger (zap, 0);
-    s_allowed_t allowed = { NULL, 0, 0, 0 };
     zsock_signal (pipe, 0);
     zpoller_t *poller = zpoller_new (pipe, zap, NULL);
     while (poller) {
@@ -276,7 +274,7 @@ s_handler (zsock_t *pipe, void *arg)
     }
     zpoller_destroy (&poller);
     zsock_destroy (&zap);
-    free (allowed.keys);
+    mf_vec_destroy (&allowed.keys);
 }
 
 //  Asks the ZAP handler about a CURVE client key, as libzmq would.
@@ -369,8 +367,9 @@ mf_auth_new (const mf_curve_keys_t *keys, const char *allow_dir, char *err, size
     //  zactor_new returns once the handler has signalled, whatever it said.
     self->handler = zactor_new (s_handler, self);
     if (!self->handler || atomic_load (&self->handler_failed)) {
-        snprintf (err, errlen, "cannot start the authenticator: another ZAP handler "
-                  "runs in this process");
+        snprintf (err, errlen, "cannot start the authenticator: %s",
+                  atomic_load (&self->handler_failed) == HANDLER_TAKEN
+                  ? "another ZAP handler runs in this process": "out of memory");
         mf_auth_destroy (&self);
         return NULL;
     }
@@ -389,70 +388,29 @@ mf_auth_new (const mf_curve_keys_t *keys, const char *allow_dir, char *err, size
     return self;
 }
 
-//  The monitor actor: reads handshake failures of the guarded socket.
-static void
-s_monitor (zsock_t *pipe, void *arg)
+void
+mf_auth_handshake_failed (mf_auth_t *self, int event, uint32_t detail)
 {
-    mf_auth_t *self = (mf_auth_t *) arg;
-    zsock_t *events = zsock_new (ZMQ_PAIR);
-    if (!events || zsock_connect (events, "%s", self->monitor_endpoint)) {
-        zsock_destroy (&events);
-        zsock_signal (pipe, 1);
-        return;
-    }
-    zsock_signal (pipe, 0);
-    zpoller_t *poller = zpoller_new (pipe, events, NULL);
-    while (poller) {
-        void *which = zpoller_wait (poller, -1);
-        if (which == pipe || (!which && zpoller_terminated (poller)))
-            break;              //  $TERM, or the context is going away
-        if (which != events)
-            continue;           //  a signal interrupted the wait
-        zmsg_t *event = zmsg_recv (events);
-        zframe_t *head = event? zmsg_first (event): NULL;
-        if (!head || zframe_size (head) != 6) {
-            zmsg_destroy (&event);
-            continue;
-        }
-        uint16_t id;
-        uint32_t value;
-        memcpy (&id, zframe_data (head), 2);
-        memcpy (&value, zframe_data (head) + 2, 4);
-        zmsg_destroy (&event);
-        const char *why =
-            id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH?
-                "its key is not in the allow directory"
-          : id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-            && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH?
-                "it does not use CURVE (a worker without --cert?)"
-          : id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-            && value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC?
-                "its CURVE handshake does not decrypt (a worker with another --master-key?)"
-          :     "its handshake failed";
-        unsigned long count = atomic_fetch_add (&self->refused, 1) + 1;
-        if (count <= LOG_FIRST || count % LOG_EVERY == 0)
-            mf_warn ("refused a connection: %s (%lu refused so far)", why, count);
-    }
-    zpoller_destroy (&poller);
-    zsock_destroy (&events);
+    const char *why =
+        event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH?
+            "its key is not in the allow directory"
+      : event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+        && detail == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH?
+            "it does not use CURVE (a worker without --cert?)"
+      : event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+        && detail == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC?
+            "its CURVE handshake does not decrypt (a worker with another --master-key?)"
+      :     "its handshake failed";
+    unsigned long count = atomic_fetch_add (&self->refused, 1) + 1;
+    if (count <= LOG_FIRST || count % LOG_EVERY == 0)
+        mf_warn ("refused a connection: %s (%lu refused so far)", why, count);
 }
 
 int
 mf_auth_server (mf_auth_t *self, void *socket, char *err, size_t errlen)
 {
     assert (self && self->handler);
-    if (mf_curve_server (socket, &self->keys, err, errlen))
-        return -1;
-    if (self->monitor)
-        return 0;               //  one socket is watched; others are guarded all the same
-    snprintf (self->monitor_endpoint, sizeof self->monitor_endpoint,
-              "inproc://mf-auth-monitor-%p", (void *) self);
-    int events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-               | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
-    //  Logging refusals is a courtesy: without it the socket is as safe.
-    if (zmq_socket_monitor (zsock_resolve (socket), self->monitor_endpoint, events) == 0)
-        self->monitor = zactor_new (s_monitor, self);
-    return 0;
+    return mf_curve_server (socket, &self->keys, err, errlen);
 }
 
 unsigned long
@@ -468,7 +426,6 @@ mf_auth_destroy (mf_auth_t **self_p)
     mf_auth_t *self = *self_p;
     if (!self)
         return;
-    zactor_destroy (&self->monitor);
     zactor_destroy (&self->handler);
     mf_curve_wipe (&self->keys);
     free (self);

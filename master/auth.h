@@ -27,6 +27,7 @@
 #include "mf_curve.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define MF_AUTH_PROBE_MS 2000           //  msecs the handler has to answer a probe
 
@@ -50,8 +51,15 @@ mf_auth_t *mf_auth_new (const mf_curve_keys_t *keys, const char *allow_dir,
 //  Returns 0, or -1 with the reason in err.
 int mf_auth_server (mf_auth_t *self, void *socket, char *err, size_t errlen);
 
-//  Connections the guarded socket refused so far (a stranger's key, no
-//  CURVE, a failed handshake); each is logged, the first ones one by one.
+//  Logs and counts a connection the guarded socket refused: event is
+//  the ZMQ_EVENT_HANDSHAKE_FAILED_* its monitor reported, detail that
+//  event's value (the ZMTP protocol error). The socket's owner calls it
+//  (the engine, which holds the socket's one monitor); any thread may.
+void mf_auth_handshake_failed (mf_auth_t *self, int event, uint32_t detail);
+
+//  Connections refused so far (a stranger's key, no CURVE, a failed
+//  handshake), as mf_auth_handshake_failed was told; each is logged, the
+//  first ones one by one.
 unsigned long mf_auth_refused (mf_auth_t *self);
 
 //  Stops the authenticator (after the sockets it guards are closed) and

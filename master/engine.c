@@ -24,9 +24,11 @@
       9 x 64 KiB with the default 128-pixel ones. A handful, not the
       credit, because a worker's results need not wait here to keep it
       busy; control messages (READY, HEARTBEAT, BYE) are 4 to 8 bytes;
-    - the number of connections: a tcp:// listener without auth is
-      watched through its socket monitor, which reports every accepted
-      connection with its descriptor; beyond max_connections the oldest
+    - the number of connections: a tcp:// listener, with CURVE or
+      without, is watched through its socket monitor, which reports
+      every accepted connection with its descriptor (a stranger's
+      stalled CURVE handshake holds a descriptor as surely as an idle
+      peer does); beyond max_connections the oldest
       connection that has not said HELLO is closed (as a web server
       closes its idle keep-alive connections to make room), or, if every
       one did, the new one; a connection that has not said HELLO within
@@ -81,7 +83,9 @@
 typedef struct {
     zsock_t *socket;                    //  the ROUTER
     zsock_t *monitor;                   //  its monitor's events, or NULL if not watched
-    bool blind;                         //  watched, but HELLOs do not say their connection
+    bool capped;                        //  watched for connections: a tcp:// listener
+    bool blind;                         //  capped, but HELLOs do not say their connection
+    mf_auth_t *auth;                    //  the CURVE guard, told of failed handshakes, or NULL
     struct sockaddr_storage bound;      //  the watched listener's own address
     socklen_t bound_size;               //  bytes of bound
 } s_link_t;
@@ -113,16 +117,21 @@ static void s_on_quarantine (void *arg, uint64_t uid, uint32_t job, uint32_t til
                              uint64_t withdrawn);
 static void s_on_withdrawn (void *arg, uint32_t job, uint32_t tile);
 
-//  Watches a tcp:// ROUTER's connections through its monitor. Returns 0
+//  Watches a ROUTER through its monitor, the one libzmq allows a socket:
+//  for a tcp:// listener (capped) the connections it accepts and closes,
+//  and with auth the handshakes that fail, which mf_auth logs. Returns 0
 //  or -1 (the caller refuses to listen then: an unwatched listener could
 //  be filled by idle peers).
 static int
 s_watch (mf_engine_t *self, s_link_t *link, char *err, size_t errlen)
 {
+    int events = (link->capped? ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED: 0)
+               | (link->auth? ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                              | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                              | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: 0);
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "inproc://mf-engine-monitor-%p", (void *) link);
-    if (zmq_socket_monitor (zsock_resolve (link->socket), endpoint,
-                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED)) {
+    if (zmq_socket_monitor (zsock_resolve (link->socket), endpoint, events)) {
         snprintf (err, errlen, "cannot watch the listener: %s", zmq_strerror (zmq_errno ()));
         return -1;
     }
@@ -205,16 +214,15 @@ s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, bool owner_onl
                   zmq_strerror (zmq_errno ()));
         return -1;
     }
-    //  A CURVE link is watched by mf_auth's monitor (a socket has one);
-    //  only those who hold an allowed key complete its handshake.
-    bool watched = !auth && strncmp (endpoint, "tcp://", 6) == 0;
-    if (watched && s_watch (self, link, err, errlen))
+    link->capped = strncmp (endpoint, "tcp://", 6) == 0;
+    link->auth = auth;
+    if ((link->capped || link->auth) && s_watch (self, link, err, errlen))
         return -1;
     if (zsock_bind (router, "%s", endpoint) < 0) {
         snprintf (err, errlen, "cannot bind '%s': %s", endpoint, zmq_strerror (zmq_errno ()));
         return -1;
     }
-    if (watched && s_bound_address (link)) {
+    if (link->capped && s_bound_address (link)) {
         snprintf (err, errlen, "cannot tell the port '%s' is bound to", endpoint);
         return -1;
     }
@@ -463,11 +471,15 @@ s_drain_events (mf_engine_t *self, int index)
             uint32_t value;
             memcpy (&event, zmq_msg_data (&head), 2);
             memcpy (&value, (uint8_t *) zmq_msg_data (&head) + 2, 4);
+            s_link_t *link = &self->links [index];
             if (event == ZMQ_EVENT_ACCEPTED)
                 s_on_accepted (self, index, (int) value);
             else
             if (event == ZMQ_EVENT_DISCONNECTED)
                 mf_peers_conn_closed (self->peers, (int) value);
+            else
+            if (link->auth)
+                mf_auth_handshake_failed (link->auth, event, value);
         }
         zmq_msg_close (&head);
     }
@@ -482,7 +494,7 @@ s_close_idle (mf_engine_t *self, int64_t now)
         struct sockaddr_storage peer;
         socklen_t peer_size;
         int fd;
-        while (link->monitor && !link->blind
+        while (link->capped && !link->blind
            &&  (fd = mf_peers_conn_idle (self->peers, index, now - HELLO_TIMEOUT,
                                          &peer, &peer_size)) >= 0)
             s_drop_connection (self, link, fd, &peer, peer_size, "idle too long");
@@ -503,7 +515,7 @@ s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_
     }
     else {
         if (mf_peers_count (self->peers, -1) >= MAX_PEERS
-        ||  (self->links [link].monitor
+        ||  (self->links [link].capped
              && mf_peers_count (self->peers, link) >= self->max_connections)) {
             s_reject (self, "a peer", "HELLO beyond the most workers at once");
             return;
@@ -652,8 +664,7 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
         //  Decoded straight into the image: the tile is done at once.
         size_t width = mf_sched_job_spec (self->sched, result->job)->view.pixel_w;
         float *dst = image + (size_t) rect->y * width + rect->x;
-        for (uint32_t row = 0; row < rect->h; row++)
-            mf_le_get_f32s (dst + row * width, result->mu + (size_t) row * rect->w * 4, rect->w);
+        mf_le_get_f32_rect (dst, width, result->mu, rect->w, rect->h);
         mf_verify_owned (self->verify, result->job, result->tile, uid);
         s_finish (self, result->job, result->tile, rect, dst, width, uid);
         return verdict;
@@ -704,7 +715,7 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
         //  never closed to make room. ZMQ_SRCFD says which it is (on the
         //  message's own frame: the routing id's may not carry it).
         s_link_t *watched = &self->links [link];
-        if (watched->monitor && mf_peers_find (self->peers, link, id_data, id_size) >= 0) {
+        if (watched->capped && mf_peers_find (self->peers, link, id_data, id_size) >= 0) {
             int fd = zmq_msg_get (body, ZMQ_SRCFD);
             if (fd >= 0)
                 mf_peers_conn_hello (self->peers, fd);
@@ -919,9 +930,7 @@ mf_engine_preset (mf_engine_t *self, uint32_t job, uint32_t tile, const uint8_t 
     if (image && mu) {
         size_t width = mf_sched_job_spec (self->sched, job)->view.pixel_w;
         mf_rect_t r = mf_tiles_rect (mf_sched_job_tiles (self->sched, job), tile);
-        for (uint32_t row = 0; row < r.h; row++)
-            mf_le_get_f32s (image + (size_t) (r.y + row) * width + r.x,
-                             mu + (size_t) row * r.w * 4, r.w);
+        mf_le_get_f32_rect (image + (size_t) r.y * width + r.x, width, mu, r.w, r.h);
     }
     return 0;
 }

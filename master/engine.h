@@ -39,9 +39,9 @@ typedef struct {
                                         //  caller's, alive until the engine is destroyed
     uint32_t max_tile_edge;             //  largest tile edge of any job (0: the largest
                                         //  allowed); bigger messages never get in
-    uint32_t max_connections;           //  connections a tcp:// listen_endpoint without
-                                        //  auth holds at once (0: what RLIMIT_NOFILE
-                                        //  leaves, at most 4096)
+    uint32_t max_connections;           //  connections a tcp:// listen_endpoint holds
+                                        //  at once, with auth or without (0: what
+                                        //  RLIMIT_NOFILE leaves, at most 4096)
 } mf_engine_opts_t;
 
 //  Called for every tile done (accepted, or verified), on the engine's

@@ -15,9 +15,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
@@ -47,8 +45,9 @@ mf_options_usage (FILE *out)
         "  -j, --local-workers N      local workers to fork (default %d, the online CPUs;\n"
         "                             0: none, only remote workers)\n"
         "      --listen ENDPOINT      also accept remote workers: tcp://ADDRESS:PORT with\n"
-        "                             PORT from 1 to 65535 or * (any free one), e.g.\n"
-        "                             tcp://*:5555, or ipc://PATH\n"
+        "                             PORT from 1 to 65535 or * (any free one; the master\n"
+        "                             says which), e.g. tcp://*:5555 or tcp://*:* (every\n"
+        "                             interface), or ipc://PATH\n"
         "      --cert FILE_secret     encrypt the --listen link with CURVE, as this master\n"
         "                             (a secret certificate from mandelfarm-keygen)\n"
         "      --allow DIR            with --cert: admit only workers whose public\n"
@@ -101,43 +100,6 @@ s_fail (char *err, size_t errlen, const char *flag, const char *value, const cha
 {
     snprintf (err, errlen, "%s: '%s' is not allowed; %s", flag, value, allowed);
     return -1;
-}
-
-//  Checks a --listen endpoint as a string: tcp://ADDRESS:PORT with PORT
-//  from 1 to 65535 or *, or ipc://PATH. libzmq takes a port of 99999
-//  modulo 65536 and -1 as 65535, silently: we refuse them. Port 0 is
-//  refused too, pointing to its usual spelling, *. Returns NULL, or what
-//  is allowed instead.
-static const char *
-s_check_listen (const char *endpoint)
-{
-    static const char usage [] = "use tcp://ADDRESS:PORT (e.g. tcp://*:5555) or ipc://PATH";
-    if (strncmp (endpoint, "ipc://", 6) == 0) {
-        const char *path = endpoint + 6;
-        if (!*path)
-            return "ipc:// needs a path, e.g. ipc:///tmp/mandelfarm.sock";
-        //  An abstract name ("@name") has the same room, less its NUL.
-        if (strlen (path) >= sizeof ((struct sockaddr_un *) NULL)->sun_path)
-            return "an ipc:// path may have at most 107 bytes; use a shorter one";
-        return NULL;
-    }
-    if (strncmp (endpoint, "tcp://", 6))
-        return usage;
-    const char *address = endpoint + 6;
-    const char *colon = strrchr (address, ':');
-    if (!colon || colon == address)
-        return usage;
-    const char *port = colon + 1;
-    long value;
-    if (strcmp (port, "*") == 0)
-        return NULL;
-    if (strcmp (port, "0") == 0)
-        return "for a port the system chooses, write * (e.g. tcp://127.0.0.1:*); "
-               "otherwise use a port from 1 to 65535";
-    if (*port < '0' || *port > '9' || mf_parse_long (port, 1, 65535, &value))
-        return "the port must be a whole number from 1 to 65535, or * for one the "
-               "system chooses (e.g. tcp://*:5555)";
-    return NULL;
 }
 
 //  Whether --announce can tell workers on the LAN where --listen is.
@@ -259,9 +221,11 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                 opts->local_workers = (int) value;
                 break;
             case OPT_LISTEN: {
-                const char *allowed = s_check_listen (optarg);
-                if (allowed)
-                    return s_fail (err, errlen, "--listen", optarg, allowed);
+                char why [384];
+                if (mf_endpoint_check (optarg, true, why, sizeof why)) {
+                    snprintf (err, errlen, "--listen: %s", why);
+                    return -1;
+                }
                 opts->listen = optarg;
                 break;
             }

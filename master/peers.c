@@ -6,6 +6,7 @@
     connections on an accept, a HELLO or a close, never per result.
 */
 #include "peers.h"
+#include "mf_vec.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -28,28 +29,36 @@ typedef struct {
     socklen_t peer_size;                //  bytes of peer (0: unknown)
 } s_conn_t;
 
+typedef struct {
+    int link;                           //  the socket
+    uint8_t id [MF_PEERS_ID_MAX];       //  the routing id
+    size_t id_size;                     //  its bytes
+} s_banned_t;
+
 struct _mf_peers_t {
-    s_slot_t *slots;                    //  by slot
-    int slot_capacity;                  //  size of slots
+    mf_vec_t *slots;                    //  s_slot_t by slot
     int slot_bound;                     //  one more than the highest slot used
     int *buckets;                       //  first slot of each hash bucket, or -1
     size_t bucket_count;                //  a power of two, at least twice the slots
-    mf_peer_record_t *records;          //  every worker seen
-    size_t record_count;                //  entries in records
-    struct {
-        int link;
-        uint8_t id [MF_PEERS_ID_MAX];
-        size_t id_size;
-    } banned [MF_PEERS_BANNED];         //  ignored routing ids (a ring)
-    size_t banned_next;                 //  next entry of banned to overwrite
-    s_conn_t *conns;                    //  by descriptor
-    int conn_capacity;                  //  size of conns
+    mf_vec_t *records;                  //  every worker seen, mf_peer_record_t
+    mf_vec_t *banned;                   //  ignored routing ids, s_banned_t, oldest
+                                        //  first, at most MF_PEERS_BANNED
+    mf_vec_t *conns;                    //  s_conn_t by descriptor
 };
 
 mf_peers_t *
 mf_peers_new (void)
 {
-    return calloc (1, sizeof (mf_peers_t));
+    mf_peers_t *self = calloc (1, sizeof (mf_peers_t));
+    if (!self)
+        return NULL;
+    self->slots = mf_vec_new (sizeof (s_slot_t));
+    self->records = mf_vec_new (sizeof (mf_peer_record_t));
+    self->banned = mf_vec_new (sizeof (s_banned_t));
+    self->conns = mf_vec_new (sizeof (s_conn_t));
+    if (!self->slots || !self->records || !self->banned || !self->conns)
+        mf_peers_destroy (&self);
+    return self;
 }
 
 void
@@ -59,12 +68,19 @@ mf_peers_destroy (mf_peers_t **self_p)
     mf_peers_t *self = *self_p;
     if (!self)
         return;
-    free (self->slots);
+    mf_vec_destroy (&self->slots);
     free (self->buckets);
-    free (self->records);
-    free (self->conns);
+    mf_vec_destroy (&self->records);
+    mf_vec_destroy (&self->banned);
+    mf_vec_destroy (&self->conns);
     free (self);
     *self_p = NULL;
+}
+
+static s_slot_t *
+s_slot (mf_peers_t *self, int slot)
+{
+    return mf_vec_at (self->slots, (size_t) slot);
 }
 
 //  FNV-1a over the link and the routing id.
@@ -92,8 +108,8 @@ mf_peers_find (mf_peers_t *self, int link, const uint8_t *id, size_t id_size)
     if (!self->bucket_count)
         return -1;
     int slot = self->buckets [s_hash (link, id, id_size) & (self->bucket_count - 1)];
-    while (slot >= 0 && !s_same (&self->slots [slot].peer, link, id, id_size))
-        slot = self->slots [slot].next;
+    while (slot >= 0 && !s_same (&s_slot (self, slot)->peer, link, id, id_size))
+        slot = s_slot (self, slot)->next;
     return slot;
 }
 
@@ -104,11 +120,11 @@ s_rehash (mf_peers_t *self)
     for (size_t bucket = 0; bucket < self->bucket_count; bucket++)
         self->buckets [bucket] = -1;
     for (int slot = 0; slot < self->slot_bound; slot++)
-        if (self->slots [slot].used) {
-            const mf_peer_t *peer = &self->slots [slot].peer;
+        if (s_slot (self, slot)->used) {
+            const mf_peer_t *peer = &s_slot (self, slot)->peer;
             size_t bucket = s_hash (peer->link, peer->id, peer->id_size)
                           & (self->bucket_count - 1);
-            self->slots [slot].next = self->buckets [bucket];
+            s_slot (self, slot)->next = self->buckets [bucket];
             self->buckets [bucket] = slot;
         }
 }
@@ -118,21 +134,12 @@ mf_peers_put (mf_peers_t *self, int slot, int link, const uint8_t *id, size_t id
               size_t record, int64_t now)
 {
     assert (slot >= 0 && id_size <= MF_PEERS_ID_MAX);
-    if (slot >= self->slot_capacity) {
-        int capacity = self->slot_capacity? self->slot_capacity * 2: 16;
-        while (capacity <= slot)
-            capacity *= 2;
-        s_slot_t *slots = realloc (self->slots, (size_t) capacity * sizeof *slots);
-        if (!slots)
-            return -1;
-        memset (slots + self->slot_capacity, 0,
-                (size_t) (capacity - self->slot_capacity) * sizeof *slots);
-        self->slots = slots;
-        self->slot_capacity = capacity;
-    }
-    if (self->bucket_count < 2 * (size_t) self->slot_capacity) {
+    if (mf_vec_grow_to (self->slots, (size_t) slot + 1))
+        return -1;
+    size_t slots = mf_vec_count (self->slots);
+    if (self->bucket_count < 2 * slots) {
         size_t count = self->bucket_count? self->bucket_count: 32;
-        while (count < 2 * (size_t) self->slot_capacity)
+        while (count < 2 * slots)
             count *= 2;
         int *buckets = realloc (self->buckets, count * sizeof *buckets);
         if (!buckets)
@@ -141,7 +148,7 @@ mf_peers_put (mf_peers_t *self, int slot, int link, const uint8_t *id, size_t id
         self->bucket_count = count;
         s_rehash (self);
     }
-    s_slot_t *entry = &self->slots [slot];
+    s_slot_t *entry = s_slot (self, slot);
     assert (!entry->used);
     entry->used = true;
     entry->peer = (mf_peer_t) { .link = link, .id_size = id_size, .record = record,
@@ -158,21 +165,21 @@ mf_peers_put (mf_peers_t *self, int slot, int link, const uint8_t *id, size_t id
 void
 mf_peers_drop (mf_peers_t *self, int slot)
 {
-    assert (slot >= 0 && slot < self->slot_bound && self->slots [slot].used);
-    const mf_peer_t *peer = &self->slots [slot].peer;
+    assert (slot >= 0 && slot < self->slot_bound && s_slot (self, slot)->used);
+    const mf_peer_t *peer = &s_slot (self, slot)->peer;
     int *link = &self->buckets [s_hash (peer->link, peer->id, peer->id_size)
                                 & (self->bucket_count - 1)];
     while (*link != slot)
-        link = &self->slots [*link].next;
-    *link = self->slots [slot].next;
-    self->slots [slot].used = false;
+        link = &s_slot (self, *link)->next;
+    *link = s_slot (self, slot)->next;
+    s_slot (self, slot)->used = false;
 }
 
 mf_peer_t *
 mf_peers_get (mf_peers_t *self, int slot)
 {
-    return slot >= 0 && slot < self->slot_bound && self->slots [slot].used
-         ? &self->slots [slot].peer: NULL;
+    return slot >= 0 && slot < self->slot_bound && s_slot (self, slot)->used
+         ? &s_slot (self, slot)->peer: NULL;
 }
 
 int
@@ -185,8 +192,10 @@ size_t
 mf_peers_count (mf_peers_t *self, int link)
 {
     size_t count = 0;
-    for (int slot = 0; slot < self->slot_bound; slot++)
-        count += self->slots [slot].used && (link < 0 || self->slots [slot].peer.link == link);
+    for (int slot = 0; slot < self->slot_bound; slot++) {
+        const s_slot_t *entry = s_slot (self, slot);
+        count += entry->used && (link < 0 || entry->peer.link == link);
+    }
     return count;
 }
 
@@ -196,8 +205,9 @@ mf_peers_count (mf_peers_t *self, int link)
 static size_t
 s_idle_record (mf_peers_t *self)
 {
-    for (size_t index = 0; index < self->record_count; index++) {
-        const mf_worker_info_t *info = &self->records [index].info;
+    const mf_peer_record_t *record;
+    for (size_t index = 0; (record = mf_vec_at (self->records, index)); index++) {
+        const mf_worker_info_t *info = &record->info;
         if (!info->connected && !info->tiles && !info->quarantined)
             return index;
     }
@@ -207,8 +217,9 @@ s_idle_record (mf_peers_t *self)
 size_t
 mf_peers_find_record (mf_peers_t *self, uint64_t uid)
 {
-    for (size_t index = 0; index < self->record_count; index++)
-        if (self->records [index].uid == uid)
+    const mf_peer_record_t *record;
+    for (size_t index = 0; (record = mf_vec_at (self->records, index)); index++)
+        if (record->uid == uid)
             return index;
     return SIZE_MAX;
 }
@@ -221,18 +232,14 @@ mf_peers_record_of (mf_peers_t *self, uint64_t uid)
         return index;
     //  A flood of fresh uids cannot grow the table without bound: idle
     //  records are recycled first.
-    index = self->record_count < MF_PEERS_RECORDS? SIZE_MAX: s_idle_record (self);
+    size_t count = mf_vec_count (self->records);
+    index = count < MF_PEERS_RECORDS? SIZE_MAX: s_idle_record (self);
     if (index == SIZE_MAX) {
-        if (self->record_count >= MF_PEERS_RECORDS)
+        if (count >= MF_PEERS_RECORDS || !mf_vec_push (self->records, NULL))
             return SIZE_MAX;
-        mf_peer_record_t *records = realloc (self->records,
-                                             (self->record_count + 1) * sizeof *records);
-        if (!records)
-            return SIZE_MAX;
-        self->records = records;
-        index = self->record_count++;
+        index = count;
     }
-    mf_peer_record_t *record = &self->records [index];
+    mf_peer_record_t *record = mf_vec_at (self->records, index);
     memset (record, 0, sizeof *record);
     record->uid = uid;
     snprintf (record->info.name, sizeof record->info.name, "worker %016llx",
@@ -243,26 +250,29 @@ mf_peers_record_of (mf_peers_t *self, uint64_t uid)
 mf_peer_record_t *
 mf_peers_record (mf_peers_t *self, size_t index)
 {
-    return index < self->record_count? &self->records [index]: NULL;
+    return mf_vec_at (self->records, index);
 }
 
 void
 mf_peers_ban (mf_peers_t *self, int link, const uint8_t *id, size_t id_size)
 {
     assert (id_size <= MF_PEERS_ID_MAX);
-    size_t entry = self->banned_next++ % MF_PEERS_BANNED;
-    self->banned [entry].link = link;
-    memcpy (self->banned [entry].id, id, id_size);
-    self->banned [entry].id_size = id_size;
+    s_banned_t entry = { .link = link, .id_size = id_size };
+    memcpy (entry.id, id, id_size);
+    //  The oldest makes room. Out of memory the id is not banned: its
+    //  HELLOs are refused all the same (the record is quarantined).
+    if (mf_vec_count (self->banned) == MF_PEERS_BANNED)
+        mf_vec_shift (self->banned, NULL);
+    mf_vec_push (self->banned, &entry);
 }
 
 bool
 mf_peers_banned (mf_peers_t *self, int link, const uint8_t *id, size_t id_size)
 {
-    size_t used = self->banned_next < MF_PEERS_BANNED? self->banned_next: MF_PEERS_BANNED;
-    for (size_t entry = 0; entry < used; entry++)
-        if (self->banned [entry].id_size == id_size && self->banned [entry].link == link
-        &&  memcmp (self->banned [entry].id, id, id_size) == 0)
+    const s_banned_t *entry;
+    for (size_t index = 0; (entry = mf_vec_at (self->banned, index)); index++)
+        if (entry->id_size == id_size && entry->link == link
+        &&  memcmp (entry->id, id, id_size) == 0)
             return true;
     return false;
 }
@@ -272,21 +282,9 @@ mf_peers_banned (mf_peers_t *self, int link, const uint8_t *id, size_t id_size)
 static s_conn_t *
 s_conn (mf_peers_t *self, int fd)
 {
-    if (fd < 0)
+    if (fd < 0 || mf_vec_grow_to (self->conns, (size_t) fd + 1))
         return NULL;
-    if (fd >= self->conn_capacity) {
-        int capacity = self->conn_capacity? self->conn_capacity: 64;
-        while (capacity <= fd)
-            capacity *= 2;
-        s_conn_t *conns = realloc (self->conns, (size_t) capacity * sizeof *conns);
-        if (!conns)
-            return NULL;
-        memset (conns + self->conn_capacity, 0,
-                (size_t) (capacity - self->conn_capacity) * sizeof *conns);
-        self->conns = conns;
-        self->conn_capacity = capacity;
-    }
-    return &self->conns [fd];
+    return mf_vec_at (self->conns, (size_t) fd);
 }
 
 int
@@ -308,8 +306,9 @@ mf_peers_conn_open (mf_peers_t *self, int link, int fd, int64_t now,
 void
 mf_peers_conn_closed (mf_peers_t *self, int fd)
 {
-    if (fd >= 0 && fd < self->conn_capacity)
-        self->conns [fd] = (s_conn_t) { .open = false };
+    s_conn_t *conn = fd >= 0? mf_vec_at (self->conns, (size_t) fd): NULL;
+    if (conn)
+        *conn = (s_conn_t) { .open = false };
 }
 
 void
@@ -329,8 +328,9 @@ size_t
 mf_peers_conn_count (mf_peers_t *self, int link)
 {
     size_t count = 0;
-    for (int fd = 0; fd < self->conn_capacity; fd++)
-        count += self->conns [fd].open && self->conns [fd].link == link;
+    const s_conn_t *conn;
+    for (size_t fd = 0; (conn = mf_vec_at (self->conns, fd)); fd++)
+        count += conn->open && conn->link == link;
     return count;
 }
 
@@ -338,17 +338,15 @@ int
 mf_peers_conn_idle (mf_peers_t *self, int link, int64_t before,
                     struct sockaddr_storage *peer, socklen_t *peer_size)
 {
-    int oldest = -1;
-    for (int fd = 0; fd < self->conn_capacity; fd++) {
-        const s_conn_t *conn = &self->conns [fd];
+    s_conn_t *oldest = NULL, *conn;
+    for (size_t fd = 0; (conn = mf_vec_at (self->conns, fd)); fd++)
         if (conn->open && !conn->hello && conn->link == link && conn->opened <= before
-        &&  (oldest < 0 || conn->opened < self->conns [oldest].opened))
-            oldest = fd;
-    }
-    if (oldest >= 0) {
-        self->conns [oldest].open = false;
-        memcpy (peer, &self->conns [oldest].peer, sizeof *peer);
-        *peer_size = self->conns [oldest].peer_size;
-    }
-    return oldest;
+        &&  (!oldest || conn->opened < oldest->opened))
+            oldest = conn;
+    if (!oldest)
+        return -1;
+    oldest->open = false;
+    memcpy (peer, &oldest->peer, sizeof *peer);
+    *peer_size = oldest->peer_size;
+    return (int) mf_vec_index (self->conns, oldest);
 }

@@ -95,9 +95,7 @@ s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
     s_render_t *self = arg;
     uint32_t width = self->opts->view.pixel_w;
     mf_rect_t r = mf_tiles_rect (self->tiles, tile);
-    for (uint32_t row = 0; row < r.h; row++)
-        mf_le_get_f32s (self->mu + (size_t) (r.y + row) * width + r.x,
-                         mu + (size_t) row * r.w * 4, r.w);
+    mf_le_get_f32_rect (self->mu + (size_t) r.y * width + r.x, width, mu, r.w, r.h);
     self->restored [tile] = 1;
     self->owners [tile] = owner;
 }

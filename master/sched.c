@@ -6,6 +6,7 @@
     credit bounds its length, so linear scans stay short.
 */
 #include "sched.h"
+#include "mf_vec.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -56,9 +57,8 @@ typedef struct {
     bool used;                      //  slot in use
     int ident;                      //  who it is, for second opinions
     uint32_t credit;                //  tiles the worker can still take
-    s_lease_t *leases;              //  its live leases
-    uint32_t lease_count;           //  entries in leases
-    uint32_t lease_capacity;        //  size of leases
+    mf_vec_t *leases;               //  its live leases, s_lease_t (kept when the slot
+                                    //  is reused)
     uint64_t results;               //  results accepted from it
     int64_t last_result;            //  msecs, when the last one came (INT64_MIN: never)
     double busy_ms;                 //  decayed sum of hand-out-to-result times, msecs
@@ -69,8 +69,7 @@ struct _mf_sched_t {
     s_job_t *jobs;                  //  oldest first
     uint32_t next_job;              //  last job id given
     uint32_t next_lease;            //  last lease id given
-    s_worker_t *workers;            //  by slot
-    int worker_capacity;            //  size of workers
+    mf_vec_t *workers;              //  s_worker_t by slot; grows by doubling
     int round_robin;                //  next slot to consider first
     mf_sched_deadlines_t deadlines; //  how long leases last
     uint64_t key [2];               //  the verification secret, as two words
@@ -93,8 +92,39 @@ mf_sched_new (void)
     if (self) {
         self->deadlines = MF_SCHED_DEADLINES_DEFAULT;
         self->last_result = INT64_MIN;
+        self->workers = mf_vec_new (sizeof (s_worker_t));
+        if (!self->workers)
+            mf_sched_destroy (&self);
     }
     return self;
+}
+
+//  Slots in the worker table, used or not.
+static int
+s_slots (const mf_sched_t *self)
+{
+    return (int) mf_vec_count (self->workers);
+}
+
+//  The worker table's entry at slot (below s_slots), used or not.
+static s_worker_t *
+s_slot (const mf_sched_t *self, int slot)
+{
+    return mf_vec_at (self->workers, (size_t) slot);
+}
+
+//  A worker's live leases (none in a slot never used), and the one at
+//  index (below that count).
+static uint32_t
+s_leases (const s_worker_t *worker)
+{
+    return worker->leases? (uint32_t) mf_vec_count (worker->leases): 0;
+}
+
+static s_lease_t *
+s_lease (const s_worker_t *worker, uint32_t index)
+{
+    return mf_vec_at (worker->leases, index);
 }
 
 void
@@ -142,9 +172,9 @@ mf_sched_destroy (mf_sched_t **self_p)
         s_job_free (self->jobs);
         self->jobs = next;
     }
-    for (int slot = 0; slot < self->worker_capacity; slot++)
-        free (self->workers [slot].leases);
-    free (self->workers);
+    for (int slot = 0; self->workers && slot < s_slots (self); slot++)
+        mf_vec_destroy (&s_slot (self, slot)->leases);
+    mf_vec_destroy (&self->workers);
     free (self);
     *self_p = NULL;
 }
@@ -161,8 +191,8 @@ s_job (mf_sched_t *self, uint32_t id)
 static s_worker_t *
 s_worker (mf_sched_t *self, int slot)
 {
-    assert (slot >= 0 && slot < self->worker_capacity && self->workers [slot].used);
-    return &self->workers [slot];
+    assert (slot >= 0 && slot < s_slots (self) && s_slot (self, slot)->used);
+    return s_slot (self, slot);
 }
 
 uint32_t
@@ -219,7 +249,7 @@ mf_sched_job_add (mf_sched_t *self, const mf_job_spec_t *spec, void *user)
 static void
 s_drop_lease (s_worker_t *worker, uint32_t index)
 {
-    worker->leases [index] = worker->leases [--worker->lease_count];
+    mf_vec_swap_remove (worker->leases, index);
 }
 
 static void
@@ -274,10 +304,10 @@ mf_sched_job_remove (mf_sched_t *self, uint32_t id)
         return -1;
     s_job_t *job = *link;
     *link = job->next;
-    for (int slot = 0; slot < self->worker_capacity; slot++) {
-        s_worker_t *worker = &self->workers [slot];
-        for (uint32_t index = 0; index < worker->lease_count; )
-            if (worker->leases [index].job == id)
+    for (int slot = 0; slot < s_slots (self); slot++) {
+        s_worker_t *worker = s_slot (self, slot);
+        for (uint32_t index = 0; index < s_leases (worker); )
+            if (s_lease (worker, index)->job == id)
                 s_drop_lease (worker, index);
             else
                 index++;
@@ -346,24 +376,20 @@ int
 mf_sched_worker_add (mf_sched_t *self, uint32_t credit, int ident)
 {
     int slot = 0;
-    while (slot < self->worker_capacity && self->workers [slot].used)
+    while (slot < s_slots (self) && s_slot (self, slot)->used)
         slot++;
-    if (slot == self->worker_capacity) {
-        int capacity = self->worker_capacity? self->worker_capacity * 2: 16;
-        s_worker_t *workers = realloc (self->workers, (size_t) capacity * sizeof *workers);
-        if (!workers)
-            return -1;
-        memset (workers + self->worker_capacity, 0,
-                (size_t) (capacity - self->worker_capacity) * sizeof *workers);
-        self->workers = workers;
-        self->worker_capacity = capacity;
-    }
-    s_worker_t *worker = &self->workers [slot];
-    s_lease_t *leases = worker->leases;
-    uint32_t lease_capacity = worker->lease_capacity;
+    //  Doubled, not one more: the round robin's modulus is the table's
+    //  size, which thus changes seldom.
+    if (slot == s_slots (self)
+    &&  mf_vec_grow_to (self->workers, slot? 2 * (size_t) slot: 16))
+        return -1;
+    s_worker_t *worker = s_slot (self, slot);
+    mf_vec_t *leases = worker->leases? worker->leases: mf_vec_new (sizeof (s_lease_t));
+    if (!leases)
+        return -1;
+    mf_vec_clear (leases);
     *worker = (s_worker_t) {
-        .used = true, .ident = ident, .leases = leases, .lease_capacity = lease_capacity,
-        .last_result = INT64_MIN
+        .used = true, .ident = ident, .leases = leases, .last_result = INT64_MIN
     };
     mf_sched_worker_credit (self, slot, credit);
     return slot;
@@ -381,13 +407,13 @@ mf_sched_worker_credit (mf_sched_t *self, int slot, uint32_t credit)
 static uint32_t
 s_void_leases (mf_sched_t *self, s_worker_t *worker)
 {
-    uint32_t count = worker->lease_count;
-    for (uint32_t index = 0; index < worker->lease_count; index++) {
-        s_job_t *job = s_job (self, worker->leases [index].job);
+    uint32_t count = s_leases (worker);
+    for (uint32_t index = 0; index < s_leases (worker); index++) {
+        s_job_t *job = s_job (self, s_lease (worker, index)->job);
         if (job)
-            s_lease_lost (self, job, worker->leases [index].tile);
+            s_lease_lost (self, job, s_lease (worker, index)->tile);
     }
-    worker->lease_count = 0;
+    mf_vec_clear (worker->leases);
     return count;
 }
 
@@ -414,7 +440,7 @@ mf_sched_worker_remove (mf_sched_t *self, int slot)
 uint32_t
 mf_sched_worker_leases (mf_sched_t *self, int slot)
 {
-    return s_worker (self, slot)->lease_count;
+    return s_leases (s_worker (self, slot));
 }
 
 uint64_t
@@ -427,8 +453,8 @@ bool
 mf_sched_worker_holds (mf_sched_t *self, int slot, uint32_t job)
 {
     s_worker_t *worker = s_worker (self, slot);
-    for (uint32_t index = 0; index < worker->lease_count; index++)
-        if (worker->leases [index].job == job)
+    for (uint32_t index = 0; index < s_leases (worker); index++)
+        if (s_lease (worker, index)->job == job)
             return true;
     return false;
 }
@@ -437,8 +463,8 @@ mf_sched_worker_holds (mf_sched_t *self, int slot, uint32_t job)
 static bool
 s_holds_tile (const s_worker_t *worker, uint32_t job, uint32_t tile)
 {
-    for (uint32_t index = 0; index < worker->lease_count; index++)
-        if (worker->leases [index].job == job && worker->leases [index].tile == tile)
+    for (uint32_t index = 0; index < s_leases (worker); index++)
+        if (s_lease (worker, index)->job == job && s_lease (worker, index)->tile == tile)
             return true;
     return false;
 }
@@ -449,8 +475,8 @@ static double
 s_rate (mf_sched_t *self)
 {
     double slowest = 0;
-    for (int slot = 0; slot < self->worker_capacity; slot++) {
-        const s_worker_t *worker = &self->workers [slot];
+    for (int slot = 0; slot < s_slots (self); slot++) {
+        const s_worker_t *worker = s_slot (self, slot);
         if (worker->used && worker->iterations > 0 && worker->busy_ms / worker->iterations > slowest)
             slowest = worker->busy_ms / worker->iterations;
     }
@@ -475,9 +501,9 @@ int64_t
 mf_sched_lease_deadline (mf_sched_t *self, int slot, uint32_t lease)
 {
     s_worker_t *worker = s_worker (self, slot);
-    for (uint32_t index = 0; index < worker->lease_count; index++)
-        if (worker->leases [index].lease == lease)
-            return s_deadline (self, &worker->leases [index], s_rate (self));
+    for (uint32_t index = 0; index < s_leases (worker); index++)
+        if (s_lease (worker, index)->lease == lease)
+            return s_deadline (self, s_lease (worker, index), s_rate (self));
     return -1;
 }
 
@@ -549,18 +575,18 @@ s_backup (mf_sched_t *self, int slot, int64_t now, s_job_t **job_out, uint32_t *
 {
     //  Peers that never delivered would otherwise take each other's tiles
     //  as backups before they are due, and leave none for anyone who works.
-    bool proven = self->workers [slot].results > 0;
-    s_worker_t *mine = &self->workers [slot];
+    bool proven = s_slot (self, slot)->results > 0;
+    s_worker_t *mine = s_slot (self, slot);
     double rate = s_rate (self);
     const s_lease_t *best = NULL;
     s_job_t *best_job = NULL;
     bool best_overdue = false;
-    for (int other = 0; other < self->worker_capacity; other++) {
-        s_worker_t *worker = &self->workers [other];
+    for (int other = 0; other < s_slots (self); other++) {
+        s_worker_t *worker = s_slot (self, other);
         if (other == slot || !worker->used)
             continue;
-        for (uint32_t index = 0; index < worker->lease_count; index++) {
-            const s_lease_t *lease = &worker->leases [index];
+        for (uint32_t index = 0; index < s_leases (worker); index++) {
+            const s_lease_t *lease = s_lease (worker, index);
             bool late = now > s_deadline (self, lease, rate);
             if (best && (best_overdue > late || (best_overdue == late
                                                  && lease->issued >= best->issued)))
@@ -592,26 +618,17 @@ s_backup (mf_sched_t *self, int slot, int64_t now, s_job_t **job_out, uint32_t *
 static int
 s_add_lease (s_worker_t *worker, const s_lease_t *lease)
 {
-    if (worker->lease_count == worker->lease_capacity) {
-        uint32_t capacity = worker->lease_capacity? worker->lease_capacity * 2: 8;
-        s_lease_t *leases = realloc (worker->leases, capacity * sizeof *leases);
-        if (!leases)
-            return -1;
-        worker->leases = leases;
-        worker->lease_capacity = capacity;
-    }
-    worker->leases [worker->lease_count++] = *lease;
-    return 0;
+    return mf_vec_push (worker->leases, lease)? 0: -1;
 }
 
 int
 mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out)
 {
-    if (self->worker_capacity == 0)
+    if (s_slots (self) == 0)
         return -1;
-    for (int step = 0; step < self->worker_capacity; step++) {
-        int slot = (self->round_robin + step) % self->worker_capacity;
-        s_worker_t *worker = &self->workers [slot];
+    for (int step = 0; step < s_slots (self); step++) {
+        int slot = (self->round_robin + step) % s_slots (self);
+        s_worker_t *worker = s_slot (self, slot);
         if (!worker->used || worker->credit == 0)
             continue;
         s_job_t *job;
@@ -645,7 +662,7 @@ mf_sched_next (mf_sched_t *self, int64_t now, mf_assign_t *out)
         self->counters.assigned++;
         self->counters.backups += backup;
         self->counters.overdue += overdue;
-        self->round_robin = (slot + 1) % self->worker_capacity;
+        self->round_robin = (slot + 1) % s_slots (self);
         out->worker = slot;
         out->job = job->id;
         out->tile = tile;
@@ -664,13 +681,13 @@ mf_sched_expire (mf_sched_t *self, int64_t now, int *slots, uint32_t *taken, siz
 {
     double rate = s_rate (self);
     size_t count = 0;
-    for (int slot = 0; slot < self->worker_capacity && count < max; slot++) {
-        s_worker_t *worker = &self->workers [slot];
+    for (int slot = 0; slot < s_slots (self) && count < max; slot++) {
+        s_worker_t *worker = s_slot (self, slot);
         if (!worker->used)
             continue;
         bool expired = false;
-        for (uint32_t index = 0; index < worker->lease_count && !expired; index++) {
-            const s_lease_t *lease = &worker->leases [index];
+        for (uint32_t index = 0; index < s_leases (worker) && !expired; index++) {
+            const s_lease_t *lease = s_lease (worker, index);
             //  Overdue, nothing from this worker since, and something from
             //  another one: the farm moves and this worker does not. A
             //  farm all slower than measured keeps its leases (and gets
@@ -693,8 +710,8 @@ mf_sched_expire (mf_sched_t *self, int64_t now, int *slots, uint32_t *taken, siz
 static int
 s_find_lease (const s_worker_t *worker, uint32_t lease)
 {
-    for (uint32_t index = 0; index < worker->lease_count; index++)
-        if (worker->leases [index].lease == lease)
+    for (uint32_t index = 0; index < s_leases (worker); index++)
+        if (s_lease (worker, index)->lease == lease)
             return (int) index;
     return -1;
 }
@@ -706,7 +723,7 @@ mf_sched_revoke (mf_sched_t *self, int slot, uint32_t lease)
     int index = s_find_lease (worker, lease);
     if (index < 0)
         return -1;
-    s_lease_t gone = worker->leases [index];
+    s_lease_t gone = *s_lease (worker, index);
     s_drop_lease (worker, (uint32_t) index);
     s_job_t *job = s_job (self, gone.job);
     if (job)
@@ -726,15 +743,15 @@ mf_sched_check (mf_sched_t *self, int slot, uint32_t job_id, uint32_t tile,
         if (lease == 0 || lease > self->next_lease || !job_id || job_id > self->next_job)
             return MF_VERDICT_FOREIGN;
         //  Someone else's live lease was never this worker's either.
-        for (int other = 0; other < self->worker_capacity; other++)
-            if (other != slot && self->workers [other].used
-            &&  s_find_lease (&self->workers [other], lease) >= 0)
+        for (int other = 0; other < s_slots (self); other++)
+            if (other != slot && s_slot (self, other)->used
+            &&  s_find_lease (s_slot (self, other), lease) >= 0)
                 return MF_VERDICT_FOREIGN;
         if (job && tile < job->total && job->tile [tile].state == TILE_DONE)
             return MF_VERDICT_DUPLICATE;
         return MF_VERDICT_LATE;
     }
-    const s_lease_t *held = &worker->leases [index];
+    const s_lease_t *held = s_lease (worker, index);
     if (held->job != job_id || held->tile != tile)
         return MF_VERDICT_FOREIGN;
     assert (job);
@@ -755,10 +772,10 @@ static void
 s_end_leases (mf_sched_t *self, s_job_t *job, uint32_t tile_id)
 {
     s_tile_t *tile = &job->tile [tile_id];
-    for (int other = 0; tile->leases && other < self->worker_capacity; other++) {
-        s_worker_t *peer = &self->workers [other];
-        for (uint32_t k = 0; k < peer->lease_count; )
-            if (peer->leases [k].job == job->id && peer->leases [k].tile == tile_id) {
+    for (int other = 0; tile->leases && other < s_slots (self); other++) {
+        s_worker_t *peer = s_slot (self, other);
+        for (uint32_t k = 0; k < s_leases (peer); )
+            if (s_lease (peer, k)->job == job->id && s_lease (peer, k)->tile == tile_id) {
                 s_drop_lease (peer, k);
                 tile->leases--;
             }
@@ -824,7 +841,7 @@ mf_sched_accept (mf_sched_t *self, int slot, uint32_t job_id, uint32_t tile_id,
     s_worker_t *worker = s_worker (self, slot);
     int index = s_find_lease (worker, lease);
     assert (index >= 0);
-    const s_lease_t *held = &worker->leases [index];
+    const s_lease_t *held = s_lease (worker, index);
     //  The worker's speed: every pixel takes one iteration at least and
     //  none more than maxiter, whatever it reports.
     uint64_t pixels = held->work / job->spec.maxiter;
@@ -933,9 +950,9 @@ mf_sched_unverifiable (mf_sched_t *self, uint32_t *job_out, uint32_t *tile_out)
             if (t->state != TILE_CHECKING || t->leases > 0)
                 continue;
             bool someone = false;
-            for (int slot = 0; slot < self->worker_capacity && !someone; slot++)
-                someone = self->workers [slot].used
-                       && self->workers [slot].ident != t->first_ident;
+            for (int slot = 0; slot < s_slots (self) && !someone; slot++)
+                someone = s_slot (self, slot)->used
+                       && s_slot (self, slot)->ident != t->first_ident;
             if (!someone) {
                 *job_out = job->id;
                 *tile_out = tile;

@@ -10,6 +10,7 @@
 #include "verify.h"
 #include "mf_log.h"
 #include "mf_util.h"
+#include "mf_vec.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -31,9 +32,7 @@ typedef struct {
 //  The tiles whose result is one worker's alone.
 typedef struct {
     uint64_t uid;                       //  the worker
-    s_ref_t *refs;                      //  its tiles
-    size_t count;                       //  entries in refs
-    size_t capacity;                    //  size of refs
+    mf_vec_t *refs;                     //  its tiles, s_ref_t
 } s_owner_t;
 
 //  A tile under verification: its opinions, and its arbitration if any.
@@ -64,15 +63,9 @@ struct _mf_verify_t {
     mf_sched_t *sched;                  //  the engine's, borrowed
     mf_kernel_fn kernel;                //  what the thread computes with
     mf_verify_hooks_t hooks;            //  the engine's
-    s_opinion_t *opinions;              //  tiles under verification
-    size_t opinion_count;               //  entries in opinions
-    size_t opinion_capacity;            //  size of opinions
-    s_owner_t *owners;                  //  owned tiles, by worker
-    size_t owner_count;                 //  entries in owners
-    size_t owner_capacity;              //  size of owners
-    uint64_t *quarantined;              //  uids caught
-    size_t quarantined_count;           //  entries in quarantined
-    size_t quarantined_capacity;        //  size of quarantined
+    mf_vec_t *opinions;                 //  tiles under verification, s_opinion_t
+    mf_vec_t *owners;                   //  owned tiles, by worker, s_owner_t
+    mf_vec_t *quarantined;              //  uids caught, uint64_t
     uint64_t next_ticket;               //  last ticket given
     int pipe [2];                       //  the thread writes a byte per finished tile
     pthread_t thread;                   //  the arbitration thread
@@ -112,6 +105,13 @@ s_append (s_arb_t **list, s_arb_t *arb)
     while (*list)
         list = &(*list)->next;
     *list = arb;
+}
+
+//  The opinion entry at index, or NULL past the last.
+static s_opinion_t *
+s_opinion_at (mf_verify_t *self, size_t index)
+{
+    return self->opinions? mf_vec_at (self->opinions, index): NULL;
 }
 
 //  The arbitration thread: computes queued tiles, a band of rows at a
@@ -172,7 +172,11 @@ mf_verify_new (mf_sched_t *sched, mf_kernel_fn kernel, const mf_verify_hooks_t *
     atomic_init (&self->stop, false);
     pthread_mutex_init (&self->lock, NULL);
     pthread_cond_init (&self->wake, NULL);
-    if (pipe2 (self->pipe, O_NONBLOCK | O_CLOEXEC)
+    self->opinions = mf_vec_new (sizeof (s_opinion_t));
+    self->owners = mf_vec_new (sizeof (s_owner_t));
+    self->quarantined = mf_vec_new (sizeof (uint64_t));
+    if (!self->opinions || !self->owners || !self->quarantined
+    ||  pipe2 (self->pipe, O_NONBLOCK | O_CLOEXEC)
     ||  pthread_create (&self->thread, NULL, s_arbiter, self)) {
         mf_verify_destroy (&self);
         return NULL;
@@ -199,15 +203,17 @@ mf_verify_destroy (mf_verify_t **self_p)
     }
     s_arb_list_free (&self->todo);
     s_arb_list_free (&self->done);
-    for (size_t index = 0; index < self->opinion_count; index++) {
-        free (self->opinions [index].mu [0]);
-        free (self->opinions [index].mu [1]);
+    s_opinion_t *opinion;
+    for (size_t index = 0; (opinion = s_opinion_at (self, index)); index++) {
+        free (opinion->mu [0]);
+        free (opinion->mu [1]);
     }
-    free (self->opinions);
-    for (size_t index = 0; index < self->owner_count; index++)
-        free (self->owners [index].refs);
-    free (self->owners);
-    free (self->quarantined);
+    mf_vec_destroy (&self->opinions);
+    s_owner_t *owner;
+    for (size_t index = 0; self->owners && (owner = mf_vec_at (self->owners, index)); index++)
+        mf_vec_destroy (&owner->refs);
+    mf_vec_destroy (&self->owners);
+    mf_vec_destroy (&self->quarantined);
     if (self->pipe [0] >= 0)
         close (self->pipe [0]);
     if (self->pipe [1] >= 0)
@@ -227,21 +233,16 @@ mf_verify_fd (mf_verify_t *self)
 static s_owner_t *
 s_owner (mf_verify_t *self, uint64_t uid, bool make)
 {
-    for (size_t index = 0; index < self->owner_count; index++)
-        if (self->owners [index].uid == uid)
-            return &self->owners [index];
+    s_owner_t *owner;
+    for (size_t index = 0; (owner = mf_vec_at (self->owners, index)); index++)
+        if (owner->uid == uid)
+            return owner;
     if (!make)
         return NULL;
-    if (self->owner_count == self->owner_capacity) {
-        size_t capacity = self->owner_capacity? self->owner_capacity * 2: 16;
-        s_owner_t *owners = realloc (self->owners, capacity * sizeof *owners);
-        if (!owners)
-            return NULL;
-        self->owners = owners;
-        self->owner_capacity = capacity;
-    }
-    s_owner_t *owner = &self->owners [self->owner_count++];
-    *owner = (s_owner_t) { .uid = uid };
+    s_owner_t fresh = { uid, mf_vec_new (sizeof (s_ref_t)) };
+    owner = fresh.refs? mf_vec_push (self->owners, &fresh): NULL;
+    if (!owner)
+        mf_vec_destroy (&fresh.refs);
     return owner;
 }
 
@@ -249,26 +250,17 @@ int
 mf_verify_owned (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid)
 {
     s_owner_t *owner = s_owner (self, uid, true);
-    if (!owner)
-        return -1;
-    if (owner->count == owner->capacity) {
-        size_t capacity = owner->capacity? owner->capacity * 2: 64;
-        s_ref_t *refs = realloc (owner->refs, capacity * sizeof *refs);
-        if (!refs)
-            return -1;
-        owner->refs = refs;
-        owner->capacity = capacity;
-    }
-    owner->refs [owner->count++] = (s_ref_t) { job, tile };
-    return 0;
+    s_ref_t ref = { job, tile };
+    return owner && mf_vec_push (owner->refs, &ref)? 0: -1;
 }
 
 static s_opinion_t *
 s_opinion (mf_verify_t *self, uint32_t job, uint32_t tile)
 {
-    for (size_t index = 0; index < self->opinion_count; index++)
-        if (self->opinions [index].job == job && self->opinions [index].tile == tile)
-            return &self->opinions [index];
+    s_opinion_t *opinion;
+    for (size_t index = 0; (opinion = s_opinion_at (self, index)); index++)
+        if (opinion->job == job && opinion->tile == tile)
+            return opinion;
     return NULL;
 }
 
@@ -277,17 +269,8 @@ s_opinion (mf_verify_t *self, uint32_t job, uint32_t tile)
 static s_opinion_t *
 s_opinion_new (mf_verify_t *self, uint32_t job, uint32_t tile, int64_t now)
 {
-    if (self->opinion_count == self->opinion_capacity) {
-        size_t capacity = self->opinion_capacity? self->opinion_capacity * 2: 16;
-        s_opinion_t *opinions = realloc (self->opinions, capacity * sizeof *opinions);
-        if (!opinions)
-            return NULL;
-        self->opinions = opinions;
-        self->opinion_capacity = capacity;
-    }
-    s_opinion_t *opinion = &self->opinions [self->opinion_count++];
-    *opinion = (s_opinion_t) { .job = job, .tile = tile, .stored_at = now };
-    return opinion;
+    s_opinion_t fresh = { .job = job, .tile = tile, .stored_at = now };
+    return mf_vec_push (self->opinions, &fresh);
 }
 
 //  Forgets an opinion entry (order is not kept). A queued or running
@@ -310,7 +293,7 @@ s_drop_opinion (mf_verify_t *self, s_opinion_t *opinion)
     }
     free (opinion->mu [0]);
     free (opinion->mu [1]);
-    *opinion = self->opinions [--self->opinion_count];
+    mf_vec_swap_remove (self->opinions, mf_vec_index (self->opinions, opinion));
 }
 
 static float *
@@ -381,23 +364,14 @@ s_quarantine (mf_verify_t *self, uint64_t uid, uint32_t job, uint32_t tile)
 {
     if (mf_verify_quarantined (self, uid))
         return;
-    if (self->quarantined_count == self->quarantined_capacity) {
-        size_t capacity = self->quarantined_capacity? self->quarantined_capacity * 2: 8;
-        uint64_t *list = realloc (self->quarantined, capacity * sizeof *list);
-        if (list) {
-            self->quarantined = list;
-            self->quarantined_capacity = capacity;
-        }
-    }
     //  Out of memory the worker is still evicted below; only a later
     //  HELLO of it would not be refused here (the engine's record is).
-    if (self->quarantined_count < self->quarantined_capacity)
-        self->quarantined [self->quarantined_count++] = uid;
+    mf_vec_push (self->quarantined, &uid);
     self->counters.quarantined++;
     uint64_t withdrawn = 0;
     s_owner_t *owner = s_owner (self, uid, false);
-    for (size_t index = 0; owner && index < owner->count; index++) {
-        const s_ref_t *ref = &owner->refs [index];
+    const s_ref_t *ref;
+    for (size_t index = 0; owner && (ref = mf_vec_at (owner->refs, index)); index++) {
         if (mf_sched_reopen (self->sched, ref->job, ref->tile) == 0) {
             withdrawn++;
             if (self->hooks.withdrawn)
@@ -405,9 +379,9 @@ s_quarantine (mf_verify_t *self, uint64_t uid, uint32_t job, uint32_t tile)
         }
     }
     if (owner)
-        owner->count = 0;
-    for (size_t index = 0; index < self->opinion_count; ) {
-        s_opinion_t *opinion = &self->opinions [index];
+        mf_vec_clear (owner->refs);
+    s_opinion_t *opinion;
+    for (size_t index = 0; (opinion = s_opinion_at (self, index)); ) {
         if ((opinion->has [0] && opinion->uid [0] == uid)
         ||  (opinion->has [1] && opinion->uid [1] == uid)) {
             mf_sched_reopen (self->sched, opinion->job, opinion->tile);
@@ -520,17 +494,16 @@ mf_verify_poll (mf_verify_t *self, int64_t now, int64_t grace)
         s_arb_free (arb);
     }
     //  Arbitrations that could not be queued (out of memory) try again.
-    for (size_t index = 0; index < self->opinion_count; index++)
-        if (!self->opinions [index].ticket
-        &&  mf_sched_arbitrating (self->sched, self->opinions [index].job,
-                                  self->opinions [index].tile))
-            s_queue (self, &self->opinions [index]);
+    s_opinion_t *opinion;
+    for (size_t index = 0; (opinion = s_opinion_at (self, index)); index++)
+        if (!opinion->ticket && mf_sched_arbitrating (self->sched, opinion->job, opinion->tile))
+            s_queue (self, opinion);
     //  First opinions nobody else can check: the master checks them, once
     //  a worker had time to come.
     uint32_t job, tile;
     for (int count = 0; count < UNVERIFIABLE_MAX
                         && mf_sched_unverifiable (self->sched, &job, &tile) == 0; count++) {
-        s_opinion_t *opinion = s_opinion (self, job, tile);
+        opinion = s_opinion (self, job, tile);
         if (opinion && now - opinion->stored_at < grace)
             break;
         if (!opinion)
@@ -545,26 +518,29 @@ mf_verify_poll (mf_verify_t *self, int64_t now, int64_t grace)
 void
 mf_verify_forget_job (mf_verify_t *self, uint32_t job)
 {
-    for (size_t index = 0; index < self->opinion_count; )
-        if (self->opinions [index].job == job)
-            s_drop_opinion (self, &self->opinions [index]);
+    s_opinion_t *opinion;
+    for (size_t index = 0; (opinion = s_opinion_at (self, index)); )
+        if (opinion->job == job)
+            s_drop_opinion (self, opinion);
         else
             index++;
-    for (size_t index = 0; index < self->owner_count; index++) {
-        s_owner_t *owner = &self->owners [index];
+    s_owner_t *owner;
+    for (size_t index = 0; (owner = mf_vec_at (self->owners, index)); index++) {
         size_t kept = 0;
-        for (size_t k = 0; k < owner->count; k++)
-            if (owner->refs [k].job != job)
-                owner->refs [kept++] = owner->refs [k];
-        owner->count = kept;
+        const s_ref_t *ref;
+        for (size_t k = 0; (ref = mf_vec_at (owner->refs, k)); k++)
+            if (ref->job != job)
+                *(s_ref_t *) mf_vec_at (owner->refs, kept++) = *ref;
+        mf_vec_truncate (owner->refs, kept);
     }
 }
 
 bool
 mf_verify_quarantined (mf_verify_t *self, uint64_t uid)
 {
-    for (size_t index = 0; index < self->quarantined_count; index++)
-        if (self->quarantined [index] == uid)
+    const uint64_t *caught;
+    for (size_t index = 0; (caught = mf_vec_at (self->quarantined, index)); index++)
+        if (*caught == uid)
             return true;
     return false;
 }
@@ -573,8 +549,9 @@ size_t
 mf_verify_arbitrating (mf_verify_t *self)
 {
     size_t count = 0;
-    for (size_t index = 0; index < self->opinion_count; index++)
-        count += self->opinions [index].ticket != 0;
+    const s_opinion_t *opinion;
+    for (size_t index = 0; (opinion = s_opinion_at (self, index)); index++)
+        count += opinion->ticket != 0;
     return count;
 }
 

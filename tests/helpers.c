@@ -175,23 +175,6 @@ th_run (char *const argv [], int timeout, char *output, size_t size)
 }
 
 int
-th_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET };
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr)
-    ||  getsockname (fd, (struct sockaddr *) &addr, &len)) {
-        if (fd >= 0)
-            close (fd);
-        return -1;
-    }
-    close (fd);
-    return ntohs (addr.sin_port);
-}
-
-int
 th_master_endpoint (const char *log, int timeout, char *endpoint, size_t size)
 {
     //  "mandelfarm-master: listening on ..." or "mandelfarm-viewer: ...".

@@ -46,11 +46,11 @@ void th_kill (pid_t pid);
 //  output (NUL-terminated, truncated to size). Returns as th_wait.
 int th_run (char *const argv [], int timeout, char *output, size_t size);
 
-//  A TCP port on 127.0.0.1 that was free a moment ago. Racy: another
-//  process may take it before the caller binds it. Only test_hostile still
-//  uses it; new tests give the master --listen tcp://127.0.0.1:* and read
-//  the port back with th_master_endpoint.
-int th_free_port (void);
+//  No test picks a "free" port and hands it to a process to bind (another
+//  process may take it in between): a master is given --listen
+//  tcp://127.0.0.1:* and the port read back with th_master_endpoint, an
+//  in-process engine the same listen endpoint and the port read back with
+//  mf_engine_endpoint and th_endpoint_port.
 
 //  Waits up to timeout msecs for the line "mandelfarm-master: listening
 //  on ENDPOINT" in a master's log and copies ENDPOINT (the one it really
@@ -88,8 +88,8 @@ pid_t th_worker (const char *endpoint, const char *threads, char *const extra []
 //  after 5 s.
 void th_stop (pid_t pid);
 
-//  Ends count processes as th_stop does, all at once: a worker lingers
-//  half a second on its way out when no master takes its BYE, and those
+//  Ends count processes as th_stop does, all at once: a worker gives its
+//  BYE half a second to reach a master that welcomed it, and those
 //  halves need not add up.
 void th_stop_all (const pid_t pids [], size_t count);
 

@@ -518,6 +518,11 @@ START_TEST (install_and_missing_packages)
     ck_assert_ptr_nonnull (strstr (out, "mandelfarm-master"));
     snprintf (path, sizeof path, "%s/opt/mf/bin/mandelfarm-worker", root);
     ck_assert (th_exists (path));
+    //  The ssh launcher, under the programs' prefix, runs from there.
+    snprintf (path, sizeof path, "%s/opt/mf/bin/mandelfarm-workers-ssh", root);
+    char *launcher [] = { path, "--help", NULL };
+    ck_assert_msg (th_run (launcher, 10000, out, sizeof out) == 0, "%s --help: %s", path, out);
+    ck_assert_msg (strstr (out, "HOSTFILE ENDPOINT start|stop|status"), "%s", out);
     //  Other flags would rebuild everything; make -n says so and writes
     //  nothing, the record of the flags included.
     snprintf (command, sizeof command,
@@ -535,6 +540,100 @@ START_TEST (install_and_missing_packages)
                    "make said: %s", out);
     ck_assert_msg (s_fingerprint (repo, "build") == build_before, "make wrote into build/");
     ck_assert_msg (s_fingerprint (repo, "bin") == bin_before, "make wrote into bin/");
+}
+END_TEST
+
+START_TEST (make_help_lists_every_target)
+{
+    //  Every target the Makefile declares phony is in `make help`, as a
+    //  word of its own; FORCE and fuzz-run are its own plumbing.
+    char repo [600], command [1024], out [8192];
+    snprintf (repo, sizeof repo, "%s", th_bin ("mandelfarm-master"));
+    *strrchr (repo, '/') = 0;
+    *strrchr (repo, '/') = 0;
+    snprintf (command, sizeof command, "make -C '%s' --no-print-directory help", repo);
+    char *help [] = { "/bin/sh", "-c", command, NULL };
+    ck_assert_int_eq (th_run (help, RENDER_MS, out, sizeof out), 0);
+    char makefile [700];
+    snprintf (makefile, sizeof makefile, "%s/Makefile", repo);
+    size_t size;
+    char *text = (char *) th_slurp (makefile, &size);
+    ck_assert_ptr_nonnull (text);
+    text = realloc (text, size + 1);
+    text [size] = 0;
+    int targets = 0;
+    for (char *at = strstr (text, "\n.PHONY:"); at; at = strstr (at + 1, "\n.PHONY:")) {
+        //  The declaration, its continuation lines included.
+        char *end = at + 1;
+        while ((end = strchr (end, '\n')) && end [-1] == '\\')
+            end++;
+        char names [1024];
+        size_t len = end? (size_t) (end - at - 8): strlen (at + 8);
+        snprintf (names, sizeof names, "%.*s", (int) len, at + 8);
+        for (char *name = strtok (names, " \t\\\n"); name; name = strtok (NULL, " \t\\\n")) {
+            if (!strcmp (name, "FORCE") || !strcmp (name, "fuzz-run"))
+                continue;
+            bool found = false;
+            size_t name_len = strlen (name);
+            for (char *hit = strstr (out, name); hit && !found; hit = strstr (hit + 1, name))
+                found = (hit == out || strchr (" ,(", hit [-1]))
+                     && !(hit [name_len] == '-' || (hit [name_len] >= 'a' && hit [name_len] <= 'z'));
+            ck_assert_msg (found, "make help does not name '%s':\n%s", name, out);
+            targets++;
+        }
+    }
+    ck_assert_int_ge (targets, 25);
+    free (text);
+}
+END_TEST
+
+//  The repository's file name (caller frees), NUL-terminated.
+static char *
+s_repo_file (const char *name)
+{
+    char path [700];
+    snprintf (path, sizeof path, "%s", th_bin ("mandelfarm-master"));
+    *strrchr (path, '/') = 0;
+    *strrchr (path, '/') = 0;
+    strncat (path, "/", sizeof path - strlen (path) - 1);
+    strncat (path, name, sizeof path - strlen (path) - 1);
+    size_t size;
+    char *text = (char *) th_slurp (path, &size);
+    ck_assert_msg (text != NULL, "cannot read %s", path);
+    text = realloc (text, size + 1);
+    text [size] = 0;
+    return text;
+}
+
+START_TEST (readme_names_what_install_deps_installs)
+{
+    //  The README's Quick start names every package scripts/install-deps.sh
+    //  installs for build and test.
+    char *script = s_repo_file ("scripts/install-deps.sh");
+    char *readme = s_repo_file ("README.md");
+    char *start = strstr (script, "\nPKGS=\"");
+    ck_assert_ptr_nonnull (start);
+    start += 7;
+    char *end = strchr (start, '"');
+    ck_assert_ptr_nonnull (end);
+    *end = 0;
+    char *section = strstr (readme, "## Quick start");
+    ck_assert_ptr_nonnull (section);
+    char *next = strstr (section + 1, "\n## ");
+    if (next)
+        *next = 0;
+    int packages = 0;
+    for (char *name = strtok (start, " \t\\\n"); name; name = strtok (NULL, " \t\\\n")) {
+        bool found = false;
+        size_t len = strlen (name);
+        for (char *hit = strstr (section, name); hit && !found; hit = strstr (hit + 1, name))
+            found = strchr (" \n", hit [-1]) && strchr (" ,.\n", hit [len]);
+        ck_assert_msg (found, "the README's Quick start does not name '%s'", name);
+        packages++;
+    }
+    ck_assert_int_ge (packages, 10);
+    free (script);
+    free (readme);
 }
 END_TEST
 
@@ -558,6 +657,8 @@ main (void)
     tcase_add_test (tc, help_and_version);
     tcase_add_test (tc, progress_bar_on_a_terminal);
     tcase_add_test (tc, install_and_missing_packages);
+    tcase_add_test (tc, make_help_lists_every_target);
+    tcase_add_test (tc, readme_names_what_install_deps_installs);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

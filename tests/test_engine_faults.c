@@ -33,6 +33,8 @@
 #include <zmq.h>
 
 #define RENDER_MS 90000                 //  msecs any one render may take at most
+#define START_MS 10000                  //  msecs a master may take to bind
+#define ANY_PORT "tcp://127.0.0.1:*"    //  --listen where the system picks the port
 #define PUMP_MS 50                      //  msecs between two rounds of the fake peers
 #define FAKE_BEAT_MS 100                //  msecs between a fake peer's heartbeats
 #define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
@@ -51,17 +53,22 @@ s_setup (void)
     ck_assert_int_eq (th_run (argv, RENDER_MS, NULL, 0), 0);
 }
 
+//  The endpoint a master started with --listen ANY_PORT bound, read from
+//  its log into endpoint (64 bytes).
 static void
-s_endpoint (char *endpoint, size_t size)
+s_endpoint (const char *log, char *endpoint)
 {
-    snprintf (endpoint, size, "tcp://127.0.0.1:%d", th_free_port ());
+    ck_assert_msg (th_master_endpoint (log, START_MS, endpoint, 64) == 0,
+                   "the master did not say where it listens");
 }
 
-//  The master of VIEW, -j 0 on endpoint in tiles of 16, with outputs and
-//  stats in the test directory, plus extra flags; its stderr goes to log.
-//  With a prefix (a NULL-terminated command), it is run through it.
+//  The master of VIEW, -j 0 listening on a port the system picks, in
+//  tiles of 16, with outputs and stats in the test directory, plus extra
+//  flags; its stderr goes to log. With a prefix (a NULL-terminated
+//  command), it is run through it. The endpoint it bound goes into
+//  endpoint (64 bytes).
 static pid_t
-s_master (const char *endpoint, const char *log, char *const prefix [], char *const extra [])
+s_master (char *endpoint, const char *log, char *const prefix [], char *const extra [])
 {
     static char png [600], npy [600], stats [600];
     snprintf (png, sizeof png, "%s/out.png", th_dir);
@@ -72,14 +79,16 @@ s_master (const char *endpoint, const char *log, char *const prefix [], char *co
     for (int index = 0; prefix && prefix [index]; index++)
         argv [argc++] = prefix [index];
     char *base [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "0",
-                      "--listen", (char *) endpoint, "--tile", "16", "-o", png, "--raw", npy,
+                      "--listen", ANY_PORT, "--tile", "16", "-o", png, "--raw", npy,
                       "--stats", stats, NULL };
     for (int index = 0; base [index]; index++)
         argv [argc++] = base [index];
     for (int index = 0; extra && extra [index]; index++)
         argv [argc++] = extra [index];
     argv [argc] = NULL;
-    return th_spawn (argv, log);
+    pid_t pid = th_spawn (argv, log);
+    s_endpoint (log, endpoint);
+    return pid;
 }
 
 static long long
@@ -192,14 +201,13 @@ START_TEST (black_holes_cannot_stall_a_render)
     //  one worker, and the two took backups of each other's tiles) and
     //  the render never finished.
     char endpoint [64];
-    s_endpoint (endpoint, sizeof endpoint);
     char *log = th_path ("master.log");
+    pid_t master = s_master (endpoint, log, NULL,
+                             (char *[]) { "-v", "--deadline", "60", NULL });
     void *context = zmq_ctx_new ();
     s_fake_t holes [2];
     s_fake_open (&holes [0], context, endpoint, 0xb1ac0001, 1024, "hole-a", NULL);
     s_fake_open (&holes [1], context, endpoint, 0xb1ac0002, 1024, "hole-b", NULL);
-    pid_t master = s_master (endpoint, log, NULL,
-                             (char *[]) { "-v", "--deadline", "60", NULL });
     //  Both registered, and the 150 tiles of 16 pixels all went to them
     //  (the first to register may take them all).
     int64_t deadline = mf_clock_ms () + 20000;
@@ -252,13 +260,13 @@ START_TEST (heavy_disputed_tile_keeps_heartbeats)
                           "-j", "1", "-q", "-o", ref, NULL };
     ck_assert_int_eq (th_run (ref_argv, RENDER_MS, NULL, 0), 0);
     char endpoint [64];
-    s_endpoint (endpoint, sizeof endpoint);
     char *log = th_path ("master.log"), *stats = th_path ("stats.json");
     char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "1024x1024", "--tile", "1024",
                       view, "--width", "4e-10", "--iter", "200000", "-j", "0", "--listen",
-                      endpoint, "--heartbeat", "250", "--verify", "100", "-v", "--stats", stats,
+                      ANY_PORT, "--heartbeat", "250", "--verify", "100", "-v", "--stats", stats,
                       "-o", png, NULL };
     pid_t master = th_spawn (argv, log);
+    s_endpoint (log, endpoint);
     pid_t honest = th_worker (endpoint, "1", (char *[]) { "--name", "honest", NULL });
     pid_t liar = th_worker (endpoint, "1", (char *[]) { "--name", "liar", "--test-corrupt", "1",
                                                         NULL });
@@ -324,7 +332,6 @@ START_TEST (liar_on_unchecked_tiles_is_caught)
     //  1e-6 for any n >= 20, about 1e-15 for n = 50. The failure message
     //  says n.
     char endpoint [64];
-    s_endpoint (endpoint, sizeof endpoint);
     char *log = th_path ("master.log");
     pid_t master = s_master (endpoint, log, NULL,
                              (char *[]) { "--verify", "50", "--heartbeat", "200", "-v", NULL });
@@ -365,7 +372,6 @@ START_TEST (killed_worker_evicted_at_once)
     //  outright closes its TCP link at once; the next heartbeat the
     //  master cannot send it evicts it (it used to be ignored).
     char endpoint [64];
-    s_endpoint (endpoint, sizeof endpoint);
     char *log = th_path ("master.log");
     pid_t master = s_master (endpoint, log, NULL, (char *[]) { "--heartbeat", "2000", "-v", NULL });
     pid_t victim = th_worker (endpoint, "2", (char *[]) { "--test-delay", "100", "--name",
@@ -395,8 +401,8 @@ START_TEST (every_worker_listed)
     //  300 peers register with no credit (they take nothing); a real
     //  worker renders. --stats lists all 301; it used to stop at 256.
     char endpoint [64];
-    s_endpoint (endpoint, sizeof endpoint);
     char *log = th_path ("master.log");
+    pid_t master = s_master (endpoint, log, NULL, NULL);
     void *context = zmq_ctx_new ();
     enum { COUNT = 300 };
     s_fake_t *fakes = calloc (COUNT, sizeof *fakes);
@@ -405,7 +411,6 @@ START_TEST (every_worker_listed)
         snprintf (name, sizeof name, "idle-%d", index);
         s_fake_open (&fakes [index], context, endpoint, 0x5000 + (uint64_t) index, 0, name, NULL);
     }
-    pid_t master = s_master (endpoint, log, NULL, NULL);
     int welcomed = 0;
     int64_t deadline = mf_clock_ms () + 30000;
     while (welcomed < COUNT && mf_clock_ms () < deadline) {
@@ -460,9 +465,10 @@ START_TEST (idle_connections_cannot_exhaust_the_listener)
     struct rlimit limit;
     ck_assert_int_eq (getrlimit (RLIMIT_NOFILE, &limit), 0);
     if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < 1024) {
-        fprintf (stderr, "SKIPPED: idle_connections_cannot_exhaust_the_listener: this test "
-                 "needs 1024 descriptors and may open %llu\n",
-                 (unsigned long long) limit.rlim_max);
+        char why [128];
+        snprintf (why, sizeof why, "this test needs 1024 descriptors and may open %llu",
+                  (unsigned long long) limit.rlim_max);
+        th_skip (why);
         return;
     }
     if (limit.rlim_cur < 1024) {
@@ -470,7 +476,6 @@ START_TEST (idle_connections_cannot_exhaust_the_listener)
         ck_assert_int_eq (setrlimit (RLIMIT_NOFILE, &limit), 0);
     }
     char endpoint [64];
-    s_endpoint (endpoint, sizeof endpoint);
     char *log = th_path ("master.log");
     pid_t master = s_master (endpoint, log,
                              (char *[]) { "/bin/sh", "-c", "ulimit -n 164 && exec \"$@\"", "sh",

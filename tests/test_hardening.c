@@ -19,6 +19,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +101,32 @@ s_wait (pid_t pid, int timeout, long *rss)
         }
         usleep (5000);
     }
+}
+
+//  The exit status of pid if it has ended (128 + signal if killed by
+//  one), or -1 if it has not yet.
+static int
+s_exited (pid_t pid)
+{
+    int status;
+    if (waitpid (pid, &status, WNOHANG) != pid)
+        return -1;
+    return WIFEXITED (status)? WEXITSTATUS (status): 128 + WTERMSIG (status);
+}
+
+//  Starts argv, a master told to --listen on ANY_PORT, as s_spawn with
+//  soft and hard limit both limit (0: unchanged), and reads back the
+//  endpoint it bound from its log. Returns the pid.
+#define ANY_PORT "tcp://127.0.0.1:*"
+
+static pid_t
+s_spawn_listening (char *const argv [], const char *log, rlim_t limit, char *endpoint,
+                   size_t size)
+{
+    pid_t pid = s_spawn (argv, log, limit, limit);
+    ck_assert_msg (th_master_endpoint (log, WAIT_MS, endpoint, size) == 0,
+                   "the master did not say where it listens");
+    return pid;
 }
 
 //  Runs the master with argv (after the program), output into out.
@@ -507,12 +535,12 @@ START_TEST (starved_master_still_writes)
     //  has left; then the worker computes the image. It is written, with
     //  its .npy and stats: those files were open before anyone connected.
     char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
     char *log = s_file ("master.log"), *png = s_file ("o.png"), *npy = s_file ("o.npy");
     char *json = s_file ("stats.json");
-    pid_t master = s_spawn (MASTER ("--size", "64x48", "--tile", "16", "--iter", "100",
-                                    "-j", "0", "--listen", endpoint, "-o", png, "--raw", npy,
-                                    "--stats", json), log, FD_LIMIT, FD_LIMIT);
+    pid_t master = s_spawn_listening (MASTER ("--size", "64x48", "--tile", "16", "--iter", "100",
+                                              "-j", "0", "--listen", ANY_PORT, "-o", png,
+                                              "--raw", npy, "--stats", json),
+                                      log, FD_LIMIT, endpoint, sizeof endpoint);
     s_fake_t fake;
     s_fake_join (&fake, endpoint, "honest", "scalar");
     //  The flood: until the master has no descriptor left (or, if
@@ -527,13 +555,15 @@ START_TEST (starved_master_still_writes)
     }
     int64_t deadline = mf_clock_ms () + WAIT_MS;
     int fds = 0;
-    while ((fds = s_open_fds (master)) < FD_LIMIT && mf_clock_ms () < deadline) {
+    bool capped = false;
+    while ((fds = s_open_fds (master)) < FD_LIMIT && mf_clock_ms () < deadline
+       &&  !(capped = th_wait_for_text (log, "closed a connection that said no HELLO", 0))) {
         s_fake_idle (&fake);
         usleep (20 * 1000);
     }
     if (fds < FD_LIMIT)
-        printf ("note: starved_master_still_writes: the master holds %d of %d descriptors\n",
-                fds, FD_LIMIT);
+        printf ("note: starved_master_still_writes: the master holds %d of %d descriptors%s\n",
+                fds, FD_LIMIT, capped? " (its listener is full)": "");
     fflush (stdout);
     long rss;
     int rc = s_fake_serve (&fake, master, &rss);
@@ -563,11 +593,11 @@ START_TEST (stats_escape_peer_strings)
     //  A worker whose name and kernel hold JSON's special characters: the
     //  --stats file stays valid JSON and holds them escaped.
     char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
     char *log = s_file ("master.log"), *json = s_file ("stats.json");
-    pid_t master = s_spawn (MASTER ("--size", "32x32", "--tile", "16", "--iter", "50",
-                                    "-j", "0", "--listen", endpoint, "-o", s_file ("o.png"),
-                                    "--stats", json), log, 0, 0);
+    pid_t master = s_spawn_listening (MASTER ("--size", "32x32", "--tile", "16", "--iter", "50",
+                                              "-j", "0", "--listen", ANY_PORT,
+                                              "-o", s_file ("o.png"), "--stats", json),
+                                      log, 0, endpoint, sizeof endpoint);
     s_fake_t fake;
     s_fake_join (&fake, endpoint, "h\"\\\x01q", "k\"\\");
     int rc = s_fake_serve (&fake, master, NULL);
@@ -616,12 +646,12 @@ START_TEST (allow_junk_not_read)
     ck_assert_int_eq (ftruncate (fd, JUNK_BYTES), 0);
     close (fd);
     char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
     char *log = s_file ("master.log"), *png = s_file ("o.png");
-    pid_t master = s_spawn (MASTER ("--size", "64x64", "--tile", "32", "--iter", "100",
-                                    "-j", "0", "--listen", endpoint,
-                                    "--cert", s_file ("master.cert_secret"),
-                                    "--allow", s_file ("allow"), "-o", png), log, 0, 0);
+    pid_t master = s_spawn_listening (MASTER ("--size", "64x64", "--tile", "32", "--iter", "100",
+                                              "-j", "0", "--listen", ANY_PORT,
+                                              "--cert", s_file ("master.cert_secret"),
+                                              "--allow", s_file ("allow"), "-o", png),
+                                      log, 0, endpoint, sizeof endpoint);
     char *extra [] = { "--cert", s_file ("worker.cert_secret"),
                        "--master-key", s_file ("master.cert"), NULL };
     pid_t worker = th_worker (endpoint, "1", extra);
@@ -636,6 +666,124 @@ START_TEST (allow_junk_not_read)
                    "the junk was not reported: %s", text);
     free (text);
     ck_assert (th_exists (png));
+}
+END_TEST
+
+//  --- strangers on a CURVE listener -------------------------------------------
+
+//  A stranger that starts a CURVE handshake and stalls: a TCP connection
+//  that sends a ZMTP 3.0 greeting for CURVE as a client, then nothing
+//  (libzmq keeps it until the handshake times out). -1 if the
+//  connection cannot be opened now.
+static int
+s_stall_open (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (connect (fd, (struct sockaddr *) &address, sizeof address) && errno != EINPROGRESS) {
+        close (fd);
+        return -1;
+    }
+    //  Signature, version 3.0, mechanism, as-server 0, filler: 64 bytes.
+    uint8_t greeting [64] = { 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 0, 'C', 'U', 'R', 'V', 'E' };
+    struct pollfd item = { fd, POLLOUT, 0 };
+    if (poll (&item, 1, 100) == 1 && (item.revents & POLLOUT))
+        (void) !write (fd, greeting, sizeof greeting);
+    return fd;
+}
+
+//  Keeps count stalled strangers on port: those the master closed (or
+//  that could not connect) are opened again, what it sent is dropped.
+static void
+s_stall_pump (int fds [], int count, int port)
+{
+    for (int index = 0; index < count; index++) {
+        if (fds [index] >= 0) {
+            uint8_t junk [256];
+            ssize_t got;
+            while ((got = read (fds [index], junk, sizeof junk)) > 0)
+                ;
+            if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+                close (fds [index]);
+                fds [index] = -1;
+            }
+        }
+        if (fds [index] < 0)
+            fds [index] = s_stall_open (port);
+    }
+}
+
+START_TEST (curve_listener_capped)
+{
+    //  With --cert/--allow, strangers' stalled CURVE handshakes, opened
+    //  again as soon as they are closed, cannot take every descriptor of
+    //  a master that may open FD_LIMIT: the listener holds a few, closes
+    //  the oldest not-yet-HELLO connection to make room, and an allowed
+    //  worker joins and the image is written. The CURVE listener used to
+    //  be left uncapped (mf_auth held the socket's only monitor): the
+    //  worker never got in and the master gave up at its deadline.
+    mf_curve_keys_t master_keys, worker_keys;
+    ck_assert_int_eq (zmq_curve_keypair (master_keys.public_txt, master_keys.secret_txt), 0);
+    ck_assert_int_eq (zmq_curve_keypair (worker_keys.public_txt, worker_keys.secret_txt), 0);
+    s_cert (s_file ("master.cert"), &master_keys, false);
+    s_cert (s_file ("master.cert_secret"), &master_keys, true);
+    s_cert (s_file ("worker.cert_secret"), &worker_keys, true);
+    ck_assert_int_eq (mkdir (s_file ("allow"), 0755), 0);
+    s_cert (s_file ("allow/worker.cert"), &worker_keys, false);
+    char endpoint [64];
+    char *log = s_file ("master.log"), *png = s_file ("o.png"), *json = s_file ("stats.json");
+    pid_t master = s_spawn_listening (MASTER ("--size", "64x48", "--tile", "16", "--iter", "100",
+                                              "-j", "0", "--listen", ANY_PORT,
+                                              "--cert", s_file ("master.cert_secret"),
+                                              "--allow", s_file ("allow"), "-o", png,
+                                              "--stats", json, "--deadline", "30"),
+                                      log, FD_LIMIT, endpoint, sizeof endpoint);
+    int port = th_endpoint_port (endpoint);
+    ck_assert_int_gt (port, 0);
+    int strangers [FLOOD];
+    for (int index = 0; index < FLOOD; index++)
+        strangers [index] = -1;
+    //  The flood, until the listener is full (the master closes one to
+    //  make room) or the master has no descriptor left.
+    int64_t deadline = mf_clock_ms () + WAIT_MS;
+    while (!th_wait_for_text (log, "closed a connection that said no HELLO", 0)
+       &&  s_open_fds (master) < FD_LIMIT && mf_clock_ms () < deadline) {
+        s_stall_pump (strangers, FLOOD, port);
+        usleep (20 * 1000);
+    }
+    char *extra [] = { "--cert", s_file ("worker.cert_secret"),
+                       "--master-key", s_file ("master.cert"), NULL };
+    pid_t worker = th_worker (endpoint, "1", extra);
+    int rc = -1;
+    deadline = mf_clock_ms () + RUN_MS;
+    while ((rc = s_exited (master)) < 0 && mf_clock_ms () < deadline) {
+        s_stall_pump (strangers, FLOOD, port);
+        usleep (20 * 1000);
+    }
+    th_stop (worker);
+    if (rc < 0)
+        th_kill (master);
+    for (int index = 0; index < FLOOD; index++)
+        if (strangers [index] >= 0)
+            close (strangers [index]);
+    size_t size;
+    char *text = (char *) th_slurp (log, &size);
+    ck_assert_msg (rc == 0, "status %d: %.*s", rc, (int) size, text);
+    ck_assert_msg (!memmem (text, size, "Too many open files", 19), "%.*s", (int) size, text);
+    ck_assert_msg (memmem (text, size, "closed a connection that said no HELLO", 38),
+                   "no stranger was closed: %.*s", (int) size, text);
+    //  And the worker's connection was known as one: the cap held.
+    ck_assert_msg (!memmem (text, size, "no longer capped", 16), "%.*s", (int) size, text);
+    free (text);
+    uint32_t w, h;
+    uint8_t *rgb;
+    ck_assert_int_eq (th_png_read (png, &w, &h, &rgb, NULL, NULL, 0), 0);
+    ck_assert (w == 64 && h == 48);
+    free (rgb);
+    ck_assert_int_ge (th_json_counter (json, "dropped"), 1);
 }
 END_TEST
 
@@ -660,6 +808,7 @@ main (void)
     tcase_add_test (peers, starved_master_still_writes);
     tcase_add_test (peers, stats_escape_peer_strings);
     tcase_add_test (peers, allow_junk_not_read);
+    tcase_add_test (peers, curve_listener_capped);
     suite_add_tcase (suite, peers);
     return th_run_suite (suite);
 }

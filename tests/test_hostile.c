@@ -150,12 +150,14 @@ START_TEST (hostile_peer_changes_nothing)
     mf_options_t opts;
     char err [512];
     ck_assert_int_eq (mf_options_parse (11, view_argv, &opts, err, sizeof err), 0);
-    int port = th_free_port ();
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-    mf_engine_opts_t engine_opts = { .listen_endpoint = endpoint, .max_tile_edge = opts.tile };
+    mf_engine_opts_t engine_opts = { .listen_endpoint = "tcp://127.0.0.1:*",
+                                     .max_tile_edge = opts.tile };
     mf_engine_t *engine = mf_engine_new (&engine_opts, err, sizeof err);
     ck_assert_msg (engine != NULL, "%s", err);
+    char endpoint [64];
+    ck_assert_int_eq (mf_engine_endpoint (engine, endpoint, sizeof endpoint), 0);
+    int port = th_endpoint_port (endpoint);
+    ck_assert_int_gt (port, 0);
     size_t pixels = (size_t) opts.view.pixel_w * opts.view.pixel_h;
     float *mu = calloc (pixels, sizeof (float));
     mf_job_spec_t spec = { opts.view, opts.maxiter, opts.tile, 0 };

@@ -25,11 +25,8 @@
 #define VIEW "--size", "240x160", "--center", "-0.7436,0.1318", "--width", "0.02", \
              "--iter", "1500", "--tile", "16"
 
-static void
-s_endpoint (char *endpoint, size_t size)
-{
-    snprintf (endpoint, size, "tcp://127.0.0.1:%d", th_free_port ());
-}
+#define START_MS 10000                  //  msecs a master may take to bind
+#define ANY_PORT "tcp://127.0.0.1:*"    //  --listen where the system picks the port
 
 //  argv of a master rendering VIEW with -j 0 on endpoint to out.png, with
 //  its checkpoint at journal, plus extra flags (NULL-terminated).
@@ -62,11 +59,11 @@ START_TEST (hello_flood_bounded)
     //  One peer says HELLO again and again: each voids its lease and the
     //  tile goes out to it again. The journal holds that lease once.
     char endpoint [64];
-    s_endpoint (endpoint, sizeof endpoint);
     char *journal = th_path ("ck"), *log = th_path ("master.log");
     char *argv [40];
-    s_master_argv (argv, endpoint, journal, NULL);
+    s_master_argv (argv, ANY_PORT, journal, NULL);
     pid_t master = th_spawn (argv, log);
+    ck_assert (th_master_endpoint (log, START_MS, endpoint, sizeof endpoint) == 0);
     void *context = zmq_ctx_new ();
     void *dealer = zmq_socket (context, ZMQ_DEALER);
     int linger = 0, timeout = 100;
@@ -173,8 +170,11 @@ START_TEST (corrupt_record_skipped_on_resume)
     char *ref_argv [] = { (char *) th_bin ("mandelfarm-master"), VIEW, "-j", "1", "--quiet",
                           "-o", ref, NULL };
     ck_assert_int_eq (th_run (ref_argv, RENDER_MS, NULL, 0), 0);
-    char endpoint [64];
-    s_endpoint (endpoint, sizeof endpoint);
+    //  The workers reconnect to the resumed master at the same address:
+    //  an ipc:// path of the test's own, which nobody else can take
+    //  meanwhile as they could a TCP port.
+    char endpoint [700];
+    snprintf (endpoint, sizeof endpoint, "ipc://%s/master.sock", th_dir);
     char *journal = th_path ("ck"), *log = th_path ("master.log"), *log2 = th_path ("master2.log");
     pid_t a = th_worker (endpoint, "1", (char *[]) { "--test-delay", "15", NULL });
     pid_t b = th_worker (endpoint, "2", (char *[]) { "--test-delay", "15", NULL });
@@ -281,18 +281,15 @@ START_TEST (second_master_refused)
     //  A master renders with a checkpoint (no worker: it waits); a second
     //  one on the same checkpoint is refused at once, naming the file, and
     //  leaves it to the first.
-    char endpoint [64], other [64];
-    s_endpoint (endpoint, sizeof endpoint);
-    s_endpoint (other, sizeof other);
     char *journal = th_path ("ck"), *log = th_path ("master.log");
     char *argv [40];
-    s_master_argv (argv, endpoint, journal, (char *[]) { "--deadline", "60", NULL });
+    s_master_argv (argv, ANY_PORT, journal, (char *[]) { "--deadline", "60", NULL });
     pid_t first = th_spawn (argv, log);
     for (int round = 0; round < 1000 && s_size (journal) < MF_JOURNAL_HEADER; round++)
         usleep (10 * 1000);
     ck_assert_int_eq (s_size (journal), MF_JOURNAL_HEADER);
     char *second [40];
-    s_master_argv (second, other, journal, (char *[]) { "--deadline", "1", NULL });
+    s_master_argv (second, ANY_PORT, journal, (char *[]) { "--deadline", "1", NULL });
     char out [1024] = "";
     int rc = th_run (second, REFUSE_MS, out, sizeof out);
     ck_assert_msg (rc == 2, "the second master: status %d: %s", rc, out);

@@ -2,7 +2,7 @@
     does not answer, what it runs on each host (run here, through a
     stand-in for ssh), and, when this test runs as root on a machine with
     Debian's openssh-server, the real thing: a private sshd on 127.0.0.1
-    (a free port, a throwaway host key and user key, everything in the
+    (a port free a moment ago, a throwaway host key and user key, everything in the
     test's folder), two workers started through it with their keys, a
     render they compute for a master that admits only them,
     status, a refused second start, and a stop that makes each worker say
@@ -13,7 +13,9 @@
 */
 #include "helpers.h"
 #include "mf_kernel.h"
+#include "mf_util.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +37,7 @@
 #define JOIN_MS 30000                   //  msecs for both workers to join a master
 #define LEFT_MS 20000                   //  msecs for a stopped worker's BYE to reach the master
 #define SSHD_MS 10000                   //  msecs for sshd to listen
+#define SSHD_TRIES 5                    //  ports tried for sshd
 #define SSHD_BIN "/usr/sbin/sshd"
 //  The short render, and the long one that is still running when the
 //  workers are stopped: every pixel this near the cusp at 1/4 runs all
@@ -206,11 +212,31 @@ START_TEST (usage_errors)
 }
 END_TEST
 
+//  A TCP socket bound to a port of 127.0.0.1 the system picks, and never
+//  listening: connections to that port are refused for as long as it
+//  stays open, and no other process can take the port meanwhile. Returns
+//  the socket, its port in port.
+static int
+s_refusing_port (int *port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (fd, 0);
+    struct sockaddr_in address = { .sin_family = AF_INET };
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    ck_assert_int_eq (bind (fd, (struct sockaddr *) &address, sizeof address), 0);
+    ck_assert_int_eq (getsockname (fd, (struct sockaddr *) &address, &size), 0);
+    *port = ntohs (address.sin_port);
+    return fd;
+}
+
 START_TEST (unreachable_host)
 {
     //  A port nobody listens on: ssh fails at once, and says why.
+    int port;
+    int holder = s_refusing_port (&port);
     char *hosts = th_path ("hosts"), text [128];
-    snprintf (text, sizeof text, "127.0.0.1:%d\n", th_free_port ());
+    snprintf (text, sizeof text, "127.0.0.1:%d\n", port);
     s_write (hosts, text);
     char out [4096];
     char *argv [] = { (char *) s_script (), "-F", "/dev/null", "--connect-timeout", "5",
@@ -218,6 +244,7 @@ START_TEST (unreachable_host)
     int rc = th_run (argv, SSH_MS, out, sizeof out);
     ck_assert_msg (rc == 1, "status %d, not 1: %s", rc, out);
     ck_assert_msg (strstr (out, "unreachable") && strstr (out, "refused"), "%s", out);
+    close (holder);
     free (hosts);
 }
 END_TEST
@@ -248,8 +275,9 @@ START_TEST (remote_side_here)
     ck_assert_ptr_nonnull (realpath (th_bin ("mandelfarm-worker"), bin));
     snprintf (line, sizeof line, "here threads=1 bin=%s\n", bin);
     s_write (hosts, line);
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    //  No master is needed: the worker runs, connecting, until stopped.
+    char endpoint [PATH_MAX];
+    snprintf (endpoint, sizeof endpoint, "ipc://%s/master.sock", th_dir);
     //  A key that is not there: the worker ends at once, status 2.
     char *bad [] = { (char *) s_script (), "--cert", "~/stranger.cert_secret",
                      "--master-key", "~/master.cert", hosts, endpoint, "start", NULL };
@@ -305,6 +333,55 @@ typedef struct {
     char known [PATH_MAX];              //  its own known_hosts
 } s_sshd_t;
 
+//  One try at starting the private sshd on a port free a moment ago.
+//  Returns 0 once it listens, 1 if another process took the port first,
+//  or -1 with the reason in why.
+static int
+s_sshd_listen (s_sshd_t *self, const char *host_key, const char *authorized,
+               const char *config, const char *log, char *why, size_t size)
+{
+    int holder = s_refusing_port (&self->port);
+    close (holder);
+    unlink (log);
+    char out [4096];
+    char conf [3 * PATH_MAX];
+    snprintf (conf, sizeof conf,
+              "Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile none\n"
+              "AuthorizedKeysFile %s\nAuthenticationMethods publickey\n"
+              "PubkeyAuthentication yes\nPasswordAuthentication no\n"
+              "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+              "PermitRootLogin prohibit-password\nAllowUsers %s\nPrintMotd no\n"
+              "X11Forwarding no\nAllowTcpForwarding no\nLogLevel VERBOSE\n",
+              self->port, host_key, authorized, self->user);
+    s_write (config, conf);
+    char *check_argv [] = { SSHD_BIN, "-t", "-f", (char *) config, NULL };
+    if (th_run (check_argv, 30000, out, sizeof out) != 0) {
+        snprintf (why, size, "sshd -t refuses to run here: %.300s", out);
+        return -1;
+    }
+    char *argv [] = { SSHD_BIN, "-D", "-e", "-f", (char *) config, NULL };
+    self->pid = th_spawn (argv, log);
+    char listening [96];
+    snprintf (listening, sizeof listening, "Server listening on 127.0.0.1 port %d", self->port);
+    int64_t deadline = mf_clock_ms () + SSHD_MS;
+    while (!th_wait_for_text (log, listening, 10)) {
+        bool taken = th_wait_for_text (log, "Address already in use", 0);
+        if (taken || mf_clock_ms () > deadline) {
+            th_stop (self->pid);
+            self->pid = 0;
+            if (taken)
+                return 1;
+            size_t got = 0;
+            char *said = (char *) th_slurp (log, &got);
+            snprintf (why, size, "sshd did not listen within %d ms: %.*s", SSHD_MS,
+                      said? (int) (got < 300? got: 300): 0, said? said: "");
+            free (said);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 //  Starts the private sshd. Returns 0, or -1 with the reason in why when
 //  sshd cannot run here (the test is then skipped).
 static int
@@ -356,41 +433,24 @@ s_sshd_start (s_sshd_t *self, char *why, size_t size)
 
     //  Only our key, only our user, only loopback; no PAM, no passwords.
     //  StrictModes off: the keys live under /tmp, which all users share.
-    self->port = th_free_port ();
+    //  sshd needs its port in its configuration (it refuses port 0), so
+    //  the port is one that was free a moment ago; should another process
+    //  take it first, sshd says so and another port is tried.
     char *config = th_path ("sshd_config"), *log = th_path ("sshd.log");
-    char conf [3 * PATH_MAX];
-    snprintf (conf, sizeof conf,
-              "Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile none\n"
-              "AuthorizedKeysFile %s\nAuthenticationMethods publickey\n"
-              "PubkeyAuthentication yes\nPasswordAuthentication no\n"
-              "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-              "PermitRootLogin prohibit-password\nAllowUsers %s\nPrintMotd no\n"
-              "X11Forwarding no\nAllowTcpForwarding no\nLogLevel VERBOSE\n",
-              self->port, host_key, authorized, self->user);
-    s_write (config, conf);
-    char *check_argv [] = { SSHD_BIN, "-t", "-f", config, NULL };
-    if (th_run (check_argv, 30000, out, sizeof out) != 0) {
-        snprintf (why, size, "sshd -t refuses to run here: %.300s", out);
-        return -1;
+    for (int attempt = 0; attempt < SSHD_TRIES; attempt++) {
+        int rc = s_sshd_listen (self, host_key, authorized, config, log, why, size);
+        if (rc <= 0) {
+            free (host_key);
+            free (config);
+            free (log);
+            return rc;
+        }
     }
-    char *argv [] = { SSHD_BIN, "-D", "-e", "-f", config, NULL };
-    self->pid = th_spawn (argv, log);
-    char listening [96];
-    snprintf (listening, sizeof listening, "Server listening on 127.0.0.1 port %d", self->port);
-    if (!th_wait_for_text (log, listening, SSHD_MS)) {
-        th_stop (self->pid);
-        self->pid = 0;
-        size_t got = 0;
-        char *said = (char *) th_slurp (log, &got);
-        snprintf (why, size, "sshd did not listen within %d ms: %.*s", SSHD_MS,
-                  said? (int) (got < 300? got: 300): 0, said? said: "");
-        free (said);
-        return -1;
-    }
+    snprintf (why, size, "sshd found no free port in %d tries", SSHD_TRIES);
     free (host_key);
     free (config);
     free (log);
-    return 0;
+    return -1;
 }
 
 //  Runs the launcher through our sshd, the workers with the keys of the
@@ -482,8 +542,11 @@ START_TEST (start_status_stop)
               "127.0.0.1:%d  threads=2  name=w2  bin=%s  state=%s   # the login from -l\n",
               sshd.user, sshd.port, worker, state_a, sshd.port, worker, state_b);
     s_write (hosts, text);
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", th_free_port ());
+    //  The workers start before the master they connect to, and a second
+    //  master takes the same address: an ipc:// path of the test's own,
+    //  which nobody else can take in between as they could a TCP port.
+    char endpoint [PATH_MAX];
+    snprintf (endpoint, sizeof endpoint, "ipc://%s/master.sock", th_dir);
     //  A secure farm: the launcher hands the workers their keys, and the
     //  master admits only them.
     s_keys ();
@@ -528,7 +591,7 @@ START_TEST (start_status_stop)
     char *ref_argv [] = { (char *) th_bin ("mandelfarm-master"), SHORT_VIEW, "-j", "1",
                           "-q", "-o", ref, NULL };
     ck_assert_int_eq (th_run (ref_argv, RENDER_MS, out, sizeof out), 0);
-    char listen [64];
+    char listen [PATH_MAX];
     snprintf (listen, sizeof listen, "%s", endpoint);
     char *farm_argv [] = { (char *) th_bin ("mandelfarm-master"), SHORT_VIEW, "-j", "0",
                            "-q", "--listen", listen, "--cert", master_cert, "--allow", allow,

@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -126,6 +127,37 @@ START_TEST (float_arrays)
     //  Nothing is touched for a count of 0.
     mf_le_put_f32s (bytes + 20, values, 0);
     ck_assert (bytes [20] == CANARY);
+}
+END_TEST
+
+START_TEST (float_rect_into_an_image)
+{
+    //  A 3x2 block of little-endian floats, packed as a tile travels (12
+    //  bytes a row), into a 7x5 image at (4, 2): each value at its pixel,
+    //  every other pixel untouched. The bytes are spelled out, so a
+    //  big-endian host is checked the same way.
+    const uint8_t packed [] = {
+        0x00, 0x00, 0x80, 0x3f,   0x00, 0x00, 0x00, 0x40,   0x00, 0x00, 0x40, 0x40,   //  1 2 3
+        0x00, 0x00, 0x80, 0x40,   0x00, 0x00, 0xa0, 0x40,   0x00, 0x00, 0x80, 0xbf,   //  4 5 -1
+    };
+    const float expect [] = { 1, 2, 3, 4, 5, -1 };
+    float image [7 * 5];
+    for (int index = 0; index < 7 * 5; index++)
+        image [index] = -9;
+    mf_le_get_f32_rect (image + 2 * 7 + 4, 7, packed, 3, 2);
+    for (uint32_t y = 0; y < 5; y++)
+        for (uint32_t x = 0; x < 7; x++) {
+            bool inside = x >= 4 && y >= 2 && y < 4;
+            float want = inside? expect [(y - 2) * 3 + (x - 4)]: -9;
+            ck_assert_msg (image [y * 7 + x] == want, "(%u, %u): %g, not %g", x, y,
+                           (double) image [y * 7 + x], (double) want);
+        }
+    //  A block as wide as the image is one run; an empty one touches nothing.
+    float row [3] = { 0 };
+    mf_le_get_f32_rect (row, 3, packed, 3, 1);
+    ck_assert (row [0] == 1 && row [1] == 2 && row [2] == 3);
+    mf_le_get_f32_rect (image, 7, packed, 3, 0);
+    ck_assert (image [0] == -9);
 }
 END_TEST
 
@@ -362,6 +394,7 @@ main (void)
     tcase_add_test (tc, integers_exact_bytes);
     tcase_add_test (tc, floats_keep_every_bit);
     tcase_add_test (tc, float_arrays);
+    tcase_add_test (tc, float_rect_into_an_image);
     tcase_add_test (tc, cursor_writes_in_order);
     tcase_add_test (tc, cursor_reads_in_order);
     tcase_add_test (tc, cursor_write_overruns);

@@ -338,9 +338,28 @@ START_TEST (hello_welcome_heartbeats)
     ck_assert_int_ge (master.heartbeats, 5);
     ck_assert_int_eq (th_wait_for_text (s_log, "registered with", WAIT_MS), 1);
     ck_assert_int_eq (s_worker_stop (&worker), 0);
-    //  It says goodbye.
+    //  It says goodbye, and gives the BYE time to go out.
     mf_msg_t msg;
     s_expect (&master, MF_MSG_BYE, &msg);
+    ck_assert_int_eq (th_wait_for_text (s_log, "said BYE to the master", 0), 1);
+    s_master_stop (&master);
+}
+END_TEST
+
+START_TEST (no_master_no_wait_for_bye)
+{
+    //  A worker no master has welcomed leaves at once: there is nobody
+    //  to take its BYE, so it does not give it half a second to go out
+    //  (it did, and every worker stopped without a master took that long).
+    s_master_t master;
+    s_worker_t worker;
+    s_master_start (&master);
+    s_worker_start (&worker, master.endpoint, 1);
+    mf_msg_t msg;
+    s_expect (&master, MF_MSG_HELLO, &msg);
+    ck_assert_int_eq (s_worker_stop (&worker), 0);
+    ck_assert_int_eq (th_wait_for_text (s_log, "to say BYE to: leaving at once", 0), 1);
+    ck_assert_int_eq (th_wait_for_text (s_log, "said BYE to the master", 0), 0);
     s_master_stop (&master);
 }
 END_TEST
@@ -450,6 +469,93 @@ START_TEST (register_brings_a_hello)
     s_send_tile (&master, 2, 1, false);
     s_expect (&master, MF_MSG_RESULT, &msg);
     s_check_result (&msg);
+    ck_assert_int_eq (s_worker_stop (&worker), 0);
+    s_master_stop (&master);
+}
+END_TEST
+
+START_TEST (tiles_before_the_welcome_are_stale)
+{
+    //  A REGISTER crosses TILEs already on their way: the master sent
+    //  them before our new HELLO reached it, and voids their leases when
+    //  it does. Those are dropped without using the new credit; the TILEs
+    //  after the new WELCOME are computed. They used to be taken instead,
+    //  and the fresh ones dropped as beyond the credit: a master with no
+    //  other worker waited for those forever (a viewer test hung at 11 of
+    //  12 tiles).
+    s_master_t master;
+    s_worker_t worker;
+    mf_hello_t first = s_start (&master, &worker, 1, SLOW_HB);
+    ck_assert_uint_eq (first.credit, 2);
+    s_send_empty (&master, MF_MSG_REGISTER);
+    s_send_tile (&master, 1, 0, false);
+    s_send_tile (&master, 1, 1, false);
+    mf_msg_t msg;
+    s_expect (&master, MF_MSG_HELLO, &msg);
+    ck_assert_uint_eq (msg.u.hello.credit, 2);
+    s_welcome (&master, SLOW_HB, 1);
+    s_send_tile (&master, 2, 2, false);
+    s_send_tile (&master, 2, 3, false);
+    for (int count = 0; count < 2; count++) {
+        s_expect (&master, MF_MSG_RESULT, &msg);
+        ck_assert_msg (msg.u.result.job == 2, "a RESULT of the stale tile %u", msg.u.result.tile);
+        s_check_result (&msg);
+    }
+    s_expect_quiet (&master);
+    ck_assert_int_eq (th_wait_for_text (s_log, "beyond the credit", 0), 0);
+    ck_assert_int_eq (s_worker_stop (&worker), 0);
+    s_master_stop (&master);
+}
+END_TEST
+
+START_TEST (one_hello_answers_every_register)
+{
+    //  The master asks a worker it does not know to register once for
+    //  each message of it: two REGISTERs in a row bring one HELLO. A
+    //  second HELLO voided the leases the first brought, whose TILEs the
+    //  worker then took for the second's and dropped the new ones as
+    //  beyond its credit (a viewer test hung at 11 of 12 tiles).
+    s_master_t master;
+    s_worker_t worker;
+    mf_hello_t first = s_start (&master, &worker, 1, SLOW_HB);
+    s_send_empty (&master, MF_MSG_REGISTER);
+    s_send_empty (&master, MF_MSG_REGISTER);
+    mf_msg_t msg;
+    s_expect (&master, MF_MSG_HELLO, &msg);
+    ck_assert_uint_eq (msg.u.hello.uid, first.uid);
+    s_expect_quiet (&master);
+    s_welcome (&master, SLOW_HB, 1);
+    s_send_tile (&master, 1, 0, false);
+    s_send_tile (&master, 1, 1, false);
+    for (int count = 0; count < 2; count++) {
+        s_expect (&master, MF_MSG_RESULT, &msg);
+        s_check_result (&msg);
+    }
+    ck_assert_int_eq (th_wait_for_text (s_log, "beyond the credit", 0), 0);
+    ck_assert_int_eq (s_worker_stop (&worker), 0);
+    s_master_stop (&master);
+}
+END_TEST
+
+START_TEST (an_unanswered_hello_is_sent_again)
+{
+    //  A HELLO the master never answers (the master that had it went
+    //  away) does not keep the worker from registering: once it has
+    //  waited as long as a silent master takes to be given up, the next
+    //  REGISTER brings a HELLO again.
+    s_master_t master;
+    s_worker_t worker;
+    s_start (&master, &worker, 1, FAST_HB);
+    s_send_empty (&master, MF_MSG_REGISTER);
+    mf_msg_t msg;
+    s_expect (&master, MF_MSG_HELLO, &msg);
+    int64_t deadline = mf_clock_ms () + WAIT_MS;
+    int got = 0;
+    while (got != MF_MSG_HELLO && mf_clock_ms () < deadline) {
+        s_send_empty (&master, MF_MSG_REGISTER);
+        got = s_recv (&master, &msg, FAST_HB);
+    }
+    ck_assert_int_eq (got, MF_MSG_HELLO);
     ck_assert_int_eq (s_worker_stop (&worker), 0);
     s_master_stop (&master);
 }
@@ -715,10 +821,14 @@ main (void)
     tcase_set_timeout (tc, 120);
     tcase_add_checked_fixture (tc, s_setup, s_teardown);
     tcase_add_test (tc, hello_welcome_heartbeats);
+    tcase_add_test (tc, no_master_no_wait_for_bye);
     tcase_add_test (tc, results_keep_the_credit);
     tcase_add_test (tc, cancel_drops_queued_and_stops_in_hand);
     tcase_add_test (tc, a_new_session_forgets_cancelled_jobs);
     tcase_add_test (tc, register_brings_a_hello);
+    tcase_add_test (tc, tiles_before_the_welcome_are_stale);
+    tcase_add_test (tc, one_hello_answers_every_register);
+    tcase_add_test (tc, an_unanswered_hello_is_sent_again);
     tcase_add_test (tc, reconnect_backoff_doubles_then_starts_over);
     tcase_add_test (tc, tiles_beyond_the_credit_are_dropped);
     tcase_add_test (tc, credit_only_for_threads_that_run);

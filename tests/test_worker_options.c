@@ -109,7 +109,7 @@ static const s_refusal_t s_refusals [] = {
     { { "--connect", "udp://master:5555" }, "--connect", "unknown transport; use tcp://" },
     { { "--connect", "master:5555" }, "--connect", "not an endpoint; use tcp://" },
     { { "--connect", "ipc://" }, "--connect", "has no path; use tcp://HOST:PORT" },
-    { { "--connect", "inproc://farm" }, "--connect", "use tcp://HOST:PORT or ipc://PATH" },
+    { { "--connect", "inproc://farm" }, "--connect", "reaches only its own process" },
     { { OK_CONNECT, "--discover-port", "5670" }, "--discover-port", "one or the other" },
     { { "--discover-port", "0" }, "--discover-port", "from 1 to 65535" },
     { { "--discover-port", "65536" }, "--discover-port", "from 1 to 65535" },

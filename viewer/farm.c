@@ -1,6 +1,7 @@
 /*  mf_farm: see farm.h. */
 #include "farm.h"
 #include "mf_log.h"
+#include "mf_vec.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -19,6 +20,8 @@ typedef struct {
     uint32_t type;                      //  s_cmd_type_t
     uint32_t token;                     //  the viewer's token
     mf_job_spec_t spec;                 //  for CMD_SUBMIT
+    mf_tiles_t *tiles;                  //  for CMD_SUBMIT: the job's grid, which the
+                                        //  engine takes (or the reader destroys)
 } s_cmd_t;
 
 //  A job in flight, on the engine thread only.
@@ -33,23 +36,16 @@ struct _mf_farm_t {
     mf_farm_notify_fn *notify;          //  wakes the viewer
     void *notify_arg;                   //  its argument
     pthread_mutex_t lock;               //  guards everything below
-    mf_farm_tile_t **queue;             //  ring of delivered tiles, oldest first
-    size_t queue_first;                 //  index of the oldest
-    size_t queue_count;                 //  tiles in the ring
-    size_t queue_capacity;              //  room in the ring
+    mf_vec_t *queue;                    //  delivered tiles (mf_farm_tile_t *), oldest first
     mf_farm_status_t status;            //  published counters
     bool failed;                        //  the engine could not start
     char err [256];                     //  why
     char bound [256];                   //  the remote link as bound, or "" (written
                                         //  before the actor's start signal)
     //  Engine thread only:
-    s_job_t *jobs;                      //  jobs in flight
-    size_t job_count;                   //  entries in jobs
-    size_t job_capacity;                //  room in jobs
+    mf_vec_t *jobs;                     //  jobs in flight, s_job_t
     bool paused;                        //  the engine is not polled any more
-    uint64_t *uids;                     //  workers by their tint number
-    size_t uid_count;                   //  entries in uids
-    size_t uid_capacity;                //  room in uids
+    mf_vec_t *uids;                     //  workers (uint64_t) by their tint number
 };
 
 //  Queues a tile for the viewer. Returns 0, or -1 when out of memory
@@ -58,41 +54,36 @@ static int
 s_push (mf_farm_t *self, mf_farm_tile_t *tile)
 {
     pthread_mutex_lock (&self->lock);
-    if (self->queue_count == self->queue_capacity) {
-        size_t capacity = self->queue_capacity? 2 * self->queue_capacity: 64;
-        mf_farm_tile_t **queue = malloc (capacity * sizeof *queue);
-        if (!queue) {
-            pthread_mutex_unlock (&self->lock);
-            return -1;
-        }
-        for (size_t index = 0; index < self->queue_count; index++)
-            queue [index] = self->queue [(self->queue_first + index) % self->queue_capacity];
-        free (self->queue);
-        self->queue = queue;
-        self->queue_first = 0;
-        self->queue_capacity = capacity;
-    }
-    bool was_empty = self->queue_count == 0;
-    self->queue [(self->queue_first + self->queue_count++) % self->queue_capacity] = tile;
+    bool was_empty = mf_vec_count (self->queue) == 0;
+    bool pushed = mf_vec_push (self->queue, &tile) != NULL;
     pthread_mutex_unlock (&self->lock);
+    if (!pushed)
+        return -1;
     if (was_empty && self->notify)
         self->notify (self->notify_arg);
     return 0;
 }
 
 static s_job_t *
+s_job_at (mf_farm_t *self, size_t index)
+{
+    return mf_vec_at (self->jobs, index);
+}
+
+static s_job_t *
 s_find_job (mf_farm_t *self, uint32_t job)
 {
-    for (size_t index = 0; index < self->job_count; index++)
-        if (self->jobs [index].job == job)
-            return &self->jobs [index];
+    s_job_t *entry;
+    for (size_t index = 0; (entry = s_job_at (self, index)); index++)
+        if (entry->job == job)
+            return entry;
     return NULL;
 }
 
 static void
 s_forget (mf_farm_t *self, size_t index)
 {
-    self->jobs [index] = self->jobs [--self->job_count];
+    mf_vec_swap_remove (self->jobs, index);
 }
 
 //  The worker's number for the viewer's tint: workers in the order they
@@ -102,19 +93,14 @@ s_worker_number (mf_farm_t *self, uint64_t uid)
 {
     if (!uid)
         return -1;
-    for (size_t index = 0; index < self->uid_count; index++)
-        if (self->uids [index] == uid)
+    const uint64_t *known;
+    size_t index = 0;
+    for (; (known = mf_vec_at (self->uids, index)); index++)
+        if (*known == uid)
             return (int) index;
-    if (self->uid_count == self->uid_capacity) {
-        size_t capacity = self->uid_capacity? 2 * self->uid_capacity: 16;
-        uint64_t *uids = realloc (self->uids, capacity * sizeof *uids);
-        if (!uids)
-            return (int) self->uid_count;       //  shares a tint; nothing else depends on it
-        self->uids = uids;
-        self->uid_capacity = capacity;
-    }
-    self->uids [self->uid_count] = uid;
-    return (int) self->uid_count++;
+    //  Out of memory it shares a tint; nothing else depends on it.
+    mf_vec_push (self->uids, &uid);
+    return (int) index;
 }
 
 //  Engine thread: copy an accepted tile out, tagged with its token.
@@ -154,36 +140,33 @@ s_fail_job (mf_farm_t *self, uint32_t token)
 }
 
 static void
-s_on_command (mf_farm_t *self, mf_engine_t *engine, const s_cmd_t *cmd)
+s_on_command (mf_farm_t *self, mf_engine_t *engine, s_cmd_t *cmd)
 {
     if (cmd->type == CMD_SUBMIT) {
-        if (self->job_count == self->job_capacity) {
-            size_t capacity = self->job_capacity? 2 * self->job_capacity: 8;
-            s_job_t *jobs = realloc (self->jobs, capacity * sizeof *jobs);
-            if (!jobs) {
-                s_fail_job (self, cmd->token);
-                return;
-            }
-            self->jobs = jobs;
-            self->job_capacity = capacity;
-        }
         //  Registered before submit: a tile may be accepted inside it.
-        s_job_t *entry = &self->jobs [self->job_count++];
-        entry->token = cmd->token;
-        entry->job = 0;
-        uint32_t job = mf_engine_submit (engine, &cmd->spec, NULL);
-        if (!job) {
-            self->job_count--;
+        s_job_t fresh = { .job = 0, .token = cmd->token };
+        if (!mf_vec_push (self->jobs, &fresh)) {
+            mf_tiles_destroy (&cmd->tiles);
             s_fail_job (self, cmd->token);
             return;
         }
-        entry->job = job;
+        //  The grid the viewer counted the job's tiles on: the engine's
+        //  one and only grid of this job.
+        uint32_t job = mf_engine_submit_grid (engine, &cmd->spec, &cmd->tiles, NULL);
+        size_t last = mf_vec_count (self->jobs) - 1;
+        if (!job) {
+            mf_vec_remove (self->jobs, last);
+            s_fail_job (self, cmd->token);
+            return;
+        }
+        s_job_at (self, last)->job = job;
     }
     else
     if (cmd->type == CMD_CANCEL) {
-        for (size_t index = 0; index < self->job_count; index++)
-            if (self->jobs [index].token == cmd->token) {
-                mf_engine_cancel (engine, self->jobs [index].job);
+        s_job_t *entry;
+        for (size_t index = 0; (entry = s_job_at (self, index)); index++)
+            if (entry->token == cmd->token) {
+                mf_engine_cancel (engine, entry->job);
                 s_forget (self, index);
                 break;
             }
@@ -195,10 +178,20 @@ static int
 s_read_pipe (mf_farm_t *self, mf_engine_t *engine, zsock_t *pipe)
 {
     if (self->paused) {
-        //  Blocks: only $TERM can come now.
-        zmsg_t *msg = zmsg_recv (pipe);
-        zmsg_destroy (&msg);
-        return -1;
+        //  Blocks until $TERM; a job submitted meanwhile never starts.
+        while (true) {
+            zmsg_t *msg = zmsg_recv (pipe);
+            zframe_t *frame = msg? zmsg_first (msg): NULL;
+            bool command = frame && zframe_size (frame) == sizeof (s_cmd_t);
+            if (command) {
+                s_cmd_t cmd;
+                memcpy (&cmd, zframe_data (frame), sizeof cmd);
+                mf_tiles_destroy (&cmd.tiles);
+            }
+            zmsg_destroy (&msg);
+            if (!command)
+                return -1;
+        }
     }
     while (true) {
         zmq_msg_t msg;
@@ -233,7 +226,7 @@ s_publish (mf_farm_t *self, mf_engine_t *engine)
     mf_engine_stats (engine, &stats);
     pthread_mutex_lock (&self->lock);
     self->status.workers = stats.workers;
-    self->status.jobs = (uint32_t) self->job_count;
+    self->status.jobs = (uint32_t) mf_vec_count (self->jobs);
     self->status.tiles = stats.tiles;
     self->status.pixels = stats.pixels;
     self->status.late = stats.late;
@@ -273,14 +266,14 @@ s_actor (zsock_t *pipe, void *arg)
         if (self->paused)
             continue;
         //  Release what is complete: its tiles are all delivered.
-        for (size_t index = 0; index < self->job_count; ) {
+        s_job_t *entry;
+        for (size_t index = 0; (entry = s_job_at (self, index)); ) {
             uint32_t done, total;
-            if (mf_engine_progress (engine, self->jobs [index].job, &done, &total) == 0
-            &&  done < total) {
+            if (mf_engine_progress (engine, entry->job, &done, &total) == 0 && done < total) {
                 index++;
                 continue;
             }
-            mf_engine_release (engine, self->jobs [index].job);
+            mf_engine_release (engine, entry->job);
             s_forget (self, index);
         }
         s_publish (self, engine);
@@ -307,6 +300,14 @@ mf_farm_new (const mf_engine_opts_t *opts, mf_farm_notify_fn *notify, void *arg,
     self->notify = notify;
     self->notify_arg = arg;
     pthread_mutex_init (&self->lock, NULL);
+    self->queue = mf_vec_new (sizeof (mf_farm_tile_t *));
+    self->jobs = mf_vec_new (sizeof (s_job_t));
+    self->uids = mf_vec_new (sizeof (uint64_t));
+    if (!self->queue || !self->jobs || !self->uids) {
+        snprintf (err, errlen, "out of memory");
+        mf_farm_destroy (&self);
+        return NULL;
+    }
     self->actor = zactor_new (s_actor, self);
     if (!self->actor) {
         snprintf (err, errlen, "cannot start the engine thread");
@@ -332,11 +333,12 @@ mf_farm_destroy (mf_farm_t **self_p)
     if (!self)
         return;
     zactor_destroy (&self->actor);
-    for (size_t index = 0; index < self->queue_count; index++)
-        free (self->queue [(self->queue_first + index) % self->queue_capacity]);
-    free (self->queue);
-    free (self->jobs);
-    free (self->uids);
+    mf_farm_tile_t *tile;
+    while (self->queue && mf_vec_shift (self->queue, &tile) == 0)
+        free (tile);
+    mf_vec_destroy (&self->queue);
+    mf_vec_destroy (&self->jobs);
+    mf_vec_destroy (&self->uids);
     pthread_mutex_destroy (&self->lock);
     free (self);
     *self_p = NULL;
@@ -352,11 +354,18 @@ s_send (mf_farm_t *self, const s_cmd_t *cmd)
 }
 
 int
-mf_farm_submit (mf_farm_t *self, uint32_t token, const mf_job_spec_t *spec)
+mf_farm_submit (mf_farm_t *self, uint32_t token, const mf_job_spec_t *spec, uint32_t *tiles)
 {
     assert (token);
-    s_cmd_t cmd = { CMD_SUBMIT, token, *spec };
-    return s_send (self, &cmd);
+    s_cmd_t cmd = { CMD_SUBMIT, token, *spec,
+                    mf_tiles_new (spec->view.pixel_w, spec->view.pixel_h, spec->tile_edge) };
+    if (!cmd.tiles)
+        return -1;
+    *tiles = mf_tiles_count (cmd.tiles);
+    if (s_send (self, &cmd) == 0)
+        return 0;
+    mf_tiles_destroy (&cmd.tiles);
+    return -1;
 }
 
 int
@@ -384,11 +393,7 @@ mf_farm_take (mf_farm_t *self)
 {
     mf_farm_tile_t *tile = NULL;
     pthread_mutex_lock (&self->lock);
-    if (self->queue_count) {
-        tile = self->queue [self->queue_first];
-        self->queue_first = (self->queue_first + 1) % self->queue_capacity;
-        self->queue_count--;
-    }
+    mf_vec_shift (self->queue, &tile);
     pthread_mutex_unlock (&self->lock);
     return tile;
 }
@@ -397,7 +402,7 @@ size_t
 mf_farm_queued (mf_farm_t *self)
 {
     pthread_mutex_lock (&self->lock);
-    size_t count = self->queue_count;
+    size_t count = mf_vec_count (self->queue);
     pthread_mutex_unlock (&self->lock);
     return count;
 }

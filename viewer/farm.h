@@ -63,9 +63,13 @@ const char *mf_farm_endpoint (mf_farm_t *self);
 //  queued tile; safe twice, nulls the pointer.
 void mf_farm_destroy (mf_farm_t **self_p);
 
-//  Starts a job under token (the caller's, nonzero, not in use). Returns
-//  0, or -1 if the command could not be queued.
-int mf_farm_submit (mf_farm_t *self, uint32_t token, const mf_job_spec_t *spec);
+//  Starts a job under token (the caller's, nonzero, not in use). Makes
+//  the job's tile grid here, which the engine then takes (one grid per
+//  job: the viewer counts on the one the engine hands out from), and
+//  says in tiles how many tiles the job has. Returns 0, or -1 if the
+//  grid could not be made (out of memory) or the command not queued.
+int mf_farm_submit (mf_farm_t *self, uint32_t token, const mf_job_spec_t *spec,
+                    uint32_t *tiles);
 
 //  Cancels the job of token, if it is still in flight. Returns 0 or -1.
 int mf_farm_cancel (mf_farm_t *self, uint32_t token);

@@ -196,9 +196,10 @@ mf_frame_put (mf_frame_t *self, const mf_rect_t *rect, const float *mu, int work
 {
     assert (rect->x + rect->w <= self->w && rect->y + rect->h <= self->h);
     uint16_t slot = (uint16_t) (worker < 0? 0: worker > WORKER_MAX? WORKER_MAX: worker);
+    mf_rect_copy (self->mu + (size_t) rect->y * self->w + rect->x, self->w, mu, rect->w,
+                  rect->w, rect->h);
     for (uint32_t row = 0; row < rect->h; row++) {
         size_t index = (size_t) (rect->y + row) * self->w + rect->x;
-        memcpy (self->mu + index, mu + (size_t) row * rect->w, rect->w * sizeof (float));
         memset (self->level + index, MF_LEVEL_FULL, rect->w);
         for (uint32_t col = 0; col < rect->w; col++)
             self->worker [index + col] = slot;

@@ -1,6 +1,7 @@
 /*  mf_script: see script.h. */
 #include "script.h"
 #include "mf_util.h"
+#include "mf_vec.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -40,8 +41,7 @@ static const struct {
 #define ACTION_COUNT (sizeof s_actions / sizeof s_actions [0])
 
 struct _mf_script_t {
-    mf_action_t *actions;               //  in file order
-    size_t count;                       //  entries in actions
+    mf_vec_t *actions;                  //  mf_action_t, in file order
 };
 
 //  The range each number of an action may take.
@@ -166,9 +166,11 @@ mf_script_t *
 mf_script_parse (const char *text, const char *name, char *err, size_t errlen)
 {
     mf_script_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->actions = mf_vec_new (sizeof (mf_action_t));
     char *copy = strdup (text);
-    if (!self || !copy) {
-        free (self);
+    if (!self || !self->actions || !copy) {
+        mf_script_destroy (&self);
         free (copy);
         snprintf (err, errlen, "--script %s: out of memory", name);
         return NULL;
@@ -191,15 +193,14 @@ mf_script_parse (const char *text, const char *name, char *err, size_t errlen)
             s_fail (err, errlen, name, line, "...", "line too long; keep lines under 200 characters");
             goto fail;
         }
-        mf_action_t *actions = realloc (self->actions, (self->count + 1) * sizeof *actions);
-        if (!actions) {
+        mf_action_t action;
+        if (s_parse_line (start, name, line, &action, err, errlen))
+            goto fail;
+        if (!mf_vec_push (self->actions, &action)) {
+            free (action.path);
             snprintf (err, errlen, "--script %s: out of memory", name);
             goto fail;
         }
-        self->actions = actions;
-        if (s_parse_line (start, name, line, &actions [self->count], err, errlen))
-            goto fail;
-        self->count++;
     }
     free (copy);
     return self;
@@ -247,9 +248,10 @@ mf_script_destroy (mf_script_t **self_p)
     mf_script_t *self = *self_p;
     if (!self)
         return;
-    for (size_t index = 0; index < self->count; index++)
-        free (self->actions [index].path);
-    free (self->actions);
+    mf_action_t *action;
+    for (size_t index = 0; self->actions && (action = mf_vec_at (self->actions, index)); index++)
+        free (action->path);
+    mf_vec_destroy (&self->actions);
     free (self);
     *self_p = NULL;
 }
@@ -257,12 +259,12 @@ mf_script_destroy (mf_script_t **self_p)
 size_t
 mf_script_count (const mf_script_t *self)
 {
-    return self->count;
+    return mf_vec_count (self->actions);
 }
 
 const mf_action_t *
 mf_script_at (const mf_script_t *self, size_t index)
 {
-    assert (index < self->count);
-    return &self->actions [index];
+    assert (index < mf_vec_count (self->actions));
+    return mf_vec_at (self->actions, index);
 }

@@ -262,12 +262,14 @@ s_cancel_jobs (s_viewer_t *self)
         mf_farm_cancel (self->farm, self->full_token);
 }
 
+//  Hands a job to the farm; its tile count (from the job's one grid)
+//  goes into total. Returns 0, or -1 after s_fatal.
 static int
 s_submit (s_viewer_t *self, uint32_t token, const mf_view_t *view, uint32_t maxiter,
-          uint32_t tile)
+          uint32_t tile, uint32_t *total)
 {
     mf_job_spec_t spec = { *view, maxiter, tile, 0 };    //  no --verify in the viewer
-    if (mf_farm_submit (self->farm, token, &spec)) {
+    if (mf_farm_submit (self->farm, token, &spec, total)) {
         s_fatal (self, "cannot hand a job to the engine thread");
         return -1;
     }
@@ -293,18 +295,16 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
         mf_view_t small;
         mf_view_preview (view, MF_VIEW_PREVIEW, &small);
         self->preview_token = self->next_token++;
-        self->preview_total = mf_tiles_count_for (small.pixel_w, small.pixel_h,
-                                                  s_preview_tile (self));
-        if (s_submit (self, self->preview_token, &small, maxiter, s_preview_tile (self)))
+        if (s_submit (self, self->preview_token, &small, maxiter, s_preview_tile (self),
+                      &self->preview_total))
             return;
     }
     self->full_token = self->next_token++;
-    self->full_total = mf_tiles_count_for (view->pixel_w, view->pixel_h, self->opts->tile);
     self->full_done = 0;
     self->full_pixels = 0;
     self->submit_us = mf_clock_us ();
     self->complete_us = 0;
-    if (s_submit (self, self->full_token, view, maxiter, self->opts->tile))
+    if (s_submit (self, self->full_token, view, maxiter, self->opts->tile, &self->full_total))
         return;
     mf_playback_trace (self->playback, "view %u %.17g %.17g %.17g %ux%u %u %u %u", self->gen,
                        view->center_re, view->center_im, view->width, view->pixel_w,
@@ -486,22 +486,20 @@ s_start_big (s_viewer_t *self)
     }
     self->big = (s_big_t) {
         .token = self->next_token++, .view = big, .maxiter = self->maxiter,
-        .palette = s_palette (self), .mu = mu, .done = 0,
-        .total = mf_tiles_count_for (big.pixel_w, big.pixel_h, self->opts->tile)
+        .palette = s_palette (self), .mu = mu, .done = 0, .total = 0
     };
     mf_playback_trace (self->playback, "big %u %ux%u", self->big.token, big.pixel_w,
                        big.pixel_h);
     s_note (self, "rendering %ux%u to save it", big.pixel_w, big.pixel_h);
-    s_submit (self, self->big.token, &big, self->maxiter, self->opts->tile);
+    s_submit (self, self->big.token, &big, self->maxiter, self->opts->tile, &self->big.total);
 }
 
 static void
 s_big_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
 {
     s_big_t *big = &self->big;
-    for (uint32_t row = 0; row < tile->rect.h; row++)
-        memcpy (big->mu + (size_t) (tile->rect.y + row) * big->view.pixel_w + tile->rect.x,
-                tile->mu + (size_t) row * tile->rect.w, tile->rect.w * sizeof (float));
+    mf_rect_copy (big->mu + (size_t) tile->rect.y * big->view.pixel_w + tile->rect.x,
+                  big->view.pixel_w, tile->mu, tile->rect.w, tile->rect.w, tile->rect.h);
     if (++big->done < big->total)
         return;
     char dir [PATH_LEN - 32], path [PATH_LEN];

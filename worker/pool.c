@@ -1,10 +1,11 @@
-/*  mf_pool: see pool.h. A mutex and a condition variable guard a ring of
-    queued tiles; outcomes leave through ZeroMQ so that the network thread
+/*  mf_pool: see pool.h. A mutex and a condition variable guard a queue
+    of tiles (an mf_vec: pushed at the back, shifted at the front); outcomes leave through ZeroMQ so that the network thread
     can wait on the master and on its compute threads in one poll.
 */
 #include "pool.h"
 #include "mf_log.h"
 #include "mf_util.h"
+#include "mf_vec.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -36,10 +37,7 @@ struct _mf_pool_t {
     pthread_mutex_t lock;               //  guards everything below it but computes' stop
     pthread_cond_t wake;                //  signalled on submit and stop
     pthread_cond_t answer;              //  signalled as each thread runs or fails
-    s_item_t *ring;                     //  queued tiles, oldest at head
-    size_t head;                        //  index of the oldest
-    size_t count;                       //  tiles queued
-    size_t capacity;                    //  size of ring
+    mf_vec_t *queue;                    //  queued tiles, s_item_t, oldest first
     size_t running;                     //  tiles taken whose outcome is unread
     bool stop;                          //  threads exit when set
     s_compute_t *computes;              //  one per thread asked for
@@ -61,22 +59,6 @@ s_corrupt (float *mu)
         mu [0] = 0.0f;
     else
         mu [0] = mu [0] >= 0.5f? mu [0] - 0.5f: mu [0] + 0.5f;
-}
-
-static int
-s_grow (mf_pool_t *self)
-{
-    size_t capacity = self->capacity? self->capacity * 2: 16;
-    s_item_t *ring = malloc (capacity * sizeof *ring);
-    if (!ring)
-        return -1;
-    for (size_t index = 0; index < self->count; index++)
-        ring [index] = self->ring [(self->head + index) % self->capacity];
-    free (self->ring);
-    self->ring = ring;
-    self->head = 0;
-    self->capacity = capacity;
-    return 0;
 }
 
 //  Tells mf_pool_new whether this thread runs.
@@ -137,15 +119,14 @@ s_thread (void *arg)
     size_t buffer_floats = 0;
     while (true) {
         pthread_mutex_lock (&self->lock);
-        while (!self->stop && self->count == 0)
+        while (!self->stop && mf_vec_count (self->queue) == 0)
             pthread_cond_wait (&self->wake, &self->lock);
         if (self->stop) {
             pthread_mutex_unlock (&self->lock);
             break;
         }
-        s_item_t item = self->ring [self->head];
-        self->head = (self->head + 1) % self->capacity;
-        self->count--;
+        s_item_t item;
+        mf_vec_shift (self->queue, &item);
         self->running++;
         compute->busy = true;
         compute->job = item.tile.job;
@@ -215,7 +196,8 @@ mf_pool_new (int threads, const mf_kernel_t *kernel, const char *endpoint)
     self->kernel = kernel;
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->computes = calloc ((size_t) threads, sizeof *self->computes);
-    if (!self->computes || s_grow (self)) {
+    self->queue = mf_vec_new (sizeof (s_item_t));
+    if (!self->computes || !self->queue) {
         mf_pool_destroy (&self);
         return NULL;
     }
@@ -260,7 +242,7 @@ mf_pool_destroy (mf_pool_t **self_p)
     pthread_cond_destroy (&self->wake);
     pthread_cond_destroy (&self->answer);
     free (self->computes);
-    free (self->ring);
+    mf_vec_destroy (&self->queue);
     free (self);
     *self_p = NULL;
 }
@@ -286,17 +268,11 @@ mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every)
 int
 mf_pool_submit (mf_pool_t *self, const mf_tile_msg_t *tile, uint32_t tag)
 {
+    s_item_t item = { .tile = *tile, .tag = tag };
     pthread_mutex_lock (&self->lock);
-    int rc = 0;
-    if (self->count == self->capacity && s_grow (self))
-        rc = -1;
-    else {
-        s_item_t *item = &self->ring [(self->head + self->count) % self->capacity];
-        item->tile = *tile;
-        item->tag = tag;
-        self->count++;
+    int rc = mf_vec_push (self->queue, &item)? 0: -1;
+    if (rc == 0)
         pthread_cond_signal (&self->wake);
-    }
     pthread_mutex_unlock (&self->lock);
     return rc;
 }
@@ -308,14 +284,14 @@ s_filter (mf_pool_t *self, bool all, uint32_t job)
 {
     pthread_mutex_lock (&self->lock);
     size_t kept = 0, removed = 0;
-    for (size_t index = 0; index < self->count; index++) {
-        s_item_t item = self->ring [(self->head + index) % self->capacity];
-        if (all || item.tile.job == job)
+    const s_item_t *item;
+    for (size_t index = 0; (item = mf_vec_at (self->queue, index)); index++) {
+        if (all || item->tile.job == job)
             removed++;
         else
-            self->ring [(self->head + kept++) % self->capacity] = item;
+            *(s_item_t *) mf_vec_at (self->queue, kept++) = *item;
     }
-    self->count = kept;
+    mf_vec_truncate (self->queue, kept);
     for (int index = 0; index < self->created; index++) {
         s_compute_t *compute = &self->computes [index];
         if (compute->busy && (all || compute->job == job))
@@ -341,7 +317,7 @@ size_t
 mf_pool_queued (mf_pool_t *self)
 {
     pthread_mutex_lock (&self->lock);
-    size_t count = self->count;
+    size_t count = mf_vec_count (self->queue);
     pthread_mutex_unlock (&self->lock);
     return count;
 }

@@ -46,7 +46,8 @@ typedef struct {
     uint32_t epoch;                     //  bumped on every (re)registration
     uint64_t uid;                       //  random id of this process
     int heartbeat;                      //  msecs, from WELCOME
-    bool registered;                    //  WELCOME received on this connection
+    bool registered;                    //  our last HELLO was answered with a WELCOME
+    int64_t hello_sent;                 //  msecs, when the last HELLO went out
     uint32_t session;                   //  master session of the last WELCOME
     int64_t last_heard;                 //  msecs, last message from the master
     int64_t last_sent;                  //  msecs, last message to the master
@@ -109,6 +110,7 @@ s_send_hello (s_worker_t *self)
         snprintf (hello.host, sizeof hello.host, "unknown");
     uint8_t buf [MF_SIZE_HELLO];
     self->credit = 0;
+    self->hello_sent = mf_clock_ms ();
     if (s_send (self, buf, mf_proto_encode_hello (buf, sizeof buf, &hello)) == 0)
         self->credit = hello.credit;
 }
@@ -210,6 +212,11 @@ s_on_master (s_worker_t *self)
             self->heartbeat = (int) msg.u.welcome.heartbeat_ms;
             break;
         case MF_MSG_TILE:
+            //  Sent before our last HELLO reached the master, which voided
+            //  its lease then: not ours, and not paid from the new credit
+            //  (a master sends WELCOME before any TILE of a registration).
+            if (!self->registered)
+                break;
             //  A master that sends more than we asked for is broken or
             //  hostile: what it sends beyond is never queued, so it cannot
             //  grow our memory (nor is it answered: it was never ours).
@@ -232,6 +239,15 @@ s_on_master (s_worker_t *self)
             break;
         }
         case MF_MSG_REGISTER:
+            //  The master asks once for each message it got from us before
+            //  our HELLO: one HELLO answers them all. A second one would
+            //  void the leases the first brought, while their TILEs are on
+            //  the way here and taken for the second's. Only a HELLO
+            //  unanswered for as long as a silent master takes to be given
+            //  up (the master that had it went away) is sent again.
+            if (!self->registered && mf_clock_ms () - self->hello_sent
+                                     < (int64_t) MF_WORKER_LIVENESS * self->heartbeat)
+                break;
             mf_info ("the master does not know us (it restarted?); registering again");
             s_send_hello (self);
             break;
@@ -514,11 +530,17 @@ mf_worker_run (const mf_worker_opts_t *opts)
     //  msecs, so the threads join at once, however long the tiles.
     mf_pool_clear (self->pool);
     if (self->dealer) {
-        //  Give our tiles back: the master re-issues them at once. A
-        //  master that forked us and is gone hears nothing: no waiting.
+        //  Give our tiles back: the master re-issues them at once. The BYE
+        //  gets a moment to go out only to a master that welcomed us: with
+        //  none there, or the one that forked us gone, we leave at once.
+        bool heard = self->registered && !s_orphaned (opts);
         s_send_empty (self, MF_MSG_BYE);
-        zsock_set_linger (self->dealer, s_orphaned (opts)? 0: BYE_LINGER);
+        zsock_set_linger (self->dealer, heard? BYE_LINGER: 0);
         zsock_destroy (&self->dealer);
+        if (heard)
+            mf_debug ("said BYE to the master at %s", self->endpoint? self->endpoint: "(none yet)");
+        else
+            mf_debug ("no master at %s to say BYE to: leaving at once", self->endpoint? self->endpoint: "(none yet)");
     }
     mf_pool_destroy (&self->pool);
     zsock_destroy (&self->results);

@@ -100,10 +100,6 @@ mf_worker_options_parse (int argc, char *argv [], mf_worker_options_t *opts,
                     snprintf (err, errlen, "--connect: %s", why);
                     return -1;
                 }
-                if (strncmp (optarg, "inproc://", 9) == 0)
-                    return mf_cli_refuse (err, errlen, "--connect", optarg,
-                                          "inproc:// reaches only its own process; use "
-                                          "tcp://HOST:PORT or ipc://PATH");
                 opts->worker.endpoint = optarg;
                 break;
             }
