@@ -17,8 +17,10 @@
 #   make screenshot       make docs/screenshot.png again through the viewer's --script
 #   make install PREFIX=/usr/local DESTDIR=
 #                         the programs, scripts/workers-ssh as mandelfarm-workers-ssh,
-#                         the worker's systemd unit (install-systemd alone: the unit)
-#   make uninstall        remove what install installed (uninstall-systemd: the unit)
+#                         the worker's systemd unit (install-systemd alone: the unit),
+#                         OpenSeadragon for --dzi when vendored (install-share alone)
+#   make uninstall        remove what install installed (uninstall-systemd: the unit,
+#                         uninstall-share: OpenSeadragon)
 #   make clean            remove build/ and bin/ (clean-cross: the cross build's)
 #   make distclean        also the cross sysroot (distclean-cross: only that)
 #   make deps             install the missing packages, nothing else
