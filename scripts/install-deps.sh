@@ -5,6 +5,8 @@
 #
 #   scripts/install-deps.sh            build + test + viewer dependencies, and the
 #                                      zoomable view's library (see --dzi)
+#   scripts/install-deps.sh --run      only what building and rendering need
+#                                      (`make run`: no test tools, no browser)
 #   scripts/install-deps.sh --dzi      only what --dzi needs: npm, and OpenSeadragon
 #                                      fetched into vendor/ (then `make` copies it)
 #   scripts/install-deps.sh --bench    also the tools `make bench` compares against
@@ -18,8 +20,10 @@ set -eu
 # Build and test: compiler, pkg-config, the libraries, Check, and the tools
 # the end-to-end tests use (unshare/ip/nft for the network-namespace tests,
 # sshd and ssh for the ssh launcher's, systemd-analyze for the unit's).
-PKGS="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libpng-dev zlib1g-dev \
-libsdl2-dev libmpfr-dev libzstd-dev check iproute2 nftables openssh-server openssh-client systemd"
+BUILD_PKGS="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libpng-dev zlib1g-dev \
+libsdl2-dev libmpfr-dev libzstd-dev check"
+TEST_PKGS="iproute2 nftables openssh-server openssh-client systemd"
+PKGS="$BUILD_PKGS $TEST_PKGS"
 BENCH_PKGS="xaos hyperfine valgrind"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 # The arm64 libraries come from scripts/cross-sysroot.sh, not from here:
@@ -39,6 +43,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 print_only=0
 dzi_only=0
+run_only=0
 for arg in "$@"; do
     case "$arg" in
         --bench) PKGS="$PKGS $BENCH_PKGS" ;;
@@ -47,12 +52,17 @@ for arg in "$@"; do
         --slurm) PKGS="$PKGS $SLURM_PKGS" ;;
         --print) print_only=1 ;;
         --dzi) dzi_only=1 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-        *) echo "install-deps.sh: unknown option '$arg' (allowed: --dzi, --bench, --fuzz, --cross, --slurm, --print, --help)" >&2; exit 2 ;;
+        --run) run_only=1 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "install-deps.sh: unknown option '$arg' (allowed: --run, --dzi, --bench, --fuzz, --cross, --slurm, --print, --help)" >&2; exit 2 ;;
     esac
 done
 
 tools=$TEST_TOOLS
+if [ $run_only -eq 1 ]; then
+    PKGS=$BUILD_PKGS
+    tools=""
+fi
 if [ $dzi_only -eq 1 ]; then
     PKGS=""
     tools=$DZI_TOOLS
@@ -80,7 +90,7 @@ osd_vendored () {
 
 # npm ci: exactly the lock file, its integrity checked; no install scripts.
 fetch_osd () {
-    if osd_vendored; then
+    if [ $run_only -eq 1 ] || osd_vendored; then
         return 0
     fi
     echo "install-deps: fetching OpenSeadragon into vendor/ (npm ci)"
@@ -90,7 +100,7 @@ fetch_osd () {
 
 if [ -z "$missing" ]; then
     if [ $print_only -eq 1 ]; then
-        osd_vendored || echo "openseadragon (npm, vendor/)"
+        [ $run_only -eq 1 ] || osd_vendored || echo "openseadragon (npm, vendor/)"
         exit 0
     fi
     fetch_osd
@@ -98,7 +108,7 @@ if [ -z "$missing" ]; then
     exit 0
 fi
 if [ $print_only -eq 1 ]; then
-    osd_vendored && echo "$missing" || echo "$missing openseadragon (npm, vendor/)"
+    { [ $run_only -eq 1 ] || osd_vendored; } && echo "$missing" || echo "$missing openseadragon (npm, vendor/)"
     exit 0
 fi
 
