@@ -16,7 +16,7 @@ set -eu
 # the end-to-end tests use (unshare/ip/nft for the network-namespace tests,
 # sshd and ssh for the ssh launcher's, systemd-analyze for the unit's).
 PKGS="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libpng-dev zlib1g-dev \
-libsdl2-dev libmpfr-dev libzstd-dev check iproute2 nftables openssh-server openssh-client systemd"
+libsdl2-dev libmpfr-dev libzstd-dev libsodium-dev check iproute2 nftables openssh-server openssh-client systemd"
 BENCH_PKGS="xaos hyperfine valgrind"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 # The arm64 libraries come from scripts/cross-sysroot.sh, not from here:
