@@ -314,19 +314,19 @@ START_TEST (bad_ids_are_a_ring)
         ids [index].bytes [0] = (uint8_t) index;
         ids [index].bytes [31] = 0x5a;
     }
-    ck_assert (!mf_orbits_is_bad (orbits, &ids [0]));
-    ck_assert (mf_orbits_mark_bad (orbits, &ids [0]));
-    ck_assert (!mf_orbits_mark_bad (orbits, &ids [0]));         //  once
-    ck_assert (mf_orbits_is_bad (orbits, &ids [0]));
+    ck_assert_int_eq (mf_orbits_bad (orbits, &ids [0]), 0);
+    ck_assert (mf_orbits_mark_bad (orbits, &ids [0], 7));
+    ck_assert (!mf_orbits_mark_bad (orbits, &ids [0], 8));      //  once, the first reason
+    ck_assert_int_eq (mf_orbits_bad (orbits, &ids [0]), 7);
     for (int index = 1; index <= MF_ORBITS_BAD; index++)
-        ck_assert (mf_orbits_mark_bad (orbits, &ids [index]));
+        ck_assert (mf_orbits_mark_bad (orbits, &ids [index], index));
     //  The oldest made room.
-    ck_assert (!mf_orbits_is_bad (orbits, &ids [0]));
+    ck_assert_int_eq (mf_orbits_bad (orbits, &ids [0]), 0);
     for (int index = 1; index <= MF_ORBITS_BAD; index++)
-        ck_assert (mf_orbits_is_bad (orbits, &ids [index]));
+        ck_assert_int_eq (mf_orbits_bad (orbits, &ids [index]), index);
     mf_orbits_forget_bad (orbits);
     for (int index = 0; index <= MF_ORBITS_BAD; index++)
-        ck_assert (!mf_orbits_is_bad (orbits, &ids [index]));
+        ck_assert_int_eq (mf_orbits_bad (orbits, &ids [index]), 0);
     mf_orbits_destroy (&orbits);
 }
 END_TEST

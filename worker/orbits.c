@@ -38,6 +38,7 @@ struct _mf_orbits_t {
     uint64_t tick;                      //  recency clock
     uint64_t evicted;                   //  entries evicted
     mf_orbit_id_t bad [MF_ORBITS_BAD];  //  ring of refused ids
+    int bad_reason [MF_ORBITS_BAD];     //  ... and why
     size_t bad_count;                   //  ids in the ring
     size_t bad_next;                    //  next slot to write
 };
@@ -248,20 +249,22 @@ mf_orbits_drop (mf_orbits_t *self, const mf_orbit_id_t *id)
             s_remove (self, index);
 }
 
-bool
-mf_orbits_is_bad (const mf_orbits_t *self, const mf_orbit_id_t *id)
+int
+mf_orbits_bad (const mf_orbits_t *self, const mf_orbit_id_t *id)
 {
     for (size_t index = 0; index < self->bad_count; index++)
         if (mf_orbit_id_equal (&self->bad [index], id))
-            return true;
-    return false;
+            return self->bad_reason [index];
+    return 0;
 }
 
 bool
-mf_orbits_mark_bad (mf_orbits_t *self, const mf_orbit_id_t *id)
+mf_orbits_mark_bad (mf_orbits_t *self, const mf_orbit_id_t *id, int reason)
 {
-    if (mf_orbits_is_bad (self, id))
+    assert (reason != 0);
+    if (mf_orbits_bad (self, id))
         return false;
+    self->bad_reason [self->bad_next] = reason;
     self->bad [self->bad_next] = *id;
     self->bad_next = (self->bad_next + 1) % MF_ORBITS_BAD;
     if (self->bad_count < MF_ORBITS_BAD)

@@ -7,8 +7,9 @@
     budget is exceeded, but never one a compute thread still holds.
 
     Also the orbits this worker refused (a chunk, frame, hash or orbit
-    check failed), so that later leases of them are declined at once,
-    without fetching them again: the last MF_ORBITS_BAD of them, until a
+    check failed, or they do not fit the budget), with the reason, so
+    that later leases of them are declined at once, without fetching
+    them again: the last MF_ORBITS_BAD of them, until a
     master of another session forgets them (mf_orbits_forget_bad).
 
     A table (mf_table_t) is shared by the compute threads that run its
@@ -110,12 +111,13 @@ int mf_orbits_put_blob (mf_orbits_t *self, const mf_orbit_id_t *id, uint8_t **bl
 //  Forgets the blob and every table of id (tables in use live on).
 void mf_orbits_drop (mf_orbits_t *self, const mf_orbit_id_t *id);
 
-//  Remembers a refused orbit; true when it was not remembered yet (the
+//  Remembers a refused orbit and why (a nonzero reason of the caller's,
+//  e.g. an mf_decline_reason_t); true when it was not remembered yet (the
 //  caller logs it then, once).
-bool mf_orbits_mark_bad (mf_orbits_t *self, const mf_orbit_id_t *id);
+bool mf_orbits_mark_bad (mf_orbits_t *self, const mf_orbit_id_t *id, int reason);
 
-//  Whether id is a refused orbit.
-bool mf_orbits_is_bad (const mf_orbits_t *self, const mf_orbit_id_t *id);
+//  Why id was refused, or 0 when it was not.
+int mf_orbits_bad (const mf_orbits_t *self, const mf_orbit_id_t *id);
 
 //  Forgets every refused orbit (a master of another session).
 void mf_orbits_forget_bad (mf_orbits_t *self);

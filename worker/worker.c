@@ -284,7 +284,7 @@ static void
 s_refuse (s_worker_t *self, const mf_orbit_id_t *id, const char *why)
 {
     self->refused++;
-    if (mf_orbits_mark_bad (self->orbits, id)) {
+    if (mf_orbits_mark_bad (self->orbits, id, MF_DECLINE_BAD_ORBIT)) {
         char text [17];
         mf_ship_id_text (id, text);
         mf_warn ("refused reference orbit %s...: %s; its deep tiles are declined",
@@ -384,15 +384,16 @@ s_fetch_tick (s_worker_t *self)
 static void
 s_on_deeptile (s_worker_t *self, const mf_deeptile_t *tile)
 {
-    if (mf_orbits_is_bad (self->orbits, &tile->orbit)) {
-        s_decline (self, tile, MF_DECLINE_BAD_ORBIT);
+    int refused = mf_orbits_bad (self->orbits, &tile->orbit);
+    if (refused) {
+        s_decline (self, tile, (mf_decline_reason_t) refused);
         return;
     }
     uint64_t limit = mf_orbits_raw_limit (self->orbits, tile->maxiter, tile->map.type);
     if (tile->raw > limit) {
         char text [17];
         mf_ship_id_text (&tile->orbit, text);
-        if (mf_orbits_mark_bad (self->orbits, &tile->orbit))
+        if (mf_orbits_mark_bad (self->orbits, &tile->orbit, MF_DECLINE_TOO_LARGE))
             mf_warn ("refused reference orbit %s...: its %llu bytes are more than this "
                      "worker takes (%llu, by its %llu MiB budget; see --cache-mb)", text,
                      (unsigned long long) tile->raw, (unsigned long long) limit,
