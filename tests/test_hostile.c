@@ -315,7 +315,7 @@ START_TEST (hostile_peer_changes_nothing)
             s_send (&fake, junk, 1 + (size_t) (rejected % 60));
             s_send (&fake, buf, s_result (buf, &t [7], 0x7ffffffe, t [7].tile,
                                           &t [7].task.rect, tile_mu));
-            s_send (&fake, "MF\x01\x06", 4);        //  heartbeat: it stays registered
+            s_send (&fake, "MF\x02\x06", 4);        //  heartbeat: it stays registered
             rejected += 2;
             next_attack = mf_clock_ms () + 20;
         }
