@@ -55,7 +55,7 @@
 #define TILES ((W / TW) * (H / TH))
 #define PEERS 4                         //  workers the fake master tells apart
 #define HELD_MAX 256                    //  FETCHes held at most
-#define BUSY_TICKS 5                    //  CPU ticks that show a thread at work
+#define BUSY_TICKS 20                   //  CPU ticks that show a compute thread at work
 
 //  ---- the deep view and its orbit ------------------------------------------
 
@@ -731,15 +731,18 @@ START_TEST (cancel_drops_parked_tiles)
 }
 END_TEST
 
-//  Waits until this process burns CPU while the test only waits: a
-//  compute thread is iterating.
+//  Waits until this process has burnt BUSY_TICKS of CPU while the test
+//  only answers messages: a compute thread is iterating. (The network
+//  threads' own CPU is a tick or two a second.)
 static void
-s_wait_in_hand (void)
+s_wait_in_hand (s_master_t *master)
 {
     long start = th_cpu_ticks (getpid ());
     int64_t deadline = mf_clock_ms () + WAIT_MS;
-    while (th_cpu_ticks (getpid ()) < start + BUSY_TICKS && mf_clock_ms () < deadline)
-        usleep (10 * 1000);
+    while (th_cpu_ticks (getpid ()) < start + BUSY_TICKS && mf_clock_ms () < deadline) {
+        mf_msg_t msg;
+        s_recv (master, &msg, 10);
+    }
     ck_assert_int_ge (th_cpu_ticks (getpid ()), start + BUSY_TICKS);
 }
 
@@ -775,10 +778,16 @@ START_TEST (deep_tiles_in_hand_stop)
     s_worker_t worker;
     mf_hello_t hello = s_worker_start (&master, &worker, 1, 0);
     ck_assert_uint_eq (hello.credit, 2);
-    //  CANCEL: the tile in hand stops, its credit comes back.
+    //  CANCEL: the tile in hand stops, its credit comes back. (In hand:
+    //  its table was built, so it went to the compute thread.)
     s_send_deeptile (&master, 0, &heavy);
-    s_until (&master, 0, 0, 0, 0);
-    s_wait_in_hand ();
+    int64_t built_by = mf_clock_ms () + WAIT_MS;
+    while (!th_wait_for_text (s_log, "built the BLA table", 0) && mf_clock_ms () < built_by) {
+        mf_msg_t msg;
+        s_recv (&master, &msg, ANSWER_MS);
+    }
+    ck_assert_int_eq (th_wait_for_text (s_log, "built the BLA table", 0), 1);
+    s_wait_in_hand (&master);
     uint8_t buf [MF_SIZE_CANCEL];
     s_send (&master, 0, buf, mf_proto_encode_cancel (buf, sizeof buf, 3));
     int64_t start = mf_clock_ms ();
@@ -786,9 +795,10 @@ START_TEST (deep_tiles_in_hand_stop)
     printf ("deep_tiles_in_hand_stop: CANCEL gave the credit back in %lld ms\n",
             (long long) (mf_clock_ms () - start));
     //  REGISTER: stopped too; the new HELLO leaves it out while it runs.
+    int fetches = master.fetches [0];
     heavy.job = 4;
     s_send_deeptile (&master, 0, &heavy);
-    s_wait_in_hand ();
+    s_wait_in_hand (&master);
     uint8_t reg [MF_SIZE_EMPTY];
     s_send (&master, 0, reg, mf_proto_encode_empty (reg, sizeof reg, MF_MSG_REGISTER));
     mf_msg_t msg;
@@ -805,7 +815,10 @@ START_TEST (deep_tiles_in_hand_stop)
     //  The worker's stop: within a bounded time, tile in hand or not.
     heavy.job = 5;
     s_send_deeptile (&master, 0, &heavy);
-    s_wait_in_hand ();
+    s_wait_in_hand (&master);
+    //  Both computed from the table held: no fetch, no second build.
+    ck_assert_int_eq (master.fetches [0], fetches);
+    ck_assert_int_eq (th_count_text (s_log, "built the BLA table"), 1);
     start = mf_clock_ms ();
     ck_assert_int_eq (s_worker_stop (&worker), 0);
     int64_t took = mf_clock_ms () - start;
