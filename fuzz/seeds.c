@@ -370,9 +370,9 @@ s_ship (void)
     uint64_t raw;
     uint8_t *blob = s_packed (LOC_LINE_CENTER, LOC_LINE_ZOOM, 300, &id, &size, &raw);
     s_ship_write ("line", 0, raw, &id, blob, size);
-    s_ship_write ("line-any-id", 1, raw, &wrong, blob, size);
     wrong = id;
     wrong.bytes [0] ^= 1;
+    s_ship_write ("line-any-id", 1, raw, &wrong, blob, size);
     s_ship_write ("line-wrong-id", 0, raw, &wrong, blob, size);
     s_ship_write ("line-short-lease", 0, raw - 16, &id, blob, size);
     s_ship_write ("line-truncated", 0, raw, &id, blob, size / 2);
