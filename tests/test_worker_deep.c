@@ -575,7 +575,7 @@ START_TEST (oversized_orbit_refused_unfetched)
     model.shipped = 1000;
     s_expect_refused (&master, hello.credit, MF_DECLINE_TOO_LARGE, &model);
     ck_assert_int_eq (master.fetches [0], 0);
-    ck_assert_int_eq (th_wait_for_text (s_log, "--cache-mb", 0), 1);
+    ck_assert_int_eq (th_wait_for_text (s_log, "its 16 MiB budget; see --cache-mb", 0), 1);
     ck_assert_int_eq (s_worker_stop (&worker), 0);
     s_master_stop (&master);
 }

@@ -393,12 +393,13 @@ s_on_deeptile (s_worker_t *self, const mf_deeptile_t *tile)
     if (tile->raw > limit) {
         char text [17];
         mf_ship_id_text (&tile->orbit, text);
+        mf_orbits_stats_t stats;
+        mf_orbits_stats (self->orbits, &stats);
         if (mf_orbits_mark_bad (self->orbits, &tile->orbit, MF_DECLINE_TOO_LARGE))
             mf_warn ("refused reference orbit %s...: its %llu bytes are more than this "
-                     "worker takes (%llu, by its %llu MiB budget; see --cache-mb)", text,
-                     (unsigned long long) tile->raw, (unsigned long long) limit,
-                     (unsigned long long) (mf_orbits_raw_limit (self->orbits, UINT32_MAX,
-                                                                tile->map.type) >> 20));
+                     "worker takes for it (%llu, by its lease and its %llu MiB budget; see "
+                     "--cache-mb)", text, (unsigned long long) tile->raw,
+                     (unsigned long long) limit, (unsigned long long) (stats.budget >> 20));
         self->refused++;
         s_decline (self, tile, MF_DECLINE_TOO_LARGE);
         return;
