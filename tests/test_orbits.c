@@ -256,6 +256,55 @@ START_TEST (held_tables_are_never_evicted)
 }
 END_TEST
 
+START_TEST (room_is_made_or_refused)
+{
+    //  Room for a table's build: what nobody holds is evicted for it;
+    //  what a compute thread holds is not, until it is let go.
+    s_view_t view;
+    s_view (&view, LOC_LINE_CENTER, LOC_LINE_ZOOM, LOC_LINE_ITER);
+    uint64_t raw = mf_orbit_encoded_size (view.orbit);
+    uint64_t need = mf_orbits_build_bytes (raw, MF_DELTA_DOUBLE);
+    ck_assert_uint_eq (need, mf_orbit_count (view.orbit) * MF_ORBITS_POINT_DOUBLE);
+    ck_assert_uint_eq (mf_orbits_build_bytes (MF_ORBIT_HEADER + 10 * MF_ORBIT_POINT_FEXP,
+                                              MF_DELTA_FEXP), 10 * MF_ORBITS_POINT_FEXP);
+    mf_orbits_t *orbits = mf_orbits_new (1u << 20);
+    ck_assert_int_eq (mf_orbits_room (orbits, 1u << 20, NULL), 0);
+    ck_assert_int_eq (mf_orbits_room (orbits, (1u << 20) + 1, NULL), -1);
+    //  Fill the MiB with tables, all held.
+    mf_table_t *held [64];
+    int count = 0;
+    while (mf_orbits_room (orbits, need, NULL) == 0) {
+        ck_assert_int_lt (count, 64);
+        held [count] = s_table (&view, count);
+        ck_assert_int_eq (mf_orbits_put_table (orbits, held [count]), 0);
+        count++;
+    }
+    ck_assert_int_ge (count, 2);
+    mf_orbits_stats_t stats;
+    mf_orbits_stats (orbits, &stats);
+    ck_assert_uint_gt (stats.bytes + need, stats.budget);
+    //  No room: nothing is evicted for nothing (a blob stays).
+    uint8_t *blob = calloc (1, 100);
+    mf_orbit_id_t blob_id = { { 0x77 } };
+    ck_assert_int_eq (mf_orbits_put_blob (orbits, &blob_id, &blob, 100), 0);
+    ck_assert_int_eq (mf_orbits_room (orbits, need, NULL), -1);
+    size_t size;
+    ck_assert_ptr_nonnull (mf_orbits_blob (orbits, &blob_id, &size));
+    //  One let go: room again, at its cost; the blob to keep stays, even
+    //  when it was used longer ago than the table that goes.
+    mf_table_unref (&held [0]);
+    ck_assert_int_eq (mf_orbits_room (orbits, need + 100, &blob_id), 0);
+    ck_assert (!s_holds (orbits, &view, 0));
+    ck_assert_ptr_nonnull (mf_orbits_blob (orbits, &blob_id, &size));
+    for (int index = 1; index < count; index++) {
+        ck_assert (s_holds (orbits, &view, index));
+        mf_table_unref (&held [index]);
+    }
+    mf_orbits_destroy (&orbits);
+    mf_orbit_destroy (&view.orbit);
+}
+END_TEST
+
 START_TEST (blobs_kept_once_and_dropped)
 {
     mf_orbits_t *orbits = mf_orbits_new (4u << 20);
@@ -272,11 +321,25 @@ START_TEST (blobs_kept_once_and_dropped)
     mf_orbits_stats_t stats;
     mf_orbits_stats (orbits, &stats);
     ck_assert (stats.blobs == 1 && stats.bytes == 1000);
-    //  Beyond the budget: refused and freed (ASan would see a leak).
+    //  Beyond the budget whatever is evicted: kept all the same (the
+    //  tiles waiting need it), and nothing is evicted for it.
     uint8_t *huge = malloc (5u << 20);
     mf_orbit_id_t big = { { 9 } };
-    ck_assert_int_eq (mf_orbits_put_blob (orbits, &big, &huge, 5u << 20), -1);
+    ck_assert_int_eq (mf_orbits_put_blob (orbits, &big, &huge, 5u << 20), 0);
     ck_assert_ptr_null (huge);
+    ck_assert_ptr_nonnull (mf_orbits_blob (orbits, &id, &size));
+    ck_assert_ptr_nonnull (mf_orbits_blob (orbits, &big, &size));
+    mf_orbits_stats (orbits, &stats);
+    ck_assert (stats.blobs == 2 && stats.bytes == (5u << 20) + 1000);
+    //  The next one that fits makes room as usual: both go.
+    uint8_t *next = malloc (3u << 20);
+    mf_orbit_id_t third = { { 10 } };
+    ck_assert_int_eq (mf_orbits_put_blob (orbits, &third, &next, 3u << 20), 0);
+    mf_orbits_stats (orbits, &stats);
+    ck_assert (stats.blobs == 1 && stats.bytes == 3u << 20);
+    mf_orbits_drop (orbits, &third);
+    memset (blob = malloc (1000), 0xab, 1000);
+    ck_assert_int_eq (mf_orbits_put_blob (orbits, &id, &blob, 1000), 0);
     //  Dropping an orbit forgets its blob.
     mf_orbits_drop (orbits, &id);
     ck_assert_ptr_null (mf_orbits_blob (orbits, &id, &size));
@@ -342,6 +405,7 @@ main (void)
     tcase_add_test (tc, tables_found_by_orbit_and_cmax);
     tcase_add_test (tc, least_recently_used_goes_first);
     tcase_add_test (tc, held_tables_are_never_evicted);
+    tcase_add_test (tc, room_is_made_or_refused);
     tcase_add_test (tc, blobs_kept_once_and_dropped);
     tcase_add_test (tc, drop_forgets_every_table_of_an_orbit);
     tcase_add_test (tc, bad_ids_are_a_ring);

@@ -56,6 +56,7 @@
 #define PEERS 4                         //  workers the fake master tells apart
 #define HELD_MAX 256                    //  FETCHes held at most
 #define BUSY_TICKS 20                   //  CPU ticks that show a compute thread at work
+#define INTERIOR_JOB 50                 //  jobs from here on: views all inside the set
 
 //  ---- the deep view and its orbit ------------------------------------------
 
@@ -143,6 +144,7 @@ typedef struct {
     uint64_t bytes_asked [PEERS];       //  bytes they asked for
     int results [PEERS];                //  deep RESULTs, checked
     int shallow;                        //  shallow RESULTs
+    int interior;                       //  deep RESULTs of jobs >= INTERIOR_JOB
     int declines [PEERS];               //  DECLINEs
     mf_decline_reason_t reason;         //  of the last DECLINE
     uint32_t readies [PEERS];           //  credit given back by READY
@@ -294,6 +296,14 @@ s_recv (s_master_t *master, mf_msg_t *msg, int msecs)
                 break;
             }
             ck_assert_int_eq (result->format, MF_MU_F64);
+            if (result->job >= INTERIOR_JOB) {
+                //  Every pixel inside the set.
+                size_t count = (size_t) result->rect.w * result->rect.h;
+                for (size_t pixel = 0; pixel < count; pixel++)
+                    ck_assert (mf_le_get_f64 (result->mu + 8 * pixel) == -1.0);
+                master->interior++;
+                break;
+            }
             ck_assert_uint_lt (result->tile, TILES);
             mf_deeptile_t lease = s_deeptile (result->job, result->tile);
             ck_assert_uint_eq (result->lease, lease.lease);
@@ -746,6 +756,118 @@ s_wait_in_hand (s_master_t *master)
     ck_assert_int_ge (th_cpu_ticks (getpid ()), start + BUSY_TICKS);
 }
 
+//  An orbit of the main cardioid, from c = -0.1 + im i, of count points,
+//  packed: a deep lease of a size x size view of it (pitch 2^-70) that
+//  never ends at maxiter 2^32 - 1, every pixel inside the set.
+typedef struct {
+    mf_orbit_t *orbit;
+    uint8_t *blob;
+    size_t size;
+    uint64_t raw;
+    mf_orbit_id_t id;
+} s_interior_t;
+
+static void
+s_interior (s_interior_t *interior, double im, uint32_t count)
+{
+    char err [256];
+    mpfr_t cr, ci;
+    mpfr_inits2 (128, cr, ci, (mpfr_ptr) 0);
+    mpfr_set_d (cr, -0.1, MPFR_RNDN);
+    mpfr_set_d (ci, im, MPFR_RNDN);
+    interior->orbit = mf_orbit_compute_at (cr, ci, mf_fexpc_zero (), count - 1, MF_DELTA_DOUBLE,
+                                           NULL, err, sizeof err);
+    mpfr_clears (cr, ci, (mpfr_ptr) 0);
+    ck_assert_msg (interior->orbit && !mf_orbit_escaped (interior->orbit), "%s", err);
+    ck_assert_int_eq (mf_ship_pack_orbit (interior->orbit, &interior->id, &interior->blob,
+                                          &interior->size, &interior->raw, err, sizeof err), 0);
+}
+
+static mf_deeptile_t
+s_interior_tile (const s_interior_t *interior, uint32_t job, uint32_t size, uint32_t maxiter)
+{
+    mf_deeptile_t tile = {
+        .job = job, .tile = 0, .lease = 1000 * job, .maxiter = maxiter,
+        .rect = { 0, 0, size, size },
+        .map = { .pixel_w = size, .pixel_h = size, .pitch = { 1.0, -70 },
+                 .offset = mf_fexpc_zero (), .type = MF_DELTA_DOUBLE },
+        .orbit = interior->id, .shipped = interior->size, .raw = interior->raw
+    };
+    return tile;
+}
+
+//  Pumps messages until the worker has said it built count tables.
+static void
+s_until_built (s_master_t *master, int count)
+{
+    int64_t deadline = mf_clock_ms () + WAIT_MS;
+    while (th_count_text (s_log, "built the BLA table") < count && mf_clock_ms () < deadline) {
+        mf_msg_t msg;
+        s_recv (master, &msg, ANSWER_MS);
+    }
+    ck_assert_int_eq (th_count_text (s_log, "built the BLA table"), count);
+}
+
+START_TEST (tables_wait_for_room)
+{
+    //  A budget of 16 MiB; two orbits of 100,001 points, each needing
+    //  12.8 MB (at 128 bytes a point) to build, and holding about 9 MB
+    //  as a table. While a tile computes from the first table, the
+    //  second is fetched but not built: no room. Once that tile is
+    //  cancelled, its table goes and the second is built and computed.
+    s_interior_t a, b;
+    s_interior (&a, 0.1, 100001);
+    s_interior (&b, 0.11, 100001);
+    s_master_t master;
+    s_master_start (&master);
+    master.served.id = a.id;
+    master.served.blob = a.blob;
+    master.served.size = a.size;
+    s_worker_t worker;
+    mf_hello_t hello = s_worker_start (&master, &worker, 1, MF_WORKER_CACHE_MIN);
+    ck_assert_uint_eq (hello.credit, 2);
+    mf_deeptile_t heavy = s_interior_tile (&a, INTERIOR_JOB, 8, UINT32_MAX);
+    s_send_deeptile (&master, 0, &heavy);
+    s_until_built (&master, 1);
+    s_wait_in_hand (&master);
+    //  The second orbit: fetched whole, then it waits.
+    master.served.id = b.id;
+    master.served.blob = b.blob;
+    master.served.size = b.size;
+    int fetched = master.fetches [0];
+    mf_deeptile_t light = s_interior_tile (&b, INTERIOR_JOB + 1, 4, 100000);
+    s_send_deeptile (&master, 0, &light);
+    size_t chunks = (b.size + CHUNK - 1) / CHUNK;
+    int64_t deadline = mf_clock_ms () + WAIT_MS;
+    while ((master.fetches [0] < fetched + (int) chunks || master.in_flight [0] > 0)
+           && mf_clock_ms () < deadline) {
+        mf_msg_t msg;
+        s_recv (&master, &msg, ANSWER_MS);
+    }
+    ck_assert_int_eq (master.fetches [0], fetched + (int) chunks);
+    s_quiet (&master, 0);
+    ck_assert_int_eq (master.interior, 0);
+    ck_assert_int_eq (th_count_text (s_log, "built the BLA table"), 1);
+    //  The first tile goes: room, the second table, its RESULT.
+    uint8_t buf [MF_SIZE_CANCEL];
+    s_send (&master, 0, buf, mf_proto_encode_cancel (buf, sizeof buf, INTERIOR_JOB));
+    s_until (&master, 0, 0, 0, 1);
+    deadline = mf_clock_ms () + WAIT_MS;
+    while (master.interior == 0 && mf_clock_ms () < deadline) {
+        mf_msg_t msg;
+        s_recv (&master, &msg, ANSWER_MS);
+    }
+    ck_assert_int_eq (master.interior, 1);
+    ck_assert_int_eq (th_count_text (s_log, "built the BLA table"), 2);
+    ck_assert_int_eq (s_worker_stop (&worker), 0);
+    s_master_stop (&master);
+    free (a.blob);
+    free (b.blob);
+    mf_orbit_destroy (&a.orbit);
+    mf_orbit_destroy (&b.orbit);
+}
+END_TEST
+
 START_TEST (deep_tiles_in_hand_stop)
 {
     //  A deep tile that never ends: every pixel inside the main cardioid
@@ -848,6 +970,7 @@ main (void)
     tcase_add_test (tc, silent_master_given_up);
     tcase_add_test (tc, cancel_drops_parked_tiles);
     tcase_add_test (tc, deep_tiles_in_hand_stop);
+    tcase_add_test (tc, tables_wait_for_room);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

@@ -84,6 +84,12 @@ mf_fetcher_set_timeout (mf_fetcher_t *self, int timeout_ms)
 }
 
 bool
+mf_fetcher_active (const mf_fetcher_t *self)
+{
+    return self->active;
+}
+
+bool
 mf_fetcher_wants (const mf_fetcher_t *self, const mf_orbit_id_t *id)
 {
     if (self->active && mf_orbit_id_equal (&self->current.id, id))

@@ -63,6 +63,9 @@ void mf_fetcher_set_timeout (mf_fetcher_t *self, int timeout_ms);
 //  when MF_FETCHER_QUEUE orbits wait already.
 int mf_fetcher_want (mf_fetcher_t *self, const mf_orbit_id_t *id, uint64_t shipped);
 
+//  Whether an orbit is being fetched now (not only waiting to be).
+bool mf_fetcher_active (const mf_fetcher_t *self);
+
 //  Whether id is being fetched or waits to be.
 bool mf_fetcher_wants (const mf_fetcher_t *self, const mf_orbit_id_t *id);
 

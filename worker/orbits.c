@@ -129,6 +129,15 @@ mf_orbits_destroy (mf_orbits_t **self_p)
 }
 
 uint64_t
+mf_orbits_build_bytes (uint64_t raw, mf_delta_t type)
+{
+    uint64_t point = type == MF_DELTA_FEXP? MF_ORBIT_POINT_FEXP: MF_ORBIT_POINT_DOUBLE;
+    uint64_t need = type == MF_DELTA_FEXP? MF_ORBITS_POINT_FEXP: MF_ORBITS_POINT_DOUBLE;
+    uint64_t points = raw > MF_ORBIT_HEADER? (raw - MF_ORBIT_HEADER) / point: 0;
+    return points * need;
+}
+
+uint64_t
 mf_orbits_raw_limit (const mf_orbits_t *self, uint32_t maxiter, mf_delta_t type)
 {
     uint64_t point = type == MF_DELTA_FEXP? MF_ORBIT_POINT_FEXP: MF_ORBIT_POINT_DOUBLE;
@@ -139,32 +148,48 @@ mf_orbits_raw_limit (const mf_orbits_t *self, uint32_t maxiter, mf_delta_t type)
     return wire < budget? wire: budget;
 }
 
-//  Whether an entry is held by the cache alone (a blob always is).
+//  Whether an entry may be evicted: held by the cache alone (a blob
+//  always is), and not the blob of keep.
 static bool
-s_evictable (const s_entry_t *entry)
+s_evictable (const s_entry_t *entry, const mf_orbit_id_t *keep)
 {
-    return !entry->table || atomic_load (&entry->table->refs) == 1;
+    if (entry->table)
+        return atomic_load (&entry->table->refs) == 1;
+    return !keep || !mf_orbit_id_equal (&entry->id, keep);
 }
 
-//  Evicts least recently used entries nobody else holds until room more
-//  bytes fit in the budget and one entry fits in the array. Returns 0,
-//  or -1 when that cannot be done (what could be evicted was).
+//  Evicts least recently used entries that may go (not keep's blob)
+//  until room more bytes fit in the budget and one more entry in the
+//  array. Evicts nothing when that cannot be done: returns 0, or -1.
 static int
-s_make_room (mf_orbits_t *self, uint64_t room)
+s_make_room (mf_orbits_t *self, uint64_t room, const mf_orbit_id_t *keep)
 {
-    while (self->count > 0
-       && (self->bytes + room > self->budget || self->count == MF_ORBITS_ENTRIES)) {
+    uint64_t evictable = 0;
+    size_t slots = MF_ORBITS_ENTRIES - self->count;
+    for (size_t index = 0; index < self->count; index++)
+        if (s_evictable (&self->entries [index], keep)) {
+            evictable += self->entries [index].bytes;
+            slots++;
+        }
+    if (room > self->budget || self->bytes - evictable > self->budget - room || slots == 0)
+        return -1;
+    while (self->bytes > self->budget - room || self->count == MF_ORBITS_ENTRIES) {
         size_t victim = SIZE_MAX;
         for (size_t index = 0; index < self->count; index++)
-            if (s_evictable (&self->entries [index])
+            if (s_evictable (&self->entries [index], keep)
             &&  (victim == SIZE_MAX || self->entries [index].used < self->entries [victim].used))
                 victim = index;
-        if (victim == SIZE_MAX)
-            break;
+        assert (victim != SIZE_MAX);
         s_remove (self, victim);
         self->evicted++;
     }
-    return self->count < MF_ORBITS_ENTRIES && self->bytes + room <= self->budget? 0: -1;
+    return 0;
+}
+
+int
+mf_orbits_room (mf_orbits_t *self, uint64_t bytes, const mf_orbit_id_t *keep)
+{
+    return s_make_room (self, bytes, keep);
 }
 
 //  The entry of a table, or of a blob (table false), or NULL.
@@ -201,7 +226,7 @@ mf_orbits_put_table (mf_orbits_t *self, mf_table_t *table)
         return 0;
     }
     size_t bytes = mf_bla_bytes (table->bla);
-    if (s_make_room (self, bytes))
+    if (s_make_room (self, bytes, NULL))
         return -1;
     s_entry_t *entry = &self->entries [self->count++];
     *entry = (s_entry_t) { .id = table->id, .table = mf_table_ref (table), .bytes = bytes,
@@ -226,7 +251,9 @@ mf_orbits_put_blob (mf_orbits_t *self, const mf_orbit_id_t *id, uint8_t **blob_p
                     size_t size)
 {
     s_entry_t *held = s_find (self, id, false, mf_fexp_zero ());
-    if (held || s_make_room (self, size)) {
+    if (!held)
+        s_make_room (self, size, NULL); //  best effort: see orbits.h
+    if (held || self->count == MF_ORBITS_ENTRIES) {
         //  One held already is the same bytes (the same id).
         free (*blob_p);
         *blob_p = NULL;

@@ -22,7 +22,11 @@
     MF_ORBITS_POINT_DOUBLE or MF_ORBITS_POINT_FEXP bytes (the table's
     points and entries, the decoded orbit; tests/test_orbits.c checks the
     bound against real tables). An orbit of more points than the budget
-    holds so is declined before a byte of it is fetched.
+    holds so is declined before a byte of it is fetched; a table is built
+    only once the cache has made room for that bound (mf_orbits_room).
+    Shipped orbits are kept even beyond the budget when nothing can be
+    evicted: they are small beside their tables, and the worker fetches
+    and builds one orbit at a time, so at most one is held beyond it.
 */
 #ifndef MF_ORBITS_H
 #define MF_ORBITS_H
@@ -83,6 +87,17 @@ mf_orbits_t *mf_orbits_new (uint64_t budget);
 //  last reference goes); safe twice, nulls the pointer.
 void mf_orbits_destroy (mf_orbits_t **self_p);
 
+//  The most bytes building the table of an orbit of raw canonical bytes
+//  and type holds (the bound per point above).
+uint64_t mf_orbits_build_bytes (uint64_t raw, mf_delta_t type);
+
+//  Makes room for bytes more within the budget, evicting least recently
+//  used entries nobody else holds, but not the shipped orbit of keep (may
+//  be NULL): the one a table is about to be built from. Returns 0, or -1
+//  when what is held elsewhere leaves no such room (yet: held tables are
+//  let go as their tiles finish); then nothing was evicted.
+int mf_orbits_room (mf_orbits_t *self, uint64_t bytes, const mf_orbit_id_t *keep);
+
 //  The most canonical bytes this worker takes for the orbit of a lease
 //  of maxiter and type: what the wire allows (mf_proto_raw_max), and no
 //  more points than the budget holds while a table is built.
@@ -104,7 +119,9 @@ int mf_orbits_put_table (mf_orbits_t *self, mf_table_t *table);
 const uint8_t *mf_orbits_blob (mf_orbits_t *self, const mf_orbit_id_t *id, size_t *size);
 
 //  Keeps a shipped orbit, taking *blob_p (nulled, freed if it cannot be
-//  kept), evicting as mf_orbits_put_table does. Returns 0 or -1.
+//  kept), evicting as mf_orbits_put_table does, or keeping it beyond the
+//  budget (evicting nothing) when that cannot make room. Returns 0, or -1 when every entry is held
+//  elsewhere and no slot is left.
 int mf_orbits_put_blob (mf_orbits_t *self, const mf_orbit_id_t *id, uint8_t **blob_p,
                         size_t size);
 

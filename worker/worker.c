@@ -80,6 +80,9 @@ typedef struct {
     uint64_t refused;                   //  orbits refused
     uint64_t declined;                  //  deep leases declined
     uint64_t unasked;                   //  CHUNKs and NOORBITs nobody asked for
+    bool advance;                       //  parked tiles may move on: s_advance
+    bool orbit_waiting;                 //  an orbit is being built, or waits for room:
+                                        //  no other starts to be fetched
 } s_worker_t;
 
 static int
@@ -245,19 +248,14 @@ s_same_key (const s_parked_t *parked, const mf_orbit_id_t *id, mf_fexp_t cmax)
         && mf_fexp_bits (parked->cmax.m) == mf_fexp_bits (cmax.m);
 }
 
-//  The index of the first parked tile of orbit id (of its table for cmax
-//  when key; one whose table was not asked for when unasked), or
-//  SIZE_MAX.
+//  The index of the first parked tile of the table of orbit id for
+//  cmax, or SIZE_MAX.
 static size_t
-s_find_parked (s_worker_t *self, const mf_orbit_id_t *id, bool key, mf_fexp_t cmax,
-               bool unasked)
+s_find_parked (s_worker_t *self, const mf_orbit_id_t *id, mf_fexp_t cmax)
 {
-    for (size_t index = 0; index < self->parked_count; index++) {
-        const s_parked_t *parked = &self->parked [index];
-        if ((key? s_same_key (parked, id, cmax): mf_orbit_id_equal (&parked->tile.orbit, id))
-        &&  !(unasked && parked->asked))
+    for (size_t index = 0; index < self->parked_count; index++)
+        if (s_same_key (&self->parked [index], id, cmax))
             return index;
-    }
     return SIZE_MAX;
 }
 
@@ -356,7 +354,10 @@ s_build (s_worker_t *self, size_t index, const uint8_t *blob, size_t size)
 static void
 s_fetch_tick (s_worker_t *self)
 {
-    if (!self->dealer)
+    //  One orbit at a time: the next is not fetched while one is built or
+    //  waits for room (so at most one shipped orbit is held beyond the
+    //  budget, and one being fetched).
+    if (!self->dealer || (!mf_fetcher_active (self->fetcher) && self->orbit_waiting))
         return;
     while (true) {
         int64_t now = mf_clock_ms ();
@@ -421,18 +422,54 @@ s_on_deeptile (s_worker_t *self, const mf_deeptile_t *tile)
     for (size_t index = 0; index + 1 < self->parked_count; index++)
         if (s_same_key (&self->parked [index], &tile->orbit, cmax) && self->parked [index].asked)
             parked->asked = true;
-    size_t size;
-    const uint8_t *blob = mf_orbits_blob (self->orbits, &tile->orbit, &size);
-    if (blob) {
-        if (!parked->asked)
-            s_build (self, self->parked_count - 1, blob, size);
+    self->advance = true;
+}
+
+//  Moves parked tiles on, in the order they came: an orbit that is not
+//  held is wanted (the fetcher fetches one at a time); an orbit that is
+//  held gets its table built, one build at a time, once the cache has
+//  room for it. Says whether an orbit is being built or waits for room.
+static void
+s_advance (s_worker_t *self)
+{
+    self->advance = false;
+    bool building = self->builder && mf_builder_pending (self->builder) > 0;
+    bool waiting = false;
+    size_t index = 0;
+    while (index < self->parked_count) {
+        s_parked_t *parked = &self->parked [index];
+        mf_orbit_id_t id = parked->tile.orbit;
+        if (parked->asked) {
+            index++;
+            continue;
+        }
+        size_t size;
+        const uint8_t *blob = mf_orbits_blob (self->orbits, &id, &size);
+        if (!blob) {
+            if (mf_fetcher_wants (self->fetcher, &id)
+            ||  mf_fetcher_want (self->fetcher, &id, parked->tile.shipped) == 0) {
+                index++;
+                continue;
+            }
+            mf_error ("too many reference orbits to fetch at once; declining their tiles");
+            s_decline_parked (self, &id, false, mf_fexp_zero (), MF_DECLINE_NO_MEMORY);
+            index = 0;          //  tiles went: look again from the start
+            continue;
+        }
+        waiting = true;
+        if (building
+        ||  mf_orbits_room (self->orbits, mf_orbits_build_bytes (parked->tile.raw,
+                                                                  parked->tile.map.type),
+                            &id)) {
+            index++;
+            continue;
+        }
+        //  Asked for (this tile and those of its table), or declined.
+        s_build (self, index, blob, size);
+        building = self->builder && mf_builder_pending (self->builder) > 0;
+        index = 0;
     }
-    else
-    if (mf_fetcher_want (self->fetcher, &tile->orbit, tile->shipped)) {
-        mf_error ("too many reference orbits to fetch at once; declining a deep tile");
-        s_decline_parked (self, &tile->orbit, false, cmax, MF_DECLINE_NO_MEMORY);
-    }
-    s_fetch_tick (self);
+    self->orbit_waiting = building || waiting;
 }
 
 static void
@@ -457,12 +494,11 @@ s_on_chunk (s_worker_t *self, const mf_chunk_t *chunk)
         char text [17];
         mf_ship_id_text (&id, text);
         mf_debug ("fetched reference orbit %s... (%zu bytes)", text, size);
-        size_t index;
-        while ((index = s_find_parked (self, &id, false, mf_fexp_zero (), true)) != SIZE_MAX)
-            s_build (self, index, blob, size);
-        //  Kept (it may be needed for other maps later) while the budget
-        //  allows; each build checks it again.
-        mf_orbits_put_blob (self->orbits, &id, &blob, size);
+        //  Kept: its tables are built from it (each build checks it
+        //  again), now and for other maps later.
+        if (mf_orbits_put_blob (self->orbits, &id, &blob, size))
+            mf_error ("no room to keep reference orbit %s...", text);
+        self->advance = true;
     }
     s_fetch_tick (self);
 }
@@ -482,7 +518,7 @@ s_on_noorbit (s_worker_t *self, const mf_orbit_id_t *id)
     mf_warn ("the master does not hold reference orbit %s... (any more); its deep tiles "
              "are declined", text);
     s_decline_parked (self, id, false, mf_fexp_zero (), MF_DECLINE_NO_ORBIT);
-    s_fetch_tick (self);
+    self->advance = true;
 }
 
 //  The builder answered: the parked tiles of each table built go to the
@@ -512,7 +548,7 @@ s_on_built (s_worker_t *self)
         //  One at a time, in the order they came: submitting one may
         //  refuse the orbit, and so decline the others.
         size_t index;
-        while ((index = s_find_parked (self, &built.id, true, built.cmax, false)) != SIZE_MAX) {
+        while ((index = s_find_parked (self, &built.id, built.cmax)) != SIZE_MAX) {
             mf_deeptile_t tile = self->parked [index].tile;
             memmove (self->parked + index, self->parked + index + 1,
                      (--self->parked_count - index) * sizeof self->parked [0]);
@@ -521,6 +557,8 @@ s_on_built (s_worker_t *self)
         }
         mf_table_unref (&built.table);
     }
+    //  The next build may start, or the next fetch.
+    self->advance = true;
 }
 
 //  Removes the parked tiles of a cancelled job; returns how many.
@@ -665,6 +703,8 @@ s_on_result (s_worker_t *self)
         }
         if (self->dealer && !sent)
             s_send_ready (self, 1);
+        //  Its table may be let go: room for a parked tile's.
+        self->advance = self->advance || self->parked_count > 0;
     }
     zframe_destroy (&frame);
     zframe_destroy (&tag);
@@ -939,6 +979,8 @@ mf_worker_run (const mf_worker_opts_t *opts)
                 s_on_result (self);
             if (self->builder)
                 s_on_built (self);      //  cheap: it only looks at its queue
+            if (self->advance)
+                s_advance (self);
             //  Fetches go on (and are given up) whatever came in.
             s_fetch_tick (self);
             if (self->registered) {
