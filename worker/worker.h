@@ -24,8 +24,9 @@
     table the worker holds (orbits.h) goes to the compute threads at
     once; any other is parked, counted against the credit as any tile,
     while the worker fetches the orbit from the master in chunks
-    (fetcher.h) and builds the table off this thread (builder.h); then
-    every tile parked for it is computed. An orbit that fails a check is
+    (fetcher.h) and builds the table off this thread (builder.h): one
+    orbit at a time, one build at a time, each once the cache has room
+    for it within the budget; then every tile parked for it is computed. An orbit that fails a check is
     refused (logged once, counted, remembered): its tiles are declined
     (DECLINE gives each one's credit back) and so are later leases of
     it, without fetching it again. So is an orbit too large for the
