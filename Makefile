@@ -55,7 +55,8 @@ DEB_check    := check
 DEB_sdl2     := libsdl2-dev
 DEB_mpfr     := libmpfr-dev
 DEB_libzstd  := libzstd-dev
-PKG_MODULES  := libzmq libczmq libpng check sdl2 mpfr libzstd
+DEB_libsodium := libsodium-dev
+PKG_MODULES  := libzmq libczmq libpng check sdl2 mpfr libzstd libsodium
 
 # Goals that need no libraries (and must work before they are installed).
 NODEPS_GOALS := clean distclean deps help
@@ -69,8 +70,8 @@ ifneq ($(filter-out $(NODEPS_GOALS) run test bench,$(or $(MAKECMDGOALS),all)),)
   ifneq ($(strip $(MISSING)),)
     $(error missing build dependencies: $(strip $(MISSING)). Install them with: sudo apt-get install $(strip $(MISSING)) (or run scripts/install-deps.sh; `make run` and `make test` do it for you))
   endif
-  PKG_CFLAGS := $(shell pkg-config --cflags libczmq libzmq libpng zlib mpfr libzstd)
-  PKG_LIBS   := $(shell pkg-config --libs libczmq libzmq libpng zlib mpfr libzstd) -lm
+  PKG_CFLAGS := $(shell pkg-config --cflags libczmq libzmq libpng zlib mpfr libzstd libsodium)
+  PKG_LIBS   := $(shell pkg-config --libs libczmq libzmq libpng zlib mpfr libzstd libsodium) -lm
   # Only what this build uses is asked for: a cross build of the worker
   # (PKG_MODULES without sdl2 and check) has neither in its sysroot.
   ifneq ($(filter sdl2,$(PKG_MODULES)),)
@@ -129,7 +130,8 @@ ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
   $(O)/common/mf_perturb_avx2.o:   ISA_CFLAGS := -mavx2 -mfma -mpopcnt
   $(O)/common/mf_perturb_avx512.o: ISA_CFLAGS := -mavx512f -mavx512dq -mavx2 -mfma -mpopcnt
 endif
-WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c worker/discover.c
+WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c worker/discover.c \
+              worker/orbits.c worker/fetcher.c worker/builder.c
 MASTER_LIB := master/sched.c master/peers.c master/verify.c master/engine.c master/options.c \
               master/spawn.c master/journal.c master/progress.c master/render.c master/auth.c \
               master/launch.c master/announce.c
@@ -436,7 +438,7 @@ CROSS_DIR     := build-aarch64
 CROSS_O       := $(CROSS_DIR)/obj
 CROSS_SYSROOT := $(CURDIR)/$(CROSS_DIR)/sysroot
 CROSS_BIN     := bin-aarch64
-CROSS_DEBS    := libczmq-dev libzmq3-dev libpng-dev zlib1g-dev
+CROSS_DEBS    := libczmq-dev libzmq3-dev libpng-dev zlib1g-dev libmpfr-dev libzstd-dev libsodium-dev
 CROSS_PKGCONFIG := $(CROSS_SYSROOT)/usr/lib/$(CROSS_TRIPLET)/pkgconfig:$(CROSS_SYSROOT)/usr/share/pkgconfig
 # How to run an aarch64 program here: qemu-user, libraries from the sysroot.
 CROSS_RUN     := qemu-aarch64-static -L $(CROSS_SYSROOT)
@@ -447,7 +449,7 @@ cross-aarch64:
 	@PKG_CONFIG_SYSROOT_DIR=$(CROSS_SYSROOT) PKG_CONFIG_LIBDIR=$(CROSS_PKGCONFIG) \
 	    $(MAKE) --no-print-directory O=$(CROSS_O) \
 	    CC="$(CROSS_TRIPLET)-gcc --sysroot=$(CROSS_SYSROOT)" \
-	    PKG_MODULES="libzmq libczmq libpng" $(CROSS_BIN)/mandelfarm-worker
+	    PKG_MODULES="libzmq libczmq libpng mpfr libzstd libsodium" $(CROSS_BIN)/mandelfarm-worker
 	@echo "cross-aarch64: $(CROSS_BIN)/mandelfarm-worker; run it with $(CROSS_RUN) $(CROSS_BIN)/mandelfarm-worker"
 
 # Only the make that cross-aarch64 starts builds this (its CC targets aarch64).

@@ -3,10 +3,12 @@
     `make fuzz-seeds` rewrites them. Each corpus holds valid inputs of
     every kind a harness reads and a few near misses.
 */
+#include "../tests/deep_locations.h"
 #include "journal.h"
 #include "mf_beacon.h"
 #include "mf_kernel.h"
 #include "mf_proto.h"
+#include "mf_ship.h"
 
 #include <errno.h>
 #include <math.h>
@@ -49,8 +51,9 @@ s_text (const char *harness, const char *name, int selector, const char *text)
 static void
 s_proto (void)
 {
-    uint8_t buf [MF_SIZE_RESULT_HEAD + 4 * 8 * 8];
-    mf_hello_t hello = { .credit = 3, .threads = 2, .pid = 4242, .uid = 0x0123456789abcdefULL };
+    uint8_t buf [MF_SIZE_RESULT_HEAD + 8 * 8 * 8];
+    mf_hello_t hello = { .credit = 3, .threads = 2, .pid = 4242, .uid = 0x0123456789abcdefULL,
+                         .cores = 8, .speed = 2500000 };
     strcpy (hello.kernel, "avx512");
     strcpy (hello.host, "render-07");
     s_write ("proto", "hello", buf, mf_proto_encode_hello (buf, sizeof buf, &hello));
@@ -67,7 +70,7 @@ s_proto (void)
     mf_task_t task = { { -0.7436 - 0.01, 0.1318 + 0.01, 0.02 / 240 }, 1500, { 120, 80, 8, 8 } };
     float mu [64];
     mf_kernel_reference (&task, mu, NULL);
-    mf_result_t result = { 1, 5, 7, task.rect, 12, 64000, NULL };
+    mf_result_t result = { 1, 5, 7, task.rect, 12, 64000, NULL, MF_MU_F32, MF_ENCODING_RAW, 0 };
     size_t head = mf_proto_encode_result_head (buf, sizeof buf, &result);
     mf_le_put_f32s (buf + head, mu, 64);
     s_write ("proto", "result-8x8", buf, mf_proto_result_size (8, 8));
@@ -80,10 +83,56 @@ s_proto (void)
         mf_le_put_f32s (buf + head, &samples [index], 1);
         s_write ("proto", names [index], buf, mf_proto_result_size (1, 1));
     }
-    //  Near misses: wrong version, bad magic, unknown type, short, a
-    //  truncated RESULT, a field out of range.
+    //  A deep RESULT: f64 mu of a 4x2 tile, an interior pixel and
+    //  fractions at large counts.
+    mf_result_t deep = { 2, 6, 8, { 16, 8, 4, 2 }, 99, 1ULL << 33, NULL, MF_MU_F64,
+                         MF_ENCODING_RAW, 0 };
+    const double mu64 [8] = { -1.0, 263010.5, 4294967294.999999, 1.25, 0.0, 3.0, 100.0, 7.5 };
+    head = mf_proto_encode_result_head (buf, sizeof buf, &deep);
+    mf_proto_put_f64s (buf + head, mu64, 8);
+    s_write ("proto", "result-f64", buf, mf_proto_result_size_as (MF_MU_F64, 4, 2));
+    buf [44] = 2;
+    s_write ("proto", "result-bad-format", buf, mf_proto_result_size_as (MF_MU_F64, 4, 2));
+    buf [44] = 1;
+    buf [45] = 1;
+    s_write ("proto", "result-bad-encoding", buf, mf_proto_result_size_as (MF_MU_F64, 4, 2));
+
+    //  The deep messages.
+    mf_orbit_id_t id;
+    for (int index = 0; index < MF_SHIP_ID_SIZE; index++)
+        id.bytes [index] = (uint8_t) (index * 7 + 1);
+    mf_deeptile_t lease = {
+        .job = 9, .tile = 10, .lease = 11, .maxiter = 2500, .rect = { 16, 12, 16, 12 },
+        .map = { .pixel_w = 64, .pixel_h = 36, .pitch = { 1.5, -96 },
+                 .offset = { 1.25, -0.5, -100 }, .type = MF_DELTA_DOUBLE },
+        .orbit = id, .shipped = 1000, .raw = 48 + 2501 * 16
+    };
+    s_write ("proto", "deeptile", buf, mf_proto_encode_deeptile (buf, sizeof buf, &lease));
+    lease.map.type = MF_DELTA_FEXP;
+    lease.map.pitch = (mf_fexp_t) { 1.0, -8700 };
+    lease.map.offset = mf_fexpc_zero ();
+    lease.raw = 48 + 2501 * 20;
+    s_write ("proto", "deeptile-fexp", buf, mf_proto_encode_deeptile (buf, sizeof buf, &lease));
+    lease.map.type = MF_DELTA_DOUBLE;
+    s_write ("proto", "deeptile-double-too-deep", buf,
+             mf_proto_encode_deeptile (buf, sizeof buf, &lease));
+    mf_fetch_t fetch = { id, 262144, MF_PROTO_CHUNK_MAX };
+    s_write ("proto", "fetch", buf, mf_proto_encode_fetch (buf, sizeof buf, &fetch));
+    fetch.length = 0;
+    s_write ("proto", "fetch-empty", buf, mf_proto_encode_fetch (buf, sizeof buf, &fetch));
+    static const uint8_t bytes [16] = "orbit bytes here";
+    mf_chunk_t chunk = { id, 0, 100, 16, bytes };
+    s_write ("proto", "chunk", buf, mf_proto_encode_chunk (buf, sizeof buf, &chunk));
+    chunk.offset = 90;
+    s_write ("proto", "chunk-past-total", buf, mf_proto_encode_chunk (buf, sizeof buf, &chunk));
+    s_write ("proto", "noorbit", buf, mf_proto_encode_noorbit (buf, sizeof buf, &id));
+    mf_decline_t decline = { 9, 10, 11, MF_DECLINE_BAD_ORBIT, id };
+    s_write ("proto", "decline", buf, mf_proto_encode_decline (buf, sizeof buf, &decline));
+
+    //  Near misses: wrong version (the first release's), bad magic,
+    //  unknown type, short, a truncated RESULT, a field out of range.
     size_t size = mf_proto_encode_ready (buf, sizeof buf, 5);
-    buf [2] = 2;
+    buf [2] = 1;
     s_write ("proto", "bad-version", buf, size);
     buf [2] = MF_PROTO_VERSION;
     buf [0] = 'X';
@@ -91,7 +140,7 @@ s_proto (void)
     buf [0] = 'M';
     buf [3] = 42;
     s_write ("proto", "bad-type", buf, size);
-    s_write ("proto", "short", "MF\x01", 3);
+    s_write ("proto", "short", "MF\x02", 3);
     size = mf_proto_encode_result_head (buf, sizeof buf, &result);
     s_write ("proto", "result-truncated", buf, size + 2);
     hello.threads = 0;
@@ -297,6 +346,78 @@ s_journal (void)
     s_write ("journal", "life-garbage-middle", damaged, total + 77);
 }
 
+//  The ship harness reads a mode byte, the declared raw size (u64), an id
+//  (32 bytes), then the blob (fuzz/fuzz_ship.c).
+static void
+s_ship_write (const char *name, uint8_t mode, uint64_t raw, const mf_orbit_id_t *id,
+              const uint8_t *blob, size_t size)
+{
+    static uint8_t buf [1 << 20];
+    if (41 + size > sizeof buf) {
+        fprintf (stderr, "seeds: %s is too large\n", name);
+        exit (1);
+    }
+    buf [0] = mode;
+    mf_le_put_u64 (buf + 1, raw);
+    memcpy (buf + 9, id->bytes, MF_SHIP_ID_SIZE);
+    memcpy (buf + 41, blob, size);
+    s_write ("ship", name, buf, 41 + size);
+}
+
+//  Packs the orbit of a view (the line location; e318, floatexp) to
+//  maxiter: blob, id, raw size.
+static uint8_t *
+s_packed (const char *center, const char *zoom, uint32_t maxiter, mf_orbit_id_t *id,
+          size_t *size, uint64_t *raw)
+{
+    char err [256];
+    mf_deep_view_t *view = mf_deep_view_new (center, NULL, zoom, 64, 36, err, sizeof err);
+    mf_orbit_t *orbit = view? mf_orbit_compute (view, maxiter, NULL, err, sizeof err): NULL;
+    uint8_t *blob = NULL;
+    if (!orbit || mf_ship_pack_orbit (orbit, id, &blob, size, raw, err, sizeof err)) {
+        fprintf (stderr, "seeds: %s\n", err);
+        exit (1);
+    }
+    mf_orbit_destroy (&orbit);
+    mf_deep_view_destroy (&view);
+    return blob;
+}
+
+static void
+s_ship (void)
+{
+    mf_orbit_id_t id, wrong;
+    size_t size;
+    uint64_t raw;
+    uint8_t *blob = s_packed (LOC_LINE_CENTER, LOC_LINE_ZOOM, 300, &id, &size, &raw);
+    s_ship_write ("line", 0, raw, &id, blob, size);
+    wrong = id;
+    wrong.bytes [0] ^= 1;
+    s_ship_write ("line-any-id", 1, raw, &wrong, blob, size);
+    s_ship_write ("line-wrong-id", 0, raw, &wrong, blob, size);
+    s_ship_write ("line-short-lease", 0, raw - 16, &id, blob, size);
+    s_ship_write ("line-truncated", 0, raw, &id, blob, size / 2);
+    s_ship_write ("line-over-limit", 0, 1ULL << 40, &id, blob, size);
+    blob [size / 2] ^= 0x40;
+    s_ship_write ("line-flipped", 1, raw, &id, blob, size);
+    free (blob);
+    blob = s_packed (LOC_E318_CENTER, LOC_E318_ZOOM, 200, &id, &size, &raw);
+    s_ship_write ("e318-fexp", 0, raw, &id, blob, size);
+    s_ship_write ("e318-fexp-any-id", 1, raw, &id, blob, size);
+    free (blob);
+    //  Not an orbit, packed right: for the orbit decoder behind the hash.
+    uint8_t junk [48 + 2 * 16] = { 'M', 'F', 'R', 'O', 1, 0, 0, 0, 64 };
+    char err [256];
+    if (mf_ship_pack (junk, sizeof junk, &id, &blob, &size, err, sizeof err))
+        exit (1);
+    s_ship_write ("not-an-orbit", 1, sizeof junk, &id, blob, size);
+    free (blob);
+    //  A skippable frame, and bytes that are not zstd.
+    static const uint8_t skippable [12] = { 0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4 };
+    s_ship_write ("skippable", 1, 4, &id, skippable, sizeof skippable);
+    s_ship_write ("noise", 1, 64, &id, (const uint8_t *) "MFRO this is not zstd at all....", 32);
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -310,6 +431,7 @@ main (int argc, char *argv [])
         return 1;
     }
     s_proto ();
+    s_ship ();
     s_parse ();
     s_endpoint ();
     s_beacon ();

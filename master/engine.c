@@ -534,6 +534,8 @@ s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_
         snprintf (record->info.name, sizeof record->info.name, "%s:%u", hello->host, hello->pid);
         snprintf (record->info.kernel, sizeof record->info.kernel, "%s", hello->kernel);
         record->info.threads = hello->threads;
+        record->info.cores = hello->cores;
+        record->info.speed = hello->speed;
         //  A worker that took tiles and returned nothing, and never did a
         //  tile, starts again on probation: one tile at a time.
         if (record->expired && !record->info.tiles && credit > 1)
@@ -702,8 +704,14 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
     mf_msg_t msg;
     mf_proto_error_t why;
     if (mf_proto_decode (zmq_msg_data (body), zmq_msg_size (body), &msg, &why)) {
-        char reason [64];
-        snprintf (reason, sizeof reason, "malformed (%s)", mf_proto_error_name (why));
+        char reason [128];
+        int version = mf_proto_version_of (zmq_msg_data (body), zmq_msg_size (body));
+        if (why == MF_PROTO_E_VERSION)
+            snprintf (reason, sizeof reason, "it speaks protocol version %d, this master "
+                      "speaks %d (run the same mandelfarm release on both)", version,
+                      MF_PROTO_VERSION);
+        else
+            snprintf (reason, sizeof reason, "malformed (%s)", mf_proto_error_name (why));
         s_reject (self, who, reason);
         return;
     }
@@ -762,6 +770,11 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
             break;
         case MF_MSG_BYE:
             s_evict (self, slot, "left", false);
+            break;
+        case MF_MSG_FETCH:
+        case MF_MSG_DECLINE:
+            //  Deep leases are not handed out yet: nothing to answer.
+            s_reject (self, who, "a deep-zoom message, and this master leases no deep tiles");
             break;
         default:
             s_reject (self, who, "a master's message type");

@@ -36,6 +36,9 @@ typedef struct {
     char name [MF_PEERS_NAME_LEN];      //  host:pid as the worker reported it
     char kernel [24];                   //  its kernel variant
     uint32_t threads;                   //  its compute threads
+    uint32_t cores;                     //  online CPUs of its machine (0: not said)
+    uint32_t speed;                     //  its kernel's speed on one thread, kilo-
+                                        //  iterations per second (0: not measured)
     bool connected;                     //  still connected
     bool quarantined;                   //  caught returning wrong results
     uint64_t tiles;                     //  results accepted from it

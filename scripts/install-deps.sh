@@ -21,7 +21,7 @@ set -eu
 # the end-to-end tests use (unshare/ip/nft for the network-namespace tests,
 # sshd and ssh for the ssh launcher's, systemd-analyze for the unit's).
 BUILD_PKGS="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libpng-dev zlib1g-dev \
-libsdl2-dev libmpfr-dev libzstd-dev check"
+libsdl2-dev libmpfr-dev libzstd-dev libsodium-dev check"
 TEST_PKGS="iproute2 nftables openssh-server openssh-client systemd"
 PKGS="$BUILD_PKGS $TEST_PKGS"
 BENCH_PKGS="xaos hyperfine valgrind"

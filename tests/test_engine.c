@@ -85,7 +85,8 @@ s_fake_answer (s_fake_t *fake, int index)
     size_t size = mf_proto_result_size (r->w, r->h);
     uint8_t *buf = malloc (size);
     uint64_t iterations = mf_kernel_reference (&tile->task, mu, NULL);
-    mf_result_t result = { tile->job, tile->tile, tile->lease, *r, 1, iterations, NULL };
+    mf_result_t result = { tile->job, tile->tile, tile->lease, *r, 1, iterations, NULL,
+                           MF_MU_F32, MF_ENCODING_RAW, 0 };
     size_t head = mf_proto_encode_result_head (buf, MF_SIZE_RESULT_HEAD, &result);
     mf_le_put_f32s (buf + head, mu, pixels);
     ck_assert_int_eq (zmq_send (fake->socket, buf, size, 0), (int) size);

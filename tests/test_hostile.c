@@ -81,7 +81,8 @@ static size_t
 s_result (uint8_t *buf, const mf_tile_msg_t *tile, uint32_t lease, uint32_t tile_id,
           const mf_rect_t *rect, const float *mu)
 {
-    mf_result_t result = { tile->job, tile_id, lease, *rect, 1, 1, NULL };
+    mf_result_t result = { tile->job, tile_id, lease, *rect, 1, 1, NULL, MF_MU_F32,
+                           MF_ENCODING_RAW, 0 };
     size_t head = mf_proto_encode_result_head (buf, MF_SIZE_RESULT_HEAD, &result);
     mf_le_put_f32s (buf + head, mu, (size_t) rect->w * rect->h);
     return mf_proto_result_size (rect->w, rect->h);
@@ -196,8 +197,8 @@ START_TEST (hostile_peer_changes_nothing)
     s_send (&fake, "MF", 2);                                    //  shorter than a header
     s_send (&fake, "", 0);                                      //  empty
     size_t size = mf_proto_encode_ready (buf, sizeof buf, 1);
-    buf [2] = 2;
-    s_send (&fake, buf, size);                                  //  protocol version 2
+    buf [2] = 1;
+    s_send (&fake, buf, size);                                  //  protocol version 1
     buf [2] = MF_PROTO_VERSION;
     buf [3] = 42;
     s_send (&fake, buf, size);                                  //  no such type
@@ -316,7 +317,7 @@ START_TEST (hostile_peer_changes_nothing)
             s_send (&fake, junk, 1 + (size_t) (rejected % 60));
             s_send (&fake, buf, s_result (buf, &t [7], 0x7ffffffe, t [7].tile,
                                           &t [7].task.rect, tile_mu));
-            s_send (&fake, "MF\x01\x06", 4);        //  heartbeat: it stays registered
+            s_send (&fake, "MF\x02\x06", 4);        //  heartbeat: it stays registered
             rejected += 2;
             next_attack = mf_clock_ms () + 20;
         }

@@ -9,7 +9,15 @@
     Heavy tiles are at the golden-mean Siegel point, where every pixel
     takes hours at maxiter 1e9 (test_kernel_variants checks that): they
     end only when stopped.
+
+    Deep tiles too: those of the line location come back as f64 RESULTs
+    with the reference perturbation kernel's bits, whichever thread and
+    variant computed them; a heavy one (every pixel inside the main
+    cardioid, maxiter 2^32 - 1) stops at cancel, clear and destroy, and
+    the tables of tiles removed from the queue are released (ASan says
+    nothing leaks).
 */
+#include "deep_locations.h"
 #include "helpers.h"
 #include "pool.h"
 #include "mf_kernel.h"
@@ -264,6 +272,131 @@ START_TEST (destroy_stops_tiles_in_hand)
 }
 END_TEST
 
+//  A deep view, its orbit's BLA table and its tiles (the line location,
+//  64 x 36 in tiles of 16 x 12), or a heavy one (the main cardioid).
+typedef struct {
+    mf_deep_map_t map;
+    mf_table_t *table;
+    uint32_t maxiter;
+} s_deep_t;
+
+static void
+s_deep (s_deep_t *deep, bool heavy)
+{
+    char err [256];
+    mf_orbit_t *orbit;
+    if (heavy) {
+        mpfr_t re, im;
+        mpfr_inits2 (128, re, im, (mpfr_ptr) 0);
+        mpfr_set_d (re, -0.1, MPFR_RNDN);
+        mpfr_set_d (im, 0.1, MPFR_RNDN);
+        orbit = mf_orbit_compute_at (re, im, mf_fexpc_zero (), 100, MF_DELTA_DOUBLE, NULL,
+                                     err, sizeof err);
+        mpfr_clears (re, im, (mpfr_ptr) 0);
+        deep->map = (mf_deep_map_t) { 64, 36, { 1.0, -70 }, mf_fexpc_zero (), MF_DELTA_DOUBLE };
+        deep->maxiter = UINT32_MAX;
+    }
+    else {
+        mf_deep_view_t *view = mf_deep_view_new (LOC_LINE_CENTER, NULL, LOC_LINE_ZOOM, 64, 36,
+                                                  err, sizeof err);
+        ck_assert_ptr_nonnull (view);
+        mf_deep_view_map (view, &deep->map);
+        orbit = mf_orbit_compute (view, LOC_LINE_ITER, NULL, err, sizeof err);
+        mf_deep_view_destroy (&view);
+        deep->maxiter = LOC_LINE_ITER;
+    }
+    ck_assert_msg (orbit != NULL, "%s", err);
+    mf_orbit_id_t id = { { heavy } };
+    mf_bla_t *bla = mf_bla_new (orbit, mf_deep_map_cmax (&deep->map), err, sizeof err);
+    ck_assert_ptr_nonnull (bla);
+    mf_orbit_destroy (&orbit);
+    deep->table = mf_table_new (&id, mf_deep_map_cmax (&deep->map), &bla);
+    ck_assert_ptr_nonnull (deep->table);
+}
+
+static mf_deeptile_t
+s_deeptile (const s_deep_t *deep, uint32_t job, uint32_t id)
+{
+    mf_deeptile_t tile = { .job = job, .tile = id, .lease = 2000 + id, .maxiter = deep->maxiter,
+                           .rect = { id % 4 * 16, id / 4 % 3 * 12, 16, 12 }, .map = deep->map };
+    return tile;
+}
+
+START_TEST (deep_tiles_come_back_as_f64)
+{
+    s_deep_t deep;
+    s_deep (&deep, false);
+    mf_pool_t *pool = mf_pool_new (2, mf_kernel_best (), ENDPOINT);
+    ck_assert_ptr_nonnull (pool);
+    for (uint32_t id = 0; id < 12; id++) {
+        mf_deeptile_t tile = s_deeptile (&deep, 4, id);
+        ck_assert_int_eq (mf_pool_submit_deep (pool, &tile, mf_table_ref (deep.table), 700 + id),
+                          0);
+    }
+    const mf_perturb_kernel_t *reference = mf_perturb_find ("reference");
+    for (int count = 0; count < 12; count++) {
+        s_outcome_t out = s_read ();
+        ck_assert (!out.stopped);
+        uint32_t id = out.tag - 700;
+        ck_assert_uint_lt (id, 12);
+        const mf_result_t *result = &out.msg.u.result;
+        mf_deeptile_t tile = s_deeptile (&deep, 4, id);
+        ck_assert (result->job == 4 && result->tile == id && result->lease == tile.lease);
+        ck_assert_int_eq (result->format, MF_MU_F64);
+        ck_assert (memcmp (&result->rect, &tile.rect, sizeof tile.rect) == 0);
+        double expected [16 * 12], got [16 * 12];
+        mf_perturb_task_t task = { &deep.map, mf_table_bla (deep.table), deep.maxiter, tile.rect,
+                                   NULL, false };
+        ck_assert_int_eq (reference->fn (&task, expected, NULL), 0);
+        mf_proto_get_f64s (got, result->mu, 16 * 12);
+        ck_assert (memcmp (got, expected, sizeof got) == 0);
+        ck_assert_uint_gt (result->iterations, 0);
+        zframe_destroy (&out.frame);
+        mf_pool_done (pool);
+    }
+    mf_pool_destroy (&pool);
+    mf_table_unref (&deep.table);
+}
+END_TEST
+
+START_TEST (deep_tiles_stop)
+{
+    s_deep_t deep;
+    s_deep (&deep, true);
+    mf_pool_t *pool = mf_pool_new (1, mf_kernel_best (), ENDPOINT);
+    ck_assert_ptr_nonnull (pool);
+    //  Cancel: the one in hand stops, the queued one goes (its table's
+    //  reference with it).
+    mf_deeptile_t a = s_deeptile (&deep, 1, 0), b = s_deeptile (&deep, 1, 1);
+    ck_assert_int_eq (mf_pool_submit_deep (pool, &a, mf_table_ref (deep.table), 1), 0);
+    s_wait_counts (pool, 1, 0);
+    ck_assert_int_eq (mf_pool_submit_deep (pool, &b, mf_table_ref (deep.table), 2), 0);
+    int64_t start = mf_clock_ms ();
+    ck_assert_uint_eq (mf_pool_cancel (pool, 1), 1);
+    s_outcome_t out = s_read ();
+    printf ("deep_tiles_stop: a deep tile stopped in %lld ms\n",
+            (long long) (mf_clock_ms () - start));
+    ck_assert (out.tag == 1 && out.stopped);
+    zframe_destroy (&out.frame);
+    mf_pool_done (pool);
+    //  Clear, the same.
+    ck_assert_int_eq (mf_pool_submit_deep (pool, &a, mf_table_ref (deep.table), 3), 0);
+    s_wait_counts (pool, 1, 0);
+    ck_assert_int_eq (mf_pool_submit_deep (pool, &b, mf_table_ref (deep.table), 4), 0);
+    ck_assert_uint_eq (mf_pool_clear (pool), 1);
+    out = s_read ();
+    ck_assert (out.tag == 3 && out.stopped);
+    zframe_destroy (&out.frame);
+    mf_pool_done (pool);
+    //  Destroy, with one in hand and one queued.
+    ck_assert_int_eq (mf_pool_submit_deep (pool, &a, mf_table_ref (deep.table), 5), 0);
+    s_wait_counts (pool, 1, 0);
+    ck_assert_int_eq (mf_pool_submit_deep (pool, &b, mf_table_ref (deep.table), 6), 0);
+    mf_pool_destroy (&pool);
+    mf_table_unref (&deep.table);
+}
+END_TEST
+
 START_TEST (threads_that_cannot_start_are_not_counted)
 {
     //  ZeroMQ allows this process 3 sockets: the PULL and two compute
@@ -311,6 +444,8 @@ main (void)
     tcase_add_test (tc, cancel_stops_only_its_own_job);
     tcase_add_test (tc, clear_empties_the_queue);
     tcase_add_test (tc, destroy_stops_tiles_in_hand);
+    tcase_add_test (tc, deep_tiles_come_back_as_f64);
+    tcase_add_test (tc, deep_tiles_stop);
     suite_add_tcase (suite, tc);
     //  These set ZeroMQ's socket limit, which must come before any socket.
     TCase *limits = tcase_create ("limits");

@@ -1,7 +1,9 @@
-/*  The wire: every message type round-trips to the same bytes, those
-    bytes are pinned as docs/PROTOCOL.md gives them, and malformed,
-    truncated, extended and wrong-version messages are refused with a
-    reason. */
+/*  The wire, version 2: every message type round-trips to the same
+    bytes, those bytes are pinned as docs/PROTOCOL.md gives them, and
+    malformed, truncated, extended and wrong-version messages (a version
+    1 peer's included) are refused with a reason; every field of the deep
+    messages (DEEPTILE, FETCH, CHUNK, NOORBIT, DECLINE) and RESULT's
+    format and encoding are judged. */
 #include "helpers.h"
 #include "mf_proto.h"
 
@@ -10,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint8_t buf [MF_SIZE_RESULT_HEAD + 4 * 64 * 64];
+static uint8_t buf [MF_SIZE_RESULT_HEAD + 8 * 64 * 64];
 
 static mf_proto_error_t
 s_decode_error (const uint8_t *data, size_t size)
@@ -24,7 +26,8 @@ s_decode_error (const uint8_t *data, size_t size)
 
 START_TEST (hello_round_trip)
 {
-    mf_hello_t hello = { .credit = 3, .threads = 2, .pid = 4242, .uid = 0x0123456789abcdefULL };
+    mf_hello_t hello = { .credit = 3, .threads = 2, .pid = 4242, .uid = 0x0123456789abcdefULL,
+                         .cores = 16, .speed = 987654 };
     strcpy (hello.kernel, "avx512");
     strcpy (hello.host, "render-07");
     size_t size = mf_proto_encode_hello (buf, sizeof buf, &hello);
@@ -39,14 +42,16 @@ START_TEST (hello_round_trip)
     ck_assert_uint_eq (msg.u.hello.threads, 2);
     ck_assert_uint_eq (msg.u.hello.pid, 4242);
     ck_assert (msg.u.hello.uid == 0x0123456789abcdefULL);
+    ck_assert_uint_eq (msg.u.hello.cores, 16);
+    ck_assert_uint_eq (msg.u.hello.speed, 987654);
     ck_assert_str_eq (msg.u.hello.kernel, "avx512");
     ck_assert_str_eq (msg.u.hello.host, "render-07");
     //  Control characters in names never reach a log.
-    buf [24 + MF_PROTO_KERNEL_LEN] = '\n';
+    buf [32 + MF_PROTO_KERNEL_LEN] = '\n';
     ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
     ck_assert (msg.u.hello.host [0] == '?');
     //  A name filling its whole field still ends in NUL after decoding.
-    memset (buf + 24, 'k', MF_PROTO_KERNEL_LEN);
+    memset (buf + 32, 'k', MF_PROTO_KERNEL_LEN);
     ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
     ck_assert_uint_eq (strlen (msg.u.hello.kernel), MF_PROTO_KERNEL_LEN);
 }
@@ -129,27 +134,90 @@ START_TEST (result_round_trip)
 }
 END_TEST
 
+START_TEST (result_f64_round_trip)
+{
+    //  A deep tile's mu: f64, every bit kept, the fraction too at large n.
+    double mu [3 * 2] = { -1.0, 0.0, 4294967294.999999, 1.0e9 + 0.25, 12.5, 4294967295.0 };
+    mf_result_t result = { .job = 2, .tile = 3, .lease = 4, .rect = { 10, 20, 3, 2 },
+                           .iterations = 77, .format = MF_MU_F64 };
+    size_t size = mf_proto_result_size_as (MF_MU_F64, 3, 2);
+    ck_assert_uint_eq (size, MF_SIZE_RESULT_HEAD + 48);
+    ck_assert_uint_eq (mf_proto_encode_result_head (buf, sizeof buf, &result), MF_SIZE_RESULT_HEAD);
+    mf_proto_put_f64s (buf + MF_SIZE_RESULT_HEAD, mu, 6);
+    mf_msg_t msg;
+    ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
+    ck_assert_int_eq (msg.u.result.format, MF_MU_F64);
+    ck_assert_uint_eq (msg.u.result.encoding, MF_ENCODING_RAW);
+    ck_assert_uint_eq (msg.u.result.size, 48);
+    double back [6];
+    mf_proto_get_f64s (back, msg.u.result.mu, 6);
+    ck_assert (memcmp (back, mu, sizeof mu) == 0);
+    ck_assert_int_eq (mf_proto_check_mu64 (msg.u.result.mu, 6, UINT32_MAX), 0);
+    //  The same bytes read as f32 (what a v2 peer that ignored the format
+    //  would do) cannot pass: the size says f64.
+    ck_assert_int_eq (s_decode_error (buf, mf_proto_result_size (3, 2)), MF_PROTO_E_SIZE);
+    //  An unknown format or encoding, a reserved byte, a size field that
+    //  is not w * h values of the format: refused by field.
+    for (int at = 44; at <= 48; at++) {
+        mf_proto_encode_result_head (buf, sizeof buf, &result);
+        buf [at] = at == 44? 2: at == 48? 40: 1;
+        ck_assert_msg (s_decode_error (buf, size) == MF_PROTO_E_FIELD, "byte %d", at);
+    }
+}
+END_TEST
+
+//  An orbit id, bytes 1, 8, 15, ... (7 i + 1).
+static mf_orbit_id_t
+s_id (void)
+{
+    mf_orbit_id_t id;
+    for (int index = 0; index < MF_SHIP_ID_SIZE; index++)
+        id.bytes [index] = (uint8_t) (index * 7 + 1);
+    return id;
+}
+
+//  A valid deep lease: a 16 x 12 tile of a 64 x 36 double view.
+static mf_deeptile_t
+s_deeptile (void)
+{
+    mf_deeptile_t tile = {
+        .job = 9, .tile = 10, .lease = 11, .maxiter = 2500, .rect = { 16, 12, 16, 12 },
+        .map = { .pixel_w = 64, .pixel_h = 36, .pitch = { 1.5, -96 },
+                 .offset = { 1.25, -0.5, -100 }, .type = MF_DELTA_DOUBLE },
+        .orbit = s_id (), .shipped = 1000, .raw = MF_ORBIT_HEADER + 2501 * MF_ORBIT_POINT_DOUBLE
+    };
+    return tile;
+}
+
+static const uint8_t s_chunk_data [5] = { 'h', 'e', 'l', 'l', 'o' };
+
 //  One valid message of every type, encoded by the encoders; size says
-//  how long each is. The RESULT is 3 x 2 pixels with its mu.
+//  how long each is. The RESULTs are 3 x 2 pixels of f32 mu and 2 x 1
+//  of f64; the CHUNK carries 5 bytes.
 typedef struct {
     mf_msg_t msg;                       //  what was encoded
-    uint8_t bytes [MF_SIZE_HELLO + 8];   //  room for the largest sample
+    uint8_t bytes [MF_SIZE_DEEPTILE + 8];   //  room for the largest sample
     size_t size;
 } s_sample_t;
 
-#define SAMPLES 9
+#define SAMPLES 15
 
 static void
 s_samples (s_sample_t *samples)
 {
     memset (samples, 0, SAMPLES * sizeof *samples);
-    mf_hello_t hello = { .credit = 1024, .threads = 4096, .pid = 77, .uid = 0xfedcba9876543210ULL };
+    mf_hello_t hello = { .credit = 1024, .threads = 4096, .pid = 77, .uid = 0xfedcba9876543210ULL,
+                         .cores = 64, .speed = 0x123456 };
     strcpy (hello.kernel, "avx2");
     strcpy (hello.host, "a host name that fills its field up to its end..");
     mf_welcome_t welcome = { MF_PROTO_HB_MAX, 0x01020304 };
     mf_tile_msg_t tile = { 9, 10, 11, { { -1.5, 0.25, 1.0 / 1024 }, 123456, { 65536 - 7, 100, 7, 1024 } } };
-    mf_result_t result = { 9, 10, 11, { 1, 2, 3, 2 }, 42, 999999999999ULL, NULL };
+    mf_result_t result = { 9, 10, 11, { 1, 2, 3, 2 }, 42, 999999999999ULL, NULL, MF_MU_F32,
+                           MF_ENCODING_RAW, 0 };
     float mu [6] = { -1.0f, 0.0f, 1.5f, 2.0f, 3.25f, 123456.0f };
+    mf_result_t result64 = { 9, 10, 11, { 5, 6, 2, 1 }, 43, 123456789, NULL, MF_MU_F64,
+                             MF_ENCODING_RAW, 0 };
+    double mu64 [2] = { -1.0, 1234567.890625 };
     s_sample_t *s = samples;
     s [0].msg.type = MF_MSG_HELLO;
     s [0].msg.u.hello = hello;
@@ -177,6 +245,31 @@ s_samples (s_sample_t *samples)
         s [6 + index].size = mf_proto_encode_empty (s [6 + index].bytes, sizeof s [6].bytes,
                                                     empties [index]);
     }
+    s [9].msg.type = MF_MSG_RESULT;
+    s [9].msg.u.result = result64;
+    s [9].size = mf_proto_encode_result_head (s [9].bytes, sizeof s [9].bytes, &result64);
+    mf_proto_put_f64s (s [9].bytes + s [9].size, mu64, 2);
+    s [9].size += 8 * 2;
+    s [10].msg.type = MF_MSG_DEEPTILE;
+    s [10].msg.u.deeptile = s_deeptile ();
+    s [10].size = mf_proto_encode_deeptile (s [10].bytes, sizeof s [10].bytes,
+                                            &s [10].msg.u.deeptile);
+    mf_fetch_t fetch = { s_id (), 0x0102030405060708ULL, MF_PROTO_CHUNK_MAX };
+    s [11].msg.type = MF_MSG_FETCH;
+    s [11].msg.u.fetch = fetch;
+    s [11].size = mf_proto_encode_fetch (s [11].bytes, sizeof s [11].bytes, &fetch);
+    mf_chunk_t chunk = { s_id (), 4, 9, 5, s_chunk_data };
+    s [12].msg.type = MF_MSG_CHUNK;
+    s [12].msg.u.chunk = chunk;
+    s [12].size = mf_proto_encode_chunk (s [12].bytes, sizeof s [12].bytes, &chunk);
+    mf_orbit_id_t id = s_id ();
+    s [13].msg.type = MF_MSG_NOORBIT;
+    s [13].msg.u.orbit = id;
+    s [13].size = mf_proto_encode_noorbit (s [13].bytes, sizeof s [13].bytes, &id);
+    mf_decline_t decline = { 9, 10, 11, MF_DECLINE_BAD_ORBIT, s_id () };
+    s [14].msg.type = MF_MSG_DECLINE;
+    s [14].msg.u.decline = decline;
+    s [14].size = mf_proto_encode_decline (s [14].bytes, sizeof s [14].bytes, &decline);
 }
 
 //  Encodes a decoded message again. Returns its size.
@@ -189,9 +282,14 @@ s_encode (uint8_t *out, size_t capacity, const mf_msg_t *msg)
         case MF_MSG_READY:   return mf_proto_encode_ready (out, capacity, msg->u.credit);
         case MF_MSG_TILE:    return mf_proto_encode_tile (out, capacity, &msg->u.tile);
         case MF_MSG_CANCEL:  return mf_proto_encode_cancel (out, capacity, msg->u.job);
+        case MF_MSG_DEEPTILE: return mf_proto_encode_deeptile (out, capacity, &msg->u.deeptile);
+        case MF_MSG_FETCH:   return mf_proto_encode_fetch (out, capacity, &msg->u.fetch);
+        case MF_MSG_CHUNK:   return mf_proto_encode_chunk (out, capacity, &msg->u.chunk);
+        case MF_MSG_NOORBIT: return mf_proto_encode_noorbit (out, capacity, &msg->u.orbit);
+        case MF_MSG_DECLINE: return mf_proto_encode_decline (out, capacity, &msg->u.decline);
         case MF_MSG_RESULT: {
             size_t head = mf_proto_encode_result_head (out, capacity, &msg->u.result);
-            size_t mu = 4 * (size_t) msg->u.result.rect.w * msg->u.result.rect.h;
+            size_t mu = msg->u.result.size;
             if (!head || capacity - head < mu)
                 return 0;
             memcpy (out + head, msg->u.result.mu, mu);
@@ -205,7 +303,8 @@ START_TEST (every_message_round_trips)
 {
     s_sample_t samples [SAMPLES];
     s_samples (samples);
-    size_t sizes [SAMPLES] = { 88, 12, 8, 60, 44 + 24, 8, 4, 4, 4 };
+    size_t sizes [SAMPLES] = { 96, 12, 8, 60, 52 + 24, 8, 4, 4, 4, 52 + 16, 136, 48, 56 + 5,
+                               36, 52 };
     for (int index = 0; index < SAMPLES; index++) {
         s_sample_t *s = &samples [index];
         ck_assert_msg (s->size == sizes [index], "type %d: %zu bytes", s->msg.type, s->size);
@@ -217,14 +316,11 @@ START_TEST (every_message_round_trips)
         ck_assert_uint_eq (s_encode (again, sizeof again, &msg), s->size);
         ck_assert_msg (memcmp (again, s->bytes, s->size) == 0, "type %d", s->msg.type);
         //  And the fields are those that were encoded.
-        if (msg.type == MF_MSG_RESULT) {
-            ck_assert_ptr_eq (msg.u.result.mu, s->bytes + MF_SIZE_RESULT_HEAD);
-            msg.u.result.mu = NULL;
-        }
         if (msg.type == MF_MSG_HELLO) {
             ck_assert_str_eq (msg.u.hello.kernel, "avx2");
             ck_assert_uint_eq (strlen (msg.u.hello.host), MF_PROTO_HOST_LEN);
             ck_assert (msg.u.hello.uid == 0xfedcba9876543210ULL && msg.u.hello.threads == 4096);
+            ck_assert (msg.u.hello.cores == 64 && msg.u.hello.speed == 0x123456);
         }
         else
         if (msg.type == MF_MSG_TILE) {
@@ -239,10 +335,51 @@ START_TEST (every_message_round_trips)
         else
         if (msg.type == MF_MSG_RESULT) {
             const mf_result_t *got = &msg.u.result, *want = &s->msg.u.result;
+            ck_assert_ptr_eq (got->mu, s->bytes + MF_SIZE_RESULT_HEAD);
             ck_assert (got->job == want->job && got->tile == want->tile
                        && got->lease == want->lease && got->compute_us == want->compute_us
-                       && got->iterations == want->iterations);
+                       && got->iterations == want->iterations && got->format == want->format
+                       && got->encoding == MF_ENCODING_RAW);
+            ck_assert_uint_eq (got->size, mf_proto_mu_bytes (want->format) * want->rect.w
+                                          * want->rect.h);
             ck_assert (memcmp (&got->rect, &want->rect, sizeof got->rect) == 0);
+        }
+        else
+        if (msg.type == MF_MSG_DEEPTILE) {
+            const mf_deeptile_t *got = &msg.u.deeptile, *want = &s->msg.u.deeptile;
+            ck_assert (got->job == want->job && got->tile == want->tile
+                       && got->lease == want->lease && got->maxiter == want->maxiter);
+            ck_assert (memcmp (&got->rect, &want->rect, sizeof got->rect) == 0);
+            ck_assert (got->map.pixel_w == 64 && got->map.pixel_h == 36);
+            ck_assert (got->map.pitch.m == 1.5 && got->map.pitch.e == -96);
+            ck_assert (got->map.offset.re == 1.25 && got->map.offset.im == -0.5
+                       && got->map.offset.e == -100 && got->map.type == MF_DELTA_DOUBLE);
+            ck_assert (mf_orbit_id_equal (&got->orbit, &want->orbit));
+            ck_assert (got->shipped == 1000 && got->raw == want->raw);
+        }
+        else
+        if (msg.type == MF_MSG_FETCH) {
+            ck_assert (mf_orbit_id_equal (&msg.u.fetch.orbit, &s->msg.u.fetch.orbit));
+            ck_assert (msg.u.fetch.offset == 0x0102030405060708ULL);
+            ck_assert_uint_eq (msg.u.fetch.length, MF_PROTO_CHUNK_MAX);
+        }
+        else
+        if (msg.type == MF_MSG_CHUNK) {
+            const mf_chunk_t *got = &msg.u.chunk;
+            ck_assert (mf_orbit_id_equal (&got->orbit, &s->msg.u.chunk.orbit));
+            ck_assert (got->offset == 4 && got->total == 9 && got->length == 5);
+            ck_assert_ptr_eq (got->data, s->bytes + MF_SIZE_CHUNK_HEAD);
+            ck_assert (memcmp (got->data, "hello", 5) == 0);
+        }
+        else
+        if (msg.type == MF_MSG_NOORBIT)
+            ck_assert (mf_orbit_id_equal (&msg.u.orbit, &s->msg.u.orbit));
+        else
+        if (msg.type == MF_MSG_DECLINE) {
+            const mf_decline_t *got = &msg.u.decline;
+            ck_assert (got->job == 9 && got->tile == 10 && got->lease == 11
+                       && got->reason == MF_DECLINE_BAD_ORBIT);
+            ck_assert (mf_orbit_id_equal (&got->orbit, &s->msg.u.decline.orbit));
         }
         else    //  Fields of 32 bits only: no padding to differ in.
             ck_assert_msg (memcmp (&msg.u, &s->msg.u, 8) == 0, "type %d", s->msg.type);
@@ -284,45 +421,227 @@ END_TEST
 
 START_TEST (wire_bytes_pinned)
 {
-    //  The bytes of docs/PROTOCOL.md's tables, written out by hand: the
-    //  encoders must keep producing exactly these (version 1).
+    //  The bytes of docs/PROTOCOL.md's tables, written out by hand (by a
+    //  few lines of Python's struct.pack, not by our encoders): the
+    //  encoders must keep producing exactly these (version 2).
     s_sample_t samples [SAMPLES];
     s_samples (samples);
-    static const uint8_t hello [88] = {
-        'M', 'F', 1, 1,  0x00, 0x04, 0, 0,  0x00, 0x10, 0, 0,  77, 0, 0, 0,
+    static const uint8_t hello [96] = {
+        'M', 'F', 2, 1,  0x00, 0x04, 0, 0,  0x00, 0x10, 0, 0,  77, 0, 0, 0,
         0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,
+        64, 0, 0, 0,  0x56, 0x34, 0x12, 0,                  //  cores, speed
         'a', 'v', 'x', '2', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         'a', ' ', 'h', 'o', 's', 't', ' ', 'n', 'a', 'm', 'e', ' ', 't', 'h', 'a', 't',
         ' ', 'f', 'i', 'l', 'l', 's', ' ', 'i', 't', 's', ' ', 'f', 'i', 'e', 'l', 'd',
         ' ', 'u', 'p', ' ', 't', 'o', ' ', 'i', 't', 's', ' ', 'e', 'n', 'd', '.', '.'
     };
-    static const uint8_t welcome [12] = { 'M', 'F', 1, 2,  0x60, 0xea, 0, 0,  4, 3, 2, 1 };
-    static const uint8_t ready [8] = { 'M', 'F', 1, 3,  0x00, 0x04, 0, 0 };
+    static const uint8_t welcome [12] = { 'M', 'F', 2, 2,  0x60, 0xea, 0, 0,  4, 3, 2, 1 };
+    static const uint8_t ready [8] = { 'M', 'F', 2, 3,  0x00, 0x04, 0, 0 };
     static const uint8_t tile [60] = {
-        'M', 'F', 1, 4,  9, 0, 0, 0,  10, 0, 0, 0,  11, 0, 0, 0,  0x40, 0xe2, 0x01, 0,
+        'M', 'F', 2, 4,  9, 0, 0, 0,  10, 0, 0, 0,  11, 0, 0, 0,  0x40, 0xe2, 0x01, 0,
         0, 0, 0, 0, 0, 0, 0xf8, 0xbf,                     //  -1.5
         0, 0, 0, 0, 0, 0, 0xd0, 0x3f,                     //  0.25
         0, 0, 0, 0, 0, 0, 0x50, 0x3f,                     //  1 / 1024
         0xf9, 0xff, 0, 0,  100, 0, 0, 0,  7, 0, 0, 0,  0, 4, 0, 0
     };
-    static const uint8_t result [68] = {
-        'M', 'F', 1, 5,  9, 0, 0, 0,  10, 0, 0, 0,  11, 0, 0, 0,
+    static const uint8_t result [76] = {
+        'M', 'F', 2, 5,  9, 0, 0, 0,  10, 0, 0, 0,  11, 0, 0, 0,
         1, 0, 0, 0,  2, 0, 0, 0,  3, 0, 0, 0,  2, 0, 0, 0,  42, 0, 0, 0,
         0xff, 0x0f, 0xa5, 0xd4, 0xe8, 0, 0, 0,            //  999999999999
+        0, 0, 0, 0,  24, 0, 0, 0,                         //  f32, raw, reserved, size
         0, 0, 0x80, 0xbf,  0, 0, 0, 0,  0, 0, 0xc0, 0x3f,  0, 0, 0, 0x40,  0, 0, 0x50, 0x40,
         0, 0x20, 0xf1, 0x47
     };
-    static const uint8_t cancel [8] = { 'M', 'F', 1, 7,  0xff, 0xff, 0xff, 0xff };
-    static const uint8_t heartbeat [4] = { 'M', 'F', 1, 6 };
-    static const uint8_t bye [4] = { 'M', 'F', 1, 8 };
-    static const uint8_t reg [4] = { 'M', 'F', 1, 9 };
+    static const uint8_t cancel [8] = { 'M', 'F', 2, 7,  0xff, 0xff, 0xff, 0xff };
+    static const uint8_t heartbeat [4] = { 'M', 'F', 2, 6 };
+    static const uint8_t bye [4] = { 'M', 'F', 2, 8 };
+    static const uint8_t reg [4] = { 'M', 'F', 2, 9 };
+    static const uint8_t result64 [68] = {
+        'M', 'F', 2, 5,  9, 0, 0, 0,  10, 0, 0, 0,  11, 0, 0, 0,
+        5, 0, 0, 0,  6, 0, 0, 0,  2, 0, 0, 0,  1, 0, 0, 0,  43, 0, 0, 0,
+        0x15, 0xcd, 0x5b, 0x07, 0, 0, 0, 0,               //  123456789
+        1, 0, 0, 0,  16, 0, 0, 0,                         //  f64, raw, reserved, size
+        0, 0, 0, 0, 0, 0, 0xf0, 0xbf,                     //  -1
+        0, 0, 0, 0xe4, 0x87, 0xd6, 0x32, 0x41             //  1234567.890625
+    };
+    #define ID_BYTES 0x01, 0x08, 0x0f, 0x16, 0x1d, 0x24, 0x2b, 0x32, 0x39, 0x40, 0x47, 0x4e, \
+                     0x55, 0x5c, 0x63, 0x6a, 0x71, 0x78, 0x7f, 0x86, 0x8d, 0x94, 0x9b, 0xa2, \
+                     0xa9, 0xb0, 0xb7, 0xbe, 0xc5, 0xcc, 0xd3, 0xda
+    static const uint8_t deeptile [136] = {
+        'M', 'F', 2, 10,  9, 0, 0, 0,  10, 0, 0, 0,  11, 0, 0, 0,  0xc4, 0x09, 0, 0,
+        16, 0, 0, 0,  12, 0, 0, 0,  16, 0, 0, 0,  12, 0, 0, 0,  //  x, y, w, h
+        64, 0, 0, 0,  36, 0, 0, 0,                                //  pixel_w, pixel_h
+        0, 0, 0, 0, 0, 0, 0xf8, 0x3f,                             //  pitch 1.5
+        0xa0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,           //  x 2^-96
+        0, 0, 0, 0, 0, 0, 0xf4, 0x3f,                             //  offset 1.25
+        0, 0, 0, 0, 0, 0, 0xe0, 0xbf,                             //  -0.5 i
+        0x9c, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,           //  x 2^-100
+        0, 0, 0, 0,                                               //  double, reserved
+        ID_BYTES,
+        0xe8, 0x03, 0, 0, 0, 0, 0, 0,                             //  shipped 1000
+        0x80, 0x9c, 0, 0, 0, 0, 0, 0                              //  raw 40064
+    };
+    static const uint8_t fetch [48] = {
+        'M', 'F', 2, 11,  ID_BYTES,
+        0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,  0, 0, 4, 0
+    };
+    static const uint8_t chunk [61] = {
+        'M', 'F', 2, 12,  ID_BYTES,
+        4, 0, 0, 0, 0, 0, 0, 0,  9, 0, 0, 0, 0, 0, 0, 0,  5, 0, 0, 0,  'h', 'e', 'l', 'l', 'o'
+    };
+    static const uint8_t noorbit [36] = { 'M', 'F', 2, 13,  ID_BYTES };
+    static const uint8_t decline [52] = {
+        'M', 'F', 2, 14,  9, 0, 0, 0,  10, 0, 0, 0,  11, 0, 0, 0,  2, 0, 0, 0,  ID_BYTES
+    };
+    #undef ID_BYTES
     const uint8_t *want [SAMPLES] = { hello, welcome, ready, tile, result, cancel,
-                                      heartbeat, bye, reg };
+                                      heartbeat, bye, reg, result64, deeptile, fetch, chunk,
+                                      noorbit, decline };
     for (int index = 0; index < SAMPLES; index++)
         for (size_t at = 0; at < samples [index].size; at++)
             ck_assert_msg (samples [index].bytes [at] == want [index][at],
                            "type %d, byte %zu: 0x%02x, want 0x%02x", samples [index].msg.type,
                            at, samples [index].bytes [at], want [index][at]);
+}
+END_TEST
+
+START_TEST (deeptile_fields_judged)
+{
+    //  Every field of a deep lease out of its range, one at a time.
+    mf_deeptile_t good = s_deeptile ();
+    mf_msg_t msg;
+    size_t size = mf_proto_encode_deeptile (buf, sizeof buf, &good);
+    ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
+    mf_deeptile_t bad [32];
+    int count = 0;
+    for (int index = 0; index < 32; index++)
+        bad [index] = good;
+    bad [count++].maxiter = 0;
+    bad [count++].map.pixel_w = 0;
+    bad [count++].map.pixel_h = MF_MAX_DIM + 1;
+    bad [count].rect.x = 60;                    //  x + w beyond the image
+    count++;
+    bad [count++].rect.w = 0;
+    bad [count].rect.h = MF_TILE_MAX_EDGE + 1;
+    bad [count++].map.pixel_h = 4096;
+    bad [count++].rect.y = 36;
+    bad [count++].map.pitch.m = 2.0;            //  not normalised
+    bad [count++].map.pitch.m = 0.75;
+    bad [count++].map.pitch.m = -1.5;           //  not positive
+    bad [count++].map.pitch.m = NAN;
+    bad [count++].map.pitch.m = 0.0;            //  no pitch
+    bad [count++].map.pitch.e = MF_PROTO_EXP_MIN - 1;
+    bad [count++].map.pitch.e = MF_PROTO_EXP_MAX + 1;
+    bad [count++].map.pitch.e = MF_DEEP_DOUBLE_MIN_EXP - 1;     //  too deep for doubles
+    bad [count++].map.offset.re = 0.5;          //  not normalised
+    bad [count++].map.offset.im = INFINITY;
+    bad [count++].map.offset.e = MF_PROTO_EXP_MAX + 1;
+    bad [count++].map.type = (mf_delta_t) 2;
+    bad [count++].raw = MF_ORBIT_HEADER + MF_ORBIT_POINT_DOUBLE;    //  one point
+    bad [count++].raw = good.raw + 1;                               //  not whole points
+    bad [count++].raw = mf_proto_raw_max (good.maxiter, MF_DELTA_DOUBLE) + MF_ORBIT_POINT_DOUBLE;
+    bad [count++].shipped = 0;
+    bad [count++].shipped = mf_ship_blob_max (good.raw) + 1;
+    for (int index = 0; index < count; index++) {
+        size = mf_proto_encode_deeptile (buf, sizeof buf, &bad [index]);
+        ck_assert_msg (size == MF_SIZE_DEEPTILE, "case %d", index);
+        ck_assert_msg (s_decode_error (buf, size) == MF_PROTO_E_FIELD, "case %d accepted", index);
+    }
+    //  A reserved byte that is not zero.
+    size = mf_proto_encode_deeptile (buf, sizeof buf, &good);
+    buf [86] = 1;
+    ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_FIELD);
+    //  A zero offset in another form than +0, +0, 0 (the encoder writes
+    //  every zero so): -0, or an exponent.
+    size = mf_proto_encode_deeptile (buf, sizeof buf, &good);
+    memset (buf + 60, 0, 24);
+    buf [67] = 0x80;                            //  re = -0
+    ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_FIELD);
+    buf [67] = 0;
+    buf [76] = 1;                               //  e = 1
+    ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_FIELD);
+    buf [76] = 0;
+    ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
+
+    //  And what is allowed at the edges: floatexp deltas at any pitch, a
+    //  zero offset (one form on the wire, whatever exponent it had), an
+    //  orbit of maxiter + 1 points, the largest blob.
+    mf_deeptile_t edge = good;
+    edge.map.type = MF_DELTA_FEXP;
+    edge.map.pitch = (mf_fexp_t) { 1.0, MF_PROTO_EXP_MIN };
+    edge.map.offset = mf_fexpc_zero ();
+    edge.raw = mf_proto_raw_max (edge.maxiter, MF_DELTA_FEXP);
+    edge.shipped = mf_ship_blob_max (edge.raw);
+    size = mf_proto_encode_deeptile (buf, sizeof buf, &edge);
+    ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
+    ck_assert (mf_fexpc_is_zero (msg.u.deeptile.map.offset));
+    ck_assert (msg.u.deeptile.map.offset.e == MF_FEXP_ZERO_E);
+    ck_assert (buf [76] == 0 && buf [83] == 0);             //  the zero's exponent: 0
+    ck_assert (msg.u.deeptile.raw == edge.raw && msg.u.deeptile.shipped == edge.shipped);
+    edge = good;
+    edge.map.pitch.e = MF_DEEP_DOUBLE_MIN_EXP;              //  the deepest double pitch
+    edge.map.offset = (mf_fexpc_t) { -0.0, -1.0, 7 };       //  a -0 beside a normal part
+    size = mf_proto_encode_deeptile (buf, sizeof buf, &edge);
+    ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
+}
+END_TEST
+
+START_TEST (fetch_chunk_decline_fields_judged)
+{
+    mf_orbit_id_t id = s_id ();
+    mf_fetch_t fetches [] = { { id, 0, 0 }, { id, 0, MF_PROTO_CHUNK_MAX + 1 },
+                              { id, UINT64_MAX, 1 } };
+    for (size_t index = 0; index < sizeof fetches / sizeof fetches [0]; index++) {
+        size_t size = mf_proto_encode_fetch (buf, sizeof buf, &fetches [index]);
+        ck_assert_msg (s_decode_error (buf, size) == MF_PROTO_E_FIELD, "fetch %zu", index);
+    }
+    mf_fetch_t last = { id, UINT64_MAX - 1, 1 };
+    mf_msg_t msg;
+    ck_assert_int_eq (mf_proto_decode (buf, mf_proto_encode_fetch (buf, sizeof buf, &last),
+                                       &msg, NULL), 0);
+
+    static uint8_t data [MF_PROTO_CHUNK_MAX + 1];
+    mf_chunk_t chunks [] = {
+        { id, 0, 10, 0, data },                         //  no bytes
+        { id, 0, MF_PROTO_CHUNK_MAX + 1, MF_PROTO_CHUNK_MAX + 1, data },    //  too many
+        { id, 10, 10, 1, data },                        //  at the end
+        { id, 8, 10, 3, data },                         //  past the end
+        { id, UINT64_MAX - 1, UINT64_MAX, 2, data },    //  past the end, wrapping
+    };
+    static uint8_t big [MF_SIZE_CHUNK_HEAD + MF_PROTO_CHUNK_MAX + 1];
+    for (size_t index = 0; index < sizeof chunks / sizeof chunks [0]; index++) {
+        size_t size = mf_proto_encode_chunk (big, sizeof big, &chunks [index]);
+        ck_assert_msg (s_decode_error (big, size) == MF_PROTO_E_FIELD, "chunk %zu", index);
+    }
+    mf_chunk_t whole = { id, 0, MF_PROTO_CHUNK_MAX, MF_PROTO_CHUNK_MAX, data };
+    size_t size = mf_proto_encode_chunk (big, sizeof big, &whole);
+    ck_assert_uint_eq (size, MF_PROTO_MAX_TO_WORKER);
+    ck_assert_int_eq (mf_proto_decode (big, size, &msg, NULL), 0);
+
+    mf_decline_t declines [] = { { 1, 2, 3, (mf_decline_reason_t) 0, id },
+                                 { 1, 2, 3, MF_DECLINE_COUNT, id } };
+    for (size_t index = 0; index < 2; index++) {
+        size = mf_proto_encode_decline (buf, sizeof buf, &declines [index]);
+        ck_assert_msg (s_decode_error (buf, size) == MF_PROTO_E_FIELD, "decline %zu", index);
+    }
+    mf_decline_t fine = { 1, 2, 3, MF_DECLINE_NO_MEMORY, id };
+    size = mf_proto_encode_decline (buf, sizeof buf, &fine);
+    ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
+    buf [18] = 1;                                       //  a reserved byte
+    ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_FIELD);
+    for (int reason = 1; reason < MF_DECLINE_COUNT; reason++)
+        ck_assert_str_ne (mf_proto_decline_name ((mf_decline_reason_t) reason), "unknown");
+    ck_assert_str_eq (mf_proto_decline_name ((mf_decline_reason_t) 0), "unknown");
+}
+END_TEST
+
+START_TEST (raw_size_bounds)
+{
+    ck_assert_uint_eq (mf_proto_raw_max (1, MF_DELTA_DOUBLE), 48 + 2 * 16);
+    ck_assert_uint_eq (mf_proto_raw_max (UINT32_MAX, MF_DELTA_FEXP), 48 + (1ULL << 32) * 20);
+    //  zstd's own bound stays below the blob limit the wire allows.
+    ck_assert_uint_ge (mf_ship_blob_max (0), 64);
+    ck_assert_uint_ge (mf_ship_blob_max (1000000), 1000000 + 1000000 / 256 + 64);
 }
 END_TEST
 
@@ -338,6 +657,18 @@ START_TEST (impossible_mu_values)
     float fine [4] = { -1.0f, 0.0f, 999.9f, 1000.0f };
     mf_le_put_f32s (bytes, fine, 4);
     ck_assert_int_eq (mf_proto_check_mu (bytes, 4, 1000), 0);
+    //  The same rule for f64 mu, with its fraction: 1000.0000001 is past.
+    uint8_t bytes64 [8 * 4];
+    double cases64 [] = { NAN, -0.5, 1000.0000001, INFINITY, -INFINITY, -2.0, -1.0000001 };
+    for (size_t index = 0; index < sizeof cases64 / sizeof cases64 [0]; index++) {
+        double values [4] = { 1.0, -1.0, 0.0, cases64 [index] };
+        mf_proto_put_f64s (bytes64, values, 4);
+        ck_assert_msg (mf_proto_check_mu64 (bytes64, 4, 1000) == -1, "accepted %g",
+                       cases64 [index]);
+    }
+    double fine64 [4] = { -1.0, 0.0, 999.9999999, 1000.0 };
+    mf_proto_put_f64s (bytes64, fine64, 4);
+    ck_assert_int_eq (mf_proto_check_mu64 (bytes64, 4, 1000), 0);
 }
 END_TEST
 
@@ -354,6 +685,15 @@ START_TEST (header_rejections)
     ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_VERSION);
     buf [2] = 0;
     ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_VERSION);
+    //  A version 1 peer (the first release): refused, and its version
+    //  can be named.
+    buf [2] = 1;
+    ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_VERSION);
+    ck_assert_int_eq (mf_proto_version_of (buf, size), 1);
+    ck_assert_int_eq (mf_proto_version_of (buf, 3), -1);
+    buf [0] = 'X';
+    ck_assert_int_eq (mf_proto_version_of (buf, size), -1);
+    buf [0] = 'M';
     buf [2] = MF_PROTO_VERSION;
     buf [3] = 0;
     ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_TYPE);
@@ -383,6 +723,9 @@ START_TEST (size_rejections)
     }
     size_t size = mf_proto_encode_empty (buf, sizeof buf, MF_MSG_HEARTBEAT);
     ck_assert_int_eq (s_decode_error (buf, size + 1), MF_PROTO_E_SIZE);
+    //  The types after REGISTER exist now; the one after DECLINE does not.
+    buf [3] = MF_MSG_DECLINE + 1;
+    ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_TYPE);
 }
 END_TEST
 
@@ -395,6 +738,15 @@ START_TEST (field_rejections)
     hello.threads = 0;
     size = mf_proto_encode_hello (buf, sizeof buf, &hello);
     ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_FIELD);
+    hello.threads = 1;
+    hello.cores = MF_PROTO_MAX_CORES + 1;
+    size = mf_proto_encode_hello (buf, sizeof buf, &hello);
+    ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_FIELD);
+    hello.cores = 0;                    //  not said: allowed
+    hello.speed = UINT32_MAX;
+    mf_msg_t msg;
+    ck_assert_int_eq (mf_proto_decode (buf, mf_proto_encode_hello (buf, sizeof buf, &hello),
+                                       &msg, NULL), 0);
     size = mf_proto_encode_ready (buf, sizeof buf, 0);
     ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_FIELD);
     mf_welcome_t welcome = { 5, 1 };
@@ -433,6 +785,10 @@ main (void)
     tcase_add_test (tc, small_messages_round_trip);
     tcase_add_test (tc, tile_round_trip);
     tcase_add_test (tc, result_round_trip);
+    tcase_add_test (tc, result_f64_round_trip);
+    tcase_add_test (tc, deeptile_fields_judged);
+    tcase_add_test (tc, fetch_chunk_decline_fields_judged);
+    tcase_add_test (tc, raw_size_bounds);
     tcase_add_test (tc, every_message_round_trips);
     tcase_add_test (tc, every_truncation_and_extension_refused);
     tcase_add_test (tc, wire_bytes_pinned);

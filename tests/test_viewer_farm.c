@@ -37,7 +37,7 @@ s_fake_worker (const char *endpoint, uint32_t credit)
     zsock_set_linger (dealer, 0);
     zsock_set_rcvtimeo (dealer, WAIT_MS);
     ck_assert_int_eq (zsock_connect (dealer, "%s", endpoint), 0);
-    mf_hello_t hello = { credit, 1, (uint32_t) getpid (), 0x5eed, "scalar", "fake" };
+    mf_hello_t hello = { credit, 1, (uint32_t) getpid (), 0x5eed, "scalar", "fake", 1, 0 };
     uint8_t buf [MF_SIZE_HELLO];
     size_t size = mf_proto_encode_hello (buf, sizeof buf, &hello);
     ck_assert_int_eq (zmq_send (zsock_resolve (dealer), buf, size, 0), (int) size);
@@ -68,7 +68,8 @@ s_result (zsock_t *dealer, const mf_tile_msg_t *tile)
     uint64_t iterations = mf_kernel_reference (&tile->task, mu, NULL);
     size_t size = mf_proto_result_size (tile->task.rect.w, tile->task.rect.h);
     uint8_t *buf = malloc (size);
-    mf_result_t result = { tile->job, tile->tile, tile->lease, tile->task.rect, 1, iterations, NULL };
+    mf_result_t result = { tile->job, tile->tile, tile->lease, tile->task.rect, 1, iterations, NULL,
+                           MF_MU_F32, MF_ENCODING_RAW, 0 };
     ck_assert_uint_eq (mf_proto_encode_result_head (buf, size, &result), MF_SIZE_RESULT_HEAD);
     mf_le_put_f32s (buf + MF_SIZE_RESULT_HEAD, mu, pixels);
     ck_assert_int_eq (zmq_send (zsock_resolve (dealer), buf, size, 0), (int) size);

@@ -50,12 +50,16 @@ START_TEST (defaults)
     ck_assert_int_eq (opts.worker.stop_fd, -1);
     ck_assert_int_eq (opts.worker.test_delay_ms, 0);
     ck_assert_int_eq (opts.worker.test_corrupt_every, 0);
+    ck_assert_uint_eq (opts.worker.cache_mb, 0);        //  the worker's default
+    ck_assert_uint_ge (mf_worker_cache_mb (), MF_WORKER_CACHE_MIN);
     ck_assert_ptr_null (opts.cert);
     ck_assert_ptr_null (opts.master_key);
     ck_assert_int_eq (opts.log_level, MF_LOG_INFO);
     ck_assert (!opts.help && !opts.version);
 }
 END_TEST
+
+#define OK_CONNECT_ARGS "--connect", "tcp://127.0.0.1:5555"
 
 START_TEST (everything_accepted)
 {
@@ -76,7 +80,10 @@ START_TEST (everything_accepted)
     ck_assert_int_eq (opts.worker.threads, 1000);
     ck_assert_int_eq (opts.log_level, MF_LOG_DEBUG);
     ck_assert_int_eq (PARSE (&opts, err, "--connect", "tcp://master-host:65535",
-                             "--threads", "1"), 0);
+                             "--threads", "1", "--cache-mb", "16"), 0);
+    ck_assert_uint_eq (opts.worker.cache_mb, 16);
+    ck_assert_int_eq (PARSE (&opts, err, OK_CONNECT_ARGS, "--cache-mb", "16777216"), 0);
+    ck_assert_uint_eq (opts.worker.cache_mb, 16777216);
     //  --help and --version need nothing else.
     ck_assert_int_eq (PARSE (&opts, err, "--help"), 0);
     ck_assert (opts.help);
@@ -111,6 +118,9 @@ static const s_refusal_t s_refusals [] = {
     { { "--connect", "ipc://" }, "--connect", "has no path; use tcp://HOST:PORT" },
     { { "--connect", "inproc://farm" }, "--connect", "reaches only its own process" },
     { { OK_CONNECT, "--discover-port", "5670" }, "--discover-port", "one or the other" },
+    { { OK_CONNECT, "--cache-mb", "15" }, "--cache-mb", "from 16 to 16777216" },
+    { { OK_CONNECT, "--cache-mb", "16777217" }, "--cache-mb", "from 16 to 16777216" },
+    { { OK_CONNECT, "--cache-mb", "1g" }, "--cache-mb", "from 16 to 16777216" },
     { { "--discover-port", "0" }, "--discover-port", "from 1 to 65535" },
     { { "--discover-port", "65536" }, "--discover-port", "from 1 to 65535" },
     { { OK_CONNECT, "--cert", "w.cert_secret" }, "--master-key", "the master's public one" },

@@ -20,7 +20,9 @@
 #define DELAY_SLICE 10                  //  msecs between looks at the stop flag in a test delay
 
 typedef struct {
-    mf_tile_msg_t tile;                 //  what to compute
+    mf_tile_msg_t tile;                 //  what to compute, unless deep
+    mf_deeptile_t deep;                 //  ... with table set: a deep tile
+    mf_table_t *table;                  //  a deep tile's BLA table (a reference), or NULL
     uint32_t tag;                       //  caller's tag, returned with the outcome
 } s_item_t;
 
@@ -29,6 +31,7 @@ typedef struct {
     mf_pool_t *pool;                    //  the pool it serves
     pthread_t thread;                   //  valid once created
     atomic_bool stop;                   //  the tile in hand stops when set
+    atomic_int stop_deep;               //  the same for a deep tile (its kernel's type)
     bool busy;                          //  a tile is in hand (guarded by the pool's lock)
     uint32_t job;                       //  its job, while busy
 } s_compute_t;
@@ -45,6 +48,7 @@ struct _mf_pool_t {
     int answered;                       //  of those, how many said whether they run
     int live;                           //  of those, how many run
     const mf_kernel_t *kernel;          //  the variant to run
+    const mf_perturb_kernel_t *perturb; //  the variant deep tiles run
     char endpoint [128];                //  inproc endpoint for outcomes
     int delay_ms;                       //  test fault: msecs of sleep per tile
     int corrupt_every;                  //  test fault: corrupt every Nth result
@@ -59,6 +63,23 @@ s_corrupt (float *mu)
         mu [0] = 0.0f;
     else
         mu [0] = mu [0] >= 0.5f? mu [0] - 0.5f: mu [0] + 0.5f;
+}
+
+static void
+s_corrupt_deep (double *mu)
+{
+    if (mu [0] < 0)
+        mu [0] = 0.0;
+    else
+        mu [0] = mu [0] >= 0.5? mu [0] - 0.5: mu [0] + 0.5;
+}
+
+//  Stops or frees the tile in hand, for both kinds of kernel.
+static void
+s_set_stop (s_compute_t *compute, bool stop)
+{
+    atomic_store (&compute->stop, stop);
+    atomic_store (&compute->stop_deep, stop? 1: 0);
 }
 
 //  Tells mf_pool_new whether this thread runs.
@@ -98,6 +119,101 @@ s_send_outcome (void *push, uint32_t tag, zframe_t **frame_p)
     zframe_send (&frame, push, 0);
 }
 
+//  The thread's buffer, grown to bytes (64-byte aligned for the vector
+//  kernels). Returns it, or NULL when out of memory.
+static void *
+s_buffer (void **buffer, size_t *buffer_bytes, size_t bytes)
+{
+    if (bytes > *buffer_bytes) {
+        free (*buffer);
+        *buffer = aligned_alloc (64, (bytes + 63) / 64 * 64);
+        *buffer_bytes = *buffer? bytes: 0;
+    }
+    return *buffer;
+}
+
+//  Computes a shallow tile: its RESULT (f32 mu), or NULL when it was
+//  stopped or memory ran out.
+static zframe_t *
+s_compute (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool corrupt,
+           void **buffer_p, size_t *buffer_bytes)
+{
+    const mf_rect_t *r = &item->tile.task.rect;
+    size_t pixels = (size_t) r->w * r->h;
+    float *buffer = s_buffer (buffer_p, buffer_bytes, pixels * sizeof (float));
+    zframe_t *frame = buffer? zframe_new (NULL, mf_proto_result_size (r->w, r->h)): NULL;
+    if (!frame) {
+        mf_error ("out of memory for a %ux%u tile", r->w, r->h);
+        return NULL;
+    }
+    if (atomic_load (&compute->stop)) {
+        zframe_destroy (&frame);        //  stopped during the delay
+        return NULL;
+    }
+    int64_t start = mf_clock_us ();
+    uint64_t iterations = self->kernel->fn (&item->tile.task, buffer, &compute->stop);
+    if (iterations == MF_KERNEL_STOPPED) {
+        zframe_destroy (&frame);        //  a partial tile is never sent
+        return NULL;
+    }
+    mf_result_t result = {
+        .job = item->tile.job, .tile = item->tile.tile, .lease = item->tile.lease,
+        .rect = *r, .iterations = iterations, .format = MF_MU_F32
+    };
+    if (corrupt)
+        s_corrupt (buffer);
+    int64_t took = mf_clock_us () - start;
+    result.compute_us = took > UINT32_MAX? UINT32_MAX: (uint32_t) took;
+    uint8_t *data = zframe_data (frame);
+    mf_proto_encode_result_head (data, zframe_size (frame), &result);
+    mf_le_put_f32s (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
+    return frame;
+}
+
+//  Computes a deep tile: its RESULT (f64 mu), or NULL when it was
+//  stopped or memory ran out.
+static zframe_t *
+s_compute_deep (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool corrupt,
+                void **buffer_p, size_t *buffer_bytes)
+{
+    const mf_deeptile_t *tile = &item->deep;
+    const mf_rect_t *r = &tile->rect;
+    size_t pixels = (size_t) r->w * r->h;
+    double *buffer = s_buffer (buffer_p, buffer_bytes, pixels * sizeof (double));
+    zframe_t *frame = buffer? zframe_new (NULL, mf_proto_result_size_as (MF_MU_F64, r->w, r->h))
+                            : NULL;
+    if (!frame) {
+        mf_error ("out of memory for a %ux%u deep tile", r->w, r->h);
+        return NULL;
+    }
+    if (atomic_load (&compute->stop_deep)) {
+        zframe_destroy (&frame);
+        return NULL;
+    }
+    mf_perturb_task_t task = {
+        .map = &tile->map, .bla = mf_table_bla (item->table), .maxiter = tile->maxiter,
+        .rect = *r, .stop = &compute->stop_deep
+    };
+    mf_perturb_stats_t stats = { 0 };
+    int64_t start = mf_clock_us ();
+    if (self->perturb->fn (&task, buffer, &stats)) {
+        zframe_destroy (&frame);        //  stopped: a partial tile is never sent
+        return NULL;
+    }
+    mf_result_t result = {
+        .job = tile->job, .tile = tile->tile, .lease = tile->lease, .rect = *r,
+        .iterations = stats.iterations, .format = MF_MU_F64
+    };
+    if (corrupt)
+        s_corrupt_deep (buffer);
+    int64_t took = mf_clock_us () - start;
+    result.compute_us = took > UINT32_MAX? UINT32_MAX: (uint32_t) took;
+    uint8_t *data = zframe_data (frame);
+    mf_proto_encode_result_head (data, zframe_size (frame), &result);
+    mf_proto_put_f64s (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
+    return frame;
+}
+
 static void *
 s_thread (void *arg)
 {
@@ -115,8 +231,8 @@ s_thread (void *arg)
         return NULL;
     }
     s_answer (self, true);
-    float *buffer = NULL;
-    size_t buffer_floats = 0;
+    void *buffer = NULL;                //  a tile's mu, floats or doubles
+    size_t buffer_bytes = 0;
     while (true) {
         pthread_mutex_lock (&self->lock);
         while (!self->stop && mf_vec_count (self->queue) == 0)
@@ -129,8 +245,8 @@ s_thread (void *arg)
         mf_vec_shift (self->queue, &item);
         self->running++;
         compute->busy = true;
-        compute->job = item.tile.job;
-        atomic_store (&compute->stop, false);
+        compute->job = item.table? item.deep.job: item.tile.job;
+        s_set_stop (compute, false);
         uint64_t serial = ++self->computed;
         int delay_ms = self->delay_ms;
         bool corrupt = self->corrupt_every && serial % (uint64_t) self->corrupt_every == 0;
@@ -138,39 +254,10 @@ s_thread (void *arg)
         if (delay_ms)
             s_delay (compute, delay_ms);
 
-        const mf_rect_t *r = &item.tile.task.rect;
-        size_t pixels = (size_t) r->w * r->h;
-        if (pixels > buffer_floats) {
-            free (buffer);
-            //  64-byte aligned for the vector kernels.
-            buffer = aligned_alloc (64, (pixels * sizeof (float) + 63) / 64 * 64);
-            buffer_floats = buffer? pixels: 0;
-        }
-        zframe_t *frame = buffer? zframe_new (NULL, mf_proto_result_size (r->w, r->h)): NULL;
-        if (!frame)
-            mf_error ("out of memory for a %ux%u tile", r->w, r->h);
-        else
-        if (atomic_load (&compute->stop))
-            zframe_destroy (&frame);        //  stopped during the delay
-        else {
-            int64_t start = mf_clock_us ();
-            uint64_t iterations = self->kernel->fn (&item.tile.task, buffer, &compute->stop);
-            if (iterations == MF_KERNEL_STOPPED)
-                zframe_destroy (&frame);    //  a partial tile is never sent
-            else {
-                mf_result_t result = {
-                    .job = item.tile.job, .tile = item.tile.tile, .lease = item.tile.lease,
-                    .rect = *r, .iterations = iterations
-                };
-                if (corrupt)
-                    s_corrupt (buffer);
-                int64_t took = mf_clock_us () - start;
-                result.compute_us = took > UINT32_MAX? UINT32_MAX: (uint32_t) took;
-                uint8_t *data = zframe_data (frame);
-                mf_proto_encode_result_head (data, zframe_size (frame), &result);
-                mf_le_put_f32s (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
-            }
-        }
+        zframe_t *frame = item.table
+                        ? s_compute_deep (self, compute, &item, corrupt, &buffer, &buffer_bytes)
+                        : s_compute (self, compute, &item, corrupt, &buffer, &buffer_bytes);
+        mf_table_unref (&item.table);
         pthread_mutex_lock (&self->lock);
         compute->busy = false;
         pthread_mutex_unlock (&self->lock);
@@ -194,6 +281,7 @@ mf_pool_new (int threads, const mf_kernel_t *kernel, const char *endpoint)
     pthread_cond_init (&self->wake, NULL);
     pthread_cond_init (&self->answer, NULL);
     self->kernel = kernel;
+    self->perturb = mf_perturb_best ();
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->computes = calloc ((size_t) threads, sizeof *self->computes);
     self->queue = mf_vec_new (sizeof (s_item_t));
@@ -205,6 +293,7 @@ mf_pool_new (int threads, const mf_kernel_t *kernel, const char *endpoint)
         s_compute_t *compute = &self->computes [self->created];
         compute->pool = self;
         atomic_init (&compute->stop, false);
+        atomic_init (&compute->stop_deep, 0);
         int rc = pthread_create (&compute->thread, NULL, s_thread, compute);
         if (rc) {
             mf_error ("cannot start compute thread %d of %d: %s", index + 1, threads,
@@ -233,7 +322,7 @@ mf_pool_destroy (mf_pool_t **self_p)
     pthread_mutex_lock (&self->lock);
     self->stop = true;
     for (int index = 0; index < self->created; index++)
-        atomic_store (&self->computes [index].stop, true);
+        s_set_stop (&self->computes [index], true);
     pthread_cond_broadcast (&self->wake);
     pthread_mutex_unlock (&self->lock);
     for (int index = 0; index < self->created; index++)
@@ -242,6 +331,9 @@ mf_pool_destroy (mf_pool_t **self_p)
     pthread_cond_destroy (&self->wake);
     pthread_cond_destroy (&self->answer);
     free (self->computes);
+    const s_item_t *item;
+    for (size_t index = 0; (item = mf_vec_at (self->queue, index)); index++)
+        mf_table_unref (&((s_item_t *) item)->table);
     mf_vec_destroy (&self->queue);
     free (self);
     *self_p = NULL;
@@ -265,16 +357,39 @@ mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every)
     pthread_mutex_unlock (&self->lock);
 }
 
-int
-mf_pool_submit (mf_pool_t *self, const mf_tile_msg_t *tile, uint32_t tag)
+void
+mf_pool_set_perturb (mf_pool_t *self, const mf_perturb_kernel_t *kernel)
 {
-    s_item_t item = { .tile = *tile, .tag = tag };
     pthread_mutex_lock (&self->lock);
-    int rc = mf_vec_push (self->queue, &item)? 0: -1;
+    self->perturb = kernel;
+    pthread_mutex_unlock (&self->lock);
+}
+
+static int
+s_submit (mf_pool_t *self, const s_item_t *item)
+{
+    pthread_mutex_lock (&self->lock);
+    int rc = mf_vec_push (self->queue, item)? 0: -1;
     if (rc == 0)
         pthread_cond_signal (&self->wake);
     pthread_mutex_unlock (&self->lock);
     return rc;
+}
+
+int
+mf_pool_submit (mf_pool_t *self, const mf_tile_msg_t *tile, uint32_t tag)
+{
+    s_item_t item = { .tile = *tile, .tag = tag };
+    return s_submit (self, &item);
+}
+
+int
+mf_pool_submit_deep (mf_pool_t *self, const mf_deeptile_t *tile, mf_table_t *table,
+                     uint32_t tag)
+{
+    assert (table && mf_bla_type (mf_table_bla (table)) == tile->map.type);
+    s_item_t item = { .deep = *tile, .table = table, .tag = tag };
+    return s_submit (self, &item);
 }
 
 //  Removes the queued tiles of job (all of them if all) and stops those in
@@ -284,10 +399,12 @@ s_filter (mf_pool_t *self, bool all, uint32_t job)
 {
     pthread_mutex_lock (&self->lock);
     size_t kept = 0, removed = 0;
-    const s_item_t *item;
+    s_item_t *item;
     for (size_t index = 0; (item = mf_vec_at (self->queue, index)); index++) {
-        if (all || item->tile.job == job)
+        if (all || (item->table? item->deep.job: item->tile.job) == job) {
+            mf_table_unref (&item->table);
             removed++;
+        }
         else
             *(s_item_t *) mf_vec_at (self->queue, kept++) = *item;
     }
@@ -295,7 +412,7 @@ s_filter (mf_pool_t *self, bool all, uint32_t job)
     for (int index = 0; index < self->created; index++) {
         s_compute_t *compute = &self->computes [index];
         if (compute->busy && (all || compute->job == job))
-            atomic_store (&compute->stop, true);
+            s_set_stop (compute, true);
     }
     pthread_mutex_unlock (&self->lock);
     return removed;

@@ -1,7 +1,9 @@
 /*  mf_pool: the compute threads of a worker.
 
-    The worker's network thread submits tiles; each compute thread takes
-    the oldest, runs the kernel, and sends the outcome over an inproc PUSH
+    The worker's network thread submits tiles, shallow ones (TILE) and
+    deep ones (DEEPTILE, with the BLA table they are computed from); each
+    compute thread takes the oldest, runs the kernel (the perturbation
+    kernel for a deep tile, its mu as f64), and sends the outcome over an inproc PUSH
     socket to the network thread as two frames: the tag the tile was
     submitted with (4 bytes), then either the RESULT message, ready to go
     on the wire, or an empty frame when the tile was stopped (or could not
@@ -17,7 +19,9 @@
 #ifndef MF_POOL_H
 #define MF_POOL_H
 
+#include "orbits.h"
 #include "mf_kernel.h"
+#include "mf_perturb.h"
 #include "mf_proto.h"
 
 #include <stddef.h>
@@ -33,7 +37,8 @@ typedef struct _mf_pool_t mf_pool_t;
 mf_pool_t *mf_pool_new (int threads, const mf_kernel_t *kernel, const char *endpoint);
 
 //  Stops the tiles in hand, joins the threads, drops queued tiles;
-//  safe twice.
+//  safe twice. (Deep tiles use mf_perturb_best until
+//  mf_pool_set_perturb says otherwise.)
 void mf_pool_destroy (mf_pool_t **self_p);
 
 //  Compute threads that started and run.
@@ -45,9 +50,19 @@ int mf_pool_threads (mf_pool_t *self);
 //  valid, so that only verification can catch it.
 void mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every);
 
+//  The perturbation kernel deep tiles run (set before any is submitted).
+void mf_pool_set_perturb (mf_pool_t *self, const mf_perturb_kernel_t *kernel);
+
 //  Queues a tile; tag comes back with its outcome. Returns 0, or -1 if
 //  out of memory.
 int mf_pool_submit (mf_pool_t *self, const mf_tile_msg_t *tile, uint32_t tag);
+
+//  Queues a deep tile computed from table (which must be of the tile's
+//  orbit and map, and of its delta type), taking the caller's reference
+//  to it on success. Returns 0, or -1 if out of memory (the reference is
+//  then the caller's still).
+int mf_pool_submit_deep (mf_pool_t *self, const mf_deeptile_t *tile, mf_table_t *table,
+                         uint32_t tag);
 
 //  Removes the queued tiles of job and stops the ones in hand (each sends
 //  its outcome, empty unless it had finished). Returns how many were

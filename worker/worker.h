@@ -19,6 +19,18 @@
     hand stop within milliseconds when their job is cancelled, when the
     worker registers again, and when it leaves (a signal, or the master
     that forked it gone).
+
+    Deep tiles (DEEPTILE) name their reference orbit by id. One whose BLA
+    table the worker holds (orbits.h) goes to the compute threads at
+    once; any other is parked, counted against the credit as any tile,
+    while the worker fetches the orbit from the master in chunks
+    (fetcher.h) and builds the table off this thread (builder.h): one
+    orbit at a time, one build at a time, each once the cache has room
+    for it within the budget; then every tile parked for it is computed. An orbit that fails a check is
+    refused (logged once, counted, remembered): its tiles are declined
+    (DECLINE gives each one's credit back) and so are later leases of
+    it, without fetching it again. So is an orbit too large for the
+    memory budget (cache_mb), before a byte of it is fetched.
 */
 #ifndef MF_WORKER_H
 #define MF_WORKER_H
@@ -40,6 +52,14 @@
                                         //  that does not admit us)
 #define MF_WORKER_MAX_THREADS 1000      //  compute threads: each holds a socket (CZMQ
                                         //  allows 1023) and HELLO's credit is <= 1024
+#define MF_WORKER_CACHE_MIN 16          //  MiB, smallest cache budget (--cache-mb)
+#define MF_WORKER_CACHE_MAX 16777216    //  MiB, largest (16 TiB)
+#define MF_WORKER_RCVHWM 64             //  messages queued from the master, at most
+                                        //  (64 full CHUNKs: 16 MiB)
+#define MF_WORKER_FETCH_TIMEOUT 1000    //  msecs without a CHUNK before asking again,
+                                        //  at least (else 3 heartbeat intervals)
+#define MF_WORKER_SPEED_MS 30           //  msecs the kernel runs at start to measure
+                                        //  its speed for HELLO
 
 typedef struct {
     const char *endpoint;               //  master's endpoint, e.g. tcp://host:5555, or
@@ -58,7 +78,15 @@ typedef struct {
     const mf_curve_keys_t *curve;       //  our key pair for a CURVE link, or NULL: plain
     const char *master_key;             //  with curve: the only master public key (Z85)
                                         //  we talk to
+    uint64_t cache_mb;                  //  MiB of orbits and BLA tables kept, or 0: half
+                                        //  of this machine's memory (mf_worker_cache_mb)
+    uint32_t test_chunk_bytes;          //  testing: bytes asked per FETCH (0: the
+                                        //  protocol's largest, MF_PROTO_CHUNK_MAX)
 } mf_worker_opts_t;
+
+//  The default cache budget, MiB: half of this machine's memory, at
+//  least MF_WORKER_CACHE_MIN.
+uint64_t mf_worker_cache_mb (void);
 
 //  Makes SIGINT and SIGTERM stop mf_worker_run at once: sets opts->stop
 //  and opts->stop_fd to a flag the handler sets and a self-pipe it writes,

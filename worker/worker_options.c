@@ -13,8 +13,8 @@
 #define TEST_DELAY_MAX 60000            //  msecs, largest --test-delay
 #define TEST_CORRUPT_MAX 1000000        //  largest --test-corrupt
 
-enum { OPT_KERNEL = 256, OPT_NAME, OPT_CERT, OPT_MASTER_KEY, OPT_DISCOVER_PORT, OPT_TEST_DELAY,
-       OPT_TEST_CORRUPT };
+enum { OPT_KERNEL = 256, OPT_NAME, OPT_CERT, OPT_MASTER_KEY, OPT_DISCOVER_PORT, OPT_CACHE_MB,
+       OPT_TEST_DELAY, OPT_TEST_CORRUPT };
 
 void
 mf_worker_options_usage (FILE *out)
@@ -35,6 +35,9 @@ mf_worker_options_usage (FILE *out)
         "  -t, --threads N         compute threads (default: %d, the online CPUs)\n"
         "      --kernel NAME       force a kernel variant (available here: %s)\n"
         "      --name NAME         name shown by the master (default: host name)\n"
+        "      --cache-mb MB       memory for deep views' reference orbits and BLA\n"
+        "                          tables, MiB (default: half this machine's memory,\n"
+        "                          %llu here); a deeper orbit than that holds is declined\n"
         "      --cert FILE_secret  talk CURVE, as this worker (a secret certificate\n"
         "                          from mandelfarm-keygen; its public half goes into\n"
         "                          the master's --allow directory)\n"
@@ -44,7 +47,8 @@ mf_worker_options_usage (FILE *out)
         "  -q, --quiet             log only errors\n"
         "  -h, --help              this help\n"
         "  -V, --version           print the version\n",
-        MF_BEACON_PORT, mf_online_cpus (), mf_kernel_names ());
+        MF_BEACON_PORT, mf_online_cpus (), mf_kernel_names (),
+        (unsigned long long) mf_worker_cache_mb ());
 #ifdef MF_TEST_FAULTS
     fprintf (out,
         "\n"
@@ -78,6 +82,7 @@ mf_worker_options_parse (int argc, char *argv [], mf_worker_options_t *opts,
         { "cert", required_argument, NULL, OPT_CERT },
         { "master-key", required_argument, NULL, OPT_MASTER_KEY },
         { "discover-port", required_argument, NULL, OPT_DISCOVER_PORT },
+        { "cache-mb", required_argument, NULL, OPT_CACHE_MB },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -138,6 +143,12 @@ mf_worker_options_parse (int argc, char *argv [], mf_worker_options_t *opts,
                                           "use a UDP port from 1 to 65535 (default 5670)");
                 opts->worker.discover_port = (int) value;
                 have_discover_port = true;
+                break;
+            case OPT_CACHE_MB:
+                if (mf_parse_long (optarg, MF_WORKER_CACHE_MIN, MF_WORKER_CACHE_MAX, &value))
+                    return mf_cli_refuse (err, errlen, "--cache-mb", optarg,
+                                          "use a whole number of MiB from 16 to 16777216");
+                opts->worker.cache_mb = (uint64_t) value;
                 break;
 #ifdef MF_TEST_FAULTS
             case OPT_TEST_DELAY:
