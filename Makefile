@@ -6,9 +6,13 @@
 #   make check            build and run every test (no package installed)
 #   make test-chaos       a soak of random faults, a minute or so (not part of test)
 #   make cross-aarch64    an aarch64 mandelfarm-worker in bin-aarch64/ (Debian's
-#                         cross compiler, arm64 libraries in a sysroot of its own)
-#   make test-cross       one view by an x86-64 master, an aarch64 worker under
-#                         qemu and an x86 worker forced to avx2: the same bytes
+#                         cross compiler, arm64 libraries in a sysroot of its own,
+#                         which cross-sysroot alone makes)
+#   make check-aarch64    the kernel suites on aarch64 under qemu, and the same
+#                         mu bytes from every kernel variant of both machines
+#   make test-cross       check-aarch64, then one view by an x86-64 master, an
+#                         aarch64 worker under qemu and an x86 worker forced to
+#                         avx2: the same bytes
 #   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
 #   make bench            measure kernels, whole renders and the viewer (not part
 #                         of test); its parts: bench-kernel, bench-render, bench-viewer
