@@ -446,8 +446,8 @@ CROSS_O       := $(CROSS_DIR)/obj
 CROSS_SYSROOT := $(CURDIR)/$(CROSS_DIR)/sysroot
 CROSS_BIN     := bin-aarch64
 CROSS_DEBS    := libczmq-dev libzmq3-dev libpng-dev zlib1g-dev libmpfr-dev libgmp-dev \
-                 libzstd-dev check
-CROSS_MODULES := libzmq libczmq libpng mpfr libzstd check
+                 libzstd-dev libsodium-dev check
+CROSS_MODULES := libzmq libczmq libpng mpfr libzstd libsodium check
 CROSS_PKGCONFIG := $(CROSS_SYSROOT)/usr/lib/$(CROSS_TRIPLET)/pkgconfig:$(CROSS_SYSROOT)/usr/share/pkgconfig
 # How to run an aarch64 program here: qemu-user, libraries from the sysroot.
 CROSS_RUN     := qemu-aarch64-static -L $(CROSS_SYSROOT)
