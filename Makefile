@@ -6,9 +6,13 @@
 #   make check            build and run every test (no package installed)
 #   make test-chaos       a soak of random faults, a minute or so (not part of test)
 #   make cross-aarch64    an aarch64 mandelfarm-worker in bin-aarch64/ (Debian's
-#                         cross compiler, arm64 libraries in a sysroot of its own)
-#   make test-cross       one view by an x86-64 master, an aarch64 worker under
-#                         qemu and an x86 worker forced to avx2: the same bytes
+#                         cross compiler, arm64 libraries in a sysroot of its own,
+#                         which cross-sysroot alone makes)
+#   make check-aarch64    the kernel suites on aarch64 under qemu, and the same
+#                         mu bytes from every kernel variant of both machines
+#   make test-cross       check-aarch64, then one view by an x86-64 master, an
+#                         aarch64 worker under qemu and an x86 worker forced to
+#                         avx2: the same bytes
 #   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
 #   make bench            measure kernels, whole renders and the viewer (not part
 #                         of test); its parts: bench-kernel, bench-render, bench-viewer
@@ -118,11 +122,17 @@ endif
 # The kernel variants for wider instruction sets get their own flags (the
 # rest of the program stays baseline x86-64, so one binary runs on every
 # machine of a LAN; mf_kernel.c picks the variant from CPU detection).
-# Elsewhere than x86 they compile to nothing and the portable one is used.
+# Each is compiled only for its architecture (on aarch64 the NEON variant,
+# which needs no flags: every aarch64 CPU has Advanced SIMD); the portable
+# one is compiled everywhere.
 KERNEL_ISA_SRC := common/mf_kernel_avx2.c common/mf_kernel_avx512.c \
                   common/mf_perturb_avx2.c common/mf_perturb_avx512.c
-COMMON_SRC := $(filter-out $(KERNEL_ISA_SRC),$(wildcard common/*.c))
+KERNEL_ARM_SRC := common/mf_kernel_neon.c
+COMMON_SRC := $(filter-out $(KERNEL_ISA_SRC) $(KERNEL_ARM_SRC),$(wildcard common/*.c))
 TARGET_MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
+ifneq ($(filter aarch64-%,$(TARGET_MACHINE)),)
+  COMMON_SRC += $(KERNEL_ARM_SRC)
+endif
 ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
   COMMON_SRC += $(KERNEL_ISA_SRC)
   $(O)/common/mf_kernel_avx2.o:   ISA_CFLAGS := -mavx2 -mfma
@@ -432,36 +442,69 @@ uninstall-systemd:
 # (scripts/cross-sysroot.sh says why not multiarch): bin-aarch64/. It is
 # this tree built a second time, in $(CROSS_O), by a make whose CC is the
 # cross compiler and whose pkg-config reads the sysroot; the x86 kernel
-# variants drop out by themselves (TARGET_MACHINE above).
+# variants drop out and the NEON one comes in by themselves
+# (TARGET_MACHINE above). check (Check) is in the sysroot for the unit
+# suites of check-aarch64; SDL2 is not: nothing here links the viewer.
 CROSS_TRIPLET := aarch64-linux-gnu
 CROSS_DIR     := build-aarch64
 CROSS_O       := $(CROSS_DIR)/obj
 CROSS_SYSROOT := $(CURDIR)/$(CROSS_DIR)/sysroot
 CROSS_BIN     := bin-aarch64
-CROSS_DEBS    := libczmq-dev libzmq3-dev libpng-dev zlib1g-dev libmpfr-dev libzstd-dev libsodium-dev
+CROSS_DEBS    := libczmq-dev libzmq3-dev libpng-dev zlib1g-dev libmpfr-dev libgmp-dev \
+                 libzstd-dev libsodium-dev check
+CROSS_MODULES := libzmq libczmq libpng mpfr libzstd libsodium check
 CROSS_PKGCONFIG := $(CROSS_SYSROOT)/usr/lib/$(CROSS_TRIPLET)/pkgconfig:$(CROSS_SYSROOT)/usr/share/pkgconfig
 # How to run an aarch64 program here: qemu-user, libraries from the sysroot.
 CROSS_RUN     := qemu-aarch64-static -L $(CROSS_SYSROOT)
+# The make that builds for aarch64, given its goals.
+CROSS_MAKE     = PKG_CONFIG_SYSROOT_DIR=$(CROSS_SYSROOT) PKG_CONFIG_LIBDIR=$(CROSS_PKGCONFIG) \
+                 $(MAKE) --no-print-directory O=$(CROSS_O) \
+                 CC="$(CROSS_TRIPLET)-gcc --sysroot=$(CROSS_SYSROOT)" \
+                 PKG_MODULES="$(CROSS_MODULES)"
+# The unit suites that check-aarch64 runs under qemu: the kernels, the
+# sample points and tiles they iterate, mu, and the deep core's numbers.
+# (test_kernel_variants without its "programs" case: qemu-user cannot
+# start the aarch64 programs it runs; test-cross runs the worker instead.)
+CROSS_TESTS   := test_kernel test_kernel_variants test_mu test_region test_tiles \
+                 test_fexp test_deep_kernel
+# The bit-identity dump (tests/cross_mu.c), built for both machines.
+CROSS_MU      := $(O)/tests/cross_mu
+.SECONDARY: $(O)/tests/cross_mu.o
 
-cross-aarch64:
+cross-sysroot:
 	@scripts/install-deps.sh --cross
 	@scripts/cross-sysroot.sh arm64 $(CROSS_DIR)/sysroot $(CROSS_DEBS)
-	@PKG_CONFIG_SYSROOT_DIR=$(CROSS_SYSROOT) PKG_CONFIG_LIBDIR=$(CROSS_PKGCONFIG) \
-	    $(MAKE) --no-print-directory O=$(CROSS_O) \
-	    CC="$(CROSS_TRIPLET)-gcc --sysroot=$(CROSS_SYSROOT)" \
-	    PKG_MODULES="libzmq libczmq libpng mpfr libzstd libsodium" $(CROSS_BIN)/mandelfarm-worker
+
+cross-aarch64: cross-sysroot
+	@$(CROSS_MAKE) $(CROSS_BIN)/mandelfarm-worker
 	@echo "cross-aarch64: $(CROSS_BIN)/mandelfarm-worker; run it with $(CROSS_RUN) $(CROSS_BIN)/mandelfarm-worker"
 
-# Only the make that cross-aarch64 starts builds this (its CC targets aarch64).
+# Only the make that cross-aarch64 starts builds these (its CC targets aarch64).
 ifneq ($(filter aarch64-%,$(TARGET_MACHINE)),)
 $(CROSS_BIN)/mandelfarm-worker: $(WORKER_OBJ) $(LIB) $(FLAGS_STAMP)
 	@mkdir -p $(CROSS_BIN)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(WORKER_OBJ) $(LIB) $(PKG_LIBS)
+
+$(CROSS_BIN)/tests/%: $(O)/tests/%.o $(TEST_HELPERS) $(LIB) $(FLAGS_STAMP)
+	@mkdir -p $(CROSS_BIN)/tests
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELPERS) $(LIB) \
+	    $(CHECK_LIBS) $(PKG_LIBS)
 endif
 
+# The kernels on aarch64, under qemu: the unit suites of CROSS_TESTS, then
+# the same tiles computed by every kernel variant of both machines (x86
+# here, aarch64 under qemu), whose mu bytes must all be the x86
+# reference kernel's (scripts/check-aarch64.sh). After cross-aarch64, not
+# beside it: one make at a time in $(CROSS_O).
+check-aarch64: cross-aarch64 $(CROSS_MU)
+	@$(CROSS_MAKE) $(CROSS_TESTS:%=$(CROSS_BIN)/tests/%) $(CROSS_BIN)/tests/cross_mu
+	@CROSS_RUN="$(CROSS_RUN)" scripts/check-aarch64.sh $(CURDIR)/$(CROSS_MU) \
+	    $(CURDIR)/$(CROSS_BIN)/tests $(CROSS_TESTS)
+
 # One view rendered by an x86-64 master, an aarch64 worker under qemu and
-# an x86 worker forced to avx2: the same PNG and .npy bytes as -j 1.
-test-cross: cross-aarch64 $(PROGRAMS)
+# an x86 worker forced to avx2: the same PNG and .npy bytes as -j 1. The
+# kernels' own checks first: a byte that differs is easier to find there.
+test-cross: check-aarch64 $(PROGRAMS)
 	@CROSS_RUN="$(CROSS_RUN)" scripts/test-cross.sh $(CURDIR)/bin $(CURDIR)/$(CROSS_BIN)
 
 # scripts/mandelfarm.sbatch on a real single-node SLURM that the test sets
@@ -477,7 +520,7 @@ distclean: distclean-cross
 distclean-cross:
 	rm -rf $(CROSS_DIR)
 
-.PHONY: install-systemd uninstall-systemd cross-aarch64 test-cross test-slurm \
-        clean-cross distclean-cross
+.PHONY: install-systemd uninstall-systemd cross-sysroot cross-aarch64 check-aarch64 \
+        test-cross test-slurm clean-cross distclean-cross
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

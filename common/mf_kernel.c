@@ -30,6 +30,9 @@ static const mf_kernel_t s_kernels [] = {
     { "avx512", mf_kernel_avx512, mf_kernel_avx512_supported },
     { "avx2", mf_kernel_avx2, mf_kernel_avx2_supported },
 #endif
+#if defined (__aarch64__)
+    { "neon", mf_kernel_neon, mf_kernel_neon_supported },
+#endif
     { "scalar", mf_kernel_scalar, s_always },
     { "reference", mf_kernel_reference, s_always },
 };

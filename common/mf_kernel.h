@@ -60,14 +60,19 @@ typedef struct {
 //  The plain scalar loop every variant must match bit for bit.
 uint64_t mf_kernel_reference (const mf_task_t *task, float *mu, const atomic_bool *stop);
 
-//  The variants (mf_kernel_simd.h says how they work): portable C, and on
-//  x86 AVX2+FMA and AVX-512 (call those only where supported).
+//  The variants (mf_kernel_simd.h says how they work): portable C, on
+//  x86 AVX2+FMA and AVX-512, on aarch64 Advanced SIMD (call those only
+//  where supported).
 uint64_t mf_kernel_scalar (const mf_task_t *task, float *mu, const atomic_bool *stop);
 #if defined (__x86_64__) || defined (__i386__)
 uint64_t mf_kernel_avx2 (const mf_task_t *task, float *mu, const atomic_bool *stop);
 int mf_kernel_avx2_supported (void);
 uint64_t mf_kernel_avx512 (const mf_task_t *task, float *mu, const atomic_bool *stop);
 int mf_kernel_avx512_supported (void);
+#endif
+#if defined (__aarch64__)
+uint64_t mf_kernel_neon (const mf_task_t *task, float *mu, const atomic_bool *stop);
+int mf_kernel_neon_supported (void);
 #endif
 
 //  All compiled variants, fastest first, "reference" last; count receives

@@ -1,7 +1,8 @@
 /*  mf_kernel_simd: the production kernel, written once over a small
     vector layer and instantiated by mf_kernel_scalar.c (1 lane),
-    mf_kernel_avx2.c (4 lanes) and mf_kernel_avx512.c (8 lanes). Private
-    to those files: include it once, after defining the layer.
+    mf_kernel_neon.c (2 lanes, aarch64), mf_kernel_avx2.c (4 lanes) and
+    mf_kernel_avx512.c (8 lanes). Private to those files: include it
+    once, after defining the layer.
 
     The layer the including file defines, all `static inline`:
 
