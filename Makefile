@@ -15,7 +15,8 @@
 #                         avx2: the same bytes
 #   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
 #   make bench            measure kernels, whole renders and the viewer (not part
-#                         of test); its parts: bench-kernel, bench-render, bench-viewer
+#                         of test); its parts: bench-kernel, bench-render, bench-viewer,
+#                         bench-wire
 #   make fuzz             fuzz every decoder with clang + libFuzzer (FUZZ_SECONDS each)
 #   make fuzz-seeds       write the seed corpora again from the real encoders
 #   make screenshot       make docs/screenshot.png again through the viewer's --script
@@ -179,7 +180,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_O       := $(O)/clang-fuzz
 
-.PHONY: all run test check test-chaos bench bench-kernel bench-render install uninstall \
+.PHONY: all run test check test-chaos bench bench-kernel bench-render bench-wire install uninstall \
         clean distclean deps help fuzz fuzz-run fuzz-seeds bench-viewer screenshot FORCE \
         install-share uninstall-share
 .DEFAULT_GOAL := all
@@ -304,7 +305,7 @@ test-chaos: deps
 # it compares against, runs every part of BENCHES, and merges the parts
 # into bench-results/bench.json. A new benchmark is a target that writes
 # its own part, added to BENCHES.
-BENCHES := bench-kernel bench-render bench-viewer
+BENCHES := bench-kernel bench-render bench-viewer bench-wire
 
 $(O)/bench/bench_kernel: $(O)/bench/bench_kernel.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
@@ -312,6 +313,14 @@ $(O)/bench/bench_kernel: $(O)/bench/bench_kernel.o $(LIB) $(FLAGS_STAMP)
 #  The deep core alone on one view (bench/bench_deep.c says how); not in BENCHES.
 $(O)/bench/bench_deep: $(O)/bench/bench_deep.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+#  The wire's encodings of a tile's mu (bench/bench_rcodec.c), with lz4's
+#  candidates where liblz4 is installed (only this program uses it).
+HAVE_LZ4 := $(shell pkg-config --exists liblz4 2>/dev/null && echo yes)
+$(O)/bench/bench_rcodec.o: ALL_CFLAGS += $(if $(HAVE_LZ4),-DMF_HAVE_LZ4)
+$(O)/bench/bench_rcodec: $(O)/bench/bench_rcodec.o $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) \
+	    $(if $(HAVE_LZ4),$(shell pkg-config --libs liblz4))
 
 bench:
 	@scripts/install-deps.sh --bench
@@ -323,6 +332,9 @@ bench-kernel: $(PROGRAMS) $(O)/bench/bench_kernel
 
 bench-render: $(PROGRAMS)
 	@scripts/bench.sh render
+
+bench-wire: $(PROGRAMS) $(O)/bench/bench_rcodec
+	@scripts/bench.sh wire
 
 # ---- the two commands --------------------------------------------------
 deps:

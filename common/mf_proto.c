@@ -135,10 +135,22 @@ mf_proto_result_size_as (mf_mu_format_t format, uint32_t w, uint32_t h)
 }
 
 size_t
+mf_proto_result_raw (const mf_result_t *result)
+{
+    return mf_proto_mu_bytes (result->format) * result->rect.w * result->rect.h;
+}
+
+size_t
 mf_proto_encode_result_head (uint8_t *buf, size_t capacity, const mf_result_t *result)
 {
     assert (result->format == MF_MU_F32 || result->format == MF_MU_F64);
-    size_t payload = mf_proto_mu_bytes (result->format) * result->rect.w * result->rect.h;
+    assert (result->encoding == MF_ENCODING_RAW || result->encoding == MF_ENCODING_ZSTD);
+    size_t payload = mf_proto_result_raw (result);
+    if (result->encoding != MF_ENCODING_RAW) {
+        //  An encoding that does not save a byte is never sent.
+        assert (result->size >= 1 && result->size < payload);
+        payload = result->size;
+    }
     mf_cursor_t out = mf_cursor_writer (buf, capacity);
     s_put_header (&out, MF_MSG_RESULT);
     mf_cursor_put_u32 (&out, result->job);
@@ -151,7 +163,7 @@ mf_proto_encode_result_head (uint8_t *buf, size_t capacity, const mf_result_t *r
     mf_cursor_put_u32 (&out, result->compute_us);
     mf_cursor_put_u64 (&out, result->iterations);
     mf_cursor_put_u8 (&out, (uint8_t) result->format);
-    mf_cursor_put_u8 (&out, MF_ENCODING_RAW);
+    mf_cursor_put_u8 (&out, result->encoding);
     mf_cursor_put_zeros (&out, 2);
     mf_cursor_put_u32 (&out, (uint32_t) payload);
     //  The mu values follow; the caller writes them.
@@ -454,15 +466,39 @@ s_decode_result (mf_cursor_t *in, mf_result_t *result)
     if (!reserved || result->rect.w < 1 || result->rect.w > MF_TILE_MAX_EDGE
     ||  result->rect.h < 1 || result->rect.h > MF_TILE_MAX_EDGE
     ||  (format != MF_MU_F32 && format != MF_MU_F64)
-    ||  result->encoding != MF_ENCODING_RAW)
+    ||  (result->encoding != MF_ENCODING_RAW && result->encoding != MF_ENCODING_ZSTD))
         return MF_PROTO_E_FIELD;
     result->format = (mf_mu_format_t) format;
-    if (result->size != mf_proto_mu_bytes (result->format) * result->rect.w * result->rect.h)
+    //  Raw: exactly the values. Encoded: at least a byte, and fewer than
+    //  raw (a worker sends raw what would not shrink), so no RESULT is
+    //  ever larger than its raw form.
+    size_t raw = mf_proto_result_raw (result);
+    if (result->encoding == MF_ENCODING_RAW? result->size != raw
+                                           : result->size < 1 || result->size >= raw)
         return MF_PROTO_E_FIELD;
     result->mu = mf_cursor_get_span (in, result->size);
     if (!mf_cursor_done (in))
         return MF_PROTO_E_SIZE;
     return MF_PROTO_OK;
+}
+
+int
+mf_proto_result_plain (mf_rcodec_t *codec, const mf_result_t *result, mf_result_t *plain,
+                       char *err, size_t errlen)
+{
+    *plain = *result;
+    if (result->encoding == MF_ENCODING_RAW)
+        return 0;
+    assert (result->encoding == MF_ENCODING_ZSTD);
+    const uint8_t *mu = mf_rcodec_decode (codec, mf_proto_mu_bytes (result->format),
+                                          result->rect.w, result->rect.h, result->mu,
+                                          result->size, err, errlen);
+    if (!mu)
+        return -1;
+    plain->mu = mu;
+    plain->encoding = MF_ENCODING_RAW;
+    plain->size = (uint32_t) mf_proto_result_raw (result);
+    return 0;
 }
 
 static mf_proto_error_t

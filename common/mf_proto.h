@@ -12,7 +12,8 @@
     holds it) or declines the lease (DECLINE). HELLO says how many cores
     the worker's machine has and how fast its kernel is; RESULT says in
     what format its mu travel (f32 for shallow tiles, f64 for deep ones)
-    and how they are encoded (raw; compressed encodings are to come).
+    and how they are encoded: raw, or compressed (mf_rcodec.h), which
+    mf_proto_result_plain undoes.
 
     Encoders write into a caller's buffer and return the bytes written (0
     if the buffer is too small). Each layout is written once per direction,
@@ -28,6 +29,7 @@
 #include "mf_deep.h"
 #include "mf_kernel.h"
 #include "mf_le.h"          //  a RESULT's mu: mf_le_put_f32s, mf_le_get_f32s
+#include "mf_rcodec.h"      //  a RESULT's compressed mu
 #include "mf_ship.h"        //  mf_orbit_id_t
 
 #include <stddef.h>
@@ -100,7 +102,9 @@ typedef enum {
     MF_MU_F64 = 1           //  binary64, 8 bytes a pixel: deep tiles
 } mf_mu_format_t;
 
-#define MF_ENCODING_RAW 0   //  a RESULT's payload: the values as they are
+//  How a RESULT's payload holds its mu values.
+#define MF_ENCODING_RAW 0   //  the values as they are: 4 or 8 bytes each
+#define MF_ENCODING_ZSTD 1  //  compressed (mf_rcodec.h): fewer bytes than raw
 
 //  Why a worker declines a deep lease.
 typedef enum {
@@ -145,9 +149,10 @@ typedef struct {
     uint64_t iterations;                    //  iterations performed
     const uint8_t *mu;                      //  the payload, inside the frame
     mf_mu_format_t format;                  //  f32 or f64
-    uint8_t encoding;                       //  MF_ENCODING_RAW
-    uint32_t size;                          //  decoded: bytes of mu (the encoder
-                                            //  derives it from format, w and h)
+    uint8_t encoding;                       //  MF_ENCODING_RAW or _ZSTD
+    uint32_t size;                          //  bytes of the payload (the encoder
+                                            //  derives it from format, w and h
+                                            //  when raw)
 } mf_result_t;
 
 //  A deep lease: compute this tile of the job's deep view, from the
@@ -245,11 +250,24 @@ size_t mf_proto_result_size (uint32_t w, uint32_t h);
 //  Size of a raw RESULT in either format.
 size_t mf_proto_result_size_as (mf_mu_format_t format, uint32_t w, uint32_t h);
 
-//  Writes a RESULT's header (raw encoding, result->format; result->size
-//  is ignored: the payload is w * h values); the caller then writes the
-//  mu values at buf + MF_SIZE_RESULT_HEAD, with mf_le_put_f32s (mf_le.h)
-//  or mf_proto_put_f64s. Returns the header size or 0.
+//  Writes a RESULT's header (result->format and ->encoding; when raw,
+//  result->size is ignored: the payload is w * h values; when encoded,
+//  it is the payload's bytes, 1 to fewer than raw); the caller then
+//  writes the payload at buf + MF_SIZE_RESULT_HEAD: raw mu with
+//  mf_le_put_f32s (mf_le.h) or mf_proto_put_f64s, or what
+//  mf_rcodec_encode made of them. Returns the header size or 0.
 size_t mf_proto_encode_result_head (uint8_t *buf, size_t capacity, const mf_result_t *result);
+
+//  Bytes of a RESULT's raw payload: 4 or 8 times w * h.
+size_t mf_proto_result_raw (const mf_result_t *result);
+
+//  Sets *plain to result with its payload raw: the same when it is,
+//  else decoded with codec (plain->mu then points into the codec, valid
+//  until its next call). Returns 0, or -1 with one line in err when the
+//  payload does not decode to exactly its raw size. Its values are not
+//  checked here (mf_proto_check_mu).
+int mf_proto_result_plain (mf_rcodec_t *codec, const mf_result_t *result, mf_result_t *plain,
+                           char *err, size_t errlen);
 
 //  Stores count doubles little-endian at dst (8 bytes each), and loads
 //  them back.

@@ -8,10 +8,13 @@
     total), and encoding what was decoded must give back the same bytes
     (HELLO: the same fields, its text being sanitised). For a RESULT, the
     mu check of its format must agree, value by value, with the rule "-1,
-    or finite in [0, maxiter]", for a few maxiter.
+    or finite in [0, maxiter]", for a few maxiter; a compressed one
+    (encoding 1) is smaller than raw, and decodes (mf_proto_result_plain)
+    to exactly its raw size or is refused in one line.
 */
 #include "fuzz.h"
 #include "mf_proto.h"
+#include "mf_rcodec.h"
 #include "mf_region.h"
 #include "mf_tiles.h"
 
@@ -135,16 +138,36 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             FUZZ_CHECK (result->rect.w >= 1 && result->rect.w <= MF_TILE_MAX_EDGE);
             FUZZ_CHECK (result->rect.h >= 1 && result->rect.h <= MF_TILE_MAX_EDGE);
             FUZZ_CHECK (result->format == MF_MU_F32 || result->format == MF_MU_F64);
-            FUZZ_CHECK (result->encoding == MF_ENCODING_RAW);
             size_t width = result->format == MF_MU_F64? 8: 4;
             size_t count = (size_t) result->rect.w * result->rect.h;
-            FUZZ_CHECK (result->size == width * count);
-            FUZZ_CHECK (size == mf_proto_result_size_as (result->format, result->rect.w,
-                                                         result->rect.h));
             FUZZ_CHECK (result->mu == data + MF_SIZE_RESULT_HEAD);
             size_t head = mf_proto_encode_result_head (s_out, sizeof s_out, result);
             FUZZ_CHECK (head == MF_SIZE_RESULT_HEAD);
             FUZZ_CHECK (memcmp (s_out, data, head) == 0);
+            if (result->encoding != MF_ENCODING_RAW) {
+                FUZZ_CHECK (result->encoding == MF_ENCODING_ZSTD);
+                FUZZ_CHECK (result->size >= 1 && result->size < width * count);
+                FUZZ_CHECK (size == MF_SIZE_RESULT_HEAD + result->size);
+                static mf_rcodec_t *codec;
+                if (!codec)
+                    codec = mf_rcodec_new ();
+                FUZZ_CHECK (codec != NULL);
+                mf_result_t plain;
+                char err [256] = "";
+                if (mf_proto_result_plain (codec, result, &plain, err, sizeof err)) {
+                    FUZZ_CHECK (err [0] != 0 && strchr (err, '\n') == NULL);
+                    break;
+                }
+                FUZZ_CHECK (plain.encoding == MF_ENCODING_RAW && plain.size == width * count);
+                FUZZ_CHECK (plain.job == result->job && plain.lease == result->lease);
+                FUZZ_CHECK ((width == 4? mf_proto_check_mu (plain.mu, count, 1000)
+                                       : mf_proto_check_mu64 (plain.mu, count, 1000))
+                            == s_mu_rule (plain.mu, count, 1000, width));
+                break;
+            }
+            FUZZ_CHECK (result->size == width * count);
+            FUZZ_CHECK (size == mf_proto_result_size_as (result->format, result->rect.w,
+                                                         result->rect.h));
             static const uint32_t maxiters [] = { 1, 1000, 65536, UINT32_MAX };
             for (size_t index = 0; index < sizeof maxiters / sizeof maxiters [0]; index++)
                 FUZZ_CHECK ((width == 4? mf_proto_check_mu (result->mu, count, maxiters [index])

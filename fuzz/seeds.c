@@ -8,6 +8,7 @@
 #include "mf_beacon.h"
 #include "mf_kernel.h"
 #include "mf_proto.h"
+#include "mf_rcodec.h"
 #include "mf_ship.h"
 
 #include <errno.h>
@@ -46,6 +47,48 @@ s_text (const char *harness, const char *name, int selector, const char *text)
         buf [len++] = (char) selector;
     memcpy (buf + len, text, strlen (text));
     s_write (harness, name, buf, len + strlen (text));
+}
+
+//  A 16 x 16 tile of the default view (f32, or its mu as f64), raw.
+static void
+s_default_tile (size_t word, uint8_t *raw)
+{
+    mf_task_t task = { { -2.5, 0.984375, 3.5 / 1920 }, 1000, { 1500, 200, 16, 16 } };
+    float mu [256];
+    mf_kernel_reference (&task, mu, NULL);
+    for (size_t index = 0; index < 256; index++)
+        if (word == 4)
+            mf_le_put_f32 (raw + 4 * index, mu [index]);
+        else
+            mf_le_put_f64 (raw + 8 * index, mu [index]);
+}
+
+//  Compressed RESULTs (encoding 1), f32 and f64, and near misses.
+static void
+s_proto_encoded (void)
+{
+    mf_rcodec_t *codec = mf_rcodec_new ();
+    uint8_t raw [8 * 256], buf [MF_SIZE_RESULT_HEAD + 8 * 256];
+    for (size_t word = 4; word <= 8; word += 4) {
+        s_default_tile (word, raw);
+        size_t size;
+        const uint8_t *packed = codec? mf_rcodec_encode (codec, word, 16, 16, raw, &size): NULL;
+        if (!packed) {
+            fprintf (stderr, "seeds: a default tile does not compress\n");
+            exit (1);
+        }
+        mf_result_t result = { 1, 5, 7, { 1500, 200, 16, 16 }, 12, 64000, NULL,
+                               word == 8? MF_MU_F64: MF_MU_F32, MF_ENCODING_ZSTD,
+                               (uint32_t) size };
+        size_t head = mf_proto_encode_result_head (buf, sizeof buf, &result);
+        memcpy (buf + head, packed, size);
+        s_write ("proto", word == 8? "result-encoded-f64": "result-encoded", buf, head + size);
+        if (word == 4) {
+            buf [head + size / 2] ^= 0x40;
+            s_write ("proto", "result-encoded-damaged", buf, head + size);
+        }
+    }
+    mf_rcodec_destroy (&codec);
 }
 
 static void
@@ -94,8 +137,9 @@ s_proto (void)
     buf [44] = 2;
     s_write ("proto", "result-bad-format", buf, mf_proto_result_size_as (MF_MU_F64, 4, 2));
     buf [44] = 1;
-    buf [45] = 1;
+    buf [45] = 3;
     s_write ("proto", "result-bad-encoding", buf, mf_proto_result_size_as (MF_MU_F64, 4, 2));
+    s_proto_encoded ();
 
     //  The deep messages.
     mf_orbit_id_t id;
@@ -383,6 +427,55 @@ s_packed (const char *center, const char *zoom, uint32_t maxiter, mf_orbit_id_t 
     return blob;
 }
 
+//  The rcodec harness: mode (bit 0: f64; bit 1: encode the payload),
+//  width - 1 and height - 1, then the payload.
+static void
+s_rcodec_seed (const char *name, uint8_t mode, uint8_t w, uint8_t h, const uint8_t *payload,
+               size_t size)
+{
+    uint8_t buf [3 + 8 * 64 * 64];
+    buf [0] = mode;
+    buf [1] = (uint8_t) (w - 1);
+    buf [2] = (uint8_t) (h - 1);
+    memcpy (buf + 3, payload, size);
+    s_write ("rcodec", name, buf, 3 + size);
+}
+
+static void
+s_rcodec (void)
+{
+    mf_rcodec_t *codec = mf_rcodec_new ();
+    uint8_t raw [8 * 64 * 64], frame [8 * 64 * 64];
+    for (size_t word = 4; word <= 8; word += 4) {
+        s_default_tile (word, raw);
+        size_t size;
+        const uint8_t *packed = codec? mf_rcodec_encode (codec, word, 16, 16, raw, &size): NULL;
+        if (!packed) {
+            fprintf (stderr, "seeds: a default tile does not compress\n");
+            exit (1);
+        }
+        memcpy (frame, packed, size);
+        uint8_t mode = word == 8? 1: 0;
+        s_rcodec_seed (word == 8? "tile-f64": "tile-f32", mode, 16, 16, frame, size);
+        s_rcodec_seed (word == 8? "raw-f64": "raw-f32", mode | 2, 16, 16, raw, word * 256);
+        if (word == 4) {
+            s_rcodec_seed ("truncated", 0, 16, 16, frame, size - 1);
+            frame [size] = 0;
+            s_rcodec_seed ("trailing", 0, 16, 16, frame, size + 1);
+            s_rcodec_seed ("other-size", 0, 16, 15, frame, size);
+            s_rcodec_seed ("other-format", 1, 16, 16, frame, size);
+        }
+    }
+    //  All interior: runs of -1, which shrink to a few bytes.
+    for (size_t index = 0; index < 64 * 64; index++)
+        mf_le_put_f32 (raw + 4 * index, -1.0f);
+    size_t size;
+    const uint8_t *packed = codec? mf_rcodec_encode (codec, 4, 64, 64, raw, &size): NULL;
+    if (packed)
+        s_rcodec_seed ("interior", 0, 64, 64, packed, size);
+    mf_rcodec_destroy (&codec);
+}
+
 static void
 s_ship (void)
 {
@@ -432,6 +525,7 @@ main (int argc, char *argv [])
     }
     s_proto ();
     s_ship ();
+    s_rcodec ();
     s_parse ();
     s_endpoint ();
     s_beacon ();

@@ -106,6 +106,7 @@ struct _mf_engine_t {
     mf_engine_event_fn *on_withdrawn;   //  caller's withdrawal handler
     void *event_arg;                    //  their argument
     float *scratch;                     //  a result's values when they do not go to the image
+    mf_rcodec_t *codec;                 //  decodes compressed results
     mf_engine_stats_t stats;            //  counters (workers and sched's filled on demand)
     uint64_t reject_logged;             //  rejected messages logged so far
     uint64_t drop_logged;               //  dropped connections logged so far
@@ -259,10 +260,11 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
     self->sched = mf_sched_new ();
     self->peers = mf_peers_new ();
     self->scratch = malloc ((size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (float));
+    self->codec = mf_rcodec_new ();
     mf_verify_hooks_t hooks = { s_on_settled, s_on_quarantine, s_on_withdrawn, self };
     if (self->sched)
         self->verify = mf_verify_new (self->sched, mf_kernel_best ()->fn, &hooks);
-    if (!self->sched || !self->peers || !self->scratch || !self->verify) {
+    if (!self->sched || !self->peers || !self->scratch || !self->codec || !self->verify) {
         snprintf (err, errlen, "out of memory");
         mf_engine_destroy (&self);
         return NULL;
@@ -309,6 +311,7 @@ mf_engine_destroy (mf_engine_t **self_p)
     mf_sched_destroy (&self->sched);
     mf_peers_destroy (&self->peers);
     free (self->scratch);
+    mf_rcodec_destroy (&self->codec);
     free (self);
     *self_p = NULL;
 }
@@ -647,6 +650,16 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
         case MF_VERDICT_ACCEPT:
             break;
     }
+    //  A compressed payload is decoded here, once the lease is known to
+    //  be good, and judged as a raw one after that.
+    mf_result_t plain;
+    char why [160];
+    if (mf_proto_result_plain (self->codec, result, &plain, why, sizeof why)) {
+        s_reject (self, who, why);
+        mf_sched_revoke (self->sched, slot, result->lease);
+        return verdict;
+    }
+    result = &plain;
     const mf_rect_t *rect = &result->rect;
     size_t pixels = (size_t) rect->w * rect->h;
     if (mf_proto_check_mu (result->mu, pixels, maxiter)) {
@@ -805,8 +818,10 @@ s_drain (mf_engine_t *self, int link)
             s_reject (self, "a peer", "more than one frame");
         }
         else
-        if (ok)
+        if (ok) {
+            self->stats.bytes_in += zmq_msg_size (&body);
             s_on_message (self, link, &id, &body);
+        }
         else
             s_reject (self, "a peer", "no message after its routing id");
         zmq_msg_close (&body);

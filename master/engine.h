@@ -81,6 +81,8 @@ typedef struct {
     uint64_t local;                     //  tiles the master computed itself (arbiter)
     uint64_t quarantined;               //  workers caught returning wrong results
     uint64_t withdrawn;                 //  done tiles computed again after a quarantine
+    uint64_t bytes_in;                  //  bytes of the messages received, every link
+                                        //  (ZeroMQ's framing not counted)
 } mf_engine_stats_t;
 
 //  Binds the endpoints. Returns NULL with the reason in err, naming the

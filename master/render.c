@@ -176,7 +176,7 @@ s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const char *status,
         { "workers_seen", st.workers_seen }, { "workers_connected", st.workers },
         { "verified", st.verified }, { "mismatches", st.mismatches }, { "local", st.local },
         { "quarantined", st.quarantined }, { "withdrawn", st.withdrawn },
-        { "pixels", st.pixels }, { "iterations", st.iterations }
+        { "pixels", st.pixels }, { "iterations", st.iterations }, { "bytes_in", st.bytes_in }
     };
     for (size_t index = 0; index < sizeof counters / sizeof counters [0]; index++)
         fprintf (f, "  \"%s\": %llu,\n", counters [index].name,

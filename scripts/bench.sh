@@ -7,6 +7,10 @@
 #                               and the master's coloring + PNG (bin/bench_kernel)
 #   scripts/bench.sh render     whole renders at 1920x1080 with -j 1 and -j 2, and
 #                               XaoS on the same views when it is installed
+#   scripts/bench.sh wire       the wire: the candidate encodings of a tile's mu
+#                               (bench_rcodec), and the default view rendered by a
+#                               -j 0 master and two workers over tcp://127.0.0.1,
+#                               results raw and compressed: bytes a pixel, wall time
 #   scripts/bench.sh merge      bench-results/bench.json from the parts
 #
 # BENCH_RUNS=N sets the runs per measurement (default 5; the minimum is
@@ -145,6 +149,75 @@ part_render () {
     fi
 }
 
+# wire_render ENCODING DIR: one render of the default view by a -j 0
+# master and two one-thread workers over loopback, the workers' results
+# sent as ENCODING (MF_WIRE_ENCODING); prints "SECONDS BYTES_IN PIXELS".
+wire_render () {
+    enc=$1
+    dir=$2
+    rm -f "$dir/master.log" "$dir/stats.json"
+    start=$(now_ns)
+    "$BIN/mandelfarm-master" -j 0 --listen 'tcp://127.0.0.1:*' --size "${SIZE_W}x${SIZE_H}" \
+        --stats "$dir/stats.json" -o "$dir/wire-$enc.png" >"$dir/master.log" 2>&1 &
+    master=$!
+    endpoint=""
+    tries=0
+    while [ -z "$endpoint" ] && [ $tries -lt 200 ]; do
+        endpoint=$(sed -n 's/.*listening on \(tcp:[^ ]*\).*/\1/p' "$dir/master.log" 2>/dev/null | head -1)
+        [ -n "$endpoint" ] || sleep 0.05
+        tries=$(( tries + 1 ))
+    done
+    [ -n "$endpoint" ] || { echo "bench: the master did not listen" >&2; kill "$master"; exit 1; }
+    MF_WIRE_ENCODING=$enc "$BIN/mandelfarm-worker" --connect "$endpoint" --threads 1 --quiet &
+    w1=$!
+    MF_WIRE_ENCODING=$enc "$BIN/mandelfarm-worker" --connect "$endpoint" --threads 1 --quiet &
+    w2=$!
+    wait "$master" || { echo "bench: the $enc render failed" >&2; cat "$dir/master.log" >&2; exit 1; }
+    end=$(now_ns)
+    kill "$w1" "$w2" 2>/dev/null || true
+    wait "$w1" "$w2" 2>/dev/null || true
+    bytes=$(sed -n 's/.*"bytes_in": \([0-9]*\).*/\1/p' "$dir/stats.json")
+    pixels=$(sed -n 's/.*"pixels": \([0-9]*\),.*/\1/p' "$dir/stats.json" | head -1)
+    awk -v t=$(( end - start )) -v b="$bytes" -v p="$pixels" 'BEGIN { printf "%.4f %s %s", t / 1e9, b, p }'
+}
+
+part_wire () {
+    "$ROOT/build/bench/bench_rcodec" --json "$OUT/rcodec.json" | tee "$OUT/rcodec.txt"
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    echo "== the wire: the default view, ${SIZE_W}x${SIZE_H}, a -j 0 master and two one-thread"
+    echo "   workers over tcp://127.0.0.1; bytes the master received (--stats bytes_in)"
+    echo "   and wall time from the master's start to its exit, min of $RUNS runs"
+    printf '%-6s %12s %9s %9s\n' results bytes B/pixel "wall s"
+    json="$OUT/wire.json"
+    printf '{\n  "view": "default", "size": "%sx%s", "workers": 2, "runs": %s, "encodings": [' \
+        "$SIZE_W" "$SIZE_H" "$RUNS" > "$json"
+    sep=""
+    "$BIN/mandelfarm-master" -j 1 --size "${SIZE_W}x${SIZE_H}" -o "$tmp/ref.png" >/dev/null 2>&1
+    for enc in raw zstd; do
+        best=""
+        i=0
+        while [ $i -lt "$RUNS" ]; do
+            set -- $(wire_render "$enc" "$tmp")
+            if [ -z "$best" ] || awk -v a="$1" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+                best=$1
+            fi
+            bytes=$2
+            pixels=$3
+            i=$(( i + 1 ))
+        done
+        exact=true
+        cmp -s "$tmp/ref.png" "$tmp/wire-$enc.png" || exact=false
+        per_pixel=$(awk -v b="$bytes" -v p="$pixels" 'BEGIN { printf "%.3f", b / p }')
+        printf '%-6s %12s %9s %9s  %s\n' "$enc" "$bytes" "$per_pixel" "$best" \
+            "$([ $exact = true ] && echo exact || echo DIFFERS)"
+        printf '%s\n    { "encoding": "%s", "bytes_in": %s, "pixels": %s, "bytes_per_pixel": %s, "wall_s": %s, "exact": %s }' \
+            "$sep" "$enc" "$bytes" "$pixels" "$per_pixel" "$best" "$exact" >> "$json"
+        sep=","
+    done
+    printf '\n  ]\n}\n' >> "$json"
+}
+
 part_merge () {
     cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
     {
@@ -169,6 +242,7 @@ part_merge () {
 case "${1:-}" in
     kernel) part_kernel ;;
     render) part_render ;;
+    wire) part_wire ;;
     merge) part_merge ;;
-    *) echo "bench.sh: unknown part '${1:-}' (allowed: kernel, render, merge)" >&2; exit 2 ;;
+    *) echo "bench.sh: unknown part '${1:-}' (allowed: kernel, render, wire, merge)" >&2; exit 2 ;;
 esac

@@ -3,7 +3,9 @@
     malformed, truncated, extended and wrong-version messages (a version
     1 peer's included) are refused with a reason; every field of the deep
     messages (DEEPTILE, FETCH, CHUNK, NOORBIT, DECLINE) and RESULT's
-    format and encoding are judged. */
+    format and encoding are judged; a compressed RESULT (encoding 1)
+    decodes to its raw mu, and one whose size or payload is impossible
+    is refused. */
 #include "helpers.h"
 #include "mf_proto.h"
 
@@ -157,12 +159,94 @@ START_TEST (result_f64_round_trip)
     //  would do) cannot pass: the size says f64.
     ck_assert_int_eq (s_decode_error (buf, mf_proto_result_size (3, 2)), MF_PROTO_E_SIZE);
     //  An unknown format or encoding, a reserved byte, a size field that
-    //  is not w * h values of the format: refused by field.
+    //  is not w * h values of the format: refused by field. (Encoding 1
+    //  of the raw size is refused too: encoded, it must be smaller.)
     for (int at = 44; at <= 48; at++) {
         mf_proto_encode_result_head (buf, sizeof buf, &result);
-        buf [at] = at == 44? 2: at == 48? 40: 1;
+        buf [at] = at == 44 || at == 45? 2: at == 48? 40: 1;
         ck_assert_msg (s_decode_error (buf, size) == MF_PROTO_E_FIELD, "byte %d", at);
     }
+    mf_proto_encode_result_head (buf, sizeof buf, &result);
+    buf [45] = MF_ENCODING_ZSTD;
+    ck_assert_int_eq (s_decode_error (buf, size), MF_PROTO_E_FIELD);
+}
+END_TEST
+
+START_TEST (result_encoded)
+{
+    //  A 64 x 16 tile of smooth f32 mu with an interior corner,
+    //  compressed: its header says encoding 1 and the payload's size,
+    //  and it decodes back to the very bits.
+    float mu [64 * 16];
+    for (int index = 0; index < 64 * 16; index++)
+        mu [index] = index % 64 < 8 && index / 64 < 4? -1.0f
+                   : 20.0f + (float) (index % 64) * 0.03125f + (float) (index / 64) * 0.25f;
+    uint8_t raw [sizeof mu];
+    mf_le_put_f32s (raw, mu, 64 * 16);
+    mf_rcodec_t *codec = mf_rcodec_new ();
+    size_t packed_size = 0;
+    const uint8_t *encoded = mf_rcodec_encode (codec, 4, 64, 16, raw, &packed_size);
+    ck_assert_ptr_nonnull (encoded);
+    ck_assert (packed_size >= 1 && packed_size < sizeof raw);
+    uint8_t packed [sizeof raw];          //  the codec's own is reused by its next call
+    memcpy (packed, encoded, packed_size);
+    mf_result_t result = { .job = 1, .tile = 2, .lease = 3, .rect = { 0, 0, 64, 16 },
+                           .format = MF_MU_F32, .encoding = MF_ENCODING_ZSTD,
+                           .size = (uint32_t) packed_size };
+    ck_assert_uint_eq (mf_proto_encode_result_head (buf, sizeof buf, &result), MF_SIZE_RESULT_HEAD);
+    memcpy (buf + MF_SIZE_RESULT_HEAD, packed, packed_size);
+    size_t size = MF_SIZE_RESULT_HEAD + packed_size;
+    //  Bytes 44 to 51: format 0, encoding 1, reserved 0 0, size.
+    ck_assert (buf [44] == 0 && buf [45] == 1 && buf [46] == 0 && buf [47] == 0);
+    ck_assert_uint_eq (mf_le_get_u32 (buf + 48), packed_size);
+    mf_msg_t msg;
+    ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
+    ck_assert_uint_eq (msg.u.result.encoding, MF_ENCODING_ZSTD);
+    ck_assert_uint_eq (msg.u.result.size, packed_size);
+    ck_assert_ptr_eq (msg.u.result.mu, buf + MF_SIZE_RESULT_HEAD);
+    ck_assert_uint_eq (mf_proto_result_raw (&msg.u.result), sizeof raw);
+    mf_result_t plain;
+    char err [256] = "";
+    ck_assert_int_eq (mf_proto_result_plain (codec, &msg.u.result, &plain, err, sizeof err), 0);
+    ck_assert_uint_eq (plain.encoding, MF_ENCODING_RAW);
+    ck_assert_uint_eq (plain.size, sizeof raw);
+    ck_assert (plain.job == 1 && plain.tile == 2 && plain.lease == 3 && plain.rect.w == 64);
+    ck_assert (memcmp (plain.mu, raw, sizeof raw) == 0);
+    ck_assert_int_eq (mf_proto_check_mu (plain.mu, 64 * 16, 100), 0);
+    //  A raw result passes through as it is.
+    mf_result_t raw_result = plain, same;
+    ck_assert_int_eq (mf_proto_result_plain (codec, &raw_result, &same, err, sizeof err), 0);
+    ck_assert (same.mu == raw_result.mu && same.size == sizeof raw);
+    //  Truncated or extended: the size field no longer matches.
+    ck_assert_int_eq (s_decode_error (buf, size - 1), MF_PROTO_E_SIZE);
+    ck_assert_int_eq (s_decode_error (buf, size + 1), MF_PROTO_E_SIZE);
+    //  An encoded size of 0, or not smaller than raw: refused by field.
+    uint32_t sizes [] = { 0, sizeof raw, sizeof raw + 1 };
+    for (size_t index = 0; index < 3; index++) {
+        mf_le_put_u32 (buf + 48, sizes [index]);
+        ck_assert_int_eq (s_decode_error (buf, MF_SIZE_RESULT_HEAD + sizes [index]),
+                          MF_PROTO_E_FIELD);
+    }
+    //  A payload of the right size that is no frame of the tile decodes
+    //  as a message, and is refused by mf_proto_result_plain.
+    mf_le_put_u32 (buf + 48, (uint32_t) packed_size);
+    memset (buf + MF_SIZE_RESULT_HEAD, 0x5a, packed_size);
+    ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
+    ck_assert_int_eq (mf_proto_result_plain (codec, &msg.u.result, &plain, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "zstd frame") != NULL, "%s", err);
+    //  The frame said to be of a smaller tile, 32 x 16.
+    memcpy (buf + MF_SIZE_RESULT_HEAD, packed, packed_size);
+    ck_assert_int_eq (mf_proto_decode (buf, size, &msg, NULL), 0);
+    msg.u.result.rect.w = 32;
+    ck_assert_int_eq (mf_proto_result_plain (codec, &msg.u.result, &plain, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "holds 4096 bytes, the tile 2048") != NULL, "%s", err);
+    //  The same frame read as f64: twice the bytes it holds.
+    msg.u.result.rect.w = 64;
+    msg.u.result.rect.h = 16;
+    msg.u.result.format = MF_MU_F64;
+    ck_assert_int_eq (mf_proto_result_plain (codec, &msg.u.result, &plain, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "holds 4096 bytes, the tile 8192") != NULL, "%s", err);
+    mf_rcodec_destroy (&codec);
 }
 END_TEST
 
@@ -786,6 +870,7 @@ main (void)
     tcase_add_test (tc, tile_round_trip);
     tcase_add_test (tc, result_round_trip);
     tcase_add_test (tc, result_f64_round_trip);
+    tcase_add_test (tc, result_encoded);
     tcase_add_test (tc, deeptile_fields_judged);
     tcase_add_test (tc, fetch_chunk_decline_fields_judged);
     tcase_add_test (tc, raw_size_bounds);

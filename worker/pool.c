@@ -1,6 +1,8 @@
 /*  mf_pool: see pool.h. A mutex and a condition variable guard a queue
     of tiles (an mf_vec: pushed at the back, shifted at the front); outcomes leave through ZeroMQ so that the network thread
     can wait on the master and on its compute threads in one poll.
+    Each compute thread compresses its own results (mf_rcodec, one per
+    thread), so encoding scales with the threads as the kernel does.
 */
 #include "pool.h"
 #include "mf_log.h"
@@ -34,6 +36,7 @@ typedef struct {
     atomic_int stop_deep;               //  the same for a deep tile (its kernel's type)
     bool busy;                          //  a tile is in hand (guarded by the pool's lock)
     uint32_t job;                       //  its job, while busy
+    mf_rcodec_t *codec;                 //  this thread's compressor, made when first needed
 } s_compute_t;
 
 struct _mf_pool_t {
@@ -53,6 +56,7 @@ struct _mf_pool_t {
     int delay_ms;                       //  test fault: msecs of sleep per tile
     int corrupt_every;                  //  test fault: corrupt every Nth result
     uint64_t computed;                  //  tiles taken, for corrupt_every
+    uint8_t encoding;                   //  how results' mu travel: MF_ENCODING_
 };
 
 //  Changes one value so the tile is wrong but every value still possible.
@@ -132,11 +136,37 @@ s_buffer (void **buffer, size_t *buffer_bytes, size_t bytes)
     return *buffer;
 }
 
+//  With a compressed encoding, replaces *frame_p, a raw RESULT of
+//  result, with the same RESULT compressed when that is smaller; else
+//  (or out of memory) leaves it raw, which every master takes.
+static void
+s_encode (s_compute_t *compute, uint8_t encoding, mf_result_t *result, zframe_t **frame_p)
+{
+    if (encoding == MF_ENCODING_RAW)
+        return;
+    if (!compute->codec && !(compute->codec = mf_rcodec_new ()))
+        return;
+    size_t size;
+    const uint8_t *packed = mf_rcodec_encode (compute->codec, mf_proto_mu_bytes (result->format),
+                                              result->rect.w, result->rect.h,
+                                              zframe_data (*frame_p) + MF_SIZE_RESULT_HEAD,
+                                              &size);
+    zframe_t *frame = packed? zframe_new (NULL, MF_SIZE_RESULT_HEAD + size): NULL;
+    if (!frame)
+        return;
+    result->encoding = encoding;
+    result->size = (uint32_t) size;
+    mf_proto_encode_result_head (zframe_data (frame), zframe_size (frame), result);
+    memcpy (zframe_data (frame) + MF_SIZE_RESULT_HEAD, packed, size);
+    zframe_destroy (frame_p);
+    *frame_p = frame;
+}
+
 //  Computes a shallow tile: its RESULT (f32 mu), or NULL when it was
 //  stopped or memory ran out.
 static zframe_t *
 s_compute (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool corrupt,
-           void **buffer_p, size_t *buffer_bytes)
+           uint8_t encoding, void **buffer_p, size_t *buffer_bytes)
 {
     const mf_rect_t *r = &item->tile.task.rect;
     size_t pixels = (size_t) r->w * r->h;
@@ -167,6 +197,7 @@ s_compute (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool cor
     uint8_t *data = zframe_data (frame);
     mf_proto_encode_result_head (data, zframe_size (frame), &result);
     mf_le_put_f32s (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
+    s_encode (compute, encoding, &result, &frame);
     return frame;
 }
 
@@ -174,7 +205,7 @@ s_compute (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool cor
 //  stopped or memory ran out.
 static zframe_t *
 s_compute_deep (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool corrupt,
-                void **buffer_p, size_t *buffer_bytes)
+                uint8_t encoding, void **buffer_p, size_t *buffer_bytes)
 {
     const mf_deeptile_t *tile = &item->deep;
     const mf_rect_t *r = &tile->rect;
@@ -211,6 +242,7 @@ s_compute_deep (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, boo
     uint8_t *data = zframe_data (frame);
     mf_proto_encode_result_head (data, zframe_size (frame), &result);
     mf_proto_put_f64s (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
+    s_encode (compute, encoding, &result, &frame);
     return frame;
 }
 
@@ -249,14 +281,17 @@ s_thread (void *arg)
         s_set_stop (compute, false);
         uint64_t serial = ++self->computed;
         int delay_ms = self->delay_ms;
+        uint8_t encoding = self->encoding;
         bool corrupt = self->corrupt_every && serial % (uint64_t) self->corrupt_every == 0;
         pthread_mutex_unlock (&self->lock);
         if (delay_ms)
             s_delay (compute, delay_ms);
 
         zframe_t *frame = item.table
-                        ? s_compute_deep (self, compute, &item, corrupt, &buffer, &buffer_bytes)
-                        : s_compute (self, compute, &item, corrupt, &buffer, &buffer_bytes);
+                        ? s_compute_deep (self, compute, &item, corrupt, encoding, &buffer,
+                                          &buffer_bytes)
+                        : s_compute (self, compute, &item, corrupt, encoding, &buffer,
+                                     &buffer_bytes);
         mf_table_unref (&item.table);
         pthread_mutex_lock (&self->lock);
         compute->busy = false;
@@ -266,6 +301,7 @@ s_thread (void *arg)
         s_send_outcome (push, item.tag, &frame);
     }
     free (buffer);
+    mf_rcodec_destroy (&compute->codec);
     zsys_close (push, NULL, 0);
     return NULL;
 }
@@ -354,6 +390,15 @@ mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every)
     pthread_mutex_lock (&self->lock);
     self->delay_ms = delay_ms;
     self->corrupt_every = corrupt_every;
+    pthread_mutex_unlock (&self->lock);
+}
+
+void
+mf_pool_set_encoding (mf_pool_t *self, uint8_t encoding)
+{
+    assert (encoding == MF_ENCODING_RAW || encoding == MF_ENCODING_ZSTD);
+    pthread_mutex_lock (&self->lock);
+    self->encoding = encoding;
     pthread_mutex_unlock (&self->lock);
 }
 

@@ -6,7 +6,8 @@
     kernel for a deep tile, its mu as f64), and sends the outcome over an inproc PUSH
     socket to the network thread as two frames: the tag the tile was
     submitted with (4 bytes), then either the RESULT message, ready to go
-    on the wire, or an empty frame when the tile was stopped (or could not
+    on the wire (its mu raw or compressed: mf_pool_set_encoding), or an
+    empty frame when the tile was stopped (or could not
     be computed) and nothing is to be sent for it.
 
     Each compute thread has its own stop flag, which its kernel reads
@@ -49,6 +50,11 @@ int mf_pool_threads (mf_pool_t *self);
 //  every corrupt_every-th result (0: never) with values that still look
 //  valid, so that only verification can catch it.
 void mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every);
+
+//  How the RESULTs' mu travel from the next tile a thread takes on:
+//  MF_ENCODING_RAW (the default) or MF_ENCODING_ZSTD, compressed by each
+//  compute thread (mf_rcodec.h) when that makes it smaller.
+void mf_pool_set_encoding (mf_pool_t *self, uint8_t encoding);
 
 //  The perturbation kernel deep tiles run (set before any is submitted).
 void mf_pool_set_perturb (mf_pool_t *self, const mf_perturb_kernel_t *kernel);

@@ -877,6 +877,33 @@ s_destroy (s_worker_t *self)
     self->parked = NULL;
 }
 
+//  How results travel to the master at endpoint (NULL: one a beacon will
+//  name, over tcp://): compressed over the network, raw over a local link
+//  (ipc://, inproc://), unless MF_WORKER_WIRE_ENV says otherwise. Returns
+//  0, or -1 when that variable holds anything else than it may.
+static int
+s_wire_encoding (const char *endpoint, uint8_t *encoding)
+{
+    const char *wanted = getenv (MF_WORKER_WIRE_ENV);
+    if (wanted && strcmp (wanted, "raw") == 0)
+        *encoding = MF_ENCODING_RAW;
+    else
+    if (wanted && strcmp (wanted, "zstd") == 0)
+        *encoding = MF_ENCODING_ZSTD;
+    else
+    if (!wanted || !*wanted || strcmp (wanted, "auto") == 0) {
+        bool local = endpoint && (strncmp (endpoint, "ipc://", 6) == 0
+                                  || strncmp (endpoint, "inproc://", 9) == 0);
+        *encoding = local? MF_ENCODING_RAW: MF_ENCODING_ZSTD;
+    }
+    else {
+        mf_error ("%s='%s': say raw, zstd or auto (auto: compressed over the network, raw "
+                  "over a local ipc:// link)", MF_WORKER_WIRE_ENV, wanted);
+        return -1;
+    }
+    return 0;
+}
+
 int
 mf_worker_run (const mf_worker_opts_t *opts)
 {
@@ -896,6 +923,9 @@ mf_worker_run (const mf_worker_opts_t *opts)
         mf_warn ("no '%s' perturbation kernel here; deep tiles run '%s'", opts->kernel,
                  self->perturb->name);
     }
+    uint8_t encoding;
+    if (s_wire_encoding (opts->endpoint, &encoding))
+        return -1;
     mf_sys_random (&self->uid, sizeof self->uid);
     self->endpoint = opts->endpoint;
     uint64_t cache_mb = opts->cache_mb? opts->cache_mb: mf_worker_cache_mb ();
@@ -937,6 +967,7 @@ mf_worker_run (const mf_worker_opts_t *opts)
         return -1;
     }
     mf_pool_set_perturb (self->pool, self->perturb);
+    mf_pool_set_encoding (self->pool, encoding);
     //  Credit is offered only for threads that run.
     self->threads = mf_pool_threads (self->pool);
     self->capacity = (uint32_t) self->threads + 1;

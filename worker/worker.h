@@ -31,6 +31,11 @@
     (DECLINE gives each one's credit back) and so are later leases of
     it, without fetching it again. So is an orbit too large for the
     memory budget (cache_mb), before a byte of it is fetched.
+
+    Results travel compressed (RESULT's encoding 1, mf_rcodec.h) to a
+    master over the network, raw over a local ipc:// link, where copying
+    costs less than compressing (the master's forked workers);
+    MF_WORKER_WIRE_ENV overrides that rule.
 */
 #ifndef MF_WORKER_H
 #define MF_WORKER_H
@@ -58,6 +63,8 @@
                                         //  (64 full CHUNKs: 16 MiB)
 #define MF_WORKER_FETCH_TIMEOUT 1000    //  msecs without a CHUNK before asking again,
                                         //  at least (else 3 heartbeat intervals)
+#define MF_WORKER_WIRE_ENV "MF_WIRE_ENCODING"  //  "raw" or "zstd": how results travel
+                                        //  whatever the link ("auto" or unset: by it)
 #define MF_WORKER_SPEED_MS 30           //  msecs the kernel runs at start to measure
                                         //  its speed for HELLO
 
