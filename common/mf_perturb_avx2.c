@@ -89,6 +89,23 @@ static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
     *d = _mm256_permute2f128_pd (t1, t3, 0x31);
 }
 
+static inline void vgather4u (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
+{
+    //  As vgather4, unaligned.
+    __m256i index = s_index (i);
+    __m128i lo = _mm256_castsi256_si128 (index), hi = _mm256_extracti128_si256 (index, 1);
+    vd r0 = _mm256_loadu_pd (p + _mm_cvtsi128_si64 (lo));
+    vd r1 = _mm256_loadu_pd (p + _mm_extract_epi64 (lo, 1));
+    vd r2 = _mm256_loadu_pd (p + _mm_cvtsi128_si64 (hi));
+    vd r3 = _mm256_loadu_pd (p + _mm_extract_epi64 (hi, 1));
+    vd t0 = _mm256_unpacklo_pd (r0, r1), t1 = _mm256_unpackhi_pd (r0, r1);
+    vd t2 = _mm256_unpacklo_pd (r2, r3), t3 = _mm256_unpackhi_pd (r2, r3);
+    *a = _mm256_permute2f128_pd (t0, t2, 0x20);
+    *b = _mm256_permute2f128_pd (t1, t3, 0x20);
+    *c = _mm256_permute2f128_pd (t0, t2, 0x31);
+    *d = _mm256_permute2f128_pd (t1, t3, 0x31);
+}
+
 #include "mf_perturb_simd.h"
 
 int

@@ -51,6 +51,11 @@ static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
     *d = q [3];
 }
 
+static inline void vgather4u (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
+{
+    vgather4 (p, i, a, b, c, d);
+}
+
 #include "mf_perturb_simd.h"
 
 int
