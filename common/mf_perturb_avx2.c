@@ -12,7 +12,7 @@
 
 #define SIMD_W 4                        //  doubles per vector
 #ifndef SIMD_V                          //  (-D for tuning experiments)
-#define SIMD_V 4                        //  vectors in flight
+#define SIMD_V 2                        //  vectors in flight
 #endif
 
 typedef __m256d vd;

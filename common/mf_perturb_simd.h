@@ -373,6 +373,9 @@ s_load_d (const s_state_t *st, s_regs_d_t *r)
     }
 }
 
+S_INLINE void s_tail_d (s_state_t *st, int v, vd nx, vd ny, vd m, vd zr, vd zi, vd r1, vd ro,
+                       const vm reb_allowed);
+
 //  One step of every lane of vector v (the reference's steps 2 to 5):
 //  plain, or BLA for the lanes in st->bla [v]; then level 1 for the next
 //  round, and the events.
@@ -411,6 +414,21 @@ s_step_d (s_state_t *st, int v, s_regs_d_t *r, const vm reb_allowed)
     m = vadd (m, step);
     vd zr, zi, r1, ro;
     vgather4 (st->points, vmul (m, vset1 ((double) MF_BLA_POINT_DOUBLE)), &zr, &zi, &r1, &ro);
+    r->x [v] = nx;
+    r->y [v] = ny;
+    r->m [v] = m;
+    r->zr [v] = zr;
+    r->zi [v] = zi;
+    s_tail_d (st, v, nx, ny, m, zr, zi, r1, ro, reb_allowed);
+}
+
+//  The end of a step of vector v, at z = (nx, ny), m, Z_m = (zr, zi)
+//  with the radius r1 and run offset ro there: the events, and level 1
+//  for the next round.
+S_INLINE void
+s_tail_d (s_state_t *st, int v, vd nx, vd ny, vd m, vd zr, vd zi, vd r1, vd ro,
+          const vm reb_allowed)
+{
     vd fx = vadd (zr, nx), fy = vadd (zi, ny);
     vd mag = vfma (fx, fx, vmul (fy, fy));
     vm esc = vesc (mag);
@@ -418,11 +436,6 @@ s_step_d (s_state_t *st, int v, s_regs_d_t *r, const vm reb_allowed)
     vm stop = vge (m, vload (st->lim [v]));
     unsigned event = vbits (vor (vor (esc, reb), stop));
     unsigned pass = vbits (vlt (vadd (vabs (nx), vabs (ny)), r1)) & st->occupied [v];
-    r->x [v] = nx;
-    r->y [v] = ny;
-    r->m [v] = m;
-    r->zr [v] = zr;
-    r->zi [v] = zi;
     st->bla [v] = pass & ~event;
     if (__builtin_expect (event != 0, 0)) {
         vstore (st->fx [v], fx);
@@ -435,6 +448,77 @@ s_step_d (s_state_t *st, int v, s_regs_d_t *r, const vm reb_allowed)
         s_prefetch_lanes (st, v, m, ro, st->bla [v]);
 }
 
+//  The tests of the last plain round, from the state in r. Not inlined:
+//  the compiler would keep every round's intermediate values to spare
+//  computing them here again.
+static __attribute__ ((noinline)) void
+s_plain_end_d (s_state_t *st, const s_regs_d_t *r, const vm reb_allowed)
+{
+    for (int v = 0; v < SIMD_V; v++) {
+        vd zr, zi, r1, ro;
+        vgather4 (st->points, vmul (r->m [v], vset1 ((double) MF_BLA_POINT_DOUBLE)),
+                  &zr, &zi, &r1, &ro);
+        s_tail_d (st, v, r->x [v], r->y [v], r->m [v], zr, zi, r1, ro, reb_allowed);
+    }
+}
+
+//  Rounds of plain steps, while no lane takes a BLA step: the state in
+//  registers, every vector stepped alike, and one test per round, for
+//  any event or level-1 pass in any lane. After the round where one
+//  happens (or before a look at stop), the step's results are tested
+//  again as s_step_d tests them, from the registers.
+static void
+s_plain_d (s_state_t *st, s_regs_d_t *r, const vm reb_allowed)
+{
+    vd x [SIMD_V], y [SIMD_V], m [SIMD_V], zr [SIMD_V], zi [SIMD_V];
+    vm live [SIMD_V];
+#pragma GCC unroll 16
+    for (int v = 0; v < SIMD_V; v++) {
+        x [v] = r->x [v];
+        y [v] = r->y [v];
+        m [v] = r->m [v];
+        zr [v] = r->zr [v];
+        zi [v] = r->zi [v];
+        live [v] = vmask (st->occupied [v]);
+    }
+    const vd two = vset1 (2.0), one = vset1 (1.0), four = vset1 ((double) MF_BLA_POINT_DOUBLE);
+    uint64_t round = st->round;
+    for (;;) {
+        vm any = vmask (0);
+#pragma GCC unroll 16
+        for (int v = 0; v < SIMD_V; v++) {
+            vd ar = vfma (two, zr [v], x [v]);
+            vd ai = vfma (two, zi [v], y [v]);
+            vd nx = vfma (ar, x [v], vfnma (ai, y [v], vload (st->cx [v])));
+            vd ny = vfma (ar, y [v], vfma (ai, x [v], vload (st->cy [v])));
+            m [v] = vadd (m [v], one);
+            vd r1, ro;
+            vgather4 (st->points, vmul (m [v], four), &zr [v], &zi [v], &r1, &ro);
+            (void) ro;
+            vd fx = vadd (zr [v], nx), fy = vadd (zi [v], ny);
+            vd mag = vfma (fx, fx, vmul (fy, fy));
+            vm reb = vand (reb_allowed, vlt (mag, vfma (nx, nx, vmul (ny, ny))));
+            vm pass = vand (live [v], vlt (vadd (vabs (nx), vabs (ny)), r1));
+            any = vor (any, vor (vor (vesc (mag), reb), vor (pass, vge (m [v], vload (st->lim [v])))));
+            x [v] = nx;
+            y [v] = ny;
+        }
+        round++;
+        if (__builtin_expect (vbits (any) != 0, 0) || round % MF_PERTURB_STOP_EVERY == 0)
+            break;
+    }
+    st->round = round;
+#pragma GCC unroll 16
+    for (int v = 0; v < SIMD_V; v++) {
+        r->x [v] = x [v];
+        r->y [v] = y [v];
+        r->m [v] = m [v];
+        r->zr [v] = zr [v];
+        r->zi [v] = zi [v];
+    }
+    s_plain_end_d (st, r, reb_allowed);
+}
+
 //  The double kernel's rounds. Returns 0, or -1 when stopped.
 static int
 s_run_d (s_state_t *st, const vm reb_allowed)
@@ -443,12 +527,18 @@ s_run_d (s_state_t *st, const vm reb_allowed)
     s_load_d (st, &r);
     const atomic_int *stop = st->task->stop;
     for (;;) {
-        unsigned events = 0;
-        for (int v = 0; v < SIMD_V; v++) {
-            s_step_d (st, v, &r, reb_allowed);
-            events |= st->event [v];
+        unsigned events = 0, bla = 0;
+        for (int v = 0; v < SIMD_V; v++)
+            bla |= st->bla [v];
+        if (!bla)
+            s_plain_d (st, &r, reb_allowed);
+        else {
+            for (int v = 0; v < SIMD_V; v++)
+                s_step_d (st, v, &r, reb_allowed);
+            st->round++;
         }
-        st->round++;
+        for (int v = 0; v < SIMD_V; v++)
+            events |= st->event [v];
         if (__builtin_expect (events != 0, 0)) {
             s_save_d (st, &r);
             s_events (st);
