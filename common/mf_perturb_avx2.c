@@ -89,6 +89,18 @@ static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
     *d = _mm256_permute2f128_pd (t1, t3, 0x31);
 }
 
+#define SIMD_LANE_POINTERS 1
+static inline void vload4p (const double *const *p, vd *a, vd *b, vd *c, vd *d)
+{
+    vd r0 = _mm256_load_pd (p [0]), r1 = _mm256_load_pd (p [1]);
+    vd r2 = _mm256_load_pd (p [2]), r3 = _mm256_load_pd (p [3]);
+    vd t0 = _mm256_unpacklo_pd (r0, r1), t1 = _mm256_unpackhi_pd (r0, r1);
+    vd t2 = _mm256_unpacklo_pd (r2, r3), t3 = _mm256_unpackhi_pd (r2, r3);
+    *a = _mm256_permute2f128_pd (t0, t2, 0x20);
+    *b = _mm256_permute2f128_pd (t1, t3, 0x20);
+    *c = _mm256_permute2f128_pd (t0, t2, 0x31);
+    *d = _mm256_permute2f128_pd (t1, t3, 0x31);
+}
 static inline void vgather4u (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
 {
     //  As vgather4, unaligned.

@@ -27,6 +27,12 @@
                             i a multiple of 4)
         vgather4u (p, i, &a, &b, &c, &d)
                             the same for any integral i >= 0
+        SIMD_LANE_POINTERS  1 when the layer has vload4p: then the plain
+                            rounds keep a pointer per lane into the orbit
+                            instead of gathering by index
+        vload4p (p, &a, &b, &c, &d)
+                            p [l][0] .. p [l][3] for lane l, p [l] 32-byte
+                            aligned
 
     Every pixel gives exactly the bits of mf_perturb_reference. The lanes
     run the reference's operations, in its order, each on its own pixel;
@@ -445,7 +451,7 @@ s_tail_d (s_state_t *st, int v, vd nx, vd ny, vd m, vd zr, vd zi, vd r1, vd ro,
         st->rebased [v] = vbits (vor (reb, veq (m, vset1 (st->last))));
     }
     if (__builtin_expect (st->bla [v] != 0, 0))
-        s_prefetch_lanes (st, v, m, ro, st->bla [v]);
+        vstore (st->ro [v], ro);
 }
 
 //  The tests of the last plain round, from the state in r. Not inlined:
@@ -481,7 +487,22 @@ s_plain_d (s_state_t *st, s_regs_d_t *r, const vm reb_allowed)
         zi [v] = r->zi [v];
         live [v] = vmask (st->occupied [v]);
     }
-    const vd two = vset1 (2.0), one = vset1 (1.0), four = vset1 ((double) MF_BLA_POINT_DOUBLE);
+    const vd two = vset1 (2.0), one = vset1 (1.0);
+#if SIMD_LANE_POINTERS
+    //  Each lane's point, advanced by one point a step: no index to turn
+    //  into addresses.
+    const double *lane [SIMD_V][SIMD_W];
+#pragma GCC unroll 16
+    for (int v = 0; v < SIMD_V; v++) {
+        _Alignas (64) double sm [SIMD_W];
+        vstore (sm, m [v]);
+#pragma GCC unroll 16
+        for (int l = 0; l < SIMD_W; l++)
+            lane [v][l] = st->points + (size_t) sm [l] * MF_BLA_POINT_DOUBLE;
+    }
+#else
+    const vd four = vset1 ((double) MF_BLA_POINT_DOUBLE);
+#endif
     uint64_t round = st->round;
     for (;;) {
         vm any = vmask (0);
@@ -493,7 +514,14 @@ s_plain_d (s_state_t *st, s_regs_d_t *r, const vm reb_allowed)
             vd ny = vfma (ar, y [v], vfma (ai, x [v], vload (st->cy [v])));
             m [v] = vadd (m [v], one);
             vd r1, ro;
+#if SIMD_LANE_POINTERS
+#pragma GCC unroll 16
+            for (int l = 0; l < SIMD_W; l++)
+                lane [v][l] += MF_BLA_POINT_DOUBLE;
+            vload4p (lane [v], &zr [v], &zi [v], &r1, &ro);
+#else
             vgather4 (st->points, vmul (m [v], four), &zr [v], &zi [v], &r1, &ro);
+#endif
             (void) ro;
             vd fx = vadd (zr [v], nx), fy = vadd (zi [v], ny);
             vd mag = vfma (fx, fx, vmul (fy, fy));
