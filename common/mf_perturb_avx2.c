@@ -101,6 +101,25 @@ static inline void vload4p (const double *const *p, vd *a, vd *b, vd *c, vd *d)
     *c = _mm256_permute2f128_pd (t0, t2, 0x31);
     *d = _mm256_permute2f128_pd (t1, t3, 0x31);
 }
+static inline void vload4pu (const double *const *p, vd *a, vd *b, vd *c, vd *d)
+{
+    vd r0 = _mm256_loadu_pd (p [0]), r1 = _mm256_loadu_pd (p [1]);
+    vd r2 = _mm256_loadu_pd (p [2]), r3 = _mm256_loadu_pd (p [3]);
+    vd t0 = _mm256_unpacklo_pd (r0, r1), t1 = _mm256_unpackhi_pd (r0, r1);
+    vd t2 = _mm256_unpacklo_pd (r2, r3), t3 = _mm256_unpackhi_pd (r2, r3);
+    *a = _mm256_permute2f128_pd (t0, t2, 0x20);
+    *b = _mm256_permute2f128_pd (t1, t3, 0x20);
+    *c = _mm256_permute2f128_pd (t0, t2, 0x31);
+    *d = _mm256_permute2f128_pd (t1, t3, 0x31);
+}
+static inline vd vloadu (const double *p) { return _mm256_loadu_pd (p); }
+static inline vd vpow2_bytes (uint64_t b)
+{
+    //  Byte l of b, plus the bias, shifted into lane l's exponent field.
+    __m256i k = _mm256_srlv_epi64 (_mm256_set1_epi64x ((long long) b), _mm256_setr_epi64x (0, 8, 16, 24));
+    k = _mm256_add_epi64 (_mm256_and_si256 (k, _mm256_set1_epi64x (0xff)), _mm256_set1_epi64x (1023));
+    return _mm256_castsi256_pd (_mm256_slli_epi64 (k, 52));
+}
 static inline void vgather4u (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
 {
     //  As vgather4, unaligned.

@@ -32,7 +32,11 @@
                             instead of gathering by index
         vload4p (p, &a, &b, &c, &d)
                             p [l][0] .. p [l][3] for lane l, p [l] 32-byte
-                            aligned
+                            aligned; and with SIMD_LANE_POINTERS also
+        vload4pu (p, &a, &b, &c, &d)
+                            the same, unaligned
+        vloadu (p)          p [0] .. p [SIMD_W - 1], unaligned
+        vpow2_bytes (b)     2^(byte l of b) in lane l, for bytes 0 .. 255
 
     Every pixel gives exactly the bits of mf_perturb_reference. The lanes
     run the reference's operations, in its order, each on its own pixel;
@@ -348,6 +352,66 @@ s_level_d (const s_state_t *st, vm taken, vd base, vd norm, vd fit)
     return vsel (vlt (fit, level), fit, level);
 }
 
+#if SIMD_LANE_POINTERS
+//  Bit k set where radius k of r (SIMD_W of them) is above norm: |z|_1 <
+//  R, as the reference tests it. In doubles.
+S_INLINE unsigned
+s_valid (const double *r, double norm, const s_state_t *st, int v, int lane)
+{
+    (void) st, (void) v, (void) lane;
+    return vbits (vlt (vset1 (norm), vloadu (r)));
+}
+
+//  The levels of the lanes in bits of vector v at m, whose |z|_1 is
+//  norm, lane by lane but without a branch per lane: a lane's run of
+//  radii (mf_bla_radii) is compared SIMD_W at a time with its |z|_1, the
+//  valid radii counted from the run's beginning (they never grow, and 0
+//  ends the run), the count capped by the room left. Sets, for each
+//  lane that takes a skip, row [l] to entry where its level's A and B
+//  begin, and returns those lanes, their levels in the bytes of *levels.
+//  Lanes that do not take one get row [l] = entry (harmless to read).
+S_INLINE unsigned
+s_levels (s_state_t *st, int v, unsigned bits, vd norm, vd m, const double *entry,
+          size_t stride, size_t width, const double **row, uint64_t *levels)
+{
+    //  In vectors: which lanes have room, where their runs' radii begin
+    //  (level 2 of start i = (m - 1) / 2 is radius ro + i + 1), and how
+    //  many levels the room allows; lanes that take no skip read the
+    //  radii of run 0 and are capped at level 1.
+    vd zero = vset1 (0.0);
+    vd room = vsub (vsub (vset1 (st->maxiter), m), vload (st->off [v]));
+    vm ok = vand (vmask (bits), vge (room, vset1 (2.0)));
+    vd ro = vsel (ok, vload (st->ro [v]), zero);
+    vd base = vsel (ok, vadd (ro, vfma (m, vset1 (0.5), vset1 (0.5))), zero);
+    vd fit = vsel (ok, vilogb (vsel (ok, room, vset1 (2.0))), vset1 (1.0));
+    _Alignas (64) double sn [SIMD_W], sb [SIMD_W], sf [SIMD_W], sr [SIMD_W];
+    vstore (sn, norm);
+    vstore (sb, base);
+    vstore (sf, fit);
+    vstore (sr, ro);
+    unsigned all = (1u << SIMD_W) - 1;
+    *levels = 0;
+    //  Then lane by lane, without a branch per lane (integers below 2^53:
+    //  signed conversions, one instruction each).
+#pragma GCC unroll 16
+    for (int l = 0; l < SIMD_W; l++) {
+        const double *r = st->radii + (size_t) (int64_t) sb [l] * width;
+        unsigned valid = s_valid (r, sn [l], st, v, l);
+        int64_t level = 1 + __builtin_ctz (~valid);
+        while (__builtin_expect (valid == all, 0)) {
+            r += SIMD_W * width;
+            valid = s_valid (r, sn [l], st, v, l);
+            level += __builtin_ctz (~valid);
+        }
+        int64_t cap = (int64_t) sf [l];
+        level = level < cap? level: cap;
+        row [l] = entry + (size_t) ((int64_t) sr [l] + level - 1) * stride;
+        *levels |= (uint64_t) level << (8 * l);
+    }
+    return vbits (ok);
+}
+#endif
+
 //  ---- doubles ----------------------------------------------------------------
 
 //  The registers of the double kernel: per vector z, m and Z_m.
@@ -394,6 +458,25 @@ s_step_d (s_state_t *st, int v, s_regs_d_t *r, const vm reb_allowed)
     vd ar = vfma (two, r->zr [v], x);
     vd ai = vfma (two, r->zi [v], y);
     vd bx = cx, by = cy, step = vset1 (1.0);
+#if SIMD_LANE_POINTERS
+    if (__builtin_expect (st->bla [v] != 0, 0)) {
+        const double *row [SIMD_W];
+        uint64_t levels;
+        unsigned taken = s_levels (st, v, st->bla [v], vadd (vabs (x), vabs (y)), m, st->runs + 1,
+                                   MF_BLA_ENTRY_DOUBLE, MF_BLA_RADIUS_DOUBLE, row, &levels);
+        if (taken) {
+            vm b = vmask (taken);
+            vd ear, eai, br, bi;
+            vload4pu (row, &ear, &eai, &br, &bi);
+            ar = vsel (b, ear, ar);
+            ai = vsel (b, eai, ai);
+            bx = vsel (b, vfma (br, cx, vsub (vset1 (0.0), vmul (bi, cy))), cx);
+            by = vsel (b, vfma (br, cy, vmul (bi, cx)), cy);
+            step = vsel (b, vpow2_bytes (levels), step);
+            st->stats.bla_steps += (uint64_t) __builtin_popcount (taken);
+        }
+    }
+#else
     if (__builtin_expect (st->bla [v] != 0, 0)) {
         vd fit;
         vm b = s_room (st, v, m, st->bla [v], &fit);
@@ -415,6 +498,7 @@ s_step_d (s_state_t *st, int v, s_regs_d_t *r, const vm reb_allowed)
             st->stats.bla_steps += (uint64_t) __builtin_popcount (taken);
         }
     }
+#endif
     vd nx = vfma (ar, x, vfnma (ai, y, bx));
     vd ny = vfma (ar, y, vfma (ai, x, by));
     m = vadd (m, step);
@@ -498,7 +582,7 @@ s_plain_d (s_state_t *st, s_regs_d_t *r, const vm reb_allowed)
         vstore (sm, m [v]);
 #pragma GCC unroll 16
         for (int l = 0; l < SIMD_W; l++)
-            lane [v][l] = st->points + (size_t) sm [l] * MF_BLA_POINT_DOUBLE;
+            lane [v][l] = st->points + (size_t) (int64_t) sm [l] * MF_BLA_POINT_DOUBLE;
     }
 #else
     const vd four = vset1 ((double) MF_BLA_POINT_DOUBLE);
@@ -839,6 +923,7 @@ s_kernel (const mf_perturb_task_t *task, double *mu, mf_perturb_stats_t *stats)
     memset (st->occupied, 0, sizeof st->occupied);
     memset (st->event, 0, sizeof st->event);
     memset (st->bla, 0, sizeof st->bla);
+    memset (st->ro, 0, sizeof st->ro);              //  read (masked) before any step sets it
     memset (&st->stats, 0, sizeof st->stats);
     st->lanes_busy = 0;
     st->round = 0;
