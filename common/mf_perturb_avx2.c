@@ -70,7 +70,12 @@ s_index (vd i)
 }
 static inline vd vgather (const double *p, vd i)
 {
-    return _mm256_i64gather_pd (p, s_index (i), 8);
+    //  Four loads: this CPU family's hardware gathers are slow.
+    __m256i index = s_index (i);
+    __m128i lo = _mm256_castsi256_si128 (index), hi = _mm256_extracti128_si256 (index, 1);
+    __m128d a = _mm_loadh_pd (_mm_load_sd (p + _mm_cvtsi128_si64 (lo)), p + _mm_extract_epi64 (lo, 1));
+    __m128d b = _mm_loadh_pd (_mm_load_sd (p + _mm_cvtsi128_si64 (hi)), p + _mm_extract_epi64 (hi, 1));
+    return _mm256_insertf128_pd (_mm256_castpd128_pd256 (a), b, 1);
 }
 static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
 {
@@ -113,6 +118,13 @@ static inline void vload4pu (const double *const *p, vd *a, vd *b, vd *c, vd *d)
     *d = _mm256_permute2f128_pd (t1, t3, 0x31);
 }
 static inline vd vloadu (const double *p) { return _mm256_loadu_pd (p); }
+static inline void vloadu2 (const double *p, vd *a, vd *b)
+{
+    //  (p0 p1 p2 p3), (p4 p5 p6 p7) -> (p0 p4 p2 p6), (p1 p5 p3 p7) -> reordered.
+    vd lo = _mm256_loadu_pd (p), hi = _mm256_loadu_pd (p + 4);
+    *a = _mm256_permute4x64_pd (_mm256_unpacklo_pd (lo, hi), 0xd8);
+    *b = _mm256_permute4x64_pd (_mm256_unpackhi_pd (lo, hi), 0xd8);
+}
 static inline vd vpow2_bytes (uint64_t b)
 {
     //  Byte l of b, plus the bias, shifted into lane l's exponent field.

@@ -36,6 +36,8 @@
         vload4pu (p, &a, &b, &c, &d)
                             the same, unaligned
         vloadu (p)          p [0] .. p [SIMD_W - 1], unaligned
+        vloadu2 (p, &a, &b) p [0], p [2], .. in a, p [1], p [3], .. in b,
+                            unaligned
         vpow2_bytes (b)     2^(byte l of b) in lane l, for bytes 0 .. 255
 
     Every pixel gives exactly the bits of mf_perturb_reference. The lanes
@@ -85,7 +87,6 @@
 #include <string.h>
 
 #define S_INLINE static inline __attribute__ ((always_inline))
-#define PREFETCH_LEVELS 8               //  levels whose entries and landings a waiting lane loads
 
 typedef struct {
     //  Lane state, one row of SIMD_W per vector: the registers' copy
@@ -226,42 +227,6 @@ s_level1_lane (s_state_t *st, int v, int lane)
            < st->points [m * MF_BLA_POINT_DOUBLE + 2];
 }
 
-//  Starts loading what lane (v, lane), at its m (odd) with its run offset
-//  in st->ro, reads when it searches and steps, in the next round: the
-//  beginning of its run's radii and entries, and the points where a skip
-//  of each of the first levels would land.
-static void
-s_prefetch_lane (const s_state_t *st, int v, int lane)
-{
-    size_t entry = st->fexp? MF_BLA_ENTRY_FEXP: MF_BLA_ENTRY_DOUBLE;
-    size_t radius = st->fexp? MF_BLA_RADIUS_FEXP: MF_BLA_RADIUS_DOUBLE;
-    size_t point = st->fexp? MF_BLA_POINT_FEXP: MF_BLA_POINT_DOUBLE;
-    uint64_t m = (uint64_t) st->m [v][lane], ro = (uint64_t) st->ro [v][lane];
-    uint64_t i = (m - 1) / 2, last = (uint64_t) st->last;
-    int count = mf_bla_run_count (st->top, i);
-    if (count > PREFETCH_LEVELS)
-        count = PREFETCH_LEVELS;
-    __builtin_prefetch (st->radii + (ro + i) * radius);
-    const char *run = (const char *) (st->runs + ro * entry);
-    for (size_t offset = 0; offset < (size_t) count * entry * sizeof (double); offset += 64)
-        __builtin_prefetch (run + offset);
-    for (int level = 1; level <= count && m + (UINT64_C (1) << level) <= last; level++)
-        __builtin_prefetch (st->points + (m + (UINT64_C (1) << level)) * point);
-}
-
-//  The lanes of bits of vector v, at m with their run offsets ro: s_prefetch_lane.
-static void
-s_prefetch_lanes (s_state_t *st, int v, vd m, vd ro, unsigned bits)
-{
-    vstore (st->m [v], m);
-    vstore (st->ro [v], ro);
-    while (bits) {
-        int lane = __builtin_ctz (bits);
-        bits &= bits - 1;
-        s_prefetch_lane (st, v, lane);
-    }
-}
-
 //  Handles the events of the last round, lane by lane, as the reference
 //  does after its step: an escape ends the pixel; else a rebase (z := f,
 //  m := 0); then the iteration limit ends it. Finished lanes take new
@@ -299,10 +264,8 @@ s_events (s_state_t *st)
                 s_refill (st, v, lane, false);
                 continue;
             }
-            if (s_level1_lane (st, v, lane)) {
+            if (s_level1_lane (st, v, lane))
                 st->bla [v] |= 1u << lane;
-                s_prefetch_lane (st, v, lane);
-            }
         }
         st->event [v] = 0;
         //  A vector takes new pixels once all its lanes are done: pixels
@@ -315,6 +278,17 @@ s_events (s_state_t *st)
 }
 
 //  ---- the search -------------------------------------------------------------
+
+//  Clamps integral a to [lo, hi].
+S_INLINE vd
+s_clamp (vd a, double lo, double hi)
+{
+    vd low = vset1 (lo);
+    vd c = vsel (vlt (a, low), low, a);
+    vd high = vset1 (hi);
+    return vsel (vlt (high, c), high, c);
+}
+
 
 //  The lanes of bits that have room for a skip (2 iterations or more
 //  left), and for them 2^fit <= room.
@@ -353,13 +327,20 @@ s_level_d (const s_state_t *st, vm taken, vd base, vd norm, vd fit)
 }
 
 #if SIMD_LANE_POINTERS
-//  Bit k set where radius k of r (SIMD_W of them) is above norm: |z|_1 <
-//  R, as the reference tests it. In doubles.
+//  Bit k set where radius k of r (SIMD_W of them, from r) is valid:
+//  |z|_1 < R, as the reference tests it. In doubles norm is |z|_1 and the
+//  radii are doubles; in floatexp (fexp) the radii are pairs (R, eR) and
+//  the test is norm 2^clamp (ez - eR, -8, 8) < R, norm the sum of z's
+//  normalised mantissas (exact: see level 1 in s_tail_f).
 S_INLINE unsigned
-s_valid (const double *r, double norm, const s_state_t *st, int v, int lane)
+s_valid (const double *r, double norm, double ez, const bool fexp)
 {
-    (void) st, (void) v, (void) lane;
-    return vbits (vlt (vset1 (norm), vloadu (r)));
+    if (!fexp)
+        return vbits (vlt (vset1 (norm), vloadu (r)));
+    vd rm, re;
+    vloadu2 (r, &rm, &re);
+    vd shift = s_clamp (vsub (vset1 (ez), re), -8.0, 8.0);
+    return vbits (vlt (vmul (vset1 (norm), vpow2 (shift)), rm));
 }
 
 //  The levels of the lanes in bits of vector v at m, whose |z|_1 is
@@ -371,21 +352,23 @@ s_valid (const double *r, double norm, const s_state_t *st, int v, int lane)
 //  begin, and returns those lanes, their levels in the bytes of *levels.
 //  Lanes that do not take one get row [l] = entry (harmless to read).
 S_INLINE unsigned
-s_levels (s_state_t *st, int v, unsigned bits, vd norm, vd m, const double *entry,
-          size_t stride, size_t width, const double **row, uint64_t *levels)
+s_levels (s_state_t *st, int v, unsigned bits, vd norm, vd ez, vd m, const double *entry,
+          size_t stride, const bool fexp, const double **row, uint64_t *levels)
 {
     //  In vectors: which lanes have room, where their runs' radii begin
     //  (level 2 of start i = (m - 1) / 2 is radius ro + i + 1), and how
     //  many levels the room allows; lanes that take no skip read the
     //  radii of run 0 and are capped at level 1.
+    size_t width = fexp? MF_BLA_RADIUS_FEXP: MF_BLA_RADIUS_DOUBLE;
     vd zero = vset1 (0.0);
     vd room = vsub (vsub (vset1 (st->maxiter), m), vload (st->off [v]));
     vm ok = vand (vmask (bits), vge (room, vset1 (2.0)));
     vd ro = vsel (ok, vload (st->ro [v]), zero);
     vd base = vsel (ok, vadd (ro, vfma (m, vset1 (0.5), vset1 (0.5))), zero);
     vd fit = vsel (ok, vilogb (vsel (ok, room, vset1 (2.0))), vset1 (1.0));
-    _Alignas (64) double sn [SIMD_W], sb [SIMD_W], sf [SIMD_W], sr [SIMD_W];
+    _Alignas (64) double sn [SIMD_W], se [SIMD_W], sb [SIMD_W], sf [SIMD_W], sr [SIMD_W];
     vstore (sn, norm);
+    vstore (se, ez);
     vstore (sb, base);
     vstore (sf, fit);
     vstore (sr, ro);
@@ -396,11 +379,11 @@ s_levels (s_state_t *st, int v, unsigned bits, vd norm, vd m, const double *entr
 #pragma GCC unroll 16
     for (int l = 0; l < SIMD_W; l++) {
         const double *r = st->radii + (size_t) (int64_t) sb [l] * width;
-        unsigned valid = s_valid (r, sn [l], st, v, l);
+        unsigned valid = s_valid (r, sn [l], se [l], fexp);
         int64_t level = 1 + __builtin_ctz (~valid);
         while (__builtin_expect (valid == all, 0)) {
             r += SIMD_W * width;
-            valid = s_valid (r, sn [l], st, v, l);
+            valid = s_valid (r, sn [l], se [l], fexp);
             level += __builtin_ctz (~valid);
         }
         int64_t cap = (int64_t) sf [l];
@@ -462,8 +445,8 @@ s_step_d (s_state_t *st, int v, s_regs_d_t *r, const vm reb_allowed)
     if (__builtin_expect (st->bla [v] != 0, 0)) {
         const double *row [SIMD_W];
         uint64_t levels;
-        unsigned taken = s_levels (st, v, st->bla [v], vadd (vabs (x), vabs (y)), m, st->runs + 1,
-                                   MF_BLA_ENTRY_DOUBLE, MF_BLA_RADIUS_DOUBLE, row, &levels);
+        unsigned taken = s_levels (st, v, st->bla [v], vadd (vabs (x), vabs (y)), x, m,
+                                   st->runs + 1, MF_BLA_ENTRY_DOUBLE, false, row, &levels);
         if (taken) {
             vm b = vmask (taken);
             vd ear, eai, br, bi;
@@ -726,16 +709,6 @@ s_add_raw (vd ar, vd ai, vd ea, vd br, vd bi, vd eb, vd *re, vd *im, vd *e)
     *e = he;
 }
 
-//  Clamps integral a to [lo, hi].
-S_INLINE vd
-s_clamp (vd a, double lo, double hi)
-{
-    vd low = vset1 (lo);
-    vd c = vsel (vlt (a, low), low, a);
-    vd high = vset1 (hi);
-    return vsel (vlt (high, c), high, c);
-}
-
 //  As s_level_d in floatexp: the radii are pairs (R, eR), and |z|_1 <
 //  R is tested as (|x| + |y|) 2^clamp (ez - eR, -8, 8) < R, exact for a
 //  normalised z and R (mf_fexp_cmp's answer; see level 1 in s_step_f).
@@ -794,7 +767,77 @@ s_load_f (const s_state_t *st, s_regs_f_t *r)
     }
 }
 
-//  One step of every lane of vector v, in floatexp.
+//  z := a z + b c as mf_fexpc_muladd: (ar, ai, ea) z + (qr, qi, eq), z
+//  = (x, y, ez) normalised; returns the new z normalised.
+S_INLINE void
+s_muladd_f (vd ar, vd ai, vd ea, vd x, vd y, vd ez, vd qr, vd qi, vd eq,
+            vd *nx, vd *ny, vd *nz)
+{
+    vd pr = vfma (ar, x, vsub (vset1 (0.0), vmul (ai, y)));
+    vd pi = vfma (ar, y, vmul (ai, x));
+    vd ep = vadd (ea, ez);
+    vm first = vge (ep, eq);
+    vd hr = vsel (first, pr, qr), hi = vsel (first, pi, qi), he = vsel (first, ep, eq);
+    vd lr = vsel (first, qr, pr), li = vsel (first, qi, pi), le = vsel (first, eq, ep);
+    vd scale = s_align (vsub (le, he));
+    *nx = vadd (hr, vmul (lr, scale));
+    *ny = vadd (hi, vmul (li, scale));
+    *nz = he;
+    s_norm (nx, ny, nz);
+}
+
+//  The tests after a step, as s_tail_d, in floatexp: at z = (nx, ny,
+//  nz), m, Z_m = (zr, zi, ezr), with level 1's radius (r1, er1) and the
+//  run offset ro there.
+S_INLINE void
+s_tail_f (s_state_t *st, int v, vd nx, vd ny, vd nz, vd m, vd zr, vd zi, vd ezr, vd r1, vd er1,
+          vd ro, const vm reb_allowed)
+{
+    vd fr, fi, fe;
+    s_add_raw (zr, zi, ezr, nx, ny, nz, &fr, &fi, &fe);
+    vd p = vpow2 (s_clamp (fe, -1000.0, 1000.0));
+    vd fx = vmul (fr, p), fy = vmul (fi, p);
+    vm esc = vesc (vfma (fx, fx, vmul (fy, fy)));
+    //  |f|^2 < |z|^2: F < G 2^(2 (ez - ef)), the shift clamped to
+    //  [-1000, 1000]: exact, since G is in [1, 8) (z is normalised) and F,
+    //  raw, is 0 or in [2^-106, 32) (a sum of two values, one with a part
+    //  in [1, 2), cancels to 0 or to at least 2^-53 of it).
+    vd big_f = vfma (fr, fr, vmul (fi, fi));
+    vd big_g = vfma (nx, nx, vmul (ny, ny));
+    vd shift = s_clamp (vmul (vset1 (2.0), vsub (nz, fe)), -1000.0, 1000.0);
+    vm reb = vand (reb_allowed, vlt (big_f, vmul (big_g, vpow2 (shift))));
+    vm stop = vge (m, vload (st->lim [v]));
+    unsigned event = vbits (vor (vor (esc, reb), stop));
+    //  Level 1: |z|_1 2^clamp(ez - er, -8, 8) < rm, exact for normalised
+    //  z and R (mf_fexp_cmp's answer).
+    vd norm = vadd (vabs (nx), vabs (ny));
+    vd lshift = s_clamp (vsub (nz, er1), -8.0, 8.0);
+    unsigned pass = vbits (vlt (vmul (norm, vpow2 (lshift)), r1)) & st->occupied [v];
+    st->bla [v] = pass & ~event;
+    if (__builtin_expect (event != 0, 0)) {
+        vstore (st->fx [v], fx);
+        vstore (st->fy [v], fy);
+        vstore (st->fr [v], fr);
+        vstore (st->fi [v], fi);
+        vstore (st->fe [v], fe);
+        st->event [v] = event;
+        st->escaped [v] = vbits (esc);
+        st->rebased [v] = vbits (vor (reb, veq (m, vset1 (st->last))));
+    }
+    if (__builtin_expect (st->bla [v] != 0, 0))
+        vstore (st->ro [v], ro);
+}
+
+//  Z_m, level 1's radius and the run offset at m, for vector v.
+S_INLINE void
+s_point_f (const s_state_t *st, vd m, vd *zr, vd *zi, vd *ezr, vd *r1, vd *er1, vd *ro)
+{
+    vd index = vmul (m, vset1 ((double) MF_BLA_POINT_FEXP)), pad;
+    vgather4 (st->points, index, zr, zi, ezr, r1);
+    vgather4 (st->points + 4, index, er1, ro, &pad, &pad);
+}
+
+//  One step of every lane of vector v, in floatexp (as s_step_d).
 S_INLINE void
 s_step_f (s_state_t *st, int v, s_regs_f_t *r, const vm reb_allowed)
 {
@@ -804,6 +847,31 @@ s_step_f (s_state_t *st, int v, s_regs_f_t *r, const vm reb_allowed)
     //  B c: a plain step's, computed once per pixel (s_refill).
     vd qr = vload (st->cx [v]), qi = vload (st->cy [v]), eq = vload (st->ec [v]);
     vd step = vset1 (1.0);
+#if SIMD_LANE_POINTERS
+    if (__builtin_expect (st->bla [v] != 0, 0)) {
+        const double *row [SIMD_W], *row2 [SIMD_W];
+        uint64_t levels;
+        unsigned taken = s_levels (st, v, st->bla [v], vadd (vabs (x), vabs (y)), ez, m,
+                                   st->runs + 2, MF_BLA_ENTRY_FEXP, true, row, &levels);
+        if (taken) {
+            vm b = vmask (taken);
+            vd ear, eai, eea, br, bi, eb, skip;
+            for (int l = 0; l < SIMD_W; l++)
+                row2 [l] = row [l] + 2;
+            vload4pu (row, &ear, &eai, &eea, &br);
+            vload4pu (row2, &skip, &skip, &bi, &eb);
+            ar = vsel (b, ear, ar);
+            ai = vsel (b, eai, ai);
+            ea = vsel (b, eea, ea);
+            vd cx = vload (st->dcx [v]), cy = vload (st->dcy [v]);
+            qr = vsel (b, vfma (br, cx, vsub (vset1 (0.0), vmul (bi, cy))), qr);
+            qi = vsel (b, vfma (br, cy, vmul (bi, cx)), qi);
+            eq = vsel (b, vadd (eb, vload (st->ec [v])), eq);
+            step = vsel (b, vpow2_bytes (levels), step);
+            st->stats.bla_steps += (uint64_t) __builtin_popcount (taken);
+        }
+    }
+#else
     if (__builtin_expect (st->bla [v] != 0, 0)) {
         vd fit;
         vm b = s_room (st, v, m, st->bla [v], &fit);
@@ -827,41 +895,12 @@ s_step_f (s_state_t *st, int v, s_regs_f_t *r, const vm reb_allowed)
             st->stats.bla_steps += (uint64_t) __builtin_popcount (taken);
         }
     }
-    //  mf_fexpc_muladd (a, z, b, dc).
-    vd pr = vfma (ar, x, vsub (vset1 (0.0), vmul (ai, y)));
-    vd pi = vfma (ar, y, vmul (ai, x));
-    vd ep = vadd (ea, ez);
-    vm first = vge (ep, eq);
-    vd hr = vsel (first, pr, qr), hi = vsel (first, pi, qi), he = vsel (first, ep, eq);
-    vd lr = vsel (first, qr, pr), li = vsel (first, qi, pi), le = vsel (first, eq, ep);
-    vd scale = s_align (vsub (le, he));
-    vd nx = vadd (hr, vmul (lr, scale)), ny = vadd (hi, vmul (li, scale)), nz = he;
-    s_norm (&nx, &ny, &nz);
+#endif
+    vd nx, ny, nz;
+    s_muladd_f (ar, ai, ea, x, y, ez, qr, qi, eq, &nx, &ny, &nz);
     m = vadd (m, step);
-    vd index = vmul (m, vset1 ((double) MF_BLA_POINT_FEXP));
-    vd zr, zi, ezr, r1, er1;
-    vgather4 (st->points, index, &zr, &zi, &ezr, &r1);
-    er1 = vgather (st->points + 4, index);
-    vd fr, fi, fe;
-    s_add_raw (zr, zi, ezr, nx, ny, nz, &fr, &fi, &fe);
-    vd p = vpow2 (s_clamp (fe, -1000.0, 1000.0));
-    vd fx = vmul (fr, p), fy = vmul (fi, p);
-    vm esc = vesc (vfma (fx, fx, vmul (fy, fy)));
-    //  |f|^2 < |z|^2: F < G 2^(2 (ez - ef)), the shift clamped to
-    //  [-1000, 1000]: exact, since G is in [1, 8) (z is normalised) and F,
-    //  raw, is 0 or in [2^-106, 32) (a sum of two values, one with a part
-    //  in [1, 2), cancels to 0 or to at least 2^-53 of it).
-    vd big_f = vfma (fr, fr, vmul (fi, fi));
-    vd big_g = vfma (nx, nx, vmul (ny, ny));
-    vd shift = s_clamp (vmul (vset1 (2.0), vsub (nz, fe)), -1000.0, 1000.0);
-    vm reb = vand (reb_allowed, vlt (big_f, vmul (big_g, vpow2 (shift))));
-    vm stop = vge (m, vload (st->lim [v]));
-    unsigned event = vbits (vor (vor (esc, reb), stop));
-    //  Level 1: |z|_1 2^clamp(ez - er, -8, 8) < rm, exact for normalised
-    //  z and R (mf_fexp_cmp's answer).
-    vd norm = vadd (vabs (nx), vabs (ny));
-    vd lshift = s_clamp (vsub (nz, er1), -8.0, 8.0);
-    unsigned pass = vbits (vlt (vmul (norm, vpow2 (lshift)), r1)) & st->occupied [v];
+    vd zr, zi, ezr, r1, er1, ro;
+    s_point_f (st, m, &zr, &zi, &ezr, &r1, &er1, &ro);
     r->x [v] = nx;
     r->y [v] = ny;
     r->ez [v] = nz;
@@ -869,22 +908,111 @@ s_step_f (s_state_t *st, int v, s_regs_f_t *r, const vm reb_allowed)
     r->zr [v] = zr;
     r->zi [v] = zi;
     r->ezr [v] = ezr;
-    st->bla [v] = pass & ~event;
-    if (__builtin_expect (event != 0, 0)) {
-        vstore (st->fx [v], fx);
-        vstore (st->fy [v], fy);
-        vstore (st->fr [v], fr);
-        vstore (st->fi [v], fi);
-        vstore (st->fe [v], fe);
-        st->event [v] = event;
-        st->escaped [v] = vbits (esc);
-        st->rebased [v] = vbits (vor (reb, veq (m, vset1 (st->last))));
-    }
-    if (__builtin_expect (st->bla [v] != 0, 0))
-        s_prefetch_lanes (st, v, m, vgather (st->points + 5, index), st->bla [v]);
+    s_tail_f (st, v, nx, ny, nz, m, zr, zi, ezr, r1, er1, ro, reb_allowed);
 }
 
-//  The floatexp kernel's rounds. Returns 0, or -1 when stopped.
+//  The tests of the last plain round in floatexp, from r (as s_plain_end_d).
+static __attribute__ ((noinline)) void
+s_plain_end_f (s_state_t *st, const s_regs_f_t *r, const vm reb_allowed)
+{
+    for (int v = 0; v < SIMD_V; v++) {
+        vd zr, zi, ezr, r1, er1, ro;
+        s_point_f (st, r->m [v], &zr, &zi, &ezr, &r1, &er1, &ro);
+        s_tail_f (st, v, r->x [v], r->y [v], r->ez [v], r->m [v], zr, zi, ezr, r1, er1, ro,
+                  reb_allowed);
+    }
+}
+
+//  Plain rounds in floatexp, as s_plain_d.
+static void
+s_plain_f (s_state_t *st, s_regs_f_t *r, const vm reb_allowed)
+{
+    vd x [SIMD_V], y [SIMD_V], ez [SIMD_V], m [SIMD_V], zr [SIMD_V], zi [SIMD_V], ezr [SIMD_V];
+    vm live [SIMD_V];
+#pragma GCC unroll 16
+    for (int v = 0; v < SIMD_V; v++) {
+        x [v] = r->x [v];
+        y [v] = r->y [v];
+        ez [v] = r->ez [v];
+        m [v] = r->m [v];
+        zr [v] = r->zr [v];
+        zi [v] = r->zi [v];
+        ezr [v] = r->ezr [v];
+        live [v] = vmask (st->occupied [v]);
+    }
+    const vd one = vset1 (1.0);
+#if SIMD_LANE_POINTERS
+    const double *lane [SIMD_V][SIMD_W];
+#pragma GCC unroll 16
+    for (int v = 0; v < SIMD_V; v++) {
+        _Alignas (64) double sm [SIMD_W];
+        vstore (sm, m [v]);
+#pragma GCC unroll 16
+        for (int l = 0; l < SIMD_W; l++)
+            lane [v][l] = st->points + (size_t) (int64_t) sm [l] * MF_BLA_POINT_FEXP;
+    }
+#endif
+    uint64_t round = st->round;
+    for (;;) {
+        vm any = vmask (0);
+#pragma GCC unroll 16
+        for (int v = 0; v < SIMD_V; v++) {
+            vd ar, ai, ea, nx, ny, nz;
+            s_add_raw (zr [v], zi [v], vadd (ezr [v], one), x [v], y [v], ez [v], &ar, &ai, &ea);
+            s_muladd_f (ar, ai, ea, x [v], y [v], ez [v], vload (st->cx [v]), vload (st->cy [v]),
+                        vload (st->ec [v]), &nx, &ny, &nz);
+            m [v] = vadd (m [v], one);
+            vd r1, er1;
+#if SIMD_LANE_POINTERS
+            vd pad;
+            const double *upper [SIMD_W];
+#pragma GCC unroll 16
+            for (int l = 0; l < SIMD_W; l++) {
+                lane [v][l] += MF_BLA_POINT_FEXP;
+                upper [l] = lane [v][l] + 4;
+            }
+            vload4p (lane [v], &zr [v], &zi [v], &ezr [v], &r1);
+            vload4p (upper, &er1, &pad, &pad, &pad);
+#else
+            vd ro;
+            s_point_f (st, m [v], &zr [v], &zi [v], &ezr [v], &r1, &er1, &ro);
+            (void) ro;
+#endif
+            vd fr, fi, fe;
+            s_add_raw (zr [v], zi [v], ezr [v], nx, ny, nz, &fr, &fi, &fe);
+            vd p = vpow2 (s_clamp (fe, -1000.0, 1000.0));
+            vd fx = vmul (fr, p), fy = vmul (fi, p);
+            vm esc = vesc (vfma (fx, fx, vmul (fy, fy)));
+            vd big_f = vfma (fr, fr, vmul (fi, fi));
+            vd big_g = vfma (nx, nx, vmul (ny, ny));
+            vd shift = s_clamp (vmul (vset1 (2.0), vsub (nz, fe)), -1000.0, 1000.0);
+            vm reb = vand (reb_allowed, vlt (big_f, vmul (big_g, vpow2 (shift))));
+            vd lshift = s_clamp (vsub (nz, er1), -8.0, 8.0);
+            vm pass = vand (live [v], vlt (vmul (vadd (vabs (nx), vabs (ny)), vpow2 (lshift)), r1));
+            any = vor (any, vor (vor (esc, reb), vor (pass, vge (m [v], vload (st->lim [v])))));
+            x [v] = nx;
+            y [v] = ny;
+            ez [v] = nz;
+        }
+        round++;
+        if (__builtin_expect (vbits (any) != 0, 0) || round % MF_PERTURB_STOP_EVERY == 0)
+            break;
+    }
+    st->round = round;
+#pragma GCC unroll 16
+    for (int v = 0; v < SIMD_V; v++) {
+        r->x [v] = x [v];
+        r->y [v] = y [v];
+        r->ez [v] = ez [v];
+        r->m [v] = m [v];
+        r->zr [v] = zr [v];
+        r->zi [v] = zi [v];
+        r->ezr [v] = ezr [v];
+    }
+    s_plain_end_f (st, r, reb_allowed);
+}
+
+//  The floatexp kernel's rounds (as s_run_d). Returns 0, or -1 when stopped.
 static int
 s_run_f (s_state_t *st, const vm reb_allowed)
 {
@@ -892,12 +1020,18 @@ s_run_f (s_state_t *st, const vm reb_allowed)
     s_load_f (st, &r);
     const atomic_int *stop = st->task->stop;
     for (;;) {
-        unsigned events = 0;
-        for (int v = 0; v < SIMD_V; v++) {
-            s_step_f (st, v, &r, reb_allowed);
-            events |= st->event [v];
+        unsigned events = 0, bla = 0;
+        for (int v = 0; v < SIMD_V; v++)
+            bla |= st->bla [v];
+        if (!bla)
+            s_plain_f (st, &r, reb_allowed);
+        else {
+            for (int v = 0; v < SIMD_V; v++)
+                s_step_f (st, v, &r, reb_allowed);
+            st->round++;
         }
-        st->round++;
+        for (int v = 0; v < SIMD_V; v++)
+            events |= st->event [v];
         if (__builtin_expect (events != 0, 0)) {
             s_save_f (st, &r);
             s_events (st);
