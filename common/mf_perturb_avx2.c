@@ -94,7 +94,9 @@ static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
     *d = _mm256_permute2f128_pd (t1, t3, 0x31);
 }
 
+#ifndef SIMD_LANE_POINTERS                //  (0 runs the index path of AVX-512 here, to test it)
 #define SIMD_LANE_POINTERS 1
+#endif
 static inline void vload4p (const double *const *p, vd *a, vd *b, vd *c, vd *d)
 {
     vd r0 = _mm256_load_pd (p [0]), r1 = _mm256_load_pd (p [1]);
