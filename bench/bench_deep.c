@@ -68,6 +68,15 @@ s_thread_cpu (void)
     return (double) t.tv_sec + (double) t.tv_nsec * 1e-9;
 }
 
+//  CPU seconds of the whole process (all threads).
+static double
+s_process_cpu (void)
+{
+    struct timespec t;
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double) t.tv_sec + (double) t.tv_nsec * 1e-9;
+}
+
 static void *
 s_worker (void *arg)
 {
@@ -145,13 +154,15 @@ s_mpfr_timing (void)
         mpfr_set_str (ci, "1e-30", 10, MPFR_RNDN);
         uint32_t iterations = precisions [p] > 2000? 20000: 200000;
         char err [256];
-        double start = s_now ();
+        double start = s_now (), cpu = s_process_cpu ();
         mf_orbit_t *orbit = mf_orbit_compute_at (cr, ci, mf_fexpc_zero (), iterations,
                                                  MF_DELTA_FEXP, NULL, err, sizeof err);
         double seconds = s_now () - start;
-        printf ("mpfr: %5ld bits: %.3f us per reference iteration (%llu iterations)\n",
-                precisions [p], seconds * 1e6 / (double) (mf_orbit_count (orbit) - 1),
-                (unsigned long long) (mf_orbit_count (orbit) - 1));
+        cpu = s_process_cpu () - cpu;
+        double count = (double) (mf_orbit_count (orbit) - 1);
+        printf ("mpfr: %5ld bits: %.3f us per reference iteration, %.3f us CPU (%llu "
+                "iterations)\n", precisions [p], seconds * 1e6 / count, cpu * 1e6 / count,
+                (unsigned long long) count);
         mf_orbit_destroy (&orbit);
         mpfr_clears (cr, ci, (mpfr_ptr) 0);
     }
