@@ -137,13 +137,13 @@ s_append (mf_orbit_t *self, uint64_t n, mpfr_srcptr x, mpfr_srcptr y, char *err,
     return 0;
 }
 
-//  Every CHECK_EVERY iterations: cancel and progress. Returns 0, or -1
+//  Cancel and progress, every CHECK_EVERY iterations. Returns 0, or -1
 //  with err set when cancelled.
 static int
 s_check (const mf_orbit_hooks_t *hooks, uint64_t n, uint32_t maxiter, int64_t *last_report,
          char *err, size_t errlen)
 {
-    if (n % CHECK_EVERY != 0 || !hooks)
+    if (!hooks)
         return 0;
     if (hooks->cancel && atomic_load (hooks->cancel)) {
         snprintf (err, errlen, "cancelled");
@@ -262,7 +262,8 @@ s_compute_pair (mf_orbit_t *self, mpfr_srcptr cre, mpfr_srcptr cim, mpfr_prec_t 
         if (n < self->maxiter && !serial)
             atomic_store_explicit (&pair.go, n + 1, memory_order_release);
         if (s_append (self, n, xn, pair.y [n & 1], err, errlen)
-        ||  (!self->escaped && s_check (hooks, n, self->maxiter, &last_report, err, errlen))) {
+        ||  (!self->escaped && n % CHECK_EVERY == 0
+             && s_check (hooks, n, self->maxiter, &last_report, err, errlen))) {
             status = -1;
             break;
         }
@@ -306,7 +307,8 @@ s_compute_serial (mf_orbit_t *self, mpfr_srcptr cre, mpfr_srcptr cim, mpfr_prec_
         mpfr_mul_2ui (t, t, 1, MPFR_RNDN);
         mpfr_add (y, t, cim, MPFR_RNDN);
         if (s_append (self, n, x, y, err, errlen)
-        ||  (!self->escaped && s_check (hooks, n, self->maxiter, &last_report, err, errlen))) {
+        ||  (!self->escaped && n % CHECK_EVERY == 0
+             && s_check (hooks, n, self->maxiter, &last_report, err, errlen))) {
             status = -1;
             break;
         }
