@@ -53,22 +53,37 @@
     last index, maxiter - offset): one comparison per step tests both the
     iteration limit and the orbit's end.
 
-    Events. A step ends by testing, in vectors, escape, rebase and that
-    limit; a lane where any holds is an event, rare (a few per pixel).
-    Only then does the round leave the registers: the state is stored,
-    each event is handled in scalar code exactly as the reference does
-    (mu and a new pixel, or the rebase), and the state is loaded again.
+    Plain rounds. While no lane is due a BLA step, every lane takes the
+    plain step, and a round ends with one test: does any lane of any
+    vector have an event or pass level 1 (below)? Where the layer allows
+    (SIMD_LANE_POINTERS), each lane keeps a pointer to its point of the
+    orbit, advanced by one point a step, instead of an index to extract.
+    After the round where the test holds, that round's results are tested
+    in detail (s_tail_*), from the registers.
+
+    Events. Escape, rebase and the limit above; a lane where any holds is
+    an event, rare (a few per pixel). Only then does the round leave the
+    registers: the state is stored, each event is handled in scalar code
+    exactly as the reference does (mu, or the rebase), and the state is
+    loaded again. A vector takes new pixels (neighbours in a row of the
+    tile) only when all its lanes are done: pixels started together
+    follow nearly the same path through the orbit and its table, and
+    share their cache lines and their BLA steps.
 
     BLA. A lane can take a BLA step only if level 1 is valid at its m
     (levels' radii never grow with the level at one start, and the other
     conditions are monotone too): each step ends by testing level 1 for
     the next one, in vectors, with the radius loaded beside Z_m
-    (mf_bla_points). In the next round the vectors with lanes that passed
-    search their largest level, in vectors too: the radii of a start's
-    run (mf_bla_radii) read four at a time from its beginning, counted
-    while they stay above |z|_1 (they never grow, and a 0 ends each run),
-    capped by the room left; then the entries' A and B are gathered and
-    blended into the step. Other lanes take the plain step, A = 2 Z_m + z.
+    (mf_bla_points). A round where a lane passed is a general round: each
+    vector steps with its due lanes' A and B blended in. Their levels are
+    counted from the radii of their start's run (mf_bla_radii, whose
+    offset sits beside Z_m): the radii above |z|_1 from the run's
+    beginning (they never grow, and a 0 ends each run), capped by the
+    room left. With SIMD_LANE_POINTERS lane by lane, SIMD_W radii per
+    compare and no branch per lane, the entries' A and B loaded as one row
+    per lane and transposed (s_levels); otherwise in vectors, with
+    gathers (s_level_d, s_level_f). Other lanes take the plain step,
+    A = 2 Z_m + z.
 
     Rare cases in scalar code, per lane: in floatexp a normalisation whose
     larger part is subnormal (mf_fexpc_norm does it).
