@@ -6,11 +6,18 @@
 
         bench_deep --view NAME [--views FILE] | --center RE,IM (--zoom Z | --width W)
                    [--size WxH] [--iter N|auto] [--threads N] [--tile N]
-                   [--kernel NAME] [--png FILE] [--mpfr-timing]
+                   [--kernel NAME] [--png FILE] [--mu FILE] [--orbit FILE]
+                   [--orbit-in FILE]
+                   [--mpfr-timing]
 
     Views by name come from bench/deep_views.txt (NAME|CENTER|zoom=Z or
     width=W|ITER). --png writes the image in the default palette with the
-    automatic density (mf_deep_auto.h). --mpfr-timing measures MPFR's time
+    automatic density (mf_deep_auto.h); --mu writes the raw mu, W x H
+    doubles in the machine's order, row 0 first (to cmp renders before
+    and after a change of the kernels); --orbit writes the reference
+    orbit's canonical bytes (mf_orbit.h), and --orbit-in reads them
+    instead of computing the reference (for the kernel's sake: the
+    reference of a very deep view takes minutes). --mpfr-timing measures MPFR's time
     per reference iteration at several precisions instead. Times are wall
     clock, except the kernel's CPU time per thread, reported apart.
 */
@@ -58,6 +65,15 @@ s_thread_cpu (void)
 {
     struct timespec t;
     clock_gettime (CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double) t.tv_sec + (double) t.tv_nsec * 1e-9;
+}
+
+//  CPU seconds of the whole process (all threads).
+static double
+s_process_cpu (void)
+{
+    struct timespec t;
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t);
     return (double) t.tv_sec + (double) t.tv_nsec * 1e-9;
 }
 
@@ -138,16 +154,41 @@ s_mpfr_timing (void)
         mpfr_set_str (ci, "1e-30", 10, MPFR_RNDN);
         uint32_t iterations = precisions [p] > 2000? 20000: 200000;
         char err [256];
-        double start = s_now ();
+        double start = s_now (), cpu = s_process_cpu ();
         mf_orbit_t *orbit = mf_orbit_compute_at (cr, ci, mf_fexpc_zero (), iterations,
                                                  MF_DELTA_FEXP, NULL, err, sizeof err);
         double seconds = s_now () - start;
-        printf ("mpfr: %5ld bits: %.3f us per reference iteration (%llu iterations)\n",
-                precisions [p], seconds * 1e6 / (double) (mf_orbit_count (orbit) - 1),
-                (unsigned long long) (mf_orbit_count (orbit) - 1));
+        cpu = s_process_cpu () - cpu;
+        double count = (double) (mf_orbit_count (orbit) - 1);
+        printf ("mpfr: %5ld bits: %.3f us per reference iteration, %.3f us CPU (%llu "
+                "iterations)\n", precisions [p], seconds * 1e6 / count, cpu * 1e6 / count,
+                (unsigned long long) count);
         mf_orbit_destroy (&orbit);
         mpfr_clears (cr, ci, (mpfr_ptr) 0);
     }
+}
+
+//  The orbit in the canonical bytes of file, or NULL with err set.
+static mf_orbit_t *
+s_read_orbit (const char *file, char *err, size_t errlen)
+{
+    FILE *in = fopen (file, "rb");
+    if (!in) {
+        snprintf (err, errlen, "cannot read %s", file);
+        return NULL;
+    }
+    fseek (in, 0, SEEK_END);
+    long size = ftell (in);
+    fseek (in, 0, SEEK_SET);
+    uint8_t *bytes = size > 0? malloc ((size_t) size): NULL;
+    mf_orbit_t *orbit = NULL;
+    if (bytes && fread (bytes, 1, (size_t) size, in) == (size_t) size)
+        orbit = mf_orbit_decode (bytes, (size_t) size, err, errlen);
+    else
+        snprintf (err, errlen, "cannot read %s", file);
+    free (bytes);
+    fclose (in);
+    return orbit;
 }
 
 static void
@@ -164,6 +205,7 @@ int
 main (int argc, char **argv)
 {
     const char *views = "bench/deep_views.txt", *name = NULL, *png = NULL, *kernel_name = NULL;
+    const char *mu_file = NULL, *orbit_file = NULL, *orbit_in = NULL;
     char *center = NULL, *width = NULL, *zoom = NULL, *iter = "auto";
     uint32_t w = 1920, h = 1080, tile = 64;
     int threads = mf_online_cpus ();
@@ -194,6 +236,9 @@ main (int argc, char **argv)
         else if (strcmp (arg, "--tile") == 0) tile = (uint32_t) atoi (value);
         else if (strcmp (arg, "--kernel") == 0) kernel_name = value;
         else if (strcmp (arg, "--png") == 0) png = value;
+        else if (strcmp (arg, "--mu") == 0) mu_file = value;
+        else if (strcmp (arg, "--orbit") == 0) orbit_file = value;
+        else if (strcmp (arg, "--orbit-in") == 0) orbit_in = value;
         else {
             fprintf (stderr, "bench_deep: unknown option %s\n", arg);
             return 2;
@@ -233,7 +278,8 @@ main (int argc, char **argv)
 
     double start = s_now ();
     mf_orbit_hooks_t hooks = { s_progress, &start, NULL };
-    mf_orbit_t *orbit = mf_orbit_compute (view, maxiter, &hooks, err, sizeof err);
+    mf_orbit_t *orbit = orbit_in? s_read_orbit (orbit_in, err, sizeof err)
+                               : mf_orbit_compute (view, maxiter, &hooks, err, sizeof err);
     double t_orbit = s_now () - start;
     fprintf (stderr, "\n");
     if (!orbit) {
@@ -252,6 +298,11 @@ main (int argc, char **argv)
     uint8_t *bytes = malloc (raw);
     size_t bound = ZSTD_compressBound (raw);
     uint8_t *packed = malloc (bound);
+    if (bytes && orbit_file && mf_orbit_encode (orbit, bytes, raw) == raw) {
+        FILE *out = fopen (orbit_file, "wb");
+        if (!out || fwrite (bytes, 1, raw, out) != raw || fclose (out))
+            fprintf (stderr, "bench_deep: cannot write %s\n", orbit_file);
+    }
     if (bytes && packed && mf_orbit_encode (orbit, bytes, raw) == raw) {
         ZSTD_CCtx *cctx = ZSTD_createCCtx ();
         ZSTD_CCtx_setParameter (cctx, ZSTD_c_compressionLevel, 3);
@@ -324,6 +375,12 @@ main (int argc, char **argv)
                                         arg, threads, err, sizeof err) || fclose (out))
             fprintf (stderr, "bench_deep: cannot write %s\n", png);
         free (mu);
+    }
+    if (mu_file) {
+        FILE *out = fopen (mu_file, "wb");
+        if (!out || fwrite (render.mu, sizeof (double), (size_t) w * h, out) != (size_t) w * h
+        ||  fclose (out))
+            fprintf (stderr, "bench_deep: cannot write %s\n", mu_file);
     }
     free (render.mu);
     mf_bla_destroy (&bla);

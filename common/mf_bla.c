@@ -7,12 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#define HUGE_PAGE (2 << 20)             //  bytes of a transparent huge page (x86-64, aarch64 4K)
+#define HUGE_MIN (4 << 20)              //  arrays from this size, bytes, ask for huge pages
 
 struct _mf_bla_t {
     mf_delta_t type;                            //  doubles or floatexp
     int top;                                    //  levels 1 .. top are stored
     uint64_t count [MF_BLA_MAX_LEVELS + 1];     //  entries per level
     double *runs;                               //  the entries, by start
+    double *radii;                              //  their radii, by start, each run ended by 0
     size_t entry;                               //  doubles an entry takes
     double *points;                             //  Z_m and level 1's R at m
     uint64_t points_count;                      //  the orbit's count
@@ -25,9 +30,31 @@ mf_bla_destroy (mf_bla_t **self_p)
     if (!self_p || !*self_p)
         return;
     free ((*self_p)->runs);
+    free ((*self_p)->radii);
     free ((*self_p)->points);
     free (*self_p);
     *self_p = NULL;
+}
+
+//  A 64-byte aligned array of bytes, zeroed when zero is set; the large
+//  ones on huge pages where the system gives them (madvise is a hint):
+//  the kernels read the table all over, and with 4 KB pages nearly every
+//  skip would miss the TLB. NULL when out of memory; free () frees it.
+static void *
+s_alloc (size_t bytes, bool zero)
+{
+    size_t align = bytes >= HUGE_MIN? HUGE_PAGE: 64;
+    size_t size = (bytes + align - 1) / align * align;
+    void *p = aligned_alloc (align, size? size: align);
+    if (!p)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (align == HUGE_PAGE)
+        madvise (p, size, MADV_HUGEPAGE);
+#endif
+    if (zero)
+        memset (p, 0, size);
+    return p;
 }
 
 //  Entry j of level, writable.
@@ -177,16 +204,53 @@ s_points (mf_bla_t *self, const mf_orbit_t *orbit)
             const double *r = start? s_entry (self, 1, (m - 1) / 2): NULL;
             p [3] = start? r [0]: 0.0;
             p [4] = start? r [1]: (double) MF_FEXP_ZERO_E;
-            p [5] = p [6] = p [7] = 0.0;
+            p [5] = start? (double) mf_bla_run_offset (self->top, (m - 1) / 2): 0.0;
+            p [6] = p [7] = 0.0;
         }
         else {
             double *p = self->points + m * MF_BLA_POINT_DOUBLE;
             p [0] = z [2 * m];
             p [1] = z [2 * m + 1];
             p [2] = start? s_entry (self, 1, (m - 1) / 2) [0]: 0.0;
-            p [3] = 0.0;
+            p [3] = start? (double) mf_bla_run_offset (self->top, (m - 1) / 2): 0.0;
         }
     }
+}
+
+//  Copies the radii of every run into their own array, each run ended by
+//  a 0. Returns 0, or -1 when out of memory.
+static int
+s_radii (mf_bla_t *self)
+{
+    bool fexp = self->type == MF_DELTA_FEXP;
+    size_t width = fexp? MF_BLA_RADIUS_FEXP: MF_BLA_RADIUS_DOUBLE;
+    uint64_t starts = self->top >= 1? self->count [1]: 0;
+    uint64_t entries = starts? mf_bla_run_offset (self->top, starts - 1)
+                               + (uint64_t) mf_bla_run_count (self->top, starts - 1): 0;
+    uint64_t radii = entries + starts + MF_BLA_RADII_PAD;
+    self->radii = s_alloc (radii * width * sizeof (double), false);
+    if (!self->radii)
+        return -1;
+    double *out = self->radii;
+    for (uint64_t i = 0; i < starts; i++) {
+        const double *run = self->runs + mf_bla_run_offset (self->top, i) * self->entry;
+        int count = mf_bla_run_count (self->top, i);
+        for (int k = 0; k < count; k++, run += self->entry) {
+            *out++ = run [0];
+            if (fexp)
+                *out++ = run [1];
+        }
+        *out++ = 0.0;
+        if (fexp)
+            *out++ = (double) MF_FEXP_ZERO_E;
+    }
+    for (int k = 0; k < MF_BLA_RADII_PAD; k++) {
+        *out++ = 0.0;
+        if (fexp)
+            *out++ = (double) MF_FEXP_ZERO_E;
+    }
+    self->bytes += radii * width * sizeof (double);
+    return 0;
 }
 
 //  A table of an orbit with its levels allocated (levels of them, at
@@ -206,7 +270,7 @@ s_new (const mf_orbit_t *orbit, int levels, char *err, size_t errlen)
     size_t point = fexp? MF_BLA_POINT_FEXP: MF_BLA_POINT_DOUBLE;
     self->points_count = count;
     //  Aligned: a point is one vector load in the kernels.
-    self->points = aligned_alloc (64, ((count * point * sizeof (double)) + 63) / 64 * 64);
+    self->points = s_alloc (count * point * sizeof (double), false);
     if (!self->points) {
         snprintf (err, errlen, "out of memory for the BLA table (%llu points)",
                   (unsigned long long) count);
@@ -224,7 +288,7 @@ s_new (const mf_orbit_t *orbit, int levels, char *err, size_t errlen)
     uint64_t starts = self->top >= 1? self->count [1]: 0;
     uint64_t entries = starts? mf_bla_run_offset (self->top, starts - 1)
                                + (uint64_t) mf_bla_run_count (self->top, starts - 1): 0;
-    self->runs = calloc (entries + 1, self->entry * sizeof (double));
+    self->runs = s_alloc ((entries + 1) * self->entry * sizeof (double), true);
     if (!self->runs) {
         snprintf (err, errlen, "out of memory for the BLA table (%llu entries)",
                   (unsigned long long) entries);
@@ -242,6 +306,10 @@ mf_bla_t *
 mf_bla_new_plain (const mf_orbit_t *orbit, char *err, size_t errlen)
 {
     mf_bla_t *self = s_new (orbit, 0, err, errlen);
+    if (self && s_radii (self)) {
+        snprintf (err, errlen, "out of memory for the BLA table's radii");
+        mf_bla_destroy (&self);
+    }
     if (self)
         s_points (self, orbit);
     return self;
@@ -281,6 +349,11 @@ mf_bla_new_eps (const mf_orbit_t *orbit, mf_fexp_t cmax, int log2_eps, char *err
                 s_put_f (self, level, j, s_merge_f (s_get_f (self, level - 1, 2 * j),
                                                     s_get_f (self, level - 1, 2 * j + 1), cmax));
     }
+    if (s_radii (self)) {
+        snprintf (err, errlen, "out of memory for the BLA table's radii");
+        mf_bla_destroy (&self);
+        return NULL;
+    }
     s_points (self, orbit);
     return self;
 }
@@ -315,6 +388,12 @@ const double *
 mf_bla_runs (const mf_bla_t *self)
 {
     return self->runs;
+}
+
+const double *
+mf_bla_radii (const mf_bla_t *self)
+{
+    return self->radii;
 }
 
 const double *

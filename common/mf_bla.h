@@ -25,9 +25,19 @@
     cache lines, instead of one entry of every level; entries of a run
     past the end of the orbit hold R = 0. And for every point m, Z_m sits
     next to the radius of level 1 at m (0 where no skip starts there: m
-    even, or past the last entry), so that one load gives a pixel its
-    Z_m and its first BLA test (mf_bla_points). The orbit itself may be
-    freed once the table is built.
+    even, or past the last entry) and the offset of the run that starts
+    there (mf_bla_run_offset, 0 where none does), so that one load gives
+    a pixel its Z_m, its first BLA test and where to search further
+    (mf_bla_points). The orbit itself may be freed once the table is
+    built.
+
+    The radii again, alone (mf_bla_radii), for the vector kernels' search:
+    each run's radii, level 1 first, then a 0 that ends it; the run of
+    start i begins at index mf_bla_run_offset (top, i) + i. Radii never
+    grow along a run and the 0 is never passed, so the valid levels at a
+    start are the radii above |z| read from the run's beginning, however
+    many are read at once. A few zeros follow the last run
+    (MF_BLA_RADII_PAD), so that a vector may read past it.
 
     eps matches the deltas: 2^-53 for doubles and for floatexp's double
     mantissa (the brief measured 2^-24 wrong on e50: 9 of 100 samples
@@ -54,8 +64,13 @@
 #define MF_BLA_MAX_LEVELS 40            //  levels, at most (2^40 steps)
 
 //  Doubles a point takes in mf_bla_points.
-#define MF_BLA_POINT_DOUBLE 4           //  Zr, Zi, R1, 0
-#define MF_BLA_POINT_FEXP 8             //  Zr, Zi, eZ, R1, eR1 (exponents as doubles), 0, 0, 0
+#define MF_BLA_POINT_DOUBLE 4           //  Zr, Zi, R1, run offset
+#define MF_BLA_POINT_FEXP 8             //  Zr, Zi, eZ, R1, eR1 (exponents as doubles), run offset, 0, 0
+
+//  Doubles a radius takes in mf_bla_radii, and the zeros after the last.
+#define MF_BLA_RADIUS_DOUBLE 1          //  R
+#define MF_BLA_RADIUS_FEXP 2            //  R, eR (0 as 0, MF_FEXP_ZERO_E)
+#define MF_BLA_RADII_PAD 32             //  radii of zeros after the last run
 
 //  Doubles an entry takes, R first (exponents as doubles).
 #define MF_BLA_ENTRY_DOUBLE 5           //  R, Ar, Ai, Br, Bi
@@ -98,6 +113,10 @@ mf_delta_t mf_bla_type (const mf_bla_t *self);
 
 //  The runs of entries by start (see above), owned by the table.
 const double *mf_bla_runs (const mf_bla_t *self);
+
+//  The radii by start, each run ended by a 0 (see above; MF_BLA_RADIUS_*
+//  doubles a radius), owned by the table.
+const double *mf_bla_radii (const mf_bla_t *self);
 
 //  Where the run of start i begins in mf_bla_runs, in entries, for a
 //  table of top levels: the runs before it hold top entries (i = 0) and

@@ -5,12 +5,29 @@
 #include "mf_util.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CHECK_EVERY 1024                //  iterations between two looks at the clock and cancel
 #define FIRST_CAPACITY 65536            //  points allocated first (then doubled)
+#define PARALLEL_MIN_BITS 2000          //  precision, bits, from which the products take two threads
+#define SPIN_BEFORE_YIELD 300           //  polls of a handshake before yielding the CPU
+#define YIELDS_WAIT_MAX 2               //  yields in one handshake before going serial
+#define YIELDS_MAX 16                   //  yields per CHECK_EVERY iterations before going serial
+
+//  A hint to the CPU inside a spin loop.
+static inline void
+s_relax (void)
+{
+#if defined (__x86_64__) || defined (__i386__)
+    __builtin_ia32_pause ();
+#elif defined (__aarch64__)
+    __asm__ volatile ("yield");
+#endif
+}
 
 struct _mf_orbit_t {
     mf_delta_t type;                    //  doubles or floatexp
@@ -93,6 +110,215 @@ s_from_mpfr (mpfr_srcptr x)
     return mf_fexp_norm (m, e);
 }
 
+//  Appends Z_n = (x, y), rounded to the orbit's type; sets escaped when
+//  it escapes. Returns 0, or -1 with err set when out of memory.
+static int
+s_append (mf_orbit_t *self, uint64_t n, mpfr_srcptr x, mpfr_srcptr y, char *err, size_t errlen)
+{
+    if (self->count == self->capacity) {
+        uint64_t more = self->capacity * 2;
+        if (more > (uint64_t) self->maxiter + 1)
+            more = (uint64_t) self->maxiter + 1;
+        double *data = realloc (self->data, more * s_stride (self->type) * sizeof (double));
+        if (!data) {
+            snprintf (err, errlen, "out of memory for the reference orbit (%llu points)",
+                      (unsigned long long) more);
+            return -1;
+        }
+        self->data = data;
+        self->capacity = more;
+    }
+    mf_fexpc_t z = mf_fexpc_from (s_from_mpfr (x), s_from_mpfr (y));
+    s_store (self, n, z);
+    self->count = n + 1;
+    //  The escape test on the point as stored, as the decoder repeats it.
+    if (s_escapes (mf_fexpc_re_double (z), mf_fexpc_im_double (z)))
+        self->escaped = true;
+    return 0;
+}
+
+//  Cancel and progress, every CHECK_EVERY iterations. Returns 0, or -1
+//  with err set when cancelled.
+static int
+s_check (const mf_orbit_hooks_t *hooks, uint64_t n, uint32_t maxiter, int64_t *last_report,
+         char *err, size_t errlen)
+{
+    if (!hooks)
+        return 0;
+    if (hooks->cancel && atomic_load (hooks->cancel)) {
+        snprintf (err, errlen, "cancelled");
+        return -1;
+    }
+    int64_t now = mf_clock_ms ();
+    if (hooks->progress && now - *last_report >= MF_ORBIT_PROGRESS_MS) {
+        hooks->progress (hooks->arg, n, maxiter);
+        *last_report = now;
+    }
+    return 0;
+}
+
+//  ---- two threads --------------------------------------------------------
+//
+//  Z_n's two products are independent: from PARALLEL_MIN_BITS on, a
+//  helper thread computes im = 2 x y + C_im while the caller computes
+//  re = (x + y)(x - y) + C_re. Each writes its own buffer of a pair
+//  (iteration n writes buffer n & 1 and reads the other), so one
+//  handshake per iteration suffices: the caller says "go n" once Z_{n-1}
+//  is complete, the helper answers "done n". The operations and their
+//  roundings are the serial loop's, on the same operands: the same bits.
+
+typedef struct {
+    mpfr_t x [2], y [2];                //  Z_n's parts, by n & 1
+    mpfr_t t;                           //  the helper's product
+    mpfr_srcptr cim;                    //  C_im
+    _Atomic uint64_t go;                //  the caller: iteration go may start
+    _Atomic uint64_t done;              //  the helper: iteration done is finished
+    atomic_bool quit;                   //  the caller: stop
+} s_pair_t;
+
+//  Waits until *counter reaches n (or quit): spins briefly, then yields
+//  (the machine may have fewer free cores than threads). Returns the
+//  number of yields.
+static unsigned
+s_wait (_Atomic uint64_t *counter, uint64_t n, atomic_bool *quit)
+{
+    unsigned yields = 0;
+    for (unsigned spin = 0; atomic_load_explicit (counter, memory_order_acquire) < n; spin++) {
+        if (quit && atomic_load_explicit (quit, memory_order_relaxed))
+            break;
+        if (spin < SPIN_BEFORE_YIELD)
+            s_relax ();
+        else {
+            sched_yield ();
+            yields++;
+        }
+    }
+    return yields;
+}
+
+static void *
+s_helper (void *arg)
+{
+    s_pair_t *pair = arg;
+    for (uint64_t n = 1;; n++) {
+        s_wait (&pair->go, n, &pair->quit);
+        if (atomic_load (&pair->quit))
+            break;
+        mpfr_srcptr x = pair->x [(n - 1) & 1], y = pair->y [(n - 1) & 1];
+        mpfr_mul (pair->t, x, y, MPFR_RNDN);
+        mpfr_mul_2ui (pair->t, pair->t, 1, MPFR_RNDN);
+        mpfr_add (pair->y [n & 1], pair->t, pair->cim, MPFR_RNDN);
+        atomic_store_explicit (&pair->done, n, memory_order_release);
+    }
+    return NULL;
+}
+
+//  The loop on two threads, from Z_0 = 0, as long as the other thread
+//  keeps pace: when the handshakes keep yielding the CPU (no second core
+//  free), it stops and leaves Z_{count-1} in x, y for the serial loop.
+//  Returns 0 when done, 1 when the serial loop should go on (or start:
+//  no thread could be started), or -1 with err set.
+static int
+s_compute_pair (mf_orbit_t *self, mpfr_srcptr cre, mpfr_srcptr cim, mpfr_prec_t precision,
+                const mf_orbit_hooks_t *hooks, mpfr_ptr x_out, mpfr_ptr y_out, char *err,
+                size_t errlen)
+{
+    s_pair_t pair;
+    mpfr_inits2 (precision, pair.x [0], pair.x [1], pair.y [0], pair.y [1], pair.t, (mpfr_ptr) 0);
+    mpfr_set_zero (pair.x [0], 1);
+    mpfr_set_zero (pair.y [0], 1);
+    pair.cim = cim;
+    atomic_init (&pair.go, 0);
+    atomic_init (&pair.done, 0);
+    atomic_init (&pair.quit, false);
+    pthread_t helper;
+    if (pthread_create (&helper, NULL, s_helper, &pair)) {
+        mpfr_clears (pair.x [0], pair.x [1], pair.y [0], pair.y [1], pair.t, (mpfr_ptr) 0);
+        return 1;
+    }
+    mpfr_t s, d;
+    mpfr_inits2 (precision, s, d, (mpfr_ptr) 0);
+    int64_t last_report = mf_clock_ms ();
+    int status = 0;
+    unsigned yields = 0;
+    uint64_t n = 1;
+    atomic_store_explicit (&pair.go, 1, memory_order_release);
+    for (; n <= self->maxiter; n++) {
+        mpfr_srcptr x = pair.x [(n - 1) & 1], y = pair.y [(n - 1) & 1];
+        mpfr_ptr xn = pair.x [n & 1];
+        mpfr_add (s, x, y, MPFR_RNDN);
+        mpfr_sub (d, x, y, MPFR_RNDN);
+        mpfr_mul (xn, s, d, MPFR_RNDN);
+        mpfr_add (xn, xn, cre, MPFR_RNDN);
+        //  The other core is busy elsewhere when a handshake has to yield:
+        //  then one thread does better.
+        unsigned waited = s_wait (&pair.done, n, NULL);
+        yields += waited;
+        bool serial = waited > YIELDS_WAIT_MAX || yields > YIELDS_MAX;
+        if (n % CHECK_EVERY == 0)
+            yields = 0;
+        //  Z_n is complete: the helper may start on Z_{n+1} while this
+        //  thread stores Z_n (both only read it).
+        if (n < self->maxiter && !serial)
+            atomic_store_explicit (&pair.go, n + 1, memory_order_release);
+        if (s_append (self, n, xn, pair.y [n & 1], err, errlen)
+        ||  (!self->escaped && n % CHECK_EVERY == 0
+             && s_check (hooks, n, self->maxiter, &last_report, err, errlen))) {
+            status = -1;
+            break;
+        }
+        if (self->escaped)
+            break;
+        if (serial) {
+            status = 1;
+            break;
+        }
+    }
+    atomic_store (&pair.quit, true);
+    atomic_store (&pair.go, UINT64_MAX);
+    pthread_join (helper, NULL);
+    if (status == 1 && n < self->maxiter) {
+        mpfr_set (x_out, pair.x [n & 1], MPFR_RNDN);
+        mpfr_set (y_out, pair.y [n & 1], MPFR_RNDN);
+    }
+    else if (status == 1)
+        status = 0;                     //  the last iteration was done
+
+    mpfr_clears (s, d, pair.x [0], pair.x [1], pair.y [0], pair.y [1], pair.t, (mpfr_ptr) 0);
+    return status;
+}
+
+//  The loop on one thread, from Z_{count-1} = (x, y) on.
+static int
+s_compute_serial (mf_orbit_t *self, mpfr_srcptr cre, mpfr_srcptr cim, mpfr_prec_t precision,
+                  const mf_orbit_hooks_t *hooks, mpfr_ptr x, mpfr_ptr y, char *err, size_t errlen)
+{
+    mpfr_t s, d, t;
+    mpfr_inits2 (precision, s, d, t, (mpfr_ptr) 0);
+    int64_t last_report = mf_clock_ms ();
+    int status = 0;
+    for (uint64_t n = self->count; n <= self->maxiter; n++) {
+        //  Z_n = Z_{n-1}^2 + C: two products.
+        mpfr_add (s, x, y, MPFR_RNDN);
+        mpfr_sub (d, x, y, MPFR_RNDN);
+        mpfr_mul (t, x, y, MPFR_RNDN);
+        mpfr_mul (x, s, d, MPFR_RNDN);
+        mpfr_add (x, x, cre, MPFR_RNDN);
+        mpfr_mul_2ui (t, t, 1, MPFR_RNDN);
+        mpfr_add (y, t, cim, MPFR_RNDN);
+        if (s_append (self, n, x, y, err, errlen)
+        ||  (!self->escaped && n % CHECK_EVERY == 0
+             && s_check (hooks, n, self->maxiter, &last_report, err, errlen))) {
+            status = -1;
+            break;
+        }
+        if (self->escaped)
+            break;
+    }
+    mpfr_clears (s, d, t, (mpfr_ptr) 0);
+    return status;
+}
+
 mf_orbit_t *
 mf_orbit_compute_at (mpfr_srcptr cre, mpfr_srcptr cim, mf_fexpc_t offset, uint32_t maxiter,
                      mf_delta_t type, const mf_orbit_hooks_t *hooks, char *err, size_t errlen)
@@ -109,60 +335,19 @@ mf_orbit_compute_at (mpfr_srcptr cre, mpfr_srcptr cim, mf_fexpc_t offset, uint32
     self->maxiter = maxiter;
     self->precision = (long) precision;
     self->offset = offset;
-    mpfr_t x, y, s, d, t;
-    mpfr_inits2 (precision, x, y, s, d, t, (mpfr_ptr) 0);
-    mpfr_set_zero (x, 1);
-    mpfr_set_zero (y, 1);
     s_store (self, 0, mf_fexpc_zero ());
     self->count = 1;
-    int64_t last_report = mf_clock_ms ();
-    bool failed = false;
-    for (uint64_t n = 1; n <= maxiter; n++) {
-        //  Z_n = Z_{n-1}^2 + C: two products.
-        mpfr_add (s, x, y, MPFR_RNDN);
-        mpfr_sub (d, x, y, MPFR_RNDN);
-        mpfr_mul (t, x, y, MPFR_RNDN);
-        mpfr_mul (x, s, d, MPFR_RNDN);
-        mpfr_add (x, x, cre, MPFR_RNDN);
-        mpfr_mul_2ui (t, t, 1, MPFR_RNDN);
-        mpfr_add (y, t, cim, MPFR_RNDN);
-        if (self->count == self->capacity) {
-            uint64_t more = self->capacity * 2;
-            if (more > (uint64_t) maxiter + 1)
-                more = (uint64_t) maxiter + 1;
-            double *data = realloc (self->data, more * s_stride (type) * sizeof (double));
-            if (!data) {
-                snprintf (err, errlen, "out of memory for the reference orbit (%llu points)",
-                          (unsigned long long) more);
-                failed = true;
-                break;
-            }
-            self->data = data;
-            self->capacity = more;
-        }
-        mf_fexpc_t z = mf_fexpc_from (s_from_mpfr (x), s_from_mpfr (y));
-        s_store (self, n, z);
-        self->count = n + 1;
-        //  The escape test on the point as stored, as the decoder repeats it.
-        if (s_escapes (mf_fexpc_re_double (z), mf_fexpc_im_double (z))) {
-            self->escaped = true;
-            break;
-        }
-        if (n % CHECK_EVERY == 0 && hooks) {
-            if (hooks->cancel && atomic_load (hooks->cancel)) {
-                snprintf (err, errlen, "cancelled");
-                failed = true;
-                break;
-            }
-            int64_t now = mf_clock_ms ();
-            if (hooks->progress && now - last_report >= MF_ORBIT_PROGRESS_MS) {
-                hooks->progress (hooks->arg, n, maxiter);
-                last_report = now;
-            }
-        }
-    }
-    mpfr_clears (x, y, s, d, t, (mpfr_ptr) 0);
-    if (failed) {
+    mpfr_t x, y;                        //  where the serial loop starts
+    mpfr_inits2 (precision, x, y, (mpfr_ptr) 0);
+    mpfr_set_zero (x, 1);
+    mpfr_set_zero (y, 1);
+    int status = 1;
+    if (precision >= PARALLEL_MIN_BITS && mf_online_cpus () >= 2)
+        status = s_compute_pair (self, cre, cim, precision, hooks, x, y, err, errlen);
+    if (status == 1)
+        status = s_compute_serial (self, cre, cim, precision, hooks, x, y, err, errlen);
+    mpfr_clears (x, y, (mpfr_ptr) 0);
+    if (status) {
         mf_orbit_destroy (&self);
         return NULL;
     }

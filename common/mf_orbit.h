@@ -64,7 +64,10 @@ typedef struct {
 
 //  Computes the orbit of the view's center to escape or maxiter, in the
 //  view's delta type. Returns the orbit, or NULL with the reason in err
-//  (cancelled, out of memory). The caller destroys it.
+//  (cancelled, out of memory). The caller destroys it. From 2000 bits on
+//  it starts a helper thread for the second product of each iteration
+//  (joined before it returns), and goes on alone when no second core
+//  keeps pace: the operations, and so the bits, are the same.
 mf_orbit_t *mf_orbit_compute (const mf_deep_view_t *view, uint32_t maxiter,
                               const mf_orbit_hooks_t *hooks, char *err, size_t errlen);
 

@@ -12,7 +12,7 @@
 
 #define SIMD_W 4                        //  doubles per vector
 #ifndef SIMD_V                          //  (-D for tuning experiments)
-#define SIMD_V 4                        //  vectors in flight
+#define SIMD_V 2                        //  vectors in flight
 #endif
 
 typedef __m256d vd;
@@ -70,7 +70,12 @@ s_index (vd i)
 }
 static inline vd vgather (const double *p, vd i)
 {
-    return _mm256_i64gather_pd (p, s_index (i), 8);
+    //  Four loads: this CPU family's hardware gathers are slow.
+    __m256i index = s_index (i);
+    __m128i lo = _mm256_castsi256_si128 (index), hi = _mm256_extracti128_si256 (index, 1);
+    __m128d a = _mm_loadh_pd (_mm_load_sd (p + _mm_cvtsi128_si64 (lo)), p + _mm_extract_epi64 (lo, 1));
+    __m128d b = _mm_loadh_pd (_mm_load_sd (p + _mm_cvtsi128_si64 (hi)), p + _mm_extract_epi64 (hi, 1));
+    return _mm256_insertf128_pd (_mm256_castpd128_pd256 (a), b, 1);
 }
 static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
 {
@@ -81,6 +86,63 @@ static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
     vd r1 = _mm256_load_pd (p + _mm_extract_epi64 (lo, 1));
     vd r2 = _mm256_load_pd (p + _mm_cvtsi128_si64 (hi));
     vd r3 = _mm256_load_pd (p + _mm_extract_epi64 (hi, 1));
+    vd t0 = _mm256_unpacklo_pd (r0, r1), t1 = _mm256_unpackhi_pd (r0, r1);
+    vd t2 = _mm256_unpacklo_pd (r2, r3), t3 = _mm256_unpackhi_pd (r2, r3);
+    *a = _mm256_permute2f128_pd (t0, t2, 0x20);
+    *b = _mm256_permute2f128_pd (t1, t3, 0x20);
+    *c = _mm256_permute2f128_pd (t0, t2, 0x31);
+    *d = _mm256_permute2f128_pd (t1, t3, 0x31);
+}
+
+#ifndef SIMD_LANE_POINTERS                //  (0 runs the index path of AVX-512 here, to test it)
+#define SIMD_LANE_POINTERS 1
+#endif
+static inline void vload4p (const double *const *p, vd *a, vd *b, vd *c, vd *d)
+{
+    vd r0 = _mm256_load_pd (p [0]), r1 = _mm256_load_pd (p [1]);
+    vd r2 = _mm256_load_pd (p [2]), r3 = _mm256_load_pd (p [3]);
+    vd t0 = _mm256_unpacklo_pd (r0, r1), t1 = _mm256_unpackhi_pd (r0, r1);
+    vd t2 = _mm256_unpacklo_pd (r2, r3), t3 = _mm256_unpackhi_pd (r2, r3);
+    *a = _mm256_permute2f128_pd (t0, t2, 0x20);
+    *b = _mm256_permute2f128_pd (t1, t3, 0x20);
+    *c = _mm256_permute2f128_pd (t0, t2, 0x31);
+    *d = _mm256_permute2f128_pd (t1, t3, 0x31);
+}
+static inline void vload4pu (const double *const *p, vd *a, vd *b, vd *c, vd *d)
+{
+    vd r0 = _mm256_loadu_pd (p [0]), r1 = _mm256_loadu_pd (p [1]);
+    vd r2 = _mm256_loadu_pd (p [2]), r3 = _mm256_loadu_pd (p [3]);
+    vd t0 = _mm256_unpacklo_pd (r0, r1), t1 = _mm256_unpackhi_pd (r0, r1);
+    vd t2 = _mm256_unpacklo_pd (r2, r3), t3 = _mm256_unpackhi_pd (r2, r3);
+    *a = _mm256_permute2f128_pd (t0, t2, 0x20);
+    *b = _mm256_permute2f128_pd (t1, t3, 0x20);
+    *c = _mm256_permute2f128_pd (t0, t2, 0x31);
+    *d = _mm256_permute2f128_pd (t1, t3, 0x31);
+}
+static inline vd vloadu (const double *p) { return _mm256_loadu_pd (p); }
+static inline void vloadu2 (const double *p, vd *a, vd *b)
+{
+    //  (p0 p1 p2 p3), (p4 p5 p6 p7) -> (p0 p4 p2 p6), (p1 p5 p3 p7) -> reordered.
+    vd lo = _mm256_loadu_pd (p), hi = _mm256_loadu_pd (p + 4);
+    *a = _mm256_permute4x64_pd (_mm256_unpacklo_pd (lo, hi), 0xd8);
+    *b = _mm256_permute4x64_pd (_mm256_unpackhi_pd (lo, hi), 0xd8);
+}
+static inline vd vpow2_bytes (uint64_t b)
+{
+    //  Byte l of b, plus the bias, shifted into lane l's exponent field.
+    __m256i k = _mm256_srlv_epi64 (_mm256_set1_epi64x ((long long) b), _mm256_setr_epi64x (0, 8, 16, 24));
+    k = _mm256_add_epi64 (_mm256_and_si256 (k, _mm256_set1_epi64x (0xff)), _mm256_set1_epi64x (1023));
+    return _mm256_castsi256_pd (_mm256_slli_epi64 (k, 52));
+}
+static inline void vgather4u (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
+{
+    //  As vgather4, unaligned.
+    __m256i index = s_index (i);
+    __m128i lo = _mm256_castsi256_si128 (index), hi = _mm256_extracti128_si256 (index, 1);
+    vd r0 = _mm256_loadu_pd (p + _mm_cvtsi128_si64 (lo));
+    vd r1 = _mm256_loadu_pd (p + _mm_extract_epi64 (lo, 1));
+    vd r2 = _mm256_loadu_pd (p + _mm_cvtsi128_si64 (hi));
+    vd r3 = _mm256_loadu_pd (p + _mm_extract_epi64 (hi, 1));
     vd t0 = _mm256_unpacklo_pd (r0, r1), t1 = _mm256_unpackhi_pd (r0, r1);
     vd t2 = _mm256_unpacklo_pd (r2, r3), t3 = _mm256_unpackhi_pd (r2, r3);
     *a = _mm256_permute2f128_pd (t0, t2, 0x20);

@@ -58,6 +58,12 @@ static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
     *d = _mm512_i64gather_pd (index, p + 3, 8);
 }
 
+#define SIMD_LANE_POINTERS 0             //  8 pointers a vector: gathers by index instead
+static inline void vgather4u (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
+{
+    vgather4 (p, i, a, b, c, d);        //  gathers need no alignment
+}
+
 #include "mf_perturb_simd.h"
 
 int

@@ -51,6 +51,30 @@ static inline void vgather4 (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
     *d = q [3];
 }
 
+#define SIMD_LANE_POINTERS 1
+static inline void vload4p (const double *const *p, vd *a, vd *b, vd *c, vd *d)
+{
+    *a = p [0][0];
+    *b = p [0][1];
+    *c = p [0][2];
+    *d = p [0][3];
+}
+static inline void vload4pu (const double *const *p, vd *a, vd *b, vd *c, vd *d)
+{
+    vload4p (p, a, b, c, d);
+}
+static inline vd vloadu (const double *p) { return *p; }
+static inline void vloadu2 (const double *p, vd *a, vd *b)
+{
+    *a = p [0];
+    *b = p [1];
+}
+static inline vd vpow2_bytes (uint64_t b) { return mf_fexp_pow2 ((int64_t) (b & 0xff)); }
+static inline void vgather4u (const double *p, vd i, vd *a, vd *b, vd *c, vd *d)
+{
+    vgather4 (p, i, a, b, c, d);
+}
+
 #include "mf_perturb_simd.h"
 
 int

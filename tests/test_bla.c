@@ -82,7 +82,8 @@ START_TEST (levels_have_their_shape)
         offset += (uint64_t) count;
     }
     size_t bytes = mf_orbit_count (v.orbit) * MF_BLA_POINT_DOUBLE * sizeof (double)
-                 + (offset + 1) * MF_BLA_ENTRY_DOUBLE * sizeof (double);
+                 + (offset + 1) * MF_BLA_ENTRY_DOUBLE * sizeof (double)
+                 + (offset + starts + MF_BLA_RADII_PAD) * MF_BLA_RADIUS_DOUBLE * sizeof (double);
     ck_assert_int_eq (mf_bla_bytes (bla), bytes);
     ck_assert_int_eq (mf_bla_type (bla), MF_DELTA_DOUBLE);
     mf_bla_destroy (&bla);
@@ -198,6 +199,8 @@ s_same_bytes (const mf_bla_t *a, const mf_bla_t *b)
                                + (uint64_t) mf_bla_run_count (mf_bla_top (a), starts - 1): 0;
     ck_assert (memcmp (mf_bla_runs (a), mf_bla_runs (b), entries
                        * (fexp? MF_BLA_ENTRY_FEXP: MF_BLA_ENTRY_DOUBLE) * sizeof (double)) == 0);
+    ck_assert (memcmp (mf_bla_radii (a), mf_bla_radii (b), (entries + starts + MF_BLA_RADII_PAD)
+                       * (fexp? MF_BLA_RADIUS_FEXP: MF_BLA_RADIUS_DOUBLE) * sizeof (double)) == 0);
 }
 
 START_TEST (the_same_bits_from_every_build)
@@ -289,17 +292,61 @@ START_TEST (points_hold_the_orbit_and_level_one)
             const double *p = points + m * (fexp? MF_BLA_POINT_FEXP: MF_BLA_POINT_DOUBLE);
             mf_fexpc_t z = mf_orbit_point (v.orbit, m);
             bool start = (m & 1) && (m - 1) / 2 < count1;
+            //  Where a run starts, its offset (to search it), else 0.
+            double offset = start? (double) mf_bla_run_offset (mf_bla_top (bla), (m - 1) / 2): 0;
             if (fexp) {
                 ck_assert (p [0] == z.re && p [1] == z.im && p [2] == (double) z.e);
                 const double *r = start? mf_bla_entry (bla, 1, (m - 1) / 2): NULL;
                 ck_assert (start? p [3] == r [0] && p [4] == r [1]:
                                   p [3] == 0 && p [4] == (double) MF_FEXP_ZERO_E);
+                ck_assert (p [5] == offset && p [6] == 0 && p [7] == 0);
             }
             else {
                 ck_assert (p [0] == mf_fexpc_re_double (z) && p [1] == mf_fexpc_im_double (z));
                 ck_assert (p [2] == (start? mf_bla_entry (bla, 1, (m - 1) / 2) [0]: 0.0));
+                ck_assert (p [3] == offset);
             }
         }
+        mf_bla_destroy (&bla);
+        s_close (&v);
+    }
+}
+END_TEST
+
+START_TEST (radii_follow_the_runs)
+{
+    //  mf_bla_radii: each run's radii in order, then a 0; zeros after the
+    //  last run. In floatexp the radii keep their exponents.
+    for (int type = MF_DELTA_DOUBLE; type <= MF_DELTA_FEXP; type++) {
+        s_view_t v;
+        s_open (&v, LOC_E50_CENTER, LOC_E50_ZOOM, 20000, type);
+        mf_bla_t *bla = s_table (&v, MF_BLA_LOG2_EPS);
+        bool fexp = type == MF_DELTA_FEXP;
+        size_t width = fexp? MF_BLA_RADIUS_FEXP: MF_BLA_RADIUS_DOUBLE;
+        size_t entry = fexp? MF_BLA_ENTRY_FEXP: MF_BLA_ENTRY_DOUBLE;
+        int top = mf_bla_top (bla);
+        uint64_t starts = mf_bla_count (bla, 1), nonzero = 0;
+        const double *radii = mf_bla_radii (bla);
+        for (uint64_t i = 0; i < starts; i++) {
+            uint64_t offset = mf_bla_run_offset (top, i);
+            const double *r = radii + (offset + i) * width;
+            const double *run = mf_bla_runs (bla) + offset * entry;
+            int count = mf_bla_run_count (top, i);
+            for (int k = 0; k < count; k++) {
+                ck_assert (r [k * width] == run [k * entry]);
+                if (fexp)
+                    ck_assert (r [k * width + 1] == run [k * entry + 1]);
+                nonzero += r [k * width] > 0;
+            }
+            ck_assert (r [count * width] == 0);
+            if (fexp)
+                ck_assert (r [count * width + 1] == (double) MF_FEXP_ZERO_E);
+        }
+        uint64_t end = mf_bla_run_offset (top, starts - 1) + (uint64_t) mf_bla_run_count (top, starts - 1)
+                     + starts;
+        for (int k = 0; k < MF_BLA_RADII_PAD; k++)
+            ck_assert (radii [(end + (uint64_t) k) * width] == 0);
+        ck_assert_uint_gt (nonzero, starts);
         mf_bla_destroy (&bla);
         s_close (&v);
     }
@@ -319,6 +366,7 @@ main (void)
     tcase_add_test (tc, floatexp_tables_agree_with_doubles);
     tcase_add_test (tc, overflowing_entries_are_never_valid);
     tcase_add_test (tc, points_hold_the_orbit_and_level_one);
+    tcase_add_test (tc, radii_follow_the_runs);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

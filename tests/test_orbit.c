@@ -115,6 +115,50 @@ START_TEST (points_are_the_mpfr_values_rounded_once)
 }
 END_TEST
 
+START_TEST (precise_orbits_on_two_threads_too)
+{
+    //  From 2000 bits on the two products of an iteration may run on two
+    //  threads (or fall back to one when no second core is free): either
+    //  way every point is the MPFR value of the documented sequence,
+    //  rounded once. Near the period-3 nucleus the orbit stays bounded.
+    const long precision = 2600;
+    const uint32_t maxiter = 3000;
+    mpfr_t cr, ci, x, y, s, d, t;
+    mpfr_inits2 (precision, cr, ci, x, y, s, d, t, (mpfr_ptr) 0);
+    mpfr_set_str (cr, "-1.7548776662466927600495088963585286918946066177834", 10, MPFR_RNDN);
+    mpfr_set_str (ci, "1e-30", 10, MPFR_RNDN);
+    char err [256];
+    for (int type = MF_DELTA_DOUBLE; type <= MF_DELTA_FEXP; type++) {
+        mf_orbit_t *orbit = mf_orbit_compute_at (cr, ci, mf_fexpc_zero (), maxiter, type, NULL,
+                                                 err, sizeof err);
+        ck_assert_msg (orbit != NULL, "%s", err);
+        ck_assert_int_eq (mf_orbit_count (orbit), maxiter + 1);
+        ck_assert_int_eq (mf_orbit_precision (orbit), precision);
+        mpfr_set_zero (x, 1);
+        mpfr_set_zero (y, 1);
+        for (uint64_t m = 1; m <= maxiter; m++) {
+            mpfr_add (s, x, y, MPFR_RNDN);
+            mpfr_sub (d, x, y, MPFR_RNDN);
+            mpfr_mul (t, x, y, MPFR_RNDN);
+            mpfr_mul (x, s, d, MPFR_RNDN);
+            mpfr_add (x, x, cr, MPFR_RNDN);
+            mpfr_mul_2ui (t, t, 1, MPFR_RNDN);
+            mpfr_add (y, t, ci, MPFR_RNDN);
+            s_point_is (orbit, m, mpfr_get_d (x, MPFR_RNDN), mpfr_get_d (y, MPFR_RNDN));
+        }
+        mf_orbit_destroy (&orbit);
+    }
+    //  Cancelled at the first look, as on one thread.
+    atomic_int cancel = 1;
+    mf_orbit_hooks_t hooks = { NULL, NULL, &cancel };
+    mf_orbit_t *orbit = mf_orbit_compute_at (cr, ci, mf_fexpc_zero (), 100000000, MF_DELTA_DOUBLE,
+                                             &hooks, err, sizeof err);
+    ck_assert_ptr_null (orbit);
+    ck_assert_str_eq (err, "cancelled");
+    mpfr_clears (cr, ci, x, y, s, d, t, (mpfr_ptr) 0);
+}
+END_TEST
+
 START_TEST (floatexp_keeps_tiny_values)
 {
     //  The period-3 nucleus on the real axis ("airplane"), by Newton at
@@ -327,6 +371,7 @@ main (void)
     TCase *tc = tcase_create ("orbit");
     tcase_add_test (tc, simple_orbits_exactly);
     tcase_add_test (tc, points_are_the_mpfr_values_rounded_once);
+    tcase_add_test (tc, precise_orbits_on_two_threads_too);
     tcase_add_test (tc, floatexp_keeps_tiny_values);
     tcase_add_test (tc, bytes_read_back_exactly);
     tcase_add_test (tc, malformed_bytes_are_refused);
