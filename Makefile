@@ -156,7 +156,7 @@ PROGRAMS   := bin/mandelfarm-master bin/mandelfarm-viewer bin/mandelfarm-worker 
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(O)/tests/%)
-TEST_HELPERS := $(O)/tests/helpers.o
+TEST_HELPERS := $(O)/tests/helpers.o $(O)/tests/deep_truth.o
 # Kept, not deleted as intermediates: a second `make test` compiles nothing.
 .SECONDARY: $(UNIT_SRC:tests/%.c=$(O)/tests/%.o) $(O)/tests/chaos.o $(TEST_HELPERS)
 
@@ -238,6 +238,15 @@ $(O)/tests/faulty/%.o: %.c $(FLAGS_STAMP)
 $(FAULTY_WORKER): $(FAULTY_OBJ) $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(FAULTY_OBJ) $(LIB) $(PKG_LIBS)
 
+# The test master: mandelfarm-master whose engine damages the orbit bytes
+# it sends when MF_TEST_CORRUPT_CHUNKS is set (MF_TEST_FAULTS), for the
+# workers' refusal end to end. Built and used like the test worker.
+FAULTY_MASTER := $(O)/tests/mandelfarm-master-faulty
+FAULTY_MASTER_OBJ := $(MASTER_OBJ) $(O)/tests/faulty/master/engine.o
+
+$(FAULTY_MASTER): $(FAULTY_MASTER_OBJ) $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(FAULTY_MASTER_OBJ) $(LIB) $(PKG_LIBS)
+
 $(O)/fuzz/replay_%: $(O)/fuzz/fuzz_%.o $(O)/fuzz/replay.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/fuzz/replay.o $(LIB) $(PKG_LIBS)
 
@@ -275,7 +284,7 @@ $(O)/fuzz/fuzz_%: $(O)/fuzz/fuzz_%.o $(LIB) $(FLAGS_STAMP)
 # Every suite runs even if one fails; the exit status says whether all
 # passed. Each Check suite adds its counts and its skipped tests to a
 # tally (tests/helpers.h, th_run_suite), which the last line sums up.
-check: $(PROGRAMS) $(UNIT_BIN) $(FAULTY_WORKER)
+check: $(PROGRAMS) $(UNIT_BIN) $(FAULTY_WORKER) $(FAULTY_MASTER)
 	@tally=$$(mktemp /tmp/mf-tally-XXXXXX) || exit 1; trap 'rm -f "$$tally"' EXIT; failed=; \
 	for t in $(UNIT_BIN); do \
 	    echo "== $$t"; \

@@ -916,6 +916,12 @@ s_send_chunk (mf_engine_t *self, int slot, const mf_chunk_t *chunk)
     }
     size_t encoded = mf_proto_encode_chunk (buffer, size, chunk);
     assert (encoded == size);
+#ifdef MF_TEST_FAULTS
+    //  Only in the tests' master (build/tests/mandelfarm-master-faulty):
+    //  orbit bytes damaged on the way, for workers to refuse.
+    if (getenv ("MF_TEST_CORRUPT_CHUNKS"))
+        buffer [size - 1] ^= 0x01;
+#endif
     atomic_fetch_add (&flow->refs, 1);
     atomic_fetch_add (&flow->queued, 1);
     zmq_msg_t msg;
