@@ -11,7 +11,8 @@
 #                         qemu and an x86 worker forced to avx2: the same bytes
 #   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
 #   make bench            measure kernels, whole renders and the viewer (not part
-#                         of test); its parts: bench-kernel, bench-render, bench-viewer
+#                         of test); its parts: bench-kernel, bench-render, bench-viewer,
+#                         bench-deep
 #   make fuzz             fuzz every decoder with clang + libFuzzer (FUZZ_SECONDS each)
 #   make fuzz-seeds       write the seed corpora again from the real encoders
 #   make screenshot       make docs/screenshot.png again through the viewer's --script
@@ -170,7 +171,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_O       := $(O)/clang-fuzz
 
-.PHONY: all run test check test-chaos bench bench-kernel bench-render install uninstall \
+.PHONY: all run test check test-chaos bench bench-kernel bench-render bench-deep install uninstall \
         clean distclean deps help fuzz fuzz-run fuzz-seeds bench-viewer screenshot FORCE \
         install-share uninstall-share
 .DEFAULT_GOAL := all
@@ -304,7 +305,7 @@ test-chaos: deps
 # it compares against, runs every part of BENCHES, and merges the parts
 # into bench-results/bench.json. A new benchmark is a target that writes
 # its own part, added to BENCHES.
-BENCHES := bench-kernel bench-render bench-viewer
+BENCHES := bench-kernel bench-render bench-viewer bench-deep
 
 $(O)/bench/bench_kernel: $(O)/bench/bench_kernel.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
@@ -323,6 +324,10 @@ bench-kernel: $(PROGRAMS) $(O)/bench/bench_kernel
 
 bench-render: $(PROGRAMS)
 	@scripts/bench.sh render
+
+#  Deep views through the master, and fractalnow -l mp (scripts/bench-deep.sh).
+bench-deep: $(PROGRAMS)
+	@scripts/bench-deep.sh
 
 # ---- the two commands --------------------------------------------------
 deps:
