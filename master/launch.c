@@ -3,6 +3,7 @@
 #include "announce.h"
 #include "auth.h"
 #include "spawn.h"
+#include "worker.h"
 #include "mf_curve.h"
 #include "mf_endpoint.h"
 #include "mf_log.h"
@@ -161,7 +162,9 @@ mf_launch_start (mf_launch_t *self)
     //  table serves every thread of a process.
     if (opts->local_workers > 0) {
         bool deep = opts->deep != NULL;
-        self->spawn = mf_spawn_new (deep? 1: opts->local_workers, deep? opts->local_workers: 1,
+        int threads = opts->local_workers < MF_WORKER_MAX_THREADS? opts->local_workers
+                                                                  : MF_WORKER_MAX_THREADS;
+        self->spawn = mf_spawn_new (deep? 1: opts->local_workers, deep? threads: 1,
                                     opts->kernel, err, sizeof err);
         if (!self->spawn) {
             mf_say ("%s", err);
