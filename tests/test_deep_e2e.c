@@ -432,14 +432,16 @@ START_TEST (refused_orbits_fail_the_render)
     th_stop (worker);
     //  Too large for the worker's --cache-mb: declined before a byte of it
     //  is fetched (e50's orbit needs 24 MB of table, the budget is 16).
+    //  Logs of their own: the endpoint is read from the master's.
     master = s_master_bg ((char *[]) { NULL, "--size", "32x18", "--center", LOC_E50_CENTER,
                                        "--zoom", LOC_E50_ZOOM, "--iter", "263010", "--quiet",
                                        "-j", "0", "--heartbeat", "200", "--listen",
                                        "tcp://127.0.0.1:*", "-o", png, "--stats",
-                                       th_path ("s.json"), NULL }, log, endpoint,
-                          sizeof endpoint);
+                                       th_path ("s.json"), NULL }, th_path ("master2.log"),
+                          endpoint, sizeof endpoint);
     worker = th_spawn ((char *[]) { (char *) th_bin ("mandelfarm-worker"), "--connect", endpoint,
-                                    "--threads", "1", "--cache-mb", "16", NULL }, worker_log);
+                                    "--threads", "1", "--cache-mb", "16", NULL },
+                       th_path ("worker2.log"));
     ck_assert_int_eq (th_wait (master, RENDER_MS), 1);
     ck_assert_int_eq (kill (worker, 0), 0);
     th_stop (worker);

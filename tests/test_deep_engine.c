@@ -195,15 +195,21 @@ s_orbit (const char *center, const char *zoom, uint32_t maxiter, mf_deep_map_t *
 }
 
 static mf_engine_t *
-s_engine (char *endpoint, size_t size)
+s_engine_edge (char *endpoint, size_t size, uint32_t edge)
 {
-    mf_engine_opts_t opts = { .listen_endpoint = "tcp://127.0.0.1:*", .max_tile_edge = EDGE,
+    mf_engine_opts_t opts = { .listen_endpoint = "tcp://127.0.0.1:*", .max_tile_edge = edge,
                               .deep = true, .heartbeat_ms = 1000 };
     char err [256];
     mf_engine_t *engine = mf_engine_new (&opts, err, sizeof err);
     ck_assert_msg (engine != NULL, "%s", err);
     ck_assert_int_eq (mf_engine_endpoint (engine, endpoint, size), 0);
     return engine;
+}
+
+static mf_engine_t *
+s_engine (char *endpoint, size_t size)
+{
+    return s_engine_edge (endpoint, size, EDGE);
 }
 
 static mf_job_spec_t
@@ -580,6 +586,40 @@ START_TEST (orbits_that_cannot_serve_are_refused)
 }
 END_TEST
 
+
+START_TEST (largest_f64_results_get_in)
+{
+    //  One tile of the largest edge: its f64 result is twice a float one's
+    //  size, beyond what ZMQ_MAXMSGSIZE lets in for shallow jobs.
+    char endpoint [64];
+    mf_engine_t *engine = s_engine_edge (endpoint, sizeof endpoint, 128);
+    mf_deep_map_t map;
+    mf_shipped_t *orbit = s_orbit (LOC_LINE_CENTER, LOC_LINE_ZOOM, LOC_LINE_ITER, &map);
+    mf_job_spec_t spec = s_spec (&map, LOC_LINE_ITER);
+    spec.view.pixel_w = spec.view.pixel_h = 128;
+    spec.tile_edge = 128;
+    spec.deep_map.pixel_w = spec.deep_map.pixel_h = 128;
+    double *image = calloc (128 * 128, sizeof *image);
+    uint32_t job = mf_engine_submit_deep (engine, &spec, NULL, image, orbit);
+    void *context = zmq_ctx_new ();
+    s_fake_t fake;
+    s_fake_open (&fake, context, endpoint, 51, 1);
+    s_wait_tiles (engine, &fake, 1);
+    ck_assert_uint_eq (fake.tiles [0].rect.w * fake.tiles [0].rect.h, 128 * 128);
+    ck_assert_uint_gt (mf_proto_result_size_as (MF_MU_F64, 128, 128),
+                       mf_proto_result_size (128, 128) + 256);
+    s_answer (&fake, &fake.tiles [0], MF_MU_F64);
+    s_fake_t *fakes [1] = { &fake };
+    s_run (engine, fakes, 1, s_job_done, &job);
+    ck_assert (image [127 * 128 + 127] == s_value (127, 127));
+    s_fake_close (&fake);
+    zmq_ctx_term (context);
+    mf_engine_destroy (&engine);
+    mf_shipped_destroy (&orbit);
+    free (image);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -594,6 +634,7 @@ main (void)
     tcase_add_test (tc, strangers_are_asked_to_register);
     tcase_add_test (tc, orbits_are_shared_and_go_with_their_last_job);
     tcase_add_test (tc, orbits_that_cannot_serve_are_refused);
+    tcase_add_test (tc, largest_f64_results_get_in);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }
