@@ -137,7 +137,8 @@ s_on_tile (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const 
 }
 
 //  Whether every value of a restored deep tile is possible at maxiter:
-//  a journal of --iter auto was replayed before maxiter was chosen.
+//  a journal of --iter auto was replayed before maxiter was chosen. Call
+//  while the render still holds the grid (before the engine takes it).
 static bool
 s_restored_possible (const s_render_t *self, uint32_t tile, uint32_t maxiter)
 {
@@ -512,12 +513,16 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             mf_engine_on_events (engine, s_on_leased, s_on_withdrawn, &render);
         //  The grid the journal was replayed on becomes the engine's: one
         //  grid for every tile id.
+        //  A journal of --iter auto was replayed before maxiter was chosen:
+        //  a tile with a mu beyond it is computed again.
+        for (uint32_t tile = 0; opts->iter_auto && tile < total; tile++)
+            if (render.restored [tile] && !s_restored_possible (&render, tile, spec.maxiter))
+                render.restored [tile] = 0;
         job = opts->deep? mf_engine_submit_deep (engine, &spec, &render.tiles, render.mu,
                                                  render.orbit)
                         : mf_engine_submit_grid (engine, &spec, &render.tiles, render.mu);
         for (uint32_t tile = 0; job && tile < total; tile++)
             if (render.restored [tile]
-            &&  (!opts->iter_auto || s_restored_possible (&render, tile, spec.maxiter))
             &&  mf_engine_preset (engine, job, tile, NULL, render.owners [tile]))
                 job = 0;
         if (!job) {

@@ -215,32 +215,49 @@ END_TEST
 
 START_TEST (checkpoint_resumes_at_depth)
 {
-    char *ref_png = th_path ("ref.png"), *ref_npy = th_path ("ref.npy");
-    s_render ((char *[]) { NULL, LINE, "-j", "2", "-o", ref_png, "--raw", ref_npy, NULL }, "ref");
-    char *png = th_path ("f.png"), *npy = th_path ("f.npy"), *ck = th_path ("ck");
-    char *log = th_path ("master.log"), listen [700];
-    snprintf (listen, sizeof listen, "ipc://%s/farm", th_dir);
-    char *argv [] = { NULL, LINE, "-j", "0", "--listen", listen, "--tile", "16",
-                      "--checkpoint", ck, "-o", png, "--raw", npy, NULL };
-    char endpoint [256];
-    pid_t worker = th_worker (listen, "1", (char *[]) { "--test-delay", "100", NULL });
-    pid_t master = s_master_bg (argv, log, endpoint, sizeof endpoint);
-    int64_t deadline = mf_clock_ms () + RENDER_MS;
-    while (th_journal_tiles (ck) < 4 && mf_clock_ms () < deadline)
-        usleep (10000);
-    ck_assert_int_ge (th_journal_tiles (ck), 4);
-    th_kill (master);
-    ck_assert (!th_exists (png));
-    //  The same command again: what the journal holds is not computed
-    //  again, and the bytes are the same as in one go.
-    argv [9] = "-v";                    //  instead of --quiet: the resume line
-    char out [8192];
-    int rc = s_master (argv, out, sizeof out);
-    th_stop (worker);
-    ck_assert_msg (rc == 0, "resume: %d: %s", rc, out);
-    ck_assert_msg (strstr (out, "resuming from"), "%s", out);
-    s_same (png, npy, ref_png, ref_npy, "resumed");
-    ck_assert (!th_exists (ck));
+    //  With --iter given, and with --iter auto (whose maxiter is chosen
+    //  after the journal is read).
+    const char *iters [] = { "2500", "auto" };
+    for (int round = 0; round < 2; round++) {
+        char name [32];
+        snprintf (name, sizeof name, "ref%d.png", round);
+        char *ref_png = th_path (name);
+        snprintf (name, sizeof name, "ref%d.npy", round);
+        char *ref_npy = th_path (name);
+        char *view [] = { NULL, "--size", "96x54", "--center", LOC_LINE_CENTER, "--zoom",
+                          LOC_LINE_ZOOM, "--iter", (char *) iters [round], "--quiet", "-j", "2",
+                          "-o", ref_png, "--raw", ref_npy, NULL };
+        s_render (view, "ref");
+        char *png = th_path ("f.png"), *npy = th_path ("f.npy"), *ck = th_path ("ck");
+        snprintf (name, sizeof name, "master%d.log", round);
+        char *log = th_path (name), listen [700];
+        snprintf (listen, sizeof listen, "ipc://%s/farm%d", th_dir, round);
+        char *argv [] = { NULL, "--size", "96x54", "--center", LOC_LINE_CENTER, "--zoom",
+                          LOC_LINE_ZOOM, "--iter", (char *) iters [round], "--quiet", "-j", "0",
+                          "--listen", listen, "--tile", "16", "--checkpoint", ck, "-o", png,
+                          "--raw", npy, NULL };
+        char endpoint [256];
+        pid_t worker = th_worker (listen, "1", (char *[]) { "--test-delay", "100", NULL });
+        pid_t master = s_master_bg (argv, log, endpoint, sizeof endpoint);
+        int64_t deadline = mf_clock_ms () + RENDER_MS;
+        while (th_journal_tiles (ck) < 4 && mf_clock_ms () < deadline)
+            usleep (10000);
+        ck_assert_int_ge (th_journal_tiles (ck), 4);
+        th_kill (master);
+        ck_assert (!th_exists (png));
+        //  The same command again: what the journal holds is not computed
+        //  again, and the bytes are the same as in one go.
+        argv [9] = "-v";                //  instead of --quiet: the resume line
+        char out [8192];
+        int rc = s_master (argv, out, sizeof out);
+        th_stop (worker);
+        ck_assert_msg (rc == 0, "resume with --iter %s: %d: %s", iters [round], rc, out);
+        ck_assert_msg (strstr (out, "resuming from"), "%s", out);
+        s_same (png, npy, ref_png, ref_npy, "resumed");
+        ck_assert (!th_exists (ck));
+        unlink (png);
+        unlink (npy);
+    }
 }
 END_TEST
 
