@@ -16,7 +16,7 @@
 #   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
 #   make bench            measure kernels, whole renders and the viewer (not part
 #                         of test); its parts: bench-kernel, bench-render, bench-viewer,
-#                         bench-wire
+#                         bench-wire, bench-deep
 #   make fuzz             fuzz every decoder with clang + libFuzzer (FUZZ_SECONDS each)
 #   make fuzz-seeds       write the seed corpora again from the real encoders
 #   make screenshot       make docs/screenshot.png again through the viewer's --script
@@ -145,7 +145,8 @@ WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c worker/disco
               worker/orbits.c worker/fetcher.c worker/builder.c
 MASTER_LIB := master/sched.c master/peers.c master/verify.c master/engine.c master/options.c \
               master/spawn.c master/journal.c master/progress.c master/render.c master/auth.c \
-              master/launch.c master/announce.c
+              master/launch.c master/announce.c \
+              master/shipped.c master/reference.c
 VIEWER_LIB := viewer/view.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
               viewer/farm.c viewer/save.c viewer/font.c viewer/input.c viewer/status.c \
               viewer/screen.c viewer/playback.c viewer/viewer.c
@@ -166,7 +167,7 @@ PROGRAMS   := bin/mandelfarm-master bin/mandelfarm-viewer bin/mandelfarm-worker 
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(O)/tests/%)
-TEST_HELPERS := $(O)/tests/helpers.o
+TEST_HELPERS := $(O)/tests/helpers.o $(O)/tests/deep_truth.o
 # Kept, not deleted as intermediates: a second `make test` compiles nothing.
 .SECONDARY: $(UNIT_SRC:tests/%.c=$(O)/tests/%.o) $(O)/tests/chaos.o $(TEST_HELPERS)
 
@@ -180,7 +181,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_O       := $(O)/clang-fuzz
 
-.PHONY: all run test check test-chaos bench bench-kernel bench-render bench-wire install uninstall \
+.PHONY: all run test check test-chaos bench bench-kernel bench-render bench-wire bench-deep install uninstall \
         clean distclean deps help fuzz fuzz-run fuzz-seeds bench-viewer screenshot FORCE \
         install-share uninstall-share
 .DEFAULT_GOAL := all
@@ -248,6 +249,15 @@ $(O)/tests/faulty/%.o: %.c $(FLAGS_STAMP)
 $(FAULTY_WORKER): $(FAULTY_OBJ) $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(FAULTY_OBJ) $(LIB) $(PKG_LIBS)
 
+# The test master: mandelfarm-master whose engine damages the orbit bytes
+# it sends when MF_TEST_CORRUPT_CHUNKS is set (MF_TEST_FAULTS), for the
+# workers' refusal end to end. Built and used like the test worker.
+FAULTY_MASTER := $(O)/tests/mandelfarm-master-faulty
+FAULTY_MASTER_OBJ := $(MASTER_OBJ) $(O)/tests/faulty/master/engine.o
+
+$(FAULTY_MASTER): $(FAULTY_MASTER_OBJ) $(LIB) $(FLAGS_STAMP)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(FAULTY_MASTER_OBJ) $(LIB) $(PKG_LIBS)
+
 $(O)/fuzz/replay_%: $(O)/fuzz/fuzz_%.o $(O)/fuzz/replay.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/fuzz/replay.o $(LIB) $(PKG_LIBS)
 
@@ -285,7 +295,7 @@ $(O)/fuzz/fuzz_%: $(O)/fuzz/fuzz_%.o $(LIB) $(FLAGS_STAMP)
 # Every suite runs even if one fails; the exit status says whether all
 # passed. Each Check suite adds its counts and its skipped tests to a
 # tally (tests/helpers.h, th_run_suite), which the last line sums up.
-check: $(PROGRAMS) $(UNIT_BIN) $(FAULTY_WORKER)
+check: $(PROGRAMS) $(UNIT_BIN) $(FAULTY_WORKER) $(FAULTY_MASTER)
 	@tally=$$(mktemp /tmp/mf-tally-XXXXXX) || exit 1; trap 'rm -f "$$tally"' EXIT; failed=; \
 	for t in $(UNIT_BIN); do \
 	    echo "== $$t"; \
@@ -305,7 +315,7 @@ test-chaos: deps
 # it compares against, runs every part of BENCHES, and merges the parts
 # into bench-results/bench.json. A new benchmark is a target that writes
 # its own part, added to BENCHES.
-BENCHES := bench-kernel bench-render bench-viewer bench-wire
+BENCHES := bench-kernel bench-render bench-viewer bench-wire bench-deep
 
 $(O)/bench/bench_kernel: $(O)/bench/bench_kernel.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
@@ -335,6 +345,10 @@ bench-render: $(PROGRAMS)
 
 bench-wire: $(PROGRAMS) $(O)/bench/bench_rcodec
 	@scripts/bench.sh wire
+
+#  Deep views through the master, and fractalnow -l mp (scripts/bench-deep.sh).
+bench-deep: $(PROGRAMS)
+	@scripts/bench-deep.sh
 
 # ---- the two commands --------------------------------------------------
 deps:

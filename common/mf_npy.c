@@ -11,19 +11,20 @@
 
 struct _mf_npy_t {
     FILE *file;                         //  borrowed stream
-    uint32_t width;                     //  floats per row
+    uint32_t width;                     //  values per row
+    size_t value;                       //  bytes of a value: 4, or 8 (f64)
     uint32_t height;                    //  rows in all
     uint32_t rows_written;              //  rows so far
     int failed;                         //  1 after a failed write
 };
 
 mf_npy_t *
-mf_npy_new (FILE *file, uint32_t width, uint32_t height)
+mf_npy_new (FILE *file, uint32_t width, uint32_t height, bool f64)
 {
     char dict [128];
     int len = snprintf (dict, sizeof dict,
-                        "{'descr': '<f4', 'fortran_order': False, 'shape': (%u, %u), }",
-                        height, width);
+                        "{'descr': '<f%c', 'fortran_order': False, 'shape': (%u, %u), }",
+                        f64? '8': '4', height, width);
     //  magic(6) + version(2) + header length(2) + dict, padded to 64, ending in \n
     size_t total = 10 + (size_t) len + 1;
     size_t padded = (total + 63) / 64 * 64;
@@ -41,13 +42,14 @@ mf_npy_new (FILE *file, uint32_t width, uint32_t height)
     if (!self)
         return NULL;
     self->file = file;
+    self->value = f64? 8: 4;
     self->width = width;
     self->height = height;
     return self;
 }
 
 int
-mf_npy_write_rows (mf_npy_t *self, const float *mu, uint32_t rows)
+mf_npy_write_rows (mf_npy_t *self, const void *mu, uint32_t rows)
 {
     assert (self);
     if (self->failed || self->rows_written + rows > self->height)
@@ -56,14 +58,22 @@ mf_npy_write_rows (mf_npy_t *self, const float *mu, uint32_t rows)
     if (mf_mul_size (rows, self->width, &count))
         return -1;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (fwrite (mu, 4, count, self->file) != count)
+    if (fwrite (mu, self->value, count, self->file) != count)
         self->failed = 1;
 #else
-    uint8_t bytes [4096];
+    uint8_t bytes [8192];
     for (size_t done = 0; done < count && !self->failed; done += 1024) {
         size_t chunk = count - done < 1024? count - done: 1024;
-        mf_le_put_f32s (bytes, mu + done, chunk);
-        if (fwrite (bytes, 4, chunk, self->file) != chunk)
+        if (self->value == 8)
+            for (size_t index = 0; index < chunk; index++) {
+                uint64_t bits;
+                memcpy (&bits, (const double *) mu + done + index, 8);
+                for (int byte = 0; byte < 8; byte++)
+                    bytes [8 * index + byte] = (uint8_t) (bits >> (8 * byte));
+            }
+        else
+            mf_le_put_f32s (bytes, (const float *) mu + done, chunk);
+        if (fwrite (bytes, self->value, chunk, self->file) != chunk)
             self->failed = 1;
     }
 #endif

@@ -32,8 +32,8 @@
 //  A slice of rows of a DZI output, an mf_bands item.
 typedef struct s_slice {
     struct s_slice *next;               //  in the list of spare slices
-    const float *mu;                    //  its rows of mu (lent, or copy)
-    float *copy;                        //  owned: DZI_SLICE rows, when not lent
+    const void *mu;                     //  its rows of mu (lent, or copy)
+    void *copy;                         //  owned: DZI_SLICE rows, when not lent
     uint32_t rows;                      //  how many
     uint8_t *rgb;                       //  owned: made, the rows in RGB
 } s_slice_t;
@@ -52,6 +52,10 @@ struct _mf_output_t {
     char library [PATH_MAX];            //  DZI: the OpenSeadragon files
     char why [PATH_MAX + 128];          //  DZI: why the pyramid failed
     const mf_palette_t *palette;        //  PNG, DZI: colors mu
+    bool mu64;                          //  mu are doubles
+    size_t value;                       //  bytes of one mu: 4, or 8 with mu64
+    bool dense;                         //  PNG, DZI: density applies
+    mf_deep_density_t density;          //  ... this one
     uint32_t width;                     //  pixels
     uint32_t height;                    //  pixels
     uint32_t rows_given;                //  rows received so far
@@ -70,6 +74,19 @@ mf_output_view_text (const mf_view_t *view, char *center, size_t center_size,
     mf_format_exact (view->center_im, im, sizeof im);
     snprintf (center, center_size, "%s,%s", re, im);
     mf_format_exact (view->width, width, width_size);
+}
+
+//  The kind of values the rows hold, and the density they go through.
+static void
+s_set_values (mf_output_t *self, const mf_output_spec_t *spec)
+{
+    //  Only a deep view's doubles have a density (mf_deep_density_apply).
+    assert (!spec->density || spec->mu64);
+    self->mu64 = spec->mu64;
+    self->value = spec->mu64? sizeof (double): sizeof (float);
+    self->dense = spec->density != NULL;
+    if (spec->density)
+        self->density = *spec->density;
 }
 
 static bool
@@ -101,12 +118,35 @@ s_fail (mf_output_t *self, int saved_errno, char *err, size_t errlen)
     return -1;
 }
 
-//  Colors count values of mu (for mf_png, from its threads).
+//  The floats the palette colors for some doubles of mu: through the
+//  density when there is one.
+static void
+s_palette_input (const mf_output_t *self, const double *mu, size_t count, float *out)
+{
+    if (self->dense)
+        mf_deep_density_apply (&self->density, mu, count, out);
+    else
+        for (size_t index = 0; index < count; index++)
+            out [index] = (float) mu [index];
+}
+
+//  Colors count values of mu (for mf_png, from its threads, and the DZI's
+//  slices).
 static void
 s_color (void *arg, const void *pixels, size_t count, uint8_t *rgb)
 {
     const mf_output_t *self = arg;
-    mf_palette_color (self->palette, pixels, count, rgb);
+    if (!self->mu64) {
+        mf_palette_color (self->palette, pixels, count, rgb);
+        return;
+    }
+    float run [COLOR_RUN];
+    for (size_t done = 0; done < count; ) {
+        size_t some = count - done < COLOR_RUN? count - done: COLOR_RUN;
+        s_palette_input (self, (const double *) pixels + done, some, run);
+        mf_palette_color (self->palette, run, some, rgb + 3 * done);
+        done += some;
+    }
 }
 
 //  Colors count values of mu at 16 bits, big-endian as PNG has them.
@@ -114,11 +154,16 @@ static void
 s_color16 (void *arg, const void *pixels, size_t count, uint8_t *rgb)
 {
     const mf_output_t *self = arg;
-    const float *mu = pixels;
     uint16_t run [3 * COLOR_RUN];
+    float values [COLOR_RUN];
     for (size_t done = 0; done < count; ) {
         size_t some = count - done < COLOR_RUN? count - done: COLOR_RUN;
-        mf_palette_color16 (self->palette, mu + done, some, run);
+        const float *mu = (const float *) pixels + done;
+        if (self->mu64) {
+            s_palette_input (self, (const double *) pixels + done, some, values);
+            mu = values;
+        }
+        mf_palette_color16 (self->palette, mu, some, run);
         for (size_t index = 0; index < 3 * some; index++, rgb += 2) {
             rgb [0] = (uint8_t) (run [index] >> 8);
             rgb [1] = (uint8_t) run [index];
@@ -143,7 +188,7 @@ s_open_png (mf_output_t *self, const mf_output_spec_t *spec, char *err, size_t e
         .width = spec->width, .height = spec->height,
         .texts = texts, .count = sizeof texts / sizeof texts [0],
         .level = MF_PNG_DEFAULT_LEVEL, .threads = spec->threads, .depth = spec->depth,
-        .pixel_size = sizeof (float), .color = spec->depth == 16? s_color16: s_color,
+        .pixel_size = self->value, .color = spec->depth == 16? s_color16: s_color,
         .color_arg = self,
         .lend_rows = spec->lend_rows, .stop = spec->stop
     };
@@ -177,8 +222,7 @@ s_slice_make (void *arg, void *scratch, void *item)
 {
     mf_output_t *self = arg;
     s_slice_t *slice = item;
-    mf_palette_color (self->palette, slice->mu, (size_t) slice->rows * self->width,
-                      slice->rgb);
+    s_color (self, slice->mu, (size_t) slice->rows * self->width, slice->rgb);
     return 0;
 }
 
@@ -215,7 +259,7 @@ s_slice_new (mf_output_t *self)
     slice = calloc (1, sizeof *slice);
     if (slice) {
         slice->rgb = malloc (pixels * 3);
-        slice->copy = self->lend? NULL: malloc (pixels * sizeof (float));
+        slice->copy = self->lend? NULL: malloc (pixels * self->value);
     }
     if (slice && (!slice->rgb || (!self->lend && !slice->copy))) {
         free (slice->rgb);
@@ -241,6 +285,7 @@ s_open_dzi (const char *path, const mf_output_spec_t *spec, char *err, size_t er
         return NULL;
     }
     self->format = MF_OUTPUT_DZI;
+    s_set_values (self, spec);
     self->palette = spec->palette;
     self->width = spec->width;
     self->height = spec->height;
@@ -279,18 +324,18 @@ s_open_dzi (const char *path, const mf_output_spec_t *spec, char *err, size_t er
 //  Hands rows of mu to the coloring pipeline a slice at a time. Returns
 //  0 or -1.
 static int
-s_write_dzi (mf_output_t *self, const float *mu, uint32_t rows)
+s_write_dzi (mf_output_t *self, const void *mu, uint32_t rows)
 {
     for (uint32_t done = 0; done < rows; ) {
         s_slice_t *slice = s_slice_new (self);
         if (!slice)
             return -1;
         slice->rows = rows - done < DZI_SLICE? rows - done: DZI_SLICE;
-        const float *from = mu + (size_t) done * self->width;
+        const uint8_t *from = (const uint8_t *) mu + (size_t) done * self->width * self->value;
         if (self->lend)
             slice->mu = from;
         else {
-            memcpy (slice->copy, from, (size_t) slice->rows * self->width * sizeof (float));
+            memcpy (slice->copy, from, (size_t) slice->rows * self->width * self->value);
             slice->mu = slice->copy;
         }
         done += slice->rows;
@@ -344,7 +389,7 @@ mf_output_check (const mf_output_spec_t *spec, char *err, size_t errlen)
         return -1;
     if (spec->width == 0 || spec->height == 0
     ||  mf_mul_size (spec->width, spec->height, &values)
-    ||  mf_mul_size (values, sizeof (float), &bytes)) {
+    ||  mf_mul_size (values, spec->mu64? sizeof (double): sizeof (float), &bytes)) {
         snprintf (err, errlen, "cannot write a %ux%u image of mu", spec->width, spec->height);
         return -1;
     }
@@ -375,6 +420,7 @@ mf_output_adopt (mf_outfile_t **file_p, const char *path, const mf_output_spec_t
         return NULL;
     }
     self->format = spec->format;
+    s_set_values (self, spec);
     self->palette = spec->palette;
     self->width = spec->width;
     self->height = spec->height;
@@ -385,7 +431,8 @@ mf_output_adopt (mf_outfile_t **file_p, const char *path, const mf_output_spec_t
     if (spec->format == MF_OUTPUT_PNG)
         rc = s_open_png (self, spec, err, errlen);
     else {
-        self->npy = mf_npy_new (mf_outfile_stream (self->file), spec->width, spec->height);
+        self->npy = mf_npy_new (mf_outfile_stream (self->file), spec->width, spec->height,
+                                spec->mu64);
         if (!self->npy) {
             snprintf (err, errlen, "cannot write '%s'", path);
             rc = -1;
@@ -398,15 +445,15 @@ mf_output_adopt (mf_outfile_t **file_p, const char *path, const mf_output_spec_t
 
 //  Writes rows of mu to the .npy a slice at a time. Returns 0 or -1.
 static int
-s_write_npy (mf_output_t *self, const float *mu, uint32_t rows)
+s_write_npy (mf_output_t *self, const void *mu, uint32_t rows)
 {
-    size_t row = (size_t) self->width * sizeof (float);
+    size_t row = (size_t) self->width * self->value;
     uint32_t slice = row < NPY_SLICE? (uint32_t) (NPY_SLICE / row): 1;
     for (uint32_t done = 0; done < rows; ) {
         if (s_stopped (self))
             return -1;
         uint32_t count = rows - done < slice? rows - done: slice;
-        if (mf_npy_write_rows (self->npy, mu + (size_t) done * self->width, count))
+        if (mf_npy_write_rows (self->npy, (const uint8_t *) mu + (size_t) done * row, count))
             return -1;
         done += count;
     }
@@ -414,7 +461,7 @@ s_write_npy (mf_output_t *self, const float *mu, uint32_t rows)
 }
 
 int
-mf_output_write_rows (mf_output_t *self, const float *mu, uint32_t rows,
+mf_output_write_rows (mf_output_t *self, const void *mu, uint32_t rows,
                       char *err, size_t errlen)
 {
     assert (self);
@@ -508,7 +555,7 @@ mf_output_abort (mf_output_t **self_p)
 }
 
 int
-mf_output_write (const char *path, const mf_output_spec_t *spec, const float *mu,
+mf_output_write (const char *path, const mf_output_spec_t *spec, const void *mu,
                  char *err, size_t errlen)
 {
     //  The image is all here: lend it, no copy.

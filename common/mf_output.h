@@ -17,10 +17,17 @@
     The metadata's Center and Width are text the caller formats (a deep
     zoom needs more digits than a double has); mf_output_view_text
     formats a double-precision view.
+
+    A deep view's mu come as doubles (mu64): its .npy is float64, and its
+    colors go through the image's automatic color density first
+    (mf_deep_auto.h: the caller computes it once over the whole image),
+    since its mu span a narrow band far from 0 that the palettes alone
+    would paint nearly flat.
 */
 #ifndef MF_OUTPUT_H
 #define MF_OUTPUT_H
 
+#include "mf_deep_auto.h"
 #include "mf_outfile.h"
 #include "mf_palette.h"
 #include "mf_region.h"
@@ -32,7 +39,7 @@
 
 typedef enum {
     MF_OUTPUT_PNG,                      //  RGB PNG, mu through the palette
-    MF_OUTPUT_NPY,                      //  NumPy float32 array of mu
+    MF_OUTPUT_NPY,                      //  NumPy array of mu: float32, float64 with mu64
     MF_OUTPUT_DZI                       //  a folder: DZI pyramid of the colors, web page
 } mf_output_format_t;
 
@@ -52,6 +59,10 @@ typedef struct {
     bool lend_rows;                     //  the rows given stay unchanged until commit or
                                         //  abort returns: read in place, not copied
     volatile sig_atomic_t *stop;        //  set: the output stops and fails (NULL: never)
+    bool mu64;                          //  the rows are doubles (a deep view's mu), not
+                                        //  floats
+    const mf_deep_density_t *density;   //  PNG, DZI with mu64: mu go through this color
+                                        //  density before the palette (NULL: as they are)
 } mf_output_spec_t;
 
 typedef struct _mf_output_t mf_output_t;
@@ -80,9 +91,10 @@ int mf_output_check (const mf_output_spec_t *spec, char *err, size_t errlen);
 mf_output_t *mf_output_adopt (mf_outfile_t **file_p, const char *path,
                               const mf_output_spec_t *spec, char *err, size_t errlen);
 
-//  Writes the next rows rows of mu, width values each. Returns 0, or -1
-//  with the reason in err (the output is then only good to abort).
-int mf_output_write_rows (mf_output_t *self, const float *mu, uint32_t rows,
+//  Writes the next rows rows of mu, width values each (floats, or doubles
+//  with mu64). Returns 0, or -1 with the reason in err (the output is then
+//  only good to abort).
+int mf_output_write_rows (mf_output_t *self, const void *mu, uint32_t rows,
                           char *err, size_t errlen);
 
 //  Writes the end of the file once every row is written; the file keeps
@@ -99,10 +111,11 @@ int mf_output_commit (mf_output_t **self_p, char *err, size_t errlen);
 //  the pointer.
 void mf_output_abort (mf_output_t **self_p);
 
-//  Writes a whole image of mu (width * height values, row 0 at the top)
-//  to path: open, every row, commit. Returns 0, or -1 with the reason in
-//  err; nothing is left under path then.
-int mf_output_write (const char *path, const mf_output_spec_t *spec, const float *mu,
+//  Writes a whole image of mu (width * height values, floats or doubles
+//  as spec says, row 0 at the top) to path: open, every row, commit.
+//  Returns 0, or -1 with the reason in err; nothing is left under path
+//  then.
+int mf_output_write (const char *path, const mf_output_spec_t *spec, const void *mu,
                      char *err, size_t errlen);
 
 #endif

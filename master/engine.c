@@ -40,6 +40,20 @@
       down its descriptor (libzmq then ends it and reports it closed),
       after checking that the descriptor is still that connection.
 
+    Orbit bytes are the one thing a worker asks for that is big (a CHUNK
+    carries up to 256 KiB), and a worker that asks and never reads would
+    have them pile up in its send queue. So every CHUNK goes out as a
+    message whose buffer libzmq gives back (zmq_msg_init_data's free
+    function, on libzmq's I/O thread) once it has written it to the
+    connection or dropped it: a counter per connection (s_flow_t) knows
+    how many are still queued, and a FETCH that finds
+    MF_ENGINE_CHUNKS_QUEUED of them is dropped and counted. A worker
+    keeps at most 8 FETCHes unanswered (worker/fetcher.h) and asks for
+    the next as each CHUNK arrives, so it never meets the bound (twice
+    its window: the counter drops a moment after the worker may have
+    read the CHUNK); one that asks and never reads costs at most 16 x
+    256 KiB here, whatever it sends.
+
     Send queues hold MF_SCHED_MAX_CREDIT + SNDHWM_MARGIN messages per
     peer: every TILE a worker may hold fits, so a send fails only to a
     peer that is gone (EHOSTUNREACH, with ZMQ_ROUTER_MANDATORY) or that
@@ -51,12 +65,15 @@
 #include "verify.h"
 #include "mf_kernel.h"
 #include "mf_log.h"
+#include "mf_perturb.h"
 #include "mf_proto.h"
 #include "mf_sys.h"
 #include "mf_util.h"
+#include "mf_vec.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <stdatomic.h>
 #include <czmq.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -79,6 +96,36 @@
 #define EVENTS_MAX 1024                 //  monitor events handled per poll
 #define EXPIRE_MAX 64                   //  workers expired per poll at most
 #define LOG_FIRST 10                    //  rejected messages logged before going quiet
+
+//  A job as the engine keeps it (mf_sched's user pointer).
+typedef struct {
+    uint32_t id;                        //  the job id
+    void *image;                        //  the caller's image (floats, or doubles when
+                                        //  deep), or NULL
+    bool deep;                          //  DEEPTILEs, f64 results
+    mf_shipped_t *orbit;                //  deep: its reference orbit (the engine's
+                                        //  reference, in held)
+} s_job_t;
+
+//  An orbit the engine serves, and how many jobs use it.
+typedef struct {
+    mf_shipped_t *orbit;                //  a reference of the engine's
+    uint32_t jobs;                      //  jobs that use it (it goes with the last)
+} s_held_t;
+
+//  A worker (by ident, its record's index) refused an orbit.
+typedef struct {
+    int ident;
+    mf_orbit_id_t orbit;
+} s_refusal_t;
+
+//  CHUNKs queued to one connection and not yet written out (see the top
+//  of this file). Shared with libzmq's I/O thread, which frees the
+//  CHUNKs; freed by the last of the peer and its CHUNKs.
+typedef struct {
+    atomic_int refs;                    //  the peer's, and one per CHUNK queued
+    atomic_int queued;                  //  CHUNKs queued, not yet written out
+} s_flow_t;
 
 typedef struct {
     zsock_t *socket;                    //  the ROUTER
@@ -105,15 +152,22 @@ struct _mf_engine_t {
     mf_engine_event_fn *on_leased;      //  caller's lease handler
     mf_engine_event_fn *on_withdrawn;   //  caller's withdrawal handler
     void *event_arg;                    //  their argument
-    float *scratch;                     //  a result's values when they do not go to the image
+    void *scratch;                      //  a result's values when they do not go to the image
     mf_rcodec_t *codec;                 //  decodes compressed results
+    mf_vec_t *jobs;                     //  s_job_t *, every job submitted and not released
+    mf_vec_t *held;                     //  s_held_t, the orbits served
+    mf_vec_t *refusals;                 //  s_refusal_t, orbits workers refused
+    mf_vec_t *flows;                    //  s_flow_t *, by slot (NULL: no CHUNK sent yet)
+    bool deep;                          //  f64 results may come
+    uint64_t fetch_logged;              //  dropped FETCHes logged so far
     mf_engine_stats_t stats;            //  counters (workers and sched's filled on demand)
     uint64_t reject_logged;             //  rejected messages logged so far
     uint64_t drop_logged;               //  dropped connections logged so far
 };
 
 static void s_on_settled (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect,
-                          const float *mu);
+                          const void *mu);
+static mf_shipped_t *s_job_orbit (void *arg, uint32_t job);
 static void s_on_quarantine (void *arg, uint64_t uid, uint32_t job, uint32_t tile,
                              uint64_t withdrawn);
 static void s_on_withdrawn (void *arg, uint32_t job, uint32_t tile);
@@ -196,8 +250,10 @@ s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, bool owner_onl
     //  libzmq checks the limit on the frame as it arrives, so on a CURVE
     //  link the box around the message (command name, nonce, MAC: 33
     //  bytes) counts too; the margin covers it.
-    zsock_set_maxmsgsize (router, (int) (mf_proto_result_size (self->max_tile_edge,
-                                                               self->max_tile_edge)
+    //  A deep job's result is f64 mu: twice the bytes.
+    mf_mu_format_t format = self->deep? MF_MU_F64: MF_MU_F32;
+    zsock_set_maxmsgsize (router, (int) (mf_proto_result_size_as (format, self->max_tile_edge,
+                                                                  self->max_tile_edge)
                                          + MAXMSG_MARGIN));
     zsock_set_rcvhwm (router, RCVHWM);
     zsock_set_sndhwm (router, MF_SCHED_MAX_CREDIT + SNDHWM_MARGIN);
@@ -230,6 +286,51 @@ s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, bool owner_onl
     return 0;
 }
 
+static void
+s_flow_unref (s_flow_t *flow)
+{
+    if (atomic_fetch_sub (&flow->refs, 1) == 1)
+        free (flow);
+}
+
+//  The peer at slot is gone: its count of CHUNKs goes when they do.
+static void
+s_flow_release (mf_engine_t *self, int slot)
+{
+    s_flow_t **flow = mf_vec_at (self->flows, (size_t) slot);
+    if (flow && *flow) {
+        s_flow_unref (*flow);
+        *flow = NULL;
+    }
+}
+
+//  The CHUNK count of the peer at slot, made at its first CHUNK; NULL when
+//  out of memory.
+static s_flow_t *
+s_flow (mf_engine_t *self, int slot)
+{
+    if ((size_t) slot >= mf_vec_count (self->flows)
+    &&  mf_vec_grow_to (self->flows, (size_t) slot + 1))
+        return NULL;
+    s_flow_t **flow = mf_vec_at (self->flows, (size_t) slot);
+    if (!*flow && (*flow = malloc (sizeof **flow))) {
+        atomic_init (&(*flow)->refs, 1);
+        atomic_init (&(*flow)->queued, 0);
+    }
+    return *flow;
+}
+
+//  libzmq is done with a CHUNK (written out, or dropped with its
+//  connection): on its I/O thread.
+static void
+s_chunk_gone (void *data, void *hint)
+{
+    s_flow_t *flow = hint;
+    free (data);
+    atomic_fetch_sub (&flow->queued, 1);
+    s_flow_unref (flow);
+}
+
 //  Connections a watched listener holds: what the descriptor limit
 //  leaves, within [MIN_CONNECTIONS, MAX_PEERS].
 static size_t
@@ -257,14 +358,23 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
     self->max_tile_edge = opts->max_tile_edge > 0 && opts->max_tile_edge <= MF_TILE_MAX_EDGE
                         ? opts->max_tile_edge: MF_TILE_MAX_EDGE;
     self->max_connections = s_max_connections (opts->max_connections);
+    self->deep = opts->deep;
     self->sched = mf_sched_new ();
     self->peers = mf_peers_new ();
-    self->scratch = malloc ((size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (float));
+    self->scratch = malloc ((size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (double));
     self->codec = mf_rcodec_new ();
-    mf_verify_hooks_t hooks = { s_on_settled, s_on_quarantine, s_on_withdrawn, self };
+    self->jobs = mf_vec_new (sizeof (s_job_t *));
+    self->held = mf_vec_new (sizeof (s_held_t));
+    self->refusals = mf_vec_new (sizeof (s_refusal_t));
+    self->flows = mf_vec_new (sizeof (s_flow_t *));
+    mf_verify_hooks_t hooks = {
+        s_on_settled, s_on_quarantine, s_on_withdrawn, s_job_orbit, self
+    };
     if (self->sched)
-        self->verify = mf_verify_new (self->sched, mf_kernel_best ()->fn, &hooks);
-    if (!self->sched || !self->peers || !self->scratch || !self->codec || !self->verify) {
+        self->verify = mf_verify_new (self->sched, mf_kernel_best ()->fn,
+                                      mf_perturb_best ()->fn, &hooks);
+    if (!self->sched || !self->peers || !self->scratch || !self->codec || !self->verify
+    ||  !self->jobs || !self->held || !self->refusals || !self->flows) {
         snprintf (err, errlen, "out of memory");
         mf_engine_destroy (&self);
         return NULL;
@@ -308,6 +418,20 @@ mf_engine_destroy (mf_engine_t **self_p)
         zsock_destroy (&self->links [link].monitor);
         zsock_destroy (&self->links [link].socket);
     }
+    //  A flow may outlive the engine: libzmq frees the CHUNKs still queued
+    //  as it closes the sockets, maybe later, on its own thread.
+    s_job_t **job;
+    for (size_t index = 0; self->jobs && (job = mf_vec_at (self->jobs, index)); index++)
+        free (*job);
+    mf_vec_destroy (&self->jobs);
+    s_held_t *held;
+    for (size_t index = 0; self->held && (held = mf_vec_at (self->held, index)); index++)
+        mf_shipped_destroy (&held->orbit);
+    mf_vec_destroy (&self->held);
+    mf_vec_destroy (&self->refusals);
+    for (int slot = 0; self->flows && slot < (int) mf_vec_count (self->flows); slot++)
+        s_flow_release (self, slot);
+    mf_vec_destroy (&self->flows);
     mf_sched_destroy (&self->sched);
     mf_peers_destroy (&self->peers);
     free (self->scratch);
@@ -350,6 +474,7 @@ s_evict (mf_engine_t *self, int slot, const char *why, bool dead)
     mf_warn ("worker %s %s; %u tile%s handed out again", record->info.name, why,
              voided, voided == 1? "": "s");
     mf_peers_drop (self->peers, slot);
+    s_flow_release (self, slot);
 }
 
 //  Sends to a peer. A send that fails evicts it at once: with ROUTER
@@ -562,32 +687,79 @@ s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_
     s_send (self, slot, buf, mf_proto_encode_welcome (buf, sizeof buf, &welcome));
 }
 
-//  A tile is done with these values (rows stride floats apart): into the
+//  Copies a block of w x h values of size bytes, rows apart by strides
+//  counted in values.
+static void
+s_copy_rect (void *dst, size_t dst_stride, const void *src, size_t src_stride,
+             uint32_t w, uint32_t h, size_t size)
+{
+    for (uint32_t row = 0; row < h; row++)
+        memcpy ((uint8_t *) dst + row * dst_stride * size,
+                (const uint8_t *) src + row * src_stride * size, (size_t) w * size);
+}
+
+//  The engine's record of a job, or NULL.
+static s_job_t *
+s_job (mf_engine_t *self, uint32_t job)
+{
+    return mf_sched_job_user (self->sched, job);
+}
+
+//  Where the jobs table holds job.
+static s_job_t **
+s_job_slot (mf_engine_t *self, const s_job_t *job)
+{
+    s_job_t **entry;
+    for (size_t index = 0; (entry = mf_vec_at (self->jobs, index)); index++)
+        if (*entry == job)
+            return entry;
+    return NULL;
+}
+
+//  Bytes of one of a job's values.
+static size_t
+s_value_size (const s_job_t *job)
+{
+    return job->deep? sizeof (double): sizeof (float);
+}
+
+//  A tile is done with these values (rows stride values apart): into the
 //  image, to the caller. worker: the uid whose result it is alone, or 0.
 static void
-s_finish (mf_engine_t *self, uint32_t job, uint32_t tile, const mf_rect_t *rect,
-          const float *mu, size_t stride, uint64_t worker)
+s_finish (mf_engine_t *self, uint32_t job_id, uint32_t tile, const mf_rect_t *rect,
+          const void *mu, size_t stride, uint64_t worker)
 {
-    float *image = mf_sched_job_user (self->sched, job);
-    const float *tile_mu = mu;
-    if (image) {
-        size_t width = mf_sched_job_spec (self->sched, job)->view.pixel_w;
-        float *dst = image + (size_t) rect->y * width + rect->x;
-        mf_rect_copy (dst, width, mu, stride, rect->w, rect->h);
+    s_job_t *job = s_job (self, job_id);
+    const void *tile_mu = mu;
+    if (job && job->image) {
+        size_t width = mf_sched_job_spec (self->sched, job_id)->view.pixel_w;
+        size_t size = s_value_size (job);
+        uint8_t *dst = (uint8_t *) job->image + ((size_t) rect->y * width + rect->x) * size;
+        if (dst != mu)
+            s_copy_rect (dst, width, mu, stride, rect->w, rect->h, size);
         tile_mu = dst;
         stride = width;
     }
     self->stats.tiles++;
     self->stats.pixels += (uint64_t) rect->w * rect->h;
     if (self->on_tile)
-        self->on_tile (self->on_tile_arg, job, tile, rect, tile_mu, stride, worker);
+        self->on_tile (self->on_tile_arg, job_id, tile, rect, tile_mu, stride, worker);
 }
 
 static void
-s_on_settled (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const float *mu)
+s_on_settled (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const void *mu)
 {
     //  Two opinions, or the master's own: no single worker owns the result.
     s_finish ((mf_engine_t *) arg, job, tile, rect, mu, rect->w, 0);
+}
+
+//  The reference orbit of a deep job, a new reference for the arbiter;
+//  NULL for a shallow one.
+static mf_shipped_t *
+s_job_orbit (void *arg, uint32_t job_id)
+{
+    s_job_t *job = s_job ((mf_engine_t *) arg, job_id);
+    return job && job->orbit? mf_shipped_ref (job->orbit): NULL;
 }
 
 //  A worker returned wrong values: evicted for good, its connections
@@ -609,6 +781,7 @@ s_on_quarantine (void *arg, uint64_t uid, uint32_t job, uint32_t tile, uint64_t 
             mf_sched_worker_remove (self->sched, slot);
             mf_peers_ban (self->peers, peer->link, peer->id, peer->id_size);
             mf_peers_drop (self->peers, slot);
+            s_flow_release (self, slot);
         }
     }
     mf_warn ("worker %s returned wrong values for tile %u of job %u; quarantined, "
@@ -662,7 +835,19 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
     result = &plain;
     const mf_rect_t *rect = &result->rect;
     size_t pixels = (size_t) rect->w * rect->h;
-    if (mf_proto_check_mu (result->mu, pixels, maxiter)) {
+    s_job_t *job = s_job (self, result->job);
+    assert (job);
+    //  A lease's values travel as its kind says: f32 for a TILE, f64 for a
+    //  DEEPTILE (whose mu has iterations beyond 2^24 and keeps its fraction).
+    mf_mu_format_t format = job->deep? MF_MU_F64: MF_MU_F32;
+    if (result->format != format) {
+        s_reject (self, who, job->deep? "a deep tile's result not in f64"
+                                      : "a tile's result not in f32");
+        mf_sched_revoke (self->sched, slot, result->lease);
+        return verdict;
+    }
+    if (job->deep? mf_proto_check_mu64 (result->mu, pixels, maxiter)
+                 : mf_proto_check_mu (result->mu, pixels, maxiter)) {
         s_reject (self, who, "mu values that cannot occur");
         mf_sched_revoke (self->sched, slot, result->lease);
         return verdict;
@@ -674,17 +859,30 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
     record->info.pixels += pixels;
     self->stats.iterations += result->iterations;
     uint64_t uid = record->uid;
-    float *image = mf_sched_job_user (self->sched, result->job);
-    if (accepted == MF_ACCEPTED_DONE && image) {
+    size_t width = mf_sched_job_spec (self->sched, result->job)->view.pixel_w;
+    if (accepted == MF_ACCEPTED_DONE && job->image) {
         //  Decoded straight into the image: the tile is done at once.
-        size_t width = mf_sched_job_spec (self->sched, result->job)->view.pixel_w;
-        float *dst = image + (size_t) rect->y * width + rect->x;
-        mf_le_get_f32_rect (dst, width, result->mu, rect->w, rect->h);
+        size_t offset = (size_t) rect->y * width + rect->x;
+        void *dst;
+        if (job->deep) {
+            double *image = (double *) job->image + offset;
+            for (uint32_t row = 0; row < rect->h; row++)
+                mf_proto_get_f64s (image + row * width, result->mu + (size_t) row * rect->w * 8,
+                                   rect->w);
+            dst = image;
+        }
+        else {
+            dst = (float *) job->image + offset;
+            mf_le_get_f32_rect (dst, width, result->mu, rect->w, rect->h);
+        }
         mf_verify_owned (self->verify, result->job, result->tile, uid);
         s_finish (self, result->job, result->tile, rect, dst, width, uid);
         return verdict;
     }
-    mf_le_get_f32s (self->scratch, result->mu, pixels);
+    if (job->deep)
+        mf_proto_get_f64s (self->scratch, result->mu, pixels);
+    else
+        mf_le_get_f32s (self->scratch, result->mu, pixels);
     if (accepted == MF_ACCEPTED_DONE) {
         mf_verify_owned (self->verify, result->job, result->tile, uid);
         s_finish (self, result->job, result->tile, rect, self->scratch, rect->w, uid);
@@ -692,7 +890,7 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
     else
     if (accepted == MF_ACCEPTED_FIRST) {
         if (mf_verify_first (self->verify, result->job, result->tile, uid, self->scratch,
-                             pixels, now)) {
+                             pixels * s_value_size (job), now)) {
             //  Cannot keep it: take it as the answer rather than lose it.
             mf_error ("out of memory keeping a result for verification");
             mf_sched_settle (self->sched, result->job, result->tile);
@@ -702,6 +900,168 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
     }
     else
         mf_verify_second (self->verify, result->job, result->tile, uid, rect, self->scratch);
+    return verdict;
+}
+
+//  The orbit the engine holds with this id, or NULL.
+static s_held_t *
+s_held (mf_engine_t *self, const mf_orbit_id_t *id)
+{
+    s_held_t *held;
+    for (size_t index = 0; (held = mf_vec_at (self->held, index)); index++)
+        if (mf_orbit_id_equal (mf_shipped_id (held->orbit), id))
+            return held;
+    return NULL;
+}
+
+//  Sends a CHUNK to the peer at slot, counted in its flow until libzmq
+//  lets go of it. Returns 0, or -1 (out of memory: nothing sent; or the
+//  send failed and the peer was evicted).
+static int
+s_send_chunk (mf_engine_t *self, int slot, const mf_chunk_t *chunk)
+{
+    s_flow_t *flow = s_flow (self, slot);
+    size_t size = MF_SIZE_CHUNK_HEAD + chunk->length;
+    uint8_t *buffer = flow? malloc (size): NULL;
+    if (!buffer) {
+        mf_error ("out of memory sending a piece of a reference orbit");
+        return -1;
+    }
+    size_t encoded = mf_proto_encode_chunk (buffer, size, chunk);
+    assert (encoded == size);
+#ifdef MF_TEST_FAULTS
+    //  Only in the tests' master (build/tests/mandelfarm-master-faulty):
+    //  orbit bytes damaged on the way, for workers to refuse.
+    if (getenv ("MF_TEST_CORRUPT_CHUNKS"))
+        buffer [size - 1] ^= 0x01;
+#endif
+    atomic_fetch_add (&flow->refs, 1);
+    atomic_fetch_add (&flow->queued, 1);
+    zmq_msg_t msg;
+    if (zmq_msg_init_data (&msg, buffer, size, s_chunk_gone, flow)) {
+        s_chunk_gone (buffer, flow);
+        return -1;
+    }
+    mf_peer_t *peer = mf_peers_get (self->peers, slot);
+    void *socket = zsock_resolve (self->links [peer->link].socket);
+    if (zmq_send (socket, peer->id, peer->id_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0
+    &&  zmq_msg_send (&msg, socket, ZMQ_DONTWAIT) >= 0) {
+        peer->last_sent = mf_clock_ms ();
+        return 0;
+    }
+    int error = zmq_errno ();
+    zmq_msg_close (&msg);               //  not sent: ours to free (s_chunk_gone)
+    s_evict (self, slot, error == EAGAIN? "reads nothing we send": "is unreachable", true);
+    return -1;
+}
+
+//  Logs a dropped FETCH, the first few and then seldom.
+static void
+s_fetch_dropped (mf_engine_t *self, const char *who, const char *why)
+{
+    self->stats.fetch_dropped++;
+    if (self->fetch_logged < LOG_FIRST || self->stats.fetch_dropped % 1000 == 0) {
+        self->fetch_logged++;
+        mf_warn ("dropped a FETCH from %s: %s (%llu dropped so far)", who, why,
+                 (unsigned long long) self->stats.fetch_dropped);
+    }
+}
+
+//  A FETCH: exactly the bytes asked, or NOORBIT for an orbit not held.
+static void
+s_on_fetch (mf_engine_t *self, int slot, const mf_fetch_t *fetch)
+{
+    mf_peer_record_t *record = s_record (self, slot);
+    s_held_t *held = s_held (self, &fetch->orbit);
+    if (!held) {
+        self->stats.noorbit++;
+        uint8_t buf [MF_SIZE_NOORBIT];
+        s_send (self, slot, buf, mf_proto_encode_noorbit (buf, sizeof buf, &fetch->orbit));
+        return;
+    }
+    size_t size;
+    const uint8_t *blob = mf_shipped_blob (held->orbit, &size);
+    if (fetch->offset >= size || fetch->length > size - fetch->offset) {
+        s_fetch_dropped (self, record->info.name, "it asks for bytes beyond the orbit's end");
+        return;
+    }
+    s_flow_t *flow = s_flow (self, slot);
+    if (flow && atomic_load (&flow->queued) >= MF_ENGINE_CHUNKS_QUEUED) {
+        s_fetch_dropped (self, record->info.name, "more orbit pieces queued to it than a "
+                         "worker ever asks for at once");
+        return;
+    }
+    mf_chunk_t chunk = {
+        fetch->orbit, fetch->offset, size, fetch->length, blob + fetch->offset
+    };
+    if (s_send_chunk (self, slot, &chunk) == 0) {
+        self->stats.chunks++;
+        self->stats.chunk_bytes += fetch->length;
+        record->info.chunks++;
+        record->info.chunk_bytes += fetch->length;
+    }
+}
+
+//  Keeps a worker (by ident) from every job of an orbit it refused, now
+//  and for jobs to come.
+static void
+s_refuse (mf_engine_t *self, int ident, const mf_orbit_id_t *orbit,
+          mf_decline_reason_t reason, const char *who)
+{
+    s_refusal_t *known;
+    for (size_t index = 0; (known = mf_vec_at (self->refusals, index)); index++)
+        if (known->ident == ident && mf_orbit_id_equal (&known->orbit, orbit))
+            return;
+    s_refusal_t refusal = { ident, *orbit };
+    if (!mf_vec_push (self->refusals, &refusal))
+        mf_error ("out of memory noting a refused orbit");
+    self->stats.refusals++;
+    s_job_t **job;
+    for (size_t index = 0; (job = mf_vec_at (self->jobs, index)); index++)
+        if ((*job)->orbit && mf_orbit_id_equal (mf_shipped_id ((*job)->orbit), orbit))
+            mf_sched_job_exclude (self->sched, (*job)->id, ident);
+    char text [17];
+    mf_ship_id_text (orbit, text);
+    mf_warn ("worker %s refused reference orbit %s... (%s); its tiles go to the others",
+             who, text, reason == MF_DECLINE_TOO_LARGE? "too large for its --cache-mb"
+                                                      : "it failed the worker's checks");
+}
+
+//  A DECLINE; returns the verdict on its lease.
+static mf_verdict_t
+s_on_decline (mf_engine_t *self, int slot, const mf_decline_t *decline)
+{
+    mf_peer_record_t *record = s_record (self, slot);
+    const char *who = record->info.name;
+    s_job_t *job = s_job (self, decline->job);
+    if (job && job->orbit && !mf_orbit_id_equal (mf_shipped_id (job->orbit), &decline->orbit)) {
+        s_reject (self, who, "a DECLINE naming another orbit than its job's");
+        return MF_VERDICT_FOREIGN;
+    }
+    mf_verdict_t verdict = mf_sched_decline (self->sched, slot, decline->job, decline->tile,
+                                             decline->lease);
+    switch (verdict) {
+        case MF_VERDICT_LATE:
+            self->stats.late++;
+            break;
+        case MF_VERDICT_DUPLICATE:
+            self->stats.duplicates++;
+            break;
+        case MF_VERDICT_FOREIGN:
+        case MF_VERDICT_MISMATCH:
+            s_reject (self, who, "a DECLINE of a tile it was not given");
+            return MF_VERDICT_FOREIGN;
+        case MF_VERDICT_ACCEPT:
+            self->stats.declined++;
+            record->info.declined++;
+            mf_debug ("worker %s declined tile %u of job %u: %s", who, decline->tile,
+                      decline->job, mf_proto_decline_name (decline->reason));
+            break;
+    }
+    //  Too large for it, or bad: it will decline every tile of that orbit.
+    if (decline->reason == MF_DECLINE_TOO_LARGE || decline->reason == MF_DECLINE_BAD_ORBIT)
+        s_refuse (self, (int) mf_peers_get (self->peers, slot)->record, &decline->orbit,
+                  decline->reason, who);
     return verdict;
 }
 
@@ -757,7 +1117,8 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
         if (msg.type == MF_MSG_RESULT)
             self->stats.late++;
         if (msg.type == MF_MSG_RESULT || msg.type == MF_MSG_READY
-        ||  msg.type == MF_MSG_HEARTBEAT) {
+        ||  msg.type == MF_MSG_HEARTBEAT || msg.type == MF_MSG_FETCH
+        ||  msg.type == MF_MSG_DECLINE) {
             uint8_t buf [MF_SIZE_EMPTY];
             s_send_to (self, link, id_data, id_size, buf,
                        mf_proto_encode_empty (buf, sizeof buf, MF_MSG_REGISTER));
@@ -785,9 +1146,14 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
             s_evict (self, slot, "left", false);
             break;
         case MF_MSG_FETCH:
+            s_on_fetch (self, slot, &msg.u.fetch);
+            break;
         case MF_MSG_DECLINE:
-            //  Deep leases are not handed out yet: nothing to answer.
-            s_reject (self, who, "a deep-zoom message, and this master leases no deep tiles");
+            //  As a RESULT: the lease's credit comes back, unless it was
+            //  never this worker's.
+            if (s_on_decline (self, slot, &msg.u.decline) != MF_VERDICT_FOREIGN
+            &&  mf_peers_get (self->peers, slot))
+                mf_sched_worker_credit (self->sched, slot, 1);
             break;
         default:
             s_reject (self, who, "a master's message type");
@@ -834,9 +1200,25 @@ s_dispatch (mf_engine_t *self)
 {
     mf_assign_t assign;
     while (mf_sched_next (self->sched, mf_clock_ms (), &assign) == 0) {
-        mf_tile_msg_t tile = { assign.job, assign.tile, assign.lease, assign.task };
-        uint8_t buf [MF_SIZE_TILE];
-        size_t size = mf_proto_encode_tile (buf, sizeof buf, &tile);
+        s_job_t *job = s_job (self, assign.job);
+        uint8_t buf [MF_SIZE_DEEPTILE > MF_SIZE_TILE? MF_SIZE_DEEPTILE: MF_SIZE_TILE];
+        size_t size;
+        if (job->deep) {
+            size_t shipped;
+            mf_shipped_blob (job->orbit, &shipped);
+            mf_deeptile_t tile = {
+                assign.job, assign.tile, assign.lease, assign.task.maxiter, assign.task.rect,
+                mf_sched_job_spec (self->sched, assign.job)->deep_map,
+                *mf_shipped_id (job->orbit), shipped, mf_shipped_raw (job->orbit)
+            };
+            size = mf_proto_encode_deeptile (buf, sizeof buf, &tile);
+            self->stats.deep_leases++;
+        }
+        else {
+            mf_tile_msg_t tile = { assign.job, assign.tile, assign.lease, assign.task };
+            size = mf_proto_encode_tile (buf, sizeof buf, &tile);
+        }
+        assert (size);
         //  A failed send evicted the worker; its leases, this one too, are void.
         if (s_send (self, assign.worker, buf, size) == 0 && self->on_leased)
             self->on_leased (self->event_arg, assign.job, assign.tile);
@@ -924,13 +1306,34 @@ mf_engine_poll (mf_engine_t *self, int timeout, void *extra)
     return extra && (items [count - 1].revents & ZMQ_POLLIN)? 1: 0;
 }
 
+//  Records a job the scheduler took (or frees it when it did not).
+//  Returns the job id, or 0.
+static uint32_t
+s_job_add (mf_engine_t *self, s_job_t *job, uint32_t id)
+{
+    if (id && mf_vec_push (self->jobs, &job)) {
+        job->id = id;
+        return id;
+    }
+    if (id)
+        mf_sched_job_remove (self->sched, id);
+    free (job);
+    return 0;
+}
+
 uint32_t
 mf_engine_submit_grid (mf_engine_t *self, const mf_job_spec_t *spec, mf_tiles_t **tiles_p,
                        float *mu)
 {
     //  A bigger tile's results could never come in (ZMQ_MAXMSGSIZE).
-    assert (spec->tile_edge <= self->max_tile_edge);
-    return mf_sched_job_add_grid (self->sched, spec, tiles_p, mu);
+    assert (spec->tile_edge <= self->max_tile_edge && !spec->deep);
+    s_job_t *job = calloc (1, sizeof *job);
+    if (!job) {
+        mf_tiles_destroy (tiles_p);
+        return 0;
+    }
+    job->image = mu;
+    return s_job_add (self, job, mf_sched_job_add_grid (self->sched, spec, tiles_p, job));
 }
 
 uint32_t
@@ -940,6 +1343,68 @@ mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *mu)
     return mf_engine_submit_grid (self, spec, &tiles, mu);
 }
 
+//  Lets go of a job's orbit: the last job of it takes it away.
+static void
+s_unhold (mf_engine_t *self, mf_shipped_t *orbit)
+{
+    s_held_t *held = s_held (self, mf_shipped_id (orbit));
+    assert (held && held->jobs > 0);
+    if (--held->jobs == 0) {
+        mf_shipped_destroy (&held->orbit);
+        mf_vec_swap_remove (self->held, mf_vec_index (self->held, held));
+    }
+}
+
+uint32_t
+mf_engine_submit_deep (mf_engine_t *self, const mf_job_spec_t *spec, mf_tiles_t **tiles_p,
+                       double *mu, mf_shipped_t *orbit)
+{
+    //  Results of f64 mu could never come in without opts.deep.
+    assert (spec->tile_edge <= self->max_tile_edge && spec->deep && self->deep && orbit);
+    mf_tiles_t *none = NULL;
+    tiles_p = tiles_p? tiles_p: &none;
+    if (!*tiles_p)
+        *tiles_p = mf_tiles_new (spec->view.pixel_w, spec->view.pixel_h, spec->tile_edge);
+    //  A worker refuses a lease whose orbit says more points than its
+    //  maxiter allows, or of another number type than its map.
+    s_job_t *job = calloc (1, sizeof *job);
+    s_held_t *held = s_held (self, mf_shipped_id (orbit));
+    if (job && !held && mf_shipped_type (orbit) == spec->deep_map.type
+    &&  (held = mf_vec_push (self->held, &(s_held_t) { orbit, 0 })))
+        mf_shipped_ref (orbit);
+    if (!job || !held || mf_shipped_type (orbit) != spec->deep_map.type
+    ||  mf_shipped_raw (orbit) > mf_proto_raw_max (spec->maxiter, spec->deep_map.type)) {
+        free (job);
+        mf_tiles_destroy (tiles_p);
+        if (held && held->jobs == 0) {
+            mf_shipped_destroy (&held->orbit);
+            mf_vec_swap_remove (self->held, mf_vec_index (self->held, held));
+        }
+        return 0;
+    }
+    held->jobs++;
+    job->image = mu;
+    job->deep = true;
+    job->orbit = held->orbit;
+    uint32_t id = s_job_add (self, job, mf_sched_job_add_grid (self->sched, spec, tiles_p, job));
+    if (!id) {
+        s_unhold (self, held->orbit);
+        return 0;
+    }
+    //  Workers that refused this orbit before get none of its tiles.
+    s_refusal_t *refusal;
+    for (size_t index = 0; (refusal = mf_vec_at (self->refusals, index)); index++)
+        if (mf_orbit_id_equal (&refusal->orbit, mf_shipped_id (orbit)))
+            mf_sched_job_exclude (self->sched, id, refusal->ident);
+    return id;
+}
+
+bool
+mf_engine_job_refused (mf_engine_t *self, uint32_t job)
+{
+    return mf_sched_job_refused (self->sched, job);
+}
+
 const mf_tiles_t *
 mf_engine_job_tiles (mf_engine_t *self, uint32_t job)
 {
@@ -947,18 +1412,24 @@ mf_engine_job_tiles (mf_engine_t *self, uint32_t job)
 }
 
 int
-mf_engine_preset (mf_engine_t *self, uint32_t job, uint32_t tile, const uint8_t *mu,
+mf_engine_preset (mf_engine_t *self, uint32_t job_id, uint32_t tile, const uint8_t *mu,
                   uint64_t owner)
 {
-    if (mf_sched_tile_preset (self->sched, job, tile))
+    if (mf_sched_tile_preset (self->sched, job_id, tile))
         return -1;
     if (owner)
-        mf_verify_owned (self->verify, job, tile, owner);
-    float *image = mf_sched_job_user (self->sched, job);
-    if (image && mu) {
-        size_t width = mf_sched_job_spec (self->sched, job)->view.pixel_w;
-        mf_rect_t r = mf_tiles_rect (mf_sched_job_tiles (self->sched, job), tile);
-        mf_le_get_f32_rect (image + (size_t) r.y * width + r.x, width, mu, r.w, r.h);
+        mf_verify_owned (self->verify, job_id, tile, owner);
+    s_job_t *job = s_job (self, job_id);
+    if (job->image && mu) {
+        size_t width = mf_sched_job_spec (self->sched, job_id)->view.pixel_w;
+        mf_rect_t r = mf_tiles_rect (mf_sched_job_tiles (self->sched, job_id), tile);
+        size_t offset = (size_t) r.y * width + r.x;
+        if (job->deep)
+            for (uint32_t row = 0; row < r.h; row++)
+                mf_proto_get_f64s ((double *) job->image + offset + row * width,
+                                   mu + (size_t) row * r.w * 8, r.w);
+        else
+            mf_le_get_f32_rect ((float *) job->image + offset, width, mu, r.w, r.h);
     }
     return 0;
 }
@@ -976,7 +1447,13 @@ mf_engine_cancel (mf_engine_t *self, uint32_t job)
     //  What was kept about the job's tiles goes with it: a long viewer
     //  session cancels thousands of jobs.
     mf_verify_forget_job (self->verify, job);
-    return mf_sched_job_remove (self->sched, job);
+    s_job_t *entry = s_job (self, job);
+    int rc = mf_sched_job_remove (self->sched, job);
+    mf_vec_swap_remove (self->jobs, mf_vec_index (self->jobs, s_job_slot (self, entry)));
+    if (entry->orbit)
+        s_unhold (self, entry->orbit);
+    free (entry);
+    return rc;
 }
 
 int

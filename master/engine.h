@@ -5,6 +5,19 @@
     computes what is mf_sched's; who is connected is mf_peers'; second
     opinions and quarantine are mf_verify's.
 
+    Deep jobs (mf_engine_submit_deep) go out as DEEPTILEs naming their
+    reference orbit (mf_shipped), which the engine holds while any job
+    uses it and serves to the workers that FETCH it, in CHUNKs of exactly
+    the bytes asked, at most MF_ENGINE_CHUNKS_QUEUED of them queued to
+    one connection at a time (engine.c says how that is counted); a
+    FETCH beyond that, or beyond the orbit's end, is dropped and
+    counted, and one for an orbit the engine does not hold is answered
+    NOORBIT. A DECLINE ends its lease (the tile goes out again, the
+    credit comes back); a worker that declines an orbit as too large for
+    it or as bad gets no more tiles of it (mf_engine_job_refused says
+    when nobody connected can compute a job). Their results must be f64
+    mu and go into the job's image of doubles.
+
     The engine is single-threaded: every call comes from the thread that
     created it. A caller drives it by calling mf_engine_poll in a loop;
     the viewer runs that loop on its own thread and passes its command
@@ -18,6 +31,7 @@
 #include "auth.h"
 #include "peers.h"
 #include "sched.h"
+#include "shipped.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +40,8 @@
 #define MF_ENGINE_HEARTBEAT 1000        //  msecs, default interval both ways
 #define MF_ENGINE_LIVENESS 3            //  silent intervals before a worker is evicted
 #define MF_ENGINE_NAME_LEN MF_PEERS_NAME_LEN    //  bytes of a worker's display name
+#define MF_ENGINE_CHUNKS_QUEUED 16      //  CHUNKs queued to one connection at most: a
+                                        //  worker's window (8, worker/fetcher.h) twice over
 
 typedef struct _mf_engine_t mf_engine_t;
 
@@ -42,16 +58,19 @@ typedef struct {
     uint32_t max_connections;           //  connections a tcp:// listen_endpoint holds
                                         //  at once, with auth or without (0: what
                                         //  RLIMIT_NOFILE leaves, at most 4096)
+    bool deep;                          //  deep jobs may come: results of f64 mu (twice
+                                        //  the bytes of f32) get in
 } mf_engine_opts_t;
 
 //  Called for every tile done (accepted, or verified), on the engine's
 //  thread. tile is its id in the job's grid (mf_engine_job_tiles), rect
-//  its place; mu points at its first pixel, rows stride floats apart.
+//  its place; mu points at its first pixel, rows stride values apart:
+//  floats for a shallow job, doubles for a deep one.
 //  worker is the uid of the worker whose result it is alone, or 0 when
 //  it is no single worker's (two agreeing opinions, or the master's own
 //  computation).
 typedef void (mf_engine_tile_fn) (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect,
-                                  const float *mu, size_t stride, uint64_t worker);
+                                  const void *mu, size_t stride, uint64_t worker);
 
 //  Called when a tile is handed out, and when a done tile's result is
 //  withdrawn (its worker was found faulty and it is computed again).
@@ -83,6 +102,14 @@ typedef struct {
     uint64_t withdrawn;                 //  done tiles computed again after a quarantine
     uint64_t bytes_in;                  //  bytes of the messages received, every link
                                         //  (ZeroMQ's framing not counted)
+    uint64_t deep_leases;               //  DEEPTILEs handed out
+    uint64_t chunks;                    //  CHUNKs of orbits sent
+    uint64_t chunk_bytes;               //  orbit bytes they carried
+    uint64_t fetch_dropped;             //  FETCHes dropped: beyond the orbit's end, or
+                                        //  beyond MF_ENGINE_CHUNKS_QUEUED queued
+    uint64_t noorbit;                   //  FETCHes of orbits not held, answered NOORBIT
+    uint64_t declined;                  //  deep leases declined by their worker
+    uint64_t refusals;                  //  orbits a worker refused (too large, bad)
 } mf_engine_stats_t;
 
 //  Binds the endpoints. Returns NULL with the reason in err, naming the
@@ -101,8 +128,8 @@ void mf_engine_on_tile (mf_engine_t *self, mf_engine_tile_fn *fn, void *arg);
 void mf_engine_on_events (mf_engine_t *self, mf_engine_event_fn *leased,
                           mf_engine_event_fn *withdrawn, void *arg);
 
-//  Starts a job (its tile edge at most the engine's max_tile_edge); its
-//  tiles go out at the next poll. mu, if not NULL,
+//  Starts a shallow job (its tile edge at most the engine's
+//  max_tile_edge); its tiles go out at the next poll. mu, if not NULL,
 //  receives the assembled image (pixel_w * pixel_h floats, the caller's,
 //  alive until the job is done or cancelled). Returns the job id, or 0
 //  when out of memory.
@@ -115,12 +142,31 @@ uint32_t mf_engine_submit (mf_engine_t *self, const mf_job_spec_t *spec, float *
 uint32_t mf_engine_submit_grid (mf_engine_t *self, const mf_job_spec_t *spec,
                                 mf_tiles_t **tiles_p, float *mu);
 
+//  Starts a deep job (spec->deep, spec->deep_map; the engine made with
+//  opts.deep) computed from orbit, on the grid *tiles_p made for it (as
+//  mf_engine_submit_grid; NULL: the engine makes it). The engine holds
+//  the orbit, by its id, as long as a job uses it (several jobs may
+//  share one orbit, each with its own map) and serves its bytes to
+//  workers; the caller keeps its own reference. mu, if not NULL,
+//  receives the image (pixel_w * pixel_h doubles, as for
+//  mf_engine_submit). Returns the job id, or 0 when out of memory or
+//  the orbit cannot serve the spec (another number type than the map's,
+//  or more than maxiter + 1 points).
+uint32_t mf_engine_submit_deep (mf_engine_t *self, const mf_job_spec_t *spec,
+                                mf_tiles_t **tiles_p, double *mu, mf_shipped_t *orbit);
+
+//  Whether some worker is connected and every one of them refused the
+//  job's reference orbit (DECLINE, too large or bad): nobody here can
+//  compute its tiles.
+bool mf_engine_job_refused (mf_engine_t *self, uint32_t job);
+
 //  The job's tile grid, the one every tile id refers to (the engine's,
 //  valid until the job is released or cancelled), or NULL if no such job.
 const mf_tiles_t *mf_engine_job_tiles (mf_engine_t *self, uint32_t job);
 
-//  Marks a tile of a job done with the given mu (little-endian floats, as
-//  on the wire; NULL when the job's image already holds them), e.g. from
+//  Marks a tile of a job done with the given mu (little-endian floats,
+//  or doubles for a deep job, as on the wire; NULL when the job's image
+//  already holds them), e.g. from
 //  a checkpoint; call before the next poll. owner is the uid of the
 //  worker whose result it was alone (0: none), so that a worker found
 //  faulty later has this tile computed again too. Returns 0, or -1 if

@@ -3,15 +3,19 @@
     File layout, all little-endian (docs/PROTOCOL.md has the tables):
 
       header (64 bytes)
-        "MFJ1", u32 version 1, f64 center_re, f64 center_im, f64 width,
-        u32 width_px, u32 height_px, u32 maxiter, u32 tile edge,
-        u32 CRC-32 of everything before it, zeros to 64
+        "MFJ1", u32 version 2, u8 kind (0 shallow, 1 deep), 3 zeros,
+        u32 maxiter (0: --iter auto, deep only), u32 width_px,
+        u32 height_px, u32 tile edge, 32 bytes naming the view (shallow:
+        f64 center_re, f64 center_im, f64 width, 8 zeros; deep: the
+        BLAKE2b-256 of its canonical "CENTER WIDTH" texts), u32 CRC-32
+        of everything before it
 
       record
         u8 type ('L', 'D', 'X'), 3 zeros, u32 tile id,
-        u32 payload size n (8 + 4 * w * h for 'D', else 0),
-        n bytes of payload ('D': u64 owner uid, 0 for no single owner,
-        then w * h f32 mu), u32 CRC-32 of everything before it
+        u32 payload size n (8 + 4 * w * h for 'D', 8 + 8 * w * h when
+        deep, else 0), n bytes of payload ('D': u64 owner uid, 0 for no
+        single owner, then w * h f32 mu, f64 when deep), u32 CRC-32 of
+        everything before it
 
     Both are written and read with mf_cursor: the order of the calls is
     the layout. Each record goes out in one write(2) on an O_APPEND
@@ -58,7 +62,7 @@
 #include <zlib.h>
 
 #define OWNER 8                         //  bytes of the owner uid in a DONE payload
-#define MAX_PAYLOAD (OWNER + 4u * MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE)
+#define MAX_PAYLOAD (OWNER + 8u * MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE)   //  a deep tile's
 #define RECORD_MIN (MF_JOURNAL_RECORD_HEAD + MF_JOURNAL_RECORD_TAIL)  //  bytes of an L or X
 #define RESYNC_MIN 65536                //  bytes searched at least for the next valid record
 #define RESYNC_TRIES 64                 //  plausible records CRC-checked at most, per search
@@ -73,7 +77,10 @@ struct _mf_journal_t {
     char *path;                         //  file name, for messages and removal
     const mf_tiles_t *tiles;            //  the job's grid (the caller's)
     uint32_t count;                     //  tiles in it
-    uint32_t maxiter;                   //  the render's, to judge a D's mu
+    uint32_t maxiter;                   //  the render's, to judge a D's mu (UINT32_MAX
+                                        //  for --iter auto)
+    bool deep;                          //  D records hold f64 mu
+    size_t value;                       //  bytes of one mu: 4, or 8 when deep
     uint8_t *state;                     //  S_ bits by tile id: what the file holds
     uint8_t *buffer;                    //  one record being read or written
     size_t capacity;                    //  bytes of buffer: the largest record
@@ -93,12 +100,15 @@ s_crc (const uint8_t *data, size_t size)
     return (uint32_t) crc32_z (crc32 (0L, Z_NULL, 0), data, size);
 }
 
+#define VIEW_BYTES 32                   //  bytes of the header that name the view
+
 //  The header's fields, as read back.
 typedef struct {
     uint8_t magic [4];
     uint32_t version;
-    double center_re, center_im, width;
-    uint32_t pixel_w, pixel_h, maxiter, tile_edge;
+    uint8_t kind;                       //  0 shallow, 1 deep
+    uint32_t maxiter, pixel_w, pixel_h, tile_edge;
+    uint8_t view [VIEW_BYTES];          //  the view's name (see the top of this file)
     size_t crc_at;                      //  bytes the CRC covers
     uint32_t crc;
 } s_header_t;
@@ -109,33 +119,39 @@ s_header_write (uint8_t *h, const mf_job_spec_t *spec)
     mf_cursor_t out = mf_cursor_writer (h, MF_JOURNAL_HEADER);
     mf_cursor_put_bytes (&out, "MFJ1", 4);
     mf_cursor_put_u32 (&out, MF_JOURNAL_VERSION);
-    mf_cursor_put_f64 (&out, spec->view.center_re);
-    mf_cursor_put_f64 (&out, spec->view.center_im);
-    mf_cursor_put_f64 (&out, spec->view.width);
+    mf_cursor_put_u8 (&out, spec->deep? 1: 0);
+    mf_cursor_put_zeros (&out, 3);
+    mf_cursor_put_u32 (&out, spec->maxiter);
     mf_cursor_put_u32 (&out, spec->view.pixel_w);
     mf_cursor_put_u32 (&out, spec->view.pixel_h);
-    mf_cursor_put_u32 (&out, spec->maxiter);
     mf_cursor_put_u32 (&out, spec->tile_edge);
+    if (spec->deep)
+        mf_cursor_put_bytes (&out, spec->view_id.bytes, VIEW_BYTES);
+    else {
+        mf_cursor_put_f64 (&out, spec->view.center_re);
+        mf_cursor_put_f64 (&out, spec->view.center_im);
+        mf_cursor_put_f64 (&out, spec->view.width);
+        mf_cursor_put_zeros (&out, VIEW_BYTES - 24);
+    }
     mf_cursor_put_u32 (&out, s_crc (h, out.pos));
-    mf_cursor_put_zeros (&out, mf_cursor_left (&out));
     assert (mf_cursor_done (&out));
 }
 
 //  Reads a header; returns whether it is one of ours (magic, version,
-//  CRC). The padding after the CRC is not looked at (nor covered by it).
+//  CRC). *version is the version it says, whatever else it holds.
 static bool
 s_header_read (const uint8_t *h, s_header_t *header)
 {
     mf_cursor_t in = mf_cursor_reader (h, MF_JOURNAL_HEADER);
     mf_cursor_get_bytes (&in, header->magic, 4);
     header->version = mf_cursor_get_u32 (&in);
-    header->center_re = mf_cursor_get_f64 (&in);
-    header->center_im = mf_cursor_get_f64 (&in);
-    header->width = mf_cursor_get_f64 (&in);
+    header->kind = mf_cursor_get_u8 (&in);
+    mf_cursor_get_zeros (&in, 3);
+    header->maxiter = mf_cursor_get_u32 (&in);
     header->pixel_w = mf_cursor_get_u32 (&in);
     header->pixel_h = mf_cursor_get_u32 (&in);
-    header->maxiter = mf_cursor_get_u32 (&in);
     header->tile_edge = mf_cursor_get_u32 (&in);
+    mf_cursor_get_bytes (&in, header->view, VIEW_BYTES);
     header->crc_at = in.pos;
     header->crc = mf_cursor_get_u32 (&in);
     return mf_cursor_ok (&in) && memcmp (header->magic, "MFJ1", 4) == 0
@@ -218,13 +234,17 @@ s_describe_mismatch (const s_header_t *have, const mf_job_spec_t *spec, char *wh
     uint8_t bytes [MF_JOURNAL_HEADER];
     s_header_write (bytes, spec);
     s_header_read (bytes, &want);
-    if (memcmp (&have->center_re, &want.center_re, sizeof want.center_re)
-    ||  memcmp (&have->center_im, &want.center_im, sizeof want.center_im)
-    ||  memcmp (&have->width, &want.width, sizeof want.width))
-        snprintf (what, size, "another region (--center/--width/--region)");
+    if (have->kind != want.kind)
+        snprintf (what, size, "a %s view", have->kind? "deep": "shallow");
+    else
+    if (memcmp (have->view, want.view, VIEW_BYTES))
+        snprintf (what, size, "another region (--center/--width/--zoom/--region)");
     else
     if (have->pixel_w != want.pixel_w || have->pixel_h != want.pixel_h)
         snprintf (what, size, "--size %ux%u", have->pixel_w, have->pixel_h);
+    else
+    if (have->maxiter != want.maxiter && have->maxiter == 0)
+        snprintf (what, size, "--iter auto");
     else
     if (have->maxiter != want.maxiter)
         snprintf (what, size, "--iter %u", have->maxiter);
@@ -248,7 +268,7 @@ s_plausible (const mf_journal_t *self, const uint8_t *head)
     size_t want;
     if (type == MF_JOURNAL_DONE) {
         mf_rect_t r = mf_tiles_rect (self->tiles, tile);
-        want = OWNER + 4 * (size_t) r.w * r.h;
+        want = OWNER + self->value * r.w * r.h;
     }
     else
     if (type == MF_JOURNAL_LEASED || type == MF_JOURNAL_WITHDRAWN)
@@ -270,9 +290,10 @@ s_valid (const mf_journal_t *self, const uint8_t *data, size_t size,
     size_t want = s_plausible (self, data);
     if (!want || want > size || mf_journal_decode (data, want, record) != want)
         return 0;
+    size_t count = (record->payload_size - OWNER) / self->value;
     if (record->type == MF_JOURNAL_DONE
-    &&  mf_proto_check_mu (record->payload + OWNER, (record->payload_size - OWNER) / 4,
-                           self->maxiter))
+    &&  (self->deep? mf_proto_check_mu64 (record->payload + OWNER, count, self->maxiter)
+                   : mf_proto_check_mu (record->payload + OWNER, count, self->maxiter)))
         return 0;
     return want;
 }
@@ -399,7 +420,7 @@ s_replay (mf_journal_t *self, off_t file_size, mf_journal_tile_fn *fn, void *arg
     for (uint32_t tile = 0; tile < self->count && rc == 0; tile++) {
         if (done_at [tile] >= 0) {
             mf_rect_t r = mf_tiles_rect (self->tiles, tile);
-            size_t size = OWNER + 4 * (size_t) r.w * r.h;
+            size_t size = OWNER + self->value * r.w * r.h;
             rc = s_read_at (self->fd, self->buffer, size, done_at [tile] + MF_JOURNAL_RECORD_HEAD);
             if (rc == 0) {
                 mf_cursor_t in = mf_cursor_reader (self->buffer, size);
@@ -481,12 +502,14 @@ mf_journal_open (const char *path, const mf_job_spec_t *spec, const mf_tiles_t *
         self->cut_at = -1;
         self->tiles = tiles;
         self->count = mf_tiles_count (tiles);
-        self->maxiter = spec->maxiter;
+        self->deep = spec->deep;
+        self->value = spec->deep? 8: 4;
+        self->maxiter = spec->maxiter? spec->maxiter: UINT32_MAX;
         self->path = strdup (path);
         self->state = calloc (self->count, 1);
         //  No valid record of this render is bigger than one of its tiles.
         self->capacity = MF_JOURNAL_RECORD_HEAD + OWNER
-                       + 4 * (size_t) spec->tile_edge * spec->tile_edge + MF_JOURNAL_RECORD_TAIL;
+                       + self->value * spec->tile_edge * spec->tile_edge + MF_JOURNAL_RECORD_TAIL;
         self->window = self->capacity > RESYNC_MIN? self->capacity: RESYNC_MIN;
         self->buffer = malloc (self->capacity);
     }
@@ -536,8 +559,18 @@ mf_journal_open (const char *path, const mf_job_spec_t *spec, const mf_tiles_t *
     }
     uint8_t bytes [MF_JOURNAL_HEADER];
     s_header_t header;
-    if (st.st_size < MF_JOURNAL_HEADER
-    ||  s_read_at (self->fd, bytes, sizeof bytes, 0) || !s_header_read (bytes, &header)) {
+    bool ours = st.st_size >= MF_JOURNAL_HEADER
+             && s_read_at (self->fd, bytes, sizeof bytes, 0) == 0
+             && s_header_read (bytes, &header);
+    if (!ours && st.st_size >= MF_JOURNAL_HEADER && memcmp (bytes, "MFJ1", 4) == 0
+    &&  header.version != MF_JOURNAL_VERSION) {
+        snprintf (err, errlen, "'%s' is a checkpoint of another mandelfarm release (journal "
+                  "version %u, this one writes %u); finish that render with that release, "
+                  "or delete the file to start over", path, header.version, MF_JOURNAL_VERSION);
+        mf_journal_destroy (&self, false);
+        return NULL;
+    }
+    if (!ours) {
         snprintf (err, errlen, "'%s' is not a mandelfarm checkpoint (or its header is "
                   "damaged); give another file, or delete it to start over", path);
         mf_journal_destroy (&self, false);
@@ -644,7 +677,7 @@ mf_journal_leased (mf_journal_t *self, uint32_t tile)
 
 int
 mf_journal_done (mf_journal_t *self, uint32_t tile, uint64_t owner,
-                 const float *mu, size_t count)
+                 const void *mu, size_t count)
 {
     if (!s_writable (self, tile))
         return -1;
@@ -655,7 +688,13 @@ mf_journal_done (mf_journal_t *self, uint32_t tile, uint64_t owner,
     mf_cursor_t out = mf_cursor_writer (self->buffer + MF_JOURNAL_RECORD_HEAD,
                                         self->capacity - RECORD_MIN);
     mf_cursor_put_u64 (&out, owner);
-    mf_cursor_put_f32s (&out, mu, count);
+    if (self->deep) {
+        uint8_t *values = mf_cursor_put_span (&out, count * 8);
+        if (values)
+            mf_proto_put_f64s (values, mu, count);
+    }
+    else
+        mf_cursor_put_f32s (&out, mu, count);
     assert (mf_cursor_ok (&out));
     if (s_append (self, MF_JOURNAL_DONE, tile, self->buffer + MF_JOURNAL_RECORD_HEAD,
                   (uint32_t) out.pos))

@@ -1,9 +1,10 @@
 /*  mf_journal: the checkpoint of a render (--checkpoint FILE).
 
     An append-only file: a header naming the render it belongs to (view,
-    size, iterations, tile edge), then one record per event: a tile
-    handed out (L), a tile done with its mu (D), a tile whose result was
-    withdrawn because its worker was found faulty (X). Every record has a
+    size, iterations, tile edge; a deep view by a hash of its exact
+    texts), then one record per event: a tile handed out (L), a tile done
+    with its mu (D: f32 values, or f64 for a deep view), a tile whose
+    result was withdrawn because its worker was found faulty (X). Every record has a
     CRC-32. A master killed at any moment and started again with the same
     arguments replays the journal, computes only what is missing, and
     says how many tiles were in flight (handed out, not done) and so are
@@ -26,7 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MF_JOURNAL_VERSION 1            //  format of the file (header and records)
+#define MF_JOURNAL_VERSION 2            //  format of the file (header and records); 2 names
+                                        //  deep views and holds their f64 mu
 #define MF_JOURNAL_HEADER 64            //  bytes of the file header
 #define MF_JOURNAL_RECORD_HEAD 12       //  bytes before a record's payload
 #define MF_JOURNAL_RECORD_TAIL 4        //  bytes after it (CRC-32)
@@ -41,7 +43,8 @@ typedef struct {
     mf_journal_type_t type;
     uint32_t tile;                      //  tile id
     uint32_t payload_size;              //  bytes of payload
-    const uint8_t *payload;             //  DONE: u64 owner, then f32 mu, little-endian
+    const uint8_t *payload;             //  DONE: u64 owner, then f32 (f64 when deep) mu,
+                                        //  little-endian
 } mf_journal_record_t;
 
 typedef struct _mf_journal_t mf_journal_t;
@@ -49,7 +52,7 @@ typedef struct _mf_journal_t mf_journal_t;
 //  Called for every DONE tile still valid at the end of the replay, with
 //  the tile id, the uid of the worker whose result it is alone (0: verified
 //  by two, or computed by the master) and its mu (rect.w * rect.h
-//  little-endian floats).
+//  little-endian floats, or doubles for a deep view).
 typedef void (mf_journal_tile_fn) (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu);
 
 typedef struct {
@@ -66,7 +69,10 @@ typedef struct {
 } mf_journal_info_t;
 
 //  Opens the journal at path for the render spec, whose tile grid is tiles
-//  (the caller's, used as it is; it must outlive the journal). A file that
+//  (the caller's, used as it is; it must outlive the journal). A deep
+//  spec is named by its view_id; its maxiter 0 stands for --iter auto
+//  (chosen later, from the reference orbit: any mu up to 2^32 - 1 is
+//  then possible in a D record). A file that
 //  exists must be a regular file that no other master holds (it is locked
 //  from here until mf_journal_destroy), empty or a journal of the same
 //  render (else NULL and a message naming the difference); its valid tiles
@@ -88,9 +94,10 @@ int mf_journal_start (mf_journal_t *self, char *err, size_t errlen);
 //  convenience, not the output). A lease of a tile the journal already
 //  holds a lease of, and a withdrawal of a tile that is not done in it,
 //  add nothing and return 0.
+//  mf_journal_done's mu are count floats, or doubles for a deep view.
 int mf_journal_leased (mf_journal_t *self, uint32_t tile);
 int mf_journal_done (mf_journal_t *self, uint32_t tile, uint64_t owner,
-                     const float *mu, size_t count);
+                     const void *mu, size_t count);
 int mf_journal_withdrawn (mf_journal_t *self, uint32_t tile);
 
 //  Closes the journal and releases its lock. If remove is true and the

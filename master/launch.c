@@ -3,6 +3,7 @@
 #include "announce.h"
 #include "auth.h"
 #include "spawn.h"
+#include "worker.h"
 #include "mf_curve.h"
 #include "mf_endpoint.h"
 #include "mf_log.h"
@@ -155,9 +156,16 @@ mf_launch_start (mf_launch_t *self)
     assert (self && !self->spawn && !self->auth);
     const mf_options_t *opts = self->opts;
     char err [1024];
-    //  Fork first: no ZeroMQ context may exist yet.
+    //  Fork first: no ZeroMQ context may exist yet. A deep render forks
+    //  one worker with -j threads: each process builds its own BLA table
+    //  (hundreds of MB at extreme depths) and keeps its own cache, and one
+    //  table serves every thread of a process.
     if (opts->local_workers > 0) {
-        self->spawn = mf_spawn_new (opts->local_workers, opts->kernel, err, sizeof err);
+        bool deep = opts->deep != NULL;
+        int threads = opts->local_workers < MF_WORKER_MAX_THREADS? opts->local_workers
+                                                                  : MF_WORKER_MAX_THREADS;
+        self->spawn = mf_spawn_new (deep? 1: opts->local_workers, deep? threads: 1,
+                                    opts->kernel, err, sizeof err);
         if (!self->spawn) {
             mf_say ("%s", err);
             mf_curve_wipe (&self->keys);
@@ -190,7 +198,8 @@ mf_launch_start (mf_launch_t *self)
         .listen_endpoint = opts->listen,
         .heartbeat_ms = opts->heartbeat_ms,
         .auth = self->auth,
-        .max_tile_edge = opts->tile
+        .max_tile_edge = opts->tile,
+        .deep = opts->deep != NULL
     };
     return 0;
 }

@@ -6,7 +6,9 @@
        reads --allow, warns about a --listen open to the network, and
        refuses an ipc:// --listen path that is not a free socket path.
     2. mf_launch_start forks the local workers (before any ZeroMQ context
-       exists: a forked child never uses its parent's), starts the
+       exists: a forked child never uses its parent's): -j processes of
+       one thread, or for a deep view one process of -j threads, whose
+       one BLA table serves them all; it starts the
        authenticator for --cert, and for --announce binds the beacon's
        UDP port on its interface (announce.h), broadcasting nothing yet.
     3. The caller creates the engine from mf_launch_engine_opts, on its
@@ -34,7 +36,8 @@ typedef struct _mf_launch_t mf_launch_t;
 //  path), having printed one line.
 mf_launch_t *mf_launch_new (const mf_options_t *opts, int *status);
 
-//  Step 2: forks -j local workers, starts the authenticator and, for
+//  Step 2: forks the local workers (-j of them, or one of -j threads for
+//  a deep view), starts the authenticator and, for
 //  --announce, the beacon's actor; the secret key is wiped from the
 //  launch either way. Returns 0, or 1 (2 where --announce has no
 //  interface to broadcast on) having printed one line (then nothing may
@@ -42,8 +45,8 @@ mf_launch_t *mf_launch_new (const mf_options_t *opts, int *status);
 int mf_launch_start (mf_launch_t *self);
 
 //  The engine's options for this launch (endpoints, heartbeat,
-//  authenticator, largest tile), owned by the launch: valid until it is
-//  destroyed. Call after mf_launch_start.
+//  authenticator, largest tile, deep results for a deep view), owned by
+//  the launch: valid until it is destroyed. Call after mf_launch_start.
 const mf_engine_opts_t *mf_launch_engine_opts (mf_launch_t *self);
 
 //  Step 3 on the calling thread: creates the engine and calls

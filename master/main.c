@@ -66,17 +66,23 @@ main (int argc, char *argv [])
         mf_say ("%s", err);
         return 2;
     }
-    if (opts.help) {
-        mf_options_usage (stdout);
-        return 0;
-    }
-    if (opts.version) {
-        printf ("mandelfarm-master %s\n", MF_VERSION);
+    if (opts.help || opts.version) {
+        if (opts.help)
+            mf_options_usage (stdout);
+        else
+            printf ("mandelfarm-master %s\n", MF_VERSION);
+        mf_options_clear (&opts);
         return 0;
     }
     mf_log_level = opts.verbose? MF_LOG_INFO: opts.quiet? MF_LOG_ERROR: MF_LOG_WARN;
 #ifdef MF_VIEWER
     opts.live = true;               //  mandelfarm-viewer is always the viewer
+    if (opts.deep) {
+        mf_say ("this view is too deep for the viewer of this release (past double "
+                "precision it needs perturbation); render it with mandelfarm-master");
+        mf_options_clear (&opts);
+        return 2;
+    }
 #else
     if (opts.live)
         return s_exec_viewer (argv);
@@ -95,6 +101,7 @@ main (int argc, char *argv [])
 #else
     int rc = mf_render_run (&opts, &s_stop);
 #endif
+    mf_options_clear (&opts);
     zsys_shutdown ();
     return rc;
 }

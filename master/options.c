@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -21,7 +22,7 @@ enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
     OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT, OPT_CHECKPOINT,
     OPT_STATS, OPT_DEADLINE, OPT_VERIFY, OPT_CERT, OPT_ALLOW, OPT_VIEW, OPT_SCRIPT,
-    OPT_ANNOUNCE, OPT_ANNOUNCE_PORT, OPT_PNG16, OPT_DZI
+    OPT_ANNOUNCE, OPT_ANNOUNCE_PORT, OPT_PNG16, OPT_DZI, OPT_ZOOM
 };
 
 void
@@ -34,16 +35,25 @@ mf_options_usage (FILE *out)
         "\n"
         "Region:\n"
         "      --size WxH             image size in pixels (default 1920x1080)\n"
-        "      --center RE,IM         center of the view (default -0.75,0)\n"
-        "      --width W              width of the view in the complex plane (default 3.5);\n"
-        "                             the height follows from --size (square pixels)\n"
+        "      --center RE,IM         center of the view (default -0.75,0), with as many\n"
+        "                             digits as a deep view needs\n"
+        "      --width W              width of the view in the complex plane (default 3.5),\n"
+        "                             any exponent (e.g. 2e-2608); the height follows from\n"
+        "                             --size (square pixels)\n"
+        "      --zoom Z               instead of --width: the image height spans 4/Z, as in\n"
+        "                             Kalles Fraktaler and Fraktaler-3 (paste their center\n"
+        "                             and zoom); past double precision the master switches\n"
+        "                             to perturbation by itself (README: \"Deep zoom\")\n"
         "      --region XMIN,XMAX,YMIN,YMAX\n"
         "                             the view as a rectangle, instead of --center/--width\n"
-        "      --iter N               maximum iterations (default 1000)\n"
+        "                             (doubles only)\n"
+        "      --iter N|auto          maximum iterations (default 1000); auto, for a deep\n"
+        "                             view: chosen from its reference orbit\n"
         "\n"
         "Farm:\n"
         "  -j, --local-workers N      local workers to fork (default %d, the online CPUs;\n"
-        "                             0: none, only remote workers)\n"
+        "                             0: none, only remote workers); for a deep view one\n"
+        "                             worker with N threads (one BLA table for them all)\n"
         "      --listen ENDPOINT      also accept remote workers: tcp://ADDRESS:PORT with\n"
         "                             PORT from 1 to 65535 or * (any free one; the master\n"
         "                             says which), e.g. tcp://*:5555 or tcp://*:* (every\n"
@@ -73,7 +83,8 @@ mf_options_usage (FILE *out)
         "\n"
         "Output:\n"
         "  -o FILE                    PNG to write (default mandelbrot.png)\n"
-        "      --raw FILE.npy         also write mu as a float32 NumPy array\n"
+        "      --raw FILE.npy         also write mu as a NumPy array: float32, or float64\n"
+        "                             for a deep view\n"
         "      --png16                write -o at 16 bits per channel, for print\n"
         "      --dzi DIR              also write a zoomable web view into DIR (new or\n"
         "                             empty): a DZI tile pyramid and DIR/index.html\n"
@@ -122,8 +133,58 @@ s_check_announce (const char *listen)
     return NULL;
 }
 
+//  Reads --center, --width and --zoom (as given, or NULL) at the size
+//  opts holds: a shallow view into opts->view, a deep one into
+//  opts->deep. Without any of them the default view stays. Returns 0,
+//  or -1 with one line in err.
+static int
+s_read_view (mf_options_t *opts, const char *center, const char *width, const char *zoom,
+             char *err, size_t errlen)
+{
+    if (!center && !width && !zoom)
+        return 0;
+    char fallback [64];
+    snprintf (fallback, sizeof fallback, "%g,%g", MF_DEFAULT_CENTER_RE, MF_DEFAULT_CENTER_IM);
+    mf_deep_view_t *view = mf_deep_view_new (center? center: fallback,
+                                             zoom? NULL: width? width: "3.5", zoom,
+                                             opts->view.pixel_w, opts->view.pixel_h,
+                                             err, errlen);
+    if (!view)
+        return -1;
+    if (mf_deep_view_shallow (view, &opts->view) == 0) {
+        //  Today's doubles, today's path, today's bytes.
+        mf_deep_view_destroy (&view);
+        return 0;
+    }
+    opts->deep = view;
+    //  For messages only: the rendering reads the exact view.
+    const char *text = mf_deep_view_center_text (view);
+    const char *comma = strchr (text, ',');
+    opts->view.center_re = strtod (text, NULL);
+    opts->view.center_im = comma? strtod (comma + 1, NULL): 0;
+    opts->view.width = strtod (mf_deep_view_width_text (view), NULL);
+    return 0;
+}
+
+void
+mf_options_clear (mf_options_t *opts)
+{
+    mf_deep_view_destroy (&opts->deep);
+}
+
+static int s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen);
+
 int
 mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
+{
+    int rc = s_parse (argc, argv, opts, err, errlen);
+    if (rc)
+        mf_options_clear (opts);
+    return rc;
+}
+
+static int
+s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
 {
     memset (opts, 0, sizeof *opts);
     opts->view.pixel_w = MF_DEFAULT_WIDTH_PX;
@@ -143,6 +204,7 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         { "size", required_argument, NULL, OPT_SIZE },
         { "center", required_argument, NULL, OPT_CENTER },
         { "width", required_argument, NULL, OPT_WIDTH },
+        { "zoom", required_argument, NULL, OPT_ZOOM },
         { "region", required_argument, NULL, OPT_REGION },
         { "iter", required_argument, NULL, OPT_ITER },
         { "local-workers", required_argument, NULL, 'j' },
@@ -172,6 +234,7 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         { NULL, 0, NULL, 0 }
     };
     bool have_center = false, have_width = false, have_region = false, have_output = false;
+    const char *center = NULL, *width = NULL, *zoom = NULL;     //  as given
     bool have_announce_port = false;
     double region [4];
     long value;
@@ -185,21 +248,17 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                     return s_fail (err, errlen, "--size", optarg,
                                    "use WxH with W and H from 1 to 65536, e.g. 1920x1080");
                 break;
-            case OPT_CENTER: {
-                double point [2];
-                if (mf_parse_doubles (optarg, ',', point, 2))
-                    return s_fail (err, errlen, "--center", optarg,
-                                   "use RE,IM with two finite numbers, e.g. -0.75,0");
-                opts->view.center_re = point [0];
-                opts->view.center_im = point [1];
+            //  Read once the size is known (mf_deep_view_new, below).
+            case OPT_CENTER:
+                center = optarg;
                 have_center = true;
                 break;
-            }
             case OPT_WIDTH:
-                if (mf_parse_double (optarg, &opts->view.width) || !(opts->view.width > 0))
-                    return s_fail (err, errlen, "--width", optarg,
-                                   "use a finite number above 0, e.g. 3.5");
+                width = optarg;
                 have_width = true;
+                break;
+            case OPT_ZOOM:
+                zoom = optarg;
                 break;
             case OPT_REGION:
                 if (mf_parse_doubles (optarg, ',', region, 4))
@@ -209,9 +268,15 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
                 have_region = true;
                 break;
             case OPT_ITER:
+                if (strcmp (optarg, "auto") == 0) {
+                    opts->iter_auto = true;
+                    opts->maxiter = 0;
+                    break;
+                }
                 if (mf_parse_long (optarg, 1, MF_MAX_ITER, &value))
                     return s_fail (err, errlen, "--iter", optarg,
-                                   "use a whole number from 1 to 1000000000");
+                                   "use a whole number from 1 to 1000000000, or auto");
+                opts->iter_auto = false;
                 opts->maxiter = (uint32_t) value;
                 break;
             case 'j':
@@ -348,20 +413,33 @@ mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t
         snprintf (err, errlen, "unexpected argument '%s'; see --help", argv [optind]);
         return -1;
     }
-    if (have_region && (have_center || have_width)) {
-        snprintf (err, errlen, "--region cannot be combined with --center or --width; "
+    if (have_region && (have_center || have_width || zoom)) {
+        snprintf (err, errlen, "--region cannot be combined with --center, --width or --zoom; "
                   "use one or the other");
         return -1;
     }
-    if (have_region
-    &&  mf_view_from_region (region, opts->view.pixel_w, opts->view.pixel_h,
-                             &opts->view, err, errlen))
+    if (have_width && zoom) {
+        snprintf (err, errlen, "--width and --zoom both say how much the view spans; "
+                  "give one of them");
         return -1;
-    if (!have_region && mf_check_width (opts->view.width, opts->view.pixel_w)) {
-        char text [32];
-        mf_format_exact (opts->view.width, text, sizeof text);
-        return s_fail (err, errlen, "--width", text,
-                       "use a finite number above 0 that leaves a nonzero pixel size");
+    }
+    if (have_region
+    &&  (mf_view_from_region (region, opts->view.pixel_w, opts->view.pixel_h,
+                              &opts->view, err, errlen)
+         || mf_deep_check_region (&opts->view, err, errlen)))
+        return -1;
+    if (s_read_view (opts, center, width, zoom, err, errlen))
+        return -1;
+    if (opts->iter_auto && !opts->deep) {
+        snprintf (err, errlen, "--iter auto: the maximum is chosen from a deep view's "
+                  "reference orbit, and this view is shallow (doubles hold it); give --iter N "
+                  "(default %d)", MF_DEFAULT_ITER);
+        return -1;
+    }
+    if (opts->deep && opts->live) {
+        snprintf (err, errlen, "--view: this view is too deep for the viewer of this release "
+                  "(past double precision it needs perturbation); render it without --view");
+        return -1;
     }
     size_t pixels;
     if (mf_mul_size (opts->view.pixel_w, opts->view.pixel_h, &pixels) || pixels > MF_MAX_PIXELS) {

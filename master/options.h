@@ -1,10 +1,20 @@
 /*  mf_options: the master's command line, parsed and checked in one place.
     Every refusal is one line naming the flag, what was given and what is
     allowed; main prints it and exits with status 2.
+
+    The view. --center, --width and --zoom are read exactly, with any
+    number of digits and any exponent (mf_deep_view_new). A view that
+    mf_deep.h's rule calls shallow becomes view, the doubles today's
+    path renders (the same bytes as ever); a deeper one is kept as deep,
+    and view then holds only its size: the master renders it by
+    perturbation. --region takes doubles only, and is refused past the
+    rule. --iter auto (deep views only) leaves maxiter 0 until the
+    reference orbit chooses it (mf_deep_auto.h).
 */
 #ifndef MF_OPTIONS_H
 #define MF_OPTIONS_H
 
+#include "mf_deep.h"
 #include "mf_palette.h"
 #include "mf_region.h"
 
@@ -23,8 +33,13 @@
 #define MF_MAX_LOCAL_WORKERS 1024       //  largest -j
 
 typedef struct {
-    mf_view_t view;                     //  the region and size to render
-    uint32_t maxiter;                   //  --iter
+    mf_view_t view;                     //  the region and size to render (a deep view:
+                                        //  the size, and the center and width rounded
+                                        //  to doubles, for messages only)
+    mf_deep_view_t *deep;               //  the view when it is deep, else NULL (owned:
+                                        //  mf_options_clear)
+    uint32_t maxiter;                   //  --iter (0 with iter_auto, until chosen)
+    bool iter_auto;                     //  --iter auto
     int local_workers;                  //  -j
     const char *listen;                 //  --listen endpoint, or NULL
     const char *cert;                   //  --cert, the master's secret certificate, or NULL
@@ -51,8 +66,12 @@ typedef struct {
     bool version;                       //  --version was given
 } mf_options_t;
 
-//  Parses argv into opts. Returns 0, or -1 with one line in err.
+//  Parses argv into opts. Returns 0, or -1 with one line in err (and
+//  nothing to clear).
 int mf_options_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen);
+
+//  Frees what a parse made (the deep view); safe twice.
+void mf_options_clear (mf_options_t *opts);
 
 //  Checks the output files against the file system, before anything is
 //  written: -o, --raw, --checkpoint, --stats and the socket file of an

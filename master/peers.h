@@ -43,6 +43,9 @@ typedef struct {
     bool quarantined;                   //  caught returning wrong results
     uint64_t tiles;                     //  results accepted from it
     uint64_t pixels;                    //  pixels accepted from it
+    uint64_t chunks;                    //  CHUNKs of reference orbits sent to it
+    uint64_t chunk_bytes;               //  orbit bytes they carried
+    uint64_t declined;                  //  deep leases it declined
 } mf_worker_info_t;
 
 //  One worker process.

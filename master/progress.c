@@ -1,5 +1,6 @@
 /*  mf_progress: see progress.h. */
 #include "progress.h"
+#include "mf_log.h"
 #include "mf_util.h"
 
 #include <assert.h>
@@ -11,7 +12,9 @@
 #define BAR_WIDTH 24                    //  characters of the bar itself
 
 struct _mf_progress_t {
-    bool enabled;                       //  drawing at all
+    bool enabled;                       //  drawing at all: on a terminal
+    bool lines;                         //  not on a terminal, not quiet: lines now and then
+    int64_t last_line;                  //  msecs, the last reference line
     bool drawn;                         //  a line is on screen
     int64_t start;                      //  msecs, creation time
     int64_t last_draw;                  //  msecs, last redraw
@@ -24,7 +27,9 @@ mf_progress_new (bool enabled)
     if (!self)
         return NULL;
     self->enabled = enabled && isatty (STDERR_FILENO);
+    self->lines = enabled && !self->enabled;
     self->start = mf_clock_ms ();
+    self->last_line = self->start;
     return self;
 }
 
@@ -68,6 +73,51 @@ mf_progress_update (mf_progress_t *self, uint32_t done, uint32_t total,
              workers == 1? "": "s");
     fflush (stderr);
     self->drawn = true;
+}
+
+//  "ETA" for what is left of a run that did done of limit in seconds.
+static void
+s_eta (char *text, size_t size, uint64_t done, uint64_t limit, double seconds)
+{
+    if (done > 0 && done < limit)
+        //  The reference may escape before its limit: at most this long.
+        snprintf (text, size, "ETA <= %.0f s", seconds * (double) (limit - done) / (double) done);
+    else
+        snprintf (text, size, "ETA --");
+}
+
+void
+mf_progress_reference (mf_progress_t *self, uint64_t done, uint64_t limit, long bits,
+                       double seconds)
+{
+    if (!self || limit == 0)
+        return;
+    int64_t now = mf_clock_ms ();
+    double fraction = done < limit? (double) done / (double) limit: 1;
+    char eta [48];
+    s_eta (eta, sizeof eta, done, limit, seconds);
+    if (self->enabled) {
+        if (now - self->last_draw < REDRAW_MS)
+            return;
+        self->last_draw = now;
+        char bar [BAR_WIDTH + 1];
+        int filled = (int) (fraction * BAR_WIDTH);
+        for (int index = 0; index < BAR_WIDTH; index++)
+            bar [index] = index < filled? '#': '.';
+        bar [BAR_WIDTH] = 0;
+        fprintf (stderr, "\r[%s] reference orbit %llu/%llu iterations %3d%%  %ld bits  %s"
+                 "\033[K", bar, (unsigned long long) done, (unsigned long long) limit,
+                 (int) (fraction * 100), bits, eta);
+        fflush (stderr);
+        self->drawn = true;
+    }
+    else
+    if (self->lines && now - self->last_line >= MF_PROGRESS_LINE_MS) {
+        self->last_line = now;
+        mf_say ("reference orbit: %llu of at most %llu iterations (%d%%) at %ld bits in %.0f s, "
+                "%s", (unsigned long long) done, (unsigned long long) limit,
+                (int) (fraction * 100), bits, seconds, eta);
+    }
 }
 
 void

@@ -4,6 +4,8 @@
 #include "launch.h"
 #include "progress.h"
 #include "journal.h"
+#include "reference.h"
+#include "mf_deep_auto.h"
 #include "mf_log.h"
 #include "mf_proto.h"
 #include "mf_outfile.h"
@@ -28,8 +30,8 @@
 //  all named, so that a stop or a failure while writing leaves none.
 //  Returns 0, or 1 having printed one line.
 static int
-s_write_outputs (const mf_options_t *opts, mf_outfile_t **png, mf_outfile_t **npy,
-                 const float *mu, volatile sig_atomic_t *stop)
+s_write_outputs (const mf_options_t *opts, uint32_t maxiter, mf_outfile_t **png,
+                 mf_outfile_t **npy, const void *mu, volatile sig_atomic_t *stop)
 {
     const mf_view_t *view = &opts->view;
     char center [80], width [32], err [PATH_MAX + 512];
@@ -38,9 +40,20 @@ s_write_outputs (const mf_options_t *opts, mf_outfile_t **png, mf_outfile_t **np
     //  are done by now. The bytes do not depend on the number of threads.
     mf_output_spec_t spec = {
         .width = view->pixel_w, .height = view->pixel_h, .center = center, .span = width,
-        .maxiter = opts->maxiter, .palette = opts->palette, .threads = mf_online_cpus (),
+        .maxiter = maxiter, .palette = opts->palette, .threads = mf_online_cpus (),
         .lend_rows = true, .stop = stop
     };
+    //  A deep view: its exact texts (every digit needed to render the
+    //  same bytes again), doubles, and the color density of the whole
+    //  image, computed once here: it cannot depend on the tile split.
+    mf_deep_density_t density;
+    if (opts->deep) {
+        spec.center = mf_deep_view_center_text (opts->deep);
+        spec.span = mf_deep_view_width_text (opts->deep);
+        spec.mu64 = true;
+        mf_deep_density (mu, (size_t) view->pixel_w * view->pixel_h, &density);
+        spec.density = &density;
+    }
     const char *paths [3] = { opts->raw, opts->output, opts->dzi };
     mf_outfile_t **files [3] = { npy, png, NULL };
     const mf_output_format_t formats [3] = { MF_OUTPUT_NPY, MF_OUTPUT_PNG, MF_OUTPUT_DZI };
@@ -76,11 +89,16 @@ s_write_outputs (const mf_options_t *opts, mf_outfile_t **png, mf_outfile_t **np
 typedef struct {
     const mf_options_t *opts;
     mf_journal_t *journal;              //  --checkpoint, or NULL
-    float *mu;                          //  the image
+    void *mu;                           //  the image: floats, or doubles when deep
+    size_t value;                       //  bytes of one of its values
+    size_t bytes;                       //  bytes of the image
     mf_tiles_t *tiles;                  //  the job's grid until the engine takes it
     uint8_t *restored;                  //  tiles restored from the journal, by id
     uint64_t *owners;                   //  their owners (uid, 0: none), by id
-    float *rows;                        //  one tile's rows, contiguous, for the journal
+    void *rows;                         //  one tile's rows, contiguous, for the journal
+    mf_reference_t *reference;          //  a deep view's reference orbit while computed
+    mf_shipped_t *orbit;                //  ... then the orbit, or NULL
+    double reference_seconds;           //  the MPFR computation's time
     //  The outputs are open from the start, before any peer can connect:
     //  strangers who take every descriptor the master may have cannot
     //  keep a finished render from being written.
@@ -95,18 +113,44 @@ s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
     s_render_t *self = arg;
     uint32_t width = self->opts->view.pixel_w;
     mf_rect_t r = mf_tiles_rect (self->tiles, tile);
-    mf_le_get_f32_rect (self->mu + (size_t) r.y * width + r.x, width, mu, r.w, r.h);
+    size_t offset = (size_t) r.y * width + r.x;
+    if (self->opts->deep)
+        for (uint32_t row = 0; row < r.h; row++)
+            mf_proto_get_f64s ((double *) self->mu + offset + (size_t) row * width,
+                               mu + (size_t) row * r.w * 8, r.w);
+    else
+        mf_le_get_f32_rect ((float *) self->mu + offset, width, mu, r.w, r.h);
     self->restored [tile] = 1;
     self->owners [tile] = owner;
 }
 
 static void
-s_on_tile (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const float *mu,
+s_on_tile (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const void *mu,
            size_t stride, uint64_t worker)
 {
     s_render_t *self = arg;
-    mf_rect_copy (self->rows, rect->w, mu, stride, rect->w, rect->h);
+    for (uint32_t row = 0; row < rect->h; row++)
+        memcpy ((uint8_t *) self->rows + (size_t) row * rect->w * self->value,
+                (const uint8_t *) mu + (size_t) row * stride * self->value,
+                (size_t) rect->w * self->value);
     mf_journal_done (self->journal, tile, worker, self->rows, (size_t) rect->w * rect->h);
+}
+
+//  Whether every value of a restored deep tile is possible at maxiter:
+//  a journal of --iter auto was replayed before maxiter was chosen. Call
+//  while the render still holds the grid (before the engine takes it).
+static bool
+s_restored_possible (const s_render_t *self, uint32_t tile, uint32_t maxiter)
+{
+    uint32_t width = self->opts->view.pixel_w;
+    mf_rect_t r = mf_tiles_rect (self->tiles, tile);
+    for (uint32_t j = 0; j < r.h; j++)
+        for (uint32_t i = 0; i < r.w; i++) {
+            double mu = ((const double *) self->mu) [(size_t) (r.y + j) * width + r.x + i];
+            if (!(mu == -1 || (mu >= 0 && mu <= maxiter)))
+                return false;
+        }
+    return true;
 }
 
 static void
@@ -121,6 +165,19 @@ s_on_withdrawn (void *arg, uint32_t job, uint32_t tile)
 {
     s_render_t *self = arg;
     mf_journal_withdrawn (self->journal, tile);
+}
+
+//  What the reference orbit was and cost, one line.
+static void
+s_say_reference (const s_render_t *render, uint32_t maxiter)
+{
+    mf_shipped_info_t info;
+    mf_shipped_info (render->orbit, &info);
+    mf_say ("reference orbit: %llu points at %ld bits in %.2f s (%s), %.1f MB raw, %.3f MB "
+            "shipped; maxiter %u; %s deltas", (unsigned long long) info.points,
+            info.precision, render->reference_seconds, info.escaped? "escaped": "to maxiter",
+            info.raw / 1e6, info.packed / 1e6, maxiter,
+            info.type == MF_DELTA_FEXP? "floatexp": "double");
 }
 
 static void
@@ -157,8 +214,8 @@ s_summary (mf_engine_t *engine, const mf_options_t *opts, double seconds)
 //  failure). Every string is escaped, above all what peers sent (names,
 //  kernels). Returns 0 or -1 having said why.
 static int
-s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const char *status,
-               uint32_t total, uint32_t restored, double seconds)
+s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const s_render_t *render,
+               const char *status, uint32_t total, uint32_t restored, double seconds)
 {
     char err [512];
     FILE *f = mf_outfile_stream (*out);
@@ -176,11 +233,30 @@ s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const char *status,
         { "workers_seen", st.workers_seen }, { "workers_connected", st.workers },
         { "verified", st.verified }, { "mismatches", st.mismatches }, { "local", st.local },
         { "quarantined", st.quarantined }, { "withdrawn", st.withdrawn },
-        { "pixels", st.pixels }, { "iterations", st.iterations }, { "bytes_in", st.bytes_in }
+        { "pixels", st.pixels }, { "iterations", st.iterations }, { "bytes_in", st.bytes_in },
+        { "deep_leases", st.deep_leases }, { "chunks", st.chunks },
+        { "chunk_bytes", st.chunk_bytes }, { "fetch_dropped", st.fetch_dropped },
+        { "noorbit", st.noorbit }, { "declined", st.declined }, { "refusals", st.refusals }
     };
     for (size_t index = 0; index < sizeof counters / sizeof counters [0]; index++)
         fprintf (f, "  \"%s\": %llu,\n", counters [index].name,
                  (unsigned long long) counters [index].value);
+    //  A deep view: its reference orbit, what it cost and what travelled.
+    if (render->orbit) {
+        mf_shipped_info_t info;
+        mf_shipped_info (render->orbit, &info);
+        char id [17];
+        mf_ship_id_text (mf_shipped_id (render->orbit), id);
+        fprintf (f, "  \"reference\": { \"id\": \"%s\", \"points\": %llu, \"precision\": %ld, "
+                 "\"type\": \"%s\", \"escaped\": %s, \"maxiter\": %u, \"seconds\": %.3f, "
+                 "\"pack_seconds\": %.3f, \"raw_bytes\": %llu, \"packed_bytes\": %llu, "
+                 "\"arbiter_bla_seconds\": %.3f, \"arbiter_bla_bytes\": %llu },\n", id,
+                 (unsigned long long) info.points, info.precision,
+                 info.type == MF_DELTA_FEXP? "floatexp": "double", info.escaped? "true": "false",
+                 info.maxiter, render->reference_seconds, info.pack_seconds,
+                 (unsigned long long) info.raw, (unsigned long long) info.packed,
+                 info.table_seconds, (unsigned long long) info.table_bytes);
+    }
     const mf_worker_info_t *worker;
     size_t count = 0;
     fprintf (f, "  \"workers\": [");
@@ -190,10 +266,13 @@ s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const char *status,
         mf_json_string (worker->name, name, sizeof name);
         mf_json_string (worker->kernel, kernel, sizeof kernel);
         fprintf (f, "%s\n    { \"name\": %s, \"kernel\": %s, \"threads\": %u, "
-                 "\"tiles\": %llu, \"pixels\": %llu, \"quarantined\": %s }",
-                 index? ",": "", name, kernel, worker->threads,
+                 "\"cores\": %u, \"speed\": %u, "
+                 "\"tiles\": %llu, \"pixels\": %llu, \"chunks\": %llu, \"chunk_bytes\": %llu, "
+                 "\"declined\": %llu, \"quarantined\": %s }",
+                 index? ",": "", name, kernel, worker->threads, worker->cores, worker->speed,
                  (unsigned long long) worker->tiles, (unsigned long long) worker->pixels,
-                 worker->quarantined? "true": "false");
+                 (unsigned long long) worker->chunks, (unsigned long long) worker->chunk_bytes,
+                 (unsigned long long) worker->declined, worker->quarantined? "true": "false");
     }
     fprintf (f, "%s]\n}\n", count? "\n  ": "");
     if (mf_outfile_commit (out, err, sizeof err)) {
@@ -207,25 +286,18 @@ s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const char *status,
 //  present in one call once the workers are forked, rather than faulted
 //  in one by one as tiles land (slow in a VM: the first tiles' results
 //  waited milliseconds on it). NULL when it cannot be mapped.
-static float *
-s_image_new (size_t pixels)
+static void *
+s_image_new (size_t bytes)
 {
-    void *image = mmap (NULL, pixels * sizeof (float), PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *image = mmap (NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return image == MAP_FAILED? NULL: image;
 }
 
 static void
-s_image_populate (float *image, size_t pixels)
-{
-    mf_sys_populate (image, pixels * sizeof (float));
-}
-
-static void
-s_image_destroy (float **image_p, size_t pixels)
+s_image_destroy (void **image_p, size_t bytes)
 {
     if (*image_p) {
-        munmap (*image_p, pixels * sizeof (float));
+        munmap (*image_p, bytes);
         *image_p = NULL;
     }
 }
@@ -233,13 +305,15 @@ s_image_destroy (float **image_p, size_t pixels)
 //  Frees what the render loop held, and removes the temporary files of
 //  outputs not committed (the journal is closed apart).
 static void
-s_render_free (s_render_t *render, size_t pixels)
+s_render_free (s_render_t *render)
 {
+    mf_reference_destroy (&render->reference);
+    mf_shipped_destroy (&render->orbit);
     mf_tiles_destroy (&render->tiles);
     free (render->restored);
     free (render->owners);
     free (render->rows);
-    s_image_destroy (&render->mu, pixels);
+    s_image_destroy (&render->mu, render->bytes);
     mf_outfile_abort (&render->png);
     mf_outfile_abort (&render->npy);
     mf_outfile_abort (&render->stats);
@@ -264,12 +338,92 @@ s_open_outputs (const mf_options_t *opts, s_render_t *render)
     return 0;
 }
 
+//  The job's spec: a deep view's map and name, or the shallow view.
+static void
+s_spec (const mf_options_t *opts, mf_job_spec_t *spec)
+{
+    *spec = (mf_job_spec_t) {
+        .view = opts->view, .maxiter = opts->maxiter, .tile_edge = opts->tile,
+        .verify_percent = opts->verify_percent
+    };
+    if (opts->deep) {
+        spec->deep = true;
+        mf_deep_view_map (opts->deep, &spec->deep_map);
+        //  The journal names the view by its exact texts: the view alone,
+        //  whatever the digits given beyond what changes a pixel.
+        const char *center = mf_deep_view_center_text (opts->deep);
+        const char *width = mf_deep_view_width_text (opts->deep);
+        size_t size = strlen (center) + strlen (width) + 2;
+        char *text = malloc (size);
+        if (text) {
+            snprintf (text, size, "%s %s", center, width);
+            mf_ship_id ((const uint8_t *) text, strlen (text), &spec->view_id);
+            free (text);
+        }
+        else
+            memset (&spec->view_id, 0xff, sizeof spec->view_id);
+    }
+}
+
+//  Computes a deep view's reference orbit while the engine polls (its
+//  heartbeats go on; workers connect meanwhile), with its progress line.
+//  Returns 0 with render->orbit and *maxiter set, or 1 having said why
+//  (*status says what the render's status is).
+static int
+s_reference (s_render_t *render, mf_engine_t *engine, volatile sig_atomic_t *stop,
+             int64_t start, uint32_t *maxiter, const char **status)
+{
+    const mf_options_t *opts = render->opts;
+    char err [512];
+    render->reference = mf_reference_new (opts->deep, opts->maxiter, err, sizeof err);
+    if (!render->reference) {
+        mf_say ("%s", err);
+        return 1;
+    }
+    mf_progress_t *progress = mf_progress_new (!opts->quiet);
+    long bits = mf_deep_view_precision (opts->deep);
+    int rc = 0;
+    uint64_t done, limit;
+    while (!mf_reference_poll (render->reference, &done, &limit)) {
+        double elapsed = (mf_clock_us () - start) / 1e6;
+        if (*stop || (opts->deadline > 0 && elapsed > opts->deadline)) {
+            mf_progress_clear (progress);
+            *status = *stop? "interrupted": "deadline";
+            if (*stop)
+                mf_say ("interrupted while computing the reference orbit (%llu of %llu "
+                        "iterations); nothing written", (unsigned long long) done,
+                        (unsigned long long) limit);
+            else
+                mf_say ("gave up after the --deadline of %g s while computing the reference "
+                        "orbit (%llu of %llu iterations); nothing written", opts->deadline,
+                        (unsigned long long) done, (unsigned long long) limit);
+            rc = 1;
+            break;
+        }
+        mf_progress_reference (progress, done, limit, bits,
+                               mf_reference_seconds (render->reference));
+        mf_engine_poll (engine, POLL_MS, NULL);
+    }
+    mf_progress_destroy (&progress);
+    if (rc == 0) {
+        render->reference_seconds = mf_reference_seconds (render->reference);
+        render->orbit = mf_reference_take (render->reference, maxiter, err, sizeof err);
+        if (!render->orbit) {
+            mf_say ("cannot compute the reference orbit: %s", err);
+            rc = 1;
+        }
+    }
+    //  The thread ends here (at once, when cancelled).
+    mf_reference_destroy (&render->reference);
+    return rc;
+}
+
 int
 mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
 {
     char err [1024];
     const mf_view_t *view = &opts->view;
-    s_render_t render = { .opts = opts };
+    s_render_t render = { .opts = opts, .value = opts->deep? sizeof (double): sizeof (float) };
     //  Refuse what cannot work before any worker starts or file appears:
     //  outputs that are one file, or not files at all.
     if (mf_options_check_files (opts, err, sizeof err)) {
@@ -287,36 +441,41 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_launch_t *launch = mf_launch_new (opts, &rc);
     if (!launch)
         return rc;
-    size_t pixels = (size_t) view->pixel_w * view->pixel_h, bytes = 0;
+    size_t pixels = (size_t) view->pixel_w * view->pixel_h;
     if (s_open_outputs (opts, &render)) {
         mf_launch_destroy (&launch);
-        s_render_free (&render, pixels);
+        s_render_free (&render);
         return 2;
     }
     uint64_t memory = mf_sys_physical_memory ();
-    if (mf_mul_size (pixels, sizeof (float), &bytes) == 0 && (!memory || bytes <= memory / 2))
-        render.mu = s_image_new (pixels);
+    if (mf_mul_size (pixels, render.value, &render.bytes) == 0
+    &&  (!memory || render.bytes <= memory / 2))
+        render.mu = s_image_new (render.bytes);
     if (!render.mu) {
         mf_say ("--size %ux%u: cannot allocate its %.1f MiB image buffer; use a smaller size",
-                view->pixel_w, view->pixel_h, pixels * 4.0 / 1048576);
+                view->pixel_w, view->pixel_h, (double) pixels * render.value / 1048576);
+        render.bytes = 0;
         mf_launch_destroy (&launch);
-        s_render_free (&render, pixels);
+        s_render_free (&render);
         return 2;
     }
     render.tiles = mf_tiles_new (view->pixel_w, view->pixel_h, opts->tile);
     uint32_t total = render.tiles? mf_tiles_count (render.tiles): 0;
     render.restored = render.tiles? calloc (total, 1): NULL;
     render.owners = render.tiles? calloc (total, sizeof *render.owners): NULL;
-    render.rows = malloc ((size_t) opts->tile * opts->tile * sizeof (float));
+    render.rows = malloc ((size_t) opts->tile * opts->tile * render.value);
     if (!render.tiles || !render.restored || !render.owners || !render.rows) {
         mf_say ("out of memory");
         mf_launch_destroy (&launch);
-        s_render_free (&render, pixels);
+        s_render_free (&render);
         return 1;
     }
-    mf_job_spec_t spec = { *view, opts->maxiter, opts->tile, opts->verify_percent };
+    mf_job_spec_t spec;
+    s_spec (opts, &spec);
     mf_journal_info_t journal = { 0 };
     if (opts->checkpoint) {
+        //  --iter auto is written as 0: the journal is read before the
+        //  reference orbit chooses maxiter.
         render.journal = mf_journal_open (opts->checkpoint, &spec, render.tiles, s_restore_tile,
                                           &render, &journal, err, sizeof err);
         if (!render.journal) {
@@ -336,22 +495,32 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_engine_t *engine = rc == 0? mf_launch_engine (launch, &rc): NULL;
     //  While the workers start, not while their tiles wait.
     if (engine)
-        s_image_populate (render.mu, pixels);
+        mf_sys_populate (render.mu, render.bytes);
+    uint32_t job = 0, done = 0;
+    int64_t start = mf_clock_us ();
+    const char *status = "failed";
+    //  A deep view's reference orbit, while the workers connect.
+    if (rc == 0 && opts->deep)
+        rc = s_reference (&render, engine, stop, start, &spec.maxiter, &status);
     //  Every check passed: only now does the checkpoint get written.
     if (rc == 0 && render.journal && mf_journal_start (render.journal, err, sizeof err)) {
         mf_say ("--checkpoint: %s", err);
         rc = 1;
     }
-    uint32_t job = 0, done = 0;
-    int64_t start = mf_clock_us ();
-    const char *status = "failed";
     if (rc == 0) {
         mf_engine_on_tile (engine, render.journal? s_on_tile: NULL, &render);
         if (render.journal)
             mf_engine_on_events (engine, s_on_leased, s_on_withdrawn, &render);
         //  The grid the journal was replayed on becomes the engine's: one
         //  grid for every tile id.
-        job = mf_engine_submit_grid (engine, &spec, &render.tiles, render.mu);
+        //  A journal of --iter auto was replayed before maxiter was chosen:
+        //  a tile with a mu beyond it is computed again.
+        for (uint32_t tile = 0; opts->iter_auto && tile < total; tile++)
+            if (render.restored [tile] && !s_restored_possible (&render, tile, spec.maxiter))
+                render.restored [tile] = 0;
+        job = opts->deep? mf_engine_submit_deep (engine, &spec, &render.tiles, render.mu,
+                                                 render.orbit)
+                        : mf_engine_submit_grid (engine, &spec, &render.tiles, render.mu);
         for (uint32_t tile = 0; job && tile < total; tile++)
             if (render.restored [tile]
             &&  mf_engine_preset (engine, job, tile, NULL, render.owners [tile]))
@@ -364,6 +533,7 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_progress_t *progress = mf_progress_new (!opts->quiet);
     int64_t alone_since = 0;            //  msecs since when no worker is connected
     bool alone_said = false;
+    int64_t refused_since = 0;          //  msecs since when every worker refuses the orbit
     while (rc == 0) {
         mf_engine_progress (engine, job, &done, &total);
         mf_engine_stats_t stats;
@@ -400,26 +570,45 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
                      done, total, opts->deadline > 0? "": "; --deadline gives up");
             alone_said = true;
         }
+        //  Every worker here refused the reference orbit (too large for
+        //  it, or bad) for a few heartbeats: nobody can finish the job.
+        if (!mf_engine_job_refused (engine, job))
+            refused_since = 0;
+        else
+        if (!refused_since)
+            refused_since = now;
+        else
+        if (now - refused_since > 3 * (int64_t) opts->heartbeat_ms) {
+            mf_progress_clear (progress);
+            mf_say ("every worker refused the reference orbit (too large for its --cache-mb, "
+                    "or it failed their checks) with %u of %u tiles done; nothing written",
+                    done, total);
+            rc = 1;
+            break;
+        }
         mf_engine_poll (engine, POLL_MS, NULL);
     }
     mf_progress_destroy (&progress);
     double seconds = (mf_clock_us () - start) / 1e6;
     mf_launch_stop_workers (launch);
-    if (rc == 0 && s_write_outputs (opts, &render.png, &render.npy, render.mu, stop)) {
+    if (rc == 0 && s_write_outputs (opts, spec.maxiter, &render.png, &render.npy, render.mu,
+                                    stop)) {
         status = *stop? "interrupted": "failed";
         rc = 1;
     }
     if (engine && render.stats
-    &&  s_write_stats (&render.stats, engine, rc == 0? "done": status, total,
+    &&  s_write_stats (&render.stats, engine, &render, rc == 0? "done": status, total,
                        journal.done, seconds) && rc == 0)
         rc = 1;
     if (rc == 0 && !opts->quiet) {
+        if (render.orbit)
+            s_say_reference (&render, spec.maxiter);
         s_summary (engine, opts, seconds);
         mf_say ("wrote %s%s%s%s%s%s", opts->output, opts->raw? " and ": "",
                 opts->raw? opts->raw: "", opts->dzi? "; the zoomable view is in ": "",
                 opts->dzi? opts->dzi: "", opts->dzi? " (open its index.html)": "");
     }
-    if (render.journal && rc == 1 && engine)
+    if (render.journal && rc == 1 && engine && job)
         mf_say ("the checkpoint %s keeps the %u tiles done; run the same command again to "
                 "resume", opts->checkpoint, done);
     //  A complete render needs its checkpoint no more; a refused one never
@@ -427,6 +616,6 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_journal_destroy (&render.journal, rc == 0);
     mf_engine_destroy (&engine);
     mf_launch_destroy (&launch);        //  the authenticator after the engine that used it
-    s_render_free (&render, pixels);
+    s_render_free (&render);
     return rc;
 }

@@ -2,6 +2,13 @@
     open them, launch the farm (launch.h), render one view to completion
     with a progress bar, then write the PNG (and the .npy) atomically and
     print a summary.
+
+    A deep view (opts->deep) is rendered the same way, with two more
+    steps: once the local workers are forked and the engine polls, its
+    reference orbit is computed on a thread of its own (reference.h),
+    with its own progress line, while workers connect; the job then goes
+    out as deep tiles of f64 mu into an image of doubles, which is
+    colored through its automatic color density (mf_deep_auto.h).
 */
 #ifndef MF_RENDER_H
 #define MF_RENDER_H

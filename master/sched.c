@@ -41,6 +41,7 @@ typedef struct _s_job_t {
     uint32_t seconds;               //  entries in second
     uint32_t done;                  //  tiles accepted
     uint32_t total;                 //  tiles in all
+    mf_vec_t *excluded;             //  idents kept from its tiles (int), or NULL: none
     void *user;                     //  caller's pointer
     struct _s_job_t *next;          //  next younger job
 } s_job_t;
@@ -157,6 +158,7 @@ s_job_free (s_job_t *job)
     free (job->tile);
     free (job->requeue);
     free (job->second);
+    mf_vec_destroy (&job->excluded);
     free (job);
 }
 
@@ -186,6 +188,17 @@ s_job (mf_sched_t *self, uint32_t id)
         if (job->id == id)
             return job;
     return NULL;
+}
+
+//  Whether ident is kept from job's tiles.
+static bool
+s_excluded (const s_job_t *job, int ident)
+{
+    const int *kept;
+    for (size_t index = 0; job->excluded && (kept = mf_vec_at (job->excluded, index)); index++)
+        if (*kept == ident)
+            return true;
+    return false;
 }
 
 static s_worker_t *
@@ -359,6 +372,44 @@ mf_sched_job_user (mf_sched_t *self, uint32_t id)
 {
     s_job_t *job = s_job (self, id);
     return job? job->user: NULL;
+}
+
+int
+mf_sched_job_exclude (mf_sched_t *self, uint32_t id, int ident)
+{
+    s_job_t *job = s_job (self, id);
+    if (!job)
+        return -1;
+    if (s_excluded (job, ident))
+        return 0;
+    if (!job->excluded && !(job->excluded = mf_vec_new (sizeof (int))))
+        return -1;
+    return mf_vec_push (job->excluded, &ident)? 0: -1;
+}
+
+bool
+mf_sched_job_excluded (mf_sched_t *self, uint32_t id, int ident)
+{
+    s_job_t *job = s_job (self, id);
+    return job && s_excluded (job, ident);
+}
+
+bool
+mf_sched_job_refused (mf_sched_t *self, uint32_t id)
+{
+    s_job_t *job = s_job (self, id);
+    if (!job || !job->excluded)
+        return false;
+    bool someone = false;
+    for (int slot = 0; slot < s_slots (self); slot++) {
+        const s_worker_t *worker = s_slot (self, slot);
+        if (!worker->used)
+            continue;
+        if (!s_excluded (job, worker->ident))
+            return false;
+        someone = true;
+    }
+    return someone;
 }
 
 int
@@ -539,6 +590,8 @@ static int
 s_pending (mf_sched_t *self, int ident, s_job_t **job_out, uint32_t *tile_out)
 {
     for (s_job_t *job = self->jobs; job; job = job->next) {
+        if (s_excluded (job, ident))
+            continue;
         if (s_second (job, ident, tile_out) == 0) {
             *job_out = job;
             return 0;
@@ -592,7 +645,7 @@ s_backup (mf_sched_t *self, int slot, int64_t now, s_job_t **job_out, uint32_t *
                                                  && lease->issued >= best->issued)))
                 continue;
             s_job_t *job = s_job (self, lease->job);
-            if (!job)
+            if (!job || s_excluded (job, mine->ident))
                 continue;
             const s_tile_t *tile = &job->tile [lease->tile];
             bool wanted = late? tile->leases < MF_SCHED_TILE_LEASES
@@ -729,6 +782,20 @@ mf_sched_revoke (mf_sched_t *self, int slot, uint32_t lease)
     if (job)
         s_lease_lost (self, job, gone.tile);
     return 0;
+}
+
+mf_verdict_t
+mf_sched_decline (mf_sched_t *self, int slot, uint32_t job_id, uint32_t tile, uint32_t lease)
+{
+    //  Judged as a result of the tile's own rectangle, then given up.
+    s_job_t *job = s_job (self, job_id);
+    mf_rect_t rect = job && tile < job->total? mf_tiles_rect (job->tiles, tile)
+                                             : (mf_rect_t) { 0, 0, 0, 0 };
+    uint32_t maxiter;
+    mf_verdict_t verdict = mf_sched_check (self, slot, job_id, tile, lease, &rect, &maxiter);
+    if (verdict == MF_VERDICT_ACCEPT)
+        mf_sched_revoke (self, slot, lease);
+    return verdict;
 }
 
 mf_verdict_t

@@ -26,6 +26,13 @@
     while others did, loses every lease and its credit (mf_sched_expire):
     a peer that takes tiles and never answers cannot stall a render.
 
+    Deep jobs (spec.deep) are tiles of a deep view like any other here:
+    the same grid, leases, deadlines and verification; what a lease
+    carries to a worker (the map, the reference orbit) is the engine's.
+    A worker may refuse a deep job's reference orbit (too large for it,
+    or bad): mf_sched_job_exclude keeps that job's tiles from it, and
+    mf_sched_job_refused says when no connected worker can take them.
+
     Verification (--verify P): when a tile's first result arrives, a keyed
     hash of a per-render secret (never sent), the job, the tile and the
     result's lease decides whether it needs a second opinion, with
@@ -39,8 +46,10 @@
 #ifndef MF_SCHED_H
 #define MF_SCHED_H
 
+#include "mf_deep.h"
 #include "mf_kernel.h"
 #include "mf_region.h"
+#include "mf_ship.h"
 #include "mf_tiles.h"
 
 #include <stdbool.h>
@@ -53,10 +62,15 @@
 typedef struct _mf_sched_t mf_sched_t;
 
 typedef struct {
-    mf_view_t view;                 //  region and size
+    mf_view_t view;                 //  region and size (a deep job: only the size counts)
     uint32_t maxiter;               //  maximum iterations
     uint32_t tile_edge;             //  tile edge, pixels
     uint32_t verify_percent;        //  share of tiles computed twice, 0..100
+    bool deep;                      //  a deep job: perturbation from a reference orbit,
+                                    //  f64 mu (the engine's mf_engine_submit_deep)
+    mf_deep_map_t deep_map;         //  deep: the pixel -> dc map (mf_deep_view_map)
+    mf_orbit_id_t view_id;          //  deep: names the view exactly (mf_ship_id of its
+                                    //  canonical "CENTER WIDTH" texts): the journal's
 } mf_job_spec_t;
 
 typedef struct {
@@ -129,6 +143,18 @@ const mf_mapping_t *mf_sched_job_mapping (mf_sched_t *self, uint32_t job);
 const mf_tiles_t *mf_sched_job_tiles (mf_sched_t *self, uint32_t job);
 void *mf_sched_job_user (mf_sched_t *self, uint32_t job);
 
+//  The worker ident must not get the job's tiles any more (it refused
+//  its reference orbit): none are handed to it, first lease, backup or
+//  second opinion. Returns 0, or -1 (no such job, or out of memory).
+int mf_sched_job_exclude (mf_sched_t *self, uint32_t job, int ident);
+
+//  Whether ident is kept from the job's tiles.
+bool mf_sched_job_excluded (mf_sched_t *self, uint32_t job, int ident);
+
+//  Whether some worker is connected and every connected one is kept from
+//  the job's tiles: nobody here can compute them.
+bool mf_sched_job_refused (mf_sched_t *self, uint32_t job);
+
 //  Marks a tile done without any worker (its result came from elsewhere,
 //  e.g. a checkpoint). Returns 0, or -1 if no such pending tile.
 int mf_sched_tile_preset (mf_sched_t *self, uint32_t job, uint32_t tile);
@@ -179,6 +205,12 @@ int64_t mf_sched_lease_deadline (mf_sched_t *self, int worker, uint32_t lease);
 //  Voids one lease (e.g. the message could not be sent) so its tile is
 //  handed out again. Returns 0, or -1 if no such lease.
 int mf_sched_revoke (mf_sched_t *self, int worker, uint32_t lease);
+
+//  A worker declined a lease (DECLINE): judged as a result is, without
+//  a rectangle. On ACCEPT the lease is void and its tile waits again,
+//  as if the worker had lost it; otherwise nothing changes.
+mf_verdict_t mf_sched_decline (mf_sched_t *self, int worker, uint32_t job, uint32_t tile,
+                               uint32_t lease);
 
 //  Judges a result; see mf_verdict_t. On ACCEPT, *maxiter is the job's.
 mf_verdict_t mf_sched_check (mf_sched_t *self, int worker, uint32_t job, uint32_t tile,

@@ -25,7 +25,7 @@ struct _mf_spawn_t {
 
 
 static void
-s_child (const char *endpoint, const char *kernel, pid_t parent, int wait_fd)
+s_child (const char *endpoint, int threads, const char *kernel, pid_t parent, int wait_fd)
 {
     //  Die with the master, whatever kills it (where the system cannot
     //  tell us, the worker loop watches getppid: opts.parent).
@@ -40,7 +40,8 @@ s_child (const char *endpoint, const char *kernel, pid_t parent, int wait_fd)
     mf_log_init ("mandelfarm-worker");
     zsys_handler_set (NULL);
     mf_worker_opts_t opts = {
-        .endpoint = endpoint, .threads = 1, .kernel = kernel, .parent = parent, .stop_fd = -1
+        .endpoint = endpoint, .threads = threads, .kernel = kernel, .parent = parent,
+        .stop_fd = -1
     };
     if (mf_worker_catch_signals (&opts))
         _exit (1);
@@ -58,7 +59,7 @@ s_child (const char *endpoint, const char *kernel, pid_t parent, int wait_fd)
 }
 
 mf_spawn_t *
-mf_spawn_new (int count, const char *kernel, char *err, size_t errlen)
+mf_spawn_new (int count, int threads, const char *kernel, char *err, size_t errlen)
 {
     mf_spawn_t *self = calloc (1, sizeof *self);
     if (!self || !(self->pids = calloc ((size_t) count + 1, sizeof *self->pids))) {
@@ -92,7 +93,7 @@ mf_spawn_new (int count, const char *kernel, char *err, size_t errlen)
         }
         if (pid == 0) {
             close (start [1]);
-            s_child (self->endpoint, kernel, parent, start [0]);
+            s_child (self->endpoint, threads, kernel, parent, start [0]);
         }
         self->pids [self->count++] = pid;
     }

@@ -41,7 +41,7 @@ typedef struct {
     uint32_t tile;
     bool has [2];                       //  first and second opinion held
     uint64_t uid [2];                   //  whose they are
-    float *mu [2];                      //  their values, w * h
+    void *mu [2];                       //  their values, w * h
     int64_t stored_at;                  //  msecs, when the first came
     uint64_t ticket;                    //  its arbitration in flight (0: none)
 } s_opinion_t;
@@ -51,17 +51,24 @@ typedef struct _s_arb_t {
     uint32_t job;
     uint32_t tile;
     uint64_t ticket;                    //  the opinion's ticket when queued
-    mf_task_t task;                     //  what to compute
-    float *mu;                          //  the result, w * h
+    mf_task_t task;                     //  what to compute (a deep tile: maxiter, rect)
+    bool deep;                          //  a deep tile: map and orbit below
+    mf_deep_map_t map;                  //  deep: the job's map
+    mf_shipped_t *orbit;                //  deep: the job's orbit, a reference of ours
+    void *mu;                           //  the result, w * h floats or doubles
     atomic_bool abandon;                //  set by the engine: no one wants it any more
+    atomic_int stop;                    //  the same, as the deep kernel reads it
     bool complete;                      //  every band was computed
+    bool failed;                        //  it could not be computed (no memory for
+                                        //  a deep table): settled with an opinion
     int64_t took;                       //  msecs the computation took
     struct _s_arb_t *next;              //  next in its list
 } s_arb_t;
 
 struct _mf_verify_t {
     mf_sched_t *sched;                  //  the engine's, borrowed
-    mf_kernel_fn kernel;                //  what the thread computes with
+    mf_kernel_fn kernel;                //  what the thread computes shallow tiles with
+    mf_perturb_fn deep_kernel;          //  ... and deep ones
     mf_verify_hooks_t hooks;            //  the engine's
     mf_vec_t *opinions;                 //  tiles under verification, s_opinion_t
     mf_vec_t *owners;                   //  owned tiles, by worker, s_owner_t
@@ -83,9 +90,48 @@ static void
 s_arb_free (s_arb_t *arb)
 {
     if (arb) {
+        mf_shipped_destroy (&arb->orbit);
         free (arb->mu);
         free (arb);
     }
+}
+
+//  Tells a tile's computation to stop (both flags: each kernel reads its own).
+static void
+s_abandon (s_arb_t *arb)
+{
+    atomic_store (&arb->abandon, true);
+    atomic_store (&arb->stop, 1);
+}
+
+//  Computes a deep tile in bands of rows, stopping between them (and
+//  within, by its stop flag) when abandoned. Returns the rows done.
+static uint32_t
+s_compute_deep (mf_verify_t *self, s_arb_t *arb, uint32_t rows)
+{
+    char err [256];
+    mf_fexp_t cmax = mf_deep_map_cmax (&arb->map);
+    const mf_bla_t *table = mf_shipped_table (arb->orbit, cmax, err, sizeof err);
+    if (!table) {
+        mf_error ("cannot check tile %u of job %u: %s", arb->tile, arb->job, err);
+        arb->failed = true;
+        return 0;
+    }
+    uint32_t w = arb->task.rect.w, h = arb->task.rect.h;
+    mf_perturb_task_t band = {
+        .map = &arb->map, .bla = table, .maxiter = arb->task.maxiter,
+        .rect = arb->task.rect, .stop = &arb->stop
+    };
+    uint32_t row = 0;
+    for (; row < h; row += rows) {
+        if (atomic_load (&self->stop) || atomic_load (&arb->abandon))
+            break;
+        band.rect.y = arb->task.rect.y + row;
+        band.rect.h = h - row < rows? h - row: rows;
+        if (self->deep_kernel (&band, (double *) arb->mu + (size_t) row * w, NULL))
+            break;
+    }
+    return row;
 }
 
 static void
@@ -134,15 +180,15 @@ s_arbiter (void *arg)
         mf_task_t band = arb->task;
         uint32_t w = arb->task.rect.w, h = arb->task.rect.h;
         uint32_t rows = w < BAND_PIXELS? BAND_PIXELS / w: 1;
-        uint32_t row = 0;
-        for (; row < h; row += rows) {
+        uint32_t row = arb->deep? s_compute_deep (self, arb, rows): 0;
+        for (; !arb->deep && row < h; row += rows) {
             if (atomic_load (&self->stop) || atomic_load (&arb->abandon))
                 break;
             band.rect.y = arb->task.rect.y + row;
             band.rect.h = h - row < rows? h - row: rows;
             //  The kernel stops within milliseconds once the tile is
             //  abandoned or the engine goes (mf_verify_destroy sets both).
-            if (self->kernel (&band, arb->mu + (size_t) row * w, &arb->abandon)
+            if (self->kernel (&band, (float *) arb->mu + (size_t) row * w, &arb->abandon)
                 == MF_KERNEL_STOPPED)
                 break;
         }
@@ -160,13 +206,15 @@ s_arbiter (void *arg)
 }
 
 mf_verify_t *
-mf_verify_new (mf_sched_t *sched, mf_kernel_fn kernel, const mf_verify_hooks_t *hooks)
+mf_verify_new (mf_sched_t *sched, mf_kernel_fn kernel, mf_perturb_fn deep_kernel,
+               const mf_verify_hooks_t *hooks)
 {
     mf_verify_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->sched = sched;
     self->kernel = kernel;
+    self->deep_kernel = deep_kernel;
     self->hooks = *hooks;
     self->pipe [0] = self->pipe [1] = -1;
     atomic_init (&self->stop, false);
@@ -196,7 +244,7 @@ mf_verify_destroy (mf_verify_t **self_p)
         pthread_mutex_lock (&self->lock);
         atomic_store (&self->stop, true);
         if (self->running)
-            atomic_store (&self->running->abandon, true);
+            s_abandon (self->running);
         pthread_cond_signal (&self->wake);
         pthread_mutex_unlock (&self->lock);
         pthread_join (self->thread, NULL);
@@ -288,7 +336,7 @@ s_drop_opinion (mf_verify_t *self, s_opinion_t *opinion)
                 break;
             }
         if (self->running && self->running->ticket == opinion->ticket)
-            atomic_store (&self->running->abandon, true);
+            s_abandon (self->running);
         pthread_mutex_unlock (&self->lock);
     }
     free (opinion->mu [0]);
@@ -296,18 +344,26 @@ s_drop_opinion (mf_verify_t *self, s_opinion_t *opinion)
     mf_vec_swap_remove (self->opinions, mf_vec_index (self->opinions, opinion));
 }
 
-static float *
-s_copy (const float *mu, size_t pixels)
+static void *
+s_copy (const void *mu, size_t bytes)
 {
-    float *copy = malloc (pixels * sizeof *copy);
+    void *copy = malloc (bytes);
     if (copy)
-        memcpy (copy, mu, pixels * sizeof *copy);
+        memcpy (copy, mu, bytes);
     return copy;
+}
+
+//  Bytes of one of a job's values: doubles for a deep job.
+static size_t
+s_value_size (mf_verify_t *self, uint32_t job)
+{
+    const mf_job_spec_t *spec = mf_sched_job_spec (self->sched, job);
+    return spec && spec->deep? sizeof (double): sizeof (float);
 }
 
 int
 mf_verify_first (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid,
-                 const float *mu, size_t pixels, int64_t now)
+                 const void *mu, size_t bytes, int64_t now)
 {
     //  A first opinion finds none held: whatever was kept about the tile
     //  went when it was settled or reopened. Should one remain, the new
@@ -315,7 +371,7 @@ mf_verify_first (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid,
     s_opinion_t *stale = s_opinion (self, job, tile);
     if (stale)
         s_drop_opinion (self, stale);
-    float *copy = s_copy (mu, pixels);
+    void *copy = s_copy (mu, bytes);
     s_opinion_t *opinion = copy? s_opinion_new (self, job, tile, now): NULL;
     if (!opinion) {
         free (copy);
@@ -338,17 +394,23 @@ s_queue (mf_verify_t *self, s_opinion_t *opinion)
     assert (tiles);
     if (!arb)
         return;
+    const mf_job_spec_t *spec = mf_sched_job_spec (self->sched, opinion->job);
     arb->job = opinion->job;
     arb->tile = opinion->tile;
     arb->task.map = *mf_sched_job_mapping (self->sched, opinion->job);
-    arb->task.maxiter = mf_sched_job_spec (self->sched, opinion->job)->maxiter;
+    arb->task.maxiter = spec->maxiter;
     arb->task.rect = mf_tiles_rect (tiles, opinion->tile);
-    arb->mu = malloc ((size_t) arb->task.rect.w * arb->task.rect.h * sizeof (float));
-    if (!arb->mu) {
+    arb->deep = spec->deep;
+    arb->map = spec->deep_map;
+    arb->orbit = spec->deep? self->hooks.orbit (self->hooks.arg, opinion->job): NULL;
+    arb->mu = malloc ((size_t) arb->task.rect.w * arb->task.rect.h
+                      * s_value_size (self, opinion->job));
+    if (!arb->mu || (arb->deep && !arb->orbit)) {
         s_arb_free (arb);
         return;
     }
     atomic_init (&arb->abandon, false);
+    atomic_init (&arb->stop, 0);
     arb->ticket = ++self->next_ticket;
     opinion->ticket = arb->ticket;
     pthread_mutex_lock (&self->lock);
@@ -397,14 +459,14 @@ s_quarantine (mf_verify_t *self, uint64_t uid, uint32_t job, uint32_t tile)
 //  Settles a tile whose opinions both stand, or the master's own values
 //  (the opinion entry is gone after this).
 static void
-s_settle (mf_verify_t *self, s_opinion_t *opinion, const float *mu)
+s_settle (mf_verify_t *self, s_opinion_t *opinion, const void *mu)
 {
     uint32_t job = opinion->job, tile = opinion->tile;
     mf_rect_t rect = mf_tiles_rect (mf_sched_job_tiles (self->sched, job), tile);
     mf_sched_settle (self->sched, job, tile);
     //  The hook may touch the opinion list (not today, but cheaply safe):
     //  the entry goes first, the values stay alive until after the hook.
-    float *keep = NULL;
+    void *keep = NULL;
     if (opinion->mu [0] == mu)
         keep = opinion->mu [0], opinion->mu [0] = NULL;
     else
@@ -418,11 +480,11 @@ s_settle (mf_verify_t *self, s_opinion_t *opinion, const float *mu)
 
 void
 mf_verify_second (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid,
-                  const mf_rect_t *rect, const float *mu)
+                  const mf_rect_t *rect, const void *mu)
 {
-    size_t pixels = (size_t) rect->w * rect->h;
+    size_t bytes = (size_t) rect->w * rect->h * s_value_size (self, job);
     s_opinion_t *opinion = s_opinion (self, job, tile);
-    if (opinion && opinion->has [0] && memcmp (opinion->mu [0], mu, pixels * sizeof *mu) == 0) {
+    if (opinion && opinion->has [0] && memcmp (opinion->mu [0], mu, bytes) == 0) {
         self->counters.verified++;
         s_settle (self, opinion, opinion->mu [0]);
         return;
@@ -436,7 +498,7 @@ mf_verify_second (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid,
         self->hooks.settled (self->hooks.arg, job, tile, rect, mu);
         return;
     }
-    opinion->mu [1] = s_copy (mu, pixels);
+    opinion->mu [1] = s_copy (mu, bytes);
     opinion->has [1] = opinion->mu [1] != NULL;
     opinion->uid [1] = uid;
     mf_sched_arbitrate (self->sched, job, tile);
@@ -446,11 +508,11 @@ mf_verify_second (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid,
 //  The master's own values of an arbitrated tile: settle it with them and
 //  quarantine every opinion that differs.
 static void
-s_decide (mf_verify_t *self, s_opinion_t *opinion, const float *truth, int64_t took)
+s_decide (mf_verify_t *self, s_opinion_t *opinion, const void *truth, int64_t took)
 {
     mf_rect_t rect = mf_tiles_rect (mf_sched_job_tiles (self->sched, opinion->job),
                                     opinion->tile);
-    size_t size = (size_t) rect.w * rect.h * sizeof *truth;
+    size_t size = (size_t) rect.w * rect.h * s_value_size (self, opinion->job);
     uint32_t job = opinion->job, tile = opinion->tile;
     bool wrong [2];
     uint64_t uid [2];
@@ -488,9 +550,16 @@ mf_verify_poll (mf_verify_t *self, int64_t now, int64_t grace)
         s_arb_t *arb = done;
         done = arb->next;
         s_opinion_t *opinion = s_opinion (self, arb->job, arb->tile);
-        if (arb->complete && opinion && opinion->ticket == arb->ticket
-        &&  mf_sched_arbitrating (self->sched, arb->job, arb->tile))
+        bool current = opinion && opinion->ticket == arb->ticket
+                    && mf_sched_arbitrating (self->sched, arb->job, arb->tile);
+        if (arb->complete && current)
             s_decide (self, opinion, arb->mu, arb->took);
+        else
+        if (arb->failed && current && (opinion->has [0] || opinion->has [1])) {
+            //  The master cannot compute it (out of memory): rather than
+            //  keep the render waiting forever, an opinion stands.
+            s_settle (self, opinion, opinion->has [0]? opinion->mu [0]: opinion->mu [1]);
+        }
         s_arb_free (arb);
     }
     //  Arbitrations that could not be queued (out of memory) try again.

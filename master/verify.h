@@ -18,6 +18,13 @@
     place in it, a tile computed band by band has the same bits as one
     computed whole.
 
+    A deep job's tile (f64 mu) is computed with the perturbation kernel
+    from the job's reference orbit, which the engine lends (the orbit
+    hook) for as long as the arbitration needs it; the BLA table for the
+    job's |c|max is built on the arbitration thread the first time
+    (mf_shipped_table), never on the engine's. Opinions are kept and
+    compared as the bytes of their values, whatever their kind.
+
     Quarantine: the worker (by uid) is handed to the engine to be
     evicted and banned, and every tile it alone computed (it owned the
     result: mf_verify_owned) is withdrawn and computed again; its
@@ -29,7 +36,9 @@
 #define MF_VERIFY_H
 
 #include "mf_kernel.h"
+#include "mf_perturb.h"
 #include "sched.h"
+#include "shipped.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,17 +49,21 @@ typedef struct _mf_verify_t mf_verify_t;
 //  What verification needs the engine to do; every hook runs on the
 //  engine's thread, inside a mf_verify_ call.
 typedef struct {
-    //  A tile is settled with these values (rect->w * rect->h floats,
-    //  packed): no single worker owns them (two agreed, or the master
-    //  computed them). The tile is already done in mf_sched.
+    //  A tile is settled with these values (rect->w * rect->h floats, or
+    //  doubles for a deep job, packed): no single worker owns them (two
+    //  agreed, or the master computed them). The tile is already done in
+    //  mf_sched.
     void (*settled) (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect,
-                     const float *mu);
+                     const void *mu);
     //  The worker uid returned wrong values for this tile: evict it for
     //  good. The withdrawn tiles it alone computed are pending again.
     void (*quarantine) (void *arg, uint64_t uid, uint32_t job, uint32_t tile,
                         uint64_t withdrawn);
     //  A done tile's result was withdrawn: the tile is pending again.
     void (*withdrawn) (void *arg, uint32_t job, uint32_t tile);
+    //  The reference orbit of a deep job, a new reference the verifier
+    //  drops when done with it (NULL: no such job).
+    mf_shipped_t *(*orbit) (void *arg, uint32_t job);
     void *arg;                          //  their argument
 } mf_verify_hooks_t;
 
@@ -64,9 +77,10 @@ typedef struct {
 } mf_verify_counters_t;
 
 //  Creates the verifier over sched (the engine's, borrowed) and starts
-//  its arbitration thread, which computes with kernel. Returns NULL when
-//  out of memory or the thread cannot start.
-mf_verify_t *mf_verify_new (mf_sched_t *sched, mf_kernel_fn kernel,
+//  its arbitration thread, which computes shallow tiles with kernel and
+//  deep ones with deep_kernel. Returns NULL when out of memory or the
+//  thread cannot start.
+mf_verify_t *mf_verify_new (mf_sched_t *sched, mf_kernel_fn kernel, mf_perturb_fn deep_kernel,
                             const mf_verify_hooks_t *hooks);
 
 //  Stops the thread (a tile it computes is abandoned between two bands)
@@ -84,16 +98,18 @@ int mf_verify_fd (mf_verify_t *self);
 int mf_verify_owned (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid);
 
 //  The first opinion on a tile (mf_sched said MF_ACCEPTED_FIRST): mu is
-//  copied (pixels floats). Returns 0, or -1 when out of memory: the
-//  caller then settles the tile with mu as it stands.
+//  copied (bytes of it: the tile's floats, or doubles). Returns 0, or -1
+//  when out of memory: the caller then settles the tile with mu as it
+//  stands.
 int mf_verify_first (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid,
-                     const float *mu, size_t pixels, int64_t now);
+                     const void *mu, size_t bytes, int64_t now);
 
-//  The second opinion (mf_sched said MF_ACCEPTED_SECOND), from uid:
-//  equal to the first, the tile is settled now; different, it is queued
-//  for arbitration and settled later by mf_verify_poll.
+//  The second opinion (mf_sched said MF_ACCEPTED_SECOND), from uid, the
+//  rect's values (floats, or doubles for a deep job): equal to the
+//  first, the tile is settled now; different, it is queued for
+//  arbitration and settled later by mf_verify_poll.
 void mf_verify_second (mf_verify_t *self, uint32_t job, uint32_t tile, uint64_t uid,
-                       const mf_rect_t *rect, const float *mu);
+                       const mf_rect_t *rect, const void *mu);
 
 //  Settles the arbitrated tiles that are ready, and queues for
 //  arbitration the first opinions no other worker can check that have

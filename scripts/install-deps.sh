@@ -24,7 +24,9 @@ BUILD_PKGS="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libpng-dev zli
 libsdl2-dev libmpfr-dev libzstd-dev libsodium-dev check"
 TEST_PKGS="iproute2 nftables openssh-server openssh-client systemd"
 PKGS="$BUILD_PKGS $TEST_PKGS"
-BENCH_PKGS="xaos hyperfine valgrind liblz4-dev"   # lz4: bench_rcodec's candidates only
+# lz4: bench_rcodec's candidates only; fractalnow: bench-deep times its
+# brute-force MPFR renders (-l mp) against ours.
+BENCH_PKGS="xaos hyperfine valgrind liblz4-dev fractalnow"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 # The arm64 libraries come from scripts/cross-sysroot.sh, not from here:
 # they are unpacked into a sysroot, not installed (it says why).

@@ -320,24 +320,35 @@ th_png_read (const char *path, uint32_t *w, uint32_t *h, uint8_t **rgb,
     return 0;
 }
 
+const char *
+th_test_program (const char *name)
+{
+    static char paths [4][600];
+    static int used;
+    char self [512];
+    ssize_t len = readlink ("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        abort ();           //  no /proc: nothing else would work either
+    self [len] = 0;
+    char *slash = strrchr (self, '/');
+    *slash = 0;
+    char path [600];
+    snprintf (path, sizeof path, "%s/%s", self, name);
+    for (int index = 0; index < used; index++)
+        if (strcmp (paths [index], path) == 0)
+            return paths [index];
+    if (used == 4)
+        abort ();           //  a few test programs at most
+    snprintf (paths [used], sizeof paths [used], "%s", path);
+    return paths [used++];
+}
+
 //  The test worker (the Makefile's FAULTY_WORKER), which has the
-//  --test-* flags the release worker refuses: it is built next to the
-//  test programs, so it is found next to the running one.
+//  --test-* flags the release worker refuses.
 static const char *
 s_faulty_worker (void)
 {
-    static char path [600];
-    if (!path [0]) {
-        char self [512];
-        ssize_t len = readlink ("/proc/self/exe", self, sizeof self - 1);
-        if (len <= 0)
-            abort ();       //  no /proc: nothing else would work either
-        self [len] = 0;
-        char *slash = strrchr (self, '/');
-        *slash = 0;
-        snprintf (path, sizeof path, "%s/mandelfarm-worker-faulty", self);
-    }
-    return path;
+    return th_test_program ("mandelfarm-worker-faulty");
 }
 
 pid_t

@@ -78,6 +78,11 @@ int th_png_read (const char *path, uint32_t *w, uint32_t *h, uint8_t **rgb,
 //  Reads a whole file into memory (caller frees). Returns NULL on failure.
 uint8_t *th_slurp (const char *path, size_t *size);
 
+//  The path of a program built next to the test programs (the test
+//  worker, the test master), found next to the running one; the string
+//  stays valid for the whole run.
+const char *th_test_program (const char *name);
+
 //  Starts a mandelfarm-worker connected to endpoint with threads compute
 //  threads, quiet, plus extra arguments (NULL-terminated list, may be
 //  NULL): the test worker built next to the tests when one of them is a

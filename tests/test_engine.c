@@ -112,10 +112,11 @@ typedef struct {
 } s_seen_t;
 
 static void
-s_on_tile (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const float *mu,
+s_on_tile (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const void *values,
            size_t stride, uint64_t worker)
 {
     s_seen_t *seen = arg;
+    const float *mu = values;           //  shallow jobs: floats
     ck_assert_int_lt (seen->count, 64);
     seen->job [seen->count] = job;
     seen->tile [seen->count] = tile;

@@ -161,7 +161,7 @@ START_TEST (hostile_peer_changes_nothing)
     ck_assert_int_gt (port, 0);
     size_t pixels = (size_t) opts.view.pixel_w * opts.view.pixel_h;
     float *mu = calloc (pixels, sizeof (float));
-    mf_job_spec_t spec = { opts.view, opts.maxiter, opts.tile, 0 };
+    mf_job_spec_t spec = { .view = opts.view, .maxiter = opts.maxiter, .tile_edge = opts.tile };
     uint32_t job = mf_engine_submit (engine, &spec, mu);
     ck_assert_uint_ne (job, 0);
     int stalled = s_stalled_handshake (port);

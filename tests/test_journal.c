@@ -3,7 +3,9 @@
     kept, a torn tail is cut off, leases are written once per tile, a
     journal of another render, a file that is not a regular file, and a
     journal another master holds are refused, and an empty file that was
-    there before stays. */
+    there before stays. Deep views: named by their exact texts' hash,
+    their f64 mu kept bit for bit, --iter auto; a journal of the earlier
+    release refused as such. */
 #include "helpers.h"
 #include "journal.h"
 #include "mf_proto.h"
@@ -640,6 +642,102 @@ START_TEST (second_master_refused)
 }
 END_TEST
 
+
+//  A deep spec: the view named by id_byte, f64 mu.
+static mf_job_spec_t
+s_deep_spec (uint8_t id_byte, uint32_t maxiter)
+{
+    mf_job_spec_t spec = s_spec ();
+    spec.deep = true;
+    spec.maxiter = maxiter;
+    memset (&spec.view_id, id_byte, sizeof spec.view_id);
+    return spec;
+}
+
+typedef struct {
+    uint32_t tile;
+    double mu [16 * 16];
+    int count;
+} s_deep_seen_t;
+
+static void
+s_collect_deep (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
+{
+    s_deep_seen_t *seen = arg;
+    seen->tile = tile;
+    mf_proto_get_f64s (seen->mu, mu, 16 * 16);
+    seen->count++;
+}
+
+START_TEST (deep_views)
+{
+    char err [512];
+    mf_journal_info_t info;
+    mf_job_spec_t spec = s_deep_spec (0xab, 300000);
+    mf_journal_t *journal = s_started (s_open (&spec, NULL, NULL, &info, err, sizeof err), err);
+    double mu [16 * 16];
+    for (int index = 0; index < 16 * 16; index++)
+        mu [index] = index == 3? -1.0: 263000.0 + index + 0x1p-30;
+    ck_assert_int_eq (mf_journal_leased (journal, 1), 0);
+    ck_assert_int_eq (mf_journal_done (journal, 1, 9, mu, 16 * 16), 0);
+    mf_journal_destroy (&journal, false);
+    //  The values come back bit for bit (a float would keep 263000 + i).
+    s_deep_seen_t seen = { .count = 0 };
+    journal = s_open (&spec, s_collect_deep, &seen, &info, err, sizeof err);
+    ck_assert_msg (journal != NULL, "%s", err);
+    ck_assert_int_eq (seen.count, 1);
+    ck_assert_uint_eq (seen.tile, 1);
+    ck_assert (memcmp (seen.mu, mu, sizeof mu) == 0);
+    mf_journal_destroy (&journal, false);
+    //  Another deep view, a shallow one, --iter auto: another render.
+    struct { mf_job_spec_t spec; const char *what; } others [] = {
+        { s_deep_spec (0xac, 300000), "another region" },
+        { s_spec (), "a deep view" },
+        { s_deep_spec (0xab, 0), "--iter 300000" },
+    };
+    others [1].spec.maxiter = 300000;
+    for (size_t index = 0; index < sizeof others / sizeof others [0]; index++) {
+        ck_assert_ptr_null (s_open (&others [index].spec, NULL, NULL, &info, err, sizeof err));
+        ck_assert_msg (strstr (err, others [index].what), "%zu: %s", index, err);
+    }
+    //  A mu beyond --iter is impossible; with --iter auto (0) the bound is
+    //  chosen later, and the same record stands.
+    unlink (path);
+    spec = s_deep_spec (0xab, 0);
+    journal = s_started (s_open (&spec, NULL, NULL, &info, err, sizeof err), err);
+    mu [0] = 4000000000.0;
+    ck_assert_int_eq (mf_journal_done (journal, 1, 0, mu, 16 * 16), 0);
+    mf_journal_destroy (&journal, false);
+    seen.count = 0;
+    journal = s_open (&spec, s_collect_deep, &seen, &info, err, sizeof err);
+    ck_assert_msg (journal != NULL, "%s", err);
+    ck_assert_int_eq (seen.count, 1);
+    ck_assert (seen.mu [0] == 4000000000.0);
+    mf_journal_destroy (&journal, false);
+}
+END_TEST
+
+START_TEST (earlier_release_refused)
+{
+    //  A version 1 header (the first release's): refused as such, the
+    //  file left alone.
+    uint8_t header [MF_JOURNAL_HEADER] = { 'M', 'F', 'J', '1', 1, 0, 0, 0 };
+    FILE *file = fopen (path, "wb");
+    ck_assert_ptr_nonnull (file);
+    ck_assert_uint_eq (fwrite (header, 1, sizeof header, file), sizeof header);
+    fclose (file);
+    char err [512];
+    mf_journal_info_t info;
+    mf_job_spec_t spec = s_spec ();
+    ck_assert_ptr_null (s_open (&spec, NULL, NULL, &info, err, sizeof err));
+    ck_assert_msg (strstr (err, "another mandelfarm release") && strstr (err, "version 1"),
+                   "%s", err);
+    struct stat st;
+    ck_assert_int_eq (stat (path, &st), 0);
+    ck_assert_int_eq (st.st_size, MF_JOURNAL_HEADER);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -658,6 +756,8 @@ main (void)
     tcase_add_test (tc, non_regular_files_refused);
     tcase_add_test (tc, empty_file_stays);
     tcase_add_test (tc, second_master_refused);
+    tcase_add_test (tc, deep_views);
+    tcase_add_test (tc, earlier_release_refused);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

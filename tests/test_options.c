@@ -1,8 +1,10 @@
-/*  The master's command line: defaults, and one clear line for every
-    value it refuses, naming the flag and what is allowed; the outputs
-    checked against the file system (one file under two names, a node
-    that is not a regular file). */
+/*  The master's command line: defaults, views of any depth (read
+    exactly; shallow ones as the doubles of today's path), and one clear
+    line for every value it refuses, naming the flag and what is allowed;
+    the outputs checked against the file system (one file under two
+    names, a node that is not a regular file). */
 #include "helpers.h"
+#include "deep_locations.h"
 #include "options.h"
 #include "mf_tiles.h"
 
@@ -72,13 +74,24 @@ START_TEST (refused_values)
         { "--iter", "lots", NULL, NULL, "--iter", "from 1" },
         { "--width", "0", NULL, NULL, "--width", "above 0" },
         { "--width", "-3", NULL, NULL, "--width", "above 0" },
-        { "--width", "inf", NULL, NULL, "--width", "above 0" },
-        { "--width", "nan", NULL, NULL, "--width", "above 0" },
-        { "--width", "1e-320", NULL, NULL, "--width", "above 0" },
-        { "--width", "1e-305", NULL, NULL, "--width", "nonzero pixel" },
+        { "--width", "inf", NULL, NULL, "--width", "decimal number" },
+        { "--width", "nan", NULL, NULL, "--width", "decimal number" },
+        { "--width", "1e301", NULL, NULL, "--width", "at most 1e300" },
         { "--center", "1", NULL, NULL, "--center", "RE,IM" },
         { "--center", "1,2,3", NULL, NULL, "--center", "RE,IM" },
-        { "--center", "a,b", NULL, NULL, "--center", "RE,IM" },
+        { "--center", "a,b", NULL, NULL, "--center", "decimal number" },
+        { "--center", "1e301,0", NULL, NULL, "--center", "-1e300..1e300" },
+        { "--zoom", "0", NULL, NULL, "--zoom", "above 0" },
+        { "--zoom", "x", NULL, NULL, "--zoom", "decimal number" },
+        { "--width", "1", "--zoom", "1", "--zoom", "give one of them" },
+        { "--region", "-2,1,-1,1", "--zoom", "1", "--region", "one or the other" },
+        //  Doubles cannot hold it: a pixel of 1e-16 near 0.5.
+        { "--size", "100x100", "--region", "0.25,0.25000000000001,0.5,0.50000000000001",
+          "--region", "--center RE,IM with --width W or --zoom Z" },
+        { "--iter", "auto", NULL, NULL, "--iter auto", "give --iter N" },
+        { "--iter", "auto", "--zoom", "1", "--iter auto", "shallow" },
+        { "--view", "--zoom", "1e30", NULL, "--view", "without --view" },
+        { "--script", "s.txt", "--width", "1e-300", "--view", "without --view" },
         { "--region", "1,2,3", NULL, NULL, "--region", "XMIN,XMAX,YMIN,YMAX" },
         { "--region", "1,0,0,1", NULL, NULL, "--region", "below" },
         { "--region", "-2,1,-1,1", NULL, NULL, "--region", "height that matches" },
@@ -123,6 +136,49 @@ START_TEST (refused_values)
                        index, err, cases [index].allowed);
         ck_assert_msg (!strchr (err, '\n'), "case %zu: more than one line", index);
     }
+}
+END_TEST
+
+START_TEST (views_of_any_depth)
+{
+    mf_options_t opts;
+    char err [512];
+    //  The line location as Kalles Fraktaler gives it: deep.
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--size", "96x54",
+                               "--center", LOC_LINE_CENTER), 0);
+    ck_assert_ptr_null (opts.deep);             //  at --width 3.5: shallow
+    char *argv [] = { "mandelfarm-master", "--size", "96x54", "--center", LOC_LINE_CENTER,
+                      "--zoom", LOC_LINE_ZOOM, "--iter", "auto", NULL };
+    ck_assert_int_eq (mf_options_parse (9, argv, &opts, err, sizeof err), 0);
+    ck_assert_ptr_nonnull (opts.deep);
+    ck_assert (mf_deep_view_is_deep (opts.deep));
+    ck_assert (opts.iter_auto && opts.maxiter == 0);
+    ck_assert_uint_eq (opts.view.pixel_w, 96);
+    ck_assert_uint_eq (opts.view.pixel_h, 54);
+    mf_options_clear (&opts);
+    ck_assert_ptr_null (opts.deep);
+    mf_options_clear (&opts);
+    //  Any exponent: a width far below what doubles hold.
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--width", "1e-320", NULL, NULL), 0);
+    ck_assert_ptr_nonnull (opts.deep);
+    mf_options_clear (&opts);
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--width", "2e-2608", "--iter", "5"), 0);
+    ck_assert_ptr_nonnull (opts.deep);
+    ck_assert (!opts.iter_auto && opts.maxiter == 5);
+    mf_options_clear (&opts);
+    //  A shallow --zoom is today's view: the height spans 4 / Z.
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--size", "400x200", "--zoom", "1"), 0);
+    ck_assert_ptr_null (opts.deep);
+    ck_assert (opts.view.width == 8.0 && opts.view.center_re == -0.75);
+    //  Shallow centers and widths read as today's doubles, bit for bit.
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--center", "0.1,-0.3", "--width",
+                               "0.0123456789012345678"), 0);
+    ck_assert_ptr_null (opts.deep);
+    ck_assert (opts.view.center_re == 0.1 && opts.view.center_im == -0.3
+               && opts.view.width == 0.0123456789012345678);
+    //  --iter auto goes with a deep view only; the last --iter counts.
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--iter", "auto", "--iter", "70"), 0);
+    ck_assert (!opts.iter_auto && opts.maxiter == 70);
 }
 END_TEST
 
@@ -259,6 +315,7 @@ main (void)
     tcase_add_test (tc, defaults);
     tcase_add_test (tc, accepted_values);
     tcase_add_test (tc, refused_values);
+    tcase_add_test (tc, views_of_any_depth);
     tcase_add_test (tc, listen_ports);
     tcase_add_test (tc, quiet_and_verbose);
     suite_add_tcase (suite, tc);

@@ -1,5 +1,6 @@
 /*  Outputs: the PNG read back with libpng, metadata included; the .npy
-    header and data; files that appear only when complete, under any
+    header and data; a deep view's doubles (a float64 .npy, colors through
+    the color density); files that appear only when complete, under any
     legal name, replacing only regular files, written through links. */
 #include "helpers.h"
 #include "mf_npy.h"
@@ -134,6 +135,68 @@ START_TEST (npy_layout)
     ck_assert_ptr_nonnull (strstr (dict, "'shape': (3, 5)"));
     ck_assert (memcmp (data + header, mu, sizeof mu) == 0);
     free (data);
+}
+END_TEST
+
+
+START_TEST (deep_doubles_and_density)
+{
+    //  mu of a deep view: a narrow band far from 0, fractions a float
+    //  cannot hold, interior pixels.
+    enum { W = 40, H = 30 };
+    double mu [W * H];
+    for (int index = 0; index < W * H; index++)
+        mu [index] = index % 11 == 0? -1.0: 263000.0 + index * 1.7 + 0x1p-20;
+    char err [256];
+    //  The .npy: float64, every bit.
+    mf_output_spec_t npy = { .format = MF_OUTPUT_NPY, .width = W, .height = H, .mu64 = true };
+    ck_assert_int_eq (mf_output_write (s_path ("d.npy"), &npy, mu, err, sizeof err), 0);
+    size_t size;
+    uint8_t *data = th_slurp (s_path ("d.npy"), &size);
+    ck_assert_ptr_nonnull (data);
+    size_t header = 10 + (size_t) (data [8] | data [9] << 8);
+    ck_assert_uint_eq (header % 64, 0);
+    ck_assert_uint_eq (size, header + sizeof mu);
+    char dict [128] = { 0 };
+    memcpy (dict, data + 10, header - 10 < sizeof dict - 1? header - 10: sizeof dict - 1);
+    ck_assert_ptr_nonnull (strstr (dict, "'descr': '<f8'"));
+    ck_assert_ptr_nonnull (strstr (dict, "'shape': (30, 40)"));
+    for (int index = 0; index < W * H; index++) {
+        uint64_t bits = 0, want;
+        for (int byte = 7; byte >= 0; byte--)
+            bits = bits << 8 | data [header + 8 * (size_t) index + byte];
+        memcpy (&want, &mu [index], 8);
+        ck_assert (bits == want);
+    }
+    free (data);
+    //  The PNG, 8 and 16 bits: the colors of the density's floats,
+    //  whatever the threads.
+    mf_deep_density_t density;
+    ck_assert_int_eq (mf_deep_density (mu, W * H, &density), 0);
+    float dense [W * H];
+    mf_deep_density_apply (&density, mu, W * H, dense);
+    const mf_palette_t *palette = mf_palette_find ("classic");
+    for (int depth = 8; depth <= 16; depth += 8) {
+        mf_output_spec_t want = {
+            .format = MF_OUTPUT_PNG, .width = W, .height = H, .center = "1,2", .span = "1e-50",
+            .maxiter = 300000, .palette = palette, .threads = 1, .depth = depth
+        };
+        ck_assert_int_eq (mf_output_write (s_path ("want.png"), &want, dense, err, sizeof err), 0);
+        mf_output_spec_t deep = want;
+        deep.mu64 = true;
+        deep.density = &density;
+        deep.threads = 3;
+        ck_assert_int_eq (mf_output_write (s_path ("deep.png"), &deep, mu, err, sizeof err), 0);
+        ck_assert (th_same_file (s_path ("want.png"), s_path ("deep.png")));
+    }
+    //  And the colors spread: many distinct ones over the band, where the
+    //  palette alone paints it nearly flat.
+    uint8_t rgb [W * H * 3];
+    mf_palette_color (palette, dense, W * H, rgb);
+    int changes = 0;
+    for (int index = 1; index < W * H; index++)
+        changes += memcmp (rgb + 3 * index, rgb + 3 * (index - 1), 3) != 0;
+    ck_assert_int_gt (changes, W * H / 2);
 }
 END_TEST
 
@@ -418,6 +481,7 @@ main (void)
     tcase_add_test (tc, png_missing_rows_fails);
     tcase_add_test (tc, render_png_metadata);
     tcase_add_test (tc, npy_layout);
+    tcase_add_test (tc, deep_doubles_and_density);
     tcase_add_test (tc, outfile_atomic);
     tcase_add_test (tc, outfile_refusals);
     tcase_add_test (tc, outfile_any_legal_name);

@@ -1,7 +1,8 @@
 /*  The scheduler: credit, leases, center-first order, re-issue of lost
     work, backups near the end and for overdue tiles, deadlines from the
     measured speed, workers that return nothing, the secret choice of
-    verified tiles, arbitration, and the verdicts on results. */
+    verified tiles, arbitration, the verdicts on results and declines,
+    and the workers kept from a job whose orbit they refused. */
 #include "helpers.h"
 #include "mf_proto.h"
 #include "sched.h"
@@ -610,6 +611,76 @@ START_TEST (one_grid_for_everyone)
 }
 END_TEST
 
+
+START_TEST (excluded_worker_gets_none_of_the_job)
+{
+    mf_sched_t *s = mf_sched_new ();
+    mf_job_spec_t spec = s_spec (64, 64, 16);       //  16 tiles
+    spec.deep = true;
+    uint32_t deep = mf_sched_job_add (s, &spec, NULL);
+    mf_job_spec_t plain = s_spec (32, 16, 16);      //  2 tiles, a younger job
+    uint32_t other = mf_sched_job_add (s, &plain, NULL);
+    int refuser = mf_sched_worker_add (s, 4, 1);
+    ck_assert (!mf_sched_job_refused (s, deep));
+    ck_assert_int_eq (mf_sched_job_exclude (s, deep, 1), 0);
+    ck_assert_int_eq (mf_sched_job_exclude (s, deep, 1), 0);     //  once is enough
+    ck_assert (mf_sched_job_excluded (s, deep, 1));
+    ck_assert (!mf_sched_job_excluded (s, other, 1));
+    ck_assert_int_eq (mf_sched_job_exclude (s, 999, 1), -1);
+    //  Only the other job's tiles, then nothing: no first lease, no
+    //  backup, however long it waits.
+    mf_assign_t a;
+    for (int index = 0; index < 2; index++) {
+        ck_assert_int_eq (mf_sched_next (s, 0, &a), 0);
+        ck_assert_uint_eq (a.job, other);
+    }
+    ck_assert_int_eq (mf_sched_next (s, 1000000, &a), -1);
+    //  Nobody here can compute it.
+    ck_assert (mf_sched_job_refused (s, deep));
+    int taker = mf_sched_worker_add (s, 1, 2);
+    ck_assert (!mf_sched_job_refused (s, deep));
+    ck_assert_int_eq (mf_sched_next (s, 0, &a), 0);
+    ck_assert_int_eq (a.worker, taker);
+    ck_assert_uint_eq (a.job, deep);
+    //  Overdue, the taker's tile would get a backup: never the refuser's.
+    mf_sched_worker_credit (s, refuser, 4);
+    ck_assert_int_eq (mf_sched_next (s, 100000000, &a), -1);
+    mf_sched_worker_remove (s, taker);
+    ck_assert (mf_sched_job_refused (s, deep));
+    mf_sched_destroy (&s);
+}
+END_TEST
+
+START_TEST (decline_ends_a_lease)
+{
+    mf_sched_t *s = mf_sched_new ();
+    mf_job_spec_t spec = s_spec (32, 16, 16);       //  2 tiles
+    uint32_t job = mf_sched_job_add (s, &spec, NULL);
+    int w = mf_sched_worker_add (s, 1, 1);
+    int other = mf_sched_worker_add (s, 0, 2);
+    mf_assign_t a;
+    ck_assert_int_eq (mf_sched_next (s, 0, &a), 0);
+    //  Not its lease, or no such lease: foreign; the lease stands.
+    ck_assert_int_eq (mf_sched_decline (s, other, job, a.tile, a.lease), MF_VERDICT_FOREIGN);
+    ck_assert_int_eq (mf_sched_decline (s, w, job, a.tile, a.lease + 7), MF_VERDICT_FOREIGN);
+    ck_assert_int_eq (mf_sched_decline (s, w, job, a.tile + 1, a.lease), MF_VERDICT_FOREIGN);
+    ck_assert_uint_eq (mf_sched_worker_leases (s, w), 1);
+    //  Its own: the lease ends, the tile is handed out again first.
+    ck_assert_int_eq (mf_sched_decline (s, w, job, a.tile, a.lease), MF_VERDICT_ACCEPT);
+    ck_assert_uint_eq (mf_sched_worker_leases (s, w), 0);
+    ck_assert_int_eq (mf_sched_decline (s, w, job, a.tile, a.lease), MF_VERDICT_LATE);
+    mf_sched_worker_credit (s, other, 1);
+    mf_assign_t again;
+    ck_assert_int_eq (mf_sched_next (s, 0, &again), 0);
+    ck_assert_uint_eq (again.tile, a.tile);
+    ck_assert_int_eq (again.worker, other);
+    mf_sched_counters_t counters;
+    mf_sched_counters (s, &counters);
+    ck_assert_uint_eq (counters.reissued, 1);
+    mf_sched_destroy (&s);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -631,6 +702,8 @@ main (void)
     tcase_add_test (tc, verified_tiles_chosen_by_a_secret);
     tcase_add_test (tc, arbitrated_tile_is_held);
     tcase_add_test (tc, one_grid_for_everyone);
+    tcase_add_test (tc, excluded_worker_gets_none_of_the_job);
+    tcase_add_test (tc, decline_ends_a_lease);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

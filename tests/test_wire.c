@@ -161,7 +161,7 @@ START_TEST (hostile_compressed_results_rejected)
     ck_assert_int_eq (mf_engine_endpoint (engine, endpoint, sizeof endpoint), 0);
     mf_view_t view = { -0.75, 0, 3.5, 384, 256 };
     float *image = calloc ((size_t) view.pixel_w * view.pixel_h, sizeof *image);
-    mf_job_spec_t spec = { view, 1000, 64, 0 };
+    mf_job_spec_t spec = { .view = view, .maxiter = 1000, .tile_edge = 64 };
     ck_assert_uint_ne (mf_engine_submit (engine, &spec, image), 0);
 
     void *context = zmq_ctx_new ();

@@ -103,9 +103,10 @@ s_worker_number (mf_farm_t *self, uint64_t uid)
     return (int) index;
 }
 
-//  Engine thread: copy an accepted tile out, tagged with its token.
+//  Engine thread: copy an accepted tile out, tagged with its token. The
+//  viewer submits shallow jobs only: their values are floats.
 static void
-s_on_tile (void *arg, uint32_t job, uint32_t tile_id, const mf_rect_t *rect, const float *mu,
+s_on_tile (void *arg, uint32_t job, uint32_t tile_id, const mf_rect_t *rect, const void *mu,
            size_t stride, uint64_t worker)
 {
     mf_farm_t *self = arg;

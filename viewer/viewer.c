@@ -268,7 +268,8 @@ static int
 s_submit (s_viewer_t *self, uint32_t token, const mf_view_t *view, uint32_t maxiter,
           uint32_t tile, uint32_t *total)
 {
-    mf_job_spec_t spec = { *view, maxiter, tile, 0 };    //  no --verify in the viewer
+    //  No --verify in the viewer, and shallow views only.
+    mf_job_spec_t spec = { .view = *view, .maxiter = maxiter, .tile_edge = tile };
     if (mf_farm_submit (self->farm, token, &spec, total)) {
         s_fatal (self, "cannot hand a job to the engine thread");
         return -1;

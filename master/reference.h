@@ -1,0 +1,53 @@
+/*  mf_reference: a deep view's reference orbit, computed once by the
+    master on a thread of its own, so that the thread that drives the
+    engine keeps polling meanwhile (heartbeats go on, workers register
+    and wait; at 2e-2608 the reference takes 46 s).
+
+    The thread computes the orbit of the view's center in MPFR
+    (mf_orbit_compute) to maxiter, or, for --iter auto, to the cap of
+    mf_deep_auto.h and then chooses maxiter from it; then packs it and
+    names it (mf_shipped). The caller polls mf_reference_poll for the
+    progress (iterations done of the limit, for a progress line) and for
+    the end, then takes the result. Destroying it first cancels the
+    computation within MF_ORBIT_PROGRESS_MS or so.
+
+    Fork first: the thread starts after the local workers are forked.
+*/
+#ifndef MF_REFERENCE_H
+#define MF_REFERENCE_H
+
+#include "shipped.h"
+#include "mf_deep.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct _mf_reference_t mf_reference_t;
+
+//  Starts computing view's reference to maxiter (0: --iter auto). view is
+//  the caller's and must outlive the object. Returns NULL with the reason
+//  in err (out of memory, no thread).
+mf_reference_t *mf_reference_new (const mf_deep_view_t *view, uint32_t maxiter,
+                                  char *err, size_t errlen);
+
+//  Cancels the computation if it still runs, waits for the thread, frees
+//  what was not taken; safe twice, nulls the pointer.
+void mf_reference_destroy (mf_reference_t **self_p);
+
+//  Whether the computation has ended (done or failed). done and limit,
+//  if not NULL, receive the iterations computed so far and the most it
+//  will compute.
+bool mf_reference_poll (mf_reference_t *self, uint64_t *done, uint64_t *limit);
+
+//  Once ended: the packed orbit (the caller owns this reference) and the
+//  maxiter the view renders at (the given one, or --iter auto's choice).
+//  Returns NULL with the reason in err when the computation failed, or
+//  when it has not ended or was taken already.
+mf_shipped_t *mf_reference_take (mf_reference_t *self, uint32_t *maxiter,
+                                 char *err, size_t errlen);
+
+//  Seconds the MPFR computation took (so far, while it runs).
+double mf_reference_seconds (mf_reference_t *self);
+
+#endif
