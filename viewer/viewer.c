@@ -595,9 +595,6 @@ s_set_view (s_viewer_t *self, mf_place_t **place_p, uint32_t maxiter, bool iter_
     self->full_pixels = 0;
     self->submit_us = mf_clock_us ();
     self->complete_us = 0;
-    mf_playback_trace (self->playback, "view %u %.17g %.17g %.17g %ux%u %u", self->gen,
-                       view->center_re, view->center_im, view->width, view->pixel_w,
-                       view->pixel_h, self->maxiter);
     mf_playback_trace (self->playback, "exact %u %s %s %s", self->gen,
                        deep? "deep": "shallow", mf_place_center_text (self->place),
                        mf_place_width_text (self->place));
@@ -610,6 +607,11 @@ s_set_view (s_viewer_t *self, mf_place_t **place_p, uint32_t maxiter, bool iter_
             return;
         }
         s_deep_start (self, iter_auto? 0: maxiter, preview);
+        //  Its full job's token comes with its orbit ("jobs", s_deep_jobs).
+        mf_playback_trace (self->playback, "view %u %.17g %.17g %.17g %ux%u %u %u %u",
+                           self->gen, view->center_re, view->center_im, view->width,
+                           view->pixel_w, view->pixel_h, self->maxiter, self->preview_token,
+                           self->full_token);
     }
     else {
         if (preview) {
@@ -628,8 +630,10 @@ s_set_view (s_viewer_t *self, mf_place_t **place_p, uint32_t maxiter, bool iter_
             mf_place_destroy (&old);
             return;
         }
-        mf_playback_trace (self->playback, "jobs %u %u %u %u", self->gen, maxiter,
-                           self->preview_token, self->full_token);
+        mf_playback_trace (self->playback, "view %u %.17g %.17g %.17g %ux%u %u %u %u",
+                           self->gen, view->center_re, view->center_im, view->width,
+                           view->pixel_w, view->pixel_h, maxiter, self->preview_token,
+                           self->full_token);
     }
     if (!self->running) {
         mf_place_destroy (&old);
