@@ -266,6 +266,8 @@ START_TEST (wheel_zoom_at_depth_shows_the_rule_view)
            "key s\n"
            "key m\n"
            "wait\n"
+           "key S\n"
+           "wait\n"
            "zoom 30 70 -1\n"
            "wait\n"
            "key Backspace\n"
@@ -321,9 +323,41 @@ START_TEST (wheel_zoom_at_depth_shows_the_rule_view)
     free (again);
     free (saved);
 
+    //  S: the 4x view, with its own orbit, renders again to its bytes.
+    char *big = th_path ("mandelfarm-0002.png");
+    ck_assert_int_eq (th_png_read (big, &w, &h, &rgb, "Center", center, sizeof center), 0);
+    free (rgb);
+    rgb = NULL;
+    ck_assert_int_eq (th_png_read (big, &w, &h, &rgb, "Width", width, sizeof width), 0);
+    free (rgb);
+    ck_assert (w == 4 * SIZE_W && h == 4 * SIZE_H);
+    char *big_again = th_path ("big-headless.png"), big_size [32], big_out [4096];
+    snprintf (big_size, sizeof big_size, "%ux%u", w, h);
+    rc = s_master (big_out, sizeof big_out, (char *[]) {
+        "--size", big_size, "--center", center, "--width", width, "--iter", "2500",
+        "-j", "2", "-q", "-o", big_again, NULL });
+    ck_assert_msg (rc == 0, "headless 4x: %s", big_out);
+    ck_assert_msg (th_same_file (big, big_again), "the 4x save at depth does not render "
+                   "again to the same bytes");
+    free (big_again);
+    free (big);
+
     //  Backspace to the deep view: its orbit reused, the same picture.
     char *trace = th_path ("trace.log");
     ck_assert_msg (th_count_text (trace, "reused") >= 1, "no orbit was reused");
+    //  The zoom's preview went out at once, from the orbit kept: the
+    //  view's trace line names its preview job before its own orbit is
+    //  computed (view 2: "view 2 RE IM WIDTH WxH MAXITER PREVIEW FULL").
+    file = fopen (trace, "r");
+    ck_assert_ptr_nonnull (file);
+    char text [1024];
+    unsigned preview = 0, full = 1;
+    bool seen = false;
+    while (!seen && fgets (text, sizeof text, file))
+        seen = sscanf (text, "%*f view 2 %*s %*s %*s %*s %*u %u %u", &preview, &full) == 2;
+    fclose (file);
+    ck_assert_msg (seen && preview != 0 && full == 0, "view 2: preview %u, full %u", preview,
+                   full);
     s_expect_view ("again.png", deep);
 
     //  Out to a shallow view, and back in.
@@ -339,6 +373,87 @@ START_TEST (wheel_zoom_at_depth_shows_the_rule_view)
 }
 END_TEST
 
+//  The iterations of the movie command m prints, from out's line number
+//  index (0: the first).
+static unsigned long
+s_movie_iter (const char *out, int index, char *line, size_t size)
+{
+    const char *at = out;
+    for (int skip = 0; at && skip <= index; skip++) {
+        at = strstr (at, "mandelfarm-master --movie ");
+        if (at && skip < index)
+            at++;
+    }
+    ck_assert_msg (at != NULL, "no movie command %d in: %s", index, out);
+    snprintf (line, size, "%.*s", (int) strcspn (at, "\n"), at);
+    const char *iter = strstr (line, " --iter ");
+    ck_assert_ptr_nonnull (iter);
+    return strtoul (iter + 8, NULL, 10);
+}
+
+//  --iter auto chooses from each deep view's orbit as the headless
+//  master does, and + leaves it for twice the count.
+START_TEST (iter_auto_follows_depth)
+{
+    char *script = th_path ("script.txt");
+    FILE *file = fopen (script, "w");
+    ck_assert_ptr_nonnull (file);
+    fputs ("wait\n"
+           "key m\n"
+           "zoom 80 50 20\n"
+           "wait\n"
+           "screenshot deep.png\n"
+           "key m\n"
+           "key +\n"
+           "wait\n"
+           "key m\n"
+           "quit\n", file);
+    fclose (file);
+    char size [32], out [16384];
+    snprintf (size, sizeof size, "%dx%d", SIZE_W, SIZE_H);
+    int rc = s_master (out, sizeof out, (char *[]) {
+        "--size", size, "--center", LOC_LINE_CENTER, "--width", "1e-15", "--iter", "auto",
+        "-j", "2", "--script", script, NULL });
+    ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
+    char line [4096];
+    unsigned long first = s_movie_iter (out, 0, line, sizeof line);
+    unsigned long deep = s_movie_iter (out, 1, line, sizeof line);
+    unsigned long more = s_movie_iter (out, 2, line, sizeof line);
+    //  What the headless master chooses for the same two views.
+    mf_deep_view_t *start = s_view (LOC_LINE_CENTER, "1e-15");
+    mf_deep_view_t *zoomed = s_rule_notches (s_view (LOC_LINE_CENTER, "1e-15"), 80, 50, 20);
+    const mf_deep_view_t *views [2] = { start, zoomed };
+    unsigned long chosen [2];
+    char *png = th_path ("auto.png");
+    for (int index = 0; index < 2; index++) {
+        char iter [64], headless [4096];
+        rc = s_master (headless, sizeof headless, (char *[]) {
+            "--size", size, "--center", (char *) mf_deep_view_center_text (views [index]),
+            "--width", (char *) mf_deep_view_width_text (views [index]), "--iter", "auto",
+            "-j", "2", "-q", "-o", png, NULL });
+        ck_assert_msg (rc == 0, "headless auto: %s", headless);
+        uint32_t w, h;
+        uint8_t *rgb = NULL;
+        ck_assert_int_eq (th_png_read (png, &w, &h, &rgb, "Iterations", iter, sizeof iter), 0);
+        free (rgb);
+        chosen [index] = strtoul (iter, NULL, 10);
+        if (index == 1) {
+            char *shot = th_path ("deep.png"), why [512];
+            ck_assert_msg (s_same_pixels (shot, png, why, sizeof why),
+                           "the auto view is not its headless render: %s", why);
+            free (shot);
+        }
+    }
+    ck_assert_uint_eq (first, chosen [0]);
+    ck_assert_uint_eq (deep, chosen [1]);
+    ck_assert_uint_eq (more, 2 * chosen [1]);
+    free (png);
+    mf_deep_view_destroy (&start);
+    mf_deep_view_destroy (&zoomed);
+    free (script);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -347,6 +462,7 @@ main (void)
     tcase_add_checked_fixture (tc, s_setup, th_dir_teardown);
     tcase_set_timeout (tc, 240);
     tcase_add_test (tc, wheel_zoom_at_depth_shows_the_rule_view);
+    tcase_add_test (tc, iter_auto_follows_depth);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }
