@@ -556,13 +556,31 @@ s_reference_poll (s_viewer_t *self)
     s_update_title (self, true);
 }
 
+//  Puts the view that was on screen into the history (with remember),
+//  or destroys it.
+static void
+s_forget_or_remember (s_viewer_t *self, mf_place_t **old_p, bool remember)
+{
+    if (remember && *old_p) {
+        if (mf_vec_count (self->history) == HISTORY_MAX) {
+            mf_place_t *oldest;
+            mf_vec_shift (self->history, &oldest);
+            mf_place_destroy (&oldest);
+        }
+        if (mf_vec_push (self->history, old_p))
+            *old_p = NULL;
+    }
+    mf_place_destroy (old_p);
+}
+
 //  Makes place the one on screen (it takes place): cancels the old jobs
 //  and reference, submits the new ones (first, so the farm works while
 //  the frame is prepared), carries the old picture over as a
-//  placeholder. maxiter 0 with iter_auto: --iter auto chooses.
+//  placeholder. maxiter 0 with iter_auto: --iter auto chooses. With
+//  remember, the old view goes into the history (Backspace).
 static void
 s_set_view (s_viewer_t *self, mf_place_t **place_p, uint32_t maxiter, bool iter_auto,
-            bool preview)
+            bool preview, bool remember)
 {
     s_cancel_jobs (self);
     mf_reference_destroy (&self->reference);        //  cancels it if it still runs
@@ -664,7 +682,7 @@ s_set_view (s_viewer_t *self, mf_place_t **place_p, uint32_t maxiter, bool iter_
         mf_spare_keep (self->spare, &self->frame);
     self->frame = frame;
     self->view = *view;
-    mf_place_destroy (&old);
+    s_forget_or_remember (self, &old, remember);
     if (resized) {
         char err [256];
         if (mf_screen_set_frame_size (self->screen, view->pixel_w, view->pixel_h,
@@ -679,26 +697,22 @@ s_set_view (s_viewer_t *self, mf_place_t **place_p, uint32_t maxiter, bool iter_
     s_update_title (self, true);
 }
 
-//  Starts a navigation target for this turn, from the view on screen.
-//  Returns it (the viewer's), or NULL after s_fatal (out of memory).
-static mf_place_t *
+//  Starts a navigation target for this turn, from the view on screen,
+//  and returns the view moves start from: the target so far (NULL: the
+//  view on screen, which is not copied: at extreme depths a copy costs
+//  what a move does).
+static const mf_place_t *
 s_target (s_viewer_t *self)
 {
     if (!self->change) {
-        mf_place_t *copy = mf_place_copy (self->place);
-        if (!copy) {
-            s_fatal (self, "out of memory");
-            return NULL;
-        }
         mf_place_destroy (&self->next);
-        self->next = copy;
         self->change = true;
         self->next_maxiter = self->maxiter;
         self->next_auto = self->iter_auto;
         self->next_preview = false;
         self->next_history = false;
     }
-    return self->next;
+    return self->next? self->next: self->place;
 }
 
 //  Makes place (taken) the target.
@@ -709,22 +723,6 @@ s_retarget (s_viewer_t *self, mf_place_t *place)
     self->next = place;
 }
 
-//  Remembers the view on screen for Backspace.
-static void
-s_history_push (s_viewer_t *self)
-{
-    mf_place_t *copy = mf_place_copy (self->place);
-    if (!copy)
-        return;
-    if (mf_vec_count (self->history) == HISTORY_MAX) {
-        mf_place_t *oldest;
-        mf_vec_shift (self->history, &oldest);
-        mf_place_destroy (&oldest);
-    }
-    if (!mf_vec_push (self->history, &copy))
-        mf_place_destroy (&copy);
-}
-
 //  Applies this turn's target, if it differs from the view on screen.
 static void
 s_apply (s_viewer_t *self)
@@ -732,26 +730,30 @@ s_apply (s_viewer_t *self)
     if (!self->change || !self->running)
         return;
     self->change = false;
-    if (mf_place_same (self->next, self->place) && self->next_auto == self->iter_auto
-    &&  (self->next_auto || self->next_maxiter == self->maxiter)) {
+    bool same_iter = self->next_auto == self->iter_auto
+                  && (self->next_auto || self->next_maxiter == self->maxiter);
+    if ((!self->next || mf_place_same (self->next, self->place)) && same_iter) {
         mf_place_destroy (&self->next);
         return;
     }
-    if (self->next_history)
-        s_history_push (self);
-    s_set_view (self, &self->next, self->next_maxiter, self->next_auto, self->next_preview);
+    //  Only the iterations change: the same view, anew.
+    if (!self->next && !(self->next = mf_place_copy (self->place))) {
+        s_fatal (self, "out of memory");
+        return;
+    }
+    s_set_view (self, &self->next, self->next_maxiter, self->next_auto, self->next_preview,
+                self->next_history);
 }
 
 static void
 s_zoom (s_viewer_t *self, int x, int y, int steps)
 {
     mf_playback_trace (self->playback, "input zoom %d %d %d", x, y, steps);
-    if (!s_target (self))
-        return;
+    s_target (self);
     double factor = steps > 0? MF_VIEW_WHEEL_FACTOR: 1.0 / MF_VIEW_WHEEL_FACTOR;
     for (int step = 0; step < abs (steps); step++) {
         char err [256];
-        mf_place_t *place = mf_place_zoom_at (self->next, x, y, factor, err, sizeof err);
+        mf_place_t *place = mf_place_zoom_at (s_target (self), x, y, factor, err, sizeof err);
         if (!place) {
             s_note (self, "%s", steps > 0? "as deep as it goes": "as wide as it goes");
             break;
@@ -768,10 +770,8 @@ s_pan (s_viewer_t *self, int dx, int dy)
     mf_playback_trace (self->playback, "input pan %d %d", dx, dy);
     if (dx == 0 && dy == 0)
         return;
-    if (!s_target (self))
-        return;
     char err [256];
-    mf_place_t *place = mf_place_pan (self->next, dx, dy, err, sizeof err);
+    mf_place_t *place = mf_place_pan (s_target (self), dx, dy, err, sizeof err);
     if (!place) {
         s_note (self, "cannot pan: %s", err);
         return;
@@ -785,10 +785,8 @@ static void
 s_box (s_viewer_t *self, int x0, int y0, int x1, int y1)
 {
     mf_playback_trace (self->playback, "input box %d %d %d %d", x0, y0, x1, y1);
-    if (!s_target (self))
-        return;
     char err [256];
-    mf_place_t *place = mf_place_box (self->next, x0, y0, x1, y1, err, sizeof err);
+    mf_place_t *place = mf_place_box (s_target (self), x0, y0, x1, y1, err, sizeof err);
     if (!place) {
         s_note (self, "box too small or too deep; drag a larger box");
         return;
@@ -803,14 +801,15 @@ static void
 s_check_size (s_viewer_t *self)
 {
     int w, h;
-    if (mf_screen_size (self->screen, &w, &h) || !s_target (self))
+    if (mf_screen_size (self->screen, &w, &h))
         return;
-    const mf_view_t *next = mf_place_view (self->next);
+    const mf_place_t *base = s_target (self);
+    const mf_view_t *next = mf_place_view (base);
     if ((uint32_t) w == next->pixel_w && (uint32_t) h == next->pixel_h)
         return;
     char err [256];
     mf_place_t *place = w > 0 && h > 0 && w <= MF_MAX_DIM && h <= MF_MAX_DIM
-                      ? mf_place_resize (self->next, (uint32_t) w, (uint32_t) h, err, sizeof err)
+                      ? mf_place_resize (base, (uint32_t) w, (uint32_t) h, err, sizeof err)
                       : NULL;
     if (place) {
         s_retarget (self, place);
@@ -1157,8 +1156,7 @@ s_on_key (s_viewer_t *self, mf_key_t key)
         case MF_KEY_ITER_DOWN: {
             //  + and - override --iter auto, from what it chose (or the
             //  default, before it has chosen).
-            if (!s_target (self))
-                break;
+            s_target (self);
             uint32_t base = self->next_maxiter? self->next_maxiter: MF_DEFAULT_ITER;
             if (key == MF_KEY_ITER_UP)
                 self->next_maxiter = base > MF_MAX_ITER / 2? MF_MAX_ITER: base * 2;
@@ -1186,8 +1184,7 @@ s_on_key (s_viewer_t *self, mf_key_t key)
             s_start_big (self);
             break;
         case MF_KEY_RESET: {
-            if (!s_target (self))
-                break;
+            s_target (self);
             char err [256];
             mf_place_t *place = mf_place_resize (self->start, self->view.pixel_w,
                                                  self->view.pixel_h, err, sizeof err);
@@ -1212,10 +1209,9 @@ s_on_key (s_viewer_t *self, mf_key_t key)
             back = *(mf_place_t **) mf_vec_at (self->history, last);
             mf_vec_remove (self->history, last);
             char err [256];
-            mf_place_t *place = s_target (self)
-                              ? mf_place_resize (back, self->view.pixel_w, self->view.pixel_h,
-                                                 err, sizeof err)
-                              : NULL;
+            s_target (self);
+            mf_place_t *place = mf_place_resize (back, self->view.pixel_w, self->view.pixel_h,
+                                                 err, sizeof err);
             mf_place_destroy (&back);
             if (place) {
                 s_retarget (self, place);
@@ -1489,7 +1485,7 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         goto done;
     }
     self->exit_status = 0;
-    s_set_view (self, &place, opts->maxiter, opts->iter_auto, true);
+    s_set_view (self, &place, opts->maxiter, opts->iter_auto, true, false);
     s_loop (self);
 done:
     if (self->big.running)
