@@ -1,9 +1,11 @@
-/*  mf_view navigation: the pure view math of the live viewer. Every way
-    the viewer can move (wheel zoom at a point, drag, box zoom, resize,
-    history, the coarse preview) is a function from one mf_view_t to
+/*  mf_view navigation: the pure view math of the live viewer in doubles.
+    Every way the viewer can move (wheel zoom at a point, drag, box zoom,
+    resize, the coarse preview) is a function from one mf_view_t to
     another, computed in doubles here and handed unchanged to the engine,
-    so that whatever the viewer shows, `--center` and `--width` printed
-    with %.17g render the same pixels headless.
+    so that whatever shallow view the viewer shows, `--center` and
+    `--width` printed with %.17g render the same pixels headless. Past
+    doubles (mf_deep.h's rule) mf_place (place.h) runs the same formulas
+    in MPFR.
 
     The wheel rule, one notch of factor f at window pixel (x, y) of a view
     (center, width) at W x H, with d = width / W and the mapping of

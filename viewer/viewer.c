@@ -10,9 +10,18 @@
     window and drawing (screen), SDL events to navigation intents and the
     drag (input), the key table (keys), the title and help text (status),
     the --script player and the trace (playback), frames ready for the
-    next view (spare). What stays here is what the viewer decides: the
-    view on screen and its jobs, the navigation target, the history, the
-    saves in flight, and the loop.
+    next view (spare), the view at any depth and its moves (place). What
+    stays here is what the viewer decides: the view on screen and its
+    jobs, the navigation target, the history, the saves in flight, the
+    reference orbits of deep views, and the loop.
+
+    A deep view's jobs wait for its reference orbit, computed by
+    master/reference.c's thread as the headless master computes it (the
+    loop looks every REFERENCE_POLL_MS); meanwhile its preview comes from
+    the orbit used last. Orbits are kept (ORBITS_KEPT) and taken again
+    for a full frame only when they are exactly the orbit of the new view
+    (s_orbit_exact; README "At depth"), so what a view shows never
+    depends on the way to it.
 
     Each view has a generation number and two job tokens (preview and
     full) chosen here. A tile is drawn only if its token is one of the
@@ -21,6 +30,7 @@
         wait for an event (or the next redraw, or a script deadline)
         handle every pending event     (navigation only records a target)
         apply the target view          (cancel old jobs, submit new ones)
+        take a reference orbit computed (then submit the view's jobs)
         take delivered tiles           (at most DRAIN_MS of work)
         print finished saves, play the script (its input goes through
                                         SDL's event queue like a person's)
