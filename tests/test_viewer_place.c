@@ -184,6 +184,35 @@ START_TEST (preview_map)
 }
 END_TEST
 
+START_TEST (history_stack)
+{
+    mf_places_t *history = mf_places_new (3);
+    ck_assert_ptr_nonnull (history);
+    ck_assert_ptr_null (mf_places_pop (history));
+    const char *widths [] = { "1", "2", "3", "4" };
+    for (int index = 0; index < 4; index++) {
+        mf_place_t *place = s_place ("-0.75,0", widths [index], 64, 48);
+        mf_places_push (history, &place);
+        ck_assert_ptr_null (place);
+    }
+    //  Capacity 3: the oldest (1) is gone; newest first.
+    ck_assert_uint_eq (mf_places_size (history), 3);
+    for (int index = 3; index >= 1; index--) {
+        mf_place_t *place = mf_places_pop (history);
+        ck_assert_ptr_nonnull (place);
+        ck_assert_str_eq (mf_place_width_text (place), widths [index]);
+        mf_place_destroy (&place);
+    }
+    ck_assert_ptr_null (mf_places_pop (history));
+    //  Destroyed with what it holds (valgrind and ASan see no leak).
+    mf_place_t *place = s_place ("-0.75,0", "1e-30", 64, 48);
+    mf_places_push (history, &place);
+    mf_places_destroy (&history);
+    ck_assert_ptr_null (history);
+    mf_places_destroy (&history);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -193,6 +222,7 @@ main (void)
     tcase_add_test (tc, deep_zoom_keeps_the_point_and_halves_the_width);
     tcase_add_test (tc, deep_and_back);
     tcase_add_test (tc, preview_map);
+    tcase_add_test (tc, history_stack);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

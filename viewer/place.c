@@ -2,6 +2,7 @@
 #include "place.h"
 #include "view.h"
 #include "mf_util.h"
+#include "mf_vec.h"
 
 #include <assert.h>
 #include <math.h>
@@ -402,4 +403,71 @@ mf_place_preview_map (const mf_place_t *self, uint32_t factor, mpfr_srcptr ref_r
     map->pixel_h = ph;
     map->pitch = mf_fexp_mul (full.pitch, mf_fexp_from_double ((double) factor));
     map->offset = mf_fexpc_from (ore, oim);
+}
+
+// ---------------------------------------------------------------------
+//  The history.
+
+struct _mf_places_t {
+    mf_vec_t *places;                   //  mf_place_t *, oldest first
+    size_t capacity;                    //  places held at most
+};
+
+mf_places_t *
+mf_places_new (size_t capacity)
+{
+    assert (capacity > 0);
+    mf_places_t *self = calloc (1, sizeof *self);
+    if (self && !(self->places = mf_vec_new (sizeof (mf_place_t *)))) {
+        free (self);
+        return NULL;
+    }
+    if (self)
+        self->capacity = capacity;
+    return self;
+}
+
+void
+mf_places_destroy (mf_places_t **self_p)
+{
+    assert (self_p);
+    mf_places_t *self = *self_p;
+    if (!self)
+        return;
+    mf_place_t *place;
+    while (mf_vec_shift (self->places, &place) == 0)
+        mf_place_destroy (&place);
+    mf_vec_destroy (&self->places);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+mf_places_push (mf_places_t *self, mf_place_t **place_p)
+{
+    if (mf_vec_count (self->places) == self->capacity) {
+        mf_place_t *oldest;
+        mf_vec_shift (self->places, &oldest);
+        mf_place_destroy (&oldest);
+    }
+    if (mf_vec_push (self->places, place_p))
+        *place_p = NULL;
+    mf_place_destroy (place_p);
+}
+
+mf_place_t *
+mf_places_pop (mf_places_t *self)
+{
+    size_t count = mf_vec_count (self->places);
+    if (count == 0)
+        return NULL;
+    mf_place_t *place = *(mf_place_t **) mf_vec_at (self->places, count - 1);
+    mf_vec_remove (self->places, count - 1);
+    return place;
+}
+
+size_t
+mf_places_size (const mf_places_t *self)
+{
+    return mf_vec_count (self->places);
 }

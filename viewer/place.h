@@ -112,4 +112,24 @@ int mf_place_relative (const mf_place_t *a, const mf_place_t *b, mf_view_t *a_re
 void mf_place_preview_map (const mf_place_t *self, uint32_t factor, mpfr_srcptr ref_re,
                            mpfr_srcptr ref_im, mf_deep_map_t *map);
 
+//  A bounded stack of places, for going back. Pushing onto a full one
+//  destroys the oldest.
+typedef struct _mf_places_t mf_places_t;
+
+//  Creates a stack of up to capacity places (> 0); NULL when out of memory.
+mf_places_t *mf_places_new (size_t capacity);
+
+//  Destroys it and every place it holds; safe twice, nulls the pointer.
+void mf_places_destroy (mf_places_t **self_p);
+
+//  Takes a place (*place_p is nulled; out of memory, the place is
+//  destroyed).
+void mf_places_push (mf_places_t *self, mf_place_t **place_p);
+
+//  The last place pushed (the caller's now), or NULL when empty.
+mf_place_t *mf_places_pop (mf_places_t *self);
+
+//  Places held.
+size_t mf_places_size (const mf_places_t *self);
+
 #endif

@@ -74,23 +74,4 @@ int mf_view_enlarge (const mf_view_t *in, uint32_t factor, size_t max_pixels,
 //  factor * i ... factor * i + factor - 1 (and likewise for j).
 void mf_view_preview (const mf_view_t *in, uint32_t factor, mf_view_t *out);
 
-//  A bounded stack of views, for going back. Pushing onto a full history
-//  forgets the oldest entry.
-typedef struct _mf_history_t mf_history_t;
-
-//  Creates a history of up to capacity views (> 0); NULL when out of memory.
-mf_history_t *mf_history_new (size_t capacity);
-
-//  Destroys it; safe twice, nulls the pointer.
-void mf_history_destroy (mf_history_t **self_p);
-
-//  Remembers a view.
-void mf_history_push (mf_history_t *self, const mf_view_t *view);
-
-//  Takes back the last view remembered. Returns 0, or -1 when empty.
-int mf_history_pop (mf_history_t *self, mf_view_t *view);
-
-//  Views remembered.
-size_t mf_history_size (const mf_history_t *self);
-
 #endif

@@ -55,7 +55,6 @@
 #include "mf_log.h"
 #include "mf_ship.h"
 #include "mf_util.h"
-#include "mf_vec.h"
 
 #include <SDL.h>
 #include <errno.h>
@@ -120,7 +119,7 @@ typedef struct {
     Uint32 wake_event;                  //  SDL event type other threads push to wake us
     mf_farm_t *farm;                    //  the engine thread
     mf_saver_t *saver;                  //  the save thread
-    mf_vec_t *history;                  //  places (mf_place_t *) for Backspace, oldest first
+    mf_places_t *history;               //  places for Backspace
     int exit_status;                    //  what mf_viewer_run returns
     bool running;                       //  loop until false
 
@@ -571,15 +570,8 @@ s_reference_poll (s_viewer_t *self)
 static void
 s_forget_or_remember (s_viewer_t *self, mf_place_t **old_p, bool remember)
 {
-    if (remember && *old_p) {
-        if (mf_vec_count (self->history) == HISTORY_MAX) {
-            mf_place_t *oldest;
-            mf_vec_shift (self->history, &oldest);
-            mf_place_destroy (&oldest);
-        }
-        if (mf_vec_push (self->history, old_p))
-            *old_p = NULL;
-    }
+    if (remember && *old_p)
+        mf_places_push (self->history, old_p);
     mf_place_destroy (old_p);
 }
 
@@ -1210,14 +1202,11 @@ s_on_key (s_viewer_t *self, mf_key_t key)
             break;
         }
         case MF_KEY_BACK: {
-            mf_place_t *back = NULL;
-            if (mf_vec_count (self->history) == 0) {
+            mf_place_t *back = mf_places_pop (self->history);
+            if (!back) {
                 s_note (self, "no earlier view");
                 break;
             }
-            size_t last = mf_vec_count (self->history) - 1;
-            back = *(mf_place_t **) mf_vec_at (self->history, last);
-            mf_vec_remove (self->history, last);
             char err [256];
             s_target (self);
             mf_place_t *place = mf_place_resize (back, self->view.pixel_w, self->view.pixel_h,
@@ -1465,7 +1454,7 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         mf_error ("--view: %s", err);
         goto done;
     }
-    self->history = mf_vec_new (sizeof (mf_place_t *));
+    self->history = mf_places_new (HISTORY_MAX);
     self->input = mf_input_new ();
     self->status = mf_status_new ();
     self->spare = mf_spare_new ();
@@ -1517,10 +1506,7 @@ done:
     }
     mf_frame_destroy (&self->frame);
     mf_spare_destroy (&self->spare);
-    mf_place_t *old;
-    while (self->history && mf_vec_shift (self->history, &old) == 0)
-        mf_place_destroy (&old);
-    mf_vec_destroy (&self->history);
+    mf_places_destroy (&self->history);
     for (size_t index = 0; index < ORBITS_KEPT; index++)
         s_orbit_clear (&self->orbits [index]);
     mf_place_destroy (&self->place);
