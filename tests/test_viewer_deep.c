@@ -454,6 +454,39 @@ START_TEST (iter_auto_follows_depth)
 }
 END_TEST
 
+//  A view change cancels the reference orbit still computed: a deep
+//  view inside the main cardioid at 10^8 iterations (its orbit never
+//  escapes: minutes of MPFR), then - twenty times, down to 95
+//  iterations. The first orbit never completes, and the viewer finishes
+//  the last view at once rather than waiting for it.
+START_TEST (view_change_cancels_the_reference)
+{
+    char *script = th_path ("script.txt");
+    FILE *file = fopen (script, "w");
+    ck_assert_ptr_nonnull (file);
+    fputs ("trace trace.log\nsleep 300\n", file);
+    for (int press = 0; press < 20; press++)
+        fputs ("key -\n", file);
+    fputs ("wait\nscreenshot last.png\nquit\n", file);
+    fclose (file);
+    char size [32], out [16384];
+    snprintf (size, sizeof size, "%dx%d", SIZE_W, SIZE_H);
+    int rc = s_master (out, sizeof out, (char *[]) {
+        "--size", size, "--center", "-0.5,1e-19", "--width", "1e-18", "--iter", "100000000",
+        "-j", "2", "--script", script, NULL });
+    ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
+    char *trace = th_path ("trace.log");
+    ck_assert (th_count_text (trace, "reference 1 started") == 1);
+    ck_assert_int_eq (th_count_text (trace, "reference 1 done"), 0);
+    ck_assert (th_count_text (trace, "complete") >= 1);
+    char *shot = th_path ("last.png");
+    ck_assert (th_exists (shot));
+    free (shot);
+    free (trace);
+    free (script);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -463,6 +496,7 @@ main (void)
     tcase_set_timeout (tc, 240);
     tcase_add_test (tc, wheel_zoom_at_depth_shows_the_rule_view);
     tcase_add_test (tc, iter_auto_follows_depth);
+    tcase_add_test (tc, view_change_cancels_the_reference);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }
