@@ -147,7 +147,7 @@ MASTER_LIB := master/sched.c master/peers.c master/verify.c master/engine.c mast
               master/spawn.c master/journal.c master/progress.c master/render.c master/auth.c \
               master/launch.c master/announce.c \
               master/shipped.c master/reference.c
-VIEWER_LIB := viewer/view.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
+VIEWER_LIB := viewer/view.c viewer/place.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
               viewer/farm.c viewer/save.c viewer/font.c viewer/input.c viewer/status.c \
               viewer/screen.c viewer/playback.c viewer/viewer.c
 LIB_SRC    := $(COMMON_SRC) $(WORKER_LIB) $(MASTER_LIB)

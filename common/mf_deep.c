@@ -521,6 +521,13 @@ mf_deep_view_center (const mf_deep_view_t *self, mpfr_t re, mpfr_t im)
     mpfr_set (im, self->im, MPFR_RNDN);
 }
 
+void
+mf_deep_view_width (const mf_deep_view_t *self, mpfr_t width)
+{
+    mpfr_set_prec (width, WIDTH_BITS);
+    mpfr_set (width, self->width, MPFR_RNDN);
+}
+
 double
 mf_deep_view_log10_zoom (const mf_deep_view_t *self)
 {

@@ -111,6 +111,10 @@ void mf_deep_view_map (const mf_deep_view_t *self, mf_deep_map_t *map);
 //  precision becomes the view's).
 void mf_deep_view_center (const mf_deep_view_t *self, mpfr_t re, mpfr_t im);
 
+//  The width as the view holds it (what its width text reads to): sets
+//  width, whose precision becomes the view's width precision.
+void mf_deep_view_width (const mf_deep_view_t *self, mpfr_t width);
+
 //  log10 of the zoom (4 / the height in the plane), for messages and
 //  --iter auto.
 double mf_deep_view_log10_zoom (const mf_deep_view_t *self);

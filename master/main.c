@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -62,7 +63,22 @@ main (int argc, char *argv [])
     mf_log_init ("mandelfarm-master");
     mf_options_t opts;
     char err [512];
+#ifdef MF_VIEWER
+    //  mandelfarm-viewer is always the viewer: parsed as with --view
+    //  (--iter auto, say, is the viewer's on a shallow view too).
+    char **args = calloc ((size_t) argc + 2, sizeof *args);
+    if (!args) {
+        mf_say ("out of memory");
+        return 1;
+    }
+    memcpy (args, argv, (size_t) argc * sizeof *args);
+    args [argc] = (char *) "--view";
+    int parsed = mf_options_parse (argc + 1, args, &opts, err, sizeof err);
+    free (args);
+    if (parsed) {
+#else
     if (mf_options_parse (argc, argv, &opts, err, sizeof err)) {
+#endif
         mf_say ("%s", err);
         return 2;
     }
@@ -77,12 +93,6 @@ main (int argc, char *argv [])
     mf_log_level = opts.verbose? MF_LOG_INFO: opts.quiet? MF_LOG_ERROR: MF_LOG_WARN;
 #ifdef MF_VIEWER
     opts.live = true;               //  mandelfarm-viewer is always the viewer
-    if (opts.deep) {
-        mf_say ("this view is too deep for the viewer of this release (past double "
-                "precision it needs perturbation); render it with mandelfarm-master");
-        mf_options_clear (&opts);
-        return 2;
-    }
 #else
     if (opts.live)
         return s_exec_viewer (argv);

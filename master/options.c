@@ -430,15 +430,11 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
         return -1;
     if (s_read_view (opts, center, width, zoom, err, errlen))
         return -1;
-    if (opts->iter_auto && !opts->deep) {
+    //  The viewer goes deep and back as the user zooms: auto follows it.
+    if (opts->iter_auto && !opts->deep && !opts->live) {
         snprintf (err, errlen, "--iter auto: the maximum is chosen from a deep view's "
                   "reference orbit, and this view is shallow (doubles hold it); give --iter N "
                   "(default %d)", MF_DEFAULT_ITER);
-        return -1;
-    }
-    if (opts->deep && opts->live) {
-        snprintf (err, errlen, "--view: this view is too deep for the viewer of this release "
-                  "(past double precision it needs perturbation); render it without --view");
         return -1;
     }
     size_t pixels;

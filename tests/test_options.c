@@ -90,8 +90,6 @@ START_TEST (refused_values)
           "--region", "--center RE,IM with --width W or --zoom Z" },
         { "--iter", "auto", NULL, NULL, "--iter auto", "give --iter N" },
         { "--iter", "auto", "--zoom", "1", "--iter auto", "shallow" },
-        { "--view", "--zoom", "1e30", NULL, "--view", "without --view" },
-        { "--script", "s.txt", "--width", "1e-300", "--view", "without --view" },
         { "--region", "1,2,3", NULL, NULL, "--region", "XMIN,XMAX,YMIN,YMAX" },
         { "--region", "1,0,0,1", NULL, NULL, "--region", "below" },
         { "--region", "-2,1,-1,1", NULL, NULL, "--region", "height that matches" },
@@ -307,6 +305,25 @@ START_TEST (outputs_by_identity)
 }
 END_TEST
 
+//  The viewer takes views at any depth, and --iter auto on any view
+//  (it follows the depth as the user zooms).
+START_TEST (viewer_at_depth)
+{
+    mf_options_t opts;
+    char err [512];
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--view", "--zoom", "1e30", NULL), 0);
+    ck_assert (opts.live && opts.deep && mf_deep_view_is_deep (opts.deep));
+    mf_options_clear (&opts);
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--view", "--iter", "auto", NULL), 0);
+    ck_assert (opts.live && opts.iter_auto && !opts.deep);
+    mf_options_clear (&opts);
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--script", "s.txt", "--width",
+                               "1e-300"), 0);
+    ck_assert (opts.live && opts.deep);
+    mf_options_clear (&opts);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -318,6 +335,7 @@ main (void)
     tcase_add_test (tc, views_of_any_depth);
     tcase_add_test (tc, listen_ports);
     tcase_add_test (tc, quiet_and_verbose);
+    tcase_add_test (tc, viewer_at_depth);
     suite_add_tcase (suite, tc);
     TCase *files = tcase_create ("files");
     tcase_add_checked_fixture (files, th_dir_setup, th_dir_teardown);

@@ -78,6 +78,7 @@ START_TEST (key_names)
     ck_assert (mf_keys_find ("s") == MF_KEY_SAVE);
     ck_assert (mf_keys_find ("S") == MF_KEY_SAVE_BIG);
     ck_assert (mf_keys_find ("r") == MF_KEY_RESET);
+    ck_assert (mf_keys_find ("m") == MF_KEY_MOVIE);
     ck_assert (mf_keys_find ("f") == MF_KEY_FULLSCREEN);
     ck_assert (mf_keys_find ("h") == MF_KEY_HELP);
     ck_assert (mf_keys_find ("q") == MF_KEY_QUIT);

@@ -106,6 +106,45 @@ START_TEST (title_pace)
 }
 END_TEST
 
+//  A deep view: its exact texts, the zoom as a power of ten, --iter
+//  auto's state and the reference orbit's progress.
+START_TEST (deep_line)
+{
+    mf_status_t *status = mf_status_new ();
+    mf_status_facts_t facts = s_facts ();
+    facts.deep = true;
+    facts.center_text = "-0.04947002906310409375169222672735363011874571,-0.67478757584467536401";
+    facts.width_text = "6.2210627960133914e-50";
+    facts.log10_zoom = 57.32;
+    facts.iter_auto = true;
+    facts.maxiter = 0;
+    facts.reference = true;
+    facts.reference_done = 250;
+    facts.reference_limit = 1000;
+    char line [512];
+    mf_status_line (status, &facts, 2000000, line, sizeof line);
+    ck_assert_str_eq (line, "center -0.049470029063104093751...  width 6.22...e-50  zoom 2.1e57  "
+                            "iter auto  reference 250/1000 (25%)  tiles 12/40  2.0 Mpixel/s  "
+                            "1 worker");
+    facts.reference = false;
+    facts.maxiter = 5400;
+    facts.log10_zoom = 299.9999;        //  9.9998: printed as the next power
+    mf_status_line (status, &facts, 2000000, line, sizeof line);
+    ck_assert_str_eq (line, "center -0.049470029063104093751...  width 6.22...e-50  zoom 1.0e300  "
+                            "iter 5400 (auto)  tiles 12/40  2.0 Mpixel/s  1 worker");
+    mf_status_help_t help;
+    mf_status_help (&facts, 2000000, &help);
+    bool center = false, width = false;
+    for (size_t index = 0; index < help.count; index++) {
+        center |= strcmp (help.lines [index], "center  -0.04947002906310409375169222672735363"
+                          "011874571,-0.67478757584467536401") == 0;
+        width |= strcmp (help.lines [index], "width   6.2210627960133914e-50 (zoom 1.0e300)") == 0;
+    }
+    ck_assert (center && width);
+    mf_status_destroy (&status);
+}
+END_TEST
+
 START_TEST (help_lines)
 {
     mf_status_facts_t facts = s_facts ();
@@ -127,6 +166,7 @@ START_TEST (help_lines)
         "S             render 4x the window and save it",
         "r             back to the start view",
         "Backspace     the previous view",
+        "m             print the command that films a zoom movie into this view",
         "f             fullscreen",
         "h             this help",
         "q  Esc        quit",
@@ -170,6 +210,7 @@ main (void)
     tcase_add_test (tc, notes_expire);
     tcase_add_test (tc, title_pace);
     tcase_add_test (tc, help_lines);
+    tcase_add_test (tc, deep_line);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

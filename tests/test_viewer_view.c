@@ -187,28 +187,6 @@ START_TEST (preview_geometry)
 }
 END_TEST
 
-START_TEST (history_stack)
-{
-    mf_history_t *history = mf_history_new (3);
-    ck_assert_ptr_nonnull (history);
-    mf_view_t view = s_binary_view (), out;
-    ck_assert_int_eq (mf_history_pop (history, &out), -1);
-    for (int index = 1; index <= 4; index++) {
-        view.width = index;
-        mf_history_push (history, &view);
-    }
-    //  Capacity 3: the oldest (1) is gone; newest first.
-    ck_assert_uint_eq (mf_history_size (history), 3);
-    ck_assert (mf_history_pop (history, &out) == 0 && out.width == 4);
-    ck_assert (mf_history_pop (history, &out) == 0 && out.width == 3);
-    ck_assert (mf_history_pop (history, &out) == 0 && out.width == 2);
-    ck_assert_int_eq (mf_history_pop (history, &out), -1);
-    mf_history_destroy (&history);
-    ck_assert_ptr_null (history);
-    mf_history_destroy (&history);
-}
-END_TEST
-
 int
 main (void)
 {
@@ -222,7 +200,6 @@ main (void)
     tcase_add_test (tc, resize_keeps_region);
     tcase_add_test (tc, enlarge_checks_every_size);
     tcase_add_test (tc, preview_geometry);
-    tcase_add_test (tc, history_stack);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

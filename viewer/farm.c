@@ -22,12 +22,15 @@ typedef struct {
     mf_job_spec_t spec;                 //  for CMD_SUBMIT
     mf_tiles_t *tiles;                  //  for CMD_SUBMIT: the job's grid, which the
                                         //  engine takes (or the reader destroys)
+    mf_shipped_t *orbit;                //  for a deep CMD_SUBMIT: a reference to its
+                                        //  orbit, which the reader drops once submitted
 } s_cmd_t;
 
 //  A job in flight, on the engine thread only.
 typedef struct {
     uint32_t job;                       //  engine's job id
     uint32_t token;                     //  viewer's token
+    bool deep;                          //  its results are doubles
 } s_job_t;
 
 struct _mf_farm_t {
@@ -103,8 +106,8 @@ s_worker_number (mf_farm_t *self, uint64_t uid)
     return (int) index;
 }
 
-//  Engine thread: copy an accepted tile out, tagged with its token. The
-//  viewer submits shallow jobs only: their values are floats.
+//  Engine thread: copy an accepted tile out, tagged with its token: the
+//  floats of a shallow job, the doubles of a deep one.
 static void
 s_on_tile (void *arg, uint32_t job, uint32_t tile_id, const mf_rect_t *rect, const void *mu,
            size_t stride, uint64_t worker)
@@ -114,7 +117,8 @@ s_on_tile (void *arg, uint32_t job, uint32_t tile_id, const mf_rect_t *rect, con
     if (!entry)
         return;                         //  not ours (cannot happen: every job is)
     size_t pixels = (size_t) rect->w * rect->h;
-    mf_farm_tile_t *tile = malloc (sizeof *tile + pixels * sizeof (float));
+    size_t value = entry->deep? sizeof (double): sizeof (float);
+    mf_farm_tile_t *tile = malloc (sizeof *tile + pixels * value);
     if (!tile) {
         mf_error ("out of memory delivering a tile to the viewer");
         return;
@@ -122,7 +126,13 @@ s_on_tile (void *arg, uint32_t job, uint32_t tile_id, const mf_rect_t *rect, con
     tile->token = entry->token;
     tile->rect = *rect;
     tile->worker = s_worker_number (self, worker);
-    mf_rect_copy (tile->mu, rect->w, mu, stride, rect->w, rect->h);
+    tile->deep = entry->deep;
+    if (entry->deep)
+        for (uint32_t row = 0; row < rect->h; row++)
+            memcpy (mf_farm_tile_mu64 (tile) + (size_t) row * rect->w,
+                    (const double *) mu + (size_t) row * stride, rect->w * sizeof (double));
+    else
+        mf_rect_copy (tile->mu, rect->w, mu, stride, rect->w, rect->h);
     if (s_push (self, tile)) {
         mf_error ("out of memory delivering a tile to the viewer");
         free (tile);
@@ -145,15 +155,20 @@ s_on_command (mf_farm_t *self, mf_engine_t *engine, s_cmd_t *cmd)
 {
     if (cmd->type == CMD_SUBMIT) {
         //  Registered before submit: a tile may be accepted inside it.
-        s_job_t fresh = { .job = 0, .token = cmd->token };
+        s_job_t fresh = { .job = 0, .token = cmd->token, .deep = cmd->spec.deep };
         if (!mf_vec_push (self->jobs, &fresh)) {
             mf_tiles_destroy (&cmd->tiles);
+            mf_shipped_destroy (&cmd->orbit);
             s_fail_job (self, cmd->token);
             return;
         }
         //  The grid the viewer counted the job's tiles on: the engine's
-        //  one and only grid of this job.
-        uint32_t job = mf_engine_submit_grid (engine, &cmd->spec, &cmd->tiles, NULL);
+        //  one and only grid of this job. A deep job's orbit is held by
+        //  the engine while the job lives; this reference goes.
+        uint32_t job = cmd->spec.deep
+                     ? mf_engine_submit_deep (engine, &cmd->spec, &cmd->tiles, NULL, cmd->orbit)
+                     : mf_engine_submit_grid (engine, &cmd->spec, &cmd->tiles, NULL);
+        mf_shipped_destroy (&cmd->orbit);
         size_t last = mf_vec_count (self->jobs) - 1;
         if (!job) {
             mf_vec_remove (self->jobs, last);
@@ -188,6 +203,7 @@ s_read_pipe (mf_farm_t *self, mf_engine_t *engine, zsock_t *pipe)
                 s_cmd_t cmd;
                 memcpy (&cmd, zframe_data (frame), sizeof cmd);
                 mf_tiles_destroy (&cmd.tiles);
+                mf_shipped_destroy (&cmd.orbit);
             }
             zmsg_destroy (&msg);
             if (!command)
@@ -358,14 +374,36 @@ int
 mf_farm_submit (mf_farm_t *self, uint32_t token, const mf_job_spec_t *spec, uint32_t *tiles)
 {
     assert (token);
+    assert (!spec->deep);
     s_cmd_t cmd = { CMD_SUBMIT, token, *spec,
-                    mf_tiles_new (spec->view.pixel_w, spec->view.pixel_h, spec->tile_edge) };
+                    mf_tiles_new (spec->view.pixel_w, spec->view.pixel_h, spec->tile_edge),
+                    NULL };
     if (!cmd.tiles)
         return -1;
     *tiles = mf_tiles_count (cmd.tiles);
     if (s_send (self, &cmd) == 0)
         return 0;
     mf_tiles_destroy (&cmd.tiles);
+    return -1;
+}
+
+int
+mf_farm_submit_deep (mf_farm_t *self, uint32_t token, const mf_job_spec_t *spec,
+                     mf_shipped_t *orbit, uint32_t *tiles)
+{
+    assert (token && spec->deep && orbit);
+    s_cmd_t cmd = { CMD_SUBMIT, token, *spec,
+                    mf_tiles_new (spec->view.pixel_w, spec->view.pixel_h, spec->tile_edge),
+                    mf_shipped_ref (orbit) };
+    if (!cmd.tiles) {
+        mf_shipped_destroy (&cmd.orbit);
+        return -1;
+    }
+    *tiles = mf_tiles_count (cmd.tiles);
+    if (s_send (self, &cmd) == 0)
+        return 0;
+    mf_tiles_destroy (&cmd.tiles);
+    mf_shipped_destroy (&cmd.orbit);
     return -1;
 }
 

@@ -24,6 +24,7 @@
 
 #include "engine.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct _mf_farm_t mf_farm_t;
@@ -34,8 +35,17 @@ typedef struct {
     uint32_t token;                     //  the viewer's token for the job
     mf_rect_t rect;                     //  where it goes in the job's image
     int worker;                         //  engine slot of the worker that computed it
-    float mu [];                        //  rect.w * rect.h values, row-major
+    bool deep;                          //  a deep job's: the values are doubles
+                                        //  (mf_farm_tile_mu64), not floats
+    _Alignas (double) float mu [];      //  rect.w * rect.h values, row-major
 } mf_farm_tile_t;
+
+//  A deep job's tile's values (rect.w * rect.h doubles, row-major).
+static inline double *
+mf_farm_tile_mu64 (mf_farm_tile_t *tile)
+{
+    return (double *) (void *) tile->mu;
+}
 
 typedef struct {
     uint32_t workers;                   //  connected now
@@ -70,6 +80,14 @@ void mf_farm_destroy (mf_farm_t **self_p);
 //  grid could not be made (out of memory) or the command not queued.
 int mf_farm_submit (mf_farm_t *self, uint32_t token, const mf_job_spec_t *spec,
                     uint32_t *tiles);
+
+//  Starts a deep job (spec->deep and its map) computed from orbit, under
+//  token, as mf_farm_submit; the farm takes a reference of its own to
+//  the orbit (the engine serves it to the workers while a job uses it,
+//  and forgets it with the last one, cancelled or done). Its tiles come
+//  out with doubles. Returns 0 or -1 as mf_farm_submit.
+int mf_farm_submit_deep (mf_farm_t *self, uint32_t token, const mf_job_spec_t *spec,
+                         mf_shipped_t *orbit, uint32_t *tiles);
 
 //  Cancels the job of token, if it is still in flight. Returns 0 or -1.
 int mf_farm_cancel (mf_farm_t *self, uint32_t token);

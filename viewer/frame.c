@@ -288,3 +288,13 @@ mf_frame_take_dirty (mf_frame_t *self, mf_rect_t *rect)
     self->dirty = false;
     return 0;
 }
+
+void
+mf_frame_set_full_mu (mf_frame_t *self, const float *mu)
+{
+    size_t pixels = (size_t) self->w * self->h;
+    for (size_t index = 0; index < pixels; index++)
+        if (self->level [index] == MF_LEVEL_FULL)
+            self->mu [index] = mu [index];
+    s_recolor (self);
+}

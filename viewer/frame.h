@@ -65,6 +65,11 @@ void mf_frame_put (mf_frame_t *self, const mf_rect_t *rect, const float *mu, int
 void mf_frame_put_preview (mf_frame_t *self, uint32_t factor, const mf_rect_t *rect,
                            const float *mu, int worker);
 
+//  Gives every FULL pixel its value from mu (width * height values,
+//  row-major; the others are not read) and recolors the frame: a deep
+//  view's colors once its whole image fixes its color density.
+void mf_frame_set_full_mu (mf_frame_t *self, const float *mu);
+
 //  Changes the palette, or whether pixels are tinted by worker, and
 //  recolors every pixel from its stored mu.
 void mf_frame_set_palette (mf_frame_t *self, const mf_palette_t *palette);

@@ -25,6 +25,7 @@ static const mf_keys_binding_t s_table [] = {
     { MF_KEY_SAVE_BIG,   SDLK_s,         true,  false, "S",         NULL,    "S",         "render 4x the window and save it" },
     { MF_KEY_RESET,      SDLK_r,         false, false, "r",         NULL,    "r",         "back to the start view" },
     { MF_KEY_BACK,       SDLK_BACKSPACE, false, true,  "Backspace", NULL,    "Backspace", "the previous view" },
+    { MF_KEY_MOVIE,      SDLK_m,         false, false, "m",         NULL,    "m",         "print the command that films a zoom movie into this view" },
     { MF_KEY_FULLSCREEN, SDLK_f,         false, false, "f",         NULL,    "f",         "fullscreen" },
     { MF_KEY_FULLSCREEN, SDLK_F11,       false, false, NULL,        NULL,    NULL,        NULL },
     { MF_KEY_HELP,       SDLK_h,         false, false, "h",         NULL,    "h",         "this help" },

@@ -27,6 +27,7 @@ typedef enum {
     MF_KEY_SAVE_BIG,                    //  render 4x the window and save it
     MF_KEY_RESET,                       //  the start view
     MF_KEY_BACK,                        //  the previous view
+    MF_KEY_MOVIE,                       //  print the command that films a zoom into the view
     MF_KEY_FULLSCREEN,                  //  fullscreen on / off
     MF_KEY_HELP,                        //  the help overlay on / off
     MF_KEY_QUIT,                        //  quit

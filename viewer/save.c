@@ -1,5 +1,6 @@
 /*  mf_save: see save.h. */
 #include "save.h"
+#include "mf_deep_auto.h"
 #include "mf_output.h"
 #include "mf_util.h"
 
@@ -32,7 +33,9 @@ typedef struct s_save_t {
     mf_view_t view;                     //  the image's view
     uint32_t maxiter;                   //  its iterations
     const mf_palette_t *palette;        //  its colors
-    float *mu;                          //  its pixels (owned)
+    float *mu;                          //  its pixels (owned), or NULL when deep
+    double *mu64;                       //  a deep view's pixels (owned)
+    char *center, *width;               //  a deep view's exact texts (owned)
     bool ok;                            //  written
 } s_save_t;
 
@@ -83,11 +86,29 @@ s_run (void *arg)
             .height = save->view.pixel_h, .center = center, .span = width,
             .maxiter = save->maxiter, .palette = save->palette, .threads = mf_online_cpus ()
         };
-        save->ok = mf_output_write (save->path, &spec, save->mu, err, sizeof err) == 0;
+        //  A deep view as the headless master writes it (master/render.c):
+        //  its exact texts, doubles, the whole image's color density.
+        mf_deep_density_t density;
+        if (save->mu64) {
+            spec.center = save->center;
+            spec.span = save->width;
+            spec.mu64 = true;
+            mf_deep_density (save->mu64, (size_t) save->view.pixel_w * save->view.pixel_h,
+                             &density);
+            spec.density = &density;
+        }
+        save->ok = mf_output_write (save->path, &spec, save->mu64? (const void *) save->mu64
+                                                                 : (const void *) save->mu,
+                                    err, sizeof err) == 0;
         if (!save->ok)
             snprintf (save->path, sizeof save->path, "%s", err);
         free (save->mu);
+        free (save->mu64);
+        free (save->center);
+        free (save->width);
         save->mu = NULL;
+        save->mu64 = NULL;
+        save->center = save->width = NULL;
 
         pthread_mutex_lock (&self->lock);
         s_append (&self->done, &self->done_tail, save);
@@ -163,6 +184,41 @@ mf_saver_queue (mf_saver_t *self, const char *path, const mf_view_t *view,
     save->maxiter = maxiter;
     save->palette = palette;
     save->mu = *mu_p;
+    *mu_p = NULL;
+    pthread_mutex_lock (&self->lock);
+    s_append (&self->todo, &self->todo_tail, save);
+    self->busy++;
+    pthread_cond_signal (&self->wake);
+    pthread_mutex_unlock (&self->lock);
+    return 0;
+}
+
+int
+mf_saver_queue_deep (mf_saver_t *self, const char *path, const char *center, const char *width,
+                     uint32_t pixel_w, uint32_t pixel_h, uint32_t maxiter,
+                     const mf_palette_t *palette, double **mu_p)
+{
+    assert (mu_p && *mu_p);
+    s_save_t *save = calloc (1, sizeof *save);
+    if (save) {
+        save->center = strdup (center);
+        save->width = strdup (width);
+    }
+    if (!save || !save->center || !save->width) {
+        if (save) {
+            free (save->center);
+            free (save->width);
+        }
+        free (save);
+        free (*mu_p);
+        *mu_p = NULL;
+        return -1;
+    }
+    snprintf (save->path, sizeof save->path, "%s", path);
+    save->view = (mf_view_t) { .pixel_w = pixel_w, .pixel_h = pixel_h };
+    save->maxiter = maxiter;
+    save->palette = palette;
+    save->mu64 = *mu_p;
     *mu_p = NULL;
     pthread_mutex_lock (&self->lock);
     s_append (&self->todo, &self->todo_tail, save);

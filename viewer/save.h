@@ -42,6 +42,16 @@ void mf_saver_destroy (mf_saver_t **self_p);
 int mf_saver_queue (mf_saver_t *self, const char *path, const mf_view_t *view,
                     uint32_t maxiter, const mf_palette_t *palette, float **mu_p);
 
+//  Queues the save of a deep view: its exact center and width texts
+//  (mf_deep_view_center_text, _width_text; copied), its size, and its
+//  mu as doubles (the saver takes them and frees them), written as the
+//  headless master writes a deep view (its color density included), so
+//  that the file renders again to the same bytes from its Center and
+//  Width. Returns 0, or -1 when out of memory (mu is then freed).
+int mf_saver_queue_deep (mf_saver_t *self, const char *path, const char *center,
+                         const char *width, uint32_t pixel_w, uint32_t pixel_h,
+                         uint32_t maxiter, const mf_palette_t *palette, double **mu_p);
+
 //  Waits until every save queued is written.
 void mf_saver_flush (mf_saver_t *self);
 

@@ -84,6 +84,49 @@ mf_status_progress (const mf_status_facts_t *facts, int64_t now_us, char *line, 
               facts->workers, facts->workers == 1? "": "s");
 }
 
+//  "2.1e57": a zoom given by its log10, as a power of ten.
+static void
+s_power (double log10_zoom, char *text, size_t size)
+{
+    double exponent = floor (log10_zoom);
+    double mantissa = pow (10.0, log10_zoom - exponent);
+    if (mantissa >= 9.95) {             //  printed as 10.0: the next power
+        mantissa = 1.0;
+        exponent += 1;
+    }
+    snprintf (text, size, "%.1fe%.0f", mantissa, exponent);
+}
+
+//  The iterations: "iter 5000", or "iter auto" while auto has not chosen.
+static void
+s_iter (const mf_status_facts_t *facts, char *text, size_t size)
+{
+    if (facts->iter_auto && !facts->maxiter)
+        snprintf (text, size, "iter auto");
+    else
+        snprintf (text, size, "iter %u%s", facts->maxiter, facts->iter_auto? " (auto)": "");
+}
+
+//  A deep view's status line (mf_status_line): its center's first
+//  digits, its width, the zoom as a power of ten, the reference orbit.
+static int
+s_deep_line (const mf_status_facts_t *facts, const char *progress, char *line, size_t size)
+{
+    char zoom [32], iter [48], reference [64] = "";
+    s_power (facts->log10_zoom, zoom, sizeof zoom);
+    s_iter (facts, iter, sizeof iter);
+    if (facts->reference)
+        snprintf (reference, sizeof reference, "reference %llu/%llu (%.0f%%)  ",
+                  (unsigned long long) facts->reference_done,
+                  (unsigned long long) facts->reference_limit,
+                  facts->reference_limit? 100.0 * (double) facts->reference_done
+                                          / (double) facts->reference_limit: 0.0);
+    return snprintf (line, size, "center %.24s...  width %.4s...%s  zoom %s  %s  %s%s",
+                     facts->center_text, facts->width_text,
+                     strchr (facts->width_text, 'e')? strchr (facts->width_text, 'e'): "",
+                     zoom, iter, reference, progress);
+}
+
 void
 mf_status_line (const mf_status_t *self, const mf_status_facts_t *facts, int64_t now_us,
                 char *line, size_t size)
@@ -92,7 +135,20 @@ mf_status_line (const mf_status_t *self, const mf_status_facts_t *facts, int64_t
     int decimals = s_decimals (view->width / view->pixel_w);
     char progress [128];
     mf_status_progress (facts, now_us, progress, sizeof progress);
-    int len = snprintf (line, size, "center %.*f %c %.*fi  width %.3g (zoom %.3gx)  iter %u  %s",
+    int len;
+    if (facts->deep)
+        len = s_deep_line (facts, progress, line, size);
+    else
+    if (facts->iter_auto) {
+        char iter [48];
+        s_iter (facts, iter, sizeof iter);
+        len = snprintf (line, size, "center %.*f %c %.*fi  width %.3g (zoom %.3gx)  %s  %s",
+                        decimals, view->center_re, view->center_im < 0? '-': '+',
+                        decimals, fabs (view->center_im), view->width,
+                        mf_view_zoom (view, MF_DEFAULT_VIEW_WIDTH), iter, progress);
+    }
+    else
+        len = snprintf (line, size, "center %.*f %c %.*fi  width %.3g (zoom %.3gx)  iter %u  %s",
                         decimals, view->center_re, view->center_im < 0? '-': '+',
                         decimals, fabs (view->center_im), view->width,
                         mf_view_zoom (view, MF_DEFAULT_VIEW_WIDTH), facts->maxiter, progress);
@@ -152,6 +208,25 @@ mf_status_help (const mf_status_facts_t *facts, int64_t now_us, mf_status_help_t
 
     char re [32], im [32], w [32];
     const mf_view_t *view = &facts->view;
+    if (facts->deep) {
+        //  The exact texts, as much of them as a line holds (s and m
+        //  give them whole).
+        char zoom [32], iter [48];
+        s_power (facts->log10_zoom, zoom, sizeof zoom);
+        s_iter (facts, iter, sizeof iter);
+        snprintf (s_help_line (help), MF_STATUS_HELP_WIDTH, "center  %.100s%s",
+                  facts->center_text, strlen (facts->center_text) > 100? "...": "");
+        snprintf (s_help_line (help), MF_STATUS_HELP_WIDTH, "width   %.60s (zoom %s)",
+                  facts->width_text, zoom);
+        snprintf (s_help_line (help), MF_STATUS_HELP_WIDTH, "size    %ux%u  %s  palette %s%s",
+                  view->pixel_w, view->pixel_h, iter, facts->palette,
+                  facts->tint? "  (worker tint)": "");
+        mf_status_progress (facts, now_us, s_help_line (help), MF_STATUS_HELP_WIDTH);
+        snprintf (s_help_line (help), MF_STATUS_HELP_WIDTH,
+                  "late results dropped: %llu by the engine, %llu here",
+                  (unsigned long long) facts->late, (unsigned long long) facts->dropped);
+        return;
+    }
     s_shortest (view->center_re, re, sizeof re);
     s_shortest (fabs (view->center_im), im, sizeof im);
     s_shortest (view->width, w, sizeof w);

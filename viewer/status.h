@@ -1,7 +1,9 @@
 /*  mf_status: what the viewer says about itself, as text.
 
-    The status line is the window's title: center, width and zoom,
-    iterations, tiles done, Mpixel/s, workers, then what is pending (a 4x
+    The status line is the window's title: center, width and zoom (at
+    depth: the first digits of the exact center, and the zoom as a power
+    of ten, "zoom 2.1e57"), iterations, the reference orbit's progress
+    while it is computed, tiles done, Mpixel/s, workers, then what is pending (a 4x
     save, a save waiting for the view to complete) and the latest note
     (a short message such as "palette fire", shown MF_STATUS_NOTE_MS).
     The help overlay is the keys (from keys.h's table, after the mouse),
@@ -44,6 +46,16 @@ typedef struct {
     bool big;                           //  a 4x save is rendering
     uint32_t big_done, big_total;       //  ... its tiles
     bool save_pending;                  //  s pressed, the view not complete yet
+    //  A deep view (deep true): the rest; the doubles of view are then
+    //  for its size only.
+    bool deep;                          //  the view needs perturbation
+    const char *center_text;            //  its exact center "RE,IM"
+    const char *width_text;             //  its exact width
+    double log10_zoom;                  //  log10 of its zoom (mf_deep_view_log10_zoom)
+    bool iter_auto;                     //  --iter auto chooses maxiter (not yet: 0)
+    bool reference;                     //  its reference orbit is being computed
+    uint64_t reference_done;            //  ... iterations of it so far
+    uint64_t reference_limit;           //  ... of at most this many
 } mf_status_facts_t;
 
 //  The help overlay's text.

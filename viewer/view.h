@@ -1,9 +1,11 @@
-/*  mf_view navigation: the pure view math of the live viewer. Every way
-    the viewer can move (wheel zoom at a point, drag, box zoom, resize,
-    history, the coarse preview) is a function from one mf_view_t to
+/*  mf_view navigation: the pure view math of the live viewer in doubles.
+    Every way the viewer can move (wheel zoom at a point, drag, box zoom,
+    resize, the coarse preview) is a function from one mf_view_t to
     another, computed in doubles here and handed unchanged to the engine,
-    so that whatever the viewer shows, `--center` and `--width` printed
-    with %.17g render the same pixels headless.
+    so that whatever shallow view the viewer shows, `--center` and
+    `--width` printed with %.17g render the same pixels headless. Past
+    doubles (mf_deep.h's rule) mf_place (place.h) runs the same formulas
+    in MPFR.
 
     The wheel rule, one notch of factor f at window pixel (x, y) of a view
     (center, width) at W x H, with d = width / W and the mapping of
@@ -71,24 +73,5 @@ int mf_view_enlarge (const mf_view_t *in, uint32_t factor, size_t max_pixels,
 //  corner is the view's, so preview pixel (i, j) covers the view's pixels
 //  factor * i ... factor * i + factor - 1 (and likewise for j).
 void mf_view_preview (const mf_view_t *in, uint32_t factor, mf_view_t *out);
-
-//  A bounded stack of views, for going back. Pushing onto a full history
-//  forgets the oldest entry.
-typedef struct _mf_history_t mf_history_t;
-
-//  Creates a history of up to capacity views (> 0); NULL when out of memory.
-mf_history_t *mf_history_new (size_t capacity);
-
-//  Destroys it; safe twice, nulls the pointer.
-void mf_history_destroy (mf_history_t **self_p);
-
-//  Remembers a view.
-void mf_history_push (mf_history_t *self, const mf_view_t *view);
-
-//  Takes back the last view remembered. Returns 0, or -1 when empty.
-int mf_history_pop (mf_history_t *self, mf_view_t *view);
-
-//  Views remembered.
-size_t mf_history_size (const mf_history_t *self);
 
 #endif

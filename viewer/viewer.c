@@ -10,9 +10,18 @@
     window and drawing (screen), SDL events to navigation intents and the
     drag (input), the key table (keys), the title and help text (status),
     the --script player and the trace (playback), frames ready for the
-    next view (spare). What stays here is what the viewer decides: the
-    view on screen and its jobs, the navigation target, the history, the
-    saves in flight, and the loop.
+    next view (spare), the view at any depth and its moves (place). What
+    stays here is what the viewer decides: the view on screen and its
+    jobs, the navigation target, the history, the saves in flight, the
+    reference orbits of deep views, and the loop.
+
+    A deep view's jobs wait for its reference orbit, computed by
+    master/reference.c's thread as the headless master computes it (the
+    loop looks every REFERENCE_POLL_MS); meanwhile its preview comes from
+    the orbit used last. Orbits are kept (ORBITS_KEPT) and taken again
+    for a full frame only when they are exactly the orbit of the new view
+    (s_orbit_exact; README "At depth"), so what a view shows never
+    depends on the way to it.
 
     Each view has a generation number and two job tokens (preview and
     full) chosen here. A tile is drawn only if its token is one of the
@@ -21,6 +30,7 @@
         wait for an event (or the next redraw, or a script deadline)
         handle every pending event     (navigation only records a target)
         apply the target view          (cancel old jobs, submit new ones)
+        take a reference orbit computed (then submit the view's jobs)
         take delivered tiles           (at most DRAIN_MS of work)
         print finished saves, play the script (its input goes through
                                         SDL's event queue like a person's)
@@ -39,7 +49,11 @@
 #include "spare.h"
 #include "status.h"
 #include "view.h"
+#include "place.h"
+#include "reference.h"
+#include "mf_deep_auto.h"
 #include "mf_log.h"
+#include "mf_ship.h"
 #include "mf_util.h"
 
 #include <SDL.h>
@@ -58,14 +72,39 @@
 #define BIG_FACTOR 4                    //  S renders this many times the window, each way
 #define PAN_KEY_PARTS 8                 //  arrow keys pan by 1/8 of the window
 #define PATH_LEN 4200                   //  bytes of a path
+#define ORBITS_KEPT 8                   //  reference orbits kept for exact reuse
+#define REFERENCE_POLL_MS 20            //  msecs between looks at a reference computed
+#define MOVIE_FRAMES 1200               //  frames of the movie m prints (40 s at 30 fps)
+
+//  A reference orbit the viewer holds: computed for one deep view (its
+//  center at its precision, to its maxiter), kept for the views that
+//  need exactly the same orbit (docs: the reuse rule), and for the
+//  previews of the views after it.
+typedef struct {
+    mf_shipped_t *orbit;                //  NULL: a free slot
+    mpfr_t re, im;                      //  the reference point (the view's center)
+    long precision;                     //  bits: the view's precision
+    mf_delta_t type;                    //  its number type
+    uint32_t asked;                     //  maxiter asked (0: --iter auto)
+    char *width;                        //  auto: the view's width text (the zoom
+    uint32_t pixel_w, pixel_h;          //  and size choose maxiter), else NULL
+    uint32_t maxiter;                   //  the maxiter its view renders at
+    uint64_t used;                      //  when last used (a counter), for eviction
+} s_orbit_t;
 
 //  An S render: the view at BIG_FACTOR times the window, its own job.
+//  A deep one first computes its own reference orbit (its precision is
+//  the big view's: what the headless master would compute for it).
 typedef struct {
     uint32_t token;                     //  its job's token; 0: none running
-    mf_view_t view;                     //  the big view
+    mf_view_t view;                     //  the big view (its size, when deep)
     uint32_t maxiter;                   //  iterations when S was pressed
     const mf_palette_t *palette;        //  palette when S was pressed
-    float *mu;                          //  assembled image
+    float *mu;                          //  assembled image (shallow)
+    double *mu64;                       //  assembled image (deep)
+    mf_place_t *place;                  //  the big view exactly (deep), else NULL
+    mf_reference_t *reference;          //  its orbit while computed (deep)
+    bool running;                       //  pressed and not finished
     uint32_t done, total;               //  tiles
 } s_big_t;
 
@@ -80,15 +119,30 @@ typedef struct {
     Uint32 wake_event;                  //  SDL event type other threads push to wake us
     mf_farm_t *farm;                    //  the engine thread
     mf_saver_t *saver;                  //  the save thread
-    mf_history_t *history;              //  views for Backspace
+    mf_places_t *history;               //  places for Backspace
     int exit_status;                    //  what mf_viewer_run returns
     bool running;                       //  loop until false
 
     //  What is on screen.
-    mf_view_t view;                     //  its view
-    uint32_t maxiter;                   //  its iterations
-    mf_view_t start;                    //  the start view (r)
+    mf_place_t *place;                  //  its view, exactly
+    mf_view_t view;                     //  its view in doubles (mf_place_view)
+    uint32_t maxiter;                   //  its iterations (0: --iter auto, not chosen yet)
+    bool iter_auto;                     //  --iter auto chooses them (until + or -)
+    mf_place_t *start;                  //  the start view (r)
     uint32_t start_maxiter;             //  the start iterations (r)
+    bool start_auto;                    //  ... chosen by --iter auto
+
+    //  A deep view on screen.
+    bool deep;                          //  it needs perturbation
+    mf_reference_t *reference;          //  its reference orbit, while computed
+    bool orbit_wait;                    //  its jobs wait for that orbit
+    mf_shipped_t *orbit;                //  its orbit once known (a reference of ours)
+    double *mu64;                       //  its full image, doubles
+    mf_deep_density_t density;          //  colors while tiles come (then the image's)
+    bool have_density;                  //  ... set from the first tile with escapes
+    s_orbit_t orbits [ORBITS_KEPT];     //  orbits kept
+    uint64_t orbit_clock;               //  counts uses, for s_orbit_t.used
+    mf_engine_opts_t engine_opts;       //  the launch's, deep jobs allowed
     size_t palette_index;               //  index of the palette (p)
     bool tint;                          //  worker tint (w)
     mf_frame_t *frame;                  //  its pixels
@@ -105,8 +159,9 @@ typedef struct {
 
     //  The target of navigation, applied once the turn's events are handled.
     bool change;                        //  a target is set
-    mf_view_t next;                     //  target view
+    mf_place_t *next;                   //  target view
     uint32_t next_maxiter;              //  target iterations
+    bool next_auto;                     //  target iterations chosen by --iter auto
     bool next_preview;                  //  render a preview first
     bool next_history;                  //  remember the current view
 
@@ -114,6 +169,7 @@ typedef struct {
     bool help;                          //  help overlay shown
     bool fullscreen;                    //  fullscreen on
     bool save_pending;                  //  s pressed, frame not complete yet
+    bool movie_pending;                 //  m pressed, iterations not chosen yet
     unsigned save_last;                 //  last mandelfarm-NNNN number used
     s_big_t big;                        //  an S render
 
@@ -174,7 +230,7 @@ s_palette (const s_viewer_t *self)
 static bool
 s_complete (const s_viewer_t *self)
 {
-    return self->full_done == self->full_total;
+    return !self->orbit_wait && self->full_done == self->full_total;
 }
 
 // ---------------------------------------------------------------------
@@ -191,9 +247,16 @@ s_status_facts (const s_viewer_t *self, mf_status_facts_t *facts)
         .submit_us = self->submit_us, .complete_us = self->complete_us,
         .workers = self->farm_status.workers, .late = self->farm_status.late,
         .dropped = self->dropped,
-        .big = self->big.token != 0, .big_done = self->big.done, .big_total = self->big.total,
-        .save_pending = self->save_pending
+        .big = self->big.running, .big_done = self->big.done, .big_total = self->big.total,
+        .save_pending = self->save_pending,
+        .deep = self->deep, .iter_auto = self->iter_auto,
+        .center_text = mf_place_center_text (self->place),
+        .width_text = mf_place_width_text (self->place),
+        .log10_zoom = mf_place_log10_zoom (self->place),
+        .reference = self->reference != NULL
     };
+    if (self->reference)
+        mf_reference_poll (self->reference, &facts->reference_done, &facts->reference_limit);
 }
 
 static void
@@ -268,7 +331,7 @@ static int
 s_submit (s_viewer_t *self, uint32_t token, const mf_view_t *view, uint32_t maxiter,
           uint32_t tile, uint32_t *total)
 {
-    //  No --verify in the viewer, and shallow views only.
+    //  No --verify in the viewer.
     mf_job_spec_t spec = { .view = *view, .maxiter = maxiter, .tile_edge = tile };
     if (mf_farm_submit (self->farm, token, &spec, total)) {
         s_fatal (self, "cannot hand a job to the engine thread");
@@ -277,48 +340,341 @@ s_submit (s_viewer_t *self, uint32_t token, const mf_view_t *view, uint32_t maxi
     return 0;
 }
 
-//  Makes view the one on screen: cancels the old jobs, submits the new
-//  ones (first, so the farm works while the frame is prepared), carries
-//  the old picture over as a placeholder.
+//  Hands a deep job to the farm: map's pixels from orbit, named as the
+//  headless master names a view (master/render.c). Returns 0, or -1
+//  after s_fatal.
+static int
+s_submit_deep (s_viewer_t *self, uint32_t token, const mf_place_t *place,
+               const mf_deep_map_t *map, mf_shipped_t *orbit, uint32_t maxiter, uint32_t tile,
+               uint32_t *total)
+{
+    mf_job_spec_t spec = {
+        .view = { .pixel_w = map->pixel_w, .pixel_h = map->pixel_h,
+                  .width = mf_place_view (place)->width },
+        .maxiter = maxiter, .tile_edge = tile, .deep = true, .deep_map = *map
+    };
+    char text [2 * MF_DEEP_MAX_TEXT + 8];
+    snprintf (text, sizeof text, "%s %s", mf_place_center_text (place),
+              mf_place_width_text (place));
+    mf_ship_id ((const uint8_t *) text, strlen (text), &spec.view_id);
+    if (mf_farm_submit_deep (self->farm, token, &spec, orbit, total)) {
+        s_fatal (self, "cannot hand a job to the engine thread");
+        return -1;
+    }
+    return 0;
+}
+
+static void s_movie (s_viewer_t *self);
+
+// ---------------------------------------------------------------------
+//  Reference orbits: the ones kept, and the rule that reuses one.
+
 static void
-s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool preview)
+s_orbit_clear (s_orbit_t *entry)
+{
+    if (entry->orbit) {
+        mf_shipped_destroy (&entry->orbit);
+        mpfr_clears (entry->re, entry->im, (mpfr_ptr) 0);
+        free (entry->width);
+        memset (entry, 0, sizeof *entry);
+    }
+}
+
+//  The kept orbit that is exactly the one the headless master computes
+//  for place at maxiter (0: --iter auto), or NULL: the same reference
+//  point at the same precision and number type, computed to the same
+//  maxiter (for auto: for the same width and size, which fix the cap
+//  and the choice).
+static s_orbit_t *
+s_orbit_exact (s_viewer_t *self, const mf_place_t *place, uint32_t maxiter)
+{
+    const mf_deep_view_t *deep = mf_place_deep (place);
+    mf_deep_map_t map;
+    mf_deep_view_map (deep, &map);
+    long precision = mf_deep_view_precision (deep);
+    const mf_view_t *view = mf_place_view (place);
+    mpfr_t re, im;
+    mpfr_inits2 (precision, re, im, (mpfr_ptr) 0);
+    mf_deep_view_center (deep, re, im);
+    s_orbit_t *found = NULL;
+    for (size_t index = 0; index < ORBITS_KEPT && !found; index++) {
+        s_orbit_t *entry = &self->orbits [index];
+        if (entry->orbit && entry->precision == precision && entry->type == map.type
+        &&  entry->asked == maxiter && mpfr_equal_p (entry->re, re) && mpfr_equal_p (entry->im, im)
+        &&  (maxiter || (entry->pixel_w == view->pixel_w && entry->pixel_h == view->pixel_h
+                         && strcmp (entry->width, mf_place_width_text (place)) == 0)))
+            found = entry;
+    }
+    mpfr_clears (re, im, (mpfr_ptr) 0);
+    if (found)
+        found->used = ++self->orbit_clock;
+    return found;
+}
+
+//  The kept orbit last used that can serve a preview of a view of number
+//  type type at maxiter (0: the orbit's own), or NULL.
+static s_orbit_t *
+s_orbit_latest (s_viewer_t *self, mf_delta_t type, uint32_t maxiter)
+{
+    s_orbit_t *best = NULL;
+    for (size_t index = 0; index < ORBITS_KEPT; index++) {
+        s_orbit_t *entry = &self->orbits [index];
+        if (entry->orbit && entry->type == type
+        &&  mf_shipped_points (entry->orbit) <= (uint64_t) (maxiter? maxiter: entry->maxiter) + 1
+        &&  (!best || entry->used > best->used))
+            best = entry;
+    }
+    return best;
+}
+
+//  Keeps orbit, computed for place at asked (0: auto) and rendering at
+//  maxiter, in the slot used least recently.
+static void
+s_orbit_keep (s_viewer_t *self, const mf_place_t *place, uint32_t asked, uint32_t maxiter,
+              mf_shipped_t *orbit)
+{
+    s_orbit_t *slot = &self->orbits [0];
+    for (size_t index = 0; index < ORBITS_KEPT; index++) {
+        s_orbit_t *entry = &self->orbits [index];
+        if (!entry->orbit) {
+            slot = entry;
+            break;
+        }
+        if (entry->used < slot->used)
+            slot = entry;
+    }
+    s_orbit_clear (slot);
+    const mf_deep_view_t *deep = mf_place_deep (place);
+    mf_deep_map_t map;
+    mf_deep_view_map (deep, &map);
+    slot->precision = mf_deep_view_precision (deep);
+    mpfr_inits2 (slot->precision, slot->re, slot->im, (mpfr_ptr) 0);
+    mf_deep_view_center (deep, slot->re, slot->im);
+    slot->type = map.type;
+    slot->asked = asked;
+    slot->width = asked? NULL: strdup (mf_place_width_text (place));
+    slot->pixel_w = mf_place_view (place)->pixel_w;
+    slot->pixel_h = mf_place_view (place)->pixel_h;
+    slot->maxiter = maxiter;
+    slot->used = ++self->orbit_clock;
+    slot->orbit = mf_shipped_ref (orbit);
+}
+
+// ---------------------------------------------------------------------
+//  Views and jobs.
+
+//  --iter auto on a shallow view: the floor of mf_deep_auto.h for its
+//  zoom (a shallow view has no reference orbit to choose from).
+static uint32_t
+s_auto_shallow (const mf_place_t *place)
+{
+    double decades = ceil (mf_place_log10_zoom (place));
+    return MF_AUTO_FLOOR + MF_AUTO_FLOOR_PER_DECADE * (uint32_t) (decades > 0? decades: 0);
+}
+
+//  Submits the deep view's full job (and its preview, when asked and
+//  none went out yet) from its own orbit, at maxiter.
+static void
+s_deep_jobs (s_viewer_t *self, mf_shipped_t *orbit, uint32_t maxiter, bool preview)
+{
+    self->orbit_wait = false;
+    self->maxiter = maxiter;
+    mf_shipped_destroy (&self->orbit);
+    self->orbit = mf_shipped_ref (orbit);
+    const mf_deep_view_t *deep = mf_place_deep (self->place);
+    if (preview && !self->preview_token) {
+        mpfr_t re, im;
+        mpfr_inits2 (mf_deep_view_precision (deep), re, im, (mpfr_ptr) 0);
+        mf_deep_view_center (deep, re, im);
+        mf_deep_map_t map;
+        mf_place_preview_map (self->place, MF_VIEW_PREVIEW, re, im, &map);
+        mpfr_clears (re, im, (mpfr_ptr) 0);
+        self->preview_token = self->next_token++;
+        if (s_submit_deep (self, self->preview_token, self->place, &map, orbit, maxiter,
+                           s_preview_tile (self), &self->preview_total))
+            return;
+    }
+    mf_deep_map_t map;
+    mf_deep_view_map (deep, &map);
+    self->full_token = self->next_token++;
+    self->submit_us = mf_clock_us ();
+    if (s_submit_deep (self, self->full_token, self->place, &map, orbit, maxiter,
+                       self->opts->tile, &self->full_total))
+        return;
+    mf_playback_trace (self->playback, "jobs %u %u %u %u", self->gen, maxiter,
+                       self->preview_token, self->full_token);
+    if (self->movie_pending)
+        s_movie (self);
+}
+
+//  Starts the jobs of the deep view just set: at once from a kept orbit
+//  that is exactly its own; else its reference goes to its thread, and
+//  the preview (if asked) comes meanwhile from the orbit used last,
+//  with its deltas taken from that orbit's point.
+static void
+s_deep_start (s_viewer_t *self, uint32_t asked, bool preview)
+{
+    s_orbit_t *exact = s_orbit_exact (self, self->place, asked);
+    if (exact) {
+        mf_playback_trace (self->playback, "reference %u reused", self->gen);
+        s_deep_jobs (self, exact->orbit, exact->maxiter, preview);
+        return;
+    }
+    const mf_deep_view_t *deep = mf_place_deep (self->place);
+    char err [256];
+    self->orbit_wait = true;
+    self->reference = mf_reference_new (deep, asked, err, sizeof err);
+    if (!self->reference) {
+        s_fatal (self, "%s", err);
+        return;
+    }
+    mf_playback_trace (self->playback, "reference %u started", self->gen);
+    mf_deep_map_t full;
+    mf_deep_view_map (deep, &full);
+    s_orbit_t *latest = preview? s_orbit_latest (self, full.type, asked): NULL;
+    if (latest) {
+        mf_deep_map_t map;
+        mf_place_preview_map (self->place, MF_VIEW_PREVIEW, latest->re, latest->im, &map);
+        latest->used = ++self->orbit_clock;
+        self->preview_token = self->next_token++;
+        s_submit_deep (self, self->preview_token, self->place, &map, latest->orbit,
+                       asked? asked: latest->maxiter, s_preview_tile (self),
+                       &self->preview_total);
+    }
+}
+
+//  Takes the view's reference orbit once computed, and starts its jobs.
+static void
+s_reference_poll (s_viewer_t *self)
+{
+    if (!self->reference || !mf_reference_poll (self->reference, NULL, NULL))
+        return;
+    char err [256];
+    uint32_t maxiter = 0;
+    mf_shipped_t *orbit = mf_reference_take (self->reference, &maxiter, err, sizeof err);
+    double seconds = mf_reference_seconds (self->reference);
+    mf_reference_destroy (&self->reference);
+    if (!orbit) {
+        s_fatal (self, "the reference orbit failed: %s", err);
+        return;
+    }
+    mf_playback_trace (self->playback, "reference %u done %.3f", self->gen, seconds);
+    s_orbit_keep (self, self->place, self->iter_auto? 0: self->maxiter, maxiter, orbit);
+    s_deep_jobs (self, orbit, maxiter, true);
+    mf_shipped_destroy (&orbit);
+    s_update_title (self, true);
+}
+
+//  Puts the view that was on screen into the history (with remember),
+//  or destroys it.
+static void
+s_forget_or_remember (s_viewer_t *self, mf_place_t **old_p, bool remember)
+{
+    if (remember && *old_p)
+        mf_places_push (self->history, old_p);
+    mf_place_destroy (old_p);
+}
+
+//  Makes place the one on screen (it takes place): cancels the old jobs
+//  and reference, submits the new ones (first, so the farm works while
+//  the frame is prepared), carries the old picture over as a
+//  placeholder. maxiter 0 with iter_auto: --iter auto chooses. With
+//  remember, the old view goes into the history (Backspace).
+static void
+s_set_view (s_viewer_t *self, mf_place_t **place_p, uint32_t maxiter, bool iter_auto,
+            bool preview, bool remember)
 {
     s_cancel_jobs (self);
+    mf_reference_destroy (&self->reference);        //  cancels it if it still runs
+    mf_shipped_destroy (&self->orbit);
+    self->orbit_wait = false;
     if (self->save_pending) {
         self->save_pending = false;
         s_note (self, "save cancelled: the view changed before it was complete");
         mf_warn ("save cancelled: the view changed before it was complete");
     }
+    mf_place_t *old = self->place;
+    self->place = *place_p;
+    *place_p = NULL;
+    const mf_view_t *view = mf_place_view (self->place);
+    bool deep = mf_place_is_deep (self->place);
     self->gen++;
+    self->iter_auto = iter_auto;
+    if (iter_auto && !deep)
+        maxiter = s_auto_shallow (self->place);
+    self->maxiter = iter_auto && deep? 0: maxiter;
+    self->deep = deep;
+    self->have_density = false;
+    free (self->mu64);
+    self->mu64 = NULL;
     self->preview_token = 0;
     self->preview_done = self->preview_total = 0;
-    if (preview) {
-        mf_view_t small;
-        mf_view_preview (view, MF_VIEW_PREVIEW, &small);
-        self->preview_token = self->next_token++;
-        if (s_submit (self, self->preview_token, &small, maxiter, s_preview_tile (self),
-                      &self->preview_total))
-            return;
-    }
-    self->full_token = self->next_token++;
+    self->full_token = 0;
     self->full_done = 0;
+    self->full_total = 0;
     self->full_pixels = 0;
     self->submit_us = mf_clock_us ();
     self->complete_us = 0;
-    if (s_submit (self, self->full_token, view, maxiter, self->opts->tile, &self->full_total))
+    mf_playback_trace (self->playback, "exact %u %s %s %s", self->gen,
+                       deep? "deep": "shallow", mf_place_center_text (self->place),
+                       mf_place_width_text (self->place));
+    if (deep) {
+        size_t pixels = (size_t) view->pixel_w * view->pixel_h;
+        self->mu64 = malloc (pixels * sizeof *self->mu64);
+        if (!self->mu64) {
+            s_fatal (self, "out of memory for a %ux%u deep frame", view->pixel_w, view->pixel_h);
+            mf_place_destroy (&old);
+            return;
+        }
+        s_deep_start (self, iter_auto? 0: maxiter, preview);
+        //  Its full job's token comes with its orbit ("jobs", s_deep_jobs).
+        mf_playback_trace (self->playback, "view %u %.17g %.17g %.17g %ux%u %u %u %u",
+                           self->gen, view->center_re, view->center_im, view->width,
+                           view->pixel_w, view->pixel_h, self->maxiter, self->preview_token,
+                           self->full_token);
+    }
+    else {
+        if (preview) {
+            mf_view_t small;
+            mf_view_preview (view, MF_VIEW_PREVIEW, &small);
+            self->preview_token = self->next_token++;
+            if (s_submit (self, self->preview_token, &small, maxiter, s_preview_tile (self),
+                          &self->preview_total)) {
+                mf_place_destroy (&old);
+                return;
+            }
+        }
+        self->full_token = self->next_token++;
+        if (s_submit (self, self->full_token, view, maxiter, self->opts->tile,
+                      &self->full_total)) {
+            mf_place_destroy (&old);
+            return;
+        }
+        mf_playback_trace (self->playback, "view %u %.17g %.17g %.17g %ux%u %u %u %u",
+                           self->gen, view->center_re, view->center_im, view->width,
+                           view->pixel_w, view->pixel_h, maxiter, self->preview_token,
+                           self->full_token);
+    }
+    if (!self->running) {
+        mf_place_destroy (&old);
         return;
-    mf_playback_trace (self->playback, "view %u %.17g %.17g %.17g %ux%u %u %u %u", self->gen,
-                       view->center_re, view->center_im, view->width, view->pixel_w,
-                       view->pixel_h, maxiter, self->preview_token, self->full_token);
+    }
 
     mf_frame_t *frame = mf_spare_take (self->spare, view->pixel_w, view->pixel_h,
                                        s_palette (self));
     if (!frame) {
         s_fatal (self, "out of memory for a %ux%u frame", view->pixel_w, view->pixel_h);
+        mf_place_destroy (&old);
         return;
     }
-    if (self->frame)
+    //  The placeholder: in doubles while both views are shallow (as
+    //  ever), else relative to the old view, which works at any depth.
+    mf_view_t old_rel, new_rel;
+    if (self->frame && old && !mf_place_is_deep (old) && !deep)
         mf_frame_warp (frame, view, self->frame, &self->view);
+    else
+    if (self->frame && old && mf_place_relative (old, self->place, &old_rel, &new_rel) == 0)
+        mf_frame_warp (frame, &new_rel, self->frame, &old_rel);
     else
     if (mf_frame_tint (frame) != self->tint)
         mf_frame_set_tint (frame, self->tint);
@@ -328,7 +684,7 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
         mf_spare_keep (self->spare, &self->frame);
     self->frame = frame;
     self->view = *view;
-    self->maxiter = maxiter;
+    s_forget_or_remember (self, &old, remember);
     if (resized) {
         char err [256];
         if (mf_screen_set_frame_size (self->screen, view->pixel_w, view->pixel_h,
@@ -343,18 +699,30 @@ s_set_view (s_viewer_t *self, const mf_view_t *view, uint32_t maxiter, bool prev
     s_update_title (self, true);
 }
 
-//  Starts a navigation target for this turn, from the view on screen.
-static mf_view_t *
+//  Starts a navigation target for this turn, from the view on screen,
+//  and returns the view moves start from: the target so far (NULL: the
+//  view on screen, which is not copied: at extreme depths a copy costs
+//  what a move does).
+static const mf_place_t *
 s_target (s_viewer_t *self)
 {
     if (!self->change) {
+        mf_place_destroy (&self->next);
         self->change = true;
-        self->next = self->view;
         self->next_maxiter = self->maxiter;
+        self->next_auto = self->iter_auto;
         self->next_preview = false;
         self->next_history = false;
     }
-    return &self->next;
+    return self->next? self->next: self->place;
+}
+
+//  Makes place (taken) the target.
+static void
+s_retarget (s_viewer_t *self, mf_place_t *place)
+{
+    mf_place_destroy (&self->next);
+    self->next = place;
 }
 
 //  Applies this turn's target, if it differs from the view on screen.
@@ -364,27 +732,36 @@ s_apply (s_viewer_t *self)
     if (!self->change || !self->running)
         return;
     self->change = false;
-    const mf_view_t *a = &self->next, *b = &self->view;
-    if (a->center_re == b->center_re && a->center_im == b->center_im && a->width == b->width
-    &&  a->pixel_w == b->pixel_w && a->pixel_h == b->pixel_h && self->next_maxiter == self->maxiter)
+    bool same_iter = self->next_auto == self->iter_auto
+                  && (self->next_auto || self->next_maxiter == self->maxiter);
+    if ((!self->next || mf_place_same (self->next, self->place)) && same_iter) {
+        mf_place_destroy (&self->next);
         return;
-    if (self->next_history)
-        mf_history_push (self->history, &self->view);
-    mf_view_t view = self->next;
-    s_set_view (self, &view, self->next_maxiter, self->next_preview);
+    }
+    //  Only the iterations change: the same view, anew.
+    if (!self->next && !(self->next = mf_place_copy (self->place))) {
+        s_fatal (self, "out of memory");
+        return;
+    }
+    s_set_view (self, &self->next, self->next_maxiter, self->next_auto, self->next_preview,
+                self->next_history);
 }
 
 static void
 s_zoom (s_viewer_t *self, int x, int y, int steps)
 {
     mf_playback_trace (self->playback, "input zoom %d %d %d", x, y, steps);
-    mf_view_t *next = s_target (self);
+    s_target (self);
     double factor = steps > 0? MF_VIEW_WHEEL_FACTOR: 1.0 / MF_VIEW_WHEEL_FACTOR;
-    for (int step = 0; step < abs (steps); step++)
-        if (mf_view_zoom_at (next, x, y, factor, next)) {
-            s_note (self, steps > 0? "as deep as doubles go": "as wide as it goes");
+    for (int step = 0; step < abs (steps); step++) {
+        char err [256];
+        mf_place_t *place = mf_place_zoom_at (s_target (self), x, y, factor, err, sizeof err);
+        if (!place) {
+            s_note (self, "%s", steps > 0? "as deep as it goes": "as wide as it goes");
             break;
         }
+        s_retarget (self, place);
+    }
     self->next_preview = true;
     self->next_history = true;
 }
@@ -395,8 +772,13 @@ s_pan (s_viewer_t *self, int dx, int dy)
     mf_playback_trace (self->playback, "input pan %d %d", dx, dy);
     if (dx == 0 && dy == 0)
         return;
-    mf_view_t *next = s_target (self);
-    mf_view_pan (next, dx, dy, next);
+    char err [256];
+    mf_place_t *place = mf_place_pan (s_target (self), dx, dy, err, sizeof err);
+    if (!place) {
+        s_note (self, "cannot pan: %s", err);
+        return;
+    }
+    s_retarget (self, place);
     self->next_preview = true;
     self->next_history = true;
 }
@@ -405,11 +787,13 @@ static void
 s_box (s_viewer_t *self, int x0, int y0, int x1, int y1)
 {
     mf_playback_trace (self->playback, "input box %d %d %d %d", x0, y0, x1, y1);
-    mf_view_t *next = s_target (self);
-    if (mf_view_box (next, x0, y0, x1, y1, next)) {
+    char err [256];
+    mf_place_t *place = mf_place_box (s_target (self), x0, y0, x1, y1, err, sizeof err);
+    if (!place) {
         s_note (self, "box too small or too deep; drag a larger box");
         return;
     }
+    s_retarget (self, place);
     self->next_preview = true;
     self->next_history = true;
 }
@@ -421,17 +805,25 @@ s_check_size (s_viewer_t *self)
     int w, h;
     if (mf_screen_size (self->screen, &w, &h))
         return;
-    mf_view_t *next = s_target (self);
+    const mf_place_t *base = s_target (self);
+    const mf_view_t *next = mf_place_view (base);
     if ((uint32_t) w == next->pixel_w && (uint32_t) h == next->pixel_h)
         return;
-    if (mf_view_resize (next, (uint32_t) w, (uint32_t) h, next) == 0)
+    char err [256];
+    mf_place_t *place = w > 0 && h > 0 && w <= MF_MAX_DIM && h <= MF_MAX_DIM
+                      ? mf_place_resize (base, (uint32_t) w, (uint32_t) h, err, sizeof err)
+                      : NULL;
+    if (place) {
+        s_retarget (self, place);
         self->next_preview = true;
+    }
 }
 
 // ---------------------------------------------------------------------
 //  Saving.
 
-//  Queues the save of the finished frame.
+//  Queues the save of the finished frame: a deep view's doubles and
+//  exact texts, as the headless master writes them.
 static void
 s_save_now (s_viewer_t *self)
 {
@@ -445,62 +837,159 @@ s_save_now (s_viewer_t *self)
                   MF_SAVE_MAX_NUMBER, dir);
         return;
     }
-    size_t pixels, bytes;
-    float *mu = NULL;
-    if (mf_mul_size (self->view.pixel_w, self->view.pixel_h, &pixels) == 0
-    &&  mf_mul_size (pixels, sizeof *mu, &bytes) == 0)
-        mu = malloc (bytes);
-    if (!mu) {
-        mf_error ("cannot save: no memory for a copy of the %ux%u view",
-                  self->view.pixel_w, self->view.pixel_h);
-        return;
+    size_t pixels = (size_t) self->view.pixel_w * self->view.pixel_h;
+    int rc;
+    if (self->deep) {
+        double *mu64 = malloc (pixels * sizeof *mu64);
+        if (!mu64) {
+            mf_error ("cannot save: no memory for a copy of the %ux%u view",
+                      self->view.pixel_w, self->view.pixel_h);
+            return;
+        }
+        memcpy (mu64, self->mu64, pixels * sizeof *mu64);
+        rc = mf_saver_queue_deep (self->saver, path, mf_place_center_text (self->place),
+                                  mf_place_width_text (self->place), self->view.pixel_w,
+                                  self->view.pixel_h, self->maxiter, s_palette (self), &mu64);
     }
-    memcpy (mu, mf_frame_mu (self->frame), bytes);
-    if (mf_saver_queue (self->saver, path, &self->view, self->maxiter, s_palette (self), &mu))
+    else {
+        float *mu = malloc (pixels * sizeof *mu);
+        if (!mu) {
+            mf_error ("cannot save: no memory for a copy of the %ux%u view",
+                      self->view.pixel_w, self->view.pixel_h);
+            return;
+        }
+        memcpy (mu, mf_frame_mu (self->frame), pixels * sizeof *mu);
+        rc = mf_saver_queue (self->saver, path, &self->view, self->maxiter, s_palette (self),
+                             &mu);
+    }
+    if (rc)
         mf_error ("cannot save: out of memory");
     else
         s_note (self, "saving %s", strrchr (path, '/') + 1);
 }
 
-//  Starts the S render: the view at BIG_FACTOR times the window.
+//  Prints (stdout) the command that films a zoom movie into the view on
+//  screen, with its exact center and width and the iterations it uses.
+static void
+s_movie (s_viewer_t *self)
+{
+    if (!self->maxiter) {
+        self->movie_pending = true;     //  --iter auto has not chosen yet
+        s_note (self, "the movie command comes once the iterations are chosen");
+        return;
+    }
+    self->movie_pending = false;
+    printf ("mandelfarm-master --movie %d --center %s --width %s --iter %u -o frames/f%%05d.png\n",
+            MOVIE_FRAMES, mf_place_center_text (self->place), mf_place_width_text (self->place),
+            self->maxiter);
+    fflush (stdout);
+    s_note (self, "movie command printed on stdout");
+}
+
+static void
+s_big_free (s_big_t *big)
+{
+    mf_reference_destroy (&big->reference);
+    mf_place_destroy (&big->place);
+    free (big->mu);
+    free (big->mu64);
+    memset (big, 0, sizeof *big);
+}
+
+//  Starts the S render: the view at BIG_FACTOR times the window (a deep
+//  one once its own reference orbit is computed: s_big_poll).
 static void
 s_start_big (s_viewer_t *self)
 {
-    if (self->big.token) {
+    if (self->big.running) {
         s_note (self, "a 4x save is already rendering (%u/%u)", self->big.done, self->big.total);
         return;
     }
+    if (!self->maxiter) {
+        s_note (self, "S waits for --iter auto to choose the iterations; press it again then");
+        return;
+    }
     mf_view_t big;
-    size_t pixels, bytes;
-    if (mf_view_enlarge (&self->view, BIG_FACTOR, MF_MAX_PIXELS, &big, &pixels)) {
+    size_t pixels;
+    if (mf_view_enlarge (&self->view, BIG_FACTOR, MF_MAX_PIXELS, &big, &pixels) && !self->deep) {
         s_note (self, "4x the window (%llux%llu) is too large to render",
                 (unsigned long long) self->view.pixel_w * BIG_FACTOR,
                 (unsigned long long) self->view.pixel_h * BIG_FACTOR);
         return;
     }
-    float *mu = NULL;
-    if (mf_mul_size (pixels, sizeof *mu, &bytes) == 0)
-        mu = malloc (bytes);
-    if (!mu) {
-        s_note (self, "no memory for a %ux%u image", big.pixel_w, big.pixel_h);
+    s_big_t *b = &self->big;
+    *b = (s_big_t) { .view = big, .maxiter = self->maxiter, .palette = s_palette (self),
+                     .running = true };
+    char err [256];
+    if (self->deep) {
+        uint64_t count = (uint64_t) self->view.pixel_w * BIG_FACTOR
+                       * self->view.pixel_h * BIG_FACTOR;
+        b->place = count <= MF_MAX_PIXELS
+                 ? mf_place_resize (self->place, self->view.pixel_w * BIG_FACTOR,
+                                    self->view.pixel_h * BIG_FACTOR, err, sizeof err)
+                 : NULL;
+        b->mu64 = b->place? malloc ((size_t) count * sizeof *b->mu64): NULL;
+        if (b->mu64)
+            b->reference = mf_reference_new (mf_place_deep (b->place), b->maxiter,
+                                             err, sizeof err);
+        if (!b->reference) {
+            s_note (self, "cannot render 4x the window at this depth");
+            s_big_free (b);
+            return;
+        }
+        b->view = *mf_place_view (b->place);
+    }
+    else {
+        b->mu = malloc (pixels * sizeof *b->mu);
+        if (!b->mu) {
+            s_note (self, "no memory for a %ux%u image", big.pixel_w, big.pixel_h);
+            s_big_free (b);
+            return;
+        }
+        b->token = self->next_token++;
+        s_submit (self, b->token, &big, b->maxiter, self->opts->tile, &b->total);
+    }
+    mf_playback_trace (self->playback, "big %u %ux%u", b->token, b->view.pixel_w,
+                       b->view.pixel_h);
+    s_note (self, "rendering %ux%u to save it", b->view.pixel_w, b->view.pixel_h);
+}
+
+//  A deep S render's reference: once computed, its job starts.
+static void
+s_big_poll (s_viewer_t *self)
+{
+    s_big_t *b = &self->big;
+    if (!b->reference || !mf_reference_poll (b->reference, NULL, NULL))
+        return;
+    char err [256];
+    uint32_t maxiter;
+    mf_shipped_t *orbit = mf_reference_take (b->reference, &maxiter, err, sizeof err);
+    mf_reference_destroy (&b->reference);
+    if (!orbit) {
+        mf_error ("cannot save the 4x render: its reference orbit failed: %s", err);
+        s_big_free (b);
         return;
     }
-    self->big = (s_big_t) {
-        .token = self->next_token++, .view = big, .maxiter = self->maxiter,
-        .palette = s_palette (self), .mu = mu, .done = 0, .total = 0
-    };
-    mf_playback_trace (self->playback, "big %u %ux%u", self->big.token, big.pixel_w,
-                       big.pixel_h);
-    s_note (self, "rendering %ux%u to save it", big.pixel_w, big.pixel_h);
-    s_submit (self, self->big.token, &big, self->maxiter, self->opts->tile, &self->big.total);
+    mf_deep_map_t map;
+    mf_deep_view_map (mf_place_deep (b->place), &map);
+    b->token = self->next_token++;
+    s_submit_deep (self, b->token, b->place, &map, orbit, b->maxiter, self->opts->tile,
+                   &b->total);
+    mf_shipped_destroy (&orbit);
 }
 
 static void
-s_big_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
+s_big_tile (s_viewer_t *self, mf_farm_tile_t *tile)
 {
     s_big_t *big = &self->big;
-    mf_rect_copy (big->mu + (size_t) tile->rect.y * big->view.pixel_w + tile->rect.x,
-                  big->view.pixel_w, tile->mu, tile->rect.w, tile->rect.w, tile->rect.h);
+    const mf_rect_t *r = &tile->rect;
+    if (tile->deep)
+        for (uint32_t row = 0; row < r->h; row++)
+            memcpy (big->mu64 + (size_t) (r->y + row) * big->view.pixel_w + r->x,
+                    mf_farm_tile_mu64 (tile) + (size_t) row * r->w, r->w * sizeof (double));
+    else
+        mf_rect_copy (big->mu + (size_t) r->y * big->view.pixel_w + r->x,
+                      big->view.pixel_w, tile->mu, r->w, r->w, r->h);
     if (++big->done < big->total)
         return;
     char dir [PATH_LEN - 32], path [PATH_LEN];
@@ -508,10 +997,13 @@ s_big_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
         mf_error ("cannot save the 4x render: no current directory or no free "
                   "mandelfarm-NNNN.png name");
     else
-    if (mf_saver_queue (self->saver, path, &big->view, big->maxiter, big->palette, &big->mu))
+    if (big->place
+        ? mf_saver_queue_deep (self->saver, path, mf_place_center_text (big->place),
+                               mf_place_width_text (big->place), big->view.pixel_w,
+                               big->view.pixel_h, big->maxiter, big->palette, &big->mu64)
+        : mf_saver_queue (self->saver, path, &big->view, big->maxiter, big->palette, &big->mu))
         mf_error ("cannot save: out of memory");
-    free (big->mu);
-    memset (big, 0, sizeof *big);
+    s_big_free (big);
 }
 
 //  Prints what the save thread finished: the path on stdout.
@@ -534,8 +1026,43 @@ s_reports (s_viewer_t *self)
 // ---------------------------------------------------------------------
 //  Tiles.
 
+//  The floats a deep tile is drawn with: its doubles through the
+//  view's color density, the one of its first tile with escapes until
+//  the whole image fixes it (s_deep_complete). Returns them (the
+//  caller frees them), or NULL when out of memory.
+static float *
+s_deep_floats (s_viewer_t *self, mf_farm_tile_t *tile)
+{
+    size_t count = (size_t) tile->rect.w * tile->rect.h;
+    const double *mu = mf_farm_tile_mu64 (tile);
+    if (!self->have_density)
+        self->have_density = mf_deep_density (mu, count, &self->density) == 0;
+    float *floats = malloc (count * sizeof *floats);
+    if (floats)
+        mf_deep_density_apply (&self->density, mu, count, floats);
+    return floats;
+}
+
+//  A deep view complete: its colors from the whole image's density, as
+//  the headless master colors it.
 static void
-s_on_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
+s_deep_complete (s_viewer_t *self)
+{
+    size_t count = (size_t) self->view.pixel_w * self->view.pixel_h;
+    float *floats = malloc (count * sizeof *floats);
+    if (!floats) {
+        s_note (self, "out of memory: the colors are the provisional ones");
+        return;
+    }
+    mf_deep_density (self->mu64, count, &self->density);
+    self->have_density = true;
+    mf_deep_density_apply (&self->density, self->mu64, count, floats);
+    mf_frame_set_full_mu (self->frame, floats);
+    free (floats);
+}
+
+static void
+s_on_tile (s_viewer_t *self, mf_farm_tile_t *tile)
 {
     const mf_rect_t *r = &tile->rect;
     if (r->w == 0) {
@@ -544,13 +1071,26 @@ s_on_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
             s_note (self, "the engine could not start a render (out of memory)");
         return;
     }
+    bool mine = tile->token == self->full_token || tile->token == self->preview_token;
+    float *floats = mine && tile->deep? s_deep_floats (self, tile): NULL;
+    if (mine && tile->deep && !floats) {
+        s_fatal (self, "out of memory drawing a tile");
+        return;
+    }
+    const float *mu = floats? floats: tile->mu;
     if (tile->token == self->full_token && self->full_done < self->full_total) {
-        mf_frame_put (self->frame, r, tile->mu, tile->worker);
+        if (tile->deep)
+            for (uint32_t row = 0; row < r->h; row++)
+                memcpy (self->mu64 + (size_t) (r->y + row) * self->view.pixel_w + r->x,
+                        mf_farm_tile_mu64 (tile) + (size_t) row * r->w, r->w * sizeof (double));
+        mf_frame_put (self->frame, r, mu, tile->worker);
         self->full_done++;
         self->full_pixels += (uint64_t) r->w * r->h;
         mf_playback_trace (self->playback, "draw %u full %u %u %u %u %u", self->gen,
                            tile->token, r->x, r->y, r->w, r->h);
         if (s_complete (self)) {
+            if (self->deep)
+                s_deep_complete (self);
             self->complete_us = mf_clock_us ();
             mf_playback_trace (self->playback, "complete %u", self->gen);
             if (self->preview_done < self->preview_total)
@@ -565,7 +1105,7 @@ s_on_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
     else
     if (tile->token == self->preview_token && self->preview_done < self->preview_total) {
         if (!s_complete (self)) {
-            mf_frame_put_preview (self->frame, MF_VIEW_PREVIEW, r, tile->mu, tile->worker);
+            mf_frame_put_preview (self->frame, MF_VIEW_PREVIEW, r, mu, tile->worker);
             mf_playback_trace (self->playback, "draw %u preview %u %u %u %u %u", self->gen,
                                tile->token, r->x, r->y, r->w, r->h);
         }
@@ -581,6 +1121,7 @@ s_on_tile (s_viewer_t *self, const mf_farm_tile_t *tile)
         mf_playback_trace (self->playback, "drop %u %u %u %u %u", tile->token,
                            r->x, r->y, r->w, r->h);
     }
+    free (floats);
     self->redraw = true;
 }
 
@@ -611,18 +1152,21 @@ s_drain (s_viewer_t *self)
 static void
 s_on_key (s_viewer_t *self, mf_key_t key)
 {
-    mf_view_t *next;
     int w = (int) self->view.pixel_w, h = (int) self->view.pixel_h;
     switch (key) {
         case MF_KEY_ITER_UP:
+        case MF_KEY_ITER_DOWN: {
+            //  + and - override --iter auto, from what it chose (or the
+            //  default, before it has chosen).
             s_target (self);
-            self->next_maxiter = self->next_maxiter > MF_MAX_ITER / 2
-                               ? MF_MAX_ITER: self->next_maxiter * 2;
+            uint32_t base = self->next_maxiter? self->next_maxiter: MF_DEFAULT_ITER;
+            if (key == MF_KEY_ITER_UP)
+                self->next_maxiter = base > MF_MAX_ITER / 2? MF_MAX_ITER: base * 2;
+            else
+                self->next_maxiter = base > 1? base / 2: 1;
+            self->next_auto = false;
             break;
-        case MF_KEY_ITER_DOWN:
-            s_target (self);
-            self->next_maxiter = self->next_maxiter > 1? self->next_maxiter / 2: 1;
-            break;
+        }
         case MF_KEY_PALETTE:
             self->palette_index = (self->palette_index + 1) % mf_palette_count ();
             mf_frame_set_palette (self->frame, s_palette (self));
@@ -641,25 +1185,43 @@ s_on_key (s_viewer_t *self, mf_key_t key)
         case MF_KEY_SAVE_BIG:
             s_start_big (self);
             break;
-        case MF_KEY_RESET:
-            next = s_target (self);
-            mf_view_resize (&self->start, self->view.pixel_w, self->view.pixel_h, next);
+        case MF_KEY_RESET: {
+            s_target (self);
+            char err [256];
+            mf_place_t *place = mf_place_resize (self->start, self->view.pixel_w,
+                                                 self->view.pixel_h, err, sizeof err);
+            if (!place) {
+                s_note (self, "the start view does not fit this window: %s", err);
+                break;
+            }
+            s_retarget (self, place);
             self->next_maxiter = self->start_maxiter;
+            self->next_auto = self->start_auto;
             self->next_preview = true;
             self->next_history = true;
             break;
+        }
         case MF_KEY_BACK: {
-            mf_view_t back;
-            if (mf_history_pop (self->history, &back)) {
+            mf_place_t *back = mf_places_pop (self->history);
+            if (!back) {
                 s_note (self, "no earlier view");
                 break;
             }
-            next = s_target (self);
-            if (mf_view_resize (&back, self->view.pixel_w, self->view.pixel_h, next) == 0)
+            char err [256];
+            s_target (self);
+            mf_place_t *place = mf_place_resize (back, self->view.pixel_w, self->view.pixel_h,
+                                                 err, sizeof err);
+            mf_place_destroy (&back);
+            if (place) {
+                s_retarget (self, place);
                 self->next_preview = true;
+            }
             self->next_history = false;
             break;
         }
+        case MF_KEY_MOVIE:
+            s_movie (self);
+            break;
         case MF_KEY_FULLSCREEN:
             self->fullscreen = !self->fullscreen;
             mf_screen_set_fullscreen (self->screen, self->fullscreen);
@@ -727,7 +1289,8 @@ s_on_event (s_viewer_t *self, const SDL_Event *event)
 static bool
 s_settled (s_viewer_t *self)
 {
-    return !self->change && s_complete (self) && !self->save_pending && !self->big.token
+    return !self->change && s_complete (self) && !self->save_pending && !self->big.running
+        && !self->movie_pending
         && mf_saver_busy (self->saver) == 0;
 }
 
@@ -782,6 +1345,8 @@ s_loop (s_viewer_t *self)
             timeout = (int) (FRAME_MS - (now - self->last_present));
         if (wait >= 0 && wait < timeout)
             timeout = wait;
+        if ((self->reference || self->big.reference) && timeout > REFERENCE_POLL_MS)
+            timeout = REFERENCE_POLL_MS;
         if (self->backlog || self->change)
             timeout = 0;
         SDL_Event event;
@@ -798,6 +1363,8 @@ s_loop (s_viewer_t *self)
         //  A new view first: tiles still queued for the old one are then
         //  dropped, not drawn a moment before they are replaced.
         s_apply (self);
+        s_reference_poll (self);
+        s_big_poll (self);
         s_drain (self);
         s_reports (self);
         if (self->running) {
@@ -876,9 +1443,18 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     for (size_t index = 0; index < mf_palette_count (); index++)
         if (mf_palette_at (index) == opts->palette)
             self->palette_index = index;
-    self->start = opts->view;
     self->start_maxiter = opts->maxiter;
-    self->history = mf_history_new (HISTORY_MAX);
+    self->start_auto = opts->iter_auto;
+    self->start = opts->deep? mf_place_new (mf_deep_view_center_text (opts->deep),
+                                            mf_deep_view_width_text (opts->deep),
+                                            opts->view.pixel_w, opts->view.pixel_h,
+                                            err, sizeof err)
+                            : mf_place_from_view (&opts->view, err, sizeof err);
+    if (!self->start) {
+        mf_error ("--view: %s", err);
+        goto done;
+    }
+    self->history = mf_places_new (HISTORY_MAX);
     self->input = mf_input_new ();
     self->status = mf_status_new ();
     self->spare = mf_spare_new ();
@@ -888,7 +1464,10 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     }
     //  The engine binds before the window opens, so that the workers
     //  connect while SDL starts.
-    self->farm = mf_farm_new (mf_launch_engine_opts (launch), s_wake, self, err, sizeof err);
+    //  Any view may go deep: the engine takes f64 results from the start.
+    self->engine_opts = *mf_launch_engine_opts (launch);
+    self->engine_opts.deep = true;
+    self->farm = mf_farm_new (&self->engine_opts, s_wake, self, err, sizeof err);
     if (self->farm)
         mf_launch_bound (launch, mf_farm_endpoint (self->farm));
     if (!self->farm) {
@@ -898,21 +1477,22 @@ mf_viewer_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     if (s_open (self))
         goto done;
     int w, h;
-    mf_view_t view;
-    if (mf_screen_size (self->screen, &w, &h)
-    ||  mf_view_resize (&opts->view, (uint32_t) w, (uint32_t) h, &view)) {
+    mf_place_t *place = NULL;
+    if (mf_screen_size (self->screen, &w, &h) || w < 1 || h < 1
+    ||  !(place = mf_place_resize (self->start, (uint32_t) w, (uint32_t) h, err, sizeof err))) {
         mf_error ("--view: the window has no usable size: %s", SDL_GetError ());
         goto done;
     }
     self->exit_status = 0;
-    s_set_view (self, &view, opts->maxiter, true);
+    s_set_view (self, &place, opts->maxiter, opts->iter_auto, true, false);
     s_loop (self);
 done:
-    if (self->big.token) {
+    if (self->big.running)
         mf_warn ("the 4x save was not finished (%u of %u tiles); nothing written",
                  self->big.done, self->big.total);
-        free (self->big.mu);
-    }
+    s_big_free (&self->big);
+    mf_reference_destroy (&self->reference);
+    mf_shipped_destroy (&self->orbit);
     //  Workers first, while the engine's sockets are open: they leave at once.
     if (self->farm)
         mf_farm_pause (self->farm);
@@ -926,7 +1506,13 @@ done:
     }
     mf_frame_destroy (&self->frame);
     mf_spare_destroy (&self->spare);
-    mf_history_destroy (&self->history);
+    mf_places_destroy (&self->history);
+    for (size_t index = 0; index < ORBITS_KEPT; index++)
+        s_orbit_clear (&self->orbits [index]);
+    mf_place_destroy (&self->place);
+    mf_place_destroy (&self->next);
+    mf_place_destroy (&self->start);
+    free (self->mu64);
     mf_playback_trace (self->playback, "exit %d", self->exit_status);
     mf_playback_destroy (&self->playback);
     mf_input_destroy (&self->input);
