@@ -4,8 +4,11 @@
 #include "launch.h"
 #include "progress.h"
 #include "journal.h"
+#include "poster.h"
 #include "reference.h"
+#include "mf_bands.h"
 #include "mf_deep_auto.h"
+#include "mf_le.h"
 #include "mf_log.h"
 #include "mf_proto.h"
 #include "mf_outfile.h"
@@ -85,6 +88,76 @@ s_write_outputs (const mf_options_t *opts, uint32_t maxiter, mf_outfile_t **png,
     return rc;
 }
 
+//  The writers' threads a poster affords within bytes: each holds a few
+//  slices of 32 rows in flight (mu, their colors and their compressed
+//  bytes; mf_bands.h), per output.
+static int
+s_poster_threads (const mf_options_t *opts, size_t bytes)
+{
+    size_t outputs = 1 + (opts->raw != NULL) + (opts->dzi != NULL);
+    size_t slice = (size_t) 32 * opts->view.pixel_w * (sizeof (float) + 3 * 6);
+    size_t each = outputs * (MF_BANDS_AHEAD + 1) * slice;
+    size_t threads = each? bytes / each: 1;
+    size_t cpus = (size_t) mf_online_cpus ();
+    if (threads > cpus)
+        threads = cpus;
+    return threads < 1? 1: (int) threads;
+}
+
+//  Opens a poster's outputs (--raw, -o, --dzi) before the render, as
+//  s_write_outputs would at its end (the same spec: the same bytes), to
+//  be fed band by band; their writers get threads threads each. Returns
+//  0, or 1 having printed one line.
+static int
+s_poster_open (const mf_options_t *opts, mf_outfile_t **png, mf_outfile_t **npy,
+               mf_output_t *outputs [3], int threads, volatile sig_atomic_t *stop)
+{
+    const mf_view_t *view = &opts->view;
+    char center [80], width [32], err [PATH_MAX + 512];
+    mf_output_view_text (view, center, sizeof center, width, sizeof width);
+    mf_output_spec_t spec = {
+        .width = view->pixel_w, .height = view->pixel_h, .center = center, .span = width,
+        .maxiter = opts->maxiter, .palette = opts->palette, .threads = threads, .stop = stop
+    };
+    const char *paths [3] = { opts->raw, opts->output, opts->dzi };
+    mf_outfile_t **files [3] = { npy, png, NULL };
+    const mf_output_format_t formats [3] = { MF_OUTPUT_NPY, MF_OUTPUT_PNG, MF_OUTPUT_DZI };
+    for (int index = 0; index < 3; index++) {
+        if (files [index]? !*files [index]: !paths [index])
+            continue;
+        spec.format = formats [index];
+        spec.depth = formats [index] == MF_OUTPUT_PNG && opts->png16? 16: 8;
+        outputs [index] = files [index]
+                        ? mf_output_adopt (files [index], paths [index], &spec, err, sizeof err)
+                        : mf_output_open (paths [index], &spec, err, sizeof err);
+        if (!outputs [index]) {
+            mf_say ("%s", err);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+//  Finishes a poster's outputs, all whole first, then all named (the
+//  folder first, as s_write_outputs). Returns 0, or 1 having printed one
+//  line.
+static int
+s_poster_commit (mf_output_t *outputs [3])
+{
+    char err [PATH_MAX + 512];
+    for (int index = 0; index < 3; index++)
+        if (outputs [index] && mf_output_finish (outputs [index], err, sizeof err)) {
+            mf_say ("%s", err);
+            return 1;
+        }
+    for (int index = 2; index >= 0; index--)
+        if (outputs [index] && mf_output_commit (&outputs [index], err, sizeof err)) {
+            mf_say ("%s", err);
+            return 1;
+        }
+    return 0;
+}
+
 //  What the loop needs while it renders.
 typedef struct {
     const mf_options_t *opts;
@@ -105,7 +178,23 @@ typedef struct {
     mf_outfile_t *png;                  //  -o, until committed
     mf_outfile_t *npy;                  //  --raw, or NULL
     mf_outfile_t *stats;                //  --stats, or NULL
+    //  A poster (an image over --memory): written band by band as its
+    //  rows of tiles finish, never whole in memory (poster.h).
+    mf_poster_t *poster;                //  its window, or NULL: the image is whole
+    mf_output_t *outputs [3];           //  --raw, -o, --dzi, open from the start
+    bool poster_failed;                 //  writing failed: why is in poster_err
+    char poster_err [PATH_MAX + 512];
 } s_render_t;
+
+//  Writes the poster's complete bands at the front of its window; the
+//  first failure is kept for the render loop to say.
+static void
+s_poster_flush (s_render_t *self)
+{
+    if (!self->poster_failed
+    &&  mf_poster_flush (self->poster, self->poster_err, sizeof self->poster_err))
+        self->poster_failed = true;
+}
 
 static void
 s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
@@ -113,6 +202,18 @@ s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
     s_render_t *self = arg;
     uint32_t width = self->opts->view.pixel_w;
     mf_rect_t r = mf_tiles_rect (self->tiles, tile);
+    if (self->poster) {
+        //  A poster's journal comes back in tile id order, band by band:
+        //  the bands it completes are written (encoded again, not
+        //  computed), and a tile past the window is computed again.
+        mf_le_get_f32s (self->rows, mu, (size_t) r.w * r.h);
+        if (mf_poster_tile (self->poster, tile, &r, self->rows, r.w)) {
+            self->restored [tile] = 1;
+            self->owners [tile] = owner;
+            s_poster_flush (self);
+        }
+        return;
+    }
     size_t offset = (size_t) r.y * width + r.x;
     if (self->opts->deep)
         for (uint32_t row = 0; row < r.h; row++)
@@ -129,6 +230,10 @@ s_on_tile (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const 
            size_t stride, uint64_t worker)
 {
     s_render_t *self = arg;
+    if (self->poster)
+        mf_poster_tile (self->poster, tile, rect, mu, stride);
+    if (!self->journal)
+        return;
     for (uint32_t row = 0; row < rect->h; row++)
         memcpy ((uint8_t *) self->rows + (size_t) row * rect->w * self->value,
                 (const uint8_t *) mu + (size_t) row * stride * self->value,
@@ -157,14 +262,22 @@ static void
 s_on_leased (void *arg, uint32_t job, uint32_t tile)
 {
     s_render_t *self = arg;
-    mf_journal_leased (self->journal, tile);
+    if (self->journal)
+        mf_journal_leased (self->journal, tile);
 }
 
 static void
 s_on_withdrawn (void *arg, uint32_t job, uint32_t tile)
 {
     s_render_t *self = arg;
-    mf_journal_withdrawn (self->journal, tile);
+    if (self->poster && mf_poster_withdraw (self->poster, tile) && !self->poster_failed) {
+        snprintf (self->poster_err, sizeof self->poster_err, "a worker was found faulty after "
+                  "its tile %u was written into the poster; render it again (without "
+                  "--checkpoint, or with a new one)", tile);
+        self->poster_failed = true;
+    }
+    if (self->journal)
+        mf_journal_withdrawn (self->journal, tile);
 }
 
 //  What the reference orbit was and cost, one line.
@@ -314,6 +427,9 @@ s_render_free (s_render_t *render)
     free (render->owners);
     free (render->rows);
     s_image_destroy (&render->mu, render->bytes);
+    mf_poster_destroy (&render->poster);
+    for (int index = 0; index < 3; index++)
+        mf_output_abort (&render->outputs [index]);
     mf_outfile_abort (&render->png);
     mf_outfile_abort (&render->npy);
     mf_outfile_abort (&render->stats);
@@ -447,11 +563,50 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         s_render_free (&render);
         return 2;
     }
+    //  A shallow image whose mu exceed --memory is a poster: band by band,
+    //  in a window of the memory given (half for the bands, half for the
+    //  writers' threads). A deep one is held whole: its colors depend on
+    //  the whole image (mf_deep_auto.h).
     uint64_t memory = mf_sys_physical_memory ();
+    size_t budget = (size_t) opts->memory_mb << 20;
+    bool poster = !opts->deep && (mf_mul_size (pixels, render.value, &render.bytes)
+                                  || render.bytes > budget);
+    if (poster) {
+        render.bytes = 0;
+        mf_poster_spec_t window = {
+            .width = view->pixel_w, .height = view->pixel_h, .edge = opts->tile,
+            .value = render.value,
+            .window = mf_poster_window_for (view->pixel_w, opts->tile, render.value, budget / 2)
+        };
+        if (s_poster_open (opts, &render.png, &render.npy, render.outputs,
+                           s_poster_threads (opts, budget / 2), stop)) {
+            mf_launch_destroy (&launch);
+            s_render_free (&render);
+            return 2;
+        }
+        mf_output_t *outputs [3];
+        size_t count = 0;
+        for (int index = 0; index < 3; index++)
+            if (render.outputs [index])
+                outputs [count++] = render.outputs [index];
+        render.poster = mf_poster_new (&window, outputs, count);
+        if (!render.poster) {
+            mf_say ("--size %ux%u: cannot allocate the poster's window of %u bands of %u "
+                    "rows; give a smaller --tile", view->pixel_w, view->pixel_h, window.window,
+                    opts->tile);
+            mf_launch_destroy (&launch);
+            s_render_free (&render);
+            return 1;
+        }
+        mf_info ("a poster: %u bands of %u rows, %u held at once (%.1f MiB)",
+                 (view->pixel_h + opts->tile - 1) / opts->tile, opts->tile, window.window,
+                 mf_poster_bytes (render.poster) / 1048576.0);
+    }
+    else
     if (mf_mul_size (pixels, render.value, &render.bytes) == 0
     &&  (!memory || render.bytes <= memory / 2))
         render.mu = s_image_new (render.bytes);
-    if (!render.mu) {
+    if (!render.mu && !render.poster) {
         mf_say ("--size %ux%u: cannot allocate its %.1f MiB image buffer; use a smaller size",
                 view->pixel_w, view->pixel_h, (double) pixels * render.value / 1048576);
         render.bytes = 0;
@@ -459,7 +614,8 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         s_render_free (&render);
         return 2;
     }
-    render.tiles = mf_tiles_new (view->pixel_w, view->pixel_h, opts->tile);
+    render.tiles = render.poster? mf_tiles_new_rows (view->pixel_w, view->pixel_h, opts->tile)
+                                : mf_tiles_new (view->pixel_w, view->pixel_h, opts->tile);
     uint32_t total = render.tiles? mf_tiles_count (render.tiles): 0;
     render.restored = render.tiles? calloc (total, 1): NULL;
     render.owners = render.tiles? calloc (total, sizeof *render.owners): NULL;
@@ -507,9 +663,13 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         mf_say ("--checkpoint: %s", err);
         rc = 1;
     }
+    if (rc == 0 && render.poster_failed) {
+        mf_say ("%s", render.poster_err);
+        rc = 1;
+    }
     if (rc == 0) {
-        mf_engine_on_tile (engine, render.journal? s_on_tile: NULL, &render);
-        if (render.journal)
+        mf_engine_on_tile (engine, render.journal || render.poster? s_on_tile: NULL, &render);
+        if (render.journal || render.poster)
             mf_engine_on_events (engine, s_on_leased, s_on_withdrawn, &render);
         //  The grid the journal was replayed on becomes the engine's: one
         //  grid for every tile id.
@@ -521,6 +681,8 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         job = opts->deep? mf_engine_submit_deep (engine, &spec, &render.tiles, render.mu,
                                                  render.orbit)
                         : mf_engine_submit_grid (engine, &spec, &render.tiles, render.mu);
+        if (job && render.poster)
+            mf_engine_horizon (engine, job, mf_poster_horizon (render.poster));
         for (uint32_t tile = 0; job && tile < total; tile++)
             if (render.restored [tile]
             &&  mf_engine_preset (engine, job, tile, NULL, render.owners [tile]))
@@ -539,6 +701,16 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         mf_engine_stats_t stats;
         mf_engine_stats (engine, &stats);
         mf_progress_update (progress, done, total, stats.pixels, stats.workers);
+        if (render.poster) {
+            s_poster_flush (&render);
+            mf_engine_horizon (engine, job, mf_poster_horizon (render.poster));
+            if (render.poster_failed) {
+                mf_progress_clear (progress);
+                mf_say ("%s", render.poster_err);
+                rc = 1;
+                break;
+            }
+        }
         if (done == total) {
             status = "done";
             break;
@@ -591,8 +763,9 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_progress_destroy (&progress);
     double seconds = (mf_clock_us () - start) / 1e6;
     mf_launch_stop_workers (launch);
-    if (rc == 0 && s_write_outputs (opts, spec.maxiter, &render.png, &render.npy, render.mu,
-                                    stop)) {
+    if (rc == 0 && (render.poster? s_poster_commit (render.outputs)
+                                 : s_write_outputs (opts, spec.maxiter, &render.png,
+                                                    &render.npy, render.mu, stop))) {
         status = *stop? "interrupted": "failed";
         rc = 1;
     }
