@@ -241,6 +241,23 @@ s_on_tile (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const 
     mf_journal_done (self->journal, tile, worker, self->rows, (size_t) rect->w * rect->h);
 }
 
+//  A poster's journal is replayed through its window: the tiles it took
+//  are the ones restored (those past it are computed again, and the
+//  resume line says so).
+static void
+s_poster_restored (const s_render_t *self, uint32_t total, mf_journal_info_t *info)
+{
+    uint32_t taken = 0;
+    for (uint32_t tile = 0; tile < total; tile++)
+        taken += self->restored [tile];
+    if (taken < info->done) {
+        size_t length = strlen (info->note);
+        snprintf (info->note + length, sizeof info->note - length, "%s%u past the poster's "
+                  "window computed again", length? "; ": "", info->done - taken);
+        info->done = taken;
+    }
+}
+
 //  Whether every value of a restored deep tile is possible at maxiter:
 //  a journal of --iter auto was replayed before maxiter was chosen. Call
 //  while the render still holds the grid (before the engine takes it).
@@ -639,7 +656,9 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             rc = 2;
         }
         else
-        if (journal.done && !opts->quiet)
+        if (render.poster)
+            s_poster_restored (&render, total, &journal);
+        if (render.journal && journal.done && !opts->quiet)
             mf_say ("resuming from %s: %u of %u tiles done; %u were in flight and are "
                     "computed again%s%s%s", opts->checkpoint, journal.done, total,
                     journal.in_flight, *journal.note? " (": "", journal.note,
