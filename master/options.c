@@ -456,16 +456,15 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
                   "(past double precision it needs perturbation); render it without --view");
         return -1;
     }
-    //  A shallow image of any size streams as a poster; a deep one is
-    //  held whole (its color density is a function of the whole image).
+    //  An image of any size streams as a poster; the viewer holds its
+    //  image whole.
     size_t pixels;
-    if ((opts->deep || opts->live)
+    if (opts->live
     &&  (mf_mul_size (opts->view.pixel_w, opts->view.pixel_h, &pixels) || pixels > MF_MAX_PIXELS)) {
         char text [32];
         snprintf (text, sizeof text, "%ux%u", opts->view.pixel_w, opts->view.pixel_h);
         return s_fail (err, errlen, "--size", text,
-                       "a deep view, or one on --view, may have at most 1073741824 "
-                       "pixels (2^30)");
+                       "the viewer (--view) shows at most 1073741824 pixels (2^30)");
     }
     if (mf_tiles_count_for (opts->view.pixel_w, opts->view.pixel_h, opts->tile) == 0) {
         char text [32];

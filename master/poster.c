@@ -6,8 +6,13 @@
 #include "poster.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct _mf_poster_t {
     mf_poster_spec_t spec;
@@ -18,8 +23,8 @@ struct _mf_poster_t {
     uint8_t *memory;                    //  window * band_bytes
     uint32_t *have;                     //  per slot: tiles it has
     uint8_t *taken;                     //  per slot and column: that tile is in
-    mf_output_t **outputs;              //  owned array of the caller's outputs
-    size_t count;                       //  how many
+    mf_poster_write_fn *write;          //  writes a band
+    void *arg;                          //  its argument
 };
 
 uint32_t
@@ -34,8 +39,17 @@ mf_poster_window_for (uint32_t width, uint32_t edge, size_t value, size_t bytes)
     return (uint32_t) window;
 }
 
+int
+mf_poster_to_outputs (void *outputs, const void *mu, uint32_t rows, char *err, size_t errlen)
+{
+    for (mf_output_t **output = outputs; *output; output++)
+        if (mf_output_write_rows (*output, mu, rows, err, errlen))
+            return -1;
+    return 0;
+}
+
 mf_poster_t *
-mf_poster_new (const mf_poster_spec_t *spec, mf_output_t **outputs, size_t count)
+mf_poster_new (const mf_poster_spec_t *spec, mf_poster_write_fn *write, void *arg)
 {
     assert (spec->window >= MF_POSTER_MIN_WINDOW && spec->window <= MF_POSTER_MAX_WINDOW);
     assert (spec->value == sizeof (float) || spec->value == sizeof (double));
@@ -49,11 +63,9 @@ mf_poster_new (const mf_poster_spec_t *spec, mf_output_t **outputs, size_t count
     self->memory = malloc (spec->window * self->band_bytes);
     self->have = calloc (spec->window, sizeof *self->have);
     self->taken = calloc ((size_t) spec->window * self->cols, 1);
-    self->outputs = malloc ((count? count: 1) * sizeof *outputs);
-    self->count = count;
-    if (self->outputs && count)
-        memcpy (self->outputs, outputs, count * sizeof *outputs);
-    if (!self->memory || !self->have || !self->taken || !self->outputs)
+    self->write = write;
+    self->arg = arg;
+    if (!self->memory || !self->have || !self->taken)
         mf_poster_destroy (&self);
     return self;
 }
@@ -67,7 +79,6 @@ mf_poster_destroy (mf_poster_t **self_p)
         free (self->memory);
         free (self->have);
         free (self->taken);
-        free (self->outputs);
         free (self);
         *self_p = NULL;
     }
@@ -129,9 +140,8 @@ mf_poster_flush (mf_poster_t *self, char *err, size_t errlen)
         uint32_t rows = self->spec.height - top < self->spec.edge
                       ? self->spec.height - top: self->spec.edge;
         const uint8_t *band = self->memory + slot * self->band_bytes;
-        for (size_t index = 0; index < self->count; index++)
-            if (mf_output_write_rows (self->outputs [index], band, rows, err, errlen))
-                return -1;
+        if (self->write (self->arg, band, rows, err, errlen))
+            return -1;
         //  The slot serves the band after the window from now on.
         self->have [slot] = 0;
         memset (self->taken + (size_t) slot * self->cols, 0, self->cols);
@@ -160,4 +170,107 @@ size_t
 mf_poster_bytes (const mf_poster_t *self)
 {
     return self->spec.window * self->band_bytes;
+}
+
+//  ---------------------------------------------------------------------
+//  The spill file
+
+struct _mf_spill_t {
+    int fd;                             //  the file, without a name
+    uint32_t width;                     //  values a row
+    size_t value;                       //  bytes a value
+    uint64_t written;                   //  bytes written so far
+};
+
+mf_spill_t *
+mf_spill_new (const char *dir, uint32_t width, size_t value, char *err, size_t errlen)
+{
+    mf_spill_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    self->width = width;
+    self->value = value;
+    self->fd = open (dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (self->fd < 0) {
+        //  No O_TMPFILE here (an old kernel, some file systems): a name,
+        //  removed at once.
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/.mandelfarm-spill-XXXXXX", dir);
+        self->fd = mkostemp (path, O_CLOEXEC);
+        if (self->fd >= 0)
+            unlink (path);
+    }
+    if (self->fd < 0) {
+        snprintf (err, errlen, "cannot make a spill file in '%s': %s", dir, strerror (errno));
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+mf_spill_destroy (mf_spill_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        close ((*self_p)->fd);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+int
+mf_spill_write (void *arg, const void *mu, uint32_t rows, char *err, size_t errlen)
+{
+    mf_spill_t *self = arg;
+    size_t size = (size_t) rows * self->width * self->value;
+    for (size_t done = 0; done < size; ) {
+        ssize_t some = pwrite (self->fd, (const uint8_t *) mu + done, size - done,
+                               (off_t) (self->written + done));
+        if (some < 0 && errno == EINTR)
+            continue;
+        if (some <= 0) {
+            snprintf (err, errlen, "cannot write the spill file: %s",
+                      some < 0? strerror (errno): "nothing written");
+            return -1;
+        }
+        done += (size_t) some;
+    }
+    self->written += size;
+    return 0;
+}
+
+//  Reads size bytes at offset. Returns 0 or -1.
+static int
+s_spill_pread (mf_spill_t *self, void *out, size_t size, uint64_t offset)
+{
+    if (offset + size > self->written)
+        return -1;
+    for (size_t done = 0; done < size; ) {
+        ssize_t some = pread (self->fd, (uint8_t *) out + done, size - done,
+                              (off_t) (offset + done));
+        if (some < 0 && errno == EINTR)
+            continue;
+        if (some <= 0)
+            return -1;
+        done += (size_t) some;
+    }
+    return 0;
+}
+
+int
+mf_spill_read (void *arg, size_t first, size_t count, double *out)
+{
+    mf_spill_t *self = arg;
+    assert (self->value == sizeof (double));
+    return s_spill_pread (self, out, count * sizeof *out, (uint64_t) first * sizeof *out);
+}
+
+int
+mf_spill_read_rows (mf_spill_t *self, uint32_t y, uint32_t rows, void *out)
+{
+    size_t row = (size_t) self->width * self->value;
+    return s_spill_pread (self, out, rows * row, (uint64_t) y * row);
 }

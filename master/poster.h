@@ -3,9 +3,10 @@
     (mf_tiles_new_rows); a band is one such row of tiles, edge rows of
     pixels. The poster holds a window of consecutive bands in memory: a
     finished tile's mu go into its band, and once the band at the front
-    has every tile it is written to the outputs (mf_output_write_rows, in
-    order, which color and compress it on their own threads) and its
-    memory serves the band after the window. The caller hands out only
+    has every tile it is written (the caller's function: to the outputs,
+    mf_output_write_rows, which color and compress it on their own
+    threads; or to a spill file), in order, and its memory serves the
+    band after the window. The caller hands out only
     the tiles inside the window (mf_engine_horizon), so memory is the
     window's, whatever the image's size.
 
@@ -40,17 +41,25 @@ typedef struct {
 
 typedef struct _mf_poster_t mf_poster_t;
 
+//  Writes the next rows rows of the image, width values each (as the
+//  spec's value says), in order. Returns 0, or -1 with the reason in err.
+typedef int (mf_poster_write_fn) (void *arg, const void *mu, uint32_t rows, char *err,
+                                  size_t errlen);
+
 //  The bands a poster of this width and tile edge holds within bytes of
 //  memory: MF_POSTER_MIN_WINDOW to MF_POSTER_MAX_WINDOW (the least even
 //  when bytes are fewer).
 uint32_t mf_poster_window_for (uint32_t width, uint32_t edge, size_t value, size_t bytes);
 
-//  Makes the window for spec, writing into the count outputs given (the
-//  array is copied; the outputs stay the caller's and must outlive the
-//  poster). Returns NULL when out of
-//  memory.
-mf_poster_t *mf_poster_new (const mf_poster_spec_t *spec, mf_output_t **outputs,
-                            size_t count);
+//  Makes the window for spec, writing its bands through write (called
+//  with arg). Returns NULL when out of memory.
+mf_poster_t *mf_poster_new (const mf_poster_spec_t *spec, mf_poster_write_fn *write,
+                            void *arg);
+
+//  A mf_poster_write_fn that writes to outputs, an array of mf_output_t
+//  pointers ending with NULL.
+int mf_poster_to_outputs (void *outputs, const void *mu, uint32_t rows, char *err,
+                          size_t errlen);
 
 //  Frees the window; safe twice, nulls the pointer.
 void mf_poster_destroy (mf_poster_t **self_p);
@@ -66,9 +75,9 @@ bool mf_poster_tile (mf_poster_t *self, uint32_t tile, const mf_rect_t *rect,
 //  again), -1 when the band was written already (the outputs hold it).
 int mf_poster_withdraw (mf_poster_t *self, uint32_t tile);
 
-//  Writes every complete band at the front of the window to the outputs,
-//  in order, and moves the window on. Returns 0, or -1 with the reason in
-//  err (the outputs are then only good to abort).
+//  Writes every complete band at the front of the window, in order, and
+//  moves the window on. Returns 0, or -1 with the reason in err (what it
+//  writes to is then only good to abort).
 int mf_poster_flush (mf_poster_t *self, char *err, size_t errlen);
 
 //  The first position of the dispatch order (tile id) past the window:
@@ -80,5 +89,34 @@ void mf_poster_bands (const mf_poster_t *self, uint32_t *written, uint32_t *tota
 
 //  Bytes the window holds.
 size_t mf_poster_bytes (const mf_poster_t *self);
+
+//  ---------------------------------------------------------------------
+//  A spill file: a deep poster's mu, written band by band as the window
+//  moves on, read back at the end for its color density (a function of
+//  the whole image, mf_deep_auto.h) and then its colors. It has no name
+//  (O_TMPFILE in the folder given, or a name removed at once), so
+//  nothing is left of it after a crash; a resumed poster fills it again
+//  from its checkpoint.
+
+typedef struct _mf_spill_t mf_spill_t;
+
+//  Makes a spill file in the folder dir, of rows of width values of
+//  value bytes. Returns NULL with the reason in err.
+mf_spill_t *mf_spill_new (const char *dir, uint32_t width, size_t value, char *err,
+                          size_t errlen);
+
+//  Closes and so frees the file; safe twice, nulls the pointer.
+void mf_spill_destroy (mf_spill_t **self_p);
+
+//  A mf_poster_write_fn: appends rows to the spill (arg). Returns 0, or
+//  -1 with the reason in err.
+int mf_spill_write (void *self, const void *mu, uint32_t rows, char *err, size_t errlen);
+
+//  Reads count values from value first on (row-major) into out. Returns
+//  0 or -1 (an mf_deep_read_fn, on doubles).
+int mf_spill_read (void *self, size_t first, size_t count, double *out);
+
+//  As mf_spill_read, rows rows from row y on, of any value size.
+int mf_spill_read_rows (mf_spill_t *self, uint32_t y, uint32_t rows, void *out);
 
 #endif

@@ -13,12 +13,14 @@
 #include "mf_proto.h"
 #include "mf_outfile.h"
 #include "mf_output.h"
+#include "mf_png.h"
 #include "mf_sys.h"
 #include "mf_util.h"
 #include "mf_version.h"
 #include "mf_webview.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,26 +106,39 @@ s_poster_threads (const mf_options_t *opts, size_t bytes)
     return threads < 1? 1: (int) threads;
 }
 
-//  Opens a poster's outputs (--raw, -o, --dzi) before the render, as
-//  s_write_outputs would at its end (the same spec: the same bytes), to
-//  be fed band by band; their writers get threads threads each. Returns
-//  0, or 1 having printed one line.
+//  Opens a poster's outputs (--raw, -o, --dzi) as s_write_outputs would
+//  at its end (the same spec: the same bytes), to be fed band by band;
+//  their writers get threads threads each. A shallow poster's open
+//  before the render (the .npy only, with last false), a deep one's
+//  .npy too, its PNG and DZI once every value is in (with last true):
+//  their colors need the whole image's density. Returns 0, or 1 having
+//  printed one line.
 static int
-s_poster_open (const mf_options_t *opts, mf_outfile_t **png, mf_outfile_t **npy,
-               mf_output_t *outputs [3], int threads, volatile sig_atomic_t *stop)
+s_poster_open (const mf_options_t *opts, uint32_t maxiter, const mf_deep_density_t *density,
+               mf_outfile_t **png, mf_outfile_t **npy, mf_output_t *outputs [3], int threads,
+               bool first, volatile sig_atomic_t *stop)
 {
     const mf_view_t *view = &opts->view;
     char center [80], width [32], err [PATH_MAX + 512];
     mf_output_view_text (view, center, sizeof center, width, sizeof width);
     mf_output_spec_t spec = {
         .width = view->pixel_w, .height = view->pixel_h, .center = center, .span = width,
-        .maxiter = opts->maxiter, .palette = opts->palette, .threads = threads, .stop = stop
+        .maxiter = maxiter, .palette = opts->palette, .threads = threads, .stop = stop
     };
+    if (opts->deep) {
+        spec.center = mf_deep_view_center_text (opts->deep);
+        spec.span = mf_deep_view_width_text (opts->deep);
+        spec.mu64 = true;
+        spec.density = density;
+    }
     const char *paths [3] = { opts->raw, opts->output, opts->dzi };
     mf_outfile_t **files [3] = { npy, png, NULL };
     const mf_output_format_t formats [3] = { MF_OUTPUT_NPY, MF_OUTPUT_PNG, MF_OUTPUT_DZI };
     for (int index = 0; index < 3; index++) {
         if (files [index]? !*files [index]: !paths [index])
+            continue;
+        //  A deep poster: the .npy first, the colors last.
+        if (opts->deep && first != (formats [index] == MF_OUTPUT_NPY))
             continue;
         spec.format = formats [index];
         spec.depth = formats [index] == MF_OUTPUT_PNG && opts->png16? 16: 8;
@@ -137,6 +152,10 @@ s_poster_open (const mf_options_t *opts, mf_outfile_t **png, mf_outfile_t **npy,
     }
     return 0;
 }
+
+//  Writes a deep poster's band to its .npy, if asked, and its spill file
+//  (an mf_poster_write_fn; arg: the render).
+static int s_deep_band (void *arg, const void *mu, uint32_t rows, char *err, size_t errlen);
 
 //  Finishes a poster's outputs, all whole first, then all named (the
 //  folder first, as s_write_outputs). Returns 0, or 1 having printed one
@@ -156,6 +175,76 @@ s_poster_commit (mf_output_t *outputs [3])
             return 1;
         }
     return 0;
+}
+
+//  The folder of path, into dir (for a spill file beside the output).
+static void
+s_folder_of (const char *path, char *dir, size_t size)
+{
+    const char *slash = strrchr (path, '/');
+    if (!slash)
+        snprintf (dir, size, ".");
+    else
+    if (slash == path)
+        snprintf (dir, size, "/");
+    else
+        snprintf (dir, size, "%.*s", (int) (slash - path), path);
+}
+
+//  Whether every value of rows of a deep poster is possible at maxiter
+//  (a checkpoint of --iter auto was replayed before maxiter was chosen).
+static bool
+s_possible (const double *mu, size_t count, uint32_t maxiter)
+{
+    for (size_t index = 0; index < count; index++)
+        if (!(mu [index] == -1 || (mu [index] >= 0 && mu [index] <= maxiter)))
+            return false;
+    return true;
+}
+
+//  A deep poster's colors, once every band is in its spill file: the
+//  whole image's color density read from it, then the PNG and the DZI
+//  fed from it, slice by slice. Returns 0, or 1 having printed one line.
+static int
+s_poster_colors (const mf_options_t *opts, uint32_t maxiter, mf_spill_t *spill,
+                 mf_outfile_t **png, mf_output_t *outputs [3], int threads,
+                 volatile sig_atomic_t *stop)
+{
+    const mf_view_t *view = &opts->view;
+    mf_deep_density_t density;
+    mf_deep_density_read (mf_spill_read, spill, (size_t) view->pixel_w * view->pixel_h,
+                          &density);
+    if (s_poster_open (opts, maxiter, &density, png, NULL, outputs, threads, false, stop))
+        return 1;
+    const uint32_t slice = MF_PNG_BAND_ROWS;
+    double *rows = malloc ((size_t) slice * view->pixel_w * sizeof *rows);
+    if (!rows) {
+        mf_say ("out of memory");
+        return 1;
+    }
+    char err [PATH_MAX + 512];
+    int rc = 0;
+    for (uint32_t y = 0; y < view->pixel_h && rc == 0; y += slice) {
+        uint32_t some = view->pixel_h - y < slice? view->pixel_h - y: slice;
+        if (mf_spill_read_rows (spill, y, some, rows)) {
+            mf_say ("cannot read the spill file back: %s", strerror (errno));
+            rc = 1;
+        }
+        else
+        if (!s_possible (rows, (size_t) some * view->pixel_w, maxiter)) {
+            mf_say ("--checkpoint: it holds values beyond the maxiter %u chosen now; remove "
+                    "it and render again", maxiter);
+            rc = 1;
+        }
+        for (int index = 1; index < 3 && rc == 0; index++)
+            if (outputs [index]
+            &&  mf_output_write_rows (outputs [index], rows, some, err, sizeof err)) {
+                mf_say ("%s", err);
+                rc = 1;
+            }
+    }
+    free (rows);
+    return rc;
 }
 
 //  What the loop needs while it renders.
@@ -182,9 +271,21 @@ typedef struct {
     //  rows of tiles finish, never whole in memory (poster.h).
     mf_poster_t *poster;                //  its window, or NULL: the image is whole
     mf_output_t *outputs [3];           //  --raw, -o, --dzi, open from the start
+    mf_output_t *sinks [4];             //  those open, NULL-terminated: the bands' way
+    mf_spill_t *spill;                  //  a deep poster's mu, until colored
+    int threads;                        //  the writers' threads a poster affords
     bool poster_failed;                 //  writing failed: why is in poster_err
     char poster_err [PATH_MAX + 512];
 } s_render_t;
+
+static int
+s_deep_band (void *arg, const void *mu, uint32_t rows, char *err, size_t errlen)
+{
+    s_render_t *self = arg;
+    if (self->outputs [0] && mf_output_write_rows (self->outputs [0], mu, rows, err, errlen))
+        return -1;
+    return mf_spill_write (self->spill, mu, rows, err, errlen);
+}
 
 //  Writes the poster's complete bands at the front of its window; the
 //  first failure is kept for the render loop to say.
@@ -206,7 +307,10 @@ s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
         //  A poster's journal comes back in tile id order, band by band:
         //  the bands it completes are written (encoded again, not
         //  computed), and a tile past the window is computed again.
-        mf_le_get_f32s (self->rows, mu, (size_t) r.w * r.h);
+        if (self->opts->deep)
+            mf_proto_get_f64s (self->rows, mu, (size_t) r.w * r.h);
+        else
+            mf_le_get_f32s (self->rows, mu, (size_t) r.w * r.h);
         if (mf_poster_tile (self->poster, tile, &r, self->rows, r.w)) {
             self->restored [tile] = 1;
             self->owners [tile] = owner;
@@ -445,6 +549,7 @@ s_render_free (s_render_t *render)
     free (render->rows);
     s_image_destroy (&render->mu, render->bytes);
     mf_poster_destroy (&render->poster);
+    mf_spill_destroy (&render->spill);
     for (int index = 0; index < 3; index++)
         mf_output_abort (&render->outputs [index]);
     mf_outfile_abort (&render->png);
@@ -580,14 +685,13 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         s_render_free (&render);
         return 2;
     }
-    //  A shallow image whose mu exceed --memory is a poster: band by band,
-    //  in a window of the memory given (half for the bands, half for the
-    //  writers' threads). A deep one is held whole: its colors depend on
-    //  the whole image (mf_deep_auto.h).
+    //  An image whose mu exceed --memory is a poster: band by band, in a
+    //  window of the memory given (half for the bands, half for the
+    //  writers' threads). A deep one's bands go to a spill file, colored
+    //  at the end: its colors depend on the whole image (mf_deep_auto.h).
     uint64_t memory = mf_sys_physical_memory ();
     size_t budget = (size_t) opts->memory_mb << 20;
-    bool poster = !opts->deep && (mf_mul_size (pixels, render.value, &render.bytes)
-                                  || render.bytes > budget);
+    bool poster = mf_mul_size (pixels, render.value, &render.bytes) || render.bytes > budget;
     if (poster) {
         render.bytes = 0;
         mf_poster_spec_t window = {
@@ -595,18 +699,25 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             .value = render.value,
             .window = mf_poster_window_for (view->pixel_w, opts->tile, render.value, budget / 2)
         };
-        if (s_poster_open (opts, &render.png, &render.npy, render.outputs,
-                           s_poster_threads (opts, budget / 2), stop)) {
+        render.threads = s_poster_threads (opts, budget / 2);
+        char folder [PATH_MAX];
+        s_folder_of (opts->output, folder, sizeof folder);
+        if (s_poster_open (opts, opts->maxiter, NULL, &render.png, &render.npy, render.outputs,
+                           render.threads, true, stop)
+        ||  (opts->deep && !(render.spill = mf_spill_new (folder, view->pixel_w, render.value,
+                                                         err, sizeof err)))) {
+            if (opts->deep && !render.spill)
+                mf_say ("-o: %s", err);
             mf_launch_destroy (&launch);
             s_render_free (&render);
             return 2;
         }
-        mf_output_t *outputs [3];
         size_t count = 0;
         for (int index = 0; index < 3; index++)
             if (render.outputs [index])
-                outputs [count++] = render.outputs [index];
-        render.poster = mf_poster_new (&window, outputs, count);
+                render.sinks [count++] = render.outputs [index];
+        render.poster = opts->deep? mf_poster_new (&window, s_deep_band, &render)
+                                  : mf_poster_new (&window, mf_poster_to_outputs, render.sinks);
         if (!render.poster) {
             mf_say ("--size %ux%u: cannot allocate the poster's window of %u bands of %u "
                     "rows; give a smaller --tile", view->pixel_w, view->pixel_h, window.window,
@@ -694,7 +805,8 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         //  grid for every tile id.
         //  A journal of --iter auto was replayed before maxiter was chosen:
         //  a tile with a mu beyond it is computed again.
-        for (uint32_t tile = 0; opts->iter_auto && tile < total; tile++)
+        //  (A poster's are checked as they are colored: s_poster_colors.)
+        for (uint32_t tile = 0; opts->iter_auto && !render.poster && tile < total; tile++)
             if (render.restored [tile] && !s_restored_possible (&render, tile, spec.maxiter))
                 render.restored [tile] = 0;
         job = opts->deep? mf_engine_submit_deep (engine, &spec, &render.tiles, render.mu,
@@ -782,6 +894,12 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_progress_destroy (&progress);
     double seconds = (mf_clock_us () - start) / 1e6;
     mf_launch_stop_workers (launch);
+    if (rc == 0 && render.spill
+    &&  s_poster_colors (opts, spec.maxiter, render.spill, &render.png, render.outputs,
+                         render.threads, stop)) {
+        status = *stop? "interrupted": "failed";
+        rc = 1;
+    }
     if (rc == 0 && (render.poster? s_poster_commit (render.outputs)
                                  : s_write_outputs (opts, spec.maxiter, &render.png,
                                                     &render.npy, render.mu, stop))) {

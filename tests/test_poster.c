@@ -9,6 +9,7 @@
     Every process is ended by its pid; every wait is bounded.
 */
 #include "helpers.h"
+#include "deep_locations.h"
 #include "poster.h"
 #include "mf_output.h"
 #include "mf_util.h"
@@ -63,7 +64,8 @@ START_TEST (window_writes_bands_in_order)
     for (uint32_t position = 0; position < mf_tiles_count (tiles); position++)
         ck_assert_uint_eq (mf_tiles_order (tiles, position), position);
     mf_poster_spec_t window = { width, height, edge, sizeof (float), 2 };
-    mf_poster_t *poster = mf_poster_new (&window, &out, 1);
+    mf_output_t *outputs [] = { out, NULL };
+    mf_poster_t *poster = mf_poster_new (&window, mf_poster_to_outputs, outputs);
     ck_assert_ptr_nonnull (poster);
     uint32_t written, total;
     ck_assert_uint_eq (mf_poster_horizon (poster), 6);     //  two bands of three tiles
@@ -248,28 +250,49 @@ s_stat (const char *path, const char *name)
     return th_json_counter (path, name);
 }
 
-#define RESUME_TILES 1200               //  tiles of the resume view: 40 x 30
+#define RESUME_TILES 1200               //  tiles of the resume views: 40 x 30
 #define RESUME_KILL 400                 //  tiles done when the first master is killed
-#define RESUME_VIEW "--size", "640x480", "--center", "-0.7436,0.1318", "--width", "0.03", \
-                    "--iter", "600", "--tile", "16", "--memory", "1"
+#define MAX_ARGS 48                     //  arguments of a master at most
 
-START_TEST (killed_poster_resumes)
+//  Appends the NULL-terminated words to argv at *argc.
+static void
+s_append (char **argv, int *argc, char *const words [])
+{
+    for (int index = 0; words [index]; index++) {
+        ck_assert_int_lt (*argc, MAX_ARGS - 1);
+        argv [(*argc)++] = words [index];
+    }
+    argv [*argc] = NULL;
+}
+
+//  Renders view (flags, NULL-terminated: 640x480 in tiles of 16) whole,
+//  then as a poster killed once RESUME_KILL tiles are in its checkpoint
+//  and run again: the same files, the finished tiles not computed again.
+static void
+s_resume (char *const view [])
 {
     char listen [700], endpoint [700];
     snprintf (listen, sizeof listen, "ipc://%s/farm", th_dir);
     char *journal = th_path ("ck"), *log = th_path ("m1.log"), *log2 = th_path ("m2.log");
     char *ref = th_path ("ref.png"), *ref_npy = th_path ("ref.npy");
     char *png = th_path ("p.png"), *npy = th_path ("p.npy"), *stats = th_path ("stats.json");
+    char *master_bin = (char *) th_bin ("mandelfarm-master");
     char out [4096];
-    char *whole [] = { RESUME_VIEW, "--memory", "1024", "-j", "2", "-o", ref, "--raw", ref_npy,
-                       NULL };
-    ck_assert_msg (s_master (whole, out, sizeof out) == 0, "%s", out);
+    char *argv [MAX_ARGS];
+    int argc = 0;
+    s_append (argv, &argc, view);
+    s_append (argv, &argc, (char *[]) { "--memory", "1024", "-j", "2", "-o", ref, "--raw",
+                                        ref_npy, NULL });
+    ck_assert_msg (s_master (argv, out, sizeof out) == 0, "%s", out);
     //  A slow worker (15 ms a tile), so that the kill comes half way.
     pid_t worker = th_worker (listen, "2", (char *[]) { "--test-delay", "15", NULL });
-    char *first [] = { (char *) th_bin ("mandelfarm-master"), RESUME_VIEW, "-j", "0",
-                       "--listen", listen, "--heartbeat", "200", "--checkpoint", journal,
-                       "-o", png, "--raw", npy, NULL };
-    pid_t master = th_spawn (first, log);
+    argc = 0;
+    s_append (argv, &argc, (char *[]) { master_bin, NULL });
+    s_append (argv, &argc, view);
+    s_append (argv, &argc, (char *[]) { "--memory", "1", "-j", "0", "--listen", listen,
+                                        "--heartbeat", "200", "--checkpoint", journal,
+                                        "-o", png, "--raw", npy, NULL });
+    pid_t master = th_spawn (argv, log);
     ck_assert (th_master_endpoint (log, START_MS, endpoint, sizeof endpoint) == 0);
     int64_t deadline = mf_clock_ms () + RENDER_MS;
     while (th_journal_tiles (journal) < RESUME_KILL && mf_clock_ms () < deadline)
@@ -280,10 +303,12 @@ START_TEST (killed_poster_resumes)
     ck_assert_msg (held >= RESUME_KILL && held < RESUME_TILES, "killed at %d tiles", held);
     ck_assert (!th_exists (png) && !th_exists (npy));
     //  Again, with local workers: the same files.
-    char *second [] = { (char *) th_bin ("mandelfarm-master"), RESUME_VIEW, "-j", "2",
-                        "--checkpoint", journal, "-o", png, "--raw", npy, "--stats", stats,
-                        NULL };
-    ck_assert_int_eq (th_wait (th_spawn (second, log2), RENDER_MS), 0);
+    argc = 0;
+    s_append (argv, &argc, (char *[]) { master_bin, NULL });
+    s_append (argv, &argc, view);
+    s_append (argv, &argc, (char *[]) { "--memory", "1", "-j", "2", "--checkpoint", journal,
+                                        "-o", png, "--raw", npy, "--stats", stats, NULL });
+    ck_assert_int_eq (th_wait (th_spawn (argv, log2), RENDER_MS), 0);
     ck_assert (th_same_file (ref, png));
     ck_assert (th_same_file (ref_npy, npy));
     ck_assert_msg (th_wait_for_text (log2, "resuming from", 1000), "no resume line");
@@ -303,6 +328,53 @@ START_TEST (killed_poster_resumes)
     free (npy);
     free (stats);
 }
+
+START_TEST (killed_poster_resumes)
+{
+    s_resume ((char *[]) { "--size", "640x480", "--center", "-0.7436,0.1318", "--width", "0.03",
+                           "--iter", "600", "--tile", "16", NULL });
+}
+END_TEST
+
+//  A deep view (the `line` location, 1.4e28, tests/deep_locations.h).
+#define DEEP_VIEW "--size", "640x480", "--center", LOC_LINE_CENTER, "--zoom", LOC_LINE_ZOOM, \
+                  "--tile", "16"
+
+START_TEST (killed_deep_poster_resumes)
+{
+    //  --iter auto: the checkpoint is replayed before maxiter is chosen.
+    s_resume ((char *[]) { DEEP_VIEW, "--iter", "auto", NULL });
+}
+END_TEST
+
+START_TEST (deep_poster_identical_to_whole)
+{
+    //  640 x 480 doubles are 2.3 MiB: over --memory 1 it is a poster, its
+    //  mu spilled to a file and colored at the end.
+    char *ref = th_path ("ref.png"), *ref_npy = th_path ("ref.npy");
+    char *png = th_path ("p.png"), *npy = th_path ("p.npy"), *alone = th_path ("alone.png");
+    char out [4096];
+    char *whole [] = { DEEP_VIEW, "--iter", "2500", "-j", "2", "-o", ref, "--raw", ref_npy,
+                       NULL };
+    ck_assert_msg (s_master (whole, out, sizeof out) == 0, "%s", out);
+    char *streamed [] = { DEEP_VIEW, "--iter", "2500", "-j", "2", "--memory", "1", "-v",
+                          "-o", png, "--raw", npy, NULL };
+    ck_assert_msg (s_master (streamed, out, sizeof out) == 0, "%s", out);
+    ck_assert_msg (strstr (out, "a poster: 30 bands of 16 rows"), "not streamed: %s", out);
+    ck_assert (th_same_file (ref, png));
+    ck_assert (th_same_file (ref_npy, npy));
+    //  Without --raw: the spill alone holds the mu, and leaves nothing.
+    char *png_only [] = { DEEP_VIEW, "--iter", "2500", "-j", "2", "--memory", "1",
+                          "-o", alone, NULL };
+    ck_assert_msg (s_master (png_only, out, sizeof out) == 0, "%s", out);
+    ck_assert (th_same_file (ref, alone));
+    ck_assert_int_eq (th_count_entries (th_dir), 5);
+    free (ref);
+    free (ref_npy);
+    free (png);
+    free (npy);
+    free (alone);
+}
 END_TEST
 
 int
@@ -317,6 +389,8 @@ main (void)
     tcase_add_test (tc, streamed_identical_to_whole);
     tcase_add_test (tc, poster_under_memory_cap);
     tcase_add_test (tc, killed_poster_resumes);
+    tcase_add_test (tc, deep_poster_identical_to_whole);
+    tcase_add_test (tc, killed_deep_poster_resumes);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }
