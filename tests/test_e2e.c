@@ -255,7 +255,8 @@ START_TEST (unallocatable_size_refused)
              "address-space limit cannot stand in for a small machine");
     return;
 #else
-    //  Pretend the machine is small: 1 GiB of address space, 1.6 GB image.
+    //  Pretend the machine is small: 1 GiB of address space, 1.6 GB image
+    //  held whole (--memory over it: not a poster, which would fit).
     char *png = th_path ("big.png");
     pid_t pid = fork ();
     if (pid == 0) {
@@ -263,7 +264,7 @@ START_TEST (unallocatable_size_refused)
         struct rlimit limit = { 1u << 30, 1u << 30 };
         setrlimit (RLIMIT_AS, &limit);
         char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "20000x20000",
-                          "-j", "1", "-o", png, NULL };
+                          "--memory", "4096", "-j", "1", "-o", png, NULL };
         int null = open ("/dev/null", 1);
         dup2 (null, 2);
         execv (argv [0], argv);
