@@ -393,8 +393,9 @@ s_on_withdrawn (void *arg, uint32_t job, uint32_t tile)
     s_render_t *self = arg;
     if (self->poster && mf_poster_withdraw (self->poster, tile) && !self->poster_failed) {
         snprintf (self->poster_err, sizeof self->poster_err, "a worker was found faulty after "
-                  "its tile %u was written into the poster; render it again (without "
-                  "--checkpoint, or with a new one)", tile);
+                  "its tile %u was written into the poster, and a written band cannot be "
+                  "taken back; nothing written (with --checkpoint, the same command "
+                  "resumes and computes its tiles again)", tile);
         self->poster_failed = true;
     }
     if (self->journal)
