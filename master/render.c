@@ -90,14 +90,17 @@ s_write_outputs (const mf_options_t *opts, uint32_t maxiter, mf_outfile_t **png,
     return rc;
 }
 
+#define WRITER_BYTES_PER_PIXEL 26        //  bytes a writer holds a pixel in flight, at most:
+                                        //  mu (8), 16-bit RGB (6), filtered (6), deflated (6)
+
 //  The writers' threads a poster affords within bytes: each holds a few
-//  slices of 32 rows in flight (mu, their colors and their compressed
-//  bytes; mf_bands.h), per output.
+//  slices of MF_PNG_BAND_ROWS rows in flight (mu, their colors and their
+//  compressed bytes; mf_bands.h), per output.
 static int
 s_poster_threads (const mf_options_t *opts, size_t bytes)
 {
     size_t outputs = 1 + (opts->raw != NULL) + (opts->dzi != NULL);
-    size_t slice = (size_t) 32 * opts->view.pixel_w * (sizeof (float) + 3 * 6);
+    size_t slice = (size_t) MF_PNG_BAND_ROWS * opts->view.pixel_w * WRITER_BYTES_PER_PIXEL;
     size_t each = outputs * (MF_BANDS_AHEAD + 1) * slice;
     size_t threads = each? bytes / each: 1;
     size_t cpus = (size_t) mf_online_cpus ();
