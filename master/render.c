@@ -696,6 +696,16 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     uint64_t memory = mf_sys_physical_memory ();
     size_t budget = (size_t) opts->memory_mb << 20;
     bool poster = mf_mul_size (pixels, render.value, &render.bytes) || render.bytes > budget;
+    //  An image that may be held whole but cannot be (over half the
+    //  memory, or refused) is a poster too, rather than no image at all.
+    if (!poster && (!memory || render.bytes <= memory / 2))
+        render.mu = s_image_new (render.bytes);
+    if (!poster && !render.mu) {
+        mf_info ("--size %ux%u: cannot hold its %.1f MiB image whole here; rendering it as a "
+                 "poster", view->pixel_w, view->pixel_h, render.bytes / 1048576.0);
+        poster = true;
+        budget = render.bytes / 4;          //  a quarter of what failed
+    }
     if (poster) {
         render.bytes = 0;
         mf_poster_spec_t window = {
@@ -728,23 +738,11 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
                     opts->tile);
             mf_launch_destroy (&launch);
             s_render_free (&render);
-            return 1;
+            return 2;
         }
         mf_info ("a poster: %u bands of %u rows, %u held at once (%.1f MiB)",
                  (view->pixel_h + opts->tile - 1) / opts->tile, opts->tile, window.window,
                  mf_poster_bytes (render.poster) / 1048576.0);
-    }
-    else
-    if (mf_mul_size (pixels, render.value, &render.bytes) == 0
-    &&  (!memory || render.bytes <= memory / 2))
-        render.mu = s_image_new (render.bytes);
-    if (!render.mu && !render.poster) {
-        mf_say ("--size %ux%u: cannot allocate its %.1f MiB image buffer; use a smaller size",
-                view->pixel_w, view->pixel_h, (double) pixels * render.value / 1048576);
-        render.bytes = 0;
-        mf_launch_destroy (&launch);
-        s_render_free (&render);
-        return 2;
     }
     render.tiles = render.poster? mf_tiles_new_rows (view->pixel_w, view->pixel_h, opts->tile)
                                 : mf_tiles_new (view->pixel_w, view->pixel_h, opts->tile);
