@@ -111,11 +111,11 @@ s_poster_threads (const mf_options_t *opts, size_t bytes)
 
 //  Opens a poster's outputs (--raw, -o, --dzi) as s_write_outputs would
 //  at its end (the same spec: the same bytes), to be fed band by band;
-//  their writers get threads threads each. A shallow poster's open
-//  before the render (the .npy only, with last false), a deep one's
-//  .npy too, its PNG and DZI once every value is in (with last true):
-//  their colors need the whole image's density. Returns 0, or 1 having
-//  printed one line.
+//  their writers get threads threads each. A shallow poster's all open
+//  before the render (first true). A deep poster's .npy opens then
+//  (first true), its PNG and DZI once every value is in (first false,
+//  with the density): their colors need the whole image's. Returns 0, or
+//  1 having printed one line.
 static int
 s_poster_open (const mf_options_t *opts, uint32_t maxiter, const mf_deep_density_t *density,
                mf_outfile_t **png, mf_outfile_t **npy, mf_output_t *outputs [3], int threads,
