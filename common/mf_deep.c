@@ -323,7 +323,7 @@ s_new (const char *center, const char *width, const char *zoom, uint32_t pixel_w
        uint32_t pixel_h, bool canonical, char *err, size_t errlen)
 {
     if (pixel_w < 1 || pixel_w > MF_MAX_DIM || pixel_h < 1 || pixel_h > MF_MAX_DIM) {
-        snprintf (err, errlen, "--size: W and H must be from 1 to %d", MF_MAX_DIM);
+        snprintf (err, errlen, "--size: W and H must be from 1 to %u", MF_MAX_DIM);
         return NULL;
     }
     if ((width == NULL) == (zoom == NULL)) {
@@ -565,7 +565,7 @@ mf_deep_map_dc (const mf_deep_map_t *map, uint32_t i, uint32_t j)
 mf_fexp_t
 mf_deep_map_cmax (const mf_deep_map_t *map)
 {
-    //  Half diagonal: (d / 2) sqrt (W^2 + H^2); W, H <= 65536, so the
+    //  Half diagonal: (d / 2) sqrt (W^2 + H^2); W, H <= 2^20, so the
     //  sum of squares is exact in a double.
     double w = map->pixel_w, h = map->pixel_h;
     mf_fexp_t diag = mf_fexp_sqrt (mf_fexp_from_double (w * w + h * h));

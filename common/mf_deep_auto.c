@@ -49,10 +49,27 @@ s_bits (double x)
     return bits;
 }
 
-//  The value of rank k (from 0) among the escaped mu (mu >= 0). Returns
-//  0, or -1 without memory.
+#define READ_SLICE 65536                //  values read at a time from a reader
+
+//  The values of an image held whole, for s_density.
+typedef struct {
+    const double *mu;
+} s_whole_t;
+
 static int
-s_select (const double *mu, size_t count, uint64_t k, double *value)
+s_read_whole (void *arg, size_t first, size_t count, double *out)
+{
+    const s_whole_t *whole = arg;
+    memcpy (out, whole->mu + first, count * sizeof *out);
+    return 0;
+}
+
+//  The value of rank k (from 0) among the escaped mu (mu >= 0) of count
+//  values read through read, slice by slice. Returns 0, or -1 without
+//  memory or when read fails.
+static int
+s_select (mf_deep_read_fn *read, void *arg, size_t count, double *slice, uint64_t k,
+          double *value)
 {
     uint64_t *counts = malloc (RADIX_SIZE * sizeof (uint64_t));
     if (!counts)
@@ -62,12 +79,19 @@ s_select (const double *mu, size_t count, uint64_t k, double *value)
         memset (counts, 0, RADIX_SIZE * sizeof (uint64_t));
         //  Values whose bits above this digit are the prefix so far.
         uint64_t high = shift + RADIX_BITS >= 64? 0: ~UINT64_C (0) << (shift + RADIX_BITS);
-        for (size_t index = 0; index < count; index++)
-            if (mu [index] >= 0) {
-                uint64_t bits = s_bits (mu [index]);
-                if ((bits & high) == prefix)
-                    counts [(bits >> shift) & (RADIX_SIZE - 1)]++;
+        for (size_t first = 0; first < count; first += READ_SLICE) {
+            size_t some = count - first < READ_SLICE? count - first: READ_SLICE;
+            if (read (arg, first, some, slice)) {
+                free (counts);
+                return -1;
             }
+            for (size_t index = 0; index < some; index++)
+                if (slice [index] >= 0) {
+                    uint64_t bits = s_bits (slice [index]);
+                    if ((bits & high) == prefix)
+                        counts [(bits >> shift) & (RADIX_SIZE - 1)]++;
+                }
+        }
         uint64_t digit = 0;
         while (k >= counts [digit]) {
             k -= counts [digit];
@@ -80,27 +104,54 @@ s_select (const double *mu, size_t count, uint64_t k, double *value)
     return 0;
 }
 
-int
-mf_deep_density (const double *mu, size_t count, mf_deep_density_t *density)
+//  The density of count values read through read: one pass for the
+//  lowest and the escaped count, then the select's.
+static int
+s_density (mf_deep_read_fn *read, void *arg, size_t count, mf_deep_density_t *density)
 {
     density->lo = 1.0;
     density->scale = 1.0;
+    double *slice = malloc (READ_SLICE * sizeof *slice);
+    if (!slice)
+        return -1;
     uint64_t escaped = 0;
     double lo = INFINITY;
-    for (size_t index = 0; index < count; index++)
-        if (mu [index] >= 0) {
-            escaped++;
-            if (mu [index] < lo)
-                lo = mu [index];
-        }
-    if (escaped == 0)
-        return -1;
+    int rc = 0;
+    for (size_t first = 0; first < count && rc == 0; first += READ_SLICE) {
+        size_t some = count - first < READ_SLICE? count - first: READ_SLICE;
+        rc = read (arg, first, some, slice);
+        for (size_t index = 0; index < some && rc == 0; index++)
+            if (slice [index] >= 0) {
+                escaped++;
+                if (slice [index] < lo)
+                    lo = slice [index];
+            }
+    }
     double p99;
-    if (s_select (mu, count, (escaped - 1) * 99 / 100, &p99))
+    if (rc == 0 && escaped == 0)
+        rc = -1;
+    if (rc == 0)
+        rc = s_select (read, arg, count, slice, (escaped - 1) * 99 / 100, &p99);
+    free (slice);
+    if (rc)
         return -1;
     density->lo = lo;
     density->scale = MF_DENSITY_SPAN / (p99 - lo + 1.0);
     return 0;
+}
+
+int
+mf_deep_density (const double *mu, size_t count, mf_deep_density_t *density)
+{
+    s_whole_t whole = { mu };
+    return s_density (s_read_whole, &whole, count, density);
+}
+
+int
+mf_deep_density_read (mf_deep_read_fn *read, void *arg, size_t count,
+                      mf_deep_density_t *density)
+{
+    return s_density (read, arg, count, density);
 }
 
 void

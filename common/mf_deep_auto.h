@@ -69,6 +69,18 @@ typedef struct {
 //  scale 1) or memory ran out (the same).
 int mf_deep_density (const double *mu, size_t count, mf_deep_density_t *density);
 
+//  Reads count values of mu from value first on into out. Returns 0 or
+//  -1.
+typedef int (mf_deep_read_fn) (void *arg, size_t first, size_t count, double *out);
+
+//  As mf_deep_density, for an image not held whole (a poster's): its
+//  count values are read through read, slice by slice, in a few passes.
+//  The same density as mf_deep_density of the same values. Returns 0, or
+//  -1 when no pixel escaped, memory ran out or read failed (density is
+//  then the identity).
+int mf_deep_density_read (mf_deep_read_fn *read, void *arg, size_t count,
+                          mf_deep_density_t *density);
+
 //  mu' for the palette, as floats: escaped pixels mapped (see above),
 //  interior ones -1.
 void mf_deep_density_apply (const mf_deep_density_t *density, const double *mu, size_t count,

@@ -19,8 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MF_MAX_DIM 65536          //  largest width or height, pixels
-#define MF_MAX_PIXELS (1u << 30)  //  largest width * height, pixels: 4 GiB of mu
+#define MF_MAX_DIM (1u << 20)     //  largest width or height, pixels (a poster's side;
+                                  //  the wire's rectangles stay within it)
+#define MF_VIEW_MAX_DIM 65536     //  largest width or height the viewer resizes to, pixels
+#define MF_MAX_PIXELS (1u << 30)  //  largest width * height held in memory whole, pixels:
+                                  //  4 GiB of mu (the viewer; the master streams beyond)
 
 typedef struct {
     double center_re;             //  real part of the view's center

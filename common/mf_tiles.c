@@ -12,7 +12,7 @@ struct _mf_tiles_t {
     uint32_t cols;                  //  tiles per row
     uint32_t rows;                  //  tiles per column
     uint32_t count;                 //  cols * rows
-    uint32_t *order;                //  tile ids in dispatch order
+    uint32_t *order;                //  tile ids in dispatch order (NULL: id order)
 };
 
 typedef struct {
@@ -29,8 +29,10 @@ s_compare (const void *a, const void *b)
     return ka->id < kb->id? -1: ka->id > kb->id;
 }
 
-mf_tiles_t *
-mf_tiles_new (uint32_t width, uint32_t height, uint32_t edge)
+//  The grid without its order. Returns NULL when out of memory or the
+//  sizes make no grid.
+static mf_tiles_t *
+s_new (uint32_t width, uint32_t height, uint32_t edge)
 {
     uint32_t count = mf_tiles_count_for (width, height, edge);
     if (count == 0)
@@ -44,6 +46,28 @@ mf_tiles_new (uint32_t width, uint32_t height, uint32_t edge)
     self->cols = width / edge + (width % edge != 0);
     self->rows = height / edge + (height % edge != 0);
     self->count = count;
+    return self;
+}
+
+mf_tiles_t *
+mf_tiles_new_rows (uint32_t width, uint32_t height, uint32_t edge)
+{
+    return s_new (width, height, edge);
+}
+
+uint32_t
+mf_tiles_cols (const mf_tiles_t *self)
+{
+    return self->cols;
+}
+
+mf_tiles_t *
+mf_tiles_new (uint32_t width, uint32_t height, uint32_t edge)
+{
+    mf_tiles_t *self = s_new (width, height, edge);
+    if (!self)
+        return NULL;
+    uint32_t count = self->count;
     self->order = malloc ((size_t) count * sizeof *self->order);
     s_sort_key_t *keys = malloc ((size_t) count * sizeof *keys);
     if (!self->order || !keys) {
@@ -119,7 +143,7 @@ uint32_t
 mf_tiles_order (const mf_tiles_t *self, uint32_t position)
 {
     assert (position < self->count);
-    return self->order [position];
+    return self->order? self->order [position]: position;
 }
 
 void

@@ -2,6 +2,12 @@
     dispatch, center first, so that the interesting middle of a view
     arrives before its edges.
 
+    A poster's grid (mf_tiles_new_rows) is ordered by rows of tiles
+    instead, top to bottom, left to right: its id order. Its rows of
+    tiles finish roughly in order, so the image can be written band by
+    band without ever being whole in memory; and it keeps no order array
+    (a poster's grid may have millions of tiles).
+
     A tile's id is its row-major index in the grid; it never depends on
     the dispatch order. Every pixel belongs to exactly one tile.
 */
@@ -28,6 +34,14 @@ typedef struct _mf_tiles_t mf_tiles_t;
 //  of edge pixels. Returns NULL when out of memory, a size is zero, or the
 //  grid would have more tiles than 32 bits count.
 mf_tiles_t *mf_tiles_new (uint32_t width, uint32_t height, uint32_t edge);
+
+//  As mf_tiles_new, dispatched row of tiles by row of tiles (position
+//  and id are the same).
+mf_tiles_t *mf_tiles_new_rows (uint32_t width, uint32_t height, uint32_t edge);
+
+//  Tiles per row of the grid (the tiles of row r are r * cols to
+//  r * cols + cols - 1).
+uint32_t mf_tiles_cols (const mf_tiles_t *self);
 
 //  Destroys the grid; safe twice, nulls the caller's pointer.
 void mf_tiles_destroy (mf_tiles_t **self_p);

@@ -1435,6 +1435,12 @@ mf_engine_preset (mf_engine_t *self, uint32_t job_id, uint32_t tile, const uint8
 }
 
 int
+mf_engine_horizon (mf_engine_t *self, uint32_t job, uint32_t horizon)
+{
+    return mf_sched_job_horizon (self->sched, job, horizon);
+}
+
+int
 mf_engine_cancel (mf_engine_t *self, uint32_t job)
 {
     if (!mf_sched_job_exists (self->sched, job))

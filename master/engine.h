@@ -155,6 +155,11 @@ uint32_t mf_engine_submit_grid (mf_engine_t *self, const mf_job_spec_t *spec,
 uint32_t mf_engine_submit_deep (mf_engine_t *self, const mf_job_spec_t *spec,
                                 mf_tiles_t **tiles_p, double *mu, mf_shipped_t *orbit);
 
+//  Hands out the job's tiles only before position horizon of its order
+//  as first leases (mf_sched_job_horizon): a poster's window of bands.
+//  Returns 0, or -1 if there is no such job.
+int mf_engine_horizon (mf_engine_t *self, uint32_t job, uint32_t horizon);
+
 //  Whether some worker is connected and every one of them refused the
 //  job's reference orbit (DECLINE, too large or bad): nobody here can
 //  compute its tiles.

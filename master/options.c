@@ -22,7 +22,9 @@ enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
     OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT, OPT_CHECKPOINT,
     OPT_STATS, OPT_DEADLINE, OPT_VERIFY, OPT_CERT, OPT_ALLOW, OPT_VIEW, OPT_SCRIPT,
-    OPT_ANNOUNCE, OPT_ANNOUNCE_PORT, OPT_PNG16, OPT_DZI, OPT_ZOOM
+    OPT_ANNOUNCE, OPT_ANNOUNCE_PORT, OPT_PNG16, OPT_DZI, OPT_ZOOM,
+    //  Posters.
+    OPT_MEMORY
 };
 
 void
@@ -89,6 +91,9 @@ mf_options_usage (FILE *out)
         "      --dzi DIR              also write a zoomable web view into DIR (new or\n"
         "                             empty): a DZI tile pyramid and DIR/index.html\n"
         "      --palette NAME         %s (default classic)\n"
+        "      --memory MB            an image whose mu take more than MB MiB is a poster:\n"
+        "                             computed and written band by band, in bounded\n"
+        "                             memory (default %d)\n"
         "\n"
         "Viewer:\n"
         "      --view                 open a window instead of writing a PNG: watch the\n"
@@ -103,7 +108,7 @@ mf_options_usage (FILE *out)
         "\n"
         "Exit status: 0 on success, 2 on a usage error, 1 on any other failure.\n",
         mf_online_cpus (), MF_BEACON_PORT, MF_TILE_MIN_EDGE, MF_TILE_MAX_EDGE, MF_TILE_DEFAULT_EDGE,
-        MF_ENGINE_HEARTBEAT, mf_kernel_names (), mf_palette_names ());
+        MF_ENGINE_HEARTBEAT, mf_kernel_names (), mf_palette_names (), MF_DEFAULT_MEMORY_MB);
 }
 
 static int
@@ -199,6 +204,7 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
     opts->palette = mf_palette_find ("classic");
     opts->heartbeat_ms = MF_ENGINE_HEARTBEAT;
     opts->announce_port = MF_BEACON_PORT;
+    opts->memory_mb = MF_DEFAULT_MEMORY_MB;
 
     static const struct option longopts [] = {
         { "size", required_argument, NULL, OPT_SIZE },
@@ -214,6 +220,8 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
         { "png16", no_argument, NULL, OPT_PNG16 },
         { "dzi", required_argument, NULL, OPT_DZI },
         { "tile", required_argument, NULL, OPT_TILE },
+        //  Posters.
+        { "memory", required_argument, NULL, OPT_MEMORY },
         { "palette", required_argument, NULL, OPT_PALETTE },
         { "kernel", required_argument, NULL, OPT_KERNEL },
         { "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
@@ -246,7 +254,7 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
             case OPT_SIZE:
                 if (mf_parse_size (optarg, &opts->view.pixel_w, &opts->view.pixel_h))
                     return s_fail (err, errlen, "--size", optarg,
-                                   "use WxH with W and H from 1 to 65536, e.g. 1920x1080");
+                                   "use WxH with W and H from 1 to 1048576, e.g. 1920x1080");
                 break;
             //  Read once the size is known (mf_deep_view_new, below).
             case OPT_CENTER:
@@ -319,6 +327,13 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
                     return s_fail (err, errlen, "--tile", optarg,
                                    "use a whole number of pixels from 8 to 1024");
                 opts->tile = (uint32_t) value;
+                break;
+            //  Posters.
+            case OPT_MEMORY:
+                if (mf_parse_long (optarg, 1, MF_MAX_MEMORY_MB, &value))
+                    return s_fail (err, errlen, "--memory", optarg,
+                                   "use a whole number of MiB from 1 to 16777216");
+                opts->memory_mb = (uint32_t) value;
                 break;
             case OPT_PALETTE:
                 opts->palette = mf_palette_find (optarg);
@@ -437,12 +452,22 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
                   "(default %d)", MF_DEFAULT_ITER);
         return -1;
     }
+    //  An image of any size streams as a poster; the viewer holds its
+    //  image whole.
     size_t pixels;
-    if (mf_mul_size (opts->view.pixel_w, opts->view.pixel_h, &pixels) || pixels > MF_MAX_PIXELS) {
+    if (opts->live
+    &&  (mf_mul_size (opts->view.pixel_w, opts->view.pixel_h, &pixels) || pixels > MF_MAX_PIXELS)) {
         char text [32];
         snprintf (text, sizeof text, "%ux%u", opts->view.pixel_w, opts->view.pixel_h);
         return s_fail (err, errlen, "--size", text,
-                       "the image may have at most 1073741824 pixels (2^30)");
+                       "the viewer (--view) shows at most 1073741824 pixels (2^30)");
+    }
+    if (mf_tiles_count_for (opts->view.pixel_w, opts->view.pixel_h, opts->tile) == 0) {
+        char text [32];
+        snprintf (text, sizeof text, "%ux%u", opts->view.pixel_w, opts->view.pixel_h);
+        return s_fail (err, errlen, "--size", text,
+                       "its grid of --tile tiles would have more than 2^32 - 1 tiles; "
+                       "give a larger --tile");
     }
     if (opts->local_workers == 0 && !opts->listen) {
         snprintf (err, errlen, "-j 0 needs --listen ENDPOINT: with no local workers, "

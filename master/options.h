@@ -62,9 +62,15 @@ typedef struct {
     const char *script;                 //  --script FILE for the viewer, or NULL
     bool quiet;                         //  --quiet (the last of -q and -v counts:
     bool verbose;                       //  --verbose  never both true)
+    //  Posters (issue 10).
+    uint32_t memory_mb;                 //  --memory: MiB an image may take whole; larger
+                                        //  shallow ones stream band by band (MiB)
     bool help;                          //  --help was given
     bool version;                       //  --version was given
 } mf_options_t;
+
+#define MF_DEFAULT_MEMORY_MB 1024       //  --memory default, MiB
+#define MF_MAX_MEMORY_MB 16777216       //  --memory at most, MiB (16 TiB)
 
 //  Parses argv into opts. Returns 0, or -1 with one line in err (and
 //  nothing to clear).

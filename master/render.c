@@ -4,18 +4,23 @@
 #include "launch.h"
 #include "progress.h"
 #include "journal.h"
+#include "poster.h"
 #include "reference.h"
+#include "mf_bands.h"
 #include "mf_deep_auto.h"
+#include "mf_le.h"
 #include "mf_log.h"
 #include "mf_proto.h"
 #include "mf_outfile.h"
 #include "mf_output.h"
+#include "mf_png.h"
 #include "mf_sys.h"
 #include "mf_util.h"
 #include "mf_version.h"
 #include "mf_webview.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +90,166 @@ s_write_outputs (const mf_options_t *opts, uint32_t maxiter, mf_outfile_t **png,
     return rc;
 }
 
+#define WRITER_BYTES_PER_PIXEL 26        //  bytes a writer holds a pixel in flight, at most:
+                                        //  mu (8), 16-bit RGB (6), filtered (6), deflated (6)
+
+//  The writers' threads a poster affords within bytes: each holds a few
+//  slices of MF_PNG_BAND_ROWS rows in flight (mu, their colors and their
+//  compressed bytes; mf_bands.h), per output.
+static int
+s_poster_threads (const mf_options_t *opts, size_t bytes)
+{
+    size_t outputs = 1 + (opts->raw != NULL) + (opts->dzi != NULL);
+    size_t slice = (size_t) MF_PNG_BAND_ROWS * opts->view.pixel_w * WRITER_BYTES_PER_PIXEL;
+    size_t each = outputs * (MF_BANDS_AHEAD + 1) * slice;
+    size_t threads = each? bytes / each: 1;
+    size_t cpus = (size_t) mf_online_cpus ();
+    if (threads > cpus)
+        threads = cpus;
+    return threads < 1? 1: (int) threads;
+}
+
+//  Opens a poster's outputs (--raw, -o, --dzi) as s_write_outputs would
+//  at its end (the same spec: the same bytes), to be fed band by band;
+//  their writers get threads threads each. A shallow poster's all open
+//  before the render (first true). A deep poster's .npy opens then
+//  (first true), its PNG and DZI once every value is in (first false,
+//  with the density): their colors need the whole image's. Returns 0, or
+//  1 having printed one line.
+static int
+s_poster_open (const mf_options_t *opts, uint32_t maxiter, const mf_deep_density_t *density,
+               mf_outfile_t **png, mf_outfile_t **npy, mf_output_t *outputs [3], int threads,
+               bool first, volatile sig_atomic_t *stop)
+{
+    const mf_view_t *view = &opts->view;
+    char center [80], width [32], err [PATH_MAX + 512];
+    mf_output_view_text (view, center, sizeof center, width, sizeof width);
+    mf_output_spec_t spec = {
+        .width = view->pixel_w, .height = view->pixel_h, .center = center, .span = width,
+        .maxiter = maxiter, .palette = opts->palette, .threads = threads, .stop = stop
+    };
+    if (opts->deep) {
+        spec.center = mf_deep_view_center_text (opts->deep);
+        spec.span = mf_deep_view_width_text (opts->deep);
+        spec.mu64 = true;
+        spec.density = density;
+    }
+    const char *paths [3] = { opts->raw, opts->output, opts->dzi };
+    mf_outfile_t **files [3] = { npy, png, NULL };
+    const mf_output_format_t formats [3] = { MF_OUTPUT_NPY, MF_OUTPUT_PNG, MF_OUTPUT_DZI };
+    for (int index = 0; index < 3; index++) {
+        if (files [index]? !*files [index]: !paths [index])
+            continue;
+        //  A deep poster: the .npy first, the colors last.
+        if (opts->deep && first != (formats [index] == MF_OUTPUT_NPY))
+            continue;
+        spec.format = formats [index];
+        spec.depth = formats [index] == MF_OUTPUT_PNG && opts->png16? 16: 8;
+        outputs [index] = files [index]
+                        ? mf_output_adopt (files [index], paths [index], &spec, err, sizeof err)
+                        : mf_output_open (paths [index], &spec, err, sizeof err);
+        if (!outputs [index]) {
+            mf_say ("%s", err);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+//  Writes a deep poster's band to its .npy, if asked, and its spill file
+//  (an mf_poster_write_fn; arg: the render).
+static int s_deep_band (void *arg, const void *mu, uint32_t rows, char *err, size_t errlen);
+
+//  Finishes a poster's outputs, all whole first, then all named (the
+//  folder first, as s_write_outputs). Returns 0, or 1 having printed one
+//  line.
+static int
+s_poster_commit (mf_output_t *outputs [3])
+{
+    char err [PATH_MAX + 512];
+    for (int index = 0; index < 3; index++)
+        if (outputs [index] && mf_output_finish (outputs [index], err, sizeof err)) {
+            mf_say ("%s", err);
+            return 1;
+        }
+    for (int index = 2; index >= 0; index--)
+        if (outputs [index] && mf_output_commit (&outputs [index], err, sizeof err)) {
+            mf_say ("%s", err);
+            return 1;
+        }
+    return 0;
+}
+
+//  The folder of path, into dir (for a spill file beside the output).
+static void
+s_folder_of (const char *path, char *dir, size_t size)
+{
+    const char *slash = strrchr (path, '/');
+    if (!slash)
+        snprintf (dir, size, ".");
+    else
+    if (slash == path)
+        snprintf (dir, size, "/");
+    else
+        snprintf (dir, size, "%.*s", (int) (slash - path), path);
+}
+
+//  Whether every value of rows of a deep poster is possible at maxiter
+//  (a checkpoint of --iter auto was replayed before maxiter was chosen).
+static bool
+s_possible (const double *mu, size_t count, uint32_t maxiter)
+{
+    for (size_t index = 0; index < count; index++)
+        if (!(mu [index] == -1 || (mu [index] >= 0 && mu [index] <= maxiter)))
+            return false;
+    return true;
+}
+
+//  A deep poster's colors, once every band is in its spill file: the
+//  whole image's color density read from it, then the PNG and the DZI
+//  fed from it, slice by slice. Returns 0, or 1 having printed one line.
+static int
+s_poster_colors (const mf_options_t *opts, uint32_t maxiter, mf_spill_t *spill,
+                 mf_outfile_t **png, mf_output_t *outputs [3], int threads,
+                 volatile sig_atomic_t *stop)
+{
+    const mf_view_t *view = &opts->view;
+    mf_deep_density_t density;
+    mf_deep_density_read (mf_spill_read, spill, (size_t) view->pixel_w * view->pixel_h,
+                          &density);
+    if (s_poster_open (opts, maxiter, &density, png, NULL, outputs, threads, false, stop))
+        return 1;
+    const uint32_t slice = MF_PNG_BAND_ROWS;
+    double *rows = malloc ((size_t) slice * view->pixel_w * sizeof *rows);
+    if (!rows) {
+        mf_say ("out of memory");
+        return 1;
+    }
+    char err [PATH_MAX + 512];
+    int rc = 0;
+    for (uint32_t y = 0; y < view->pixel_h && rc == 0; y += slice) {
+        uint32_t some = view->pixel_h - y < slice? view->pixel_h - y: slice;
+        if (mf_spill_read_rows (spill, y, some, rows)) {
+            mf_say ("cannot read the spill file back: %s", strerror (errno));
+            rc = 1;
+        }
+        else
+        if (!s_possible (rows, (size_t) some * view->pixel_w, maxiter)) {
+            mf_say ("--checkpoint: it holds values beyond the maxiter %u chosen now; remove "
+                    "it and render again", maxiter);
+            rc = 1;
+        }
+        for (int index = 1; index < 3 && rc == 0; index++)
+            if (outputs [index]
+            &&  mf_output_write_rows (outputs [index], rows, some, err, sizeof err)) {
+                mf_say ("%s", err);
+                rc = 1;
+            }
+    }
+    free (rows);
+    return rc;
+}
+
 //  What the loop needs while it renders.
 typedef struct {
     const mf_options_t *opts;
@@ -105,7 +270,35 @@ typedef struct {
     mf_outfile_t *png;                  //  -o, until committed
     mf_outfile_t *npy;                  //  --raw, or NULL
     mf_outfile_t *stats;                //  --stats, or NULL
+    //  A poster (an image over --memory): written band by band as its
+    //  rows of tiles finish, never whole in memory (poster.h).
+    mf_poster_t *poster;                //  its window, or NULL: the image is whole
+    mf_output_t *outputs [3];           //  --raw, -o, --dzi, open from the start
+    mf_output_t *sinks [4];             //  those open, NULL-terminated: the bands' way
+    mf_spill_t *spill;                  //  a deep poster's mu, until colored
+    int threads;                        //  the writers' threads a poster affords
+    bool poster_failed;                 //  writing failed: why is in poster_err
+    char poster_err [PATH_MAX + 512];
 } s_render_t;
+
+static int
+s_deep_band (void *arg, const void *mu, uint32_t rows, char *err, size_t errlen)
+{
+    s_render_t *self = arg;
+    if (self->outputs [0] && mf_output_write_rows (self->outputs [0], mu, rows, err, errlen))
+        return -1;
+    return mf_spill_write (self->spill, mu, rows, err, errlen);
+}
+
+//  Writes the poster's complete bands at the front of its window; the
+//  first failure is kept for the render loop to say.
+static void
+s_poster_flush (s_render_t *self)
+{
+    if (!self->poster_failed
+    &&  mf_poster_flush (self->poster, self->poster_err, sizeof self->poster_err))
+        self->poster_failed = true;
+}
 
 static void
 s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
@@ -113,6 +306,21 @@ s_restore_tile (void *arg, uint32_t tile, uint64_t owner, const uint8_t *mu)
     s_render_t *self = arg;
     uint32_t width = self->opts->view.pixel_w;
     mf_rect_t r = mf_tiles_rect (self->tiles, tile);
+    if (self->poster) {
+        //  A poster's journal comes back in tile id order, band by band:
+        //  the bands it completes are written (encoded again, not
+        //  computed), and a tile past the window is computed again.
+        if (self->opts->deep)
+            mf_proto_get_f64s (self->rows, mu, (size_t) r.w * r.h);
+        else
+            mf_le_get_f32s (self->rows, mu, (size_t) r.w * r.h);
+        if (mf_poster_tile (self->poster, tile, &r, self->rows, r.w)) {
+            self->restored [tile] = 1;
+            self->owners [tile] = owner;
+            s_poster_flush (self);
+        }
+        return;
+    }
     size_t offset = (size_t) r.y * width + r.x;
     if (self->opts->deep)
         for (uint32_t row = 0; row < r.h; row++)
@@ -129,11 +337,32 @@ s_on_tile (void *arg, uint32_t job, uint32_t tile, const mf_rect_t *rect, const 
            size_t stride, uint64_t worker)
 {
     s_render_t *self = arg;
+    if (self->poster)
+        mf_poster_tile (self->poster, tile, rect, mu, stride);
+    if (!self->journal)
+        return;
     for (uint32_t row = 0; row < rect->h; row++)
         memcpy ((uint8_t *) self->rows + (size_t) row * rect->w * self->value,
                 (const uint8_t *) mu + (size_t) row * stride * self->value,
                 (size_t) rect->w * self->value);
     mf_journal_done (self->journal, tile, worker, self->rows, (size_t) rect->w * rect->h);
+}
+
+//  A poster's journal is replayed through its window: the tiles it took
+//  are the ones restored (those past it are computed again, and the
+//  resume line says so).
+static void
+s_poster_restored (const s_render_t *self, uint32_t total, mf_journal_info_t *info)
+{
+    uint32_t taken = 0;
+    for (uint32_t tile = 0; tile < total; tile++)
+        taken += self->restored [tile];
+    if (taken < info->done) {
+        size_t length = strlen (info->note);
+        snprintf (info->note + length, sizeof info->note - length, "%s%u past the poster's "
+                  "window computed again", length? "; ": "", info->done - taken);
+        info->done = taken;
+    }
 }
 
 //  Whether every value of a restored deep tile is possible at maxiter:
@@ -157,14 +386,23 @@ static void
 s_on_leased (void *arg, uint32_t job, uint32_t tile)
 {
     s_render_t *self = arg;
-    mf_journal_leased (self->journal, tile);
+    if (self->journal)
+        mf_journal_leased (self->journal, tile);
 }
 
 static void
 s_on_withdrawn (void *arg, uint32_t job, uint32_t tile)
 {
     s_render_t *self = arg;
-    mf_journal_withdrawn (self->journal, tile);
+    if (self->poster && mf_poster_withdraw (self->poster, tile) && !self->poster_failed) {
+        snprintf (self->poster_err, sizeof self->poster_err, "a worker was found faulty after "
+                  "its tile %u was written into the poster, and a written band cannot be "
+                  "taken back; nothing written (with --checkpoint, the same command "
+                  "resumes and computes its tiles again)", tile);
+        self->poster_failed = true;
+    }
+    if (self->journal)
+        mf_journal_withdrawn (self->journal, tile);
 }
 
 //  What the reference orbit was and cost, one line.
@@ -314,6 +552,10 @@ s_render_free (s_render_t *render)
     free (render->owners);
     free (render->rows);
     s_image_destroy (&render->mu, render->bytes);
+    mf_poster_destroy (&render->poster);
+    mf_spill_destroy (&render->spill);
+    for (int index = 0; index < 3; index++)
+        mf_output_abort (&render->outputs [index]);
     mf_outfile_abort (&render->png);
     mf_outfile_abort (&render->npy);
     mf_outfile_abort (&render->stats);
@@ -447,19 +689,63 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         s_render_free (&render);
         return 2;
     }
+    //  An image whose mu exceed --memory is a poster: band by band, in a
+    //  window of the memory given (half for the bands, half for the
+    //  writers' threads). A deep one's bands go to a spill file, colored
+    //  at the end: its colors depend on the whole image (mf_deep_auto.h).
     uint64_t memory = mf_sys_physical_memory ();
-    if (mf_mul_size (pixels, render.value, &render.bytes) == 0
-    &&  (!memory || render.bytes <= memory / 2))
+    size_t budget = (size_t) opts->memory_mb << 20;
+    bool poster = mf_mul_size (pixels, render.value, &render.bytes) || render.bytes > budget;
+    //  An image that may be held whole but cannot be (over half the
+    //  memory, or refused) is a poster too, rather than no image at all.
+    if (!poster && (!memory || render.bytes <= memory / 2))
         render.mu = s_image_new (render.bytes);
-    if (!render.mu) {
-        mf_say ("--size %ux%u: cannot allocate its %.1f MiB image buffer; use a smaller size",
-                view->pixel_w, view->pixel_h, (double) pixels * render.value / 1048576);
-        render.bytes = 0;
-        mf_launch_destroy (&launch);
-        s_render_free (&render);
-        return 2;
+    if (!poster && !render.mu) {
+        mf_info ("--size %ux%u: cannot hold its %.1f MiB image whole here; rendering it as a "
+                 "poster", view->pixel_w, view->pixel_h, render.bytes / 1048576.0);
+        poster = true;
+        budget = render.bytes / 4;          //  a quarter of what failed
     }
-    render.tiles = mf_tiles_new (view->pixel_w, view->pixel_h, opts->tile);
+    if (poster) {
+        render.bytes = 0;
+        mf_poster_spec_t window = {
+            .width = view->pixel_w, .height = view->pixel_h, .edge = opts->tile,
+            .value = render.value,
+            .window = mf_poster_window_for (view->pixel_w, opts->tile, render.value, budget / 2)
+        };
+        render.threads = s_poster_threads (opts, budget / 2);
+        char folder [PATH_MAX];
+        s_folder_of (opts->output, folder, sizeof folder);
+        if (s_poster_open (opts, opts->maxiter, NULL, &render.png, &render.npy, render.outputs,
+                           render.threads, true, stop)
+        ||  (opts->deep && !(render.spill = mf_spill_new (folder, view->pixel_w, render.value,
+                                                         err, sizeof err)))) {
+            if (opts->deep && !render.spill)
+                mf_say ("-o: %s", err);
+            mf_launch_destroy (&launch);
+            s_render_free (&render);
+            return 2;
+        }
+        size_t count = 0;
+        for (int index = 0; index < 3; index++)
+            if (render.outputs [index])
+                render.sinks [count++] = render.outputs [index];
+        render.poster = opts->deep? mf_poster_new (&window, s_deep_band, &render)
+                                  : mf_poster_new (&window, mf_poster_to_outputs, render.sinks);
+        if (!render.poster) {
+            mf_say ("--size %ux%u: cannot allocate the poster's window of %u bands of %u "
+                    "rows; give a smaller --tile", view->pixel_w, view->pixel_h, window.window,
+                    opts->tile);
+            mf_launch_destroy (&launch);
+            s_render_free (&render);
+            return 2;
+        }
+        mf_info ("a poster: %u bands of %u rows, %u held at once (%.1f MiB)",
+                 (view->pixel_h + opts->tile - 1) / opts->tile, opts->tile, window.window,
+                 mf_poster_bytes (render.poster) / 1048576.0);
+    }
+    render.tiles = render.poster? mf_tiles_new_rows (view->pixel_w, view->pixel_h, opts->tile)
+                                : mf_tiles_new (view->pixel_w, view->pixel_h, opts->tile);
     uint32_t total = render.tiles? mf_tiles_count (render.tiles): 0;
     render.restored = render.tiles? calloc (total, 1): NULL;
     render.owners = render.tiles? calloc (total, sizeof *render.owners): NULL;
@@ -483,7 +769,9 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             rc = 2;
         }
         else
-        if (journal.done && !opts->quiet)
+        if (render.poster)
+            s_poster_restored (&render, total, &journal);
+        if (render.journal && journal.done && !opts->quiet)
             mf_say ("resuming from %s: %u of %u tiles done; %u were in flight and are "
                     "computed again%s%s%s", opts->checkpoint, journal.done, total,
                     journal.in_flight, *journal.note? " (": "", journal.note,
@@ -507,20 +795,27 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         mf_say ("--checkpoint: %s", err);
         rc = 1;
     }
+    if (rc == 0 && render.poster_failed) {
+        mf_say ("%s", render.poster_err);
+        rc = 1;
+    }
     if (rc == 0) {
-        mf_engine_on_tile (engine, render.journal? s_on_tile: NULL, &render);
-        if (render.journal)
+        mf_engine_on_tile (engine, render.journal || render.poster? s_on_tile: NULL, &render);
+        if (render.journal || render.poster)
             mf_engine_on_events (engine, s_on_leased, s_on_withdrawn, &render);
         //  The grid the journal was replayed on becomes the engine's: one
         //  grid for every tile id.
         //  A journal of --iter auto was replayed before maxiter was chosen:
         //  a tile with a mu beyond it is computed again.
-        for (uint32_t tile = 0; opts->iter_auto && tile < total; tile++)
+        //  (A poster's are checked as they are colored: s_poster_colors.)
+        for (uint32_t tile = 0; opts->iter_auto && !render.poster && tile < total; tile++)
             if (render.restored [tile] && !s_restored_possible (&render, tile, spec.maxiter))
                 render.restored [tile] = 0;
         job = opts->deep? mf_engine_submit_deep (engine, &spec, &render.tiles, render.mu,
                                                  render.orbit)
                         : mf_engine_submit_grid (engine, &spec, &render.tiles, render.mu);
+        if (job && render.poster)
+            mf_engine_horizon (engine, job, mf_poster_horizon (render.poster));
         for (uint32_t tile = 0; job && tile < total; tile++)
             if (render.restored [tile]
             &&  mf_engine_preset (engine, job, tile, NULL, render.owners [tile]))
@@ -539,6 +834,16 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         mf_engine_stats_t stats;
         mf_engine_stats (engine, &stats);
         mf_progress_update (progress, done, total, stats.pixels, stats.workers);
+        if (render.poster) {
+            s_poster_flush (&render);
+            mf_engine_horizon (engine, job, mf_poster_horizon (render.poster));
+            if (render.poster_failed) {
+                mf_progress_clear (progress);
+                mf_say ("%s", render.poster_err);
+                rc = 1;
+                break;
+            }
+        }
         if (done == total) {
             status = "done";
             break;
@@ -591,8 +896,15 @@ mf_render_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     mf_progress_destroy (&progress);
     double seconds = (mf_clock_us () - start) / 1e6;
     mf_launch_stop_workers (launch);
-    if (rc == 0 && s_write_outputs (opts, spec.maxiter, &render.png, &render.npy, render.mu,
-                                    stop)) {
+    if (rc == 0 && render.spill
+    &&  s_poster_colors (opts, spec.maxiter, render.spill, &render.png, render.outputs,
+                         render.threads, stop)) {
+        status = *stop? "interrupted": "failed";
+        rc = 1;
+    }
+    if (rc == 0 && (render.poster? s_poster_commit (render.outputs)
+                                 : s_write_outputs (opts, spec.maxiter, &render.png,
+                                                    &render.npy, render.mu, stop))) {
         status = *stop? "interrupted": "failed";
         rc = 1;
     }

@@ -35,6 +35,7 @@ typedef struct _s_job_t {
     mf_tiles_t *tiles;              //  the grid and its order
     s_tile_t *tile;                 //  state per tile id
     uint32_t cursor;                //  next position in the dispatch order
+    uint32_t horizon;               //  positions from here on wait (a poster's window)
     uint32_t *requeue;              //  tiles handed out again first (a stack)
     uint32_t requeued;              //  entries on that stack
     uint32_t *second;               //  CHECKING tiles waiting for a second lease
@@ -226,6 +227,7 @@ mf_sched_job_add_grid (mf_sched_t *self, const mf_job_spec_t *spec, mf_tiles_t *
     job->tiles = tiles;
     if (job->tiles) {
         job->total = mf_tiles_count (job->tiles);
+        job->horizon = job->total;
         //  A grid of another size would send rectangles outside the image.
         assert (job->total == mf_tiles_count_for (spec->view.pixel_w, spec->view.pixel_h,
                                                   spec->tile_edge));
@@ -385,6 +387,16 @@ mf_sched_job_exclude (mf_sched_t *self, uint32_t id, int ident)
     if (!job->excluded && !(job->excluded = mf_vec_new (sizeof (int))))
         return -1;
     return mf_vec_push (job->excluded, &ident)? 0: -1;
+}
+
+int
+mf_sched_job_horizon (mf_sched_t *self, uint32_t id, uint32_t horizon)
+{
+    s_job_t *job = s_job (self, id);
+    if (!job)
+        return -1;
+    job->horizon = horizon < job->total? horizon: job->total;
+    return 0;
 }
 
 bool
@@ -605,7 +617,7 @@ s_pending (mf_sched_t *self, int ident, s_job_t **job_out, uint32_t *tile_out)
                 return 0;
             }
         }
-        while (job->cursor < job->total) {
+        while (job->cursor < job->horizon) {
             uint32_t tile = mf_tiles_order (job->tiles, job->cursor++);
             if (job->tile [tile].state == TILE_PENDING) {
                 *job_out = job;

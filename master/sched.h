@@ -148,6 +148,14 @@ void *mf_sched_job_user (mf_sched_t *self, uint32_t job);
 //  second opinion. Returns 0, or -1 (no such job, or out of memory).
 int mf_sched_job_exclude (mf_sched_t *self, uint32_t job, int ident);
 
+//  Hands out only the job's tiles before position horizon of its
+//  dispatch order (mf_tiles_order) as first leases; tiles that came back,
+//  second opinions and backups are not held back. A poster moves it
+//  on as its bands are written, so that only a window of them is ever
+//  in flight. Every position is open at first (horizon: the tile count).
+//  Returns 0, or -1 if there is no such job.
+int mf_sched_job_horizon (mf_sched_t *self, uint32_t job, uint32_t horizon);
+
 //  Whether ident is kept from the job's tiles.
 bool mf_sched_job_excluded (mf_sched_t *self, uint32_t job, int ident);
 

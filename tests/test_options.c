@@ -59,15 +59,28 @@ START_TEST (accepted_values)
     ck_assert_uint_eq (opts.maxiter, 20000);
     ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--help", NULL, NULL, NULL), 0);
     ck_assert (opts.help);
+    //  A poster: 100,000 pixels a side (posters stream; --memory sets when).
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--size", "100000x100000", "--memory",
+                               "256"), 0);
+    ck_assert_uint_eq (opts.view.pixel_w, 100000);
+    ck_assert_uint_eq (opts.memory_mb, 256);
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--size", "1048576x1048576", "--tile",
+                               "1024"), 0);
+    ck_assert_uint_eq (opts.memory_mb, MF_DEFAULT_MEMORY_MB);
 }
 END_TEST
 
 START_TEST (refused_values)
 {
     struct { const char *a, *b, *c, *d, *flag, *allowed; } cases [] = {
-        { "--size", "0x10", NULL, NULL, "--size", "from 1 to 65536" },
-        { "--size", "100000x10", NULL, NULL, "--size", "from 1 to 65536" },
-        { "--size", "65536x65536", NULL, NULL, "--size", "at most" },
+        { "--size", "0x10", NULL, NULL, "--size", "from 1 to 1048576" },
+        { "--size", "1048577x10", NULL, NULL, "--size", "from 1 to 1048576" },
+        //  Posters: any size whose grid ids fit 32 bits; the viewer holds
+        //  its image whole.
+        { "--size", "1048576x1048576", "--tile", "8", "--size", "larger --tile" },
+        { "--size", "65536x65536", "--view", NULL, "--size", "at most 1073741824" },
+        { "--memory", "0", NULL, NULL, "--memory", "from 1 to 16777216" },
+        { "--memory", "lots", NULL, NULL, "--memory", "from 1 to 16777216" },
         { "--size", "big", NULL, NULL, "--size", "WxH" },
         { "--iter", "0", NULL, NULL, "--iter", "from 1" },
         { "--iter", "-5", NULL, NULL, "--iter", "from 1" },

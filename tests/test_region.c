@@ -16,7 +16,10 @@ START_TEST (size_parsing)
     ck_assert_uint_eq (h, 1080);
     ck_assert_int_eq (mf_parse_size ("1x1", &w, &h), 0);
     ck_assert_int_eq (mf_parse_size ("65536x65536", &w, &h), 0);
-    const char *bad [] = { "0x10", "10x0", "65537x10", "10x", "x10", "10*10", "10x10x10",
+    //  A poster's side: up to 2^20.
+    ck_assert_int_eq (mf_parse_size ("1048576x100000", &w, &h), 0);
+    ck_assert_uint_eq (w, 1048576);
+    const char *bad [] = { "0x10", "10x0", "1048577x10", "10x1048577", "10x", "x10", "10*10", "10x10x10",
                            "-5x10", "ax10", "", " 10x10", "10x10 ", "1e3x10" };
     for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++)
         ck_assert_msg (mf_parse_size (bad [index], &w, &h) == -1, "accepted '%s'", bad [index]);

@@ -71,6 +71,35 @@ START_TEST (every_tile_once_center_first)
 }
 END_TEST
 
+START_TEST (horizon_holds_a_poster_window)
+{
+    //  A poster's grid, in rows of tiles: 4 x 3 tiles, the first two rows
+    //  open. Tiles past the horizon wait until it moves on.
+    mf_sched_t *s = mf_sched_new ();
+    mf_job_spec_t spec = s_spec (64, 48, 16);
+    mf_tiles_t *tiles = mf_tiles_new_rows (64, 48, 16);
+    uint32_t job = mf_sched_job_add_grid (s, &spec, &tiles, NULL);
+    ck_assert_uint_ne (job, 0);
+    ck_assert_int_eq (mf_sched_job_horizon (s, job, 8), 0);
+    ck_assert_int_eq (mf_sched_job_horizon (s, job + 1, 8), -1);
+    mf_sched_worker_add (s, 100, 1);
+    mf_assign_t a;
+    for (uint32_t tile = 0; tile < 8; tile++) {
+        ck_assert_int_eq (mf_sched_next (s, 0, &a), 0);
+        ck_assert_uint_eq (a.tile, tile);           //  row order
+    }
+    ck_assert_int_eq (mf_sched_next (s, 0, &a), -1);
+    //  Past the count: every tile.
+    ck_assert_int_eq (mf_sched_job_horizon (s, job, 1000), 0);
+    for (uint32_t tile = 8; tile < 12; tile++) {
+        ck_assert_int_eq (mf_sched_next (s, 0, &a), 0);
+        ck_assert_uint_eq (a.tile, tile);
+    }
+    ck_assert_int_eq (mf_sched_next (s, 0, &a), -1);
+    mf_sched_destroy (&s);
+}
+END_TEST
+
 START_TEST (round_robin)
 {
     mf_sched_t *s = mf_sched_new ();
@@ -689,6 +718,7 @@ main (void)
     tcase_add_test (tc, credit_bounds_leases);
     tcase_add_test (tc, every_tile_once_center_first);
     tcase_add_test (tc, round_robin);
+    tcase_add_test (tc, horizon_holds_a_poster_window);
     tcase_add_test (tc, accept_and_verdicts);
     tcase_add_test (tc, lost_worker_tiles_reissued_first);
     tcase_add_test (tc, backup_lease_at_the_end);

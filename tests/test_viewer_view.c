@@ -147,15 +147,15 @@ START_TEST (enlarge_checks_every_size)
     untouched = out;
     pixels = 7;
     ck_assert_int_eq (mf_view_enlarge (&in, 4, 2560u * 1600u - 1, &out, &pixels), -1);
-    //  A side over MF_MAX_DIM, a factor whose product overflows 32 or 64
+    //  A side over MF_VIEW_MAX_DIM, a factor whose product overflows 32 or 64
     //  bits, and a window that is already as large as it goes: refused,
     //  nothing written.
-    mf_view_t wide = { 0, 0, 3.5, MF_MAX_DIM / 4 + 1, 10 };
+    mf_view_t wide = { 0, 0, 3.5, MF_VIEW_MAX_DIM / 4 + 1, 10 };
     ck_assert_int_eq (mf_view_enlarge (&wide, 4, SIZE_MAX, &out, &pixels), -1);
     ck_assert_int_eq (mf_view_enlarge (&in, UINT32_MAX, SIZE_MAX, &out, &pixels), -1);
     mf_view_t huge = { 0, 0, 3.5, UINT32_MAX, UINT32_MAX };
     ck_assert_int_eq (mf_view_enlarge (&huge, UINT32_MAX, SIZE_MAX, &out, &pixels), -1);
-    mf_view_t max = { 0, 0, 3.5, MF_MAX_DIM, MF_MAX_DIM };
+    mf_view_t max = { 0, 0, 3.5, MF_VIEW_MAX_DIM, MF_VIEW_MAX_DIM };
     ck_assert_int_eq (mf_view_enlarge (&max, 4, SIZE_MAX, &out, &pixels), -1);
     ck_assert (memcmp (&out, &untouched, sizeof out) == 0 && pixels == 7);
     //  The checked multiply itself.

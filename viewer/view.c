@@ -99,7 +99,7 @@ mf_view_box (const mf_view_t *in, int x0, int y0, int x1, int y1, mf_view_t *out
 int
 mf_view_resize (const mf_view_t *in, uint32_t pixel_w, uint32_t pixel_h, mf_view_t *out)
 {
-    if (pixel_w < 1 || pixel_h < 1 || pixel_w > MF_MAX_DIM || pixel_h > MF_MAX_DIM
+    if (pixel_w < 1 || pixel_h < 1 || pixel_w > MF_VIEW_MAX_DIM || pixel_h > MF_VIEW_MAX_DIM
     ||  mf_check_width (in->width, pixel_w))
         return -1;
     *out = *in;
@@ -114,7 +114,7 @@ mf_view_enlarge (const mf_view_t *in, uint32_t factor, size_t max_pixels,
 {
     size_t w, h, count;
     if (mf_mul_size (in->pixel_w, factor, &w) || mf_mul_size (in->pixel_h, factor, &h)
-    ||  w > MF_MAX_DIM || h > MF_MAX_DIM
+    ||  w > MF_VIEW_MAX_DIM || h > MF_VIEW_MAX_DIM
     ||  mf_mul_size (w, h, &count) || count > max_pixels
     ||  mf_view_resize (in, (uint32_t) w, (uint32_t) h, out))
         return -1;

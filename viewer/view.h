@@ -63,7 +63,7 @@ int mf_view_resize (const mf_view_t *in, uint32_t pixel_w, uint32_t pixel_h, mf_
 
 //  The same center and width at factor times the pixels each way (the
 //  viewer's 4x save), with its pixel count in *pixels. Returns 0, or -1
-//  (out untouched) when a side would exceed MF_MAX_DIM, the pixels
+//  (out untouched) when a side would exceed MF_VIEW_MAX_DIM, the pixels
 //  max_pixels or a size_t, or the width would leave no usable pitch.
 int mf_view_enlarge (const mf_view_t *in, uint32_t factor, size_t max_pixels,
                      mf_view_t *out, size_t *pixels);

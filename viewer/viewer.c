@@ -810,7 +810,7 @@ s_check_size (s_viewer_t *self)
     if ((uint32_t) w == next->pixel_w && (uint32_t) h == next->pixel_h)
         return;
     char err [256];
-    mf_place_t *place = w > 0 && h > 0 && w <= MF_MAX_DIM && h <= MF_MAX_DIM
+    mf_place_t *place = w > 0 && h > 0 && w <= MF_VIEW_MAX_DIM && h <= MF_VIEW_MAX_DIM
                       ? mf_place_resize (base, (uint32_t) w, (uint32_t) h, err, sizeof err)
                       : NULL;
     if (place) {
