@@ -717,6 +717,12 @@ s_on_result (s_worker_t *self)
             self->credit++;
             sent = true;
         }
+        if (!sent && frame && zframe_size (frame) == MF_SIZE_RESULT_SHARED
+        &&  self->opts->shm
+        &&  mf_proto_decode (zframe_data (frame), zframe_size (frame), &msg, NULL) == 0
+        &&  msg.u.result.encoding == MF_ENCODING_SHARED)
+            //  Nobody will read its slot: free it for the next tile.
+            mf_shm_release (self->opts->shm, self->opts->shm_region, msg.u.result.slot);
         if (self->dealer && !sent)
             s_send_ready (self, 1);
         //  Its table may be let go: room for a parked tile's.
@@ -879,10 +885,11 @@ s_destroy (s_worker_t *self)
 
 //  How results travel to the master at endpoint (NULL: one a beacon will
 //  name, over tcp://): compressed over the network, raw over a local link
-//  (ipc://, inproc://), unless MF_WORKER_WIRE_ENV says otherwise. Returns
-//  0, or -1 when that variable holds anything else than it may.
+//  (ipc://, inproc://), through shared memory for a worker the master
+//  forked (shared), unless MF_WORKER_WIRE_ENV says otherwise. Returns 0,
+//  or -1 when that variable holds anything else than it may.
 static int
-s_wire_encoding (const char *endpoint, uint8_t *encoding)
+s_wire_encoding (const char *endpoint, bool shared, uint8_t *encoding)
 {
     const char *wanted = getenv (MF_WORKER_WIRE_ENV);
     if (wanted && strcmp (wanted, "raw") == 0)
@@ -894,11 +901,12 @@ s_wire_encoding (const char *endpoint, uint8_t *encoding)
     if (!wanted || !*wanted || strcmp (wanted, "auto") == 0) {
         bool local = endpoint && (strncmp (endpoint, "ipc://", 6) == 0
                                   || strncmp (endpoint, "inproc://", 9) == 0);
-        *encoding = local? MF_ENCODING_RAW: MF_ENCODING_ZSTD;
+        *encoding = shared? MF_ENCODING_SHARED: local? MF_ENCODING_RAW: MF_ENCODING_ZSTD;
     }
     else {
         mf_error ("%s='%s': say raw, zstd or auto (auto: compressed over the network, raw "
-                  "over a local ipc:// link)", MF_WORKER_WIRE_ENV, wanted);
+                  "over a local ipc:// link, shared memory for the master's own workers)",
+                  MF_WORKER_WIRE_ENV, wanted);
         return -1;
     }
     return 0;
@@ -924,9 +932,14 @@ mf_worker_run (const mf_worker_opts_t *opts)
                  self->perturb->name);
     }
     uint8_t encoding;
-    if (s_wire_encoding (opts->endpoint, &encoding))
+    if (s_wire_encoding (opts->endpoint, opts->shm != NULL, &encoding))
         return -1;
-    mf_sys_random (&self->uid, sizeof self->uid);
+    //  A forked worker's uid is its region's secret: the master gives a
+    //  region to the connection that says it, and to no other.
+    if (opts->shm)
+        self->uid = mf_shm_uid (opts->shm, opts->shm_region);
+    else
+        mf_sys_random (&self->uid, sizeof self->uid);
     self->endpoint = opts->endpoint;
     uint64_t cache_mb = opts->cache_mb? opts->cache_mb: mf_worker_cache_mb ();
     uint32_t chunk = opts->test_chunk_bytes? opts->test_chunk_bytes: MF_PROTO_CHUNK_MAX;
@@ -967,6 +980,8 @@ mf_worker_run (const mf_worker_opts_t *opts)
         return -1;
     }
     mf_pool_set_perturb (self->pool, self->perturb);
+    if (encoding == MF_ENCODING_SHARED)
+        mf_pool_set_shared (self->pool, opts->shm, opts->shm_region);
     mf_pool_set_encoding (self->pool, encoding);
     //  Credit is offered only for threads that run.
     self->threads = mf_pool_threads (self->pool);
