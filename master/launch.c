@@ -153,7 +153,8 @@ mf_launch_new (const mf_options_t *opts, int *status)
 
 //  Maps the memory the local workers return their results in, before
 //  they are forked: per process, two slots per tile it may hold (its
-//  threads + 1: a slot stays held until the master has read it), each
+//  threads x MF_WORKER_DEPTH + 1 at most: a slot stays held until the
+//  master has read it; pages are given only to slots used), each
 //  for a whole tile of the largest edge, f64 for a deep view. Without it
 //  (MF_SHM_ENV=0, or no memory) results travel raw over the socket.
 static void
@@ -165,7 +166,8 @@ s_share (mf_launch_t *self, int processes, int threads)
     uint32_t edge = self->opts->tile? self->opts->tile: MF_TILE_MAX_EDGE;
     size_t value = self->opts->deep? sizeof (double): sizeof (float);
     char err [256];
-    self->shm = mf_shm_new (processes, 2 * (threads + 1), (size_t) edge * edge * value,
+    self->shm = mf_shm_new (processes, 2 * (threads * MF_WORKER_DEPTH + 1),
+                            (size_t) edge * edge * value,
                             err, sizeof err);
     if (!self->shm)
         mf_warn ("%s; local workers send their results over the socket", err);

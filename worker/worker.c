@@ -49,7 +49,10 @@ typedef struct {
     mf_pool_t *pool;                    //  compute threads
     const mf_kernel_t *kernel;          //  variant in use
     int threads;                        //  compute threads that run
-    uint32_t capacity;                  //  tiles we hold at most: threads + 1
+    uint32_t capacity;                  //  tiles we hold at most: threads + 1, or
+                                        //  deep once tiles proved short (s_deepen)
+    uint32_t deep;                      //  threads x MF_WORKER_DEPTH + 1
+    uint32_t short_run;                 //  short tiles in a row (s_deepen)
     uint64_t credit;                    //  TILEs the master may still send: what we
                                         //  offered (HELLO, READY, RESULT) minus TILEs
                                         //  received, on this connection
@@ -136,6 +139,9 @@ s_send_hello (s_worker_t *self)
     mf_pool_clear (self->pool);
     self->parked_count = 0;             //  leased no more: the master re-issues them
     self->epoch++;
+    //  A fresh registration starts shallow again (s_deepen).
+    self->capacity = (uint32_t) self->threads + 1;
+    self->short_run = 0;
     self->registered = false;
     size_t running = mf_pool_running (self->pool);
     mf_hello_t hello = {
@@ -157,6 +163,34 @@ s_send_hello (s_worker_t *self)
     self->hello_sent = mf_clock_ms ();
     if (s_send (self, buf, mf_proto_encode_hello (buf, sizeof buf, &hello)) == 0)
         self->credit = hello.credit;
+}
+
+//  A tile of compute_us was sent. With one tile per thread and one
+//  more, a thread that finishes a short tile waits a round trip to the
+//  master for its next: with tiles of microseconds the farm then runs at
+//  the wire's pace, one message each way per tile. After
+//  MF_WORKER_SHORT_TILES tiles in a row shorter than
+//  MF_WORKER_SHORT_TILE_US, we hold MF_WORKER_DEPTH tiles per thread
+//  (a READY for the difference), so that results and TILEs travel in
+//  streams. Credit cannot be taken back (a RESULT gives its own back),
+//  so it grows only, until the next registration; what is queued then
+//  is at most MF_WORKER_DEPTH short tiles per thread, and later long
+//  tiles wait on it as they would on MF_WORKER_DEPTH / 8 tiles of their
+//  own deadline's worth (docs/PROTOCOL.md, Deadlines).
+static void
+s_deepen (s_worker_t *self, uint32_t compute_us)
+{
+    if (self->capacity >= self->deep)
+        return;
+    if (compute_us >= MF_WORKER_SHORT_TILE_US) {
+        self->short_run = 0;
+        return;
+    }
+    if (++self->short_run < MF_WORKER_SHORT_TILES)
+        return;
+    uint32_t more = self->deep - self->capacity;
+    self->capacity = self->deep;
+    s_send_ready (self, more);
 }
 
 //  Counts the TILEs dropped beyond our credit in the log: the first one at
@@ -716,6 +750,7 @@ s_on_result (s_worker_t *self)
             self->tiles_done++;
             self->credit++;
             sent = true;
+            s_deepen (self, msg.u.result.compute_us);
         }
         if (!sent && frame && zframe_size (frame) == MF_SIZE_RESULT_SHARED
         &&  self->opts->shm
@@ -946,8 +981,9 @@ mf_worker_run (const mf_worker_opts_t *opts)
     self->orbits = mf_orbits_new (cache_mb << 20);
     self->fetcher = mf_fetcher_new (chunk, MF_FETCHER_WINDOW,
                                     s_fetch_timeout (MF_WORKER_HEARTBEAT), MF_FETCHER_TRIES);
-    //  One slot for every tile we may hold: threads + 1.
-    self->parked = calloc ((size_t) opts->threads + 1, sizeof *self->parked);
+    //  One slot for every tile we may hold: threads x MF_WORKER_DEPTH + 1
+    //  at most.
+    self->parked = calloc ((size_t) opts->threads * MF_WORKER_DEPTH + 1, sizeof *self->parked);
     if (!self->orbits || !self->fetcher || !self->parked) {
         mf_error ("out of memory");
         s_destroy (self);
@@ -986,6 +1022,7 @@ mf_worker_run (const mf_worker_opts_t *opts)
     //  Credit is offered only for threads that run.
     self->threads = mf_pool_threads (self->pool);
     self->capacity = (uint32_t) self->threads + 1;
+    self->deep = (uint32_t) self->threads * MF_WORKER_DEPTH + 1;
     if (self->threads < opts->threads)
         mf_warn ("only %d of %d compute threads started; taking %u tiles at a time",
                  self->threads, opts->threads, self->capacity);
