@@ -390,6 +390,66 @@ START_TEST (results_keep_the_credit)
 }
 END_TEST
 
+//  Tiles of one iteration take microseconds: after MF_WORKER_SHORT_TILES
+//  of them in a row the worker asks for MF_WORKER_DEPTH tiles per thread
+//  with one READY, and a new registration starts at threads + 1 again.
+START_TEST (short_tiles_deepen_the_credit)
+{
+    s_master_t master;
+    s_worker_t worker;
+    mf_hello_t hello = s_start (&master, &worker, 1, SLOW_HB);
+    ck_assert_uint_eq (hello.credit, 2);
+    uint32_t sent = 0, results = 0, more = 0;
+    //  A tile preempted past MF_WORKER_SHORT_TILE_US starts the count over:
+    //  bounded by tiles, not by luck.
+    while (more == 0 && sent < 400) {
+        for (int index = 0; index < 2; index++) {
+            uint8_t buf [MF_SIZE_TILE];
+            mf_tile_msg_t tile = s_tile (1, sent, false);
+            tile.lease = 1000 + sent++;
+            tile.task.maxiter = 1;
+            s_send (&master, buf, mf_proto_encode_tile (buf, sizeof buf, &tile));
+        }
+        for (uint32_t got = 0; got < 2; ) {
+            mf_msg_t msg;
+            int type = s_recv (&master, &msg, WAIT_MS);
+            ck_assert_msg (type == MF_MSG_RESULT || type == MF_MSG_READY
+                           || type == MF_MSG_HEARTBEAT, "unexpected type %d", type);
+            if (type == MF_MSG_RESULT) {
+                ck_assert_uint_eq (msg.u.result.encoding, MF_ENCODING_RAW);
+                results++;
+                got++;
+            }
+            else
+            if (type == MF_MSG_READY)
+                more += msg.u.credit;
+        }
+    }
+    ck_assert_uint_ge (results, MF_WORKER_SHORT_TILES);
+    ck_assert_uint_eq (more, MF_WORKER_DEPTH + 1 - 2);
+    //  It takes that many at once now, and returns every one.
+    for (uint32_t index = 0; index < MF_WORKER_DEPTH + 1; index++) {
+        uint8_t buf [MF_SIZE_TILE];
+        mf_tile_msg_t tile = s_tile (2, index, false);
+        tile.lease = 5000 + index;
+        tile.task.maxiter = 1;
+        s_send (&master, buf, mf_proto_encode_tile (buf, sizeof buf, &tile));
+    }
+    for (uint32_t index = 0; index < MF_WORKER_DEPTH + 1; index++) {
+        mf_msg_t msg;
+        s_expect (&master, MF_MSG_RESULT, &msg);
+        ck_assert_uint_eq (msg.u.result.job, 2);
+    }
+    //  Registered again: shallow again.
+    s_send_empty (&master, MF_MSG_REGISTER);
+    mf_msg_t msg;
+    s_expect (&master, MF_MSG_HELLO, &msg);
+    ck_assert_uint_eq (msg.u.hello.credit, 2);
+    ck_assert_int_eq (s_worker_stop (&worker), 0);
+    s_master_stop (&master);
+}
+END_TEST
+
 START_TEST (cancel_drops_queued_and_stops_in_hand)
 {
     //  One thread, credit 2: a heavy tile in hand and a light one queued,
@@ -823,6 +883,7 @@ main (void)
     tcase_add_test (tc, hello_welcome_heartbeats);
     tcase_add_test (tc, no_master_no_wait_for_bye);
     tcase_add_test (tc, results_keep_the_credit);
+    tcase_add_test (tc, short_tiles_deepen_the_credit);
     tcase_add_test (tc, cancel_drops_queued_and_stops_in_hand);
     tcase_add_test (tc, a_new_session_forgets_cancelled_jobs);
     tcase_add_test (tc, register_brings_a_hello);
