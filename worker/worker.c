@@ -30,6 +30,7 @@
 static volatile sig_atomic_t s_signalled = 0;
 static int s_wake [2] = { -1, -1 };     //  self-pipe written by the signal handler
 #define POLL_SLICE 200                  //  msecs, longest wait before rechecking stop
+#define DRAIN_MAX 64                    //  messages read per socket per poll at most
 
 //  A deep tile waiting for its BLA table.
 typedef struct {
@@ -611,6 +612,13 @@ s_unpark_job (s_worker_t *self, uint32_t job)
     return removed;
 }
 
+//  A message waits on socket (which may be NULL).
+static bool
+s_readable (zsock_t *socket)
+{
+    return socket && (zsock_events (socket) & ZMQ_POLLIN);
+}
+
 static void
 s_on_master (s_worker_t *self)
 {
@@ -1072,10 +1080,15 @@ mf_worker_run (const mf_worker_opts_t *opts)
             if (ready == 0)
                 orphaned = s_orphaned (opts);
             s_log_beyond (self, false);
+            //  Several messages per poll: with short tiles, TILEs and
+            //  results come in streams, and a poll per message would cost
+            //  more than the message.
             if (items [0].revents & ZMQ_POLLIN)
-                s_on_master (self);
+                for (int taken = 0; taken < DRAIN_MAX && s_readable (self->dealer); taken++)
+                    s_on_master (self);
             if (items [1].revents & ZMQ_POLLIN)
-                s_on_result (self);
+                for (int taken = 0; taken < DRAIN_MAX && s_readable (self->results); taken++)
+                    s_on_result (self);
             if (self->builder)
                 s_on_built (self);      //  cheap: it only looks at its queue
             if (self->advance)
