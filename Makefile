@@ -16,7 +16,7 @@
 #   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
 #   make bench            measure kernels, whole renders and the viewer (not part
 #                         of test); its parts: bench-kernel, bench-render, bench-viewer,
-#                         bench-wire, bench-deep
+#                         bench-wire, bench-deep, bench-dispatch
 #   make fuzz             fuzz every decoder with clang + libFuzzer (FUZZ_SECONDS each)
 #   make fuzz-seeds       write the seed corpora again from the real encoders
 #   make screenshot       make docs/screenshot.png again through the viewer's --script

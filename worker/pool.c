@@ -231,7 +231,7 @@ s_drop_slot (mf_pool_t *self, int slot)
 //  stopped or memory ran out.
 static zframe_t *
 s_compute (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool corrupt,
-           uint8_t encoding, void **buffer_p, size_t *buffer_bytes)
+           uint8_t encoding, void **buffer_p, size_t *buffer_bytes, int64_t start)
 {
     const mf_rect_t *r = &item->tile.task.rect;
     size_t pixels = (size_t) r->w * r->h;
@@ -246,7 +246,6 @@ s_compute (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool cor
         s_drop_slot (self, slot);       //  stopped during the delay
         return NULL;
     }
-    int64_t start = mf_clock_us ();
     uint64_t iterations = self->kernel->fn (&item->tile.task, buffer, &compute->stop);
     if (iterations == MF_KERNEL_STOPPED) {
         s_drop_slot (self, slot);       //  a partial tile is never sent
@@ -270,7 +269,7 @@ s_compute (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool cor
 //  stopped or memory ran out.
 static zframe_t *
 s_compute_deep (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool corrupt,
-                uint8_t encoding, void **buffer_p, size_t *buffer_bytes)
+                uint8_t encoding, void **buffer_p, size_t *buffer_bytes, int64_t start)
 {
     const mf_deeptile_t *tile = &item->deep;
     const mf_rect_t *r = &tile->rect;
@@ -291,7 +290,6 @@ s_compute_deep (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, boo
         .rect = *r, .stop = &compute->stop_deep
     };
     mf_perturb_stats_t stats = { 0 };
-    int64_t start = mf_clock_us ();
     if (self->perturb->fn (&task, buffer, &stats)) {
         s_drop_slot (self, slot);       //  stopped: a partial tile is never sent
         return NULL;
@@ -348,14 +346,17 @@ s_thread (void *arg)
         uint8_t encoding = self->encoding;
         bool corrupt = self->corrupt_every && serial % (uint64_t) self->corrupt_every == 0;
         pthread_mutex_unlock (&self->lock);
+        //  A tile's time counts from here: a test delay stands for a
+        //  slower kernel, and the worker judges its tiles by it.
+        int64_t start = mf_clock_us ();
         if (delay_ms)
             s_delay (compute, delay_ms);
 
         zframe_t *frame = item.table
                         ? s_compute_deep (self, compute, &item, corrupt, encoding, &buffer,
-                                          &buffer_bytes)
+                                          &buffer_bytes, start)
                         : s_compute (self, compute, &item, corrupt, encoding, &buffer,
-                                     &buffer_bytes);
+                                     &buffer_bytes, start);
         mf_table_unref (&item.table);
         pthread_mutex_lock (&self->lock);
         compute->busy = false;

@@ -47,7 +47,8 @@ void mf_pool_destroy (mf_pool_t **self_p);
 int mf_pool_threads (mf_pool_t *self);
 
 //  Test-only faults (the test worker's --test-delay and --test-corrupt):
-//  sleep delay_ms before each tile (cut short by a stop), and corrupt
+//  sleep delay_ms before each tile (cut short by a stop; counted in the
+//  RESULT's compute_us, as a slower kernel's time would be), and corrupt
 //  every corrupt_every-th result (0: never) with values that still look
 //  valid, so that only verification can catch it.
 void mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every);

@@ -177,7 +177,9 @@ s_send_hello (s_worker_t *self)
 //  so it grows only, until the next registration; what is queued then
 //  is at most MF_WORKER_DEPTH short tiles per thread, and later long
 //  tiles wait on it as they would on MF_WORKER_DEPTH / 8 tiles of their
-//  own deadline's worth (docs/PROTOCOL.md, Deadlines).
+//  own deadline's worth (docs/PROTOCOL.md, Deadlines). Tiles of ordinary
+//  views (~150 usecs for the default one) stay below the bar: more
+//  credit there was measured to slow a render's end (PERFORMANCE.md).
 static void
 s_deepen (s_worker_t *self, uint32_t compute_us)
 {

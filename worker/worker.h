@@ -69,7 +69,8 @@
 #define MF_WORKER_WIRE_ENV "MF_WIRE_ENCODING"  //  "raw" or "zstd": how results travel
                                         //  whatever the link ("auto" or unset: by it)
 #define MF_WORKER_DEPTH 32              //  tiles held per thread once tiles proved short
-#define MF_WORKER_SHORT_TILE_US 1000    //  usecs: a tile computed faster is short
+#define MF_WORKER_SHORT_TILE_US 20      //  usecs: a tile computed faster is short (a
+                                        //  round trip to the master costs ~100 here)
 #define MF_WORKER_SHORT_TILES 16        //  short tiles in a row before we hold more
 #define MF_WORKER_SPEED_MS 30           //  msecs the kernel runs at start to measure
                                         //  its speed for HELLO
