@@ -1246,7 +1246,9 @@ static void
 s_dispatch (mf_engine_t *self)
 {
     mf_assign_t assign;
-    while (mf_sched_next (self->sched, mf_clock_ms (), &assign) == 0) {
+    //  One clock reading for the whole burst: it is one moment.
+    int64_t now = mf_clock_ms ();
+    while (mf_sched_next (self->sched, now, &assign) == 0) {
         s_job_t *job = s_job (self, assign.job);
         uint8_t buf [MF_SIZE_DEEPTILE > MF_SIZE_TILE? MF_SIZE_DEEPTILE: MF_SIZE_TILE];
         size_t size;

@@ -226,6 +226,8 @@ s_connect (s_worker_t *self)
     if (!self->dealer)
         return -1;
     zsock_set_linger (self->dealer, 0);
+    //  Read only when the poll says so, as many as wait: never blocks.
+    zsock_set_rcvtimeo (self->dealer, 0);
     //  Nothing bigger than a full CHUNK comes from a master, and only a
     //  few messages wait here (the rest in TCP, at the master's cost).
     zsock_set_maxmsgsize (self->dealer, (int) (MF_PROTO_MAX_TO_WORKER + MAXMSG_MARGIN));
@@ -614,19 +616,9 @@ s_unpark_job (s_worker_t *self, uint32_t job)
     return removed;
 }
 
-//  A message waits on socket (which may be NULL).
-static bool
-s_readable (zsock_t *socket)
-{
-    return socket && (zsock_events (socket) & ZMQ_POLLIN);
-}
-
 static void
-s_on_master (s_worker_t *self)
+s_handle_master (s_worker_t *self, zframe_t *frame)
 {
-    zframe_t *frame = zframe_recv (self->dealer);
-    if (!frame)
-        return;
     self->last_heard = mf_clock_ms ();
     mf_msg_t msg;
     mf_proto_error_t why;
@@ -735,15 +727,31 @@ s_on_master (s_worker_t *self)
     }
 }
 
+//  Handles one message from the master if one waits (the dealer does
+//  not wait: its receive timeout is 0). Returns whether one did.
+static bool
+s_on_master (s_worker_t *self)
+{
+    zframe_t *frame = self->dealer? zframe_recv (self->dealer): NULL;
+    if (!frame)
+        return false;
+    s_handle_master (self, frame);
+    return true;
+}
+
 //  A compute thread is done with a tile: send its RESULT on unless it
 //  was stopped (an empty frame), or belongs to an earlier registration or
 //  a cancelled job. Either way a slot is free: a RESULT gives its credit
 //  back by itself; a tile that leaves without one needs a READY.
-static void
+//  Returns whether an outcome was waiting (the results socket does not
+//  wait either).
+static bool
 s_on_result (s_worker_t *self)
 {
     zframe_t *tag = zframe_recv (self->results);
-    zframe_t *frame = tag && zframe_more (tag)? zframe_recv (self->results): NULL;
+    if (!tag)
+        return false;
+    zframe_t *frame = zframe_more (tag)? zframe_recv (self->results): NULL;
     if (frame) {
         //  Only now is its slot free: until read here it still counts as
         //  running, so a HELLO in between does not offer it twice.
@@ -775,6 +783,7 @@ s_on_result (s_worker_t *self)
     }
     zframe_destroy (&frame);
     zframe_destroy (&tag);
+    return true;
 }
 
 static void
@@ -1013,6 +1022,8 @@ mf_worker_run (const mf_worker_opts_t *opts)
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "inproc://mf-results-%p", (void *) self);
     self->results = zsock_new_pull (NULL);
+    if (self->results)
+        zsock_set_rcvtimeo (self->results, 0);     //  as the dealer: never blocks
     if (!self->results || zsock_bind (self->results, "%s", endpoint)) {
         mf_error ("cannot set up the result channel");
         s_destroy (self);
@@ -1086,11 +1097,11 @@ mf_worker_run (const mf_worker_opts_t *opts)
             //  results come in streams, and a poll per message would cost
             //  more than the message.
             if (items [0].revents & ZMQ_POLLIN)
-                for (int taken = 0; taken < DRAIN_MAX && s_readable (self->dealer); taken++)
-                    s_on_master (self);
+                for (int taken = 0; taken < DRAIN_MAX && s_on_master (self); taken++)
+                    ;
             if (items [1].revents & ZMQ_POLLIN)
-                for (int taken = 0; taken < DRAIN_MAX && s_readable (self->results); taken++)
-                    s_on_result (self);
+                for (int taken = 0; taken < DRAIN_MAX && s_on_result (self); taken++)
+                    ;
             if (self->builder)
                 s_on_built (self);      //  cheap: it only looks at its queue
             if (self->advance)
