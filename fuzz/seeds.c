@@ -126,6 +126,12 @@ s_proto (void)
         mf_le_put_f32s (buf + head, &samples [index], 1);
         s_write ("proto", names [index], buf, mf_proto_result_size (1, 1));
     }
+    //  A shared RESULT (encoding 2): only the number of the slot that
+    //  holds the mu, in memory a forked worker shares with its master.
+    mf_result_t shared = { 3, 9, 11, { 32, 0, 8, 8 }, 5, 64, NULL, MF_MU_F32,
+                           MF_ENCODING_SHARED, 4, 2 };
+    s_write ("proto", "result-shared", buf,
+             mf_proto_encode_result_shared (buf, sizeof buf, &shared));
     //  A deep RESULT: f64 mu of a 4x2 tile, an interior pixel and
     //  fractions at large counts.
     mf_result_t deep = { 2, 6, 8, { 16, 8, 4, 2 }, 99, 1ULL << 33, NULL, MF_MU_F64,
