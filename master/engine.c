@@ -85,6 +85,7 @@
 
 #define MAX_LINKS 2                     //  local and remote sockets
 #define RCVHWM 8                        //  messages queued per connection (see above)
+#define LOCAL_RCVHWM (MF_SCHED_MAX_CREDIT + SNDHWM_MARGIN)  //  ... on the local link
 #define SNDHWM_MARGIN 256               //  messages queued to a peer beyond its most TILEs
 #define MAXMSG_MARGIN 256               //  bytes of framing allowed beyond the largest result
 #define MAX_PEERS 4096                  //  registered connections at once, every link
@@ -257,7 +258,12 @@ s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, bool owner_onl
     zsock_set_maxmsgsize (router, (int) (mf_proto_result_size_as (format, self->max_tile_edge,
                                                                   self->max_tile_edge)
                                          + MAXMSG_MARGIN));
-    zsock_set_rcvhwm (router, RCVHWM);
+    //  The local link's peers are our own user's processes (the forked
+    //  workers): nothing to bound there, and a queue that never fills
+    //  keeps libzmq from stalling a connection, which a worker leaving
+    //  at the end of a render can turn into an abort inside libzmq 4.3.4
+    //  (stream_engine_base.cpp: !_io_error), seen with tiny tiles.
+    zsock_set_rcvhwm (router, owner_only? LOCAL_RCVHWM: RCVHWM);
     zsock_set_sndhwm (router, MF_SCHED_MAX_CREDIT + SNDHWM_MARGIN);
     //  ZMTP heartbeats close dead TCP links underneath our own liveness.
     zsock_set_heartbeat_ivl (router, self->heartbeat);

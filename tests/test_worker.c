@@ -89,6 +89,8 @@ s_teardown (void)
     th_dir_teardown ();
 }
 
+static bool s_over_tcp;                  //  the next fake master listens on loopback TCP
+
 static void
 s_master_start (s_master_t *master)
 {
@@ -96,12 +98,17 @@ s_master_start (s_master_t *master)
     memset (master, 0, sizeof *master);
     snprintf (master->endpoint, sizeof master->endpoint, "ipc://@mf-test-worker-%d-%d",
               (int) getpid (), serial++);
+    if (s_over_tcp)
+        snprintf (master->endpoint, sizeof master->endpoint, "tcp://127.0.0.1:*");
     master->context = zmq_ctx_new ();
     master->router = zmq_socket (master->context, ZMQ_ROUTER);
     int linger = 0, mandatory = 1;
     zmq_setsockopt (master->router, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt (master->router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     ck_assert_int_eq (zmq_bind (master->router, master->endpoint), 0);
+    size_t size = sizeof master->endpoint;
+    ck_assert_int_eq (zmq_getsockopt (master->router, ZMQ_LAST_ENDPOINT, master->endpoint,
+                                      &size), 0);
 }
 
 static void
@@ -393,7 +400,10 @@ END_TEST
 //  Tiles of one iteration take microseconds: after MF_WORKER_SHORT_TILES
 //  of them in a row the worker asks for MF_WORKER_DEPTH tiles per thread
 //  with one READY, and a new registration starts at threads + 1 again.
-START_TEST (short_tiles_deepen_the_credit)
+//  Runs a one-thread worker on tiny tiles until it asks for more; it must
+//  come to hold depth tiles in all.
+static void
+s_deepens_to (uint32_t depth)
 {
     s_master_t master;
     s_worker_t worker;
@@ -416,7 +426,6 @@ START_TEST (short_tiles_deepen_the_credit)
             ck_assert_msg (type == MF_MSG_RESULT || type == MF_MSG_READY
                            || type == MF_MSG_HEARTBEAT, "unexpected type %d", type);
             if (type == MF_MSG_RESULT) {
-                ck_assert_uint_eq (msg.u.result.encoding, MF_ENCODING_RAW);
                 results++;
                 got++;
             }
@@ -426,16 +435,16 @@ START_TEST (short_tiles_deepen_the_credit)
         }
     }
     ck_assert_uint_ge (results, MF_WORKER_SHORT_TILES);
-    ck_assert_uint_eq (more, MF_WORKER_DEPTH + 1 - 2);
+    ck_assert_uint_eq (more, depth - 2);
     //  It takes that many at once now, and returns every one.
-    for (uint32_t index = 0; index < MF_WORKER_DEPTH + 1; index++) {
+    for (uint32_t index = 0; index < depth; index++) {
         uint8_t buf [MF_SIZE_TILE];
         mf_tile_msg_t tile = s_tile (2, index, false);
         tile.lease = 5000 + index;
         tile.task.maxiter = 1;
         s_send (&master, buf, mf_proto_encode_tile (buf, sizeof buf, &tile));
     }
-    for (uint32_t index = 0; index < MF_WORKER_DEPTH + 1; index++) {
+    for (uint32_t index = 0; index < depth; index++) {
         mf_msg_t msg;
         s_expect (&master, MF_MSG_RESULT, &msg);
         ck_assert_uint_eq (msg.u.result.job, 2);
@@ -447,6 +456,20 @@ START_TEST (short_tiles_deepen_the_credit)
     ck_assert_uint_eq (msg.u.hello.credit, 2);
     ck_assert_int_eq (s_worker_stop (&worker), 0);
     s_master_stop (&master);
+}
+
+START_TEST (short_tiles_deepen_the_credit)
+{
+    s_deepens_to (MF_WORKER_DEPTH + 1);
+}
+END_TEST
+
+//  Over TCP no more than the master queues per connection.
+START_TEST (short_tiles_deepen_less_over_tcp)
+{
+    s_over_tcp = true;
+    s_deepens_to (MF_WORKER_REMOTE_HOLD);
+    s_over_tcp = false;
 }
 END_TEST
 
@@ -884,6 +907,7 @@ main (void)
     tcase_add_test (tc, no_master_no_wait_for_bye);
     tcase_add_test (tc, results_keep_the_credit);
     tcase_add_test (tc, short_tiles_deepen_the_credit);
+    tcase_add_test (tc, short_tiles_deepen_less_over_tcp);
     tcase_add_test (tc, cancel_drops_queued_and_stops_in_hand);
     tcase_add_test (tc, a_new_session_forgets_cancelled_jobs);
     tcase_add_test (tc, register_brings_a_hello);

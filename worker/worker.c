@@ -183,7 +183,15 @@ s_send_hello (s_worker_t *self)
 static void
 s_deepen (s_worker_t *self, uint32_t compute_us)
 {
-    if (self->capacity >= self->deep)
+    //  Over the network, no more results in flight than the master
+    //  queues per connection (8, one kept for a READY or HEARTBEAT): a
+    //  full queue stalls the connection in libzmq, and a stalled one that
+    //  closes can abort the master (docs/PROTOCOL.md, Limits).
+    bool local = self->endpoint && (strncmp (self->endpoint, "ipc://", 6) == 0
+                                    || strncmp (self->endpoint, "inproc://", 9) == 0);
+    uint32_t deep = local || self->deep < MF_WORKER_REMOTE_HOLD? self->deep
+                                                               : MF_WORKER_REMOTE_HOLD;
+    if (self->capacity >= deep)
         return;
     if (compute_us >= MF_WORKER_SHORT_TILE_US) {
         self->short_run = 0;
@@ -191,8 +199,8 @@ s_deepen (s_worker_t *self, uint32_t compute_us)
     }
     if (++self->short_run < MF_WORKER_SHORT_TILES)
         return;
-    uint32_t more = self->deep - self->capacity;
-    self->capacity = self->deep;
+    uint32_t more = deep - self->capacity;
+    self->capacity = deep;
     s_send_ready (self, more);
 }
 

@@ -72,6 +72,8 @@
 #define MF_WORKER_SHORT_TILE_US 20      //  usecs: a tile computed faster is short (a
                                         //  round trip to the master costs ~100 here)
 #define MF_WORKER_SHORT_TILES 16        //  short tiles in a row before we hold more
+#define MF_WORKER_REMOTE_HOLD 7         //  ... but over tcp:// no more than this in all
+                                        //  (the master queues 8 per connection)
 #define MF_WORKER_SPEED_MS 30           //  msecs the kernel runs at start to measure
                                         //  its speed for HELLO
 
