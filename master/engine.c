@@ -23,7 +23,9 @@
       4 MiB with 1024-pixel tiles, where 64 queued held 256 MiB, and
       9 x 64 KiB with the default 128-pixel ones. A handful, not the
       credit, because a worker's results need not wait here to keep it
-      busy; control messages (READY, HEARTBEAT, BYE) are 4 to 8 bytes;
+      busy; control messages (READY, HEARTBEAT, BYE) are 4 to 8 bytes.
+      The forked workers' local link is not bounded so (LOCAL_RCVHWM):
+      its peers are our own processes, and its queue never fills;
     - the number of connections: a tcp:// listener, with CURVE or
       without, is watched through its socket monitor, which reports
       every accepted connection with its descriptor (a stranger's
