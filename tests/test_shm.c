@@ -11,7 +11,8 @@
     named by a registered forked peer is freed once read. Last, whole
     renders: PNG and .npy byte-identical with shared memory on and off
     (MF_SHM=0), for -j 1, -j 2, other tiles, --verify and a deep view,
-    and with a forked worker killed mid-render.
+    with a forked worker killed mid-render, and with a lying remote
+    worker (the test-only faulty one) caught by --verify.
 */
 #include "helpers.h"
 #include "engine.h"
@@ -428,6 +429,40 @@ START_TEST (shared_render_survives_a_killed_worker)
 }
 END_TEST
 
+//  A lying remote worker joins a render of forked workers whose results
+//  come through shared memory, with --verify: it is caught and
+//  quarantined, its tiles computed again, and the image is the plain one.
+START_TEST (shared_render_catches_a_liar)
+{
+    #define LIAR_VIEW "--size", "960x540", "--center", \
+                      "-0.7437911560181347,0.1316612922633015", "--width", "4e-10", \
+                      "--iter", "100000", "--tile", "32", "-j", "2", "--verify", "30"
+    char *log = th_path ("liar.log"), *stats = th_path ("liar.json");
+    char *png = th_path ("liar.png"), *npy = th_path ("liar.npy");
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), LIAR_VIEW, "--listen",
+                      "tcp://127.0.0.1:*", "--stats", stats, "-o", png, "--raw", npy, "-v",
+                      NULL };
+    pid_t master = th_spawn (argv, log);
+    char endpoint [128];
+    ck_assert_int_eq (th_master_endpoint (log, 10000, endpoint, sizeof endpoint), 0);
+    pid_t liar = th_worker (endpoint, "1", (char *[]) { "--test-corrupt", "1", "--name", "liar",
+                                                        NULL });
+    int rc = th_wait (master, RENDER_MS);
+    th_stop (liar);
+    ck_assert_int_eq (rc, 0);
+    ck_assert_int_eq (th_json_counter (stats, "quarantined"), 1);
+    ck_assert_int_gt (th_json_counter (stats, "shared"), 0);
+    ck_assert_int_gt (th_json_counter (stats, "verified"), 0);
+    char *const plain [] = { LIAR_VIEW, NULL };
+    ck_assert_int_eq (s_render ("plain", false, plain), 0);
+    s_expect_same ("liar", "plain");
+    free (log);
+    free (stats);
+    free (png);
+    free (npy);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -447,6 +482,7 @@ main (void)
     tcase_add_test (e2e, shared_renders_identical);
     tcase_add_test (e2e, shared_deep_render_identical);
     tcase_add_test (e2e, shared_render_survives_a_killed_worker);
+    tcase_add_test (e2e, shared_render_catches_a_liar);
     suite_add_tcase (suite, e2e);
     return th_run_suite (suite);
 }
