@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static void
@@ -144,8 +145,12 @@ size_t
 mf_proto_encode_result_head (uint8_t *buf, size_t capacity, const mf_result_t *result)
 {
     assert (result->format == MF_MU_F32 || result->format == MF_MU_F64);
-    assert (result->encoding == MF_ENCODING_RAW || result->encoding == MF_ENCODING_ZSTD);
+    assert (result->encoding == MF_ENCODING_RAW || result->encoding == MF_ENCODING_ZSTD
+            || result->encoding == MF_ENCODING_SHARED);
     size_t payload = mf_proto_result_raw (result);
+    if (result->encoding == MF_ENCODING_SHARED)
+        payload = 4;
+    else
     if (result->encoding != MF_ENCODING_RAW) {
         //  An encoding that does not save a byte is never sent.
         assert (result->size >= 1 && result->size < payload);
@@ -168,6 +173,17 @@ mf_proto_encode_result_head (uint8_t *buf, size_t capacity, const mf_result_t *r
     mf_cursor_put_u32 (&out, (uint32_t) payload);
     //  The mu values follow; the caller writes them.
     return s_written (&out, MF_SIZE_RESULT_HEAD);
+}
+
+size_t
+mf_proto_encode_result_shared (uint8_t *buf, size_t capacity, const mf_result_t *result)
+{
+    assert (result->encoding == MF_ENCODING_SHARED);
+    if (capacity < MF_SIZE_RESULT_SHARED
+    ||  mf_proto_encode_result_head (buf, capacity, result) != MF_SIZE_RESULT_HEAD)
+        return 0;
+    mf_le_put_u32 (buf + MF_SIZE_RESULT_HEAD, result->slot);
+    return MF_SIZE_RESULT_SHARED;
 }
 
 void
@@ -466,19 +482,27 @@ s_decode_result (mf_cursor_t *in, mf_result_t *result)
     if (!reserved || result->rect.w < 1 || result->rect.w > MF_TILE_MAX_EDGE
     ||  result->rect.h < 1 || result->rect.h > MF_TILE_MAX_EDGE
     ||  (format != MF_MU_F32 && format != MF_MU_F64)
-    ||  (result->encoding != MF_ENCODING_RAW && result->encoding != MF_ENCODING_ZSTD))
+    ||  (result->encoding != MF_ENCODING_RAW && result->encoding != MF_ENCODING_ZSTD
+         && result->encoding != MF_ENCODING_SHARED))
         return MF_PROTO_E_FIELD;
     result->format = (mf_mu_format_t) format;
     //  Raw: exactly the values. Encoded: at least a byte, and fewer than
     //  raw (a worker sends raw what would not shrink), so no RESULT is
     //  ever larger than its raw form.
+    //  Shared: the slot's number, 4 bytes, whatever the tile's size.
     size_t raw = mf_proto_result_raw (result);
-    if (result->encoding == MF_ENCODING_RAW? result->size != raw
-                                           : result->size < 1 || result->size >= raw)
+    if (result->encoding == MF_ENCODING_SHARED? result->size != 4
+    :   result->encoding == MF_ENCODING_RAW? result->size != raw
+    :   result->size < 1 || result->size >= raw)
         return MF_PROTO_E_FIELD;
     result->mu = mf_cursor_get_span (in, result->size);
     if (!mf_cursor_done (in))
         return MF_PROTO_E_SIZE;
+    result->slot = 0;
+    if (result->encoding == MF_ENCODING_SHARED) {
+        result->slot = mf_le_get_u32 (result->mu);
+        result->mu = NULL;
+    }
     return MF_PROTO_OK;
 }
 
@@ -489,6 +513,11 @@ mf_proto_result_plain (mf_rcodec_t *codec, const mf_result_t *result, mf_result_
     *plain = *result;
     if (result->encoding == MF_ENCODING_RAW)
         return 0;
+    if (result->encoding == MF_ENCODING_SHARED) {
+        snprintf (err, errlen, "a shared result, whose mu are in memory only a forked "
+                  "worker shares with its master");
+        return -1;
+    }
     assert (result->encoding == MF_ENCODING_ZSTD);
     const uint8_t *mu = mf_rcodec_decode (codec, mf_proto_mu_bytes (result->format),
                                           result->rect.w, result->rect.h, result->mu,

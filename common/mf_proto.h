@@ -54,6 +54,7 @@
 #define MF_SIZE_READY   (MF_PROTO_HEADER + 4)
 #define MF_SIZE_TILE    (MF_PROTO_HEADER + 56)
 #define MF_SIZE_RESULT_HEAD (MF_PROTO_HEADER + 48)   //  then the mu payload
+#define MF_SIZE_RESULT_SHARED (MF_SIZE_RESULT_HEAD + 4)  //  encoding 2: the slot
 #define MF_SIZE_EMPTY   (MF_PROTO_HEADER)
 #define MF_SIZE_CANCEL  (MF_PROTO_HEADER + 4)
 #define MF_SIZE_DEEPTILE (MF_PROTO_HEADER + 84 + MF_SHIP_ID_SIZE + 16)
@@ -105,6 +106,9 @@ typedef enum {
 //  How a RESULT's payload holds its mu values.
 #define MF_ENCODING_RAW 0   //  the values as they are: 4 or 8 bytes each
 #define MF_ENCODING_ZSTD 1  //  compressed (mf_rcodec.h): fewer bytes than raw
+#define MF_ENCODING_SHARED 2    //  in a slot of memory the master shares with the
+                                //  local workers it forked (mf_shm.h): the payload
+                                //  is the slot's number, 4 bytes
 
 //  Why a worker declines a deep lease.
 typedef enum {
@@ -149,10 +153,12 @@ typedef struct {
     uint64_t iterations;                    //  iterations performed
     const uint8_t *mu;                      //  the payload, inside the frame
     mf_mu_format_t format;                  //  f32 or f64
-    uint8_t encoding;                       //  MF_ENCODING_RAW or _ZSTD
+    uint8_t encoding;                       //  MF_ENCODING_RAW, _ZSTD or _SHARED
     uint32_t size;                          //  bytes of the payload (the encoder
                                             //  derives it from format, w and h
-                                            //  when raw)
+                                            //  when raw; 4 when shared)
+    uint32_t slot;                          //  shared: the slot holding the mu
+                                            //  (mu is then NULL)
 } mf_result_t;
 
 //  A deep lease: compute this tile of the job's deep view, from the
@@ -258,11 +264,17 @@ size_t mf_proto_result_size_as (mf_mu_format_t format, uint32_t w, uint32_t h);
 //  mf_rcodec_encode made of them. Returns the header size or 0.
 size_t mf_proto_encode_result_head (uint8_t *buf, size_t capacity, const mf_result_t *result);
 
+//  Writes a whole RESULT of encoding 2 (shared): its head, then
+//  result->slot, where the mu wait in memory shared with the master.
+//  Returns MF_SIZE_RESULT_SHARED or 0.
+size_t mf_proto_encode_result_shared (uint8_t *buf, size_t capacity, const mf_result_t *result);
+
 //  Bytes of a RESULT's raw payload: 4 or 8 times w * h.
 size_t mf_proto_result_raw (const mf_result_t *result);
 
 //  Sets *plain to result with its payload raw: the same when it is,
-//  else decoded with codec (plain->mu then points into the codec, valid
+//  -1 when shared (the engine reads those from the sender's slot), else
+//  decoded with codec (plain->mu then points into the codec, valid
 //  until its next call). Returns 0, or -1 with one line in err when the
 //  payload does not decode to exactly its raw size. Its values are not
 //  checked here (mf_proto_check_mu).

@@ -140,6 +140,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             FUZZ_CHECK (result->format == MF_MU_F32 || result->format == MF_MU_F64);
             size_t width = result->format == MF_MU_F64? 8: 4;
             size_t count = (size_t) result->rect.w * result->rect.h;
+            if (result->encoding == MF_ENCODING_SHARED) {
+                //  Only the slot's number travels; its mu are the master's to find.
+                FUZZ_CHECK (result->mu == NULL && result->size == 4);
+                FUZZ_CHECK (size == MF_SIZE_RESULT_SHARED);
+                FUZZ_CHECK (result->slot == mf_le_get_u32 (data + MF_SIZE_RESULT_HEAD));
+                s_same_bytes (data, size, mf_proto_encode_result_shared (s_out, sizeof s_out,
+                                                                         result));
+                break;
+            }
             FUZZ_CHECK (result->mu == data + MF_SIZE_RESULT_HEAD);
             size_t head = mf_proto_encode_result_head (s_out, sizeof s_out, result);
             FUZZ_CHECK (head == MF_SIZE_RESULT_HEAD);

@@ -79,7 +79,7 @@ s_proto_encoded (void)
         }
         mf_result_t result = { 1, 5, 7, { 1500, 200, 16, 16 }, 12, 64000, NULL,
                                word == 8? MF_MU_F64: MF_MU_F32, MF_ENCODING_ZSTD,
-                               (uint32_t) size };
+                               (uint32_t) size, 0 };
         size_t head = mf_proto_encode_result_head (buf, sizeof buf, &result);
         memcpy (buf + head, packed, size);
         s_write ("proto", word == 8? "result-encoded-f64": "result-encoded", buf, head + size);
@@ -113,7 +113,7 @@ s_proto (void)
     mf_task_t task = { { -0.7436 - 0.01, 0.1318 + 0.01, 0.02 / 240 }, 1500, { 120, 80, 8, 8 } };
     float mu [64];
     mf_kernel_reference (&task, mu, NULL);
-    mf_result_t result = { 1, 5, 7, task.rect, 12, 64000, NULL, MF_MU_F32, MF_ENCODING_RAW, 0 };
+    mf_result_t result = { 1, 5, 7, task.rect, 12, 64000, NULL, MF_MU_F32, MF_ENCODING_RAW, 0, 0 };
     size_t head = mf_proto_encode_result_head (buf, sizeof buf, &result);
     mf_le_put_f32s (buf + head, mu, 64);
     s_write ("proto", "result-8x8", buf, mf_proto_result_size (8, 8));
@@ -126,10 +126,16 @@ s_proto (void)
         mf_le_put_f32s (buf + head, &samples [index], 1);
         s_write ("proto", names [index], buf, mf_proto_result_size (1, 1));
     }
+    //  A shared RESULT (encoding 2): only the number of the slot that
+    //  holds the mu, in memory a forked worker shares with its master.
+    mf_result_t shared = { 3, 9, 11, { 32, 0, 8, 8 }, 5, 64, NULL, MF_MU_F32,
+                           MF_ENCODING_SHARED, 4, 2 };
+    s_write ("proto", "result-shared", buf,
+             mf_proto_encode_result_shared (buf, sizeof buf, &shared));
     //  A deep RESULT: f64 mu of a 4x2 tile, an interior pixel and
     //  fractions at large counts.
     mf_result_t deep = { 2, 6, 8, { 16, 8, 4, 2 }, 99, 1ULL << 33, NULL, MF_MU_F64,
-                         MF_ENCODING_RAW, 0 };
+                         MF_ENCODING_RAW, 0, 0 };
     const double mu64 [8] = { -1.0, 263010.5, 4294967294.999999, 1.25, 0.0, 3.0, 100.0, 7.5 };
     head = mf_proto_encode_result_head (buf, sizeof buf, &deep);
     mf_proto_put_f64s (buf + head, mu64, 8);

@@ -23,7 +23,9 @@
       4 MiB with 1024-pixel tiles, where 64 queued held 256 MiB, and
       9 x 64 KiB with the default 128-pixel ones. A handful, not the
       credit, because a worker's results need not wait here to keep it
-      busy; control messages (READY, HEARTBEAT, BYE) are 4 to 8 bytes;
+      busy; control messages (READY, HEARTBEAT, BYE) are 4 to 8 bytes.
+      The forked workers' local link is not bounded so (LOCAL_RCVHWM):
+      its peers are our own processes, and its queue never fills;
     - the number of connections: a tcp:// listener, with CURVE or
       without, is watched through its socket monitor, which reports
       every accepted connection with its descriptor (a stranger's
@@ -85,6 +87,7 @@
 
 #define MAX_LINKS 2                     //  local and remote sockets
 #define RCVHWM 8                        //  messages queued per connection (see above)
+#define LOCAL_RCVHWM (MF_SCHED_MAX_CREDIT + SNDHWM_MARGIN)  //  ... on the local link
 #define SNDHWM_MARGIN 256               //  messages queued to a peer beyond its most TILEs
 #define MAXMSG_MARGIN 256               //  bytes of framing allowed beyond the largest result
 #define MAX_PEERS 4096                  //  registered connections at once, every link
@@ -158,6 +161,8 @@ struct _mf_engine_t {
     mf_vec_t *held;                     //  s_held_t, the orbits served
     mf_vec_t *refusals;                 //  s_refusal_t, orbits workers refused
     mf_vec_t *flows;                    //  s_flow_t *, by slot (NULL: no CHUNK sent yet)
+    mf_shm_t *shm;                      //  memory shared with the forked workers, or NULL
+    int local_link;                     //  the link they connect to, or -1
     bool deep;                          //  f64 results may come
     uint64_t fetch_logged;              //  dropped FETCHes logged so far
     mf_engine_stats_t stats;            //  counters (workers and sched's filled on demand)
@@ -255,7 +260,12 @@ s_bind (mf_engine_t *self, const char *endpoint, mf_auth_t *auth, bool owner_onl
     zsock_set_maxmsgsize (router, (int) (mf_proto_result_size_as (format, self->max_tile_edge,
                                                                   self->max_tile_edge)
                                          + MAXMSG_MARGIN));
-    zsock_set_rcvhwm (router, RCVHWM);
+    //  The local link's peers are our own user's processes (the forked
+    //  workers): nothing to bound there, and a queue that never fills
+    //  keeps libzmq from stalling a connection, which a worker leaving
+    //  at the end of a render can turn into an abort inside libzmq 4.3.4
+    //  (stream_engine_base.cpp: !_io_error), seen with tiny tiles.
+    zsock_set_rcvhwm (router, owner_only? LOCAL_RCVHWM: RCVHWM);
     zsock_set_sndhwm (router, MF_SCHED_MAX_CREDIT + SNDHWM_MARGIN);
     //  ZMTP heartbeats close dead TCP links underneath our own liveness.
     zsock_set_heartbeat_ivl (router, self->heartbeat);
@@ -359,6 +369,8 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
                         ? opts->max_tile_edge: MF_TILE_MAX_EDGE;
     self->max_connections = s_max_connections (opts->max_connections);
     self->deep = opts->deep;
+    self->shm = opts->local_endpoint? opts->shm: NULL;
+    self->local_link = -1;
     self->sched = mf_sched_new ();
     self->peers = mf_peers_new ();
     self->scratch = malloc ((size_t) MF_TILE_MAX_EDGE * MF_TILE_MAX_EDGE * sizeof (double));
@@ -396,6 +408,8 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
         deadlines.floor_ms = 2 * (int64_t) self->heartbeat;
     mf_sched_set_deadlines (self->sched, &deadlines);
     mf_sys_random (&self->session, sizeof self->session);
+    if (opts->local_endpoint)
+        self->local_link = self->link_count;
     if ((opts->local_endpoint && s_bind (self, opts->local_endpoint, NULL, true, err, errlen))
     ||  (opts->listen_endpoint
          && s_bind (self, opts->listen_endpoint, opts->auth, false, err, errlen))) {
@@ -797,9 +811,22 @@ s_on_withdrawn (void *arg, uint32_t job, uint32_t tile)
         self->on_withdrawn (self->event_arg, job, tile);
 }
 
-//  Handles a RESULT; returns the verdict on it.
+//  The region of shared memory of the worker on slot, or -1: only a
+//  connection on the forked workers' own link whose HELLO said a
+//  region's secret (its record's uid) has one.
+static int
+s_region (mf_engine_t *self, int slot)
+{
+    mf_peer_t *peer = mf_peers_get (self->peers, slot);
+    if (!self->shm || !peer || peer->link != self->local_link)
+        return -1;
+    return mf_shm_find (self->shm, s_record (self, slot)->uid);
+}
+
+//  Handles a RESULT, its mu in region's slot when shared (region -1:
+//  the peer has none); returns the verdict on it.
 static mf_verdict_t
-s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
+s_on_result (mf_engine_t *self, int slot, const mf_result_t *result, int region)
 {
     mf_peer_record_t *record = s_record (self, slot);
     const char *who = record->info.name;
@@ -827,6 +854,25 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result)
     //  be good, and judged as a raw one after that.
     mf_result_t plain;
     char why [160];
+    if (result->encoding == MF_ENCODING_SHARED) {
+        //  Read in place, as a raw payload is read in its frame: checked,
+        //  then copied out; the slot is let go after (s_on_message).
+        const uint8_t *mu = region < 0? NULL
+                          : mf_shm_held (self->shm, region, result->slot,
+                                         mf_proto_result_raw (result));
+        if (!mu) {
+            s_reject (self, who, region < 0? "a shared result from a peer this master did "
+                                             "not fork"
+                                           : "a shared result naming a slot it does not hold");
+            mf_sched_revoke (self->sched, slot, result->lease);
+            return verdict;
+        }
+        plain = *result;
+        plain.mu = mu;
+        plain.encoding = MF_ENCODING_RAW;
+        plain.size = (uint32_t) mf_proto_result_raw (result);
+    }
+    else
     if (mf_proto_result_plain (self->codec, result, &plain, why, sizeof why)) {
         s_reject (self, who, why);
         mf_sched_revoke (self->sched, slot, result->lease);
@@ -1136,10 +1182,19 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
             //  A result gives back the credit its tile took, whatever
             //  becomes of it, unless the tile was never this worker's
             //  (or the result had its worker quarantined).
-            if (s_on_result (self, slot, &msg.u.result) != MF_VERDICT_FOREIGN
-            &&  mf_peers_get (self->peers, slot))
+        {
+            //  A shared result's slot is let go whatever the verdict, once
+            //  read: the worker takes it for its next tile.
+            int region = msg.u.result.encoding == MF_ENCODING_SHARED? s_region (self, slot): -1;
+            mf_verdict_t verdict = s_on_result (self, slot, &msg.u.result, region);
+            if (region >= 0) {
+                self->stats.shared++;
+                mf_shm_release (self->shm, region, msg.u.result.slot);
+            }
+            if (verdict != MF_VERDICT_FOREIGN && mf_peers_get (self->peers, slot))
                 mf_sched_worker_credit (self->sched, slot, 1);
             break;
+        }
         case MF_MSG_HEARTBEAT:
             break;
         case MF_MSG_BYE:
@@ -1199,7 +1254,9 @@ static void
 s_dispatch (mf_engine_t *self)
 {
     mf_assign_t assign;
-    while (mf_sched_next (self->sched, mf_clock_ms (), &assign) == 0) {
+    //  One clock reading for the whole burst: it is one moment.
+    int64_t now = mf_clock_ms ();
+    while (mf_sched_next (self->sched, now, &assign) == 0) {
         s_job_t *job = s_job (self, assign.job);
         uint8_t buf [MF_SIZE_DEEPTILE > MF_SIZE_TILE? MF_SIZE_DEEPTILE: MF_SIZE_TILE];
         size_t size;

@@ -32,6 +32,7 @@
 #include "peers.h"
 #include "sched.h"
 #include "shipped.h"
+#include "mf_shm.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,6 +61,11 @@ typedef struct {
                                         //  RLIMIT_NOFILE leaves, at most 4096)
     bool deep;                          //  deep jobs may come: results of f64 mu (twice
                                         //  the bytes of f32) get in
+    mf_shm_t *shm;                      //  memory shared with the workers forked for
+                                        //  local_endpoint (the caller's, alive until
+                                        //  the engine is destroyed), or NULL: only a
+                                        //  peer on that link whose HELLO says a
+                                        //  region's secret may send shared results
 } mf_engine_opts_t;
 
 //  Called for every tile done (accepted, or verified), on the engine's
@@ -102,6 +108,8 @@ typedef struct {
     uint64_t withdrawn;                 //  done tiles computed again after a quarantine
     uint64_t bytes_in;                  //  bytes of the messages received, every link
                                         //  (ZeroMQ's framing not counted)
+    uint64_t shared;                    //  results read from shared memory (forked
+                                        //  local workers), whatever their verdict
     uint64_t deep_leases;               //  DEEPTILEs handed out
     uint64_t chunks;                    //  CHUNKs of orbits sent
     uint64_t chunk_bytes;               //  orbit bytes they carried

@@ -25,6 +25,7 @@ struct _mf_launch_t {
     const mf_options_t *opts;           //  the command line (the caller's)
     mf_curve_keys_t keys;               //  --cert's key pair until the authenticator has it
     mf_spawn_t *spawn;                  //  the local workers, or NULL
+    mf_shm_t *shm;                      //  memory shared with them, or NULL
     mf_auth_t *auth;                    //  the authenticator for --cert, or NULL
     mf_announce_t *announce;            //  the beacon for --announce, or NULL
     char public_key [MF_CURVE_KEY_TXT + 1]; //  --cert's public key (for the beacon), or ""
@@ -150,6 +151,28 @@ mf_launch_new (const mf_options_t *opts, int *status)
     return self;
 }
 
+//  Maps the memory the local workers return their results in, before
+//  they are forked: per process, two slots per tile it may hold (its
+//  threads x MF_WORKER_DEPTH + 1 at most: a slot stays held until the
+//  master has read it; pages are given only to slots used), each
+//  for a whole tile of the largest edge, f64 for a deep view. Without it
+//  (MF_SHM_ENV=0, or no memory) results travel raw over the socket.
+static void
+s_share (mf_launch_t *self, int processes, int threads)
+{
+    const char *wanted = getenv (MF_LAUNCH_SHM_ENV);
+    if (wanted && strcmp (wanted, "0") == 0)
+        return;
+    uint32_t edge = self->opts->tile? self->opts->tile: MF_TILE_MAX_EDGE;
+    size_t value = self->opts->deep? sizeof (double): sizeof (float);
+    char err [256];
+    self->shm = mf_shm_new (processes, 2 * (threads * MF_WORKER_DEPTH + 1),
+                            (size_t) edge * edge * value,
+                            err, sizeof err);
+    if (!self->shm)
+        mf_warn ("%s; local workers send their results over the socket", err);
+}
+
 int
 mf_launch_start (mf_launch_t *self)
 {
@@ -164,8 +187,11 @@ mf_launch_start (mf_launch_t *self)
         bool deep = opts->deep != NULL;
         int threads = opts->local_workers < MF_WORKER_MAX_THREADS? opts->local_workers
                                                                   : MF_WORKER_MAX_THREADS;
-        self->spawn = mf_spawn_new (deep? 1: opts->local_workers, deep? threads: 1,
-                                    opts->kernel, err, sizeof err);
+        int processes = deep? 1: opts->local_workers;
+        int process_threads = deep? threads: 1;
+        s_share (self, processes, process_threads);
+        self->spawn = mf_spawn_new (processes, process_threads, opts->kernel, self->shm,
+                                    err, sizeof err);
         if (!self->spawn) {
             mf_say ("%s", err);
             mf_curve_wipe (&self->keys);
@@ -199,7 +225,8 @@ mf_launch_start (mf_launch_t *self)
         .heartbeat_ms = opts->heartbeat_ms,
         .auth = self->auth,
         .max_tile_edge = opts->tile,
-        .deep = opts->deep != NULL
+        .deep = opts->deep != NULL,
+        .shm = self->shm
     };
     return 0;
 }
@@ -296,6 +323,7 @@ mf_launch_destroy (mf_launch_t **self_p)
         return;
     mf_announce_destroy (&self->announce);
     mf_spawn_destroy (&self->spawn);
+    mf_shm_destroy (&self->shm);
     mf_auth_destroy (&self->auth);
     //  libzmq leaves the socket file behind. Remove it only if it is still
     //  the one we bound: another master may have taken the path since.

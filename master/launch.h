@@ -8,7 +8,9 @@
     2. mf_launch_start forks the local workers (before any ZeroMQ context
        exists: a forked child never uses its parent's): -j processes of
        one thread, or for a deep view one process of -j threads, whose
-       one BLA table serves them all; it starts the
+       one BLA table serves them all, each with a region of memory mapped
+       shared before the fork, where it leaves its results (mf_shm.h;
+       MF_LAUNCH_SHM_ENV=0 turns that off); it starts the
        authenticator for --cert, and for --announce binds the beacon's
        UDP port on its interface (announce.h), broadcasting nothing yet.
     3. The caller creates the engine from mf_launch_engine_opts, on its
@@ -28,6 +30,9 @@
 
 #include "engine.h"
 #include "options.h"
+
+#define MF_LAUNCH_SHM_ENV "MF_SHM"      //  "0": local workers send results over
+                                        //  the socket, not through shared memory
 
 typedef struct _mf_launch_t mf_launch_t;
 

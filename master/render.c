@@ -472,6 +472,7 @@ s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const s_render_t *render
         { "verified", st.verified }, { "mismatches", st.mismatches }, { "local", st.local },
         { "quarantined", st.quarantined }, { "withdrawn", st.withdrawn },
         { "pixels", st.pixels }, { "iterations", st.iterations }, { "bytes_in", st.bytes_in },
+        { "shared", st.shared },
         { "deep_leases", st.deep_leases }, { "chunks", st.chunks },
         { "chunk_bytes", st.chunk_bytes }, { "fetch_dropped", st.fetch_dropped },
         { "noorbit", st.noorbit }, { "declined", st.declined }, { "refusals", st.refusals }

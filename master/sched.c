@@ -775,8 +775,12 @@ mf_sched_expire (mf_sched_t *self, int64_t now, int *slots, uint32_t *taken, siz
 static int
 s_find_lease (const s_worker_t *worker, uint32_t lease)
 {
-    for (uint32_t index = 0; index < s_leases (worker); index++)
-        if (s_lease (worker, index)->lease == lease)
+    //  Every result looks its lease up: one pass over the contiguous
+    //  array (mf_vec's elements are), not a call per element.
+    uint32_t count = s_leases (worker);
+    const s_lease_t *leases = count? s_lease (worker, 0): NULL;
+    for (uint32_t index = 0; index < count; index++)
+        if (leases [index].lease == lease)
             return (int) index;
     return -1;
 }

@@ -25,7 +25,8 @@ struct _mf_spawn_t {
 
 
 static void
-s_child (const char *endpoint, int threads, const char *kernel, pid_t parent, int wait_fd)
+s_child (const char *endpoint, int threads, const char *kernel, pid_t parent, int wait_fd,
+         mf_shm_t *shm, int region)
 {
     //  Die with the master, whatever kills it (where the system cannot
     //  tell us, the worker loop watches getppid: opts.parent).
@@ -41,7 +42,7 @@ s_child (const char *endpoint, int threads, const char *kernel, pid_t parent, in
     zsys_handler_set (NULL);
     mf_worker_opts_t opts = {
         .endpoint = endpoint, .threads = threads, .kernel = kernel, .parent = parent,
-        .stop_fd = -1
+        .stop_fd = -1, .shm = shm, .shm_region = region
     };
     if (mf_worker_catch_signals (&opts))
         _exit (1);
@@ -59,8 +60,10 @@ s_child (const char *endpoint, int threads, const char *kernel, pid_t parent, in
 }
 
 mf_spawn_t *
-mf_spawn_new (int count, int threads, const char *kernel, char *err, size_t errlen)
+mf_spawn_new (int count, int threads, const char *kernel, mf_shm_t *shm, char *err,
+              size_t errlen)
 {
+    assert (!shm || mf_shm_regions (shm) == count);
     mf_spawn_t *self = calloc (1, sizeof *self);
     if (!self || !(self->pids = calloc ((size_t) count + 1, sizeof *self->pids))) {
         free (self);
@@ -93,7 +96,7 @@ mf_spawn_new (int count, int threads, const char *kernel, char *err, size_t errl
         }
         if (pid == 0) {
             close (start [1]);
-            s_child (self->endpoint, threads, kernel, parent, start [0]);
+            s_child (self->endpoint, threads, kernel, parent, start [0], shm, index);
         }
         self->pids [self->count++] = pid;
     }

@@ -9,6 +9,8 @@
 #ifndef MF_SPAWN_H
 #define MF_SPAWN_H
 
+#include "mf_shm.h"
+
 #include <stddef.h>
 
 typedef struct _mf_spawn_t mf_spawn_t;
@@ -16,10 +18,12 @@ typedef struct _mf_spawn_t mf_spawn_t;
 //  Forks count workers of threads compute threads each, with the given
 //  kernel (NULL: the best), connecting to a fresh local endpoint (an
 //  abstract ipc:// name with our pid and a random nonce, see
-//  mf_spawn_endpoint). Returns NULL with the reason in err if a fork
-//  failed (the children already started are stopped).
-mf_spawn_t *mf_spawn_new (int count, int threads, const char *kernel, char *err,
-                          size_t errlen);
+//  mf_spawn_endpoint). With shm (count regions, the caller's, mapped
+//  before this call), child i returns its results in region i and says
+//  HELLO with that region's secret. Returns NULL with the reason in err
+//  if a fork failed (the children already started are stopped).
+mf_spawn_t *mf_spawn_new (int count, int threads, const char *kernel, mf_shm_t *shm,
+                          char *err, size_t errlen);
 
 //  The endpoint the children connect to, for the master to bind.
 const char *mf_spawn_endpoint (mf_spawn_t *self);

@@ -11,6 +11,11 @@
 #                               (bench_rcodec), and the default view rendered by a
 #                               -j 0 master and two workers over tcp://127.0.0.1,
 #                               results raw and compressed: bytes a pixel, wall time
+#   scripts/bench.sh dispatch   the dispatch rate: trivial tiles (--iter 1 --tile 8,
+#                               262,144 of them) handed out and taken back, by a -j 2
+#                               master and by a -j 0 master with four one-thread
+#                               workers over tcp://127.0.0.1: tiles a second, and the
+#                               master's own CPU time per tile (the latter)
 #   scripts/bench.sh merge      bench-results/bench.json from the parts
 #
 # BENCH_RUNS=N sets the runs per measurement (default 5; the minimum is
@@ -218,6 +223,81 @@ part_wire () {
     printf '\n  ]\n}\n' >> "$json"
 }
 
+DISPATCH_ARGS="--size 4096x4096 --iter 1 --tile 8"
+DISPATCH_TILES=262144
+
+# dispatch_remote DIR WORKERS: one render of DISPATCH_ARGS by a -j 0 master
+# and WORKERS one-thread workers over loopback; prints "SECONDS CPU_SECONDS",
+# the master's render time (--stats seconds) and its own CPU time (user +
+# system, by /usr/bin/time: the workers are not its children).
+dispatch_remote () {
+    dir=$1
+    rm -f "$dir/master.log" "$dir/stats.json" "$dir/cpu"
+    /usr/bin/time -o "$dir/cpu" -f "%U %S" "$BIN/mandelfarm-master" -j 0 \
+        --listen 'tcp://127.0.0.1:*' $DISPATCH_ARGS --stats "$dir/stats.json" \
+        -o "$dir/dispatch.png" >"$dir/master.log" 2>&1 &
+    master=$!
+    endpoint=""
+    tries=0
+    while [ -z "$endpoint" ] && [ $tries -lt 200 ]; do
+        endpoint=$(sed -n 's/.*listening on \(tcp:[^ ]*\).*/\1/p' "$dir/master.log" 2>/dev/null | head -1)
+        [ -n "$endpoint" ] || sleep 0.05
+        tries=$(( tries + 1 ))
+    done
+    [ -n "$endpoint" ] || { echo "bench: the master did not listen" >&2; kill "$master"; exit 1; }
+    pids=""
+    i=0
+    while [ $i -lt "$2" ]; do
+        "$BIN/mandelfarm-worker" --connect "$endpoint" --threads 1 --quiet &
+        pids="$pids $!"
+        i=$(( i + 1 ))
+    done
+    wait "$master" || { echo "bench: the dispatch render failed" >&2; cat "$dir/master.log" >&2; exit 1; }
+    kill $pids 2>/dev/null || true
+    wait $pids 2>/dev/null || true
+    seconds=$(sed -n 's/.*"seconds": \([0-9.]*\).*/\1/p' "$dir/stats.json")
+    cpu=$(awk '{ printf "%.3f", $1 + $2 }' "$dir/cpu")
+    echo "$seconds $cpu"
+}
+
+part_dispatch () {
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    echo "== dispatch: $DISPATCH_ARGS ($DISPATCH_TILES trivial tiles), best of $RUNS runs"
+    json="$OUT/dispatch.json"
+    best=""
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        "$BIN/mandelfarm-master" -j 2 $DISPATCH_ARGS -q --stats "$tmp/local.json" \
+            -o "$tmp/local.png" >"$tmp/local.log" 2>&1 \
+            || { echo "bench: the -j 2 dispatch render failed" >&2; cat "$tmp/local.log" >&2; exit 1; }
+        s=$(sed -n 's/.*"seconds": \([0-9.]*\).*/\1/p' "$tmp/local.json")
+        if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$s; fi
+        i=$(( i + 1 ))
+    done
+    local_rate=$(awk -v t="$best" -v n=$DISPATCH_TILES 'BEGIN { printf "%.0f", n / t }')
+    printf '%-34s %8s s %9s tiles/s\n' "-j 2 (forked, shared memory)" "$best" "$local_rate"
+    rbest=""
+    rcpu=""
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        set -- $(dispatch_remote "$tmp" 4)
+        if [ -z "$rbest" ] || awk -v a="$1" -v b="$rbest" 'BEGIN { exit !(a < b) }'; then
+            rbest=$1
+            rcpu=$2
+        fi
+        i=$(( i + 1 ))
+    done
+    remote_rate=$(awk -v t="$rbest" -v n=$DISPATCH_TILES 'BEGIN { printf "%.0f", n / t }')
+    per_tile=$(awk -v c="$rcpu" -v n=$DISPATCH_TILES 'BEGIN { printf "%.2f", c * 1e6 / n }')
+    printf '%-34s %8s s %9s tiles/s, master CPU %s s: %s us a tile\n' \
+        "-j 0, 4 workers, tcp://127.0.0.1" "$rbest" "$remote_rate" "$rcpu" "$per_tile"
+    printf '{\n  "args": "%s", "tiles": %s, "runs": %s,\n' "$DISPATCH_ARGS" $DISPATCH_TILES "$RUNS" > "$json"
+    printf '  "local": { "workers": 2, "seconds": %s, "tiles_per_s": %s },\n' "$best" "$local_rate" >> "$json"
+    printf '  "remote": { "workers": 4, "seconds": %s, "tiles_per_s": %s, "master_cpu_s": %s, "master_us_per_tile": %s }\n}\n' \
+        "$rbest" "$remote_rate" "$rcpu" "$per_tile" >> "$json"
+}
+
 part_merge () {
     cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
     {
@@ -243,6 +323,7 @@ case "${1:-}" in
     kernel) part_kernel ;;
     render) part_render ;;
     wire) part_wire ;;
+    dispatch) part_dispatch ;;
     merge) part_merge ;;
-    *) echo "bench.sh: unknown part '${1:-}' (allowed: kernel, render, wire, merge)" >&2; exit 2 ;;
+    *) echo "bench.sh: unknown part '${1:-}' (allowed: kernel, render, wire, dispatch, merge)" >&2; exit 2 ;;
 esac

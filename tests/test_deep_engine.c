@@ -159,7 +159,7 @@ s_answer (s_fake_t *fake, const mf_deeptile_t *tile, mf_mu_format_t format)
     size_t size = mf_proto_result_size_as (format, r->w, r->h);
     uint8_t *buf = malloc (size);
     mf_result_t result = { tile->job, tile->tile, tile->lease, *r, 1, pixels, NULL,
-                           format, MF_ENCODING_RAW, 0 };
+                           format, MF_ENCODING_RAW, 0, 0 };
     size_t head = mf_proto_encode_result_head (buf, MF_SIZE_RESULT_HEAD, &result);
     for (uint32_t j = 0; j < r->h; j++)
         for (uint32_t i = 0; i < r->w; i++) {

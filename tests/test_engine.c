@@ -86,7 +86,7 @@ s_fake_answer (s_fake_t *fake, int index)
     uint8_t *buf = malloc (size);
     uint64_t iterations = mf_kernel_reference (&tile->task, mu, NULL);
     mf_result_t result = { tile->job, tile->tile, tile->lease, *r, 1, iterations, NULL,
-                           MF_MU_F32, MF_ENCODING_RAW, 0 };
+                           MF_MU_F32, MF_ENCODING_RAW, 0, 0 };
     size_t head = mf_proto_encode_result_head (buf, MF_SIZE_RESULT_HEAD, &result);
     mf_le_put_f32s (buf + head, mu, pixels);
     ck_assert_int_eq (zmq_send (fake->socket, buf, size, 0), (int) size);

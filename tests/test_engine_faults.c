@@ -314,7 +314,7 @@ s_lie (s_fake_t *fake, const mf_tile_msg_t *tile)
         fake->lies++;
     }
     mf_result_t result = { tile->job, tile->tile, tile->lease, *r, 1, iterations, NULL,
-                           MF_MU_F32, MF_ENCODING_RAW, 0 };
+                           MF_MU_F32, MF_ENCODING_RAW, 0, 0 };
     size_t head = mf_proto_encode_result_head (fake->buf, MF_SIZE_RESULT_HEAD, &result);
     mf_le_put_f32s (fake->buf + head, fake->mu, pixels);
     s_fake_send (fake, fake->buf, mf_proto_result_size (r->w, r->h));

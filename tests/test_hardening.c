@@ -462,7 +462,7 @@ s_fake_serve (s_fake_t *fake, pid_t master, long *rss)
         mf_tile_msg_t tile = msg.u.tile;
         uint64_t iterations = mf_kernel_reference (&tile.task, mu, NULL);
         mf_result_t result = { tile.job, tile.tile, tile.lease, tile.task.rect, 1, iterations,
-                               NULL, MF_MU_F32, MF_ENCODING_RAW, 0 };
+                               NULL, MF_MU_F32, MF_ENCODING_RAW, 0, 0 };
         size_t head = mf_proto_encode_result_head (buf, capacity, &result);
         ck_assert_uint_gt (head, 0);
         mf_le_put_f32s (buf + head, mu, (size_t) tile.task.rect.w * tile.task.rect.h);

@@ -82,7 +82,7 @@ s_result (uint8_t *buf, const mf_tile_msg_t *tile, uint32_t lease, uint32_t tile
           const mf_rect_t *rect, const float *mu)
 {
     mf_result_t result = { tile->job, tile_id, lease, *rect, 1, 1, NULL, MF_MU_F32,
-                           MF_ENCODING_RAW, 0 };
+                           MF_ENCODING_RAW, 0, 0 };
     size_t head = mf_proto_encode_result_head (buf, MF_SIZE_RESULT_HEAD, &result);
     mf_le_put_f32s (buf + head, mu, (size_t) rect->w * rect->h);
     return mf_proto_result_size (rect->w, rect->h);

@@ -172,6 +172,48 @@ START_TEST (result_f64_round_trip)
 }
 END_TEST
 
+START_TEST (result_shared)
+{
+    //  Encoding 2: the head as ever, then the slot's number, 56 bytes
+    //  whatever the tile's size or format; the mu stay in shared memory.
+    mf_result_t result = { .job = 7, .tile = 8, .lease = 9, .rect = { 128, 256, 128, 64 },
+                           .compute_us = 5, .iterations = 0x0102030405ULL,
+                           .format = MF_MU_F64, .encoding = MF_ENCODING_SHARED,
+                           .slot = 0x0a0b0c0d };
+    ck_assert_uint_eq (MF_SIZE_RESULT_SHARED, 56);
+    ck_assert_uint_eq (mf_proto_encode_result_shared (buf, sizeof buf, &result), 56);
+    ck_assert_uint_eq (mf_proto_encode_result_shared (buf, 55, &result), 0);
+    static const uint8_t expected [56] = {
+        'M', 'F', 2, 5,  7, 0, 0, 0,  8, 0, 0, 0,  9, 0, 0, 0,
+        128, 0, 0, 0,  0, 1, 0, 0,  128, 0, 0, 0,  64, 0, 0, 0,
+        5, 0, 0, 0,  5, 4, 3, 2, 1, 0, 0, 0,  1, 2, 0, 0,  4, 0, 0, 0,
+        0x0d, 0x0c, 0x0b, 0x0a
+    };
+    ck_assert (memcmp (buf, expected, sizeof expected) == 0);
+    mf_msg_t msg;
+    ck_assert_int_eq (mf_proto_decode (buf, 56, &msg, NULL), 0);
+    ck_assert_uint_eq (msg.u.result.encoding, MF_ENCODING_SHARED);
+    ck_assert_uint_eq (msg.u.result.slot, 0x0a0b0c0d);
+    ck_assert_uint_eq (msg.u.result.size, 4);
+    ck_assert_ptr_null (msg.u.result.mu);
+    ck_assert_int_eq (msg.u.result.format, MF_MU_F64);
+    //  A master that is handed one as if it were a payload refuses it.
+    mf_result_t plain;
+    char err [256] = "";
+    ck_assert_int_eq (mf_proto_result_plain (NULL, &msg.u.result, &plain, err, sizeof err), -1);
+    ck_assert (err [0] != 0);
+    //  A size field other than 4, a frame longer or shorter: refused.
+    buf [48] = 5;
+    ck_assert_int_eq (s_decode_error (buf, 56), MF_PROTO_E_FIELD);
+    buf [48] = 4;
+    ck_assert_int_eq (s_decode_error (buf, 57), MF_PROTO_E_SIZE);
+    ck_assert_int_eq (s_decode_error (buf, 55), MF_PROTO_E_SIZE);
+    //  Encoding 3 is unknown.
+    buf [45] = 3;
+    ck_assert_int_eq (s_decode_error (buf, 56), MF_PROTO_E_FIELD);
+}
+END_TEST
+
 START_TEST (result_encoded)
 {
     //  A 64 x 16 tile of smooth f32 mu with an interior corner,
@@ -297,10 +339,10 @@ s_samples (s_sample_t *samples)
     mf_welcome_t welcome = { MF_PROTO_HB_MAX, 0x01020304 };
     mf_tile_msg_t tile = { 9, 10, 11, { { -1.5, 0.25, 1.0 / 1024 }, 123456, { 65536 - 7, 100, 7, 1024 } } };
     mf_result_t result = { 9, 10, 11, { 1, 2, 3, 2 }, 42, 999999999999ULL, NULL, MF_MU_F32,
-                           MF_ENCODING_RAW, 0 };
+                           MF_ENCODING_RAW, 0, 0 };
     float mu [6] = { -1.0f, 0.0f, 1.5f, 2.0f, 3.25f, 123456.0f };
     mf_result_t result64 = { 9, 10, 11, { 5, 6, 2, 1 }, 43, 123456789, NULL, MF_MU_F64,
-                             MF_ENCODING_RAW, 0 };
+                             MF_ENCODING_RAW, 0, 0 };
     double mu64 [2] = { -1.0, 1234567.890625 };
     s_sample_t *s = samples;
     s [0].msg.type = MF_MSG_HELLO;
@@ -865,6 +907,7 @@ main (void)
 {
     Suite *suite = suite_create ("proto");
     TCase *tc = tcase_create ("core");
+    tcase_add_test (tc, result_shared);
     tcase_add_test (tc, hello_round_trip);
     tcase_add_test (tc, small_messages_round_trip);
     tcase_add_test (tc, tile_round_trip);

@@ -69,7 +69,7 @@ s_result (zsock_t *dealer, const mf_tile_msg_t *tile)
     size_t size = mf_proto_result_size (tile->task.rect.w, tile->task.rect.h);
     uint8_t *buf = malloc (size);
     mf_result_t result = { tile->job, tile->tile, tile->lease, tile->task.rect, 1, iterations, NULL,
-                           MF_MU_F32, MF_ENCODING_RAW, 0 };
+                           MF_MU_F32, MF_ENCODING_RAW, 0, 0 };
     ck_assert_uint_eq (mf_proto_encode_result_head (buf, size, &result), MF_SIZE_RESULT_HEAD);
     mf_le_put_f32s (buf + MF_SIZE_RESULT_HEAD, mu, pixels);
     ck_assert_int_eq (zmq_send (zsock_resolve (dealer), buf, size, 0), (int) size);

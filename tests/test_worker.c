@@ -89,6 +89,8 @@ s_teardown (void)
     th_dir_teardown ();
 }
 
+static bool s_over_tcp;                  //  the next fake master listens on loopback TCP
+
 static void
 s_master_start (s_master_t *master)
 {
@@ -96,12 +98,17 @@ s_master_start (s_master_t *master)
     memset (master, 0, sizeof *master);
     snprintf (master->endpoint, sizeof master->endpoint, "ipc://@mf-test-worker-%d-%d",
               (int) getpid (), serial++);
+    if (s_over_tcp)
+        snprintf (master->endpoint, sizeof master->endpoint, "tcp://127.0.0.1:*");
     master->context = zmq_ctx_new ();
     master->router = zmq_socket (master->context, ZMQ_ROUTER);
     int linger = 0, mandatory = 1;
     zmq_setsockopt (master->router, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt (master->router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     ck_assert_int_eq (zmq_bind (master->router, master->endpoint), 0);
+    size_t size = sizeof master->endpoint;
+    ck_assert_int_eq (zmq_getsockopt (master->router, ZMQ_LAST_ENDPOINT, master->endpoint,
+                                      &size), 0);
 }
 
 static void
@@ -387,6 +394,82 @@ START_TEST (results_keep_the_credit)
     s_expect_quiet (&master);
     ck_assert_int_eq (s_worker_stop (&worker), 0);
     s_master_stop (&master);
+}
+END_TEST
+
+//  Tiles of one iteration take microseconds: after MF_WORKER_SHORT_TILES
+//  of them in a row the worker asks for MF_WORKER_DEPTH tiles per thread
+//  with one READY, and a new registration starts at threads + 1 again.
+//  Runs a one-thread worker on tiny tiles until it asks for more; it must
+//  come to hold depth tiles in all.
+static void
+s_deepens_to (uint32_t depth)
+{
+    s_master_t master;
+    s_worker_t worker;
+    mf_hello_t hello = s_start (&master, &worker, 1, SLOW_HB);
+    ck_assert_uint_eq (hello.credit, 2);
+    uint32_t sent = 0, results = 0, more = 0;
+    //  A tile preempted past MF_WORKER_SHORT_TILE_US starts the count over:
+    //  bounded by tiles, not by luck.
+    while (more == 0 && sent < 400) {
+        for (int index = 0; index < 2; index++) {
+            uint8_t buf [MF_SIZE_TILE];
+            mf_tile_msg_t tile = s_tile (1, sent, false);
+            tile.lease = 1000 + sent++;
+            tile.task.maxiter = 1;
+            s_send (&master, buf, mf_proto_encode_tile (buf, sizeof buf, &tile));
+        }
+        for (uint32_t got = 0; got < 2; ) {
+            mf_msg_t msg;
+            int type = s_recv (&master, &msg, WAIT_MS);
+            ck_assert_msg (type == MF_MSG_RESULT || type == MF_MSG_READY
+                           || type == MF_MSG_HEARTBEAT, "unexpected type %d", type);
+            if (type == MF_MSG_RESULT) {
+                results++;
+                got++;
+            }
+            else
+            if (type == MF_MSG_READY)
+                more += msg.u.credit;
+        }
+    }
+    ck_assert_uint_ge (results, MF_WORKER_SHORT_TILES);
+    ck_assert_uint_eq (more, depth - 2);
+    //  It takes that many at once now, and returns every one.
+    for (uint32_t index = 0; index < depth; index++) {
+        uint8_t buf [MF_SIZE_TILE];
+        mf_tile_msg_t tile = s_tile (2, index, false);
+        tile.lease = 5000 + index;
+        tile.task.maxiter = 1;
+        s_send (&master, buf, mf_proto_encode_tile (buf, sizeof buf, &tile));
+    }
+    for (uint32_t index = 0; index < depth; index++) {
+        mf_msg_t msg;
+        s_expect (&master, MF_MSG_RESULT, &msg);
+        ck_assert_uint_eq (msg.u.result.job, 2);
+    }
+    //  Registered again: shallow again.
+    s_send_empty (&master, MF_MSG_REGISTER);
+    mf_msg_t msg;
+    s_expect (&master, MF_MSG_HELLO, &msg);
+    ck_assert_uint_eq (msg.u.hello.credit, 2);
+    ck_assert_int_eq (s_worker_stop (&worker), 0);
+    s_master_stop (&master);
+}
+
+START_TEST (short_tiles_deepen_the_credit)
+{
+    s_deepens_to (MF_WORKER_DEPTH + 1);
+}
+END_TEST
+
+//  Over TCP no more than the master queues per connection.
+START_TEST (short_tiles_deepen_less_over_tcp)
+{
+    s_over_tcp = true;
+    s_deepens_to (MF_WORKER_REMOTE_HOLD);
+    s_over_tcp = false;
 }
 END_TEST
 
@@ -823,6 +906,8 @@ main (void)
     tcase_add_test (tc, hello_welcome_heartbeats);
     tcase_add_test (tc, no_master_no_wait_for_bye);
     tcase_add_test (tc, results_keep_the_credit);
+    tcase_add_test (tc, short_tiles_deepen_the_credit);
+    tcase_add_test (tc, short_tiles_deepen_less_over_tcp);
     tcase_add_test (tc, cancel_drops_queued_and_stops_in_hand);
     tcase_add_test (tc, a_new_session_forgets_cancelled_jobs);
     tcase_add_test (tc, register_brings_a_hello);

@@ -57,6 +57,8 @@ struct _mf_pool_t {
     int corrupt_every;                  //  test fault: corrupt every Nth result
     uint64_t computed;                  //  tiles taken, for corrupt_every
     uint8_t encoding;                   //  how results' mu travel: MF_ENCODING_
+    mf_shm_t *shm;                      //  with encoding SHARED: memory shared with
+    int region;                         //  the master, and our region of it
 };
 
 //  Changes one value so the tile is wrong but every value still possible.
@@ -162,28 +164,91 @@ s_encode (s_compute_t *compute, uint8_t encoding, mf_result_t *result, zframe_t 
     *frame_p = frame;
 }
 
+//  Where a tile's mu of bytes go: a free slot of the memory shared with
+//  the master when results travel that way (*slot set), else the
+//  thread's buffer, grown (*slot -1; a region with no free slot sends
+//  raw). Returns NULL when out of memory.
+static void *
+s_output (mf_pool_t *self, uint8_t encoding, size_t bytes, void **buffer_p,
+          size_t *buffer_bytes, int *slot)
+{
+    *slot = -1;
+    if (encoding == MF_ENCODING_SHARED
+    &&  (*slot = mf_shm_take (self->shm, self->region, bytes)) >= 0)
+        return mf_shm_data (self->shm, self->region, *slot);
+    return s_buffer (buffer_p, buffer_bytes, bytes);
+}
+
+//  The RESULT of values of result's format in output: the slot's number
+//  when they are in shared memory (slot >= 0, stored little-endian in
+//  place), else the values themselves, compressed by encoding when that
+//  is smaller. Returns NULL when out of memory (the slot is let go).
+static zframe_t *
+s_result_frame (mf_pool_t *self, s_compute_t *compute, uint8_t encoding, mf_result_t *result,
+                void *output, int slot)
+{
+    size_t pixels = (size_t) result->rect.w * result->rect.h;
+    bool deep = result->format == MF_MU_F64;
+    if (slot >= 0) {
+        zframe_t *frame = zframe_new (NULL, MF_SIZE_RESULT_SHARED);
+        if (!frame) {
+            mf_shm_release (self->shm, self->region, (uint32_t) slot);
+            return NULL;
+        }
+        if (deep)
+            mf_proto_put_f64s (output, output, pixels);
+        else
+            mf_le_put_f32s (output, output, pixels);
+        result->encoding = MF_ENCODING_SHARED;
+        result->slot = (uint32_t) slot;
+        mf_proto_encode_result_shared (zframe_data (frame), zframe_size (frame), result);
+        return frame;
+    }
+    zframe_t *frame = zframe_new (NULL, mf_proto_result_size_as (result->format,
+                                                                 result->rect.w,
+                                                                 result->rect.h));
+    if (!frame)
+        return NULL;
+    uint8_t *data = zframe_data (frame);
+    mf_proto_encode_result_head (data, zframe_size (frame), result);
+    if (deep)
+        mf_proto_put_f64s (data + MF_SIZE_RESULT_HEAD, output, pixels);
+    else
+        mf_le_put_f32s (data + MF_SIZE_RESULT_HEAD, output, pixels);
+    s_encode (compute, encoding, result, &frame);
+    return frame;
+}
+
+//  Lets a slot go that will carry no RESULT (a stopped tile).
+static void
+s_drop_slot (mf_pool_t *self, int slot)
+{
+    if (slot >= 0)
+        mf_shm_release (self->shm, self->region, (uint32_t) slot);
+}
+
 //  Computes a shallow tile: its RESULT (f32 mu), or NULL when it was
 //  stopped or memory ran out.
 static zframe_t *
 s_compute (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool corrupt,
-           uint8_t encoding, void **buffer_p, size_t *buffer_bytes)
+           uint8_t encoding, void **buffer_p, size_t *buffer_bytes, int64_t start)
 {
     const mf_rect_t *r = &item->tile.task.rect;
     size_t pixels = (size_t) r->w * r->h;
-    float *buffer = s_buffer (buffer_p, buffer_bytes, pixels * sizeof (float));
-    zframe_t *frame = buffer? zframe_new (NULL, mf_proto_result_size (r->w, r->h)): NULL;
-    if (!frame) {
+    int slot;
+    float *buffer = s_output (self, encoding, pixels * sizeof (float), buffer_p, buffer_bytes,
+                              &slot);
+    if (!buffer) {
         mf_error ("out of memory for a %ux%u tile", r->w, r->h);
         return NULL;
     }
     if (atomic_load (&compute->stop)) {
-        zframe_destroy (&frame);        //  stopped during the delay
+        s_drop_slot (self, slot);       //  stopped during the delay
         return NULL;
     }
-    int64_t start = mf_clock_us ();
     uint64_t iterations = self->kernel->fn (&item->tile.task, buffer, &compute->stop);
     if (iterations == MF_KERNEL_STOPPED) {
-        zframe_destroy (&frame);        //  a partial tile is never sent
+        s_drop_slot (self, slot);       //  a partial tile is never sent
         return NULL;
     }
     mf_result_t result = {
@@ -194,10 +259,9 @@ s_compute (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool cor
         s_corrupt (buffer);
     int64_t took = mf_clock_us () - start;
     result.compute_us = took > UINT32_MAX? UINT32_MAX: (uint32_t) took;
-    uint8_t *data = zframe_data (frame);
-    mf_proto_encode_result_head (data, zframe_size (frame), &result);
-    mf_le_put_f32s (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
-    s_encode (compute, encoding, &result, &frame);
+    zframe_t *frame = s_result_frame (self, compute, encoding, &result, buffer, slot);
+    if (!frame)
+        mf_error ("out of memory for a %ux%u tile", r->w, r->h);
     return frame;
 }
 
@@ -205,20 +269,20 @@ s_compute (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool cor
 //  stopped or memory ran out.
 static zframe_t *
 s_compute_deep (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, bool corrupt,
-                uint8_t encoding, void **buffer_p, size_t *buffer_bytes)
+                uint8_t encoding, void **buffer_p, size_t *buffer_bytes, int64_t start)
 {
     const mf_deeptile_t *tile = &item->deep;
     const mf_rect_t *r = &tile->rect;
     size_t pixels = (size_t) r->w * r->h;
-    double *buffer = s_buffer (buffer_p, buffer_bytes, pixels * sizeof (double));
-    zframe_t *frame = buffer? zframe_new (NULL, mf_proto_result_size_as (MF_MU_F64, r->w, r->h))
-                            : NULL;
-    if (!frame) {
+    int slot;
+    double *buffer = s_output (self, encoding, pixels * sizeof (double), buffer_p,
+                               buffer_bytes, &slot);
+    if (!buffer) {
         mf_error ("out of memory for a %ux%u deep tile", r->w, r->h);
         return NULL;
     }
     if (atomic_load (&compute->stop_deep)) {
-        zframe_destroy (&frame);
+        s_drop_slot (self, slot);
         return NULL;
     }
     mf_perturb_task_t task = {
@@ -226,9 +290,8 @@ s_compute_deep (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, boo
         .rect = *r, .stop = &compute->stop_deep
     };
     mf_perturb_stats_t stats = { 0 };
-    int64_t start = mf_clock_us ();
     if (self->perturb->fn (&task, buffer, &stats)) {
-        zframe_destroy (&frame);        //  stopped: a partial tile is never sent
+        s_drop_slot (self, slot);       //  stopped: a partial tile is never sent
         return NULL;
     }
     mf_result_t result = {
@@ -239,10 +302,9 @@ s_compute_deep (mf_pool_t *self, s_compute_t *compute, const s_item_t *item, boo
         s_corrupt_deep (buffer);
     int64_t took = mf_clock_us () - start;
     result.compute_us = took > UINT32_MAX? UINT32_MAX: (uint32_t) took;
-    uint8_t *data = zframe_data (frame);
-    mf_proto_encode_result_head (data, zframe_size (frame), &result);
-    mf_proto_put_f64s (data + MF_SIZE_RESULT_HEAD, buffer, pixels);
-    s_encode (compute, encoding, &result, &frame);
+    zframe_t *frame = s_result_frame (self, compute, encoding, &result, buffer, slot);
+    if (!frame)
+        mf_error ("out of memory for a %ux%u deep tile", r->w, r->h);
     return frame;
 }
 
@@ -284,14 +346,17 @@ s_thread (void *arg)
         uint8_t encoding = self->encoding;
         bool corrupt = self->corrupt_every && serial % (uint64_t) self->corrupt_every == 0;
         pthread_mutex_unlock (&self->lock);
+        //  A tile's time counts from here: a test delay stands for a
+        //  slower kernel, and the worker judges its tiles by it.
+        int64_t start = mf_clock_us ();
         if (delay_ms)
             s_delay (compute, delay_ms);
 
         zframe_t *frame = item.table
                         ? s_compute_deep (self, compute, &item, corrupt, encoding, &buffer,
-                                          &buffer_bytes)
+                                          &buffer_bytes, start)
                         : s_compute (self, compute, &item, corrupt, encoding, &buffer,
-                                     &buffer_bytes);
+                                     &buffer_bytes, start);
         mf_table_unref (&item.table);
         pthread_mutex_lock (&self->lock);
         compute->busy = false;
@@ -396,9 +461,20 @@ mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every)
 void
 mf_pool_set_encoding (mf_pool_t *self, uint8_t encoding)
 {
-    assert (encoding == MF_ENCODING_RAW || encoding == MF_ENCODING_ZSTD);
+    assert (encoding == MF_ENCODING_RAW || encoding == MF_ENCODING_ZSTD
+            || (encoding == MF_ENCODING_SHARED && self->shm));
     pthread_mutex_lock (&self->lock);
     self->encoding = encoding;
+    pthread_mutex_unlock (&self->lock);
+}
+
+void
+mf_pool_set_shared (mf_pool_t *self, mf_shm_t *shm, int region)
+{
+    assert (shm && region >= 0 && region < mf_shm_regions (shm));
+    pthread_mutex_lock (&self->lock);
+    self->shm = shm;
+    self->region = region;
     pthread_mutex_unlock (&self->lock);
 }
 

@@ -24,6 +24,7 @@
 #include "mf_kernel.h"
 #include "mf_perturb.h"
 #include "mf_proto.h"
+#include "mf_shm.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -46,7 +47,8 @@ void mf_pool_destroy (mf_pool_t **self_p);
 int mf_pool_threads (mf_pool_t *self);
 
 //  Test-only faults (the test worker's --test-delay and --test-corrupt):
-//  sleep delay_ms before each tile (cut short by a stop), and corrupt
+//  sleep delay_ms before each tile (cut short by a stop; counted in the
+//  RESULT's compute_us, as a slower kernel's time would be), and corrupt
 //  every corrupt_every-th result (0: never) with values that still look
 //  valid, so that only verification can catch it.
 void mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every);
@@ -54,7 +56,14 @@ void mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every);
 //  How the RESULTs' mu travel from the next tile a thread takes on:
 //  MF_ENCODING_RAW (the default) or MF_ENCODING_ZSTD, compressed by each
 //  compute thread (mf_rcodec.h) when that makes it smaller.
+//  MF_ENCODING_SHARED (after mf_pool_set_shared) computes each tile
+//  straight into a free slot of the shared region, and its RESULT names
+//  the slot (raw when no slot is free).
 void mf_pool_set_encoding (mf_pool_t *self, uint8_t encoding);
+
+//  The memory shared with the master that forked us, and our region of
+//  it (the caller's, alive as long as the pool).
+void mf_pool_set_shared (mf_pool_t *self, mf_shm_t *shm, int region);
 
 //  The perturbation kernel deep tiles run (set before any is submitted).
 void mf_pool_set_perturb (mf_pool_t *self, const mf_perturb_kernel_t *kernel);

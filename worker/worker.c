@@ -30,6 +30,7 @@
 static volatile sig_atomic_t s_signalled = 0;
 static int s_wake [2] = { -1, -1 };     //  self-pipe written by the signal handler
 #define POLL_SLICE 200                  //  msecs, longest wait before rechecking stop
+#define DRAIN_MAX 64                    //  messages read per socket per poll at most
 
 //  A deep tile waiting for its BLA table.
 typedef struct {
@@ -49,7 +50,10 @@ typedef struct {
     mf_pool_t *pool;                    //  compute threads
     const mf_kernel_t *kernel;          //  variant in use
     int threads;                        //  compute threads that run
-    uint32_t capacity;                  //  tiles we hold at most: threads + 1
+    uint32_t capacity;                  //  tiles we hold at most: threads + 1, or
+                                        //  deep once tiles proved short (s_deepen)
+    uint32_t deep;                      //  threads x MF_WORKER_DEPTH + 1
+    uint32_t short_run;                 //  short tiles in a row (s_deepen)
     uint64_t credit;                    //  TILEs the master may still send: what we
                                         //  offered (HELLO, READY, RESULT) minus TILEs
                                         //  received, on this connection
@@ -136,6 +140,9 @@ s_send_hello (s_worker_t *self)
     mf_pool_clear (self->pool);
     self->parked_count = 0;             //  leased no more: the master re-issues them
     self->epoch++;
+    //  A fresh registration starts shallow again (s_deepen).
+    self->capacity = (uint32_t) self->threads + 1;
+    self->short_run = 0;
     self->registered = false;
     size_t running = mf_pool_running (self->pool);
     mf_hello_t hello = {
@@ -157,6 +164,44 @@ s_send_hello (s_worker_t *self)
     self->hello_sent = mf_clock_ms ();
     if (s_send (self, buf, mf_proto_encode_hello (buf, sizeof buf, &hello)) == 0)
         self->credit = hello.credit;
+}
+
+//  A tile of compute_us was sent. With one tile per thread and one
+//  more, a thread that finishes a short tile waits a round trip to the
+//  master for its next: with tiles of microseconds the farm then runs at
+//  the wire's pace, one message each way per tile. After
+//  MF_WORKER_SHORT_TILES tiles in a row shorter than
+//  MF_WORKER_SHORT_TILE_US, we hold MF_WORKER_DEPTH tiles per thread
+//  (a READY for the difference), so that results and TILEs travel in
+//  streams. Credit cannot be taken back (a RESULT gives its own back),
+//  so it grows only, until the next registration; what is queued then
+//  is at most MF_WORKER_DEPTH short tiles per thread, and later long
+//  tiles wait on it as they would on MF_WORKER_DEPTH / 8 tiles of their
+//  own deadline's worth (docs/PROTOCOL.md, Deadlines). Tiles of ordinary
+//  views (~150 usecs for the default one) stay below the bar: more
+//  credit there was measured to slow a render's end (PERFORMANCE.md).
+static void
+s_deepen (s_worker_t *self, uint32_t compute_us)
+{
+    //  Over the network, no more results in flight than the master
+    //  queues per connection (8, one kept for a READY or HEARTBEAT): a
+    //  full queue stalls the connection in libzmq, and a stalled one that
+    //  closes can abort the master (docs/PROTOCOL.md, Limits).
+    bool local = self->endpoint && (strncmp (self->endpoint, "ipc://", 6) == 0
+                                    || strncmp (self->endpoint, "inproc://", 9) == 0);
+    uint32_t deep = local || self->deep < MF_WORKER_REMOTE_HOLD? self->deep
+                                                               : MF_WORKER_REMOTE_HOLD;
+    if (self->capacity >= deep)
+        return;
+    if (compute_us >= MF_WORKER_SHORT_TILE_US) {
+        self->short_run = 0;
+        return;
+    }
+    if (++self->short_run < MF_WORKER_SHORT_TILES)
+        return;
+    uint32_t more = deep - self->capacity;
+    self->capacity = deep;
+    s_send_ready (self, more);
 }
 
 //  Counts the TILEs dropped beyond our credit in the log: the first one at
@@ -189,6 +234,8 @@ s_connect (s_worker_t *self)
     if (!self->dealer)
         return -1;
     zsock_set_linger (self->dealer, 0);
+    //  Read only when the poll says so, as many as wait: never blocks.
+    zsock_set_rcvtimeo (self->dealer, 0);
     //  Nothing bigger than a full CHUNK comes from a master, and only a
     //  few messages wait here (the rest in TCP, at the master's cost).
     zsock_set_maxmsgsize (self->dealer, (int) (MF_PROTO_MAX_TO_WORKER + MAXMSG_MARGIN));
@@ -578,11 +625,8 @@ s_unpark_job (s_worker_t *self, uint32_t job)
 }
 
 static void
-s_on_master (s_worker_t *self)
+s_handle_master (s_worker_t *self, zframe_t *frame)
 {
-    zframe_t *frame = zframe_recv (self->dealer);
-    if (!frame)
-        return;
     self->last_heard = mf_clock_ms ();
     mf_msg_t msg;
     mf_proto_error_t why;
@@ -691,15 +735,31 @@ s_on_master (s_worker_t *self)
     }
 }
 
+//  Handles one message from the master if one waits (the dealer does
+//  not wait: its receive timeout is 0). Returns whether one did.
+static bool
+s_on_master (s_worker_t *self)
+{
+    zframe_t *frame = self->dealer? zframe_recv (self->dealer): NULL;
+    if (!frame)
+        return false;
+    s_handle_master (self, frame);
+    return true;
+}
+
 //  A compute thread is done with a tile: send its RESULT on unless it
 //  was stopped (an empty frame), or belongs to an earlier registration or
 //  a cancelled job. Either way a slot is free: a RESULT gives its credit
 //  back by itself; a tile that leaves without one needs a READY.
-static void
+//  Returns whether an outcome was waiting (the results socket does not
+//  wait either).
+static bool
 s_on_result (s_worker_t *self)
 {
     zframe_t *tag = zframe_recv (self->results);
-    zframe_t *frame = tag && zframe_more (tag)? zframe_recv (self->results): NULL;
+    if (!tag)
+        return false;
+    zframe_t *frame = zframe_more (tag)? zframe_recv (self->results): NULL;
     if (frame) {
         //  Only now is its slot free: until read here it still counts as
         //  running, so a HELLO in between does not offer it twice.
@@ -716,7 +776,14 @@ s_on_result (s_worker_t *self)
             self->tiles_done++;
             self->credit++;
             sent = true;
+            s_deepen (self, msg.u.result.compute_us);
         }
+        if (!sent && frame && zframe_size (frame) == MF_SIZE_RESULT_SHARED
+        &&  self->opts->shm
+        &&  mf_proto_decode (zframe_data (frame), zframe_size (frame), &msg, NULL) == 0
+        &&  msg.u.result.encoding == MF_ENCODING_SHARED)
+            //  Nobody will read its slot: free it for the next tile.
+            mf_shm_release (self->opts->shm, self->opts->shm_region, msg.u.result.slot);
         if (self->dealer && !sent)
             s_send_ready (self, 1);
         //  Its table may be let go: room for a parked tile's.
@@ -724,6 +791,7 @@ s_on_result (s_worker_t *self)
     }
     zframe_destroy (&frame);
     zframe_destroy (&tag);
+    return true;
 }
 
 static void
@@ -879,10 +947,11 @@ s_destroy (s_worker_t *self)
 
 //  How results travel to the master at endpoint (NULL: one a beacon will
 //  name, over tcp://): compressed over the network, raw over a local link
-//  (ipc://, inproc://), unless MF_WORKER_WIRE_ENV says otherwise. Returns
-//  0, or -1 when that variable holds anything else than it may.
+//  (ipc://, inproc://), through shared memory for a worker the master
+//  forked (shared), unless MF_WORKER_WIRE_ENV says otherwise. Returns 0,
+//  or -1 when that variable holds anything else than it may.
 static int
-s_wire_encoding (const char *endpoint, uint8_t *encoding)
+s_wire_encoding (const char *endpoint, bool shared, uint8_t *encoding)
 {
     const char *wanted = getenv (MF_WORKER_WIRE_ENV);
     if (wanted && strcmp (wanted, "raw") == 0)
@@ -894,11 +963,12 @@ s_wire_encoding (const char *endpoint, uint8_t *encoding)
     if (!wanted || !*wanted || strcmp (wanted, "auto") == 0) {
         bool local = endpoint && (strncmp (endpoint, "ipc://", 6) == 0
                                   || strncmp (endpoint, "inproc://", 9) == 0);
-        *encoding = local? MF_ENCODING_RAW: MF_ENCODING_ZSTD;
+        *encoding = shared? MF_ENCODING_SHARED: local? MF_ENCODING_RAW: MF_ENCODING_ZSTD;
     }
     else {
         mf_error ("%s='%s': say raw, zstd or auto (auto: compressed over the network, raw "
-                  "over a local ipc:// link)", MF_WORKER_WIRE_ENV, wanted);
+                  "over a local ipc:// link, shared memory for the master's own workers)",
+                  MF_WORKER_WIRE_ENV, wanted);
         return -1;
     }
     return 0;
@@ -924,17 +994,23 @@ mf_worker_run (const mf_worker_opts_t *opts)
                  self->perturb->name);
     }
     uint8_t encoding;
-    if (s_wire_encoding (opts->endpoint, &encoding))
+    if (s_wire_encoding (opts->endpoint, opts->shm != NULL, &encoding))
         return -1;
-    mf_sys_random (&self->uid, sizeof self->uid);
+    //  A forked worker's uid is its region's secret: the master gives a
+    //  region to the connection that says it, and to no other.
+    if (opts->shm)
+        self->uid = mf_shm_uid (opts->shm, opts->shm_region);
+    else
+        mf_sys_random (&self->uid, sizeof self->uid);
     self->endpoint = opts->endpoint;
     uint64_t cache_mb = opts->cache_mb? opts->cache_mb: mf_worker_cache_mb ();
     uint32_t chunk = opts->test_chunk_bytes? opts->test_chunk_bytes: MF_PROTO_CHUNK_MAX;
     self->orbits = mf_orbits_new (cache_mb << 20);
     self->fetcher = mf_fetcher_new (chunk, MF_FETCHER_WINDOW,
                                     s_fetch_timeout (MF_WORKER_HEARTBEAT), MF_FETCHER_TRIES);
-    //  One slot for every tile we may hold: threads + 1.
-    self->parked = calloc ((size_t) opts->threads + 1, sizeof *self->parked);
+    //  One slot for every tile we may hold: threads x MF_WORKER_DEPTH + 1
+    //  at most.
+    self->parked = calloc ((size_t) opts->threads * MF_WORKER_DEPTH + 1, sizeof *self->parked);
     if (!self->orbits || !self->fetcher || !self->parked) {
         mf_error ("out of memory");
         s_destroy (self);
@@ -954,6 +1030,8 @@ mf_worker_run (const mf_worker_opts_t *opts)
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "inproc://mf-results-%p", (void *) self);
     self->results = zsock_new_pull (NULL);
+    if (self->results)
+        zsock_set_rcvtimeo (self->results, 0);     //  as the dealer: never blocks
     if (!self->results || zsock_bind (self->results, "%s", endpoint)) {
         mf_error ("cannot set up the result channel");
         s_destroy (self);
@@ -967,10 +1045,13 @@ mf_worker_run (const mf_worker_opts_t *opts)
         return -1;
     }
     mf_pool_set_perturb (self->pool, self->perturb);
+    if (encoding == MF_ENCODING_SHARED)
+        mf_pool_set_shared (self->pool, opts->shm, opts->shm_region);
     mf_pool_set_encoding (self->pool, encoding);
     //  Credit is offered only for threads that run.
     self->threads = mf_pool_threads (self->pool);
     self->capacity = (uint32_t) self->threads + 1;
+    self->deep = (uint32_t) self->threads * MF_WORKER_DEPTH + 1;
     if (self->threads < opts->threads)
         mf_warn ("only %d of %d compute threads started; taking %u tiles at a time",
                  self->threads, opts->threads, self->capacity);
@@ -1020,10 +1101,15 @@ mf_worker_run (const mf_worker_opts_t *opts)
             if (ready == 0)
                 orphaned = s_orphaned (opts);
             s_log_beyond (self, false);
+            //  Several messages per poll: with short tiles, TILEs and
+            //  results come in streams, and a poll per message would cost
+            //  more than the message.
             if (items [0].revents & ZMQ_POLLIN)
-                s_on_master (self);
+                for (int taken = 0; taken < DRAIN_MAX && s_on_master (self); taken++)
+                    ;
             if (items [1].revents & ZMQ_POLLIN)
-                s_on_result (self);
+                for (int taken = 0; taken < DRAIN_MAX && s_on_result (self); taken++)
+                    ;
             if (self->builder)
                 s_on_built (self);      //  cheap: it only looks at its queue
             if (self->advance)

@@ -34,13 +34,16 @@
 
     Results travel compressed (RESULT's encoding 1, mf_rcodec.h) to a
     master over the network, raw over a local ipc:// link, where copying
-    costs less than compressing (the master's forked workers);
-    MF_WORKER_WIRE_ENV overrides that rule.
+    costs less than compressing, and through memory shared with the
+    master (encoding 2, mf_shm.h) for the master's forked workers, which
+    compute straight into a slot of it; MF_WORKER_WIRE_ENV overrides that
+    rule (any value but auto: no shared memory).
 */
 #ifndef MF_WORKER_H
 #define MF_WORKER_H
 
 #include "mf_curve.h"
+#include "mf_shm.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -65,6 +68,12 @@
                                         //  at least (else 3 heartbeat intervals)
 #define MF_WORKER_WIRE_ENV "MF_WIRE_ENCODING"  //  "raw" or "zstd": how results travel
                                         //  whatever the link ("auto" or unset: by it)
+#define MF_WORKER_DEPTH 32              //  tiles held per thread once tiles proved short
+#define MF_WORKER_SHORT_TILE_US 20      //  usecs: a tile computed faster is short (a
+                                        //  round trip to the master costs ~100 here)
+#define MF_WORKER_SHORT_TILES 16        //  short tiles in a row before we hold more
+#define MF_WORKER_REMOTE_HOLD 7         //  ... but over tcp:// no more than this in all
+                                        //  (the master queues 8 per connection)
 #define MF_WORKER_SPEED_MS 30           //  msecs the kernel runs at start to measure
                                         //  its speed for HELLO
 
@@ -89,6 +98,10 @@ typedef struct {
                                         //  of this machine's memory (mf_worker_cache_mb)
     uint32_t test_chunk_bytes;          //  testing: bytes asked per FETCH (0: the
                                         //  protocol's largest, MF_PROTO_CHUNK_MAX)
+    mf_shm_t *shm;                      //  a forked local worker: memory shared with
+                                        //  the master that forked it, or NULL
+    int shm_region;                     //  with shm: our region of it (our HELLO's
+                                        //  uid is its secret)
 } mf_worker_opts_t;
 
 //  The default cache budget, MiB: half of this machine's memory, at
