@@ -146,7 +146,7 @@ WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c worker/disco
 MASTER_LIB := master/sched.c master/peers.c master/verify.c master/engine.c master/options.c \
               master/spawn.c master/journal.c master/progress.c master/render.c master/auth.c \
               master/launch.c master/announce.c \
-              master/shipped.c master/reference.c
+              master/shipped.c master/reference.c master/movie.c
 VIEWER_LIB := viewer/view.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
               viewer/farm.c viewer/save.c viewer/font.c viewer/input.c viewer/status.c \
               viewer/screen.c viewer/playback.c viewer/viewer.c
