@@ -254,6 +254,50 @@ s_frame_spec (const s_movie_t *self, s_frame_t *frame, const mf_view_t *view)
         memset (&frame->spec.view_id, 0xff, sizeof frame->spec.view_id);
 }
 
+//  Whether the PNG at path is frame index of this movie, as its texts
+//  say: a frame of another movie (another view, size, iterations or
+//  palette) is never taken for one of this. Returns 0, or -1 having
+//  said why.
+static int
+s_frame_kept (const s_movie_t *self, uint32_t index, const char *path)
+{
+    const mf_options_t *opts = self->opts;
+    static const char *const keys [] = { "Center", "Width", "Size", "Iterations", "Palette",
+                                         "Reference" };
+    enum { COUNT = sizeof keys / sizeof keys [0] };
+    mf_deep_view_t *deep;
+    mf_view_t view;
+    if (s_frame_view (self, index, &deep, &view))
+        return -1;
+    char center [80], width [32], size [32], iter [16];
+    mf_output_view_text (&view, center, sizeof center, width, sizeof width);
+    snprintf (size, sizeof size, "%ux%u", view.pixel_w, view.pixel_h);
+    snprintf (iter, sizeof iter, "%u", self->maxiter);
+    const char *want [COUNT] = {
+        deep? mf_deep_view_center_text (deep): center, deep? mf_deep_view_width_text (deep): width,
+        size, iter, mf_palette_name (opts->palette), deep? self->point: NULL
+    };
+    char *have [COUNT];
+    char err [PATH_MAX + 256];
+    int rc = mf_options_png_texts (path, "-o", keys, COUNT, have, err, sizeof err);
+    if (rc)
+        mf_say ("%s", err);
+    for (size_t key = 0; key < COUNT && rc == 0; key++)
+        if (want [key]? !have [key] || strcmp (want [key], have [key]): have [key] != NULL) {
+            mf_say ("-o: '%s' is not frame %u of this movie: its %s is '%.40s%s', this "
+                    "movie's '%.40s%s'; remove it, or give another -o", path, index, keys [key],
+                    have [key]? have [key]: "(none)",
+                    have [key] && strlen (have [key]) > 40? "...": "",
+                    want [key]? want [key]: "(none)",
+                    want [key] && strlen (want [key]) > 40? "...": "");
+            rc = -1;
+        }
+    for (size_t key = 0; key < COUNT; key++)
+        free (have [key]);
+    mf_deep_view_destroy (&deep);
+    return rc;
+}
+
 //  Starts frame index: nothing when its PNG exists (kept), else its
 //  view, image, journal (replayed) and job. Returns 0, or 1 having said
 //  why.
@@ -266,6 +310,8 @@ s_frame_start (s_movie_t *self, uint32_t index, int slot)
     s_frame_path (opts->output, index, path, sizeof path);
     struct stat st;
     if (stat (path, &st) == 0 && S_ISREG (st.st_mode)) {
+        if (s_frame_kept (self, index, path))
+            return 2;
         self->kept++;
         return 0;
     }
@@ -419,11 +465,12 @@ s_orbits (s_movie_t *self, volatile sig_atomic_t *stop)
     if (s_orbit (self, opts->deep, map.type, stop))
         return 1;
     //  The number type only grows finer with depth: the other type, if
-    //  any, is the first frame's (when deep).
+    //  any, is the first deep frame's.
     mf_deep_view_t *deep = NULL;
     mf_view_t view;
-    if (s_frame_view (self, 0, &deep, &view))
-        return 1;
+    for (uint32_t index = 0; index < opts->movie && !deep; index++)
+        if (s_frame_view (self, index, &deep, &view))
+            return 1;
     int rc = 0;
     if (deep) {
         mf_deep_map_t first;

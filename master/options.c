@@ -190,26 +190,26 @@ mf_options_clear (mf_options_t *opts)
 //  The tEXt keys --from reads, in this order.
 enum { FROM_CENTER, FROM_WIDTH, FROM_SIZE, FROM_ITER, FROM_PALETTE, FROM_REFERENCE,
        FROM_BITS, FROM_KEYS };
-static const char *s_from_keys [FROM_KEYS] = {
+static const char *const s_from_keys [FROM_KEYS] = {
     "Center", "Width", "Size", "Iterations", "Palette", "Reference", "ReferenceBits"
 };
 
-//  Reads the tEXt chunks before a PNG's image into texts (each strdup'd,
-//  or NULL when absent; the caller frees them). Returns 0, or -1 with
-//  one line in err.
-static int
-s_read_texts (const char *path, char *texts [FROM_KEYS], char *err, size_t errlen)
+int
+mf_options_png_texts (const char *path, const char *flag, const char *const *keys,
+                      size_t count, char **values, char *err, size_t errlen)
 {
+    for (size_t key = 0; key < count; key++)
+        values [key] = NULL;
     FILE *file = fopen (path, "rb");
     if (!file) {
-        snprintf (err, errlen, "--from: cannot open '%s': %s", path, strerror (errno));
+        snprintf (err, errlen, "%s: cannot open '%s': %s", flag, path, strerror (errno));
         return -1;
     }
     uint8_t signature [8];
     if (fread (signature, 1, 8, file) != 8 || png_sig_cmp (signature, 0, 8)) {
         fclose (file);
-        snprintf (err, errlen, "--from: '%s' is not a PNG file; give a PNG that "
-                  "mandelfarm-master or the viewer wrote", path);
+        snprintf (err, errlen, "%s: '%s' is not a PNG file; give a PNG that "
+                  "mandelfarm-master or the viewer wrote", flag, path);
         return -1;
     }
     png_structp png = png_create_read_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
@@ -217,36 +217,41 @@ s_read_texts (const char *path, char *texts [FROM_KEYS], char *err, size_t errle
     if (!info) {
         png_destroy_read_struct (&png, NULL, NULL);
         fclose (file);
-        snprintf (err, errlen, "--from: out of memory");
+        snprintf (err, errlen, "%s: out of memory", flag);
         return -1;
     }
     if (setjmp (png_jmpbuf (png))) {
         png_destroy_read_struct (&png, &info, NULL);
         fclose (file);
-        for (int key = 0; key < FROM_KEYS; key++) {
-            free (texts [key]);
-            texts [key] = NULL;
+        for (size_t key = 0; key < count; key++) {
+            free (values [key]);
+            values [key] = NULL;
         }
-        snprintf (err, errlen, "--from: '%s' is a damaged PNG file; give a PNG that "
-                  "mandelfarm-master or the viewer wrote", path);
+        snprintf (err, errlen, "%s: '%s' is a damaged PNG file; give a PNG that "
+                  "mandelfarm-master or the viewer wrote", flag, path);
         return -1;
     }
     png_init_io (png, file);
     png_set_sig_bytes (png, 8);
     png_read_info (png, info);
     png_textp text;
-    int count = 0;
-    png_get_text (png, info, &text, &count);
+    int texts = 0;
+    png_get_text (png, info, &text, &texts);
     int rc = 0;
-    for (int index = 0; index < count && rc == 0; index++)
-        for (int key = 0; key < FROM_KEYS; key++)
-            if (strcmp (text [index].key, s_from_keys [key]) == 0 && !texts [key]
-            &&  !(texts [key] = strdup (text [index].text))) {
-                snprintf (err, errlen, "--from: out of memory");
+    for (int index = 0; index < texts && rc == 0; index++)
+        for (size_t key = 0; key < count; key++)
+            if (strcmp (text [index].key, keys [key]) == 0 && !values [key]
+            &&  !(values [key] = strdup (text [index].text))) {
+                snprintf (err, errlen, "%s: out of memory", flag);
                 rc = -1;
             }
     png_destroy_read_struct (&png, &info, NULL);
     fclose (file);
+    if (rc)
+        for (size_t key = 0; key < count; key++) {
+            free (values [key]);
+            values [key] = NULL;
+        }
     return rc;
 }
 
@@ -301,7 +306,7 @@ s_from (mf_options_t *opts, char *texts [FROM_KEYS], bool have_size, bool have_i
         bool have_palette, bool have_center, bool have_width, char *err, size_t errlen)
 {
     const char *path = opts->from;
-    if (s_read_texts (path, texts, err, errlen))
+    if (mf_options_png_texts (path, "--from", s_from_keys, FROM_KEYS, texts, err, errlen))
         return -1;
     if (!texts [FROM_CENTER] || !texts [FROM_WIDTH]) {
         snprintf (err, errlen, "--from: '%s' has no Center and Width texts, so it names no "

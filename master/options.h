@@ -110,6 +110,13 @@ int mf_options_check_files (const mf_options_t *opts, char *err, size_t errlen);
 //  else after a %. Returns 0, or -1 with one line in err.
 int mf_options_check_pattern (const char *pattern, char *err, size_t errlen);
 
+//  Reads the tEXt chunks before a PNG's image (its metadata): for each
+//  of count keys, a copy of its text, or NULL when absent (the caller
+//  frees them). Returns 0, or -1 with one line in err, which starts with
+//  flag (all values NULL then).
+int mf_options_png_texts (const char *path, const char *flag, const char *const *keys,
+                          size_t count, char **values, char *err, size_t errlen);
+
 //  Writes the --help text.
 void mf_options_usage (FILE *out);
 

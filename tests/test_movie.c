@@ -3,10 +3,13 @@
     A 12-frame movie at 96x54 from 3.5 down to 1e-30 near the e50
     location: every frame is byte-identical to a single render of the
     view its metadata names (--from the frame), the deep frames come from
-    one reference orbit, computed once and fetched once (--stats). A
+    one reference orbit, computed once and fetched once (--stats); a
+    movie down to 4e-318 takes a second one, in floatexp, at the same
+    point. A
     movie stopped half way by SIGTERM, then killed by SIGKILL, and run
     again gives the same frames as one run straight through, keeping the
-    frames already written. --from round-trips at depth; the flags given
+    frames already written, and refusing the frames of another movie.
+    --from round-trips at depth; the flags given
     override the file; a file without the texts, and a bad -o pattern,
     are refused in one line. scripts/make-movie.sh joins frames into an
     MP4 where ffmpeg is installed. Every process is ended by its pid.
@@ -127,6 +130,14 @@ START_TEST (frames_equal_their_single_renders)
 }
 END_TEST
 
+//  Whether out is one line (a refusal).
+static bool
+s_one_line (const char *out)
+{
+    const char *end = strchr (out, '\n');
+    return end && end [1] == 0;
+}
+
 //  Starts the slow movie into dir: no local worker, one remote test
 //  worker that sleeps before each tile. Returns the master's pid, the
 //  worker's in *worker.
@@ -217,9 +228,45 @@ START_TEST (killed_movie_resumes)
     //  Every journal went with its frame written.
     ck_assert (!th_exists (journal));
     ck_assert_int_eq (th_count_entries (dir), FRAMES);
+    //  The frames of another movie are not taken for this one's.
+    char *other [] = { NULL, TARGET, "--movie", "12", "--palette", "fire", "-j", "1",
+                       "--quiet", "-o", pattern, NULL };
+    rc = s_master (other, out, sizeof out);
+    ck_assert_msg (rc == 2 && strstr (out, "is not frame 0 of this movie") && s_one_line (out),
+                   "status %d: %s", rc, out);
     free (journal);
     free (dir);
     free (straight);
+}
+END_TEST
+
+START_TEST (floatexp_frames_take_a_second_orbit)
+{
+    //  From 3.5 to 4e-318 in 4 frames: two deep frames in double deltas,
+    //  the last in floatexp; one orbit of each type at the same point.
+    char *dir = th_path ("e318");
+    char pattern [512], stats [512];
+    snprintf (pattern, sizeof pattern, "%s/f%%03d.png", dir);
+    snprintf (stats, sizeof stats, "%s.json", dir);
+    char *argv [] = { NULL, "--size", "24x14", "--center", LOC_E318_CENTER, "--zoom",
+                      LOC_E318_ZOOM, "--iter", "212138", "--movie", "4", "-j", "2", "--quiet",
+                      "-o", pattern, "--stats", stats, NULL };
+    char out [4096];
+    int rc = s_master (argv, out, sizeof out);
+    ck_assert_msg (rc == 0, "status %d: %s", rc, out);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 2);
+    for (int index = 0; index < 4; index++) {
+        char *frame = s_frame (dir, index);
+        char *single = th_path ("single.png");
+        char *from [] = { NULL, "--from", frame, "-j", "2", "--quiet", "-o", single, NULL };
+        rc = s_master (from, out, sizeof out);
+        ck_assert_msg (rc == 0, "frame %d: status %d: %s", index, rc, out);
+        ck_assert_msg (th_same_file (frame, single), "frame %d differs from its single "
+                       "render", index);
+        free (single);
+        free (frame);
+    }
+    free (dir);
 }
 END_TEST
 
@@ -251,14 +298,6 @@ START_TEST (from_round_trips_at_depth)
     free (small);
 }
 END_TEST
-
-//  Whether out is one line (a refusal).
-static bool
-s_one_line (const char *out)
-{
-    const char *end = strchr (out, '\n');
-    return end && end [1] == 0;
-}
 
 START_TEST (refusals)
 {
@@ -365,6 +404,7 @@ main (void)
     tcase_set_timeout (tc, 240);
     tcase_add_test (tc, frames_equal_their_single_renders);
     tcase_add_test (tc, killed_movie_resumes);
+    tcase_add_test (tc, floatexp_frames_take_a_second_orbit);
     tcase_add_test (tc, from_round_trips_at_depth);
     tcase_add_test (tc, refusals);
     tcase_add_test (tc, make_movie_joins_frames);
