@@ -16,7 +16,7 @@
 #   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
 #   make bench            measure kernels, whole renders and the viewer (not part
 #                         of test); its parts: bench-kernel, bench-render, bench-viewer,
-#                         bench-wire, bench-deep
+#                         bench-wire, bench-deep, bench-movie
 #   make fuzz             fuzz every decoder with clang + libFuzzer (FUZZ_SECONDS each)
 #   make fuzz-seeds       write the seed corpora again from the real encoders
 #   make screenshot       make docs/screenshot.png again through the viewer's --script
@@ -181,7 +181,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_O       := $(O)/clang-fuzz
 
-.PHONY: all run test check test-chaos bench bench-kernel bench-render bench-wire bench-deep install uninstall \
+.PHONY: all run test check test-chaos bench bench-kernel bench-render bench-wire bench-deep bench-movie install uninstall \
         clean distclean deps help fuzz fuzz-run fuzz-seeds bench-viewer screenshot FORCE \
         install-share uninstall-share
 .DEFAULT_GOAL := all
@@ -315,7 +315,7 @@ test-chaos: deps
 # it compares against, runs every part of BENCHES, and merges the parts
 # into bench-results/bench.json. A new benchmark is a target that writes
 # its own part, added to BENCHES.
-BENCHES := bench-kernel bench-render bench-viewer bench-wire bench-deep
+BENCHES := bench-kernel bench-render bench-viewer bench-wire bench-deep bench-movie
 
 $(O)/bench/bench_kernel: $(O)/bench/bench_kernel.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
@@ -349,6 +349,10 @@ bench-wire: $(PROGRAMS) $(O)/bench/bench_rcodec
 #  Deep views through the master, and fractalnow -l mp (scripts/bench-deep.sh).
 bench-deep: $(PROGRAMS)
 	@scripts/bench-deep.sh
+
+#  A zoom movie farmed against its frames rendered one by one (scripts/bench-movie.sh).
+bench-movie: $(PROGRAMS)
+	@scripts/bench-movie.sh
 
 # ---- the two commands --------------------------------------------------
 deps:
