@@ -408,10 +408,11 @@ s_frame_write (s_movie_t *self, s_frame_t *frame, volatile sig_atomic_t *stop)
 
 //  Computes the orbit of the given type at the reference point while
 //  the engine polls (view: a frame of that type; maxiter 0: --iter auto,
-//  chosen from it). Returns 0, or 1 having said why.
+//  chosen from it); start (usecs) is the movie's, for --deadline.
+//  Returns 0, or 1 having said why.
 static int
 s_orbit (s_movie_t *self, const mf_deep_view_t *view, mf_delta_t type,
-         volatile sig_atomic_t *stop)
+         volatile sig_atomic_t *stop, int64_t start)
 {
     const mf_options_t *opts = self->opts;
     char err [512];
@@ -425,9 +426,12 @@ s_orbit (s_movie_t *self, const mf_deep_view_t *view, mf_delta_t type,
     uint64_t done, limit;
     int rc = 0;
     while (!mf_reference_poll (reference, &done, &limit)) {
-        if (*stop) {
+        double elapsed = (mf_clock_us () - start) / 1e6;
+        if (*stop || (opts->deadline > 0 && elapsed > opts->deadline)) {
             mf_progress_clear (progress);
-            mf_say ("interrupted while computing the reference orbit; no frame written");
+            mf_say ("%s while computing the reference orbit (%llu of %llu iterations); no "
+                    "frame computed", *stop? "interrupted": "gave up after the --deadline",
+                    (unsigned long long) done, (unsigned long long) limit);
             rc = 1;
             break;
         }
@@ -457,12 +461,12 @@ s_orbit (s_movie_t *self, const mf_deep_view_t *view, mf_delta_t type,
 //  --iter auto's maxiter), then the other one if some frame has it.
 //  Returns 0, or 1 having said why.
 static int
-s_orbits (s_movie_t *self, volatile sig_atomic_t *stop)
+s_orbits (s_movie_t *self, volatile sig_atomic_t *stop, int64_t start)
 {
     const mf_options_t *opts = self->opts;
     mf_deep_map_t map;
     mf_deep_view_map (opts->deep, &map);
-    if (s_orbit (self, opts->deep, map.type, stop))
+    if (s_orbit (self, opts->deep, map.type, stop, start))
         return 1;
     //  The number type only grows finer with depth: the other type, if
     //  any, is the first deep frame's.
@@ -476,7 +480,7 @@ s_orbits (s_movie_t *self, volatile sig_atomic_t *stop)
         mf_deep_map_t first;
         mf_deep_view_map (deep, &first);
         if (first.type != map.type)
-            rc = s_orbit (self, deep, first.type, stop);
+            rc = s_orbit (self, deep, first.type, stop, start);
     }
     mf_deep_view_destroy (&deep);
     return rc;
@@ -619,7 +623,7 @@ mf_movie_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     int64_t start = mf_clock_us ();
     const char *status = "failed";
     if (self->engine && opts->deep)
-        rc = s_orbits (self, stop);
+        rc = s_orbits (self, stop, start);
     if (self->engine && rc == 0) {
         mf_engine_on_tile (self->engine, s_on_tile, self);
         mf_engine_on_events (self->engine, s_on_leased, s_on_withdrawn, self);

@@ -769,6 +769,11 @@ mf_options_check_pattern (const char *pattern, char *err, size_t errlen)
             return -1;
         }
         conversions++;
+        if (strchr (p, '/')) {
+            snprintf (err, errlen, "-o: '%s' numbers a folder; a movie's frames go into one "
+                      "folder, with the %%d in the file name, e.g. frames/f%%05d.png", pattern);
+            return -1;
+        }
     }
     if (conversions != 1 || !*pattern) {
         snprintf (err, errlen, "-o: '%s' has %d frame numbers; a movie's -o is a pattern with "

@@ -316,7 +316,8 @@ START_TEST (movie_patterns)
         ck_assert_msg (mf_options_check_pattern (good [index], err, sizeof err) == 0,
                        "%s: %s", good [index], err);
     const char *bad [] = { "", "f.png", "f%%d.png", "f%d%d.png", "f%s.png", "f%ld.png",
-                           "f%-5d.png", "f%5.png", "f%", "f%x.png", "%n%d", "f%1234d.png" };
+                           "f%-5d.png", "f%5.png", "f%", "f%x.png", "%n%d", "f%1234d.png",
+                           "run%d/f.png" };
     for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
         ck_assert_msg (mf_options_check_pattern (bad [index], err, sizeof err) == -1,
                        "%s accepted", bad [index]);
