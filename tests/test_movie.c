@@ -16,9 +16,11 @@
 */
 #include "helpers.h"
 #include "deep_locations.h"
+#include "movie.h"
 #include "mf_png.h"
 
 #include <check.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +70,32 @@ s_movie (const char *name, char *stats_out, size_t size)
     snprintf (stats_out, size, "%s", stats);
     return dir;
 }
+
+START_TEST (widths_shrink_exponentially)
+{
+    //  The same ratio from one frame to the next, the ends exact.
+    char text [64];
+    double widths [FRAMES];
+    for (int index = 0; index < FRAMES; index++) {
+        ck_assert_int_eq (mf_movie_width ("3.5", "1e-30", (uint32_t) index, FRAMES, text,
+                                          sizeof text), 0);
+        widths [index] = strtod (text, NULL);
+        if (index == 5)
+            ck_assert_int_eq ((int) strlen (text), (int) strlen ("1.2345678901234567890e-14"));
+    }
+    ck_assert (widths [0] == 3.5 && widths [FRAMES - 1] == 1e-30);
+    double ratio = pow (1e-30 / 3.5, 1.0 / (FRAMES - 1));
+    for (int index = 1; index < FRAMES; index++)
+        ck_assert_msg (fabs (widths [index] / widths [index - 1] / ratio - 1) < 1e-12,
+                       "frame %d: %.17g", index, widths [index]);
+    //  Any depth: the exponent is MPFR's.
+    ck_assert_int_eq (mf_movie_width ("4", "2e-2608", 1, 3, text, sizeof text), 0);
+    ck_assert_ptr_nonnull (strstr (text, "e-1304"));
+    ck_assert_int_eq (mf_movie_width ("3.5", "x", 1, 3, text, sizeof text), -1);
+    ck_assert_int_eq (mf_movie_width ("3.5", "-1", 1, 3, text, sizeof text), -1);
+    ck_assert_int_eq (mf_movie_width ("3.5", "1e-30", 1, 3, text, 8), -1);
+}
+END_TEST
 
 START_TEST (frames_equal_their_single_renders)
 {
@@ -402,6 +430,7 @@ main (void)
     TCase *tc = tcase_create ("movie");
     tcase_add_checked_fixture (tc, th_dir_setup, th_dir_teardown);
     tcase_set_timeout (tc, 240);
+    tcase_add_test (tc, widths_shrink_exponentially);
     tcase_add_test (tc, frames_equal_their_single_renders);
     tcase_add_test (tc, killed_movie_resumes);
     tcase_add_test (tc, floatexp_frames_take_a_second_orbit);
