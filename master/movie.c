@@ -697,9 +697,9 @@ mf_movie_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         rc = 1;
     mf_outfile_abort (&stats);
     if (rc == 0 && !opts->quiet)
-        mf_say ("movie: %u frames in %.2f s (%u written, %u kept from before; %u reference "
-                "orbit%s computed)", opts->movie, seconds, self->written, self->kept,
-                self->references, self->references == 1? "": "s");
+        mf_say ("movie: %u frame%s in %.2f s (%u written, %u kept from before; %u reference "
+                "orbit%s computed)", opts->movie, opts->movie == 1? "": "s", seconds,
+                self->written, self->kept, self->references, self->references == 1? "": "s");
     //  Frames in flight keep their journals (removed only once written).
     for (int slot = 0; slot < MF_MOVIE_IN_FLIGHT; slot++)
         s_frame_destroy (&self->frames [slot], false);
