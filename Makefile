@@ -16,7 +16,7 @@
 #   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
 #   make bench            measure kernels, whole renders and the viewer (not part
 #                         of test); its parts: bench-kernel, bench-render, bench-viewer,
-#                         bench-wire, bench-deep, bench-dispatch
+#                         bench-wire, bench-deep, bench-dispatch, bench-movie
 #   make fuzz             fuzz every decoder with clang + libFuzzer (FUZZ_SECONDS each)
 #   make fuzz-seeds       write the seed corpora again from the real encoders
 #   make screenshot       make docs/screenshot.png again through the viewer's --script
@@ -146,7 +146,7 @@ WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c worker/disco
 MASTER_LIB := master/sched.c master/peers.c master/verify.c master/engine.c master/options.c \
               master/spawn.c master/journal.c master/progress.c master/render.c master/auth.c \
               master/launch.c master/announce.c \
-              master/shipped.c master/reference.c master/poster.c
+              master/shipped.c master/reference.c master/poster.c master/movie.c
 VIEWER_LIB := viewer/view.c viewer/place.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
               viewer/farm.c viewer/save.c viewer/font.c viewer/input.c viewer/status.c \
               viewer/screen.c viewer/playback.c viewer/viewer.c
@@ -181,7 +181,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_O       := $(O)/clang-fuzz
 
-.PHONY: all run test check test-chaos bench bench-kernel bench-render bench-wire bench-deep bench-dispatch install uninstall \
+.PHONY: all run test check test-chaos bench bench-kernel bench-render bench-wire bench-deep bench-dispatch bench-movie install uninstall \
         clean distclean deps help fuzz fuzz-run fuzz-seeds bench-viewer screenshot FORCE \
         install-share uninstall-share
 .DEFAULT_GOAL := all
@@ -315,7 +315,7 @@ test-chaos: deps
 # it compares against, runs every part of BENCHES, and merges the parts
 # into bench-results/bench.json. A new benchmark is a target that writes
 # its own part, added to BENCHES.
-BENCHES := bench-kernel bench-render bench-viewer bench-wire bench-deep bench-dispatch
+BENCHES := bench-kernel bench-render bench-viewer bench-wire bench-deep bench-dispatch bench-movie
 
 $(O)/bench/bench_kernel: $(O)/bench/bench_kernel.o $(LIB) $(FLAGS_STAMP)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
@@ -353,6 +353,10 @@ bench-dispatch: $(PROGRAMS)
 #  Deep views through the master, and fractalnow -l mp (scripts/bench-deep.sh).
 bench-deep: $(PROGRAMS)
 	@scripts/bench-deep.sh
+
+#  A zoom movie farmed against its frames rendered one by one (scripts/bench-movie.sh).
+bench-movie: $(PROGRAMS)
+	@scripts/bench-movie.sh
 
 # ---- the two commands --------------------------------------------------
 deps:

@@ -175,18 +175,20 @@ s_color16 (void *arg, const void *pixels, size_t count, uint8_t *rgb)
 static int
 s_open_png (mf_output_t *self, const mf_output_spec_t *spec, char *err, size_t errlen)
 {
-    char size [32], iter [16], software [48];
+    char size [32], iter [16], software [48], bits [24];
     snprintf (size, sizeof size, "%ux%u", spec->width, spec->height);
     snprintf (iter, sizeof iter, "%u", spec->maxiter);
     snprintf (software, sizeof software, "mandelfarm %s", MF_VERSION);
     mf_png_text_t texts [] = {
         { "Center", spec->center }, { "Width", spec->span }, { "Size", size },
         { "Iterations", iter }, { "Palette", mf_palette_name (spec->palette) },
-        { "Software", software }
+        { "Software", software }, { "Reference", spec->reference },
+        { "ReferenceBits", bits }
     };
+    snprintf (bits, sizeof bits, "%ld", spec->reference_bits);
     mf_png_opts_t opts = {
         .width = spec->width, .height = spec->height,
-        .texts = texts, .count = sizeof texts / sizeof texts [0],
+        .texts = texts, .count = sizeof texts / sizeof texts [0] - (spec->reference? 0: 2),
         .level = MF_PNG_DEFAULT_LEVEL, .threads = spec->threads, .depth = spec->depth,
         .pixel_size = self->value, .color = spec->depth == 16? s_color16: s_color,
         .color_arg = self,

@@ -2,7 +2,8 @@
     master's -o, --raw and --dzi, the viewer's saves), so that both write
     the same bytes: the PNG, mu colored by a palette, 8 or 16 bits per
     channel, with the tEXt metadata that makes the image again (Center,
-    Width, Size, Iterations, Palette, Software); the .npy of mu; and a
+    Width, Size, Iterations, Palette, Software; a movie's deep frame
+    also Reference and ReferenceBits); the .npy of mu; and a
     folder with the 8-bit colors as a DZI tile pyramid (mf_dzi) and the
     web page that zooms into it (mf_webview).
 
@@ -63,6 +64,10 @@ typedef struct {
                                         //  floats
     const mf_deep_density_t *density;   //  PNG, DZI with mu64: mu go through this color
                                         //  density before the palette (NULL: as they are)
+    const char *reference;              //  PNG tEXt Reference, "re,im": the reference
+                                        //  point of a movie's deep frame (NULL: none,
+                                        //  the view's center)
+    long reference_bits;                //  PNG tEXt ReferenceBits: its precision
 } mf_output_spec_t;
 
 typedef struct _mf_output_t mf_output_t;

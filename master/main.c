@@ -12,6 +12,7 @@
 */
 #include "options.h"
 #include "render.h"
+#include "movie.h"
 #include "mf_log.h"
 #include "mf_sys.h"
 #include "mf_version.h"
@@ -109,7 +110,7 @@ main (int argc, char *argv [])
 #ifdef MF_VIEWER
     int rc = mf_viewer_run (&opts, &s_stop);
 #else
-    int rc = mf_render_run (&opts, &s_stop);
+    int rc = opts.movie? mf_movie_run (&opts, &s_stop): mf_render_run (&opts, &s_stop);
 #endif
     mf_options_clear (&opts);
     zsys_shutdown ();

@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <mpfr.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,8 @@ enum {
     OPT_SIZE = 256, OPT_CENTER, OPT_WIDTH, OPT_REGION, OPT_ITER, OPT_LISTEN,
     OPT_RAW, OPT_TILE, OPT_PALETTE, OPT_KERNEL, OPT_HEARTBEAT, OPT_CHECKPOINT,
     OPT_STATS, OPT_DEADLINE, OPT_VERIFY, OPT_CERT, OPT_ALLOW, OPT_VIEW, OPT_SCRIPT,
-    OPT_ANNOUNCE, OPT_ANNOUNCE_PORT, OPT_PNG16, OPT_DZI, OPT_ZOOM,
+    OPT_ANNOUNCE, OPT_ANNOUNCE_PORT, OPT_PNG16, OPT_DZI, OPT_ZOOM, OPT_FROM, OPT_MOVIE,
+    OPT_FROM_WIDTH,
     //  Posters.
     OPT_MEMORY
 };
@@ -51,6 +54,15 @@ mf_options_usage (FILE *out)
         "                             (doubles only)\n"
         "      --iter N|auto          maximum iterations (default 1000); auto, for a deep\n"
         "                             view: chosen from its reference orbit\n"
+        "      --from FILE.png        the view a PNG's metadata names (one this program or\n"
+        "                             the viewer wrote); the flags given override it\n"
+        "\n"
+        "Movie:\n"
+        "      --movie N              render N frames zooming exponentially into the view,\n"
+        "                             centered on it, into -o as a pattern (default\n"
+        "                             %s); a movie run again computes only what\n"
+        "                             is missing (README: \"Movies\")\n"
+        "      --from-width W0        the first frame's width (default 3.5)\n"
         "\n"
         "Farm:\n"
         "  -j, --local-workers N      local workers to fork (default %d, the online CPUs;\n"
@@ -84,7 +96,8 @@ mf_options_usage (FILE *out)
         "      --stats FILE           write the master's counters as JSON at exit\n"
         "\n"
         "Output:\n"
-        "  -o FILE                    PNG to write (default mandelbrot.png)\n"
+        "  -o FILE                    PNG to write (default mandelbrot.png); with --movie a\n"
+        "                             pattern with one %%d, e.g. frames/f%%05d.png\n"
         "      --raw FILE.npy         also write mu as a NumPy array: float32, or float64\n"
         "                             for a deep view\n"
         "      --png16                write -o at 16 bits per channel, for print\n"
@@ -107,7 +120,7 @@ mf_options_usage (FILE *out)
         "  -V, --version              print the version\n"
         "\n"
         "Exit status: 0 on success, 2 on a usage error, 1 on any other failure.\n",
-        mf_online_cpus (), MF_BEACON_PORT, MF_TILE_MIN_EDGE, MF_TILE_MAX_EDGE, MF_TILE_DEFAULT_EDGE,
+        MF_MOVIE_DEFAULT_OUTPUT, mf_online_cpus (), MF_BEACON_PORT, MF_TILE_MIN_EDGE, MF_TILE_MAX_EDGE, MF_TILE_DEFAULT_EDGE,
         MF_ENGINE_HEARTBEAT, mf_kernel_names (), mf_palette_names (), MF_DEFAULT_MEMORY_MB);
 }
 
@@ -175,6 +188,179 @@ void
 mf_options_clear (mf_options_t *opts)
 {
     mf_deep_view_destroy (&opts->deep);
+    free (opts->reference);
+    opts->reference = NULL;
+}
+
+//  The tEXt keys --from reads, in this order.
+enum { FROM_CENTER, FROM_WIDTH, FROM_SIZE, FROM_ITER, FROM_PALETTE, FROM_REFERENCE,
+       FROM_BITS, FROM_KEYS };
+static const char *const s_from_keys [FROM_KEYS] = {
+    "Center", "Width", "Size", "Iterations", "Palette", "Reference", "ReferenceBits"
+};
+
+int
+mf_options_png_texts (const char *path, const char *flag, const char *const *keys,
+                      size_t count, char **values, char *err, size_t errlen)
+{
+    for (size_t key = 0; key < count; key++)
+        values [key] = NULL;
+    FILE *file = fopen (path, "rb");
+    if (!file) {
+        snprintf (err, errlen, "%s: cannot open '%s': %s", flag, path, strerror (errno));
+        return -1;
+    }
+    uint8_t signature [8];
+    if (fread (signature, 1, 8, file) != 8 || png_sig_cmp (signature, 0, 8)) {
+        fclose (file);
+        snprintf (err, errlen, "%s: '%s' is not a PNG file; give a PNG that "
+                  "mandelfarm-master or the viewer wrote", flag, path);
+        return -1;
+    }
+    png_structp png = png_create_read_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png? png_create_info_struct (png): NULL;
+    if (!info) {
+        png_destroy_read_struct (&png, NULL, NULL);
+        fclose (file);
+        snprintf (err, errlen, "%s: out of memory", flag);
+        return -1;
+    }
+    if (setjmp (png_jmpbuf (png))) {
+        png_destroy_read_struct (&png, &info, NULL);
+        fclose (file);
+        for (size_t key = 0; key < count; key++) {
+            free (values [key]);
+            values [key] = NULL;
+        }
+        snprintf (err, errlen, "%s: '%s' is a damaged PNG file; give a PNG that "
+                  "mandelfarm-master or the viewer wrote", flag, path);
+        return -1;
+    }
+    png_init_io (png, file);
+    png_set_sig_bytes (png, 8);
+    png_read_info (png, info);
+    png_textp text;
+    int texts = 0;
+    png_get_text (png, info, &text, &texts);
+    int rc = 0;
+    for (int index = 0; index < texts && rc == 0; index++)
+        for (size_t key = 0; key < count; key++)
+            if (strcmp (text [index].key, keys [key]) == 0 && !values [key]
+            &&  !(values [key] = strdup (text [index].text))) {
+                snprintf (err, errlen, "%s: out of memory", flag);
+                rc = -1;
+            }
+    png_destroy_read_struct (&png, &info, NULL);
+    fclose (file);
+    if (rc)
+        for (size_t key = 0; key < count; key++) {
+            free (values [key]);
+            values [key] = NULL;
+        }
+    return rc;
+}
+
+//  Checks a reference point's texts ("RE,IM" and bits) as --from read
+//  them. Returns 0, or -1 with one line in err.
+static int
+s_check_reference (const char *path, const char *point, const char *bits, long *precision,
+                   char *err, size_t errlen)
+{
+    const char *comma = strchr (point, ',');
+    bool ok = comma && mf_parse_long (bits, MF_DEEP_MARGIN_BITS, MF_DEEP_MAX_PRECISION,
+                                      precision) == 0;
+    if (ok) {
+        mpfr_t value;
+        mpfr_init2 (value, 64);
+        char *end;
+        mpfr_strtofr (value, point, &end, 10, MPFR_RNDN);
+        ok = end == comma && end != point && mpfr_number_p (value);
+        mpfr_strtofr (value, comma + 1, &end, 10, MPFR_RNDN);
+        ok = ok && end != comma + 1 && *end == 0 && mpfr_number_p (value);
+        mpfr_clear (value);
+    }
+    if (!ok) {
+        snprintf (err, errlen, "--from: '%s' has a Reference '%.40s' / ReferenceBits '%.20s' "
+                  "that does not read as RE,IM and a precision of %d to %d bits; it was not "
+                  "written by mandelfarm-master", path, point, bits, MF_DEEP_MARGIN_BITS,
+                  MF_DEEP_MAX_PRECISION);
+        return -1;
+    }
+    return 0;
+}
+
+//  Reads the view from --region or from --center, --width and --zoom
+//  (s_read_view). Returns 0, or -1 with one line in err.
+static int
+s_read_view_checked (mf_options_t *opts, bool have_region, const double region [4],
+                     const char *center, const char *width, const char *zoom,
+                     char *err, size_t errlen)
+{
+    if (have_region)
+        return mf_view_from_region (region, opts->view.pixel_w, opts->view.pixel_h,
+                                    &opts->view, err, errlen)
+               || mf_deep_check_region (&opts->view, err, errlen)? -1: 0;
+    return s_read_view (opts, center, width, zoom, err, errlen);
+}
+
+//  --from: reads the file's texts (into texts, the caller frees them)
+//  and takes the size, iterations, palette and reference point the
+//  flags did not give. Returns 0, or -1 with one line in err.
+static int
+s_from (mf_options_t *opts, char *texts [FROM_KEYS], bool have_size, bool have_iter,
+        bool have_palette, bool have_center, bool have_width, char *err, size_t errlen)
+{
+    const char *path = opts->from;
+    if (mf_options_png_texts (path, "--from", s_from_keys, FROM_KEYS, texts, err, errlen))
+        return -1;
+    if (!texts [FROM_CENTER] || !texts [FROM_WIDTH]) {
+        snprintf (err, errlen, "--from: '%s' has no Center and Width texts, so it names no "
+                  "view; give a PNG that mandelfarm-master or the viewer wrote", path);
+        return -1;
+    }
+    if (!have_size && texts [FROM_SIZE]
+    &&  mf_parse_size (texts [FROM_SIZE], &opts->view.pixel_w, &opts->view.pixel_h)) {
+        snprintf (err, errlen, "--from: '%s' has a Size '%.40s' that is not WxH with W and H "
+                  "from 1 to 65536; give --size", path, texts [FROM_SIZE]);
+        return -1;
+    }
+    long value;
+    if (!have_iter && texts [FROM_ITER]) {
+        if (mf_parse_long (texts [FROM_ITER], 1, MF_MAX_ITER, &value)) {
+            snprintf (err, errlen, "--from: '%s' has Iterations '%.40s', not a whole number "
+                      "from 1 to %u; give --iter", path, texts [FROM_ITER], MF_MAX_ITER);
+            return -1;
+        }
+        opts->maxiter = (uint32_t) value;
+        opts->iter_auto = false;
+    }
+    if (!have_palette && texts [FROM_PALETTE]) {
+        const mf_palette_t *palette = mf_palette_find (texts [FROM_PALETTE]);
+        if (!palette) {
+            snprintf (err, errlen, "--from: '%s' has the Palette '%.40s', which this version "
+                      "does not know (it has %s); give --palette", path, texts [FROM_PALETTE],
+                      mf_palette_names ());
+            return -1;
+        }
+        opts->palette = palette;
+    }
+    //  The reference point suits the file's view only.
+    if (texts [FROM_REFERENCE] && !have_center && !have_width && !have_size) {
+        if (!texts [FROM_BITS]) {
+            snprintf (err, errlen, "--from: '%s' has a Reference text but no ReferenceBits; "
+                      "it was not written by mandelfarm-master", path);
+            return -1;
+        }
+        if (s_check_reference (path, texts [FROM_REFERENCE], texts [FROM_BITS],
+                               &opts->reference_bits, err, errlen))
+            return -1;
+        opts->reference = strdup (texts [FROM_REFERENCE]);
+        if (!opts->reference) {
+            snprintf (err, errlen, "--from: out of memory");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen);
@@ -235,6 +421,9 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
         { "announce-port", required_argument, NULL, OPT_ANNOUNCE_PORT },
         { "view", no_argument, NULL, OPT_VIEW },
         { "script", required_argument, NULL, OPT_SCRIPT },
+        { "from", required_argument, NULL, OPT_FROM },
+        { "movie", required_argument, NULL, OPT_MOVIE },
+        { "from-width", required_argument, NULL, OPT_FROM_WIDTH },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -244,6 +433,7 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
     bool have_center = false, have_width = false, have_region = false, have_output = false;
     const char *center = NULL, *width = NULL, *zoom = NULL;     //  as given
     bool have_announce_port = false;
+    bool have_size = false, have_iter = false, have_palette = false;
     double region [4];
     long value;
     int opt;
@@ -255,6 +445,7 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
                 if (mf_parse_size (optarg, &opts->view.pixel_w, &opts->view.pixel_h))
                     return s_fail (err, errlen, "--size", optarg,
                                    "use WxH with W and H from 1 to 1048576, e.g. 1920x1080");
+                have_size = true;
                 break;
             //  Read once the size is known (mf_deep_view_new, below).
             case OPT_CENTER:
@@ -276,6 +467,7 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
                 have_region = true;
                 break;
             case OPT_ITER:
+                have_iter = true;
                 if (strcmp (optarg, "auto") == 0) {
                     opts->iter_auto = true;
                     opts->maxiter = 0;
@@ -336,6 +528,7 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
                 opts->memory_mb = (uint32_t) value;
                 break;
             case OPT_PALETTE:
+                have_palette = true;
                 opts->palette = mf_palette_find (optarg);
                 if (!opts->palette) {
                     char allowed [160];
@@ -410,6 +603,25 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
                 opts->script = optarg;
                 opts->live = true;
                 break;
+            case OPT_FROM:
+                if (!*optarg)
+                    return s_fail (err, errlen, "--from", optarg, "give a PNG file");
+                opts->from = optarg;
+                break;
+            case OPT_MOVIE:
+                if (mf_parse_long (optarg, 1, MF_MAX_MOVIE_FRAMES, &value))
+                    return s_fail (err, errlen, "--movie", optarg,
+                                   "use a whole number of frames from 1 to 10000000");
+                opts->movie = (uint32_t) value;
+                break;
+            case OPT_FROM_WIDTH: {
+                double first;
+                if (mf_parse_double (optarg, &first) || !(first > 0))
+                    return s_fail (err, errlen, "--from-width", optarg,
+                                   "use a width above 0 in the complex plane, e.g. 3.5");
+                opts->from_width = optarg;
+                break;
+            }
             //  The last of -q and -v counts, so that an alias with -q can
             //  still be made verbose.
             case 'q': opts->quiet = true; opts->verbose = false; break;
@@ -438,13 +650,30 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
                   "give one of them");
         return -1;
     }
-    if (have_region
-    &&  (mf_view_from_region (region, opts->view.pixel_w, opts->view.pixel_h,
-                              &opts->view, err, errlen)
-         || mf_deep_check_region (&opts->view, err, errlen)))
+    //  --from: what the file says, where no flag says otherwise.
+    char *texts [FROM_KEYS] = { NULL };
+    if (opts->from && s_from (opts, texts, have_size, have_iter, have_palette,
+                              have_center || have_region, have_width || zoom || have_region,
+                              err, errlen))
         return -1;
-    if (s_read_view (opts, center, width, zoom, err, errlen))
+    if (opts->from) {
+        if (!center && !have_region)
+            center = texts [FROM_CENTER];
+        if (!width && !zoom && !have_region)
+            width = texts [FROM_WIDTH];
+    }
+    int view_rc = s_read_view_checked (opts, have_region, region, center, width, zoom, err,
+                                       errlen);
+    for (int key = 0; key < FROM_KEYS; key++)
+        free (texts [key]);
+    if (view_rc)
         return -1;
+    if (opts->reference && !opts->deep) {
+        //  A movie's shallow frames carry no reference: this one came
+        //  from a deep frame whose texts now read as a shallow view.
+        free (opts->reference);
+        opts->reference = NULL;
+    }
     //  The viewer goes deep and back as the user zooms: auto follows it.
     if (opts->iter_auto && !opts->deep && !opts->live) {
         snprintf (err, errlen, "--iter auto: the maximum is chosen from a deep view's "
@@ -508,10 +737,69 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
                   : opts->deadline > 0? "--deadline": "--verify");
         return -1;
     }
+    if (opts->from_width && !opts->movie) {
+        snprintf (err, errlen, "--from-width is the first frame's width of a --movie; give "
+                  "--movie N too");
+        return -1;
+    }
+    if (opts->movie) {
+        const char *other = opts->live? "--view": opts->raw? "--raw": opts->dzi? "--dzi"
+                          : opts->checkpoint? "--checkpoint": NULL;
+        if (other) {
+            snprintf (err, errlen, "%s cannot be combined with --movie (a movie keeps a "
+                      "journal per frame in flight by itself, and writes PNG frames only)",
+                      other);
+            return -1;
+        }
+        if (!have_output)
+            opts->output = MF_MOVIE_DEFAULT_OUTPUT;
+        if (mf_options_check_pattern (opts->output, err, errlen))
+            return -1;
+    }
     if (opts->live && (have_output || opts->raw || opts->png16 || opts->dzi)) {
         snprintf (err, errlen, "%s writes a headless render and cannot be combined with "
                   "--view; in the viewer, s saves the view as a PNG", have_output? "-o"
                   : opts->raw? "--raw": opts->png16? "--png16": "--dzi");
+        return -1;
+    }
+    return 0;
+}
+
+int
+mf_options_check_pattern (const char *pattern, char *err, size_t errlen)
+{
+    int conversions = 0;
+    for (const char *p = pattern; *p; p++) {
+        if (*p != '%')
+            continue;
+        if (p [1] == '%') {
+            p++;
+            continue;
+        }
+        const char *spec = p++;
+        if (*p == '0')
+            p++;
+        int digits = 0;
+        while (*p >= '0' && *p <= '9' && digits < 3)
+            p++, digits++;
+        if (*p != 'd' && *p != 'i' && *p != 'u') {
+            snprintf (err, errlen, "-o: '%s' has '%.*s', which is not a frame number; a "
+                      "movie's -o is a pattern with exactly one %%d (or %%05d, ...) for the "
+                      "frame number and %%%% for a percent sign, e.g. frames/f%%05d.png",
+                      pattern, (int) (p - spec + (*p != 0)), spec);
+            return -1;
+        }
+        conversions++;
+        if (strchr (p, '/')) {
+            snprintf (err, errlen, "-o: '%s' numbers a folder; a movie's frames go into one "
+                      "folder, with the %%d in the file name, e.g. frames/f%%05d.png", pattern);
+            return -1;
+        }
+    }
+    if (conversions != 1 || !*pattern) {
+        snprintf (err, errlen, "-o: '%s' has %d frame numbers; a movie's -o is a pattern with "
+                  "exactly one %%d (or %%05d, ...), e.g. frames/f%%05d.png", pattern,
+                  conversions);
         return -1;
     }
     return 0;

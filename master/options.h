@@ -10,6 +10,17 @@
     perturbation. --region takes doubles only, and is refused past the
     rule. --iter auto (deep views only) leaves maxiter 0 until the
     reference orbit chooses it (mf_deep_auto.h).
+
+    --from FILE.png takes the view from a PNG's tEXt metadata (Center,
+    Width, Size, Iterations, Palette, and a movie frame's Reference and
+    ReferenceBits); each flag given overrides what the file says, where
+    it appears on the command line. The file's reference point is kept
+    only when the view is the file's (no --center, --width, --zoom,
+    --region or --size): it names the orbit the frame was computed from,
+    which another view need not suit (movie.h says why frames carry it).
+
+    --movie N renders N frames into -o, a printf pattern with exactly one
+    integer conversion (%d, %05d, ...; %% for a percent sign): movie.h.
 */
 #ifndef MF_OPTIONS_H
 #define MF_OPTIONS_H
@@ -31,6 +42,8 @@
 #define MF_DEFAULT_ITER 1000
 #define MF_MAX_ITER 1000000000u         //  largest --iter
 #define MF_MAX_LOCAL_WORKERS 1024       //  largest -j
+#define MF_MAX_MOVIE_FRAMES 10000000u   //  largest --movie
+#define MF_MOVIE_DEFAULT_OUTPUT "f%05d.png"     //  -o of a movie when not given
 
 typedef struct {
     mf_view_t view;                     //  the region and size to render (a deep view:
@@ -38,6 +51,14 @@ typedef struct {
                                         //  to doubles, for messages only)
     mf_deep_view_t *deep;               //  the view when it is deep, else NULL (owned:
                                         //  mf_options_clear)
+    char *reference;                    //  a deep view's reference point "RE,IM" from
+                                        //  --from's Reference text, or NULL: the view's
+                                        //  center (owned: mf_options_clear)
+    long reference_bits;                //  its precision, bits (ReferenceBits)
+    const char *from;                   //  --from FILE.png, or NULL
+    uint32_t movie;                     //  --movie frames, 0: a single image
+    const char *from_width;             //  --from-width: the first frame's width, or NULL
+                                        //  (the default view's width, 3.5)
     uint32_t maxiter;                   //  --iter (0 with iter_auto, until chosen)
     bool iter_auto;                     //  --iter auto
     int local_workers;                  //  -j
@@ -89,6 +110,18 @@ void mf_options_clear (mf_options_t *opts);
 //  writable directory, and hold none of the others. Returns 0, or -1
 //  with one line in err naming the flag (and both flags for an alias).
 int mf_options_check_files (const mf_options_t *opts, char *err, size_t errlen);
+
+//  Checks a movie's -o pattern: exactly one integer conversion (%d, %i
+//  or %u with an optional 0 flag and width), any number of %%, nothing
+//  else after a %. Returns 0, or -1 with one line in err.
+int mf_options_check_pattern (const char *pattern, char *err, size_t errlen);
+
+//  Reads the tEXt chunks before a PNG's image (its metadata): for each
+//  of count keys, a copy of its text, or NULL when absent (the caller
+//  frees them). Returns 0, or -1 with one line in err, which starts with
+//  flag (all values NULL then).
+int mf_options_png_texts (const char *path, const char *flag, const char *const *keys,
+                          size_t count, char **values, char *err, size_t errlen);
 
 //  Writes the --help text.
 void mf_options_usage (FILE *out);

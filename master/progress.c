@@ -75,6 +75,46 @@ mf_progress_update (mf_progress_t *self, uint32_t done, uint32_t total,
     self->drawn = true;
 }
 
+void
+mf_progress_movie (mf_progress_t *self, uint32_t done, uint32_t total, uint32_t written,
+                   uint32_t tiles_done, uint32_t tiles_total, uint32_t workers)
+{
+    if (!self || !(self->enabled || self->lines) || total == 0)
+        return;
+    int64_t now = mf_clock_ms ();
+    if (self->enabled? now - self->last_draw < REDRAW_MS && done < total
+                     : now - self->last_line < MF_PROGRESS_LINE_MS)
+        return;
+    self->last_draw = now;
+    self->last_line = now;
+    double minutes = (now - self->start) / 60000.0;
+    //  This run's frames, the ones in flight counted by their tiles.
+    double made = written + (tiles_total? (double) tiles_done / tiles_total: 0);
+    double rate = minutes > 0? made / minutes: 0;
+    char eta [48] = "ETA --";
+    if (done == total)
+        snprintf (eta, sizeof eta, "%.1f min", minutes);
+    else
+    if (made > 0 && rate > 0) {
+        double left = (total - done - (tiles_total? (double) tiles_done / tiles_total: 0)) / rate;
+        snprintf (eta, sizeof eta, "ETA %.1f min", left > 0? left: 0);
+    }
+    if (self->enabled) {
+        char bar [BAR_WIDTH + 1];
+        int filled = (int) ((double) done / total * BAR_WIDTH);
+        for (int index = 0; index < BAR_WIDTH; index++)
+            bar [index] = index < filled? '#': '.';
+        bar [BAR_WIDTH] = 0;
+        fprintf (stderr, "\r[%s] %u/%u frames  %.1f frames/min  %s  %u worker%s\033[K", bar,
+                 done, total, rate, eta, workers, workers == 1? "": "s");
+        self->drawn = true;
+    }
+    else
+        fprintf (stderr, "mandelfarm-master: movie: %u of %u frames done, %.1f frames/min, "
+                 "%s, %u worker%s\n", done, total, rate, eta, workers, workers == 1? "": "s");
+    fflush (stderr);
+}
+
 //  "ETA" for what is left of a run that did done of limit in seconds.
 static void
 s_eta (char *text, size_t size, uint64_t done, uint64_t limit, double seconds)

@@ -32,6 +32,15 @@ void mf_progress_update (mf_progress_t *self, uint32_t done, uint32_t total,
 void mf_progress_reference (mf_progress_t *self, uint64_t done, uint64_t limit, long bits,
                             double seconds);
 
+//  A movie's progress: frames done (written now or kept from before) of
+//  total, written of them in this run, the tiles done and in all of
+//  the frames in flight. Frames per minute and the ETA count this run's
+//  frames only (kept ones cost nothing). On a terminal a bar (redrawn
+//  at most ten times a second); elsewhere one line every
+//  MF_PROGRESS_LINE_MS.
+void mf_progress_movie (mf_progress_t *self, uint32_t done, uint32_t total, uint32_t written,
+                        uint32_t tiles_done, uint32_t tiles_total, uint32_t workers);
+
 //  Clears the line (before other output).
 void mf_progress_clear (mf_progress_t *self);
 

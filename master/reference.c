@@ -8,6 +8,8 @@
 #include "mf_orbit.h"
 #include "mf_util.h"
 
+#include <mpfr.h>
+
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,6 +20,9 @@
 struct _mf_reference_t {
     const mf_deep_view_t *view;         //  the caller's
     uint32_t asked;                     //  maxiter asked, 0: --iter auto
+    bool at;                            //  the reference is re, im (else the view's center)
+    mpfr_t re, im;                      //  ... at its own precision
+    mf_delta_t type;                    //  ... and its orbit's number type (the view's)
     pthread_t thread;
     bool started;                       //  the thread runs (to be joined)
     atomic_int cancel;                  //  set: stop computing
@@ -48,7 +53,10 @@ s_compute (void *arg)
     uint32_t limit = self->asked? self->asked: mf_deep_auto_cap (self->view);
     atomic_store (&self->limit, limit);
     mf_orbit_hooks_t hooks = { s_progress, self, &self->cancel };
-    mf_orbit_t *orbit = mf_orbit_compute (self->view, limit, &hooks, why, sizeof why);
+    mf_orbit_t *orbit = self->at? mf_orbit_compute_at (self->re, self->im, mf_fexpc_zero (),
+                                                       limit, self->type, &hooks, why,
+                                                       sizeof why)
+                                : mf_orbit_compute (self->view, limit, &hooks, why, sizeof why);
     atomic_store (&self->ended_us, mf_clock_us ());
     uint32_t maxiter = 0;
     mf_shipped_t *shipped = NULL;
@@ -69,8 +77,77 @@ s_compute (void *arg)
     return NULL;
 }
 
+//  Reads "RE,IM" into re and im at their precision. Returns 0 or -1.
+static int
+s_read_point (const char *point, mpfr_t re, mpfr_t im)
+{
+    const char *comma = strchr (point, ',');
+    char *end;
+    if (!comma)
+        return -1;
+    mpfr_strtofr (re, point, &end, 10, MPFR_RNDN);
+    if (end != comma || end == point || !mpfr_number_p (re))
+        return -1;
+    mpfr_strtofr (im, comma + 1, &end, 10, MPFR_RNDN);
+    return end == comma + 1 || *end || !mpfr_number_p (im)? -1: 0;
+}
+
+//  An MPFR value rounded once to 53 bits, as floatexp (0 far below any
+//  usable precision).
+static mf_fexp_t
+s_fexp (mpfr_srcptr x)
+{
+    if (mpfr_zero_p (x))
+        return mf_fexp_zero ();
+    long e;
+    double m = mpfr_get_d_2exp (&e, x, MPFR_RNDN);
+    if (e - 1 < MF_ORBIT_MIN_EXP)
+        return mf_fexp_zero ();
+    return mf_fexp_norm (m, e);
+}
+
+int
+mf_reference_map (const mf_deep_view_t *view, const char *point, long bits, mf_deep_map_t *map)
+{
+    mf_deep_view_map (view, map);
+    mpfr_t cre, cim, pre, pim, dre, dim;
+    mpfr_inits2 (bits, pre, pim, (mpfr_ptr) 0);
+    mpfr_inits2 (MPFR_PREC_MIN, cre, cim, (mpfr_ptr) 0);
+    int rc = s_read_point (point, pre, pim);
+    if (rc == 0) {
+        mf_deep_view_center (view, cre, cim);
+        //  Wide enough that the difference of two nearby points is exact:
+        //  the one rounding is to floatexp.
+        mpfr_prec_t wide = 2 * (mpfr_get_prec (cre) + bits) + 64;
+        mpfr_inits2 (wide, dre, dim, (mpfr_ptr) 0);
+        mpfr_sub (dre, cre, pre, MPFR_RNDN);
+        mpfr_sub (dim, cim, pim, MPFR_RNDN);
+        map->offset = mf_fexpc_from (s_fexp (dre), s_fexp (dim));
+        mpfr_clears (dre, dim, (mpfr_ptr) 0);
+    }
+    mpfr_clears (cre, cim, pre, pim, (mpfr_ptr) 0);
+    return rc;
+}
+
+static mf_reference_t *s_new (const mf_deep_view_t *view, uint32_t maxiter, const char *point,
+                              long bits, char *err, size_t errlen);
+
 mf_reference_t *
 mf_reference_new (const mf_deep_view_t *view, uint32_t maxiter, char *err, size_t errlen)
+{
+    return s_new (view, maxiter, NULL, 0, err, errlen);
+}
+
+mf_reference_t *
+mf_reference_new_at (const mf_deep_view_t *view, const char *point, long bits,
+                     uint32_t maxiter, char *err, size_t errlen)
+{
+    return s_new (view, maxiter, point, bits, err, errlen);
+}
+
+static mf_reference_t *
+s_new (const mf_deep_view_t *view, uint32_t maxiter, const char *point, long bits,
+       char *err, size_t errlen)
 {
     mf_reference_t *self = calloc (1, sizeof *self);
     if (!self) {
@@ -79,6 +156,8 @@ mf_reference_new (const mf_deep_view_t *view, uint32_t maxiter, char *err, size_
     }
     self->view = view;
     self->asked = maxiter;
+    self->at = point != NULL;
+    mpfr_inits2 (point? bits: MPFR_PREC_MIN, self->re, self->im, (mpfr_ptr) 0);
     atomic_init (&self->cancel, 0);
     atomic_init (&self->done, 0);
     atomic_init (&self->limit, maxiter);
@@ -86,6 +165,16 @@ mf_reference_new (const mf_deep_view_t *view, uint32_t maxiter, char *err, size_
     atomic_init (&self->started_us, mf_clock_us ());
     atomic_init (&self->ended_us, 0);
     pthread_mutex_init (&self->lock, NULL);
+    if (point) {
+        mf_deep_map_t map;
+        mf_deep_view_map (view, &map);
+        self->type = map.type;
+        if (s_read_point (point, self->re, self->im)) {
+            snprintf (err, errlen, "the reference point '%.40s' does not read as RE,IM", point);
+            mf_reference_destroy (&self);
+            return NULL;
+        }
+    }
     if (pthread_create (&self->thread, NULL, s_compute, self)) {
         snprintf (err, errlen, "cannot start a thread for the reference orbit");
         mf_reference_destroy (&self);
@@ -107,6 +196,7 @@ mf_reference_destroy (mf_reference_t **self_p)
         pthread_join (self->thread, NULL);
     }
     mf_shipped_destroy (&self->shipped);
+    mpfr_clears (self->re, self->im, (mpfr_ptr) 0);
     pthread_mutex_destroy (&self->lock);
     free (self);
     *self_p = NULL;

@@ -11,6 +11,12 @@
     the end, then takes the result. Destroying it first cancels the
     computation within MF_ORBIT_PROGRESS_MS or so.
 
+    The reference may be another point than the view's center
+    (mf_reference_new_at): a movie computes one orbit at its target and
+    renders every deep frame from it, and a single render of a frame,
+    from its metadata, names the same point and precision (movie.h says
+    why). mf_reference_map gives the kernels' map for such a point.
+
     Fork first: the thread starts after the local workers are forked.
 */
 #ifndef MF_REFERENCE_H
@@ -30,6 +36,20 @@ typedef struct _mf_reference_t mf_reference_t;
 //  in err (out of memory, no thread).
 mf_reference_t *mf_reference_new (const mf_deep_view_t *view, uint32_t maxiter,
                                   char *err, size_t errlen);
+
+//  The same at another reference point: point "RE,IM" read at bits of
+//  precision (rounded to nearest), in view's delta type; --iter auto
+//  (maxiter 0) chooses from view and that orbit. Returns NULL with the
+//  reason in err (a point that does not read, out of memory, no thread).
+mf_reference_t *mf_reference_new_at (const mf_deep_view_t *view, const char *point, long bits,
+                                     uint32_t maxiter, char *err, size_t errlen);
+
+//  The kernels' map of view with its reference at point (read at bits):
+//  mf_deep_view_map's, with the offset of the view's center from the
+//  point, computed in MPFR and rounded once to floatexp. Returns 0, or
+//  -1 when point does not read as "RE,IM" (map is then the center's).
+int mf_reference_map (const mf_deep_view_t *view, const char *point, long bits,
+                      mf_deep_map_t *map);
 
 //  Cancels the computation if it still runs, waits for the thread, frees
 //  what was not taken; safe twice, nulls the pointer.

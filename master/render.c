@@ -58,6 +58,8 @@ s_write_outputs (const mf_options_t *opts, uint32_t maxiter, mf_outfile_t **png,
         spec.mu64 = true;
         mf_deep_density (mu, (size_t) view->pixel_w * view->pixel_h, &density);
         spec.density = &density;
+        spec.reference = opts->reference;
+        spec.reference_bits = opts->reference_bits;
     }
     const char *paths [3] = { opts->raw, opts->output, opts->dzi };
     mf_outfile_t **files [3] = { npy, png, NULL };
@@ -591,15 +593,25 @@ s_spec (const mf_options_t *opts, mf_job_spec_t *spec)
     };
     if (opts->deep) {
         spec->deep = true;
-        mf_deep_view_map (opts->deep, &spec->deep_map);
+        //  A movie frame's reference point (--from), else the center.
+        if (!opts->reference
+        ||  mf_reference_map (opts->deep, opts->reference, opts->reference_bits,
+                              &spec->deep_map))
+            mf_deep_view_map (opts->deep, &spec->deep_map);
         //  The journal names the view by its exact texts: the view alone,
-        //  whatever the digits given beyond what changes a pixel.
+        //  whatever the digits given beyond what changes a pixel (and
+        //  the reference point, which changes them).
         const char *center = mf_deep_view_center_text (opts->deep);
         const char *width = mf_deep_view_width_text (opts->deep);
-        size_t size = strlen (center) + strlen (width) + 2;
+        const char *point = opts->reference? opts->reference: "";
+        size_t size = strlen (center) + strlen (width) + strlen (point) + 32;
         char *text = malloc (size);
         if (text) {
-            snprintf (text, size, "%s %s", center, width);
+            if (opts->reference)
+                snprintf (text, size, "%s %s %s %ld", center, width, point,
+                          opts->reference_bits);
+            else
+                snprintf (text, size, "%s %s", center, width);
             mf_ship_id ((const uint8_t *) text, strlen (text), &spec->view_id);
             free (text);
         }
@@ -618,7 +630,10 @@ s_reference (s_render_t *render, mf_engine_t *engine, volatile sig_atomic_t *sto
 {
     const mf_options_t *opts = render->opts;
     char err [512];
-    render->reference = mf_reference_new (opts->deep, opts->maxiter, err, sizeof err);
+    render->reference = opts->reference
+                      ? mf_reference_new_at (opts->deep, opts->reference, opts->reference_bits,
+                                             opts->maxiter, err, sizeof err)
+                      : mf_reference_new (opts->deep, opts->maxiter, err, sizeof err);
     if (!render->reference) {
         mf_say ("%s", err);
         return 1;

@@ -19,10 +19,11 @@ set -eu
 
 # Build and test: compiler, pkg-config, the libraries, Check, and the tools
 # the end-to-end tests use (unshare/ip/nft for the network-namespace tests,
-# sshd and ssh for the ssh launcher's, systemd-analyze for the unit's).
+# sshd and ssh for the ssh launcher's, systemd-analyze for the unit's,
+# ffmpeg for scripts/make-movie.sh's).
 BUILD_PKGS="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libpng-dev zlib1g-dev \
 libsdl2-dev libmpfr-dev libzstd-dev libsodium-dev check"
-TEST_PKGS="iproute2 nftables openssh-server openssh-client systemd"
+TEST_PKGS="iproute2 nftables openssh-server openssh-client systemd ffmpeg"
 PKGS="$BUILD_PKGS $TEST_PKGS"
 # lz4: bench_rcodec's candidates only; fractalnow: bench-deep times its
 # brute-force MPFR renders (-l mp) against ours.

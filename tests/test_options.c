@@ -6,6 +6,7 @@
 #include "helpers.h"
 #include "deep_locations.h"
 #include "options.h"
+#include "mf_png.h"
 #include "mf_tiles.h"
 
 #include <check.h>
@@ -337,6 +338,148 @@ START_TEST (viewer_at_depth)
 }
 END_TEST
 
+START_TEST (movie_patterns)
+{
+    char err [512];
+    const char *good [] = { "f%d.png", "frames/f%05d.png", "f%i-%%.png", "%u", "a%%b%3d" };
+    for (size_t index = 0; index < sizeof good / sizeof good [0]; index++)
+        ck_assert_msg (mf_options_check_pattern (good [index], err, sizeof err) == 0,
+                       "%s: %s", good [index], err);
+    const char *bad [] = { "", "f.png", "f%%d.png", "f%d%d.png", "f%s.png", "f%ld.png",
+                           "f%-5d.png", "f%5.png", "f%", "f%x.png", "%n%d", "f%1234d.png",
+                           "run%d/f.png" };
+    for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
+        ck_assert_msg (mf_options_check_pattern (bad [index], err, sizeof err) == -1,
+                       "%s accepted", bad [index]);
+        ck_assert_msg (strncmp (err, "-o: ", 4) == 0 && strstr (err, "%d"), "%s", err);
+    }
+    mf_options_t opts;
+    //  A movie's -o: a pattern (a default one too); its flags belong
+    //  together.
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--movie", "1200", NULL, NULL), 0);
+    ck_assert_uint_eq (opts.movie, 1200);
+    ck_assert_str_eq (opts.output, MF_MOVIE_DEFAULT_OUTPUT);
+    ck_assert_ptr_null (opts.from_width);
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--movie", "5", "-o", "m.png"), -1);
+    ck_assert_ptr_nonnull (strstr (err, "exactly one %d"));
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--movie", "0", NULL, NULL), -1);
+    ck_assert_ptr_nonnull (strstr (err, "--movie: '0'"));
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--from-width", "4", NULL, NULL), -1);
+    ck_assert_ptr_nonnull (strstr (err, "give --movie N too"));
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--movie", "5", "--from-width", "-1"),
+                      -1);
+    ck_assert_ptr_nonnull (strstr (err, "--from-width: '-1'"));
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--movie", "5", "--raw", "x.npy"), -1);
+    ck_assert_ptr_nonnull (strstr (err, "--raw cannot be combined with --movie"));
+    //  The viewer's m key prints this form.
+    char *argv [] = { "mandelfarm-master", "--movie", "1200", "--center",
+                      "-0.7436438870371587,0.1318259042053119", "--width", "1e-9", "--iter",
+                      "5000", "-o", "frames/f%05d.png", NULL };
+    ck_assert_int_eq (mf_options_parse (11, argv, &opts, err, sizeof err), 0);
+    ck_assert_str_eq (opts.output, "frames/f%05d.png");
+    ck_assert (opts.view.width == 1e-9 && opts.maxiter == 5000);
+    mf_options_clear (&opts);
+}
+END_TEST
+
+//  Writes a 2x1 PNG at path with the given tEXt chunks.
+static void
+s_png (const char *path, const mf_png_text_t *texts, size_t count)
+{
+    FILE *file = fopen (path, "wb");
+    ck_assert_ptr_nonnull (file);
+    char err [256];
+    mf_png_t *png = mf_png_new (file, 2, 1, texts, count, MF_PNG_DEFAULT_LEVEL, err,
+                                sizeof err);
+    ck_assert_msg (png != NULL, "%s", err);
+    const uint8_t rgb [6] = { 0 };
+    ck_assert_int_eq (mf_png_write_rows (png, rgb, 1), 0);
+    ck_assert_int_eq (mf_png_finish (&png), 0);
+    fclose (file);
+}
+
+START_TEST (from_a_png)
+{
+    char err [512];
+    mf_options_t opts;
+    char *deep = th_path ("deep.png"), *shallow = th_path ("shallow.png");
+    char *bare = th_path ("bare.png"), *odd = th_path ("odd.png");
+    const mf_png_text_t deep_texts [] = {
+        { "Center", LOC_E50_CENTER }, { "Width", "1e-30" }, { "Size", "96x54" },
+        { "Iterations", "20000" }, { "Palette", "fire" }, { "Software", "mandelfarm 0.1.0" },
+        { "Reference", "-0.0494700290631040937516922267273536301187,-0.6747875758446753640"
+                       "113920531305976563347707" }, { "ReferenceBits", "172" }
+    };
+    s_png (deep, deep_texts, sizeof deep_texts / sizeof deep_texts [0]);
+    //  Everything from the file.
+    char *argv [8] = { "mandelfarm-master", "--from", deep, NULL };
+    ck_assert_msg (mf_options_parse (3, argv, &opts, err, sizeof err) == 0, "%s", err);
+    ck_assert_ptr_nonnull (opts.deep);
+    ck_assert (opts.view.pixel_w == 96 && opts.view.pixel_h == 54);
+    ck_assert_uint_eq (opts.maxiter, 20000);
+    ck_assert_str_eq (mf_palette_name (opts.palette), "fire");
+    ck_assert_ptr_nonnull (opts.reference);
+    ck_assert_int_eq (opts.reference_bits, 172);
+    mf_options_clear (&opts);
+    ck_assert_ptr_null (opts.reference);
+    //  The flags given override the file, wherever they are; a view or
+    //  size of one's own drops the file's reference point.
+    char *flags [] = { "mandelfarm-master", "--iter", "500", "--from", deep, "--palette",
+                       "classic", NULL };
+    ck_assert_int_eq (mf_options_parse (7, flags, &opts, err, sizeof err), 0);
+    ck_assert_uint_eq (opts.maxiter, 500);
+    ck_assert_str_eq (mf_palette_name (opts.palette), "classic");
+    ck_assert_ptr_nonnull (opts.reference);
+    mf_options_clear (&opts);
+    char *sized [] = { "mandelfarm-master", "--from", deep, "--size", "192x108", NULL };
+    ck_assert_int_eq (mf_options_parse (5, sized, &opts, err, sizeof err), 0);
+    ck_assert (opts.view.pixel_w == 192 && opts.view.pixel_h == 108);
+    ck_assert_ptr_null (opts.reference);
+    mf_options_clear (&opts);
+    char *wider [] = { "mandelfarm-master", "--from", deep, "--width", "1e-3", NULL };
+    ck_assert_int_eq (mf_options_parse (5, wider, &opts, err, sizeof err), 0);
+    ck_assert_ptr_null (opts.deep);
+    ck_assert (opts.view.width == 1e-3 && opts.view.pixel_w == 96);
+    ck_assert_ptr_null (opts.reference);
+    mf_options_clear (&opts);
+    //  A shallow file: today's doubles.
+    const mf_png_text_t shallow_texts [] = {
+        { "Center", "-0.75,0.25" }, { "Width", "0.5" }, { "Size", "64x48" }
+    };
+    s_png (shallow, shallow_texts, 3);
+    char *plain [] = { "mandelfarm-master", "--from", shallow, NULL };
+    ck_assert_int_eq (mf_options_parse (3, plain, &opts, err, sizeof err), 0);
+    ck_assert (opts.view.center_re == -0.75 && opts.view.center_im == 0.25);
+    ck_assert (opts.view.width == 0.5 && opts.view.pixel_w == 64);
+    ck_assert_uint_eq (opts.maxiter, MF_DEFAULT_ITER);
+    mf_options_clear (&opts);
+    //  Refused in one line: no texts, texts that do not read, a flag
+    //  that conflicts, no file.
+    s_png (bare, NULL, 0);
+    char *refused [] = { "mandelfarm-master", "--from", bare, NULL };
+    ck_assert_int_eq (mf_options_parse (3, refused, &opts, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "has no Center and Width texts"));
+    const mf_png_text_t odd_texts [] = {
+        { "Center", "-0.75,0.25" }, { "Width", "0.5" }, { "Iterations", "lots" }
+    };
+    s_png (odd, odd_texts, 3);
+    refused [2] = odd;
+    ck_assert_int_eq (mf_options_parse (3, refused, &opts, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "Iterations 'lots'"));
+    char *region [] = { "mandelfarm-master", "--from", shallow, "--region", "-2,1,-1.125,1.125", NULL };
+    ck_assert_int_eq (mf_options_parse (5, region, &opts, err, sizeof err), 0);
+    ck_assert (opts.view.width == 3.0);
+    mf_options_clear (&opts);
+    refused [2] = "/nonexistent/x.png";
+    ck_assert_int_eq (mf_options_parse (3, refused, &opts, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "--from: cannot open"));
+    free (deep);
+    free (shallow);
+    free (bare);
+    free (odd);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -348,11 +491,16 @@ main (void)
     tcase_add_test (tc, views_of_any_depth);
     tcase_add_test (tc, listen_ports);
     tcase_add_test (tc, quiet_and_verbose);
+<<<<<<< HEAD
     tcase_add_test (tc, viewer_at_depth);
+=======
+    tcase_add_test (tc, movie_patterns);
+>>>>>>> h-movie
     suite_add_tcase (suite, tc);
     TCase *files = tcase_create ("files");
     tcase_add_checked_fixture (files, th_dir_setup, th_dir_teardown);
     tcase_add_test (files, outputs_by_identity);
+    tcase_add_test (files, from_a_png);
     suite_add_tcase (suite, files);
     return th_run_suite (suite);
 }
