@@ -145,7 +145,7 @@ WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c worker/disco
               worker/orbits.c worker/fetcher.c worker/builder.c
 MASTER_LIB := master/sched.c master/peers.c master/verify.c master/engine.c master/options.c \
               master/spawn.c master/journal.c master/progress.c master/render.c master/auth.c \
-              master/launch.c master/announce.c \
+              master/launch.c master/announce.c master/report.c \
               master/shipped.c master/reference.c
 VIEWER_LIB := viewer/view.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
               viewer/farm.c viewer/save.c viewer/font.c viewer/input.c viewer/status.c \
