@@ -28,10 +28,14 @@ ARM_KERNEL=neon             # what the aarch64 worker must run: its best
 # The shallow view: seahorse valley, small tiles so that both get some.
 # shellcheck disable=SC2054  # the commas are in the values
 SHALLOW_VIEW=(--size 320x240 --center -0.7453,0.1127 --width 0.01 --iter 2000 --tile 16)
-# The deep view: the e50 location of tests/deep_locations.h, small.
+# The deep view: the line location of tests/deep_locations.h (zoom 1.4e28,
+# a pixel far below what doubles resolve, so every worker computes it by
+# perturbation from the master's reference orbit), small and at its own
+# 2500 iterations, so that the aarch64 worker under qemu fetches the
+# orbit, builds its BLA table and computes its tiles within a minute or two.
 # shellcheck disable=SC2054
-DEEP_VIEW=(--size 64x36 --tile 16 --iter 263010 --zoom 1.00E50 --center
-           -0.0494700290631040937516922267273536301187457124882248793181049402326421947726869034279915499747594190000000000000000000,-0.6747875758446753640113920531305976563347707068224034806979997947909941983454845111514208499540310299999999999999999880)
+DEEP_VIEW=(--size 96x54 --tile 16 --iter 2500 --zoom 1.40057E28 --center
+           4.38201090809984714798836704183781579775093781331734e-01,2.50541573359688171678400414758224860053729045156654e-01)
 
 WORK=$(mktemp -d /tmp/mf-test-cross.XXXXXX)
 PIDS=()
@@ -134,20 +138,19 @@ s_farm shallow "${SHALLOW_VIEW[@]}"
 passed=1
 
 # ---- THE DEEP VIEW (issue 11, point 5) ----------------------------------
-# The same farm on a deep view, once the master renders them (--zoom, and
-# deep --center/--width: common/mf_deep.h). Until then this master refuses
-# --zoom and the deep view is reported as skipped; the kernels' deep bytes
-# are still compared across the machines, tile by tile, by make
-# check-aarch64 (tests/cross_mu: the line, e50 and e318 locations). When
-# the master gains deep views, check that DEEP_VIEW above is how it takes
-# one and that RENDER_S fits the aarch64 worker under qemu.
-help=$("$BIN/mandelfarm-master" --help 2>&1 || true)
-if grep -q -- '--zoom' <<< "$help"; then
-    s_farm deep "${DEEP_VIEW[@]}"
-    passed=2
-else
-    echo "test-cross: SKIPPED: the deep view: this master does not render deep views yet (no --zoom)"
-fi
+# The same farm on a deep view: tiles leased as DEEPTILEs, the reference
+# orbit shipped to both workers in CHUNKs, f64 results. The kernels' deep
+# bytes are also compared across the machines tile by tile by make
+# check-aarch64 (tests/cross_mu: the line, e50 and e318 locations); here
+# they go through the whole farm. The master must have taken it as deep:
+# its --stats counts deep leases and the orbit chunks it sent each worker.
+s_farm deep "${DEEP_VIEW[@]}"
+deep_leases=$(sed -n 's/.*"deep_leases": \([0-9]*\).*/\1/p' "$WORK/deep-stats.json")
+[[ ${deep_leases:-0} -gt 0 ]] || s_fail "the deep view was not rendered by perturbation (no deep leases)"
+arm_chunks=$(grep -o '"name": "aarch64:[^}]*' "$WORK/deep-stats.json" | sed -n 's/.*"chunks": \([0-9]*\).*/\1/p')
+[[ ${arm_chunks:-0} -gt 0 ]] || s_fail "the aarch64 worker fetched no orbit chunk"
+echo "test-cross: deep view: $deep_leases deep leases; the aarch64 worker fetched the orbit in $arm_chunks chunks"
+passed=2
 # ---- end of the deep view -------------------------------------------------
 
 echo "$passed passed, 0 failed"
