@@ -36,6 +36,8 @@ typedef struct _mf_peers_t mf_peers_t;
 
 //  What the summary and --stats show of a worker.
 typedef struct {
+    uint64_t uid;                       //  the random id of its HELLO (which the
+                                        //  engine's tile callbacks name it by)
     char name [MF_PEERS_NAME_LEN];      //  host:pid as the worker reported it
     char host [MF_PEERS_HOST_LEN];      //  host name (or --name) alone
     uint32_t pid;                       //  its process id
