@@ -12,7 +12,11 @@
 #
 # Both workers surely get tiles, without timing luck: the aarch64 worker
 # joins first and is handed tiles at once; the x86 worker starts only
-# then. Every process is ended by its pid; loopback only.
+# once the master's journal (--checkpoint) holds a tile the aarch64 one
+# finished. (Started as soon as the aarch64 worker joined, the x86 one
+# could compute every other tile, then back up the aarch64 one's, all
+# before the emulated worker had fetched the orbit and built its table:
+# it then did nothing.) Every process is ended by its pid; loopback only.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -92,6 +96,7 @@ s_farm () {
            || shuf -i 20000-60000 -n 1)
     endpoint=tcp://127.0.0.1:$port
     "$BIN/mandelfarm-master" "$@" -j 0 -q -v --listen "$endpoint" --stats "$WORK/$name-stats.json" \
+        --checkpoint "$WORK/$name.journal" \
         -o "$WORK/$name-farm.png" --raw "$WORK/$name-farm.npy" > "$WORK/$name-master.log" 2>&1 &
     master=$!
     PIDS+=("$master")
@@ -101,12 +106,20 @@ s_farm () {
     PIDS+=("$!")
     s_wait_for "$WORK/$name-master.log" "worker aarch64:" $JOIN_S
     echo "test-cross: the aarch64 worker (qemu) joined: $(grep -o 'worker aarch64:.*' "$WORK/$name-master.log")"
+    local tries=0
+    until [[ $(s_journal_done "$WORK/$name.journal") -gt 0 ]]; do
+        tries=$((tries + 1))
+        [[ $tries -le $((RENDER_S * 5)) ]] || s_fail "the aarch64 worker finished no tile of the $name view in $RENDER_S s"
+        kill -0 "$master" 2>/dev/null || s_fail "the master ended before the aarch64 worker finished a tile"
+        sleep 0.2
+    done
+    echo "test-cross: the aarch64 worker finished its first tile; the x86 worker joins"
 
     "$BIN/mandelfarm-worker" --connect "$endpoint" --threads 1 --name x86 ${kernel:+--kernel "$kernel"} \
         > "$WORK/$name-x86.log" 2>&1 &
     PIDS+=("$!")
 
-    local tries=0
+    tries=0
     while kill -0 "$master" 2>/dev/null; do
         tries=$((tries + 1))
         [[ $tries -le $((RENDER_S * 10)) ]] || s_fail "the $name render took more than $RENDER_S s"
@@ -132,6 +145,27 @@ s_farm () {
     echo "test-cross: $name view: aarch64 (qemu, $ARM_KERNEL): $(s_tiles "$arm") tiles; x86 (${kernel:-default}): $(s_tiles "$x86") tiles; of $total"
     echo "test-cross: $name view: PNG and .npy identical to -j 1; $((elapsed_ms / 1000)).$((elapsed_ms % 1000 / 100)) s"
 }
+# s_journal_done FILE: how many tiles FILE, a master's journal, says are
+# done (its D records; the layout is master/journal.c's: a 64-byte
+# header, then records of 16 + payload bytes, the payload's size at 8).
+s_journal_done () {
+    python3 - "$1" <<'PY'
+import struct, sys
+try:
+    data = open(sys.argv[1], 'rb').read()
+except OSError:
+    data = b''
+at, done = 64, 0
+while at + 16 <= len(data):
+    size = struct.unpack_from('<I', data, at + 8)[0]
+    if at + 16 + size > len(data):
+        break
+    done += data[at] == ord('D')
+    at += 16 + size
+print(done)
+PY
+}
+
 s_tiles () { sed -n 's/.*"tiles": \([0-9]*\).*/\1/p' <<< "$1"; }
 
 s_farm shallow "${SHALLOW_VIEW[@]}"
