@@ -128,7 +128,7 @@ endif
 # one is compiled everywhere.
 KERNEL_ISA_SRC := common/mf_kernel_avx2.c common/mf_kernel_avx512.c \
                   common/mf_perturb_avx2.c common/mf_perturb_avx512.c
-KERNEL_ARM_SRC := common/mf_kernel_neon.c
+KERNEL_ARM_SRC := common/mf_kernel_neon.c common/mf_perturb_neon.c
 COMMON_SRC := $(filter-out $(KERNEL_ISA_SRC) $(KERNEL_ARM_SRC),$(wildcard common/*.c))
 TARGET_MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
 ifneq ($(filter aarch64-%,$(TARGET_MACHINE)),)
