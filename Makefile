@@ -10,9 +10,9 @@
 #                         which cross-sysroot alone makes)
 #   make check-aarch64    the kernel suites on aarch64 under qemu, and the same
 #                         mu bytes from every kernel variant of both machines
-#   make test-cross       check-aarch64, then one view by an x86-64 master, an
-#                         aarch64 worker under qemu and an x86 worker forced to
-#                         avx2: the same bytes
+#   make test-cross       check-aarch64, then a shallow and a deep view by an
+#                         x86-64 master, an aarch64 worker under qemu and an x86
+#                         worker forced to avx2: the same bytes
 #   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
 #   make bench            measure kernels, whole renders and the viewer (not part
 #                         of test); its parts: bench-kernel, bench-render, bench-viewer,
@@ -527,9 +527,10 @@ check-aarch64: cross-aarch64 $(CROSS_MU)
 	@CROSS_RUN="$(CROSS_RUN)" scripts/check-aarch64.sh $(CURDIR)/$(CROSS_MU) \
 	    $(CURDIR)/$(CROSS_BIN)/tests $(CROSS_TESTS)
 
-# One view rendered by an x86-64 master, an aarch64 worker under qemu and
-# an x86 worker forced to avx2: the same PNG and .npy bytes as -j 1. The
-# kernels' own checks first: a byte that differs is easier to find there.
+# A shallow and a deep view rendered by an x86-64 master, an aarch64 worker
+# under qemu and an x86 worker forced to avx2: the same PNG and .npy bytes
+# as -j 1. The kernels' own checks first: a byte that differs is easier to
+# find there.
 test-cross: check-aarch64 $(PROGRAMS)
 	@CROSS_RUN="$(CROSS_RUN)" scripts/test-cross.sh $(CURDIR)/bin $(CURDIR)/$(CROSS_BIN)
 
