@@ -10,9 +10,9 @@
 #                         which cross-sysroot alone makes)
 #   make check-aarch64    the kernel suites on aarch64 under qemu, and the same
 #                         mu bytes from every kernel variant of both machines
-#   make test-cross       check-aarch64, then one view by an x86-64 master, an
-#                         aarch64 worker under qemu and an x86 worker forced to
-#                         avx2: the same bytes
+#   make test-cross       check-aarch64, then a shallow and a deep view by an
+#                         x86-64 master, an aarch64 worker under qemu and an x86
+#                         worker forced to avx2: the same bytes
 #   make test-slurm       scripts/mandelfarm.sbatch on a private single-node SLURM
 #   make bench            measure kernels, whole renders and the viewer (not part
 #                         of test); its parts: bench-kernel, bench-render, bench-viewer,
@@ -128,7 +128,7 @@ endif
 # one is compiled everywhere.
 KERNEL_ISA_SRC := common/mf_kernel_avx2.c common/mf_kernel_avx512.c \
                   common/mf_perturb_avx2.c common/mf_perturb_avx512.c
-KERNEL_ARM_SRC := common/mf_kernel_neon.c
+KERNEL_ARM_SRC := common/mf_kernel_neon.c common/mf_perturb_neon.c
 COMMON_SRC := $(filter-out $(KERNEL_ISA_SRC) $(KERNEL_ARM_SRC),$(wildcard common/*.c))
 TARGET_MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
 ifneq ($(filter aarch64-%,$(TARGET_MACHINE)),)
@@ -145,7 +145,7 @@ WORKER_LIB := worker/pool.c worker/worker.c worker/worker_options.c worker/disco
               worker/orbits.c worker/fetcher.c worker/builder.c
 MASTER_LIB := master/sched.c master/peers.c master/verify.c master/engine.c master/options.c \
               master/spawn.c master/journal.c master/progress.c master/render.c master/auth.c \
-              master/launch.c master/announce.c \
+              master/launch.c master/announce.c master/report.c \
               master/shipped.c master/reference.c master/poster.c master/movie.c
 VIEWER_LIB := viewer/view.c viewer/place.c viewer/keys.c viewer/script.c viewer/frame.c viewer/spare.c \
               viewer/farm.c viewer/save.c viewer/font.c viewer/input.c viewer/status.c \
@@ -535,9 +535,10 @@ check-aarch64: cross-aarch64 $(CROSS_MU)
 	@CROSS_RUN="$(CROSS_RUN)" scripts/check-aarch64.sh $(CURDIR)/$(CROSS_MU) \
 	    $(CURDIR)/$(CROSS_BIN)/tests $(CROSS_TESTS)
 
-# One view rendered by an x86-64 master, an aarch64 worker under qemu and
-# an x86 worker forced to avx2: the same PNG and .npy bytes as -j 1. The
-# kernels' own checks first: a byte that differs is easier to find there.
+# A shallow and a deep view rendered by an x86-64 master, an aarch64 worker
+# under qemu and an x86 worker forced to avx2: the same PNG and .npy bytes
+# as -j 1. The kernels' own checks first: a byte that differs is easier to
+# find there.
 test-cross: check-aarch64 $(PROGRAMS)
 	@CROSS_RUN="$(CROSS_RUN)" scripts/test-cross.sh $(CURDIR)/bin $(CURDIR)/$(CROSS_BIN)
 

@@ -34,6 +34,9 @@ static const mf_perturb_kernel_t s_kernels [] = {
     { "avx512", mf_perturb_avx512, s_avx512 },
     { "avx2", mf_perturb_avx2, s_avx2 },
 #endif
+#if defined (__aarch64__)
+    { "neon", mf_perturb_neon, mf_kernel_neon_supported },
+#endif
     { "scalar", mf_perturb_scalar, s_always },
     { "reference", mf_perturb_reference, s_always },
 };

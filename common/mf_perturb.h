@@ -90,6 +90,9 @@ int mf_perturb_scalar (const mf_perturb_task_t *task, double *mu, mf_perturb_sta
 int mf_perturb_avx2 (const mf_perturb_task_t *task, double *mu, mf_perturb_stats_t *stats);
 int mf_perturb_avx512 (const mf_perturb_task_t *task, double *mu, mf_perturb_stats_t *stats);
 #endif
+#if defined (__aarch64__)
+int mf_perturb_neon (const mf_perturb_task_t *task, double *mu, mf_perturb_stats_t *stats);
+#endif
 
 //  All compiled variants, fastest first, "reference" last.
 const mf_perturb_kernel_t *mf_perturb_list (size_t *count);

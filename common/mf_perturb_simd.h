@@ -1,7 +1,7 @@
 /*  mf_perturb_simd: the production perturbation kernels, written once
     over a small vector layer and instantiated by mf_perturb_scalar.c (1
-    lane), mf_perturb_avx2.c (4) and mf_perturb_avx512.c (8); a NEON file
-    would define the same layer. Private to those files: include it once,
+    lane), mf_perturb_neon.c (2, on aarch64), mf_perturb_avx2.c (4) and
+    mf_perturb_avx512.c (8). Private to those files: include it once,
     after defining the layer.
 
     The layer the including file defines, all `static inline`, every

@@ -674,6 +674,8 @@ s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_
             return;
         }
         snprintf (record->info.name, sizeof record->info.name, "%s:%u", hello->host, hello->pid);
+        snprintf (record->info.host, sizeof record->info.host, "%s", hello->host);
+        record->info.pid = hello->pid;
         snprintf (record->info.kernel, sizeof record->info.kernel, "%s", hello->kernel);
         record->info.threads = hello->threads;
         record->info.cores = hello->cores;
@@ -903,6 +905,7 @@ s_on_result (mf_engine_t *self, int slot, const mf_result_t *result, int region)
                                               result->lease, now, result->iterations);
     record->info.tiles++;
     record->info.pixels += pixels;
+    record->info.iterations += result->iterations;
     self->stats.iterations += result->iterations;
     uint64_t uid = record->uid;
     size_t width = mf_sched_job_spec (self->sched, result->job)->view.pixel_w;

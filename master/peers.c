@@ -242,6 +242,7 @@ mf_peers_record_of (mf_peers_t *self, uint64_t uid)
     mf_peer_record_t *record = mf_vec_at (self->records, index);
     memset (record, 0, sizeof *record);
     record->uid = uid;
+    record->info.uid = uid;
     snprintf (record->info.name, sizeof record->info.name, "worker %016llx",
               (unsigned long long) uid);
     return index;

@@ -19,6 +19,8 @@
 #ifndef MF_PEERS_H
 #define MF_PEERS_H
 
+#include "mf_proto.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +28,7 @@
 
 #define MF_PEERS_ID_MAX 256             //  bytes of a ZeroMQ routing id
 #define MF_PEERS_NAME_LEN 80            //  bytes of a worker's display name
+#define MF_PEERS_HOST_LEN (MF_PROTO_HOST_LEN + 1)  //  bytes of its host name, with the NUL
 #define MF_PEERS_BANNED 64              //  banned routing ids remembered
 #define MF_PEERS_RECORDS 4096           //  worker records kept before recycling idle ones
 
@@ -33,7 +36,11 @@ typedef struct _mf_peers_t mf_peers_t;
 
 //  What the summary and --stats show of a worker.
 typedef struct {
+    uint64_t uid;                       //  the random id of its HELLO (which the
+                                        //  engine's tile callbacks name it by)
     char name [MF_PEERS_NAME_LEN];      //  host:pid as the worker reported it
+    char host [MF_PEERS_HOST_LEN];      //  host name (or --name) alone
+    uint32_t pid;                       //  its process id
     char kernel [24];                   //  its kernel variant
     uint32_t threads;                   //  its compute threads
     uint32_t cores;                     //  online CPUs of its machine (0: not said)
@@ -43,6 +50,7 @@ typedef struct {
     bool quarantined;                   //  caught returning wrong results
     uint64_t tiles;                     //  results accepted from it
     uint64_t pixels;                    //  pixels accepted from it
+    uint64_t iterations;                //  iterations its accepted results took
     uint64_t chunks;                    //  CHUNKs of reference orbits sent to it
     uint64_t chunk_bytes;               //  orbit bytes they carried
     uint64_t declined;                  //  deep leases it declined

@@ -7,6 +7,7 @@
 #include "poster.h"
 #include "reference.h"
 #include "mf_bands.h"
+#include "report.h"
 #include "mf_deep_auto.h"
 #include "mf_le.h"
 #include "mf_log.h"
@@ -427,27 +428,18 @@ s_summary (mf_engine_t *engine, const mf_options_t *opts, double seconds)
     mf_engine_stats (engine, &stats);
     char line [4096];
     int len = snprintf (line, sizeof line,
-                        "%ux%u in %.2f s: %.3g Mpixel/s, %.3g Giter/s; tiles per worker:",
+                        "%ux%u in %.2f s: %.3g Mpixel/s, %.3g Giter/s",
                         opts->view.pixel_w, opts->view.pixel_h, seconds,
                         (double) opts->view.pixel_w * opts->view.pixel_h / seconds / 1e6,
                         stats.iterations / seconds / 1e9);
-    const mf_worker_info_t *worker;
-    size_t index = 0;
-    for (; (worker = mf_engine_worker (engine, index)) && len < (int) sizeof line - 200; index++)
-        len += snprintf (line + len, sizeof line - (size_t) len, "%s %s %llu",
-                         index? ",": "", worker->name, (unsigned long long) worker->tiles);
-    size_t more = 0;
-    while (mf_engine_worker (engine, index + more))
-        more++;
-    if (more)
-        len += snprintf (line + len, sizeof line - (size_t) len, " and %zu more (--stats "
-                         "lists them all)", more);
     if (stats.reissued || stats.evicted || stats.rejected || stats.quarantined)
-        snprintf (line + len, sizeof line - (size_t) len,
-                  "; %llu reissued, %llu evicted, %llu rejected, %llu quarantined",
-                  (unsigned long long) stats.reissued, (unsigned long long) stats.evicted,
-                  (unsigned long long) stats.rejected, (unsigned long long) stats.quarantined);
-    mf_say ("%s", line);
+        len += snprintf (line + len, sizeof line - (size_t) len,
+                         "; %llu reissued, %llu evicted, %llu rejected, %llu quarantined",
+                         (unsigned long long) stats.reissued, (unsigned long long) stats.evicted,
+                         (unsigned long long) stats.rejected,
+                         (unsigned long long) stats.quarantined);
+    mf_say ("%s%s", line, mf_engine_worker (engine, 0)? "; per worker:": "");
+    mf_report_say (engine, seconds);
 }
 
 //  Writes the counters as JSON into out (committed, or aborted on
@@ -498,24 +490,9 @@ s_write_stats (mf_outfile_t **out, mf_engine_t *engine, const s_render_t *render
                  (unsigned long long) info.raw, (unsigned long long) info.packed,
                  info.table_seconds, (unsigned long long) info.table_bytes);
     }
-    const mf_worker_info_t *worker;
-    size_t count = 0;
-    fprintf (f, "  \"workers\": [");
-    for (size_t index = 0; (worker = mf_engine_worker (engine, index)); index++, count++) {
-        //  Room for every byte escaped as \u00XX, and the quotes.
-        char name [6 * MF_ENGINE_NAME_LEN + 3], kernel [6 * sizeof worker->kernel + 3];
-        mf_json_string (worker->name, name, sizeof name);
-        mf_json_string (worker->kernel, kernel, sizeof kernel);
-        fprintf (f, "%s\n    { \"name\": %s, \"kernel\": %s, \"threads\": %u, "
-                 "\"cores\": %u, \"speed\": %u, "
-                 "\"tiles\": %llu, \"pixels\": %llu, \"chunks\": %llu, \"chunk_bytes\": %llu, "
-                 "\"declined\": %llu, \"quarantined\": %s }",
-                 index? ",": "", name, kernel, worker->threads, worker->cores, worker->speed,
-                 (unsigned long long) worker->tiles, (unsigned long long) worker->pixels,
-                 (unsigned long long) worker->chunks, (unsigned long long) worker->chunk_bytes,
-                 (unsigned long long) worker->declined, worker->quarantined? "true": "false");
-    }
-    fprintf (f, "%s]\n}\n", count? "\n  ": "");
+    fprintf (f, "  ");
+    mf_report_json (f, engine, seconds);
+    fprintf (f, "\n}\n");
     if (mf_outfile_commit (out, err, sizeof err)) {
         mf_say ("--stats: %s", err);
         return -1;

@@ -12,7 +12,11 @@
 #
 # Both workers surely get tiles, without timing luck: the aarch64 worker
 # joins first and is handed tiles at once; the x86 worker starts only
-# then. Every process is ended by its pid; loopback only.
+# once the master's journal (--checkpoint) holds a tile the aarch64 one
+# finished. (Started as soon as the aarch64 worker joined, the x86 one
+# could compute every other tile, then back up the aarch64 one's, all
+# before the emulated worker had fetched the orbit and built its table:
+# it then did nothing.) Every process is ended by its pid; loopback only.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -28,10 +32,16 @@ ARM_KERNEL=neon             # what the aarch64 worker must run: its best
 # The shallow view: seahorse valley, small tiles so that both get some.
 # shellcheck disable=SC2054  # the commas are in the values
 SHALLOW_VIEW=(--size 320x240 --center -0.7453,0.1127 --width 0.01 --iter 2000 --tile 16)
-# The deep view: the e50 location of tests/deep_locations.h, small.
+# The deep view: the line location of tests/deep_locations.h (zoom 1.4e28,
+# a pixel far below what doubles resolve, so every worker computes it by
+# perturbation from the master's reference orbit), small and at its own
+# 2500 iterations: the aarch64 worker under qemu fetches the orbit, builds
+# its BLA table and computes a tile within seconds. 240 tiles, so that the
+# x86 worker still finds most of them there when it joins (BLA makes the
+# view cheap: the emulated worker alone did 24 in under a second).
 # shellcheck disable=SC2054
-DEEP_VIEW=(--size 64x36 --tile 16 --iter 263010 --zoom 1.00E50 --center
-           -0.0494700290631040937516922267273536301187457124882248793181049402326421947726869034279915499747594190000000000000000000,-0.6747875758446753640113920531305976563347707068224034806979997947909941983454845111514208499540310299999999999999999880)
+DEEP_VIEW=(--size 320x180 --tile 16 --iter 2500 --zoom 1.40057E28 --center
+           4.38201090809984714798836704183781579775093781331734e-01,2.50541573359688171678400414758224860053729045156654e-01)
 
 WORK=$(mktemp -d /tmp/mf-test-cross.XXXXXX)
 PIDS=()
@@ -88,6 +98,7 @@ s_farm () {
            || shuf -i 20000-60000 -n 1)
     endpoint=tcp://127.0.0.1:$port
     "$BIN/mandelfarm-master" "$@" -j 0 -q -v --listen "$endpoint" --stats "$WORK/$name-stats.json" \
+        --checkpoint "$WORK/$name.journal" \
         -o "$WORK/$name-farm.png" --raw "$WORK/$name-farm.npy" > "$WORK/$name-master.log" 2>&1 &
     master=$!
     PIDS+=("$master")
@@ -97,12 +108,20 @@ s_farm () {
     PIDS+=("$!")
     s_wait_for "$WORK/$name-master.log" "worker aarch64:" $JOIN_S
     echo "test-cross: the aarch64 worker (qemu) joined: $(grep -o 'worker aarch64:.*' "$WORK/$name-master.log")"
+    local tries=0
+    until [[ $(s_journal_done "$WORK/$name.journal") -gt 0 ]]; do
+        tries=$((tries + 1))
+        [[ $tries -le $((RENDER_S * 5)) ]] || s_fail "the aarch64 worker finished no tile of the $name view in $RENDER_S s"
+        kill -0 "$master" 2>/dev/null || s_fail "the master ended before the aarch64 worker finished a tile"
+        sleep 0.2
+    done
+    echo "test-cross: the aarch64 worker finished its first tile; the x86 worker joins"
 
     "$BIN/mandelfarm-worker" --connect "$endpoint" --threads 1 --name x86 ${kernel:+--kernel "$kernel"} \
         > "$WORK/$name-x86.log" 2>&1 &
     PIDS+=("$!")
 
-    local tries=0
+    tries=0
     while kill -0 "$master" 2>/dev/null; do
         tries=$((tries + 1))
         [[ $tries -le $((RENDER_S * 10)) ]] || s_fail "the $name render took more than $RENDER_S s"
@@ -128,26 +147,46 @@ s_farm () {
     echo "test-cross: $name view: aarch64 (qemu, $ARM_KERNEL): $(s_tiles "$arm") tiles; x86 (${kernel:-default}): $(s_tiles "$x86") tiles; of $total"
     echo "test-cross: $name view: PNG and .npy identical to -j 1; $((elapsed_ms / 1000)).$((elapsed_ms % 1000 / 100)) s"
 }
+# s_journal_done FILE: how many tiles FILE, a master's journal, says are
+# done (its D records; the layout is master/journal.c's: a 64-byte
+# header, then records of 16 + payload bytes, the payload's size at 8).
+s_journal_done () {
+    python3 - "$1" <<'PY'
+import struct, sys
+try:
+    data = open(sys.argv[1], 'rb').read()
+except OSError:
+    data = b''
+at, done = 64, 0
+while at + 16 <= len(data):
+    size = struct.unpack_from('<I', data, at + 8)[0]
+    if at + 16 + size > len(data):
+        break
+    done += data[at] == ord('D')
+    at += 16 + size
+print(done)
+PY
+}
+
 s_tiles () { sed -n 's/.*"tiles": \([0-9]*\).*/\1/p' <<< "$1"; }
 
 s_farm shallow "${SHALLOW_VIEW[@]}"
 passed=1
 
 # ---- THE DEEP VIEW (issue 11, point 5) ----------------------------------
-# The same farm on a deep view, once the master renders them (--zoom, and
-# deep --center/--width: common/mf_deep.h). Until then this master refuses
-# --zoom and the deep view is reported as skipped; the kernels' deep bytes
-# are still compared across the machines, tile by tile, by make
-# check-aarch64 (tests/cross_mu: the line, e50 and e318 locations). When
-# the master gains deep views, check that DEEP_VIEW above is how it takes
-# one and that RENDER_S fits the aarch64 worker under qemu.
-help=$("$BIN/mandelfarm-master" --help 2>&1 || true)
-if grep -q -- '--zoom' <<< "$help"; then
-    s_farm deep "${DEEP_VIEW[@]}"
-    passed=2
-else
-    echo "test-cross: SKIPPED: the deep view: this master does not render deep views yet (no --zoom)"
-fi
+# The same farm on a deep view: tiles leased as DEEPTILEs, the reference
+# orbit shipped to both workers in CHUNKs, f64 results. The kernels' deep
+# bytes are also compared across the machines tile by tile by make
+# check-aarch64 (tests/cross_mu: the line, e50 and e318 locations); here
+# they go through the whole farm. The master must have taken it as deep:
+# its --stats counts deep leases and the orbit chunks it sent each worker.
+s_farm deep "${DEEP_VIEW[@]}"
+deep_leases=$(sed -n 's/.*"deep_leases": \([0-9]*\).*/\1/p' "$WORK/deep-stats.json")
+[[ ${deep_leases:-0} -gt 0 ]] || s_fail "the deep view was not rendered by perturbation (no deep leases)"
+arm_chunks=$(grep -o '"name": "aarch64:[^}]*' "$WORK/deep-stats.json" | sed -n 's/.*"chunks": \([0-9]*\).*/\1/p')
+[[ ${arm_chunks:-0} -gt 0 ]] || s_fail "the aarch64 worker fetched no orbit chunk"
+echo "test-cross: deep view: $deep_leases deep leases; the aarch64 worker fetched the orbit in $arm_chunks chunks"
+passed=2
 # ---- end of the deep view -------------------------------------------------
 
 echo "$passed passed, 0 failed"

@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <ftw.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,123 @@ START_TEST (remote_workers_match_local)
     ck_assert_int_eq (kill (w2, 0), 0);
     th_stop_all ((pid_t []) { w1, w2 }, 2);
     free (ref_png); free (ref_npy); free (png); free (npy); free (png2); free (npy2);
+}
+END_TEST
+
+//  The value after key in text (a JSON member or a summary column), as
+//  a double; NAN when key is not there.
+static double
+s_number_after (const char *text, const char *key)
+{
+    const char *at = text? strstr (text, key): NULL;
+    return at? strtod (at + strlen (key), NULL): NAN;
+}
+
+START_TEST (summary_says_who_did_what)
+{
+    //  Two remote workers labelled with --name, as two machines would be
+    //  by their host names: the summary and --stats name both, with their
+    //  tiles adding up to the job's and their shares to 100 %.
+    char listen [700];
+    snprintf (listen, sizeof listen, "ipc://%s/who", th_dir);
+    pid_t alpha = th_worker (listen, "1", (char *[]) { "--name", "alpha", "--test-delay", "5",
+                                                       NULL });
+    pid_t beta = th_worker (listen, "2", (char *[]) { "--name", "beta", "--test-delay", "5",
+                                                      NULL });
+    char *png = th_path ("who.png"), *stats = th_path ("who.json");
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "240x160", "--center",
+                      "-0.7436,0.1318", "--width", "0.02", "--iter", "1500", "-j", "0",
+                      "--listen", listen, "--tile", "16", "-o", png, "--stats", stats, NULL };
+    char out [8192];
+    int rc = th_run (argv, RENDER_MS, out, sizeof out);
+    ck_assert_msg (rc == 0, "master: %d: %s", rc, out);
+    long long total = th_json_counter (stats, "tiles_total");
+    ck_assert_int_eq (total, 150);
+    ck_assert_msg (strstr (out, "Giter/s; per worker:"), "no summary: %s", out);
+    size_t size;
+    char *json = (char *) th_slurp (stats, &size);
+    ck_assert_ptr_nonnull (json);
+    const char *names [] = { "alpha", "beta" };
+    pid_t pids [] = { alpha, beta };
+    long long tiles_said = 0, tiles_json = 0;
+    double share_said = 0, share_json = 0, giter_json = 0;
+    for (int index = 0; index < 2; index++) {
+        //  The summary: "  alpha:PID   N tiles   G Giter/s   S%  (kernel, ...)".
+        char label [64];
+        snprintf (label, sizeof label, "mandelfarm-master:   %s:%d ", names [index],
+                  (int) pids [index]);
+        const char *line = strstr (out, label);
+        ck_assert_msg (line, "%s missing from the summary: %s", label, out);
+        char *end;
+        long long tiles = strtoll (line + strlen (label), &end, 10);
+        ck_assert_msg (tiles > 0 && strncmp (end, " tiles", 6) == 0, "%s: %s", names [index], line);
+        double giter = strtod (end + 6, &end);
+        ck_assert_msg (giter >= 0 && strncmp (end, " Giter/s", 8) == 0, "%s", line);
+        double share = strtod (end + 8, &end);
+        ck_assert_msg (share > 0 && share <= 100 && *end == '%', "%s", line);
+        tiles_said += tiles;
+        share_said += share;
+        //  --stats: the same worker, with its host apart.
+        char host [64];
+        snprintf (host, sizeof host, "\"host\": \"%s\", \"pid\": %d,", names [index],
+                  (int) pids [index]);
+        const char *entry = strstr (json, host);
+        ck_assert_msg (entry, "%s missing from --stats: %s", host, json);
+        ck_assert_int_eq ((long long) s_number_after (entry, "\"tiles\": "), tiles);
+        double json_share = s_number_after (entry, "\"share_percent\": ");
+        ck_assert_msg (fabs (json_share - share) <= 0.051, "%s: %.3f in --stats, %.1f said",
+                       names [index], json_share, share);
+        ck_assert_double_gt (s_number_after (entry, "\"iterations\": "), 0);
+        tiles_json += (long long) s_number_after (entry, "\"tiles\": ");
+        share_json += json_share;
+        giter_json += s_number_after (entry, "\"giter_per_second\": ");
+    }
+    ck_assert_int_eq (tiles_said, total);
+    ck_assert_int_eq (tiles_json, total);
+    //  Each share is rounded to 0.1 in the summary, to 0.001 in --stats.
+    ck_assert_msg (fabs (share_said - 100) <= 0.1, "shares said add up to %.1f", share_said);
+    ck_assert_msg (fabs (share_json - 100) <= 0.002, "shares add up to %.3f", share_json);
+    //  The workers' rates add up to the farm's.
+    double seconds = s_number_after (json, "\"seconds\": ");
+    double farm = th_json_counter (stats, "iterations") / seconds / 1e9;
+    ck_assert_msg (fabs (giter_json - farm) <= 0.01 * farm + 1e-6, "%.6f Giter/s of %.6f",
+                   giter_json, farm);
+    free (json);
+    th_stop_all ((pid_t []) { alpha, beta }, 2);
+    free (png);
+    free (stats);
+}
+END_TEST
+
+START_TEST (verbose_logs_joins_and_leaves)
+{
+    //  -v: a worker joining and one leaving (SIGTERM: it says BYE) are
+    //  logged with the names the workers gave.
+    char listen [700];
+    snprintf (listen, sizeof listen, "ipc://%s/jl", th_dir);
+    char *png = th_path ("jl.png"), *log = th_path ("jl.log");
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--size", "320x240", "--iter",
+                      "200", "-j", "0", "--listen", listen, "--tile", "16", "-v", "-o", png,
+                      NULL };
+    pid_t master = th_spawn (argv, log);
+    pid_t stay = th_worker (listen, "1", (char *[]) { "--name", "stays", "--test-delay", "20",
+                                                      NULL });
+    pid_t leave = th_worker (listen, "1", (char *[]) { "--name", "leaves", "--test-delay", "20",
+                                                       NULL });
+    char joined [128], left [128];
+    snprintf (joined, sizeof joined, "worker leaves:%d joined (1 thread, ", (int) leave);
+    ck_assert_msg (th_wait_for_text (log, joined, START_MS), "no '%s' in the log", joined);
+    snprintf (joined, sizeof joined, "worker stays:%d joined (1 thread, ", (int) stay);
+    ck_assert_msg (th_wait_for_text (log, joined, START_MS), "no '%s' in the log", joined);
+    th_stop (leave);
+    snprintf (left, sizeof left, "worker leaves:%d left; ", (int) leave);
+    ck_assert_msg (th_wait_for_text (log, left, START_MS), "no '%s' in the log", left);
+    //  The other finishes the render alone.
+    ck_assert_int_eq (th_wait (master, RENDER_MS), 0);
+    ck_assert (th_exists (png));
+    th_stop (stay);
+    free (png);
+    free (log);
 }
 END_TEST
 
@@ -430,7 +548,7 @@ START_TEST (progress_bar_on_a_terminal)
     ck_assert_int_eq (th_run (tty, RENDER_MS, out, sizeof out), 0);
     ck_assert_msg (strstr (out, "tiles") && strstr (out, "%") && strstr (out, "Mpixel/s")
                    && strstr (out, "workers") && strstr (out, "\r["), "no progress bar: %s", out);
-    ck_assert_ptr_nonnull (strstr (out, "tiles per worker"));
+    ck_assert_ptr_nonnull (strstr (out, "Giter/s; per worker:"));
     strncat (command, " --quiet", sizeof command - strlen (command) - 1);
     char *quiet [] = { "/usr/bin/script", "-qec", command, "/dev/null", NULL };
     ck_assert_int_eq (th_run (quiet, RENDER_MS, out, sizeof out), 0);
@@ -439,7 +557,7 @@ START_TEST (progress_bar_on_a_terminal)
                       "-o", png, NULL };
     ck_assert_int_eq (th_run (pipe, RENDER_MS, out, sizeof out), 0);
     ck_assert_msg (!strstr (out, "\r["), "a bar on a pipe: %s", out);
-    ck_assert_ptr_nonnull (strstr (out, "tiles per worker"));
+    ck_assert_ptr_nonnull (strstr (out, "Giter/s; per worker:"));
     free (png);
 }
 END_TEST
@@ -656,6 +774,8 @@ main (void)
     tcase_set_timeout (tc, 120);
     tcase_add_checked_fixture (tc, th_dir_setup, th_dir_teardown);
     tcase_add_test (tc, remote_workers_match_local);
+    tcase_add_test (tc, summary_says_who_did_what);
+    tcase_add_test (tc, verbose_logs_joins_and_leaves);
     tcase_add_test (tc, local_splits_match);
     tcase_add_test (tc, metadata_reproduces_the_image);
     tcase_add_test (tc, bad_input_refused);

@@ -6,14 +6,16 @@
     that cannot occur, duplicates and late results. Meanwhile a real
     mandelfarm-worker process computes: the render completes, and its PNG
     and .npy are byte-identical to a `-j 1` render. A half-sent handshake
-    is closed by ZMQ_HANDSHAKE_IVL. Loopback only; the one process started
-    is ended by its pid.
+    is closed by ZMQ_HANDSHAKE_IVL. A host name of control bytes, quotes
+    and bytes above ASCII stays printable, and --stats writes it as valid
+    JSON. Loopback only; the one process started is ended by its pid.
 */
 #include "helpers.h"
 #include "mf_util.h"
 #include "engine.h"
 #include "options.h"
 #include "render.h"
+#include "report.h"
 #include "mf_kernel.h"
 #include "mf_log.h"
 #include "mf_output.h"
@@ -363,6 +365,95 @@ START_TEST (hostile_peer_changes_nothing)
 }
 END_TEST
 
+//  Whether text from offset on, up to its first unescaped '"', is a
+//  JSON string body with no raw control byte and nothing outside ASCII.
+//  Returns the byte after its closing quote, or NULL.
+static const char *
+s_json_string_end (const char *text)
+{
+    for (; *text; text++) {
+        unsigned char c = (unsigned char) *text;
+        if (c < 0x20 || c > 0x7e)
+            return NULL;
+        if (c == '\\') {
+            text++;
+            if (!strchr ("\"\\/bfnrtu", *text))
+                return NULL;
+        }
+        else
+        if (c == '"')
+            return text + 1;
+    }
+    return NULL;
+}
+
+START_TEST (hostile_names_stay_printable)
+{
+    //  A HELLO whose host field is full (no NUL) of control bytes, quotes,
+    //  backslashes and bytes above ASCII: the master keeps it printable
+    //  (the name a summary line and a log line show), and --stats writes
+    //  it as a valid JSON string that ends where it should.
+    mf_engine_opts_t engine_opts = { .listen_endpoint = "tcp://127.0.0.1:*" };
+    char err [512];
+    mf_engine_t *engine = mf_engine_new (&engine_opts, err, sizeof err);
+    ck_assert_msg (engine != NULL, "%s", err);
+    char endpoint [64];
+    ck_assert_int_eq (mf_engine_endpoint (engine, endpoint, sizeof endpoint), 0);
+    void *context = zmq_ctx_new ();
+    s_fake_t fake = { .socket = zmq_socket (context, ZMQ_DEALER) };
+    int linger = 0;
+    zmq_setsockopt (fake.socket, ZMQ_LINGER, &linger, sizeof linger);
+    ck_assert_int_eq (zmq_connect (fake.socket, endpoint), 0);
+    mf_hello_t hello = { .credit = 1, .threads = 1, .pid = 7, .uid = 43 };
+    strcpy (hello.kernel, "scalar");
+    uint8_t buf [MF_SIZE_HELLO];
+    size_t size = mf_proto_encode_hello (buf, sizeof buf, &hello);
+    ck_assert_uint_eq (size, MF_SIZE_HELLO);
+    const char evil [] = "\"},\n\x1b[2J\\u0000\r\t\x7f\xff\xc3\xa9\"]}";
+    for (size_t index = 0; index < MF_PROTO_HOST_LEN; index++)
+        buf [48 + index] = (uint8_t) evil [index % (sizeof evil - 1)];
+    s_send (&fake, buf, size);
+    int64_t deadline = mf_clock_ms () + SETTLE_MS;
+    while (!fake.welcomed && mf_clock_ms () < deadline) {
+        mf_engine_poll (engine, 10, NULL);
+        s_fake_read (&fake);
+    }
+    ck_assert (fake.welcomed);
+    const mf_worker_info_t *info = mf_engine_worker (engine, 0);
+    ck_assert_ptr_nonnull (info);
+    ck_assert_ptr_null (mf_engine_worker (engine, 1));
+    ck_assert_uint_eq (strlen (info->host), MF_PROTO_HOST_LEN);
+    for (size_t index = 0; info->host [index]; index++)
+        ck_assert_msg (info->host [index] >= 0x20 && info->host [index] <= 0x7e,
+                       "byte %zu of the host is %#x", index, (unsigned char) info->host [index]);
+    ck_assert (strncmp (info->name, info->host, strlen (info->host)) == 0);
+    ck_assert_str_eq (info->name + strlen (info->host), ":7");
+    ck_assert_uint_eq (info->pid, 7);
+    ck_assert_uint_eq (info->uid, 43);
+
+    char *json = NULL;
+    size_t json_size = 0;
+    FILE *f = open_memstream (&json, &json_size);
+    ck_assert_ptr_nonnull (f);
+    mf_report_json (f, engine, 1.0);
+    fclose (f);
+    const char *keys [] = { "\"name\": \"", "\"host\": \"", "\"kernel\": \"" };
+    for (int index = 0; index < 3; index++) {
+        const char *at = strstr (json, keys [index]);
+        ck_assert_msg (at, "no %s in %s", keys [index], json);
+        const char *end = s_json_string_end (at + strlen (keys [index]));
+        ck_assert_msg (end && strncmp (end, ", \"", 3) == 0, "%s is not one JSON string: %s",
+                       keys [index], json);
+    }
+    ck_assert_ptr_nonnull (strstr (json, "\"pid\": 7, "));
+    ck_assert_ptr_nonnull (strstr (json, "\"share_percent\": 0.000, "));
+    free (json);
+    zmq_close (fake.socket);
+    zmq_ctx_term (context);
+    mf_engine_destroy (&engine);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -373,6 +464,7 @@ main (void)
     tcase_set_timeout (tc, 120);
     tcase_add_checked_fixture (tc, th_dir_setup, th_dir_teardown);
     tcase_add_test (tc, hostile_peer_changes_nothing);
+    tcase_add_test (tc, hostile_names_stay_printable);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);
 }

@@ -597,6 +597,53 @@ s_refused (const char *says, const char *first, ...)
     ck_assert_int_eq (th_count_entries (th_dir), before);
 }
 
+START_TEST (tint_legend_names_the_machines)
+{
+    //  w tints tiles by worker; the legend names each tint's machine.
+    //  Two workers labelled with --name: the trace sees both names, each
+    //  once, numbered 0 and 1 in the order their first tiles came.
+    char *script = s_script ("trace t.log\nkey w\nwait\nquit\n");
+    pid_t master = s_master_start ((char *[]) { "--size", "320x200", "--center", "-0.75,0",
+                                                "--width", "3", "--iter", "500", "--tile", "16",
+                                                "-j", "0", "--listen", "tcp://127.0.0.1:*",
+                                                "--script", script, NULL });
+    char endpoint [128];
+    s_master_endpoint (endpoint, sizeof endpoint);
+    pid_t workers [2] = {
+        th_worker (endpoint, "1", (char *[]) { "--name", "alpha", "--test-delay", "5", NULL }),
+        th_worker (endpoint, "1", (char *[]) { "--name", "beta", "--test-delay", "5", NULL })
+    };
+    char out [4096];
+    int rc = s_master_finish (master, out, sizeof out);
+    th_stop_all (workers, 2);
+    ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
+    char *trace = th_path ("t.log");
+    FILE *file = fopen (trace, "r");
+    ck_assert_ptr_nonnull (file);
+    char line [512], names [2][64];
+    snprintf (names [0], sizeof names [0], "alpha:%d", (int) workers [0]);
+    snprintf (names [1], sizeof names [1], "beta:%d", (int) workers [1]);
+    int seen [2] = { 0, 0 }, entries = 0;
+    while (fgets (line, sizeof line, file)) {
+        unsigned number;
+        char name [128];
+        if (sscanf (line, "%*f legend %u %127s", &number, name) != 2)
+            continue;
+        ck_assert_msg (number == (unsigned) entries, "legend entry %u after %d: %s", number,
+                       entries, line);
+        entries++;
+        for (int index = 0; index < 2; index++)
+            seen [index] += strcmp (name, names [index]) == 0;
+    }
+    fclose (file);
+    ck_assert_msg (entries == 2 && seen [0] == 1 && seen [1] == 1,
+                   "%d legend entries; %s %d times, %s %d times", entries, names [0], seen [0],
+                   names [1], seen [1]);
+    free (trace);
+    free (script);
+}
+END_TEST
+
 START_TEST (bad_input_refused)
 {
     char *script = s_script ("wait\nzoom 1 2\nfly away\nscreenshot x.png\n");
@@ -643,6 +690,7 @@ main (void)
     tcase_add_test (tc, view_change_never_draws_old_tiles);
     tcase_add_test (tc, big_save_matches_headless);
     tcase_add_test (tc, remote_workers_and_no_workers);
+    tcase_add_test (tc, tint_legend_names_the_machines);
     tcase_add_test (tc, bad_input_refused);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);

@@ -3,7 +3,8 @@
     cancel reaches the worker as CANCEL for the right job; results of a
     cancelled job arriving afterwards are dropped by job id (counted as
     late) and never delivered; the next job is served normally and
-    released when complete. */
+    released when complete; the worker's name is there for the tint's
+    legend. */
 #include "farm.h"
 #include "helpers.h"
 #include "mf_kernel.h"
@@ -138,6 +139,14 @@ START_TEST (cancel_drops_by_job_id)
     s_expect_tile (farm, 7, &first, mu);
     free (mu);
     ck_assert_int_ge (atomic_load (&s_notified), 1);
+    //  The legend's name for the worker tiles are tagged with (number 0,
+    //  the first): host:pid of its HELLO. No other number is named.
+    char name [MF_ENGINE_NAME_LEN], want [64];
+    snprintf (want, sizeof want, "fake:%d", (int) getpid ());
+    ck_assert_int_eq (mf_farm_worker_name (farm, 0, name, sizeof name), 0);
+    ck_assert_str_eq (name, want);
+    ck_assert_int_eq (mf_farm_worker_name (farm, 1, name, sizeof name), -1);
+    ck_assert_int_eq (mf_farm_worker_name (farm, -1, name, sizeof name), -1);
     //  The result gave its credit back: a third tile comes.
     s_recv (worker, &msg, MF_MSG_TILE);
     ck_assert_uint_eq (msg.u.tile.job, first.job);

@@ -5,6 +5,7 @@
     its corner; a screenshot that cannot be written leaves nothing. The
     window's fitting to a screen is checked as pure arithmetic. */
 #include "helpers.h"
+#include "font.h"
 #include "screen.h"
 
 #include <check.h>
@@ -146,6 +147,42 @@ START_TEST (drags_and_overlay)
 }
 END_TEST
 
+START_TEST (tint_legend)
+{
+    //  Nothing to name: nothing drawn over the frame.
+    mf_drag_t none = { .kind = MF_DRAG_NONE };
+    mf_screen_draw (s_screen, s_frame, &none, NULL, 0);
+    mf_screen_draw_legend (s_screen, NULL, 0, 0);
+    uint8_t *rgb = s_shot ("nolegend.png");
+    const uint8_t *frame = mf_frame_rgb (s_frame);
+    ck_assert (memcmp (rgb, frame, (size_t) W * H * 3) == 0);
+    free (rgb);
+
+    //  One machine: a box at the bottom left, whose swatch is the tint of
+    //  worker 0, as the tinted tiles are; the top of the window untouched.
+    const char *names [] = { "alpha:1" };
+    mf_screen_draw (s_screen, s_frame, &none, NULL, 0);
+    mf_screen_draw_legend (s_screen, names, 1, 0);
+    rgb = s_shot ("legend.png");
+    int fw = mf_font_width (), fh = mf_font_height ();
+    int box_h = (fh + 2) + fh, box_y = H - 8 - box_h;
+    ck_assert_int_ge (box_y, 0);
+    uint8_t tint [3];
+    mf_frame_tint_color (0, tint);
+    int swatch_x = 8 + fw + fw / 2, swatch_y = box_y + fh / 2 + fh / 2;
+    const uint8_t *got = s_at (rgb, swatch_x, swatch_y);
+    ck_assert_msg (memcmp (got, tint, 3) == 0, "swatch %u,%u,%u, tint %u,%u,%u",
+                   got [0], got [1], got [2], tint [0], tint [1], tint [2]);
+    //  The box darkens what is under it, beside the swatch.
+    const uint8_t *under = frame + ((size_t) (box_y + 1) * W + 9) * 3;
+    const uint8_t *over = s_at (rgb, 9, box_y + 1);
+    ck_assert (over [0] + over [1] + over [2] < under [0] + under [1] + under [2]
+               || under [0] + under [1] + under [2] == 0);
+    ck_assert (memcmp (rgb, frame, (size_t) W * (box_y - 1) * 3) == 0);
+    free (rgb);
+}
+END_TEST
+
 START_TEST (screenshot_that_cannot_be_written)
 {
     mf_drag_t none = { .kind = MF_DRAG_NONE };
@@ -174,6 +211,7 @@ main (void)
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, screenshot_is_the_frame);
     tcase_add_test (tc, drags_and_overlay);
+    tcase_add_test (tc, tint_legend);
     tcase_add_test (tc, screenshot_that_cannot_be_written);
     suite_add_tcase (suite, tc);
     return th_run_suite (suite);

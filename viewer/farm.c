@@ -49,6 +49,10 @@ struct _mf_farm_t {
     mf_vec_t *jobs;                     //  jobs in flight, s_job_t
     bool paused;                        //  the engine is not polled any more
     mf_vec_t *uids;                     //  workers (uint64_t) by their tint number
+    mf_engine_t *engine;                //  the engine, for the workers' names
+    //  Guarded by lock again:
+    mf_vec_t *names;                    //  their names (char [MF_ENGINE_NAME_LEN]), by
+                                        //  tint number, for the legend
 };
 
 //  Queues a tile for the viewer. Returns 0, or -1 when out of memory
@@ -102,7 +106,22 @@ s_worker_number (mf_farm_t *self, uint64_t uid)
         if (*known == uid)
             return (int) index;
     //  Out of memory it shares a tint; nothing else depends on it.
-    mf_vec_push (self->uids, &uid);
+    if (!mf_vec_push (self->uids, &uid))
+        return (int) index;
+    //  Its name for the legend, from its HELLO, which came before any
+    //  of its tiles.
+    char name [MF_ENGINE_NAME_LEN] = "?";
+    const mf_worker_info_t *info;
+    for (size_t at = 0; (info = mf_engine_worker (self->engine, at)); at++)
+        if (info->uid == uid) {
+            snprintf (name, sizeof name, "%s", info->name);
+            break;
+        }
+    pthread_mutex_lock (&self->lock);
+    bool named = mf_vec_push (self->names, name) != NULL;
+    pthread_mutex_unlock (&self->lock);
+    if (!named)
+        mf_vec_remove (self->uids, index);
     return (int) index;
 }
 
@@ -267,6 +286,7 @@ s_actor (zsock_t *pipe, void *arg)
         zmsg_destroy (&msg);
         return;
     }
+    self->engine = engine;
     mf_engine_on_tile (engine, s_on_tile, self);
     //  As the headless master says it (master/launch.c): where --listen
     //  let the system choose the port, this line is the only way to learn it.
@@ -320,7 +340,8 @@ mf_farm_new (const mf_engine_opts_t *opts, mf_farm_notify_fn *notify, void *arg,
     self->queue = mf_vec_new (sizeof (mf_farm_tile_t *));
     self->jobs = mf_vec_new (sizeof (s_job_t));
     self->uids = mf_vec_new (sizeof (uint64_t));
-    if (!self->queue || !self->jobs || !self->uids) {
+    self->names = mf_vec_new (MF_ENGINE_NAME_LEN);
+    if (!self->queue || !self->jobs || !self->uids || !self->names) {
         snprintf (err, errlen, "out of memory");
         mf_farm_destroy (&self);
         return NULL;
@@ -356,6 +377,7 @@ mf_farm_destroy (mf_farm_t **self_p)
     mf_vec_destroy (&self->queue);
     mf_vec_destroy (&self->jobs);
     mf_vec_destroy (&self->uids);
+    mf_vec_destroy (&self->names);
     pthread_mutex_destroy (&self->lock);
     free (self);
     *self_p = NULL;
@@ -452,4 +474,15 @@ mf_farm_status (mf_farm_t *self, mf_farm_status_t *out)
     pthread_mutex_lock (&self->lock);
     *out = self->status;
     pthread_mutex_unlock (&self->lock);
+}
+
+int
+mf_farm_worker_name (mf_farm_t *self, int number, char *name, size_t size)
+{
+    pthread_mutex_lock (&self->lock);
+    const char *known = number < 0? NULL: mf_vec_at (self->names, (size_t) number);
+    if (known && size)
+        snprintf (name, size, "%s", known);
+    pthread_mutex_unlock (&self->lock);
+    return known? 0: -1;
 }

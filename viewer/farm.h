@@ -103,6 +103,11 @@ mf_farm_tile_t *mf_farm_take (mf_farm_t *self);
 //  Tiles delivered and not taken yet.
 size_t mf_farm_queued (mf_farm_t *self);
 
+//  Writes into name (size bytes) the name (host:pid) of the worker that
+//  tiles tagged number came from. Returns 0, or -1 for a number no tile
+//  was tagged with yet.
+int mf_farm_worker_name (mf_farm_t *self, int number, char *name, size_t size);
+
 //  The latest counters.
 void mf_farm_status (mf_farm_t *self, mf_farm_status_t *out);
 

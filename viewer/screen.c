@@ -320,6 +320,42 @@ mf_screen_draw (mf_screen_t *self, mf_frame_t *frame, const mf_drag_t *drag,
 }
 
 void
+mf_screen_draw_legend (mf_screen_t *self, const char *const names [], size_t count, size_t more)
+{
+    count = count > MF_SCREEN_LEGEND_MAX? MF_SCREEN_LEGEND_MAX: count;
+    if (!count && !more)
+        return;
+    int fw = mf_font_width (), fh = mf_font_height ();
+    char tail [48];
+    snprintf (tail, sizeof tail, "+ %zu more", more);
+    //  Each line: a swatch one cell wide, a cell of space, the name.
+    int longest = more? (int) strlen (tail): 0;
+    for (size_t index = 0; index < count; index++)
+        if ((int) strlen (names [index]) + 2 > longest)
+            longest = (int) strlen (names [index]) + 2;
+    int lines = (int) count + (more > 0), w = 0, h = 0;
+    if (mf_screen_size (self, &w, &h))
+        return;
+    SDL_Rect box = { OVERLAY_MARGIN, 0, longest * fw + 2 * fw, lines * (fh + 2) + fh };
+    box.y = h - OVERLAY_MARGIN - box.h;
+    SDL_SetRenderDrawBlendMode (self->renderer, SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor (self->renderer, 0, 0, 0, OVERLAY_ALPHA);
+    SDL_RenderFillRect (self->renderer, &box);
+    SDL_SetRenderDrawBlendMode (self->renderer, SDL_BLENDMODE_NONE);
+    for (size_t index = 0; index < count; index++) {
+        int y = box.y + fh / 2 + (int) index * (fh + 2);
+        uint8_t rgb [3];
+        mf_frame_tint_color ((int) index, rgb);
+        SDL_SetRenderDrawColor (self->renderer, rgb [0], rgb [1], rgb [2], 255);
+        SDL_Rect swatch = { box.x + fw, y + 1, fw, fh - 2 };
+        SDL_RenderFillRect (self->renderer, &swatch);
+        s_text (self, box.x + 3 * fw, y, names [index]);
+    }
+    if (more)
+        s_text (self, box.x + fw, box.y + fh / 2 + (int) count * (fh + 2), tail);
+}
+
+void
 mf_screen_present (mf_screen_t *self)
 {
     SDL_RenderPresent (self->renderer);

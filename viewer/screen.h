@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #define MF_SCREEN_MAX_DIM 8192          //  pixels, largest window side on a virtual screen
+#define MF_SCREEN_LEGEND_MAX 16         //  machines the worker tint's legend names
 
 typedef struct _mf_screen_t mf_screen_t;
 
@@ -73,6 +74,14 @@ int mf_screen_set_frame_size (mf_screen_t *self, uint32_t w, uint32_t h,
 //  and a box of count text lines at the top left when count > 0.
 void mf_screen_draw (mf_screen_t *self, mf_frame_t *frame, const mf_drag_t *drag,
                      const char *const lines [], size_t count);
+
+//  Draws, over what mf_screen_draw drew, the legend of the worker tint:
+//  a box at the bottom left with one line per worker number (0 to
+//  count - 1, at most MF_SCREEN_LEGEND_MAX), a swatch of its tint color
+//  (mf_frame_tint_color) and its name, then "+ more more" when more > 0.
+//  Draws nothing when count and more are both 0.
+void mf_screen_draw_legend (mf_screen_t *self, const char *const names [], size_t count,
+                            size_t more);
 
 //  Shows what was drawn.
 void mf_screen_present (mf_screen_t *self);

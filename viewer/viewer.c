@@ -145,6 +145,7 @@ typedef struct {
     mf_engine_opts_t engine_opts;       //  the launch's, deep jobs allowed
     size_t palette_index;               //  index of the palette (p)
     bool tint;                          //  worker tint (w)
+    size_t legend_traced;               //  legend entries the trace has seen
     mf_frame_t *frame;                  //  its pixels
     uint32_t gen;                       //  view generation, +1 per change
     uint32_t next_token;                //  next job token to hand out
@@ -271,6 +272,29 @@ s_update_title (s_viewer_t *self, bool force)
     mf_screen_set_title (self->screen, title);
 }
 
+//  The worker tint's legend: which machine each tint is. The trace gets
+//  each name once, as "legend NUMBER NAME", when it first shows.
+static void
+s_draw_legend (s_viewer_t *self)
+{
+    char names [MF_SCREEN_LEGEND_MAX][MF_ENGINE_NAME_LEN];
+    const char *lines [MF_SCREEN_LEGEND_MAX];
+    size_t count = 0;
+    while (count < MF_SCREEN_LEGEND_MAX
+       &&  mf_farm_worker_name (self->farm, (int) count, names [count], sizeof names [count]) == 0) {
+        lines [count] = names [count];
+        if (count >= self->legend_traced)
+            mf_playback_trace (self->playback, "legend %zu %s", count, names [count]);
+        count++;
+    }
+    self->legend_traced = count > self->legend_traced? count: self->legend_traced;
+    size_t more = 0;
+    if (count == MF_SCREEN_LEGEND_MAX)
+        while (mf_farm_worker_name (self->farm, (int) (count + more), NULL, 0) == 0)
+            more++;
+    mf_screen_draw_legend (self->screen, lines, count, more);
+}
+
 //  Draws the frame, the drag feedback and the help overlay (without
 //  presenting).
 static void
@@ -289,6 +313,8 @@ s_draw (s_viewer_t *self)
             lines [index] = help.lines [index];
     }
     mf_screen_draw (self->screen, self->frame, &drag, lines, help.count);
+    if (self->tint)
+        s_draw_legend (self);
 }
 
 static void
