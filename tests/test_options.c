@@ -491,11 +491,8 @@ main (void)
     tcase_add_test (tc, views_of_any_depth);
     tcase_add_test (tc, listen_ports);
     tcase_add_test (tc, quiet_and_verbose);
-<<<<<<< HEAD
     tcase_add_test (tc, viewer_at_depth);
-=======
     tcase_add_test (tc, movie_patterns);
->>>>>>> h-movie
     suite_add_tcase (suite, tc);
     TCase *files = tcase_create ("files");
     tcase_add_checked_fixture (files, th_dir_setup, th_dir_teardown);
