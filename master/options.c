@@ -8,6 +8,7 @@
 #include "mf_outfile.h"
 #include "mf_proto.h"
 #include "mf_tiles.h"
+#include "movie.h"
 #include "mf_util.h"
 
 #include <errno.h>
@@ -321,7 +322,7 @@ s_from (mf_options_t *opts, char *texts [FROM_KEYS], bool have_size, bool have_i
     if (!have_size && texts [FROM_SIZE]
     &&  mf_parse_size (texts [FROM_SIZE], &opts->view.pixel_w, &opts->view.pixel_h)) {
         snprintf (err, errlen, "--from: '%s' has a Size '%.40s' that is not WxH with W and H "
-                  "from 1 to 65536; give --size", path, texts [FROM_SIZE]);
+                  "from 1 to 1048576; give --size", path, texts [FROM_SIZE]);
         return -1;
     }
     long value;
@@ -749,6 +750,29 @@ s_parse (int argc, char *argv [], mf_options_t *opts, char *err, size_t errlen)
             snprintf (err, errlen, "%s cannot be combined with --movie (a movie keeps a "
                       "journal per frame in flight by itself, and writes PNG frames only)",
                       other);
+            return -1;
+        }
+        //  A caught liar's tiles are withdrawn from the frames still in
+        //  flight, but a frame already written cannot take them back: a
+        //  movie would keep them silently. Refused until frames can be
+        //  computed again after a quarantine.
+        if (opts->verify_percent) {
+            snprintf (err, errlen, "--verify cannot be combined with --movie in this release "
+                      "(a lie caught after its frame was written could not be taken back); "
+                      "render the frames you doubt with --from FRAME.png --verify P");
+            return -1;
+        }
+        //  Frames are held whole, MF_MOVIE_IN_FLIGHT at a time: no poster
+        //  streaming for movies.
+        size_t frame, bytes;
+        if (mf_mul_size (opts->view.pixel_w, opts->view.pixel_h, &frame)
+        ||  mf_mul_size (frame, (opts->deep? sizeof (double): sizeof (float))
+                                 * MF_MOVIE_IN_FLIGHT, &bytes)
+        ||  bytes / 1048576 > opts->memory_mb) {
+            snprintf (err, errlen, "--size: %ux%u frames take more than --memory %u MiB "
+                      "(%d frames are held whole at once); a movie's frames must fit: use a "
+                      "smaller --size or a larger --memory", opts->view.pixel_w,
+                      opts->view.pixel_h, opts->memory_mb, MF_MOVIE_IN_FLIGHT);
             return -1;
         }
         if (!have_output)

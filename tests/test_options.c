@@ -371,6 +371,13 @@ START_TEST (movie_patterns)
     ck_assert_ptr_nonnull (strstr (err, "--from-width: '-1'"));
     ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--movie", "5", "--raw", "x.npy"), -1);
     ck_assert_ptr_nonnull (strstr (err, "--raw cannot be combined with --movie"));
+    //  A written frame could not take a caught liar's tiles back.
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--movie", "5", "--verify", "10"), -1);
+    ck_assert_ptr_nonnull (strstr (err, "--verify cannot be combined with --movie"));
+    //  Frames are held whole: they must fit in --memory.
+    ck_assert_int_eq (s_parse (&opts, err, sizeof err, "--movie", "5", "--size", "30000x30000"),
+                      -1);
+    ck_assert_ptr_nonnull (strstr (err, "take more than --memory 1024 MiB"));
     //  The viewer's m key prints this form.
     char *argv [] = { "mandelfarm-master", "--movie", "1200", "--center",
                       "-0.7436438870371587,0.1318259042053119", "--width", "1e-9", "--iter",
