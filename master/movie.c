@@ -426,17 +426,19 @@ s_orbits (s_movie_t *self, volatile sig_atomic_t *stop, int64_t start)
     mf_deep_map_t map;
     mf_deep_view_map (opts->deep, &map);
     //  The number type only grows finer with depth: the first deep
-    //  frame's is the coarsest.
+    //  frame left to compute has the coarsest one needed.
     bool both = false;
     if (map.type == MF_DELTA_FEXP) {
         mf_deep_view_t *deep = NULL;
         mf_view_t view;
         for (uint32_t index = 0; index < opts->movie && !deep; index++)
-            if (s_frame_view (self, index, &deep, &view))
+            if (!self->written_before [index] && s_frame_view (self, index, &deep, &view))
                 return 1;
-        mf_deep_map_t first;
-        mf_deep_view_map (deep, &first);            //  the target is deep at least
-        both = first.type != map.type;
+        if (deep) {
+            mf_deep_map_t first;
+            mf_deep_view_map (deep, &first);
+            both = first.type != map.type;
+        }
         mf_deep_view_destroy (&deep);
     }
     char err [512];

@@ -6,16 +6,18 @@
     one reference orbit, computed once and fetched once (--stats); a
     movie down to 4e-318 has frames in doubles and in floatexp, and both
     orbits come from one computation. A movie run again once finished
-    computes no orbit; one missing only shallow frames neither. A movie
-    stopped half way by SIGTERM, then killed by SIGKILL, and run again
-    gives the same frames as one run straight through, keeping the
+    computes no orbit, one missing only shallow frames neither, one
+    missing its floatexp frame only that orbit; with --iter auto it is
+    computed (it names the frames' iterations) and every frame kept. A
+    movie stopped half way by SIGTERM, then killed by SIGKILL, and run
+    again gives the same frames as one run straight through, keeping the
     frames already written, and refusing the frames of another movie.
     On a terminal (script(1)) the progress bar counts the movie's frames,
-    frames per minute and the time left.
-    --from round-trips at depth; the flags given
-    override the file; a file without the texts, and a bad -o pattern,
-    are refused in one line. scripts/make-movie.sh joins frames into an
-    MP4 where ffmpeg is installed. Every process is ended by its pid.
+    frames per minute and the time left. --from round-trips at depth;
+    the flags given override the file; a file without the texts, and a
+    bad -o pattern, are refused in one line. scripts/make-movie.sh joins
+    frames into an MP4 where ffmpeg is installed. Every process is ended
+    by its pid.
 */
 #include "helpers.h"
 #include "deep_locations.h"
@@ -335,10 +337,44 @@ START_TEST (floatexp_frames_share_the_one_computation)
         free (frame);
     }
     //  Once finished, no orbit again.
-    rc = s_master (argv, out, sizeof out);
-    ck_assert_msg (rc == 0, "again: status %d: %s", rc, out);
+    s_again (argv, "the finished movie again");
     ck_assert_int_eq (th_json_counter (stats, "frames_kept"), 4);
     ck_assert_int_eq (th_json_counter (stats, "references"), 0);
+    //  Only the last frame (floatexp) missing: the orbit in floatexp
+    //  alone, and the same frame.
+    char *last = s_frame (dir, 3);
+    char *saved = th_path ("last.png");
+    ck_assert_int_eq (rename (last, saved), 0);
+    s_again (argv, "the movie without its last frame");
+    ck_assert_int_eq (th_json_counter (stats, "frames_written"), 1);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 1);
+    ck_assert_int_eq (th_json_counter (stats, "orbits"), 1);
+    ck_assert (th_same_file (last, saved));
+    free (saved);
+    free (last);
+    free (dir);
+}
+END_TEST
+
+START_TEST (iter_auto_movie_run_again)
+{
+    //  --iter auto: the orbit chooses the iterations every frame has, so
+    //  a finished movie run again computes it, then keeps every frame.
+    char *dir = th_path ("auto");
+    char pattern [512], stats [512];
+    snprintf (pattern, sizeof pattern, "%s/f%%03d.png", dir);
+    snprintf (stats, sizeof stats, "%s.json", dir);
+    char *argv [] = { NULL, "--size", "32x18", "--center", LOC_LINE_CENTER, "--zoom",
+                      LOC_LINE_ZOOM, "--iter", "auto", "--from-width", "1e-10", "--movie", "4",
+                      "-j", "2", "--quiet", "-o", pattern, "--stats", stats, NULL };
+    s_again (argv, "the movie");
+    ck_assert_int_eq (th_json_counter (stats, "frames_written"), 4);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 1);
+    s_again (argv, "the finished movie again");
+    ck_assert_int_eq (th_json_counter (stats, "frames_kept"), 4);
+    ck_assert_int_eq (th_json_counter (stats, "frames_written"), 0);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 1);
+    ck_assert_int_eq (th_json_counter (stats, "tiles"), 0);
     free (dir);
 }
 END_TEST
@@ -538,6 +574,7 @@ main (void)
     tcase_add_test (tc, frames_equal_their_single_renders);
     tcase_add_test (tc, killed_movie_resumes);
     tcase_add_test (tc, floatexp_frames_share_the_one_computation);
+    tcase_add_test (tc, iter_auto_movie_run_again);
     tcase_add_test (tc, progress_covers_the_movie);
     tcase_add_test (tc, from_round_trips_at_depth);
     tcase_add_test (tc, refusals);
