@@ -490,8 +490,8 @@ s_orbits (s_movie_t *self, volatile sig_atomic_t *stop, int64_t start)
 
 //  Looks at the frames written already: each must be this movie's (it
 //  is then kept), and says in *deep_left whether a deep frame is still
-//  to compute (only then is the reference orbit needed). Returns 0, or
-//  2 having said why.
+//  to compute (only then is the reference orbit needed). Returns 0, 2
+//  when a frame written is not this movie's, or 1, having said why.
 static int
 s_scan (s_movie_t *self, bool *deep_left)
 {
@@ -511,7 +511,7 @@ s_scan (s_movie_t *self, bool *deep_left)
             mf_deep_view_t *deep;
             mf_view_t view;
             if (s_frame_view (self, index, &deep, &view))
-                return 2;
+                return 1;
             *deep_left = deep != NULL;
             mf_deep_view_destroy (&deep);
         }
