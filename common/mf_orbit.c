@@ -371,6 +371,31 @@ mf_orbit_compute (const mf_deep_view_t *view, uint32_t maxiter, const mf_orbit_h
     return self;
 }
 
+mf_orbit_t *
+mf_orbit_as_doubles (const mf_orbit_t *self, uint32_t maxiter, char *err, size_t errlen)
+{
+    assert (self->type == MF_DELTA_FEXP);
+    assert (maxiter >= 1 && maxiter <= self->maxiter);
+    uint64_t count = self->count < (uint64_t) maxiter + 1? self->count: (uint64_t) maxiter + 1;
+    mf_orbit_t *doubles = s_new (MF_DELTA_DOUBLE, count);
+    if (!doubles) {
+        snprintf (err, errlen, "out of memory for the reference orbit in doubles (%llu points)",
+                  (unsigned long long) count);
+        return NULL;
+    }
+    doubles->count = count;
+    doubles->maxiter = maxiter;
+    doubles->precision = self->precision;
+    doubles->offset = self->offset;
+    //  A floatexp point is the floatexp value s_append stored, exactly:
+    //  s_store rounds it to doubles as s_append would have.
+    for (uint64_t m = 0; m < count; m++)
+        s_store (doubles, m, mf_orbit_point (self, m));
+    //  Escape ends an orbit, so only its last point can have escaped.
+    doubles->escaped = self->escaped && count == self->count;
+    return doubles;
+}
+
 uint64_t
 mf_orbit_count (const mf_orbit_t *self)
 {

@@ -78,6 +78,16 @@ mf_orbit_t *mf_orbit_compute_at (mpfr_srcptr re, mpfr_srcptr im, mf_fexpc_t offs
                                  uint32_t maxiter, mf_delta_t type,
                                  const mf_orbit_hooks_t *hooks, char *err, size_t errlen);
 
+//  The same orbit in doubles, from one in floatexp (self), to maxiter
+//  (at most self's; the points after it dropped): each point rounded to
+//  doubles as a computation in doubles rounds it, so the result is,
+//  byte for byte, the orbit mf_orbit_compute_at gives at the same point
+//  in doubles to maxiter, without a second MPFR computation. Returns a
+//  new orbit (the caller destroys it), or NULL with the reason in err
+//  (out of memory).
+mf_orbit_t *mf_orbit_as_doubles (const mf_orbit_t *self, uint32_t maxiter, char *err,
+                                 size_t errlen);
+
 //  Destroys an orbit; safe twice, nulls the pointer.
 void mf_orbit_destroy (mf_orbit_t **self_p);
 

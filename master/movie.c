@@ -1,7 +1,8 @@
-/*  mf_movie: see movie.h. One engine, one launch of the farm, the
-    reference orbits first (at most two, one per number type), then a
-    loop that keeps MF_MOVIE_IN_FLIGHT frames submitted, writes each one
-    when its last tile lands, and starts the next.
+/*  mf_movie: see movie.h. One engine, one launch of the farm; a look at
+    the frames written already; the reference orbit (one computation,
+    packed in one or both number types) unless no deep frame is left to
+    compute; then a loop that keeps MF_MOVIE_IN_FLIGHT frames submitted,
+    writes each one when its last tile lands, and starts the next.
 */
 #include "movie.h"
 #include "engine.h"
@@ -60,8 +61,9 @@ struct _s_movie_t {
     const char *point;                  //  the reference point (deep target), or NULL
     long bits;                          //  its precision
     mf_shipped_t *orbits [2];           //  the orbit by number type, or NULL
-    double reference_seconds;           //  what computing them took
-    uint32_t references;                //  orbits computed
+    double reference_seconds;           //  what computing it took
+    uint32_t references;                //  MPFR computations of it (0 or 1)
+    uint8_t *written_before;            //  by frame: found written, and this movie's
     uint32_t maxiter;                   //  every frame's
     s_frame_t *frames [MF_MOVIE_IN_FLIGHT];     //  in flight, or NULL
     uint32_t written;                   //  frames written in this run
@@ -309,6 +311,11 @@ s_frame_start (s_movie_t *self, uint32_t index, int slot)
     char path [PATH_MAX];
     s_frame_path (opts->output, index, path, sizeof path);
     struct stat st;
+    if (self->written_before [index]) {
+        self->kept++;
+        return 0;
+    }
+    //  Written since s_scan looked (by another run): checked all the same.
     if (stat (path, &st) == 0 && S_ISREG (st.st_mode)) {
         if (s_frame_kept (self, index, path))
             return 2;
@@ -406,18 +413,40 @@ s_frame_write (s_movie_t *self, s_frame_t *frame, volatile sig_atomic_t *stop)
     return 0;
 }
 
-//  Computes the orbit of the given type at the reference point while
-//  the engine polls (view: a frame of that type; maxiter 0: --iter auto,
-//  chosen from it); start (usecs) is the movie's, for --deadline.
-//  Returns 0, or 1 having said why.
+//  Computes the reference orbit once, at the reference point in the
+//  target's number type (maxiter 0: --iter auto, chosen from the target
+//  and that orbit), while the engine polls; when the target is in
+//  floatexp and some deep frame in doubles, the orbit in doubles comes
+//  from the same computation. start (usecs) is the movie's, for
+//  --deadline. Returns 0, or 1 having said why.
 static int
-s_orbit (s_movie_t *self, const mf_deep_view_t *view, mf_delta_t type,
-         volatile sig_atomic_t *stop, int64_t start)
+s_orbits (s_movie_t *self, volatile sig_atomic_t *stop, int64_t start)
 {
     const mf_options_t *opts = self->opts;
+    mf_deep_map_t map;
+    mf_deep_view_map (opts->deep, &map);
+    //  The number type only grows finer with depth: the first deep
+    //  frame left to compute has the coarsest one needed.
+    bool both = false;
+    if (map.type == MF_DELTA_FEXP) {
+        mf_deep_view_t *deep = NULL;
+        mf_view_t view;
+        for (uint32_t index = 0; index < opts->movie && !deep; index++)
+            if (!self->written_before [index] && s_frame_view (self, index, &deep, &view))
+                return 1;
+        if (deep) {
+            mf_deep_map_t first;
+            mf_deep_view_map (deep, &first);
+            both = first.type != map.type;
+        }
+        mf_deep_view_destroy (&deep);
+    }
     char err [512];
-    mf_reference_t *reference = mf_reference_new_at (view, self->point, self->bits,
-                                                     self->maxiter, err, sizeof err);
+    mf_reference_t *reference = both
+        ? mf_reference_new_both (opts->deep, self->point, self->bits, self->maxiter, err,
+                                 sizeof err)
+        : mf_reference_new_at (opts->deep, self->point, self->bits, self->maxiter, err,
+                               sizeof err);
     if (!reference) {
         mf_say ("%s", err);
         return 1;
@@ -442,48 +471,52 @@ s_orbit (s_movie_t *self, const mf_deep_view_t *view, mf_delta_t type,
     mf_progress_destroy (&progress);
     if (rc == 0) {
         uint32_t maxiter;
-        self->reference_seconds += mf_reference_seconds (reference);
-        self->orbits [type] = mf_reference_take (reference, &maxiter, err, sizeof err);
-        if (!self->orbits [type]) {
+        self->reference_seconds = mf_reference_seconds (reference);
+        self->references++;
+        self->orbits [map.type] = mf_reference_take (reference, &maxiter, err, sizeof err);
+        if (self->orbits [map.type] && both)
+            self->orbits [MF_DELTA_DOUBLE] = mf_reference_take_doubles (reference, err,
+                                                                        sizeof err);
+        if (!self->orbits [map.type] || (both && !self->orbits [MF_DELTA_DOUBLE])) {
             mf_say ("cannot compute the reference orbit: %s", err);
             rc = 1;
         }
-        else {
+        else
             self->maxiter = maxiter;
-            self->references++;
-        }
     }
     mf_reference_destroy (&reference);
     return rc;
 }
 
-//  The orbits the deep frames need: the target's type first (it chooses
-//  --iter auto's maxiter), then the other one if some frame has it.
-//  Returns 0, or 1 having said why.
+//  Looks at the frames written already: each must be this movie's (it
+//  is then kept), and says in *deep_left whether a deep frame is still
+//  to compute (only then is the reference orbit needed). Returns 0, 2
+//  when a frame written is not this movie's, or 1, having said why.
 static int
-s_orbits (s_movie_t *self, volatile sig_atomic_t *stop, int64_t start)
+s_scan (s_movie_t *self, bool *deep_left)
 {
     const mf_options_t *opts = self->opts;
-    mf_deep_map_t map;
-    mf_deep_view_map (opts->deep, &map);
-    if (s_orbit (self, opts->deep, map.type, stop, start))
-        return 1;
-    //  The number type only grows finer with depth: the other type, if
-    //  any, is the first deep frame's.
-    mf_deep_view_t *deep = NULL;
-    mf_view_t view;
-    for (uint32_t index = 0; index < opts->movie && !deep; index++)
-        if (s_frame_view (self, index, &deep, &view))
-            return 1;
-    int rc = 0;
-    if (deep) {
-        mf_deep_map_t first;
-        mf_deep_view_map (deep, &first);
-        if (first.type != map.type)
-            rc = s_orbit (self, deep, first.type, stop, start);
+    *deep_left = false;
+    for (uint32_t index = 0; index < opts->movie; index++) {
+        char path [PATH_MAX];
+        s_frame_path (opts->output, index, path, sizeof path);
+        struct stat st;
+        if (stat (path, &st) == 0 && S_ISREG (st.st_mode)) {
+            if (s_frame_kept (self, index, path))
+                return 2;
+            self->written_before [index] = 1;
+        }
+        else
+        if (!*deep_left) {
+            mf_deep_view_t *deep;
+            mf_view_t view;
+            if (s_frame_view (self, index, &deep, &view))
+                return 1;
+            *deep_left = deep != NULL;
+            mf_deep_view_destroy (&deep);
+        }
     }
-    mf_deep_view_destroy (&deep);
-    return rc;
+    return 0;
 }
 
 //  The movie's counters as JSON into out (committed). Returns 0 or -1
@@ -497,8 +530,10 @@ s_write_stats (s_movie_t *self, mf_outfile_t **out, const char *status, double s
     fprintf (f, "{\n  \"status\": \"%s\",\n  \"seconds\": %.3f,\n", status, seconds);
     fprintf (f, "  \"frames\": %u,\n  \"frames_written\": %u,\n  \"frames_kept\": %u,\n",
              self->opts->movie, self->written, self->kept);
-    fprintf (f, "  \"restored\": %u,\n  \"references\": %u,\n  \"reference_seconds\": %.3f,\n",
-             self->restored, self->references, self->reference_seconds);
+    uint32_t orbits = (self->orbits [0] != NULL) + (self->orbits [1] != NULL);
+    fprintf (f, "  \"restored\": %u,\n  \"references\": %u,\n  \"reference_seconds\": %.3f,\n"
+             "  \"orbits\": %u,\n", self->restored, self->references, self->reference_seconds,
+             orbits);
     for (int type = 0; type < 2; type++)
         if (self->orbits [type]) {
             mf_shipped_info_t info;
@@ -582,6 +617,12 @@ mf_movie_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     }
     self->opts = opts;
     self->maxiter = opts->maxiter;
+    self->written_before = calloc (opts->movie, 1);
+    if (!self->written_before) {
+        mf_say ("out of memory");
+        free (self);
+        return 1;
+    }
     s_texts (self);
     char err [PATH_MAX + 512];
     //  The first frame must be wider than the target (a zoom in).
@@ -598,6 +639,7 @@ mf_movie_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
             mf_say ("--from-width %s: the first frame must be wider than the target's width "
                     "%s (a movie zooms in); give a larger --from-width", self->first_width,
                     self->last_width);
+            free (self->written_before);
             free (self);
             return 2;
         }
@@ -607,6 +649,7 @@ mf_movie_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     others.output = NULL;
     if (mf_options_check_files (&others, err, sizeof err)) {
         mf_say ("%s", err);
+        free (self->written_before);
         free (self);
         return 2;
     }
@@ -622,7 +665,14 @@ mf_movie_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     self->engine = launch && rc == 0? mf_launch_engine (launch, &rc): NULL;
     int64_t start = mf_clock_us ();
     const char *status = "failed";
-    if (self->engine && opts->deep)
+    //  --iter auto: the frames' iterations, which a frame written already
+    //  must have, come from the orbit.
+    if (self->engine && opts->deep && self->maxiter == 0)
+        rc = s_orbits (self, stop, start);
+    bool deep_left = false;
+    if (self->engine && rc == 0)
+        rc = s_scan (self, &deep_left);
+    if (self->engine && rc == 0 && opts->deep && deep_left && !self->references)
         rc = s_orbits (self, stop, start);
     if (self->engine && rc == 0) {
         mf_engine_on_tile (self->engine, s_on_tile, self);
@@ -707,6 +757,7 @@ mf_movie_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
         mf_shipped_destroy (&self->orbits [type]);
     mf_engine_destroy (&self->engine);
     mf_launch_destroy (&launch);
+    free (self->written_before);
     free (self);
     return rc;
 }

@@ -25,8 +25,12 @@
     --from a frame takes them, so the single render of a frame computes
     the same orbit and gives the same bytes. A movie that crosses the
     floatexp threshold (a width per pixel below 2^-960, about 1e-289)
-    needs the orbit in both number types: at most two orbits, at the
-    same point, each computed once.
+    needs the orbit in both number types: it is computed once, in
+    floatexp, and the orbit in doubles derived from it
+    (mf_reference_new_both), the bytes a computation in doubles gives.
+    The orbit is computed only when a deep frame is left to compute:
+    a finished movie run again computes none (but with --iter auto,
+    whose maxiter the frames written must have).
 
     The farm. At most MF_MOVIE_IN_FLIGHT frames are jobs of the engine
     at once; the scheduler hands out the oldest job's tiles first, so a
@@ -34,7 +38,9 @@
     instead of idling at the frame's end. A frame is written when its
     last tile lands, while the others go on.
 
-    Resume. A frame whose PNG exists is kept and not computed again. Each
+    Resume. A frame whose PNG exists is kept and not computed again
+    (all are checked first: a frame of another movie refuses the movie
+    before anything is computed). Each
     frame in flight has a journal beside its PNG (PATH.journal, journal.h),
     removed once the PNG is written: the same command run again after a
     kill replays it and computes only the missing tiles.

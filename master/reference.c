@@ -23,6 +23,7 @@ struct _mf_reference_t {
     bool at;                            //  the reference is re, im (else the view's center)
     mpfr_t re, im;                      //  ... at its own precision
     mf_delta_t type;                    //  ... and its orbit's number type (the view's)
+    bool both;                          //  floatexp, and derive the orbit in doubles too
     pthread_t thread;
     bool started;                       //  the thread runs (to be joined)
     atomic_int cancel;                  //  set: stop computing
@@ -33,6 +34,7 @@ struct _mf_reference_t {
     atomic_int_fast64_t ended_us;       //  usecs, when it ended (0: not yet)
     pthread_mutex_t lock;               //  guards what follows
     mf_shipped_t *shipped;              //  the result, or NULL
+    mf_shipped_t *doubles;              //  ... in doubles when both, or NULL
     uint32_t maxiter;                   //  the maxiter chosen
     char why [256];                     //  why it failed
 };
@@ -59,17 +61,31 @@ s_compute (void *arg)
                                 : mf_orbit_compute (self->view, limit, &hooks, why, sizeof why);
     atomic_store (&self->ended_us, mf_clock_us ());
     uint32_t maxiter = 0;
-    mf_shipped_t *shipped = NULL;
+    mf_shipped_t *shipped = NULL, *doubles = NULL;
     if (orbit) {
         atomic_store (&self->done, mf_orbit_count (orbit) - 1);
         maxiter = self->asked? self->asked: mf_deep_auto_maxiter (self->view, orbit);
         shipped = atomic_load (&self->cancel)? NULL: mf_shipped_new (orbit, why, sizeof why);
-        if (atomic_load (&self->cancel))
+        if (shipped && self->both) {
+            //  To the maxiter the frames render at, as a computation in
+            //  doubles for them would be (an --iter auto orbit goes
+            //  further).
+            mf_orbit_t *derived = mf_orbit_as_doubles (orbit, maxiter, why, sizeof why);
+            doubles = derived? mf_shipped_new (derived, why, sizeof why): NULL;
+            mf_orbit_destroy (&derived);
+            if (!doubles)
+                mf_shipped_destroy (&shipped);
+        }
+        if (atomic_load (&self->cancel)) {
             snprintf (why, sizeof why, "cancelled");
+            mf_shipped_destroy (&shipped);
+            mf_shipped_destroy (&doubles);
+        }
         mf_orbit_destroy (&orbit);
     }
     pthread_mutex_lock (&self->lock);
     self->shipped = shipped;
+    self->doubles = doubles;
     self->maxiter = maxiter;
     snprintf (self->why, sizeof self->why, "%s", why);
     pthread_mutex_unlock (&self->lock);
@@ -130,23 +146,30 @@ mf_reference_map (const mf_deep_view_t *view, const char *point, long bits, mf_d
 }
 
 static mf_reference_t *s_new (const mf_deep_view_t *view, uint32_t maxiter, const char *point,
-                              long bits, char *err, size_t errlen);
+                              long bits, bool both, char *err, size_t errlen);
 
 mf_reference_t *
 mf_reference_new (const mf_deep_view_t *view, uint32_t maxiter, char *err, size_t errlen)
 {
-    return s_new (view, maxiter, NULL, 0, err, errlen);
+    return s_new (view, maxiter, NULL, 0, false, err, errlen);
 }
 
 mf_reference_t *
 mf_reference_new_at (const mf_deep_view_t *view, const char *point, long bits,
                      uint32_t maxiter, char *err, size_t errlen)
 {
-    return s_new (view, maxiter, point, bits, err, errlen);
+    return s_new (view, maxiter, point, bits, false, err, errlen);
+}
+
+mf_reference_t *
+mf_reference_new_both (const mf_deep_view_t *view, const char *point, long bits,
+                       uint32_t maxiter, char *err, size_t errlen)
+{
+    return s_new (view, maxiter, point, bits, true, err, errlen);
 }
 
 static mf_reference_t *
-s_new (const mf_deep_view_t *view, uint32_t maxiter, const char *point, long bits,
+s_new (const mf_deep_view_t *view, uint32_t maxiter, const char *point, long bits, bool both,
        char *err, size_t errlen)
 {
     mf_reference_t *self = calloc (1, sizeof *self);
@@ -169,6 +192,7 @@ s_new (const mf_deep_view_t *view, uint32_t maxiter, const char *point, long bit
         mf_deep_map_t map;
         mf_deep_view_map (view, &map);
         self->type = map.type;
+        self->both = both && map.type == MF_DELTA_FEXP;
         if (s_read_point (point, self->re, self->im)) {
             snprintf (err, errlen, "the reference point '%.40s' does not read as RE,IM", point);
             mf_reference_destroy (&self);
@@ -196,6 +220,7 @@ mf_reference_destroy (mf_reference_t **self_p)
         pthread_join (self->thread, NULL);
     }
     mf_shipped_destroy (&self->shipped);
+    mf_shipped_destroy (&self->doubles);
     mpfr_clears (self->re, self->im, (mpfr_ptr) 0);
     pthread_mutex_destroy (&self->lock);
     free (self);
@@ -227,6 +252,26 @@ mf_reference_take (mf_reference_t *self, uint32_t *maxiter, char *err, size_t er
         snprintf (err, errlen, "%s", self->why [0]? self->why: "it was taken already");
     pthread_mutex_unlock (&self->lock);
     return shipped;
+}
+
+mf_shipped_t *
+mf_reference_take_doubles (mf_reference_t *self, char *err, size_t errlen)
+{
+    if (!atomic_load (&self->ended)) {
+        snprintf (err, errlen, "the reference orbit is not computed yet");
+        return NULL;
+    }
+    if (!self->both) {
+        snprintf (err, errlen, "the reference orbit in doubles was not asked for");
+        return NULL;
+    }
+    pthread_mutex_lock (&self->lock);
+    mf_shipped_t *doubles = self->doubles;
+    self->doubles = NULL;
+    if (!doubles)
+        snprintf (err, errlen, "%s", self->why [0]? self->why: "it was taken already");
+    pthread_mutex_unlock (&self->lock);
+    return doubles;
 }
 
 double

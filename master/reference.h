@@ -15,7 +15,11 @@
     (mf_reference_new_at): a movie computes one orbit at its target and
     renders every deep frame from it, and a single render of a frame,
     from its metadata, names the same point and precision (movie.h says
-    why). mf_reference_map gives the kernels' map for such a point.
+    why). mf_reference_map gives the kernels' map for such a point. A
+    movie deeper than about 1e-289 has frames in both number types: from
+    the one MPFR computation in floatexp the thread also derives the
+    orbit in doubles (mf_reference_new_both, mf_orbit_as_doubles), the
+    bytes a computation in doubles would give.
 
     Fork first: the thread starts after the local workers are forked.
 */
@@ -44,6 +48,13 @@ mf_reference_t *mf_reference_new (const mf_deep_view_t *view, uint32_t maxiter,
 mf_reference_t *mf_reference_new_at (const mf_deep_view_t *view, const char *point, long bits,
                                      uint32_t maxiter, char *err, size_t errlen);
 
+//  As mf_reference_new_at, and when view's type is floatexp the same
+//  orbit in doubles as well (mf_reference_take_doubles), derived from the
+//  one computation, for the shallower frames of a movie. Returns NULL
+//  as mf_reference_new_at.
+mf_reference_t *mf_reference_new_both (const mf_deep_view_t *view, const char *point, long bits,
+                                       uint32_t maxiter, char *err, size_t errlen);
+
 //  The kernels' map of view with its reference at point (read at bits):
 //  mf_deep_view_map's, with the offset of the view's center from the
 //  point, computed in MPFR and rounded once to floatexp. Returns 0, or
@@ -66,6 +77,13 @@ bool mf_reference_poll (mf_reference_t *self, uint64_t *done, uint64_t *limit);
 //  when it has not ended or was taken already.
 mf_shipped_t *mf_reference_take (mf_reference_t *self, uint32_t *maxiter,
                                  char *err, size_t errlen);
+
+//  Once ended, for mf_reference_new_both in floatexp: the orbit in
+//  doubles, to the maxiter mf_reference_take gives (the caller owns this
+//  reference). Returns NULL with the reason in err when the computation
+//  failed, when it has not ended, when it was not asked for, or when it
+//  was taken already.
+mf_shipped_t *mf_reference_take_doubles (mf_reference_t *self, char *err, size_t errlen);
 
 //  Seconds the MPFR computation took (so far, while it runs).
 double mf_reference_seconds (mf_reference_t *self);

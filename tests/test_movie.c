@@ -4,15 +4,20 @@
     location: every frame is byte-identical to a single render of the
     view its metadata names (--from the frame), the deep frames come from
     one reference orbit, computed once and fetched once (--stats); a
-    movie down to 4e-318 takes a second one, in floatexp, at the same
-    point. A
+    movie down to 4e-318 has frames in doubles and in floatexp, and both
+    orbits come from one computation. A movie run again once finished
+    computes no orbit, one missing only shallow frames neither, one
+    missing its floatexp frame only that orbit; with --iter auto it is
+    computed (it names the frames' iterations) and every frame kept. A
     movie stopped half way by SIGTERM, then killed by SIGKILL, and run
     again gives the same frames as one run straight through, keeping the
     frames already written, and refusing the frames of another movie.
-    --from round-trips at depth; the flags given
-    override the file; a file without the texts, and a bad -o pattern,
-    are refused in one line. scripts/make-movie.sh joins frames into an
-    MP4 where ffmpeg is installed. Every process is ended by its pid.
+    On a terminal (script(1)) the progress bar counts the movie's frames,
+    frames per minute and the time left. --from round-trips at depth;
+    the flags given override the file; a file without the texts, and a
+    bad -o pattern, are refused in one line. scripts/make-movie.sh joins
+    frames into an MP4 where ffmpeg is installed. Every process is ended
+    by its pid.
 */
 #include "helpers.h"
 #include "deep_locations.h"
@@ -20,6 +25,7 @@
 #include "mf_png.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -69,6 +75,16 @@ s_movie (const char *name, char *stats_out, size_t size)
     ck_assert_msg (rc == 0, "the movie: status %d: %s", rc, out);
     snprintf (stats_out, size, "%s", stats);
     return dir;
+}
+
+//  Runs a master to its end (argv [0] is filled in) and asserts it
+//  succeeded; what names it in the message.
+static void
+s_again (char **argv, const char *what)
+{
+    char out [4096];
+    int rc = s_master (argv, out, sizeof out);
+    ck_assert_msg (rc == 0, "%s: status %d: %s", what, rc, out);
 }
 
 START_TEST (widths_shrink_exponentially)
@@ -154,6 +170,28 @@ START_TEST (frames_equal_their_single_renders)
     //  Both paths were crossed: doubles at first, perturbation at the end.
     ck_assert_int_gt (deep, 0);
     ck_assert_int_gt (shallow, 0);
+    //  Run again once finished: every frame kept, no orbit computed.
+    char pattern [512];
+    snprintf (pattern, sizeof pattern, "%s/f%%03d.png", dir);
+    char *argv [] = { NULL, TARGET, "--movie", "12", "-j", "2", "--quiet", "-o", pattern,
+                      "--stats", stats, NULL };
+    s_again (argv, "the finished movie again");
+    ck_assert_int_eq (th_json_counter (stats, "frames_kept"), FRAMES);
+    ck_assert_int_eq (th_json_counter (stats, "frames_written"), 0);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 0);
+    ck_assert_int_eq (th_json_counter (stats, "orbits"), 0);
+    ck_assert_int_eq (th_json_counter (stats, "tiles"), 0);
+    //  Only the first frame (shallow) missing: computed again, the same
+    //  bytes, and still no orbit.
+    char *first = s_frame (dir, 0);
+    char *saved = th_path ("first.png");
+    ck_assert_int_eq (rename (first, saved), 0);
+    s_again (argv, "the movie without its first frame");
+    ck_assert_int_eq (th_json_counter (stats, "frames_written"), 1);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 0);
+    ck_assert (th_same_file (first, saved));
+    free (saved);
+    free (first);
     free (dir);
 }
 END_TEST
@@ -247,6 +285,8 @@ START_TEST (killed_movie_resumes)
     ck_assert_int_ge (th_json_counter (stats, "restored"), journaled);
     ck_assert_int_le (th_json_counter (stats, "tiles"),
                       (long long) (FRAMES - kept) * FRAME_TILES - journaled);
+    //  Deep frames were left: the orbit was computed, once.
+    ck_assert_int_eq (th_json_counter (stats, "references"), 1);
     for (int index = 0; index < FRAMES; index++) {
         char *a = s_frame (dir, index), *b = s_frame (straight, index);
         ck_assert_msg (th_same_file (a, b), "frame %d differs after the resume", index);
@@ -268,10 +308,11 @@ START_TEST (killed_movie_resumes)
 }
 END_TEST
 
-START_TEST (floatexp_frames_take_a_second_orbit)
+START_TEST (floatexp_frames_share_the_one_computation)
 {
     //  From 3.5 to 4e-318 in 4 frames: two deep frames in double deltas,
-    //  the last in floatexp; one orbit of each type at the same point.
+    //  the last in floatexp; the orbit is computed once, in floatexp,
+    //  and shipped in both types.
     char *dir = th_path ("e318");
     char pattern [512], stats [512];
     snprintf (pattern, sizeof pattern, "%s/f%%03d.png", dir);
@@ -282,7 +323,8 @@ START_TEST (floatexp_frames_take_a_second_orbit)
     char out [4096];
     int rc = s_master (argv, out, sizeof out);
     ck_assert_msg (rc == 0, "status %d: %s", rc, out);
-    ck_assert_int_eq (th_json_counter (stats, "references"), 2);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 1);
+    ck_assert_int_eq (th_json_counter (stats, "orbits"), 2);
     for (int index = 0; index < 4; index++) {
         char *frame = s_frame (dir, index);
         char *single = th_path ("single.png");
@@ -294,6 +336,104 @@ START_TEST (floatexp_frames_take_a_second_orbit)
         free (single);
         free (frame);
     }
+    //  Once finished, no orbit again.
+    s_again (argv, "the finished movie again");
+    ck_assert_int_eq (th_json_counter (stats, "frames_kept"), 4);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 0);
+    //  Only the last frame (floatexp) missing: the orbit in floatexp
+    //  alone, and the same frame.
+    char *last = s_frame (dir, 3);
+    char *saved = th_path ("last.png");
+    ck_assert_int_eq (rename (last, saved), 0);
+    s_again (argv, "the movie without its last frame");
+    ck_assert_int_eq (th_json_counter (stats, "frames_written"), 1);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 1);
+    ck_assert_int_eq (th_json_counter (stats, "orbits"), 1);
+    ck_assert (th_same_file (last, saved));
+    free (saved);
+    free (last);
+    free (dir);
+}
+END_TEST
+
+START_TEST (iter_auto_movie_run_again)
+{
+    //  --iter auto: the orbit chooses the iterations every frame has, so
+    //  a finished movie run again computes it, then keeps every frame.
+    char *dir = th_path ("auto");
+    char pattern [512], stats [512];
+    snprintf (pattern, sizeof pattern, "%s/f%%03d.png", dir);
+    snprintf (stats, sizeof stats, "%s.json", dir);
+    char *argv [] = { NULL, "--size", "32x18", "--center", LOC_LINE_CENTER, "--zoom",
+                      LOC_LINE_ZOOM, "--iter", "auto", "--from-width", "1e-10", "--movie", "4",
+                      "-j", "2", "--quiet", "-o", pattern, "--stats", stats, NULL };
+    s_again (argv, "the movie");
+    ck_assert_int_eq (th_json_counter (stats, "frames_written"), 4);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 1);
+    s_again (argv, "the finished movie again");
+    ck_assert_int_eq (th_json_counter (stats, "frames_kept"), 4);
+    ck_assert_int_eq (th_json_counter (stats, "frames_written"), 0);
+    ck_assert_int_eq (th_json_counter (stats, "references"), 1);
+    ck_assert_int_eq (th_json_counter (stats, "tiles"), 0);
+    free (dir);
+}
+END_TEST
+
+//  Whether out has the bar's "] K/12 frames" for some 0 < K < 12, and
+//  "ETA " then a digit.
+static bool
+s_mid_movie (const char *out)
+{
+    bool frames = false, eta = false;
+    for (const char *at = out; (at = strstr (at, "] ")); at++) {
+        char *end;
+        long done = strtol (at + 2, &end, 10);
+        if (end != at + 2 && strncmp (end, "/12 frames", 10) == 0 && done > 0 && done < 12)
+            frames = true;
+    }
+    for (const char *at = out; (at = strstr (at, "ETA ")); at++)
+        if (isdigit ((unsigned char) at [4]))
+            eta = true;
+    return frames && eta;
+}
+
+START_TEST (progress_covers_the_movie)
+{
+    //  script(1) gives the master a pseudo-terminal; one slow remote
+    //  worker makes the movie last many redraws: the bar counts the
+    //  movie's frames, with frames per minute and the time left.
+    if (access ("/usr/bin/script", X_OK) != 0) {
+        th_skip ("no script(1)");
+        return;
+    }
+    char *dir = th_path ("bar"), *log = th_path ("bar.log");
+    char command [4096];
+    snprintf (command, sizeof command, "'%s' --size 96x54 --center '%s' --width 1e-30 --iter "
+              "20000 --movie 12 --tile 16 -j 0 --listen 'tcp://127.0.0.1:*' -o '%s/f%%03d.png'",
+              th_bin ("mandelfarm-master"), LOC_E50_CENTER, dir);
+    char *tty [] = { "/usr/bin/script", "-qec", command, "/dev/null", NULL };
+    pid_t master = th_spawn (tty, log);
+    char endpoint [256];
+    ck_assert_msg (th_master_endpoint (log, START_MS, endpoint, sizeof endpoint) == 0,
+                   "the master did not say where it listens");
+    endpoint [strcspn (endpoint, "\r")] = 0;   //  the terminal's line end
+    char *extra [] = { "--test-delay", "15", NULL };
+    pid_t worker = th_worker (endpoint, "1", extra);
+    int rc = th_wait (master, RUN_MS);
+    th_stop (worker);
+    size_t size;
+    char *out = (char *) th_slurp (log, &size);
+    ck_assert_ptr_nonnull (out);
+    out = realloc (out, size + 1);
+    ck_assert_ptr_nonnull (out);
+    out [size] = 0;
+    ck_assert_msg (rc == 0, "the movie: status %d: %s", rc, out);
+    ck_assert_msg (strstr (out, "\r[") && strstr (out, "frames/min") && s_mid_movie (out),
+                   "no movie progress bar: %s", out);
+    ck_assert_msg (strstr (out, "] 12/12 frames"), "the bar never reached the end: %s", out);
+    ck_assert_int_eq (th_count_entries (dir), FRAMES);
+    free (out);
+    free (log);
     free (dir);
 }
 END_TEST
@@ -433,7 +573,9 @@ main (void)
     tcase_add_test (tc, widths_shrink_exponentially);
     tcase_add_test (tc, frames_equal_their_single_renders);
     tcase_add_test (tc, killed_movie_resumes);
-    tcase_add_test (tc, floatexp_frames_take_a_second_orbit);
+    tcase_add_test (tc, floatexp_frames_share_the_one_computation);
+    tcase_add_test (tc, iter_auto_movie_run_again);
+    tcase_add_test (tc, progress_covers_the_movie);
     tcase_add_test (tc, from_round_trips_at_depth);
     tcase_add_test (tc, refusals);
     tcase_add_test (tc, make_movie_joins_frames);

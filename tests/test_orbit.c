@@ -1,7 +1,8 @@
 /*  The reference orbit (mf_orbit): exact orbits of simple points, both
     number types; floatexp keeping values far below a double's range near
-    a nucleus; the canonical bytes, read back exactly and refused when
-    malformed in any way; progress and cancel.
+    a nucleus; the orbit in doubles derived from one in floatexp, the
+    bytes of one computed in doubles; the canonical bytes, read back
+    exactly and refused when malformed in any way; progress and cancel.
 */
 #include "deep_locations.h"
 #include "helpers.h"
@@ -9,6 +10,7 @@
 #include "mf_orbit.h"
 
 #include <check.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,10 +161,12 @@ START_TEST (precise_orbits_on_two_threads_too)
 }
 END_TEST
 
-START_TEST (floatexp_keeps_tiny_values)
+//  The period-3 nucleus on the real axis ("airplane"), by Newton at
+//  1200 bits, written with digits significant digits into text: its Z_3
+//  is about 10^-digits.
+static void
+s_airplane (int digits, char *text, size_t size)
 {
-    //  The period-3 nucleus on the real axis ("airplane"), by Newton at
-    //  1200 bits: Z_3 is about 2^-1190, far below a double's range.
     mpfr_t c, z, dz, t;
     mpfr_inits2 (1200, c, z, dz, t, (mpfr_ptr) 0);
     mpfr_set_d (c, -1.7548776662466927, MPFR_RNDN);
@@ -179,9 +183,16 @@ START_TEST (floatexp_keeps_tiny_values)
         mpfr_div (t, z, dz, MPFR_RNDN);
         mpfr_sub (c, c, t, MPFR_RNDN);
     }
-    char text [400];
-    mpfr_snprintf (text, sizeof text, "%.370Re", c);
+    mpfr_snprintf (text, size, "%.*Re", digits - 1, c);
     mpfr_clears (c, z, dz, t, (mpfr_ptr) 0);
+}
+
+START_TEST (floatexp_keeps_tiny_values)
+{
+    //  The airplane's nucleus at 1200 bits: Z_3 is about 2^-1190, far
+    //  below a double's range.
+    char text [400];
+    s_airplane (371, text, sizeof text);
     mf_orbit_t *fexp = s_orbit_at (text, "0", 1200, 10, MF_DELTA_FEXP);
     mf_orbit_t *dbl = s_orbit_at (text, "0", 1200, 10, MF_DELTA_DOUBLE);
     ck_assert (!mf_orbit_escaped (fexp));
@@ -237,6 +248,72 @@ START_TEST (bytes_read_back_exactly)
         free (bytes);
         mf_orbit_destroy (&back);
         mf_orbit_destroy (&orbit);
+    }
+}
+END_TEST
+
+//  Whether two orbits have the same canonical bytes.
+static bool
+s_same_bytes (const mf_orbit_t *a, const mf_orbit_t *b)
+{
+    size_t a_size, b_size;
+    uint8_t *a_bytes = s_encode (a, &a_size), *b_bytes = s_encode (b, &b_size);
+    bool same = a_size == b_size && memcmp (a_bytes, b_bytes, a_size) == 0;
+    free (a_bytes);
+    free (b_bytes);
+    return same;
+}
+
+START_TEST (doubles_from_floatexp_are_the_computed_ones)
+{
+    //  An escaping point, an interior one cut short, e318's center, and
+    //  the airplane's nucleus whose Z_3 is a subnormal double or below
+    //  them: byte for byte the orbit computed in doubles, at its maxiter
+    //  or a smaller one.
+    static const struct {
+        const char *re, *im;
+        long precision;
+        uint32_t maxiter, cut;          //  computed to maxiter, derived to cut
+    } points [] = {
+        { "1", "0", 64, 1000, 1000 },
+        { "-0.7436438870371587", "0.1318259042053119", 128, 5000, 300 },
+        { NULL, NULL, 1200, LOC_E318_ITER, LOC_E318_ITER },
+        { "airplane", "0", 1200, 10, 10 },        //  Z_3 subnormal in doubles
+        { "airplane", "0", 1200, 10, 7 },         //  Z_3 below them: 0
+    };
+    char re [2048];
+    for (size_t index = 0; index < sizeof points / sizeof points [0]; index++) {
+        const char *cre = points [index].re, *cim = points [index].im;
+        if (cre && strcmp (cre, "airplane") == 0) {
+            s_airplane (points [index].cut == 10? 316: 371, re, sizeof re);
+            cre = re;
+        }
+        if (!cre) {
+            snprintf (re, sizeof re, "%s", LOC_E318_CENTER);
+            char *comma = strchr (re, ',');
+            ck_assert_ptr_nonnull (comma);
+            *comma = 0;
+            cre = re, cim = comma + 1;
+        }
+        mf_orbit_t *fexp = s_orbit_at (cre, cim, points [index].precision,
+                                       points [index].maxiter, MF_DELTA_FEXP);
+        mf_orbit_t *direct = s_orbit_at (cre, cim, points [index].precision,
+                                         points [index].cut, MF_DELTA_DOUBLE);
+        char err [256];
+        mf_orbit_t *derived = mf_orbit_as_doubles (fexp, points [index].cut, err, sizeof err);
+        ck_assert_msg (derived != NULL, "%s", err);
+        ck_assert_int_eq (mf_orbit_type (derived), MF_DELTA_DOUBLE);
+        ck_assert_msg (s_same_bytes (derived, direct), "point %zu: the derived orbit differs "
+                       "from the computed one", index);
+        if (cre == re && cim [0] == '0') {
+            //  The airplane's Z_3 where it was meant to be.
+            double z3 = mf_orbit_data (derived) [6];
+            ck_assert_msg (points [index].cut == 10? z3 != 0 && fabs (z3) < DBL_MIN: z3 == 0,
+                           "Z_3 = %g", z3);
+        }
+        mf_orbit_destroy (&derived);
+        mf_orbit_destroy (&direct);
+        mf_orbit_destroy (&fexp);
     }
 }
 END_TEST
@@ -374,6 +451,7 @@ main (void)
     tcase_add_test (tc, precise_orbits_on_two_threads_too);
     tcase_add_test (tc, floatexp_keeps_tiny_values);
     tcase_add_test (tc, bytes_read_back_exactly);
+    tcase_add_test (tc, doubles_from_floatexp_are_the_computed_ones);
     tcase_add_test (tc, malformed_bytes_are_refused);
     tcase_add_test (tc, progress_and_cancel);
     suite_add_tcase (suite, tc);
