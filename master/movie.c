@@ -740,6 +740,13 @@ mf_movie_run (const mf_options_t *opts, volatile sig_atomic_t *stop)
     }
     mf_progress_destroy (&progress);
     double seconds = (mf_clock_us () - start) / 1e6;
+    //  Stopped before the loop (while the reference was computed): say
+    //  why, as a single render does.
+    if (rc && strcmp (status, "failed") == 0 && *stop)
+        status = "interrupted";
+    else
+    if (rc && strcmp (status, "failed") == 0 && opts->deadline > 0 && seconds > opts->deadline)
+        status = "deadline";
     if (launch)
         mf_launch_stop_workers (launch);
     if (self->engine && stats && s_write_stats (self, &stats, rc == 0? "done": status, seconds)

@@ -438,6 +438,35 @@ START_TEST (progress_covers_the_movie)
 }
 END_TEST
 
+//  SIGINT while the reference orbit is computed (the center of the main
+//  cardioid, 10^8 iterations: about 30 s): the movie stops at once, and
+//  --stats says it was interrupted, not that it failed.
+START_TEST (interrupted_reference_says_so)
+{
+    char *dir = th_path ("int"), *pattern = th_path ("int/f%02d.png");
+    char *stats = th_path ("int.json"), *log = th_path ("int.log");
+    ck_assert_int_eq (mkdir (dir, 0755), 0);
+    char *argv [] = { (char *) th_bin ("mandelfarm-master"), "--movie", "3", "--size", "64x36",
+                      "--center", "-0.1,0", "--width", "1e-20", "--iter", "100000000", "-v",
+                      "-j", "1", "--stats", stats, "-o", pattern, NULL };
+    pid_t master = th_spawn (argv, log);
+    ck_assert (th_wait_for_text (log, "joined", START_MS));
+    kill (master, SIGINT);
+    ck_assert_int_eq (th_wait (master, 5000), 1);
+    ck_assert (th_wait_for_text (log, "while computing the reference orbit", 0));
+    FILE *file = fopen (stats, "r");
+    ck_assert_ptr_nonnull (file);
+    char text [4096] = "";
+    size_t got = fread (text, 1, sizeof text - 1, file);
+    fclose (file);
+    text [got] = 0;
+    ck_assert_msg (strstr (text, "\"status\": \"interrupted\""), "%s", text);
+    char *first = s_frame (dir, 0);
+    ck_assert (!th_exists (first));
+    free (first);
+}
+END_TEST
+
 START_TEST (from_round_trips_at_depth)
 {
     char *png = th_path ("deep.png"), *again = th_path ("again.png");
@@ -576,6 +605,7 @@ main (void)
     tcase_add_test (tc, floatexp_frames_share_the_one_computation);
     tcase_add_test (tc, iter_auto_movie_run_again);
     tcase_add_test (tc, progress_covers_the_movie);
+    tcase_add_test (tc, interrupted_reference_says_so);
     tcase_add_test (tc, from_round_trips_at_depth);
     tcase_add_test (tc, refusals);
     tcase_add_test (tc, make_movie_joins_frames);
