@@ -138,13 +138,15 @@ s_buffer (void **buffer, size_t *buffer_bytes, size_t bytes)
     return *buffer;
 }
 
-//  With a compressed encoding, replaces *frame_p, a raw RESULT of
+//  With encoding ZSTD, replaces *frame_p, a raw RESULT of
 //  result, with the same RESULT compressed when that is smaller; else
-//  (or out of memory) leaves it raw, which every master takes.
+//  (any other encoding, SHARED included: its RESULT names a slot and
+//  holds no values, so values outside one travel raw; or out of memory)
+//  leaves it raw, which every master takes.
 static void
 s_encode (s_compute_t *compute, uint8_t encoding, mf_result_t *result, zframe_t **frame_p)
 {
-    if (encoding == MF_ENCODING_RAW)
+    if (encoding != MF_ENCODING_ZSTD)
         return;
     if (!compute->codec && !(compute->codec = mf_rcodec_new ()))
         return;
@@ -215,6 +217,9 @@ s_result_frame (mf_pool_t *self, s_compute_t *compute, uint8_t encoding, mf_resu
         mf_proto_put_f64s (data + MF_SIZE_RESULT_HEAD, output, pixels);
     else
         mf_le_put_f32s (data + MF_SIZE_RESULT_HEAD, output, pixels);
+    //  With no slot (none free, or the values larger than one) the
+    //  encoding is SHARED still: s_encode leaves the RESULT raw, as a
+    //  local link without shared memory sends it.
     s_encode (compute, encoding, result, &frame);
     return frame;
 }
