@@ -767,16 +767,9 @@ s_on_result (s_worker_t *self)
         uint32_t epoch;
         memcpy (&epoch, zframe_data (tag), sizeof epoch);
         mf_msg_t msg;
-        bool decoded = zframe_size (frame) > 0
-                    && mf_proto_decode (zframe_data (frame), zframe_size (frame), &msg,
-                                        NULL) == 0;
-        bool keep = decoded && epoch == self->epoch && self->dealer
+        bool keep = epoch == self->epoch && self->dealer && zframe_size (frame) > 0
+                 && mf_proto_decode (zframe_data (frame), zframe_size (frame), &msg, NULL) == 0
                  && !s_is_cancelled (self, msg.u.result.job);
-        //  The slot a shared RESULT names, known before sending: czmq
-        //  destroys the frame even when the send fails.
-        int64_t shared_slot = decoded && self->opts->shm && msg.type == MF_MSG_RESULT
-                           && msg.u.result.encoding == MF_ENCODING_SHARED
-                            ? (int64_t) msg.u.result.slot: -1;
         bool sent = false;
         if (keep && zframe_send (&frame, zsock_resolve (self->dealer), ZFRAME_DONTWAIT) == 0) {
             self->last_sent = mf_clock_ms ();
@@ -785,9 +778,12 @@ s_on_result (s_worker_t *self)
             sent = true;
             s_deepen (self, msg.u.result.compute_us);
         }
-        if (!sent && shared_slot >= 0)
+        if (!sent && frame && zframe_size (frame) == MF_SIZE_RESULT_SHARED
+        &&  self->opts->shm
+        &&  mf_proto_decode (zframe_data (frame), zframe_size (frame), &msg, NULL) == 0
+        &&  msg.u.result.encoding == MF_ENCODING_SHARED)
             //  Nobody will read its slot: free it for the next tile.
-            mf_shm_release (self->opts->shm, self->opts->shm_region, (uint32_t) shared_slot);
+            mf_shm_release (self->opts->shm, self->opts->shm_region, msg.u.result.slot);
         if (self->dealer && !sent)
             s_send_ready (self, 1);
         //  Its table may be let go: room for a parked tile's.
