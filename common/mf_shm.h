@@ -5,7 +5,7 @@
     The master maps one anonymous shared arena before it forks (every
     child inherits the mapping), cut into one region per forked worker
     process, each of a few slots big enough for the largest tile's mu
-    (f64 for a deep view). A worker computes a tile straight into a free
+    (f64 for a deep view and for the live viewer, which may go deep). A worker computes a tile straight into a free
     slot of its own region, marks it held, and sends a RESULT that names
     only the slot; the master checks and copies the values out exactly
     as it does a raw payload (verification, backups and the image are
@@ -15,19 +15,23 @@
     never scribble over an accepted tile.
 
     Each region has a 64-bit secret, drawn at random when the arena is
-    made and known only to the master and that region's worker, which
-    uses it as the uid of its HELLO: the master gives a connection a
-    region only when it registers on the forked workers' own link with
-    that uid. A peer that was not forked by this master (a remote worker,
-    a stranger on the local link) has no region, and a shared RESULT
-    from it is rejected.
+    made; its worker uses it as the uid of its HELLO: the master gives a
+    connection a region only when it registers on the forked workers' own
+    link with that uid. Every forked child inherits the whole arena and
+    all the secrets, not only its own: harmless, as they all run as the
+    master's user, who could read the arena anyway. The secret tells the
+    master's own children from anyone else: a peer that was not forked by
+    this master (a remote worker, a stranger on the local link) has no
+    region, and a shared RESULT from it is rejected.
 
     A slot's state is an atomic word in the arena: FREE, or HELD from the
     moment the worker takes it until the master has read it (or the
     worker drops the tile). A slot whose RESULT never reaches the master
     (a connection closed with the message queued) stays held: the worker
     then sends raw results once its region has no free slot, which every
-    master takes. The master reads a slot only while it is HELD and
+    master takes (as it does a tile larger than a slot). A shared RESULT
+    whose send fails is freed by the worker; one that comes from a
+    worker the master has evicted is freed by the master. The master reads a slot only while it is HELD and
     releases it once, after its last read.
 */
 #ifndef MF_SHM_H

@@ -140,6 +140,15 @@ typedef struct {
     socklen_t bound_size;               //  bytes of bound
 } s_link_t;
 
+//  The connection on the forked workers' link whose HELLO last said a
+//  region's secret: a shared RESULT that comes on it once the worker is
+//  evicted still names a slot of that region, which only the master can
+//  let go (the worker waits for it to be read).
+typedef struct {
+    uint8_t id [MF_PEERS_ID_MAX];       //  its routing id
+    size_t id_size;                     //  bytes of id; 0: none yet
+} s_route_t;
+
 struct _mf_engine_t {
     s_link_t links [MAX_LINKS];         //  the sockets
     int link_count;                     //  links in use
@@ -162,6 +171,7 @@ struct _mf_engine_t {
     mf_vec_t *refusals;                 //  s_refusal_t, orbits workers refused
     mf_vec_t *flows;                    //  s_flow_t *, by slot (NULL: no CHUNK sent yet)
     mf_shm_t *shm;                      //  memory shared with the forked workers, or NULL
+    s_route_t *routes;                  //  with shm: by region, its worker's last connection
     int local_link;                     //  the link they connect to, or -1
     bool deep;                          //  f64 results may come
     uint64_t fetch_logged;              //  dropped FETCHes logged so far
@@ -370,6 +380,12 @@ mf_engine_new (const mf_engine_opts_t *opts, char *err, size_t errlen)
     self->max_connections = s_max_connections (opts->max_connections);
     self->deep = opts->deep;
     self->shm = opts->local_endpoint? opts->shm: NULL;
+    if (self->shm
+    &&  !(self->routes = calloc ((size_t) mf_shm_regions (self->shm), sizeof *self->routes))) {
+        snprintf (err, errlen, "out of memory");
+        free (self);
+        return NULL;
+    }
     self->local_link = -1;
     self->sched = mf_sched_new ();
     self->peers = mf_peers_new ();
@@ -449,6 +465,7 @@ mf_engine_destroy (mf_engine_t **self_p)
     mf_sched_destroy (&self->sched);
     mf_peers_destroy (&self->peers);
     free (self->scratch);
+    free (self->routes);
     mf_rcodec_destroy (&self->codec);
     free (self);
     *self_p = NULL;
@@ -643,6 +660,32 @@ s_close_idle (mf_engine_t *self, int64_t now)
     }
 }
 
+//  The region of shared memory of the worker on slot, or -1: only a
+//  connection on the forked workers' own link whose HELLO said a
+//  region's secret (its record's uid) has one.
+static int
+s_region (mf_engine_t *self, int slot)
+{
+    mf_peer_t *peer = mf_peers_get (self->peers, slot);
+    if (!self->shm || !peer || peer->link != self->local_link)
+        return -1;
+    return mf_shm_find (self->shm, s_record (self, slot)->uid);
+}
+
+//  The region whose worker last registered on the connection id of the
+//  forked workers' link, or -1.
+static int
+s_route_region (mf_engine_t *self, int link, const uint8_t *id, size_t id_size)
+{
+    if (!self->shm || link != self->local_link || id_size == 0)
+        return -1;
+    for (int region = 0; region < mf_shm_regions (self->shm); region++)
+        if (self->routes [region].id_size == id_size
+        &&  memcmp (self->routes [region].id, id, id_size) == 0)
+            return region;
+    return -1;
+}
+
 static void
 s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_size,
             const mf_hello_t *hello)
@@ -698,6 +741,11 @@ s_on_hello (mf_engine_t *self, int slot, int link, const uint8_t *id, size_t id_
                  hello->threads, hello->threads == 1? "": "s", hello->kernel);
     }
     mf_peers_get (self->peers, slot)->last_seen = mf_clock_ms ();
+    int region = s_region (self, slot);
+    if (region >= 0 && id_size <= MF_PEERS_ID_MAX) {
+        memcpy (self->routes [region].id, id, id_size);
+        self->routes [region].id_size = id_size;
+    }
     mf_welcome_t welcome = { (uint32_t) self->heartbeat, self->session };
     uint8_t buf [MF_SIZE_WELCOME];
     s_send (self, slot, buf, mf_proto_encode_welcome (buf, sizeof buf, &welcome));
@@ -811,18 +859,6 @@ s_on_withdrawn (void *arg, uint32_t job, uint32_t tile)
     mf_engine_t *self = arg;
     if (self->on_withdrawn)
         self->on_withdrawn (self->event_arg, job, tile);
-}
-
-//  The region of shared memory of the worker on slot, or -1: only a
-//  connection on the forked workers' own link whose HELLO said a
-//  region's secret (its record's uid) has one.
-static int
-s_region (mf_engine_t *self, int slot)
-{
-    mf_peer_t *peer = mf_peers_get (self->peers, slot);
-    if (!self->shm || !peer || peer->link != self->local_link)
-        return -1;
-    return mf_shm_find (self->shm, s_record (self, slot)->uid);
 }
 
 //  Handles a RESULT, its mu in region's slot when shared (region -1:
@@ -1162,9 +1198,16 @@ s_on_message (mf_engine_t *self, int link, zmq_msg_t *id, zmq_msg_t *body)
     }
     if (slot < 0) {
         //  A worker we evicted, or one from before a restart: ask it to
-        //  register. Its results are late: their leases are gone.
-        if (msg.type == MF_MSG_RESULT)
+        //  register. Its results are late: their leases are gone. A
+        //  forked worker's shared one still holds a slot of its region,
+        //  which nobody else will let go.
+        if (msg.type == MF_MSG_RESULT) {
             self->stats.late++;
+            int region = msg.u.result.encoding == MF_ENCODING_SHARED
+                       ? s_route_region (self, link, id_data, id_size): -1;
+            if (region >= 0)
+                mf_shm_release (self->shm, region, msg.u.result.slot);
+        }
         if (msg.type == MF_MSG_RESULT || msg.type == MF_MSG_READY
         ||  msg.type == MF_MSG_HEARTBEAT || msg.type == MF_MSG_FETCH
         ||  msg.type == MF_MSG_DECLINE) {

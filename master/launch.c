@@ -155,8 +155,11 @@ mf_launch_new (const mf_options_t *opts, int *status)
 //  they are forked: per process, two slots per tile it may hold (its
 //  threads x MF_WORKER_DEPTH + 1 at most: a slot stays held until the
 //  master has read it; pages are given only to slots used), each
-//  for a whole tile of the largest edge, f64 for a deep view. Without it
-//  (MF_SHM_ENV=0, or no memory) results travel raw over the socket.
+//  for a whole tile of the largest edge, f64 for a view that is or may
+//  go deep (the live viewer zooms below the deep threshold whatever view
+//  it starts from: f32 slots would send each deep tile raw over the
+//  socket). Without it (MF_SHM_ENV=0, or no memory) results travel raw
+//  over the socket.
 static void
 s_share (mf_launch_t *self, int processes, int threads)
 {
@@ -164,7 +167,8 @@ s_share (mf_launch_t *self, int processes, int threads)
     if (wanted && strcmp (wanted, "0") == 0)
         return;
     uint32_t edge = self->opts->tile? self->opts->tile: MF_TILE_MAX_EDGE;
-    size_t value = self->opts->deep? sizeof (double): sizeof (float);
+    bool f64 = self->opts->deep || self->opts->live;
+    size_t value = f64? sizeof (double): sizeof (float);
     char err [256];
     self->shm = mf_shm_new (processes, 2 * (threads * MF_WORKER_DEPTH + 1),
                             (size_t) edge * edge * value,
@@ -182,7 +186,11 @@ mf_launch_start (mf_launch_t *self)
     //  Fork first: no ZeroMQ context may exist yet. A deep render forks
     //  one worker with -j threads: each process builds its own BLA table
     //  (hundreds of MB at extreme depths) and keeps its own cache, and one
-    //  table serves every thread of a process.
+    //  table serves every thread of a process. A viewer that starts
+    //  shallow keeps the shallow layout, -j processes, even though it
+    //  may zoom deep (each process then builds its own table): the
+    //  layout is fixed at the fork, and the shallow views a viewer starts
+    //  from are its common case; only its slots are sized for depth.
     if (opts->local_workers > 0) {
         bool deep = opts->deep != NULL;
         int threads = opts->local_workers < MF_WORKER_MAX_THREADS? opts->local_workers

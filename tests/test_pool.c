@@ -5,6 +5,8 @@
     hand (and only its), clear and destroy stop them all, each stopped
     tile coming back as an empty outcome; a thread that cannot start is
     not counted, and a pool none of whose threads starts is refused.
+    Shared results that find no slot (none free, or too small) come back
+    as raw RESULTs with the reference's bits.
 
     Heavy tiles are at the golden-mean Siegel point, where every pixel
     takes hours at maxiter 1e9 (test_kernel_variants checks that): they
@@ -397,6 +399,56 @@ START_TEST (deep_tiles_stop)
 }
 END_TEST
 
+//  Shared results with no slot for them: a region of one slot, never
+//  let go here, takes the first tile; the next come back raw. A region
+//  whose slot is smaller than a tile takes none: all raw. Each raw one
+//  is a RESULT any master decodes, with the reference's bits.
+START_TEST (shared_results_without_a_slot_travel_raw)
+{
+    char err [256];
+    size_t tile_bytes = 16 * 16 * sizeof (float);
+    size_t slot_bytes [2] = { tile_bytes, 64 };
+    for (int round = 0; round < 2; round++) {
+        mf_shm_t *shm = mf_shm_new (1, 1, slot_bytes [round], err, sizeof err);
+        ck_assert_msg (shm != NULL, "%s", err);
+        mf_pool_t *pool = mf_pool_new (1, mf_kernel_best (), ENDPOINT);
+        ck_assert_ptr_nonnull (pool);
+        mf_pool_set_shared (pool, shm, 0);
+        mf_pool_set_encoding (pool, MF_ENCODING_SHARED);
+        for (uint32_t id = 0; id < 3; id++) {
+            mf_tile_msg_t tile = s_tile (9, id, false);
+            ck_assert_int_eq (mf_pool_submit (pool, &tile, id), 0);
+        }
+        int shared = 0;
+        for (int count = 0; count < 3; count++) {
+            s_outcome_t out = s_read ();
+            ck_assert (!out.stopped);
+            const mf_result_t *result = &out.msg.u.result;
+            mf_tile_msg_t tile = s_tile (9, out.tag, false);
+            float expected [16 * 16], got [16 * 16];
+            mf_kernel_reference (&tile.task, expected, NULL);
+            if (result->encoding == MF_ENCODING_SHARED) {
+                shared++;
+                const uint8_t *mu = mf_shm_held (shm, 0, result->slot, tile_bytes);
+                ck_assert_ptr_nonnull (mu);
+                mf_le_get_f32s (got, mu, 16 * 16);
+            }
+            else {
+                ck_assert_uint_eq (result->encoding, MF_ENCODING_RAW);
+                ck_assert_uint_eq (result->size, tile_bytes);
+                mf_le_get_f32s (got, result->mu, 16 * 16);
+            }
+            ck_assert (memcmp (got, expected, sizeof got) == 0);
+            zframe_destroy (&out.frame);
+            mf_pool_done (pool);
+        }
+        ck_assert_int_eq (shared, round == 0? 1: 0);
+        mf_pool_destroy (&pool);
+        mf_shm_destroy (&shm);
+    }
+}
+END_TEST
+
 START_TEST (threads_that_cannot_start_are_not_counted)
 {
     //  ZeroMQ allows this process 3 sockets: the PULL and two compute
@@ -446,6 +498,7 @@ main (void)
     tcase_add_test (tc, destroy_stops_tiles_in_hand);
     tcase_add_test (tc, deep_tiles_come_back_as_f64);
     tcase_add_test (tc, deep_tiles_stop);
+    tcase_add_test (tc, shared_results_without_a_slot_travel_raw);
     suite_add_tcase (suite, tc);
     //  These set ZeroMQ's socket limit, which must come before any socket.
     TCase *limits = tcase_create ("limits");

@@ -8,7 +8,8 @@
     the region's secret; the same secret said over tcp://, a stranger on
     the local link, a slot not held or out of range, and impossible mu in
     a held slot are each rejected with their leases revoked; every slot
-    named by a registered forked peer is freed once read. Last, whole
+    named by a registered forked peer is freed once read, and so is one
+    named by a forked peer after its eviction (not by a stranger). Last, whole
     renders: PNG and .npy byte-identical with shared memory on and off
     (MF_SHM=0), for -j 1, -j 2, other tiles, --verify and a deep view,
     with a forked worker killed mid-render, and with a lying remote
@@ -287,6 +288,62 @@ START_TEST (shared_results_only_from_forked_peers)
 }
 END_TEST
 
+//  A forked worker evicted (silent) whose shared RESULT comes after:
+//  late, and its slot is let go, as the worker cannot free it itself. A
+//  stranger on the same link, evicted too, frees nothing by naming a
+//  slot.
+START_TEST (evicted_forked_peer_slot_freed)
+{
+    char err [512];
+    mf_shm_t *shm = mf_shm_new (1, 8, EDGE * EDGE * 4, err, sizeof err);
+    ck_assert_msg (shm != NULL, "%s", err);
+    char local [64];
+    snprintf (local, sizeof local, "ipc://@mf-test-shm-evict-%d", (int) getpid ());
+    mf_engine_opts_t engine_opts = { .local_endpoint = local, .max_tile_edge = EDGE,
+                                     .shm = shm, .heartbeat_ms = 50 };
+    mf_engine_t *engine = mf_engine_new (&engine_opts, err, sizeof err);
+    ck_assert_msg (engine != NULL, "%s", err);
+    mf_view_t view = { -0.75, 0, 3.5, 512, 512 };
+    float *image = calloc ((size_t) view.pixel_w * view.pixel_h, sizeof *image);
+    mf_job_spec_t spec = { .view = view, .maxiter = 1000, .tile_edge = EDGE };
+    ck_assert_uint_ne (mf_engine_submit (engine, &spec, image), 0);
+    void *context = zmq_ctx_new ();
+    uint64_t secret = mf_shm_uid (shm, 0);
+    s_fake_t fakes [2] = { { 0 } };
+    s_fake_join (&fakes [0], context, engine, local, secret);
+    s_fake_join (&fakes [1], context, engine, local, secret ^ 0x5555);
+    //  Both fall silent: evicted within a few heartbeats.
+    mf_engine_stats_t stats;
+    int64_t deadline = mf_clock_ms () + SETTLE_MS;
+    do {
+        mf_engine_poll (engine, 10, NULL);
+        mf_engine_stats (engine, &stats);
+    } while (stats.evicted < 2 && mf_clock_ms () < deadline);
+    ck_assert_uint_eq (stats.evicted, 2);
+    uint64_t late = stats.late;
+    s_send_shared (&fakes [1], &fakes [1].tiles [0], s_fill (shm, 0, &fakes [1].tiles [0], 0));
+    s_send_shared (&fakes [0], &fakes [0].tiles [0], s_fill (shm, 0, &fakes [0].tiles [0], 0));
+    deadline = mf_clock_ms () + SETTLE_MS;
+    do {
+        mf_engine_poll (engine, 10, NULL);
+        mf_engine_stats (engine, &stats);
+    } while (stats.late < late + 2 && mf_clock_ms () < deadline);
+    ck_assert_uint_eq (stats.late, late + 2);
+    ck_assert_uint_eq (stats.tiles, 0);
+    //  The forked worker's slot (the second taken) is free, the one the
+    //  stranger named is held still.
+    ck_assert_int_eq (mf_shm_held_count (shm, 0), 1);
+    ck_assert_ptr_nonnull (mf_shm_held (shm, 0, 0, 4));
+    ck_assert_ptr_null (mf_shm_held (shm, 0, 1, 4));
+    for (int index = 0; index < 2; index++)
+        zmq_close (fakes [index].socket);
+    zmq_ctx_term (context);
+    mf_engine_destroy (&engine);
+    mf_shm_destroy (&shm);
+    free (image);
+}
+END_TEST
+
 //  Renders with the master's arguments (NULL-terminated) into name.png
 //  and name.npy, shared memory on or off; returns the "shared" counter.
 static long long
@@ -475,6 +532,7 @@ main (void)
     TCase *engine = tcase_create ("engine");
     tcase_set_timeout (engine, 60);
     tcase_add_test (engine, shared_results_only_from_forked_peers);
+    tcase_add_test (engine, evicted_forked_peer_slot_freed);
     suite_add_tcase (suite, engine);
     TCase *e2e = tcase_create ("e2e");
     tcase_add_checked_fixture (e2e, th_dir_setup, th_dir_teardown);

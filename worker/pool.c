@@ -59,6 +59,7 @@ struct _mf_pool_t {
     uint8_t encoding;                   //  how results' mu travel: MF_ENCODING_
     mf_shm_t *shm;                      //  with encoding SHARED: memory shared with
     int region;                         //  the master, and our region of it
+    atomic_bool told_large;             //  a tile larger than a slot was logged
 };
 
 //  Changes one value so the tile is wrong but every value still possible.
@@ -138,13 +139,15 @@ s_buffer (void **buffer, size_t *buffer_bytes, size_t bytes)
     return *buffer;
 }
 
-//  With a compressed encoding, replaces *frame_p, a raw RESULT of
+//  With encoding ZSTD, replaces *frame_p, a raw RESULT of
 //  result, with the same RESULT compressed when that is smaller; else
-//  (or out of memory) leaves it raw, which every master takes.
+//  (any other encoding, SHARED included: its RESULT names a slot and
+//  holds no values, so values outside one travel raw; or out of memory)
+//  leaves it raw, which every master takes.
 static void
 s_encode (s_compute_t *compute, uint8_t encoding, mf_result_t *result, zframe_t **frame_p)
 {
-    if (encoding == MF_ENCODING_RAW)
+    if (encoding != MF_ENCODING_ZSTD)
         return;
     if (!compute->codec && !(compute->codec = mf_rcodec_new ()))
         return;
@@ -176,6 +179,12 @@ s_output (mf_pool_t *self, uint8_t encoding, size_t bytes, void **buffer_p,
     if (encoding == MF_ENCODING_SHARED
     &&  (*slot = mf_shm_take (self->shm, self->region, bytes)) >= 0)
         return mf_shm_data (self->shm, self->region, *slot);
+    //  The master sized the slots for the largest tile it sends: one
+    //  larger is its mistake, and every such tile crosses the socket.
+    if (encoding == MF_ENCODING_SHARED && bytes > mf_shm_slot_bytes (self->shm)
+    &&  !atomic_exchange (&self->told_large, true))
+        mf_warn ("a tile's %zu bytes do not fit a shared slot of %zu; such tiles travel "
+                 "over the socket", bytes, mf_shm_slot_bytes (self->shm));
     return s_buffer (buffer_p, buffer_bytes, bytes);
 }
 
@@ -215,6 +224,9 @@ s_result_frame (mf_pool_t *self, s_compute_t *compute, uint8_t encoding, mf_resu
         mf_proto_put_f64s (data + MF_SIZE_RESULT_HEAD, output, pixels);
     else
         mf_le_put_f32s (data + MF_SIZE_RESULT_HEAD, output, pixels);
+    //  With no slot (none free, or the values larger than one) the
+    //  encoding is SHARED still: s_encode leaves the RESULT raw, as a
+    //  local link without shared memory sends it.
     s_encode (compute, encoding, result, &frame);
     return frame;
 }
@@ -382,6 +394,7 @@ mf_pool_new (int threads, const mf_kernel_t *kernel, const char *endpoint)
     pthread_cond_init (&self->wake, NULL);
     pthread_cond_init (&self->answer, NULL);
     self->kernel = kernel;
+    atomic_init (&self->told_large, false);
     self->perturb = mf_perturb_best ();
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->computes = calloc ((size_t) threads, sizeof *self->computes);

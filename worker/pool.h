@@ -58,7 +58,9 @@ void mf_pool_set_faults (mf_pool_t *self, int delay_ms, int corrupt_every);
 //  compute thread (mf_rcodec.h) when that makes it smaller.
 //  MF_ENCODING_SHARED (after mf_pool_set_shared) computes each tile
 //  straight into a free slot of the shared region, and its RESULT names
-//  the slot (raw when no slot is free).
+//  the slot (raw when no slot is free, or the tile's values are larger
+//  than a slot: the first such tile is logged, as the master sized the
+//  slots for its largest tile).
 void mf_pool_set_encoding (mf_pool_t *self, uint8_t encoding);
 
 //  The memory shared with the master that forked us, and our region of
