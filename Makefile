@@ -27,7 +27,8 @@
 #   make uninstall        remove what install installed (uninstall-systemd: the unit,
 #                         uninstall-share: OpenSeadragon)
 #   make clean            remove build/ and bin/ (clean-cross: the cross build's)
-#   make distclean        also the cross sysroot (distclean-cross: only that)
+#   make distclean        also the cross sysroot (distclean-cross: only that) and
+#                         vendor/node_modules (install-deps.sh --dzi fetches it again)
 #   make deps             install the missing packages, nothing else
 #   make help             this list
 #   make SANITIZE=address,undefined test     with sanitizers;  make V=1: every command
