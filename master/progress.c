@@ -110,8 +110,8 @@ mf_progress_movie (mf_progress_t *self, uint32_t done, uint32_t total, uint32_t 
         self->drawn = true;
     }
     else
-        fprintf (stderr, "mandelfarm-master: movie: %u of %u frames done, %.1f frames/min, "
-                 "%s, %u worker%s\n", done, total, rate, eta, workers, workers == 1? "": "s");
+        mf_say ("movie: %u of %u frames done, %.1f frames/min, %s, %u worker%s", done, total,
+                rate, eta, workers, workers == 1? "": "s");
     fflush (stderr);
 }
 
