@@ -559,3 +559,61 @@ th_run_suite (Suite *suite)
     }
     return failed? 1: 0;
 }
+
+bool
+th_same_pixels (const char *a, const char *b, char *why, size_t size)
+{
+    uint32_t wa, ha, wb, hb;
+    uint8_t *pa = NULL, *pb = NULL;
+    if (th_png_read (a, &wa, &ha, &pa, NULL, NULL, 0)
+    ||  th_png_read (b, &wb, &hb, &pb, NULL, NULL, 0)) {
+        snprintf (why, size, "cannot read %s or %s", a, b);
+        free (pa);
+        return false;
+    }
+    bool same = wa == wb && ha == hb;
+    size_t differ = 0;
+    for (size_t index = 0; same && index < (size_t) wa * ha; index++)
+        differ += memcmp (pa + 3 * index, pb + 3 * index, 3) != 0;
+    snprintf (why, size, "%s is %ux%u, %s is %ux%u, %zu pixels differ", a, wa, ha, b, wb, hb,
+              differ);
+    free (pa);
+    free (pb);
+    return same && differ == 0;
+}
+
+#define HERE_MAX_ARGS 48                //  arguments of th_master_here's command line
+
+int
+th_master_here (char *out, size_t size, char *const args [], int timeout)
+{
+    char *argv [HERE_MAX_ARGS] = { (char *) th_bin ("mandelfarm-master") };
+    int argc = 1;
+    for (int index = 0; args [index] && argc < HERE_MAX_ARGS - 1; index++)
+        argv [argc++] = args [index];
+    argv [argc] = NULL;
+    char *log = th_path ("master.log");
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || chdir (th_dir))
+            _exit (127);
+        dup2 (fd, 1);
+        dup2 (fd, 2);
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        setpgid (0, 0);
+        execv (argv [0], argv);
+        _exit (127);
+    }
+    int rc = th_wait (pid, timeout);
+    size_t got = 0;
+    uint8_t *data = th_slurp (log, &got);
+    got = got < size - 1? got: size - 1;
+    if (data)
+        memcpy (out, data, got);
+    out [data? got: 0] = 0;
+    free (data);
+    unlink (log);
+    free (log);
+    return rc;
+}

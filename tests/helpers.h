@@ -78,6 +78,16 @@ int th_png_read (const char *path, uint32_t *w, uint32_t *h, uint8_t **rgb,
 //  Reads a whole file into memory (caller frees). Returns NULL on failure.
 uint8_t *th_slurp (const char *path, size_t *size);
 
+//  Whether two PNGs hold the same size and RGB pixels; says in why how
+//  many pixels differ (or which file could not be read).
+bool th_same_pixels (const char *a, const char *b, char *why, size_t size);
+
+//  Runs mandelfarm-master with args (NULL-terminated, at most 46) in the
+//  test's folder (where the viewer saves), to its end within timeout
+//  msecs; its stdout and stderr go to out (NUL-terminated, size bytes).
+//  Returns its status as th_wait.
+int th_master_here (char *out, size_t size, char *const args [], int timeout);
+
 //  The path of a program built next to the test programs (the test
 //  worker, the test master), found next to the running one; the string
 //  stays valid for the whole run.

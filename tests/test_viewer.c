@@ -141,26 +141,6 @@ s_script (const char *text)
     return path;
 }
 
-//  Whether two PNGs hold the same size and RGB pixels; says how many differ.
-static bool
-s_same_pixels (const char *a, const char *b, char *why, size_t size)
-{
-    uint32_t wa, ha, wb, hb;
-    uint8_t *pa = NULL, *pb = NULL;
-    if (th_png_read (a, &wa, &ha, &pa, NULL, NULL, 0) || th_png_read (b, &wb, &hb, &pb, NULL, NULL, 0)) {
-        snprintf (why, size, "cannot read %s or %s", a, b);
-        free (pa);
-        return false;
-    }
-    bool same = wa == wb && ha == hb;
-    size_t differ = 0;
-    for (size_t index = 0; same && index < (size_t) wa * ha; index++)
-        differ += memcmp (pa + 3 * index, pb + 3 * index, 3) != 0;
-    snprintf (why, size, "%s is %ux%u, %s is %ux%u, %zu pixels differ", a, wa, ha, b, wb, hb, differ);
-    free (pa);
-    free (pb);
-    return same && differ == 0;
-}
 
 //  A view as the command line gives it, and the headless render of it.
 typedef struct {
@@ -186,7 +166,7 @@ s_expect_view (const char *shot, const s_view_t *view, const char *iter, const c
 {
     char *ref = th_path ("ref.png"), why [256];
     s_headless (view, iter, palette, ref);
-    ck_assert_msg (s_same_pixels (shot, ref, why, sizeof why),
+    ck_assert_msg (th_same_pixels (shot, ref, why, sizeof why),
                    "%s is not the headless render of %.17g,%.17g width %.17g: %s",
                    shot, view->re, view->im, view->width, why);
     unlink (ref);
@@ -274,8 +254,8 @@ START_TEST (finished_view_equals_headless)
     //  p recolors to the next palette (fire) without recomputing; w tints
     //  and untints.
     s_expect_view (fire, &s_start, "500", "fire");
-    ck_assert (!s_same_pixels (tint, fire, why, sizeof why));
-    ck_assert_msg (s_same_pixels (untint, fire, why, sizeof why), "%s", why);
+    ck_assert (!th_same_pixels (tint, fire, why, sizeof why));
+    ck_assert_msg (th_same_pixels (untint, fire, why, sizeof why), "%s", why);
     //  h draws the help box over the picture (larger than this small window).
     char *help = th_path ("help.png");
     uint32_t w, h, hw, hh;

@@ -17,7 +17,6 @@
 #include "mf_deep.h"
 
 #include <check.h>
-#include <fcntl.h>
 #include <math.h>
 #include <mpfr.h>
 #include <signal.h>
@@ -29,7 +28,6 @@
 #include <unistd.h>
 
 #define RUN_MS 90000                    //  msecs any one viewer or render may take at most
-#define MAX_ARGS 48                     //  arguments of one command line
 #define SIZE_W 161                      //  pixels: odd, so that pixel (80, 50) is the
 #define SIZE_H 101                      //  center and a zoom there keeps the location
 #define EXTRA_BITS 64                   //  the rule's bits beyond the view's precision
@@ -46,63 +44,7 @@ s_setup (void)
     unsetenv ("SDL_RENDER_DRIVER");
 }
 
-//  Runs mandelfarm-master with args (NULL-terminated) in the test's
-//  folder, to its end; its stdout and stderr go to out (size bytes).
-//  Returns its status as th_wait.
-static int
-s_master (char *out, size_t size, char *const args [])
-{
-    char *argv [MAX_ARGS] = { (char *) th_bin ("mandelfarm-master") };
-    int argc = 1;
-    for (int index = 0; args [index] && argc < MAX_ARGS - 1; index++)
-        argv [argc++] = args [index];
-    argv [argc] = NULL;
-    char *log = th_path ("master.log");
-    pid_t pid = fork ();
-    if (pid == 0) {
-        int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0 || chdir (th_dir))
-            _exit (127);
-        dup2 (fd, 1);
-        dup2 (fd, 2);
-        prctl (PR_SET_PDEATHSIG, SIGKILL);
-        setpgid (0, 0);
-        execv (argv [0], argv);
-        _exit (127);
-    }
-    int rc = th_wait (pid, RUN_MS);
-    size_t got = 0;
-    uint8_t *data = th_slurp (log, &got);
-    got = got < size - 1? got: size - 1;
-    if (data)
-        memcpy (out, data, got);
-    out [data? got: 0] = 0;
-    free (data);
-    unlink (log);
-    free (log);
-    return rc;
-}
 
-//  Whether two PNGs hold the same size and RGB pixels; says how many differ.
-static bool
-s_same_pixels (const char *a, const char *b, char *why, size_t size)
-{
-    uint32_t wa, ha, wb, hb;
-    uint8_t *pa = NULL, *pb = NULL;
-    if (th_png_read (a, &wa, &ha, &pa, NULL, NULL, 0) || th_png_read (b, &wb, &hb, &pb, NULL, NULL, 0)) {
-        snprintf (why, size, "cannot read %s or %s", a, b);
-        free (pa);
-        return false;
-    }
-    bool same = wa == wb && ha == hb;
-    size_t differ = 0;
-    for (size_t index = 0; same && index < (size_t) wa * ha; index++)
-        differ += memcmp (pa + 3 * index, pb + 3 * index, 3) != 0;
-    snprintf (why, size, "%s is %ux%u, %s is %ux%u, %zu pixels differ", a, wa, ha, b, wb, hb, differ);
-    free (pa);
-    free (pb);
-    return same && differ == 0;
-}
 
 //  Renders center and width headless at the test's size into png.
 static void
@@ -110,9 +52,9 @@ s_headless (const char *center, const char *width, const char *png)
 {
     char size [32], out [4096];
     snprintf (size, sizeof size, "%dx%d", SIZE_W, SIZE_H);
-    int rc = s_master (out, sizeof out, (char *[]) {
+    int rc = th_master_here (out, sizeof out, (char *[]) {
         "--size", size, "--center", (char *) center, "--width", (char *) width,
-        "--iter", "2500", "-j", "2", "-q", "-o", (char *) png, NULL });
+        "--iter", "2500", "-j", "2", "-q", "-o", (char *) png, NULL }, RUN_MS);
     ck_assert_msg (rc == 0, "headless %.60s %s: %d: %s", center, width, rc, out);
 }
 
@@ -122,7 +64,7 @@ s_expect_view (const char *shot, const mf_deep_view_t *view)
 {
     char *path = th_path (shot), *ref = th_path ("ref.png"), why [512];
     s_headless (mf_deep_view_center_text (view), mf_deep_view_width_text (view), ref);
-    ck_assert_msg (s_same_pixels (path, ref, why, sizeof why),
+    ck_assert_msg (th_same_pixels (path, ref, why, sizeof why),
                    "%s is not the headless render of %.60s width %s: %s", shot,
                    mf_deep_view_center_text (view), mf_deep_view_width_text (view), why);
     unlink (ref);
@@ -283,9 +225,9 @@ START_TEST (wheel_zoom_at_depth_shows_the_rule_view)
     fclose (file);
     char size [32], out [16384];
     snprintf (size, sizeof size, "%dx%d", SIZE_W, SIZE_H);
-    int rc = s_master (out, sizeof out, (char *[]) {
+    int rc = th_master_here (out, sizeof out, (char *[]) {
         "--size", size, "--center", LOC_LINE_CENTER, "--width", "1e-15", "--iter", "2500",
-        "-j", "2", "--script", script, NULL });
+        "-j", "2", "--script", script, NULL }, RUN_MS);
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
 
     //  The views the rule gives, the deepest below 1e-20.
@@ -333,9 +275,9 @@ START_TEST (wheel_zoom_at_depth_shows_the_rule_view)
     ck_assert (w == 4 * SIZE_W && h == 4 * SIZE_H);
     char *big_again = th_path ("big-headless.png"), big_size [32], big_out [4096];
     snprintf (big_size, sizeof big_size, "%ux%u", w, h);
-    rc = s_master (big_out, sizeof big_out, (char *[]) {
+    rc = th_master_here (big_out, sizeof big_out, (char *[]) {
         "--size", big_size, "--center", center, "--width", width, "--iter", "2500",
-        "-j", "2", "-q", "-o", big_again, NULL });
+        "-j", "2", "-q", "-o", big_again, NULL }, RUN_MS);
     ck_assert_msg (rc == 0, "headless 4x: %s", big_out);
     ck_assert_msg (th_same_file (big, big_again), "the 4x save at depth does not render "
                    "again to the same bytes");
@@ -411,9 +353,9 @@ START_TEST (iter_auto_follows_depth)
     fclose (file);
     char size [32], out [16384];
     snprintf (size, sizeof size, "%dx%d", SIZE_W, SIZE_H);
-    int rc = s_master (out, sizeof out, (char *[]) {
+    int rc = th_master_here (out, sizeof out, (char *[]) {
         "--size", size, "--center", LOC_LINE_CENTER, "--width", "1e-15", "--iter", "auto",
-        "-j", "2", "--script", script, NULL });
+        "-j", "2", "--script", script, NULL }, RUN_MS);
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
     char line [4096];
     unsigned long first = s_movie_iter (out, 0, line, sizeof line);
@@ -427,10 +369,10 @@ START_TEST (iter_auto_follows_depth)
     char *png = th_path ("auto.png");
     for (int index = 0; index < 2; index++) {
         char iter [64], headless [4096];
-        rc = s_master (headless, sizeof headless, (char *[]) {
+        rc = th_master_here (headless, sizeof headless, (char *[]) {
             "--size", size, "--center", (char *) mf_deep_view_center_text (views [index]),
             "--width", (char *) mf_deep_view_width_text (views [index]), "--iter", "auto",
-            "-j", "2", "-q", "-o", png, NULL });
+            "-j", "2", "-q", "-o", png, NULL }, RUN_MS);
         ck_assert_msg (rc == 0, "headless auto: %s", headless);
         uint32_t w, h;
         uint8_t *rgb = NULL;
@@ -439,7 +381,7 @@ START_TEST (iter_auto_follows_depth)
         chosen [index] = strtoul (iter, NULL, 10);
         if (index == 1) {
             char *shot = th_path ("deep.png"), why [512];
-            ck_assert_msg (s_same_pixels (shot, png, why, sizeof why),
+            ck_assert_msg (th_same_pixels (shot, png, why, sizeof why),
                            "the auto view is not its headless render: %s", why);
             free (shot);
         }
@@ -471,9 +413,9 @@ START_TEST (view_change_cancels_the_reference)
     fclose (file);
     char size [32], out [16384];
     snprintf (size, sizeof size, "%dx%d", SIZE_W, SIZE_H);
-    int rc = s_master (out, sizeof out, (char *[]) {
+    int rc = th_master_here (out, sizeof out, (char *[]) {
         "--size", size, "--center", "-0.5,1e-19", "--width", "1e-18", "--iter", "100000000",
-        "-j", "2", "--script", script, NULL });
+        "-j", "2", "--script", script, NULL }, RUN_MS);
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
     char *trace = th_path ("trace.log");
     ck_assert (th_count_text (trace, "reference 1 started") == 1);

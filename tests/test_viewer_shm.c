@@ -17,7 +17,6 @@
 #include "mf_deep.h"
 
 #include <check.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +25,6 @@
 #include <unistd.h>
 
 #define RUN_MS 90000                    //  msecs any one viewer or render may take at most
-#define MAX_ARGS 48                     //  arguments of one command line
 #define SIZE "161x101"                  //  pixels of every view
 #define SIZE_W 161
 #define SIZE_H 101
@@ -45,65 +43,7 @@ s_setup (void)
     unsetenv ("MF_SHM");
 }
 
-//  Runs mandelfarm-master with args (NULL-terminated) in the test's
-//  folder, to its end; its stdout and stderr go to out (size bytes).
-//  Returns its status as th_wait.
-static int
-s_master (char *out, size_t size, char *const args [])
-{
-    char *argv [MAX_ARGS] = { (char *) th_bin ("mandelfarm-master") };
-    int argc = 1;
-    for (int index = 0; args [index] && argc < MAX_ARGS - 1; index++)
-        argv [argc++] = args [index];
-    argv [argc] = NULL;
-    char *log = th_path ("master.log");
-    pid_t pid = fork ();
-    if (pid == 0) {
-        int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0 || chdir (th_dir))
-            _exit (127);
-        dup2 (fd, 1);
-        dup2 (fd, 2);
-        prctl (PR_SET_PDEATHSIG, SIGKILL);
-        setpgid (0, 0);
-        execv (argv [0], argv);
-        _exit (127);
-    }
-    int rc = th_wait (pid, RUN_MS);
-    size_t got = 0;
-    uint8_t *data = th_slurp (log, &got);
-    got = got < size - 1? got: size - 1;
-    if (data)
-        memcpy (out, data, got);
-    out [data? got: 0] = 0;
-    free (data);
-    unlink (log);
-    free (log);
-    return rc;
-}
 
-//  Whether two PNGs hold the same size and RGB pixels; says how many differ.
-static bool
-s_same_pixels (const char *a, const char *b, char *why, size_t size)
-{
-    uint32_t wa, ha, wb, hb;
-    uint8_t *pa = NULL, *pb = NULL;
-    if (th_png_read (a, &wa, &ha, &pa, NULL, NULL, 0)
-    ||  th_png_read (b, &wb, &hb, &pb, NULL, NULL, 0)) {
-        snprintf (why, size, "cannot read %s or %s", a, b);
-        free (pa);
-        return false;
-    }
-    bool same = wa == wb && ha == hb;
-    size_t differ = 0;
-    for (size_t index = 0; same && index < (size_t) wa * ha; index++)
-        differ += memcmp (pa + 3 * index, pb + 3 * index, 3) != 0;
-    snprintf (why, size, "%s is %ux%u, %s is %ux%u, %zu pixels differ", a, wa, ha, b, wb, hb,
-              differ);
-    free (pa);
-    free (pb);
-    return same && differ == 0;
-}
 
 START_TEST (shallow_start_zooms_deep_with_forked_workers)
 {
@@ -128,9 +68,9 @@ START_TEST (shallow_start_zooms_deep_with_forked_workers)
            "quit\n", file);
     fclose (file);
     char out [16384];
-    int rc = s_master (out, sizeof out, (char *[]) {
+    int rc = th_master_here (out, sizeof out, (char *[]) {
         "--size", SIZE, "--center", LOC_LINE_CENTER, "--width", START_WIDTH,
-        "--iter", "2500", "-j", "2", "--script", script, NULL });
+        "--iter", "2500", "-j", "2", "--script", script, NULL }, RUN_MS);
     ck_assert_msg (rc == 0, "viewer: %d: %s", rc, out);
     ck_assert_msg (!strstr (out, "do not fit a shared slot"), "%s", out);
 
@@ -150,14 +90,14 @@ START_TEST (shallow_start_zooms_deep_with_forked_workers)
     ck_assert_msg (mf_deep_view_is_deep (deep), "width %s is not deep", width);
     mf_deep_view_destroy (&deep);
     char *ref = th_path ("ref.png");
-    rc = s_master (out, sizeof out, (char *[]) {
+    rc = th_master_here (out, sizeof out, (char *[]) {
         "--size", SIZE, "--center", center, "--width", width, "--iter", "2500", "-j", "2",
-        "-q", "-o", ref, NULL });
+        "-q", "-o", ref, NULL }, RUN_MS);
     ck_assert_msg (rc == 0, "headless: %d: %s", rc, out);
     ck_assert_msg (th_same_file (saved, ref), "the save does not render again to its bytes");
     //  And what was on screen is that view.
     char *shot = th_path ("deep.png"), why [512];
-    ck_assert_msg (s_same_pixels (shot, ref, why, sizeof why), "%s", why);
+    ck_assert_msg (th_same_pixels (shot, ref, why, sizeof why), "%s", why);
     free (shot);
     free (ref);
     free (saved);
